@@ -1,0 +1,183 @@
+"""The :class:`Volume` (voxels plus patient geometry) and its files (``.nrrd``, ``.nii.gz``, ``.mha``).
+
+A volume's geometry follows ITK: the world position (LPS, mm) of voxel index (i, j, k) is
+``origin + D @ (spacing * (i, j, k))`` where ``D`` is the 3x3 direction matrix whose columns are the x, y and z
+axes. Sizes and spacings are in (x, y, z) order; the voxel array is indexed ``[z, y, x]``.
+Files are written through SimpleITK, which stores exactly this geometry in each format (NIfTI's RAS convention is
+converted on write and on read).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import SimpleITK as sitk  # noqa: N813 - the library's own spelling
+
+from imaging.errors import OutputExistsError, VolumeFileError
+
+VOLUME_SUFFIXES = (".nrrd", ".nii.gz", ".nii", ".mha")
+
+
+@dataclass(frozen=True, eq=False)
+class Volume:
+    """A 3D image with its patient geometry.
+
+    Attributes
+    ----------
+    voxels
+        Array indexed ``[z, y, x]``; HU for CT.
+    spacing
+        Voxel spacing (x, y, z) in mm.
+    origin
+        LPS position (mm) of the centre of voxel (0, 0, 0).
+    direction
+        Row-major 3x3 direction cosines; column c is the LPS direction of axis c (x, y, z).
+    """
+
+    voxels: npt.NDArray[Any]
+    spacing: tuple[float, float, float]
+    origin: tuple[float, float, float]
+    direction: tuple[float, ...]
+
+    @property
+    def size(self) -> tuple[int, int, int]:
+        """Size (x, y, z) in voxels."""
+        z, y, x = self.voxels.shape
+        return (int(x), int(y), int(z))
+
+    @property
+    def direction_matrix(self) -> npt.NDArray[np.float64]:
+        """The 3x3 direction matrix (columns are the axes)."""
+        return np.asarray(self.direction, dtype=np.float64).reshape(3, 3)
+
+    def index_to_world(self, ijk: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """LPS positions (mm) of continuous indices ``(..., 3)`` given in (i, j, k) = (x, y, z) order."""
+        index = np.asarray(ijk, dtype=np.float64)
+        scaled = index * np.asarray(self.spacing)
+        return np.asarray(self.origin) + scaled @ self.direction_matrix.T
+
+    def world_to_index(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Continuous indices (i, j, k) of LPS points ``(..., 3)`` in mm."""
+        rel = np.asarray(points, dtype=np.float64) - np.asarray(self.origin)
+        return (rel @ self.direction_matrix) / np.asarray(self.spacing)
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fp:
+        while block := fp.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def volume_suffix(path: str | Path) -> str:
+    """The recognised volume suffix of ``path``.
+
+    Raises
+    ------
+    VolumeFileError
+        If the name does not end in a supported suffix.
+    """
+    name = str(path).lower()
+    for suffix in VOLUME_SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    raise VolumeFileError(
+        f"unsupported volume file type: {Path(path).name} (use {', '.join(VOLUME_SUFFIXES)})", path=str(path)
+    )
+
+
+def to_sitk(volume: Volume) -> sitk.Image:
+    """A SimpleITK image with the volume's voxels (copied) and geometry."""
+    image = sitk.GetImageFromArray(np.ascontiguousarray(volume.voxels))
+    image.SetSpacing(volume.spacing)
+    image.SetOrigin(volume.origin)
+    image.SetDirection(volume.direction)
+    return image
+
+
+def from_sitk(image: sitk.Image) -> Volume:
+    """A :class:`Volume` from a 3D SimpleITK image (voxels copied)."""
+    if image.GetDimension() != 3:
+        raise VolumeFileError(f"expected a 3D image, got {image.GetDimension()}D")
+    spacing = image.GetSpacing()
+    origin = image.GetOrigin()
+    return Volume(
+        voxels=sitk.GetArrayFromImage(image),
+        spacing=(float(spacing[0]), float(spacing[1]), float(spacing[2])),
+        origin=(float(origin[0]), float(origin[1]), float(origin[2])),
+        direction=tuple(float(v) for v in image.GetDirection()),
+    )
+
+
+def write_volume(volume: Volume, path: str | Path, *, force: bool = False, compress: bool = True) -> str:
+    """Write ``volume`` atomically (temporary file, then rename) and return the file's SHA-256.
+
+    Parameters
+    ----------
+    volume
+        The volume to write.
+    path
+        Destination ending in ``.nrrd``, ``.nii.gz``, ``.nii`` or ``.mha``.
+    force
+        Replace an existing file.
+    compress
+        Use the format's lossless compression (gzip for NRRD and MHA; ``.nii.gz`` is always compressed).
+
+    Returns
+    -------
+    str
+        SHA-256 (hex) of the written file.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and ``force`` is false.
+    VolumeFileError
+        If the suffix is unsupported or writing fails; nothing is left at ``path`` then.
+    """
+    target = Path(path)
+    suffix = volume_suffix(target)
+    if target.exists() and not force:
+        raise OutputExistsError(f"output exists: {target} (use --force to replace it)", path=str(target))
+    if not target.parent.is_dir():
+        raise VolumeFileError(f"output folder does not exist: {target.parent}", path=str(target))
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        sitk.WriteImage(to_sitk(volume), temp_name, compress)
+        digest = sha256_file(temp_name)
+        os.replace(temp_name, target)
+    except RuntimeError as exc:
+        raise VolumeFileError(f"cannot write {target.name}: {str(exc).strip().splitlines()[-1]}", path=str(target)) from exc
+    finally:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+    return digest
+
+
+def read_volume(path: str | Path) -> Volume:
+    """Read a volume file written by DVW or another tool (NRRD, NIfTI, MetaImage).
+
+    Raises
+    ------
+    VolumeFileError
+        If the file is missing, not a supported 3D image, or unreadable.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise VolumeFileError(f"no such file: {source}", path=str(source))
+    volume_suffix(source)
+    try:
+        image = sitk.ReadImage(str(source))
+    except RuntimeError as exc:
+        raise VolumeFileError(f"cannot read {source.name}: not a readable volume file", path=str(source)) from exc
+    return from_sitk(image)
