@@ -172,24 +172,19 @@ def _check_policy(series: SeriesInfo, policy: ImportPolicy) -> None:
 
 
 def _output_dtype(series: SeriesInfo) -> tuple[npt.DTypeLike, float]:
-    """Output dtype (int16 when every value fits exactly, else int32 or float32) and the fill value."""
-    lows, highs, integral = [], [], True
-    for ref in series.frames:
-        inst = ref.instance
-        bits = max(1, min(inst.bits_stored, inst.bits_allocated))
-        lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if inst.pixel_representation else (0, (1 << bits) - 1)
-        slope = ref.frame.rescale_slope if ref.frame.rescale_slope is not None else 1.0
-        intercept = ref.frame.rescale_intercept if ref.frame.rescale_intercept is not None else 0.0
-        integral = integral and float(slope).is_integer() and float(intercept).is_integer()
-        lows.append(min(lo * slope, hi * slope) + intercept)
-        highs.append(max(lo * slope, hi * slope) + intercept)
+    """Output dtype and fill value: int16 when every value is an integer, else float32.
+
+    Integer volumes start as int16 (CT fits it) and are widened to int32 during assembly only if a slice's
+    actual values do not fit; the declared stored range (e.g. signed 16 bits plus an intercept) is not used,
+    since it almost never reflects the data.
+    """
+    integral = all(
+        float(ref.frame.rescale_slope if ref.frame.rescale_slope is not None else 1.0).is_integer()
+        and float(ref.frame.rescale_intercept if ref.frame.rescale_intercept is not None else 0.0).is_integer()
+        for ref in series.frames
+    )
     fill = float(CT_FILL_HU) if series.modality == "CT" else 0.0
-    low, high = min(*lows, fill), max(*highs, fill)
-    if integral and low >= -32768 and high <= 32767:
-        return np.int16, fill
-    if integral and low >= -(2**31) and high < 2**31:
-        return np.int32, fill
-    return np.float32, fill
+    return (np.int16 if integral else np.float32), fill
 
 
 def _stored_dtype(inst: InstanceHeader, big_endian: bool = False) -> np.dtype[Any]:
@@ -250,7 +245,7 @@ def _decode_all(inst: InstanceHeader, data: bytes) -> npt.NDArray[Any]:
             warnings.simplefilter("ignore")
             ds = read_dataset_bytes(data)
             pixels = ds.pixel_array
-    except Exception as exc:  # noqa: BLE001 - decoders raise many exception types on corrupt data
+    except Exception as exc:  # decoders raise many exception types on corrupt data
         syntax = UID(inst.transfer_syntax)
         raise PixelDataError(
             f"cannot decode pixel data of {Path(inst.path).name} ({syntax.name}): {type(exc).__name__}: "
@@ -397,16 +392,19 @@ def assemble(
         hashes[loaded.path] = loaded.sha256
         stored = loaded.frames[ref.frame.frame_index]
         values = _to_values(ref, stored, fill)
-        padded = padded or (ref.instance.pixel_padding_value is not None and bool(np.any(stored == ref.instance.pixel_padding_value)))
+        padded = padded or (
+            ref.instance.pixel_padding_value is not None and bool(np.any(stored == ref.instance.pixel_padding_value))
+        )
         corrected = _place_in_plane(values, plan, index, fill, (y_size, x_size))
         for out_index in sources_by_upper.get(index, []):
             source = plan.sources[out_index]
             if source.lower == source.upper or source.weight >= 1.0:
                 blended = corrected
             else:
-                assert previous is not None and previous[0] == source.lower  # noqa: S101 - sorted traversal
+                assert previous is not None  # sorted traversal: the lower slice was just seen
+                assert previous[0] == source.lower
                 blended = (1.0 - source.weight) * previous[1] + source.weight * corrected
-            _store(voxels, out_index, blended)
+            voxels = _store(voxels, out_index, blended)
         previous = (index, corrected)
         report(progress, (index + 1) / len(series.frames), f"assembling slice {index + 1}/{len(series.frames)}")
     checkpoint(cancel)
@@ -414,7 +412,9 @@ def assemble(
     if plan.resampled:
         findings.append(_resampling_finding(series, plan))
     if padded:
-        findings.append(Finding("pixel_padding", "info", f"pixel padding replaced by {fill:g} (outside the scanned field)"))
+        findings.append(
+            Finding("pixel_padding", "info", f"pixel padding replaced by {fill:g} (outside the scanned field)")
+        )
     ordered_hashes = tuple(hashes[path] for path in series.files)
     volume = Volume(voxels=voxels, spacing=plan.spacing, origin=plan.origin, direction=plan.direction)
     return ImportResult(
@@ -429,7 +429,7 @@ def assemble(
 
 def _resampling_finding(series: SeriesInfo, plan: GridPlan) -> Finding:
     geometry = series.geometry
-    assert geometry is not None  # noqa: S101 - assemble checked it
+    assert geometry is not None  # assemble checked it
     parts = []
     if geometry.tilted:
         parts.append(f"tilt {geometry.tilt_deg:.2f} deg corrected by in-plane shifts")
@@ -465,9 +465,15 @@ def _place_in_plane(
     return np.asarray(out)
 
 
-def _store(voxels: npt.NDArray[Any], index: int, values: npt.NDArray[Any]) -> None:
-    if np.issubdtype(voxels.dtype, np.integer) and not np.issubdtype(values.dtype, np.integer):
+def _store(voxels: npt.NDArray[Any], index: int, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Write one output slice, widening an int16 volume to int32 if the slice does not fit; returns the volume."""
+    if np.issubdtype(voxels.dtype, np.integer):
+        if not np.issubdtype(values.dtype, np.integer):
+            values = np.rint(values)
         info = np.iinfo(voxels.dtype)
-        voxels[index] = np.clip(np.rint(values), info.min, info.max)
-    else:
-        voxels[index] = values
+        if values.size and (values.min() < info.min or values.max() > info.max):
+            voxels = voxels.astype(np.int32)
+            info = np.iinfo(np.int32)
+            values = np.clip(values, info.min, info.max)
+    voxels[index] = values
+    return voxels

@@ -355,7 +355,9 @@ def _frames(ds: Dataset, number_of_frames: int) -> tuple[FrameGeometry, ...]:
         if found is not None:
             return found
         # A multi-frame object without per-frame positions: frames have no place in space of their own.
-        return tuple(FrameGeometry(i, None, _orientation(ds), _spacing(ds), None, None) for i in range(number_of_frames))
+        return tuple(
+            FrameGeometry(i, None, _orientation(ds), _spacing(ds), None, None) for i in range(number_of_frames)
+        )
     functional = _functional_frames(ds, 1) if "PerFrameFunctionalGroupsSequence" in ds else None
     if functional is not None:
         return functional
@@ -413,7 +415,15 @@ def read_header(path: str | Path) -> InstanceHeader | SkippedFile:
         return SkippedFile(name, f"cannot read file: {exc.strerror or exc}")
     except Exception as exc:  # noqa: BLE001 - pydicom raises many exception types on malformed input
         return SkippedFile(name, f"unreadable DICOM header ({type(exc).__name__})")
-    return _to_header(ds, name, size, has_preamble, header_end, tail, number_of_frames)
+    return _to_header(
+        ds,
+        name,
+        size=size,
+        has_preamble=has_preamble,
+        header_end=header_end,
+        tail=tail,
+        number_of_frames=number_of_frames,
+    )
 
 
 def _is_enhanced(ds: Dataset) -> bool:
@@ -421,7 +431,7 @@ def _is_enhanced(ds: Dataset) -> bool:
 
 
 def _to_header(
-    ds: Dataset, name: str, size: int, has_preamble: bool, header_end: int, tail: bytes, number_of_frames: int
+    ds: Dataset, name: str, *, size: int, has_preamble: bool, header_end: int, tail: bytes, number_of_frames: int
 ) -> InstanceHeader | SkippedFile:
     file_meta = getattr(ds, "file_meta", None)
     media_class = _text(file_meta, "MediaStorageSOPClassUID") if file_meta is not None else ""
@@ -440,7 +450,11 @@ def _to_header(
     is_image = rows > 0 and columns > 0 and bits_allocated > 0
     if is_image:
         truncation = _truncation(
-            UID(transfer_syntax), size, header_end, rows * columns * samples * (bits_allocated // 8) * number_of_frames, tail
+            UID(transfer_syntax),
+            size,
+            header_end,
+            rows * columns * samples * (bits_allocated // 8) * number_of_frames,
+            tail,
         )
         if truncation:
             return SkippedFile(name, truncation)

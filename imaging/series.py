@@ -230,7 +230,7 @@ def _describe_uid(uid: str, members: list[InstanceHeader]) -> list[SeriesInfo]:
         return [_build(uid, uid, frames, "localizer", findings)]
     groups = _split_by_layout(images)
     if len(groups) > 1:
-        reasons = _layout_differences(list(groups))
+        reasons = _layout_differences(list(groups.values()))
         findings.append(
             Finding(
                 reasons[0],
@@ -247,7 +247,9 @@ def _describe_uid(uid: str, members: list[InstanceHeader]) -> list[SeriesInfo]:
     return [_build(key, uid, frames, _kind(frames), part_findings) for key, frames, part_findings in renumbered]
 
 
-def _renumber(uid: str, parts: list[tuple[str, list[FrameRef], list[Finding]]]) -> list[tuple[str, list[FrameRef], list[Finding]]]:
+def _renumber(
+    uid: str, parts: list[tuple[str, list[FrameRef], list[Finding]]]
+) -> list[tuple[str, list[FrameRef], list[Finding]]]:
     if len(parts) == 1:
         return [(uid, parts[0][1], parts[0][2])]
     return [(f"{uid}#{i}", frames, found) for i, (_, frames, found) in enumerate(parts, start=1)]
@@ -266,7 +268,11 @@ def _drop_duplicate_files(members: list[InstanceHeader], findings: list[Finding]
         unique.append(member)
     if copies:
         findings.append(
-            Finding("duplicate_files", "info", f"{copies} file(s) are copies of the same instance (same SOP Instance UID); used once")
+            Finding(
+                "duplicate_files",
+                "info",
+                f"{copies} file(s) are copies of the same instance (same SOP Instance UID); used once",
+            )
         )
     return unique
 
@@ -368,7 +374,9 @@ def _split_duplicates(
                 "warning",
                 f"slices repeat the same positions: {len(buckets)} stacks told apart by {field}; split",
             )
-            return [(key, bucket, [*findings, note]) for _, bucket in sorted(buckets.items(), key=lambda kv: str(kv[0]))]
+            return [
+                (key, bucket, [*findings, note]) for _, bucket in sorted(buckets.items(), key=lambda kv: str(kv[0]))
+            ]
     note = Finding(
         "duplicate_positions",
         "error",
@@ -392,13 +400,14 @@ def _kind(frames: list[FrameRef]) -> Kind:
 
 def _build(key: str, uid: str, frames: list[FrameRef], kind: Kind, findings: list[Finding]) -> SeriesInfo:
     first = frames[0].instance
-    geometry: StackGeometry | None = None
     found = list(findings)
-    usable = kind in ("volume", "multi_frame")
+    is_stack = kind in ("volume", "multi_frame", "single_frame")
+    duplicate_error = any(f.code == "duplicate_positions" and f.severity == "error" for f in found)
+    geometry: StackGeometry | None = None
     missing_geometry = any(
         ref.frame.position is None or ref.frame.orientation is None or ref.frame.pixel_spacing is None for ref in frames
     )
-    if kind in ("volume", "multi_frame", "single_frame") and missing_geometry:
+    if is_stack and missing_geometry:
         found.append(
             Finding(
                 "no_geometry",
@@ -406,26 +415,27 @@ def _build(key: str, uid: str, frames: list[FrameRef], kind: Kind, findings: lis
                 "ImagePositionPatient, ImageOrientationPatient or PixelSpacing missing or malformed",
             )
         )
-        usable = False
-    elif kind in ("volume", "multi_frame", "single_frame") and not any(f.code == "duplicate_positions" and f.severity == "error" for f in found):
-        ref0 = frames[0].frame
-        assert ref0.orientation is not None and ref0.pixel_spacing is not None  # noqa: S101 - checked above
-        geometry = analyze_stack([ref.frame.position for ref in frames], ref0.orientation, ref0.pixel_spacing)
-        frames = [frames[i] for i in geometry.order]
-        found.extend(_geometry_findings(geometry, frames))
-    elif any(f.code == "duplicate_positions" and f.severity == "error" for f in found):
-        usable = False
+    elif is_stack and not duplicate_error:
+        orientation, pixel_spacing = frames[0].frame.orientation, frames[0].frame.pixel_spacing
+        positions = [ref.frame.position for ref in frames if ref.frame.position is not None]
+        if orientation is not None and pixel_spacing is not None:
+            geometry = analyze_stack(positions, orientation, pixel_spacing)
+            frames = [frames[i] for i in geometry.order]
+            found.extend(_geometry_findings(geometry, frames))
     found.extend(_content_findings(frames))
-    if kind == "single_frame" or len(frames) < 3:
-        if kind in ("volume", "multi_frame", "single_frame"):
-            severity: Severity = "error" if len(frames) < 2 else "warning"
-            found.append(Finding("too_few_slices", severity, f"only {len(frames)} slice(s)"))
-            usable = usable and len(frames) >= 2
+    if is_stack and len(frames) < 3:
+        severity: Severity = "error" if len(frames) < 2 else "warning"
+        found.append(Finding("too_few_slices", severity, f"only {len(frames)} slice(s)"))
     if kind == "localizer":
         found.append(Finding("localizer", "info", "localizer (scout) images: not a volume"))
     if kind == "secondary_capture":
         found.append(Finding("secondary_capture", "info", "secondary capture or colour images: not a volume"))
-    usable = usable and not any(f.severity == "error" and f.code not in ("missing_slices",) for f in found)
+    # Missing slices are an error that --allow-gaps may override, so they do not make a series unusable.
+    usable = (
+        kind in ("volume", "multi_frame")
+        and geometry is not None
+        and not any(f.severity == "error" and f.code != "missing_slices" for f in found)
+    )
     spacing: tuple[float, float, float | None] | None = None
     if frames[0].frame.pixel_spacing is not None:
         sy, sx = frames[0].frame.pixel_spacing
@@ -505,7 +515,9 @@ def _content_findings(frames: Sequence[FrameRef]) -> list[Finding]:
             Finding("no_rescale", "warning", "CT without RescaleSlope/RescaleIntercept: stored values taken as HU")
         )
     if not all(m.has_preamble for m in instances):
-        found.append(Finding("no_preamble", "info", "files without preamble/File Meta (ACR-NEMA style) read as implicit VR"))
+        found.append(
+            Finding("no_preamble", "info", "files without preamble/File Meta (ACR-NEMA style) read as implicit VR")
+        )
     if len({m.frame_of_reference_uid for m in instances}) > 1:
         found.append(Finding("mixed_frame_of_reference", "warning", "instances name different frames of reference"))
     return found

@@ -60,13 +60,15 @@ class Volume:
     def index_to_world(self, ijk: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """LPS positions (mm) of continuous indices ``(..., 3)`` given in (i, j, k) = (x, y, z) order."""
         index = np.asarray(ijk, dtype=np.float64)
-        scaled = index * np.asarray(self.spacing)
-        return np.asarray(self.origin) + scaled @ self.direction_matrix.T
+        scaled = index * np.asarray(self.spacing, dtype=np.float64)
+        world: npt.NDArray[np.float64] = np.asarray(self.origin, dtype=np.float64) + scaled @ self.direction_matrix.T
+        return world
 
     def world_to_index(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Continuous indices (i, j, k) of LPS points ``(..., 3)`` in mm."""
-        rel = np.asarray(points, dtype=np.float64) - np.asarray(self.origin)
-        return (rel @ self.direction_matrix) / np.asarray(self.spacing)
+        rel = np.asarray(points, dtype=np.float64) - np.asarray(self.origin, dtype=np.float64)
+        index: npt.NDArray[np.float64] = (rel @ self.direction_matrix) / np.asarray(self.spacing, dtype=np.float64)
+        return index
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
@@ -157,10 +159,11 @@ def write_volume(volume: Volume, path: str | Path, *, force: bool = False, compr
         digest = sha256_file(temp_name)
         os.replace(temp_name, target)
     except RuntimeError as exc:
-        raise VolumeFileError(f"cannot write {target.name}: {str(exc).strip().splitlines()[-1]}", path=str(target)) from exc
+        raise VolumeFileError(
+            f"cannot write {target.name}: {str(exc).strip().splitlines()[-1]}", path=str(target)
+        ) from exc
     finally:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
+        Path(temp_name).unlink(missing_ok=True)
     return digest
 
 

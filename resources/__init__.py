@@ -1,0 +1,1 @@
+"""Bundled resources: sample case, sample envelopes, icons, translations, report templates."""

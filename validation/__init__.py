@@ -1,0 +1,1 @@
+"""Design envelopes, the measurement registry, the envelope check and the software manifest."""

@@ -1,0 +1,69 @@
+# DVW: two commands do everything on a fresh Debian 12 machine.
+#   make demo   install what is missing, then run the whole pipeline on the bundled sample case
+#   make test   install what is missing, then run every quality gate and the full test suite (under Xvfb)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# System packages: Python with venv, git (the version comes from git tags), Xvfb and the X/GL libraries that
+# Qt and VTK need for real windows and off-screen rendering.
+APT_PACKAGES := python3 python3-venv python3-pip git make xvfb xauth \
+	libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcursor1
+UV_VERSION := 0.13.9
+TOOLS := .make/tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+# Never let uv fetch a Python build from outside the package registries: Debian 12's python3 is 3.11.
+export UV_PYTHON_DOWNLOADS := never
+XVFB := xvfb-run -a -s '-screen 0 1920x1080x24'
+DEMO_OUT ?= demo-out
+
+.PHONY: help install system-packages python-env demo test lint typecheck contracts unit bench clean
+
+help:
+	@echo "make demo   - install what is missing, run DVW on the bundled sample case (outputs in $(DEMO_OUT)/)"
+	@echo "make test   - install what is missing, run ruff, mypy, import contracts and the test suite"
+	@echo "make bench  - run the benchmarks (benchmarks/*.py) and print their tables"
+
+install: system-packages python-env
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(TOOLS)/bin/uv:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q "uv==$(UV_VERSION)"
+
+python-env: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
+	$(UV) sync --locked
+
+demo: install
+	$(UV) run --locked dvw demo --out $(DEMO_OUT)
+
+lint: python-env
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+
+typecheck: python-env
+	$(UV) run --locked mypy
+
+contracts: python-env
+	$(UV) run --locked lint-imports
+
+unit: install
+	$(XVFB) $(UV) run --locked pytest
+
+test: install lint typecheck contracts unit
+
+bench: install
+	@for b in benchmarks/*.py; do echo "== $$b"; $(UV) run --locked python $$b || exit 1; done
+
+clean:
+	rm -rf .make .venv .mypy_cache .ruff_cache .pytest_cache $(DEMO_OUT)

@@ -1,0 +1,156 @@
+"""The ``dvw`` command line: parsing, output conventions and error handling shared by every command.
+
+Conventions (see CLI.md): ``--json`` prints exactly one JSON object on stdout; human text and progress go to
+stderr. Exit codes: 0 ok, 1 internal error (a bug), 2 bad input or refused operation (one line, no traceback),
+3 out of envelope, 4 indeterminate. With ``--json`` failures print ``{"error": {"code", "message", "path"}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import platformdirs
+
+from imaging.errors import ImagingError
+from imaging.progress import Cancelled
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_OUT_OF_ENVELOPE = 3
+EXIT_INDETERMINATE = 4
+
+log = logging.getLogger("dvw")
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit 2)."""
+
+    code = "usage"
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``dvw`` parser with every sub-command registered."""
+    from app import commands  # noqa: PLC0415 - the command modules import the cores lazily for start-up time
+
+    parser = _Parser(
+        prog="dvw",
+        description="DVW design-validation workstation: import, measure and check patient-specific device designs.",
+    )
+    parser.add_argument("--version", action="store_true", help="print DVW's version and exit")
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        default=os.environ.get("DVW_HOME"),
+        help="local store folder (default: $DVW_HOME or the platform user-data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.register(sub)
+    return parser
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Add the common ``--json`` flag to a sub-command."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    """Print ``payload`` as the command's single JSON object on stdout."""
+    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def say(message: str) -> None:
+    """Print a human message on stderr."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    return "--json" in argv
+
+
+def _fail(code: str, message: str, path: str | None, as_json: bool, status: int) -> int:
+    if as_json:
+        emit_json({"error": {"code": code, "message": message, "path": path}})
+    say(f"dvw: error: {message}")
+    return status
+
+
+def _log_internal_error(exc: BaseException) -> Path | None:
+    try:
+        folder = Path(platformdirs.user_log_dir("dvw", appauthor=False))
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = folder / f"crash-{stamp}-{os.getpid()}.txt"
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    except OSError:
+        return None
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``dvw`` command line and return its exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(args_list)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if args.version:
+            from validation.manifest import current_manifest  # noqa: PLC0415
+
+            sys.stdout.write(f"dvw {current_manifest().version}\n")
+            return EXIT_OK
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help(sys.stderr)
+            return EXIT_BAD_INPUT
+        return handler(args)
+    except UsageError as exc:
+        return _fail(exc.code, exc.message, exc.path, as_json, EXIT_BAD_INPUT)
+    except ImagingError as exc:
+        return _fail(exc.code, exc.message, exc.path, as_json, EXIT_BAD_INPUT)
+    except Cancelled:
+        return _fail("cancelled", "cancelled; nothing was written", None, as_json, EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        return _fail("interrupted", "interrupted; nothing was written", None, as_json, EXIT_BAD_INPUT)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, reported as exit 1 with a log file
+        logged = _log_internal_error(exc)
+        where = f" (details in {logged})" if logged else ""
+        return _fail(
+            "internal", f"internal error (a bug): {type(exc).__name__}: {exc}{where}", None, as_json, EXIT_INTERNAL
+        )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,13 @@
+"""The ``dvw`` sub-commands, one module per area; each module registers its parsers here."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.commands import imaging_commands, system_commands
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register every sub-command on ``sub``."""
+    imaging_commands.register(sub)
+    system_commands.register(sub)

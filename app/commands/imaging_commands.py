@@ -1,0 +1,176 @@
+"""``dvw scan``, ``dvw import`` and ``dvw deidentify``: finding DICOM series and assembling volumes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
+from app.progress_bar import progress_bar
+from imaging.assemble import ImportPolicy, ImportResult, assemble, describe_series, select_series
+from imaging.errors import AmbiguousSeriesError, OutputExistsError
+from imaging.series import Finding, ScanResult, SeriesInfo, scan_folder
+from imaging.volume import volume_suffix, write_volume
+from validation.manifest import current_manifest
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``scan`` and ``import``."""
+    scan = sub.add_parser("scan", help="find every DICOM series under a folder", description=_SCAN_HELP)
+    scan.add_argument("folder", metavar="DIR", help="folder to search (recursively, any file names)")
+    add_json_flag(scan)
+    scan.set_defaults(handler=run_scan)
+
+    imp = sub.add_parser("import", help="assemble one series into a volume file", description=_IMPORT_HELP)
+    imp.add_argument("folder", metavar="DIR", help="folder holding the series")
+    imp.add_argument("--series", metavar="UID", help="series key from 'dvw scan' (needed when several are usable)")
+    imp.add_argument(
+        "--strict", action="store_true", help="refuse gantry tilt and uneven spacing instead of resampling"
+    )
+    imp.add_argument("--allow-gaps", action="store_true", help="interpolate missing slices instead of refusing")
+    imp.add_argument("--out", required=True, metavar="FILE", help="output volume: .nrrd, .nii.gz or .mha")
+    imp.add_argument("--force", action="store_true", help="replace an existing output file")
+    add_json_flag(imp)
+    imp.set_defaults(handler=run_import)
+
+
+_SCAN_HELP = (
+    "Read the header of every file under DIR (no pixel data), group instances into series, classify each "
+    "(volume, localizer, secondary_capture, single_frame, multi_frame, other) and report findings such as "
+    "gantry_tilt, uneven_spacing, missing_slices and duplicate_positions. Unreadable files are listed as skipped."
+)
+_IMPORT_HELP = (
+    "Assemble one series into a volume in HU with its patient geometry (LPS mm). Gantry tilt and uneven spacing "
+    "are resampled onto a regular orthogonal grid and reported; missing slices are refused unless --allow-gaps."
+)
+
+
+def _finding_json(finding: Finding) -> dict[str, str]:
+    return {"code": finding.code, "severity": finding.severity, "message": finding.message}
+
+
+def _round(values: Any, digits: int = 6) -> Any:
+    if isinstance(values, float):
+        return round(values, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if isinstance(values, tuple | list):
+        return [_round(v, digits) for v in values]
+    return values
+
+
+def series_json(series: SeriesInfo) -> dict[str, Any]:
+    """The CLI contract's JSON for one scanned series."""
+    return {
+        "series_uid": series.key,
+        "dicom_series_uid": series.series_uid,
+        "study_uid": series.study_uid,
+        "modality": series.modality,
+        "description": series.description,
+        "series_number": series.series_number,
+        "files": len(series.files),
+        "rows": series.rows,
+        "columns": series.columns,
+        "slices": series.slices,
+        "usable": series.usable,
+        "kind": series.kind,
+        "spacing": _round(list(series.spacing)) if series.spacing else None,
+        "tilt_deg": round(series.tilt_deg, 3),
+        "findings": [_finding_json(f) for f in series.findings],
+    }
+
+
+def scan_json(result: ScanResult) -> dict[str, Any]:
+    """The CLI contract's JSON for a scan."""
+    return {
+        "series": [series_json(s) for s in result.series],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        "files_scanned": result.files_scanned,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+def _scan(folder: str) -> ScanResult:
+    with progress_bar("scanning") as progress:
+        return scan_folder(folder, progress=progress)
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    """``dvw scan DIR``."""
+    result = _scan(args.folder)
+    if args.json:
+        emit_json(scan_json(result))
+        return EXIT_OK
+    counts = f"{len(result.series)} series, {len(result.skipped)} skipped"
+    say(f"{result.files_scanned} files in {result.seconds:.2f} s: {counts}")
+    for series in result.series:
+        state = "usable" if series.usable else "not usable"
+        say(f"  {describe_series(series)} [{series.kind}, {state}]")
+        for finding in series.findings:
+            say(f"      {finding.severity:7} {finding.code}: {finding.message}")
+    for skipped in result.skipped:
+        say(f"  skipped {skipped.path}: {skipped.reason}")
+    return EXIT_OK
+
+
+def import_json(result: ImportResult, output: Path, sha256: str) -> dict[str, Any]:
+    """The CLI contract's JSON for an import."""
+    volume = result.volume
+    return {
+        "output": str(output),
+        "sha256": sha256,
+        "series_uid": result.series.key,
+        "size": list(volume.size),
+        "spacing": _round(list(volume.spacing)),
+        "origin": _round(list(volume.origin)),
+        "direction": _round(list(volume.direction)),
+        "hu_range": _round(list(result.hu_range)),
+        "resampled": result.resampled,
+        "tilt_deg": round(result.series.tilt_deg, 3),
+        "findings": [_finding_json(f) for f in result.findings],
+        "instances": len(result.instance_sha256),
+        "input_sha256": result.input_sha256,
+        "manifest_id": current_manifest().manifest_id,
+    }
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """``dvw import DIR --out FILE``."""
+    output = Path(args.out)
+    volume_suffix(output)
+    if output.exists() and not args.force:
+        raise OutputExistsError(f"output exists: {output} (use --force to replace it)", path=str(output))
+    scan = _scan(args.folder)
+    try:
+        series = select_series(scan, args.series)
+    except AmbiguousSeriesError as exc:
+        if args.json:
+            emit_json(
+                {
+                    "error": {"code": exc.code, "message": exc.message, "path": exc.path},
+                    "series": [series_json(s) for s in scan.series if s.key in exc.candidates],
+                }
+            )
+            say(f"dvw: error: {exc.message}")
+            return 2
+        raise
+    policy = ImportPolicy(strict=args.strict, allow_gaps=args.allow_gaps)
+    with progress_bar("importing") as progress:
+        result = assemble(series, policy, progress=progress)
+    sha256 = write_volume(result.volume, output, force=args.force)
+    if args.json:
+        emit_json(import_json(result, output, sha256))
+        return EXIT_OK
+    volume = result.volume
+    say(f"imported {describe_series(series)} -> {output}")
+    say(f"  size {volume.size}, spacing {tuple(round(v, 4) for v in volume.spacing)} mm, HU {result.hu_range}")
+    for finding in result.findings:
+        say(f"  {finding.severity:7} {finding.code}: {finding.message}")
+    return EXIT_OK
+
+
+def require_folder(path: str) -> Path:
+    """``path`` as a folder, or a usage error."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise UsageError(f"not a folder: {path}", path=path)
+    return folder

@@ -1,0 +1,118 @@
+"""The software manifest: what software produced a result, identified by one hash.
+
+The manifest lists DVW's version, the SHA-256 of each of its own source files, and the versions of the libraries
+that compute results (DICOM decoding, resampling, file IO). Its ``manifest_id`` is the SHA-256 of the canonical
+JSON of those three parts, so any change of code or library version gives a new ID (REQUIREMENTS 4.7.1 b, d).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+#: DVW's own top-level packages whose files are hashed.
+DVW_PACKAGES = ("app", "imaging", "geometry", "validation", "records", "resources")
+#: Libraries whose versions change results.
+KEY_LIBRARIES = (
+    "numpy",
+    "scipy",
+    "pydicom",
+    "pylibjpeg",
+    "pylibjpeg-libjpeg",
+    "pylibjpeg-openjpeg",
+    "pylibjpeg-rle",
+    "pyjpegls",
+    "SimpleITK",
+)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """DVW's identity on this installation.
+
+    Attributes
+    ----------
+    manifest_id
+        SHA-256 (hex) of the canonical JSON of ``version``, ``files`` and ``libraries``.
+    version
+        DVW's version (from git tags at build time).
+    files
+        Relative path of each DVW source file to its SHA-256, sorted by path.
+    libraries
+        Name to installed version for each key library (``"not installed"`` when absent), plus ``python``.
+    """
+
+    manifest_id: str
+    version: str
+    files: tuple[tuple[str, str], ...]
+    libraries: tuple[tuple[str, str], ...]
+
+
+def _dvw_version() -> str:
+    try:
+        return metadata.version("dvw")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _library_versions() -> tuple[tuple[str, str], ...]:
+    versions = [("python", platform.python_version())]
+    for name in KEY_LIBRARIES:
+        try:
+            versions.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            versions.append((name, "not installed"))
+    return tuple(versions)
+
+
+def _source_files(root: Path) -> tuple[tuple[str, str], ...]:
+    files = []
+    for package in DVW_PACKAGES:
+        folder = root / package
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                files.append((path.relative_to(root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest()))
+    return tuple(sorted(files))
+
+
+def compute_manifest(root: Path | None = None) -> Manifest:
+    """Compute the manifest of the DVW installation whose packages live under ``root``.
+
+    Parameters
+    ----------
+    root
+        The folder holding DVW's top-level packages; defaults to the one this module was loaded from.
+
+    Returns
+    -------
+    Manifest
+        Version, file hashes, library versions and the combined ID.
+    """
+    base = root if root is not None else Path(__file__).resolve().parent.parent
+    version = _dvw_version()
+    files = _source_files(base)
+    libraries = _library_versions()
+    canonical = json.dumps(
+        {"version": version, "files": dict(files), "libraries": dict(libraries)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return Manifest(
+        manifest_id=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        version=version,
+        files=files,
+        libraries=libraries,
+    )
+
+
+@cache
+def current_manifest() -> Manifest:
+    """The manifest of the running installation (computed once per process)."""
+    return compute_manifest()
