@@ -337,6 +337,33 @@ def _to_values(ref: FrameRef, stored: npt.NDArray[Any], fill: float) -> npt.NDAr
     return values
 
 
+def _has_padding(ref: FrameRef, stored: npt.NDArray[Any]) -> bool:
+    padding = ref.instance.pixel_padding_value
+    return padding is not None and bool(np.any(stored == padding))
+
+
+def _store_exact(voxels: npt.NDArray[Any], index: int, ref: FrameRef, stored: npt.NDArray[Any], fill: float) -> bool:
+    """Write HU for an unresampled int16 slice without temporaries; False when this fast path does not apply.
+
+    Applies when the modality LUT is a pure integer shift and every stored value is below 32768, so that the
+    stored array can be reinterpreted as int16 and shifted in place into the output slice.
+    """
+    slope = ref.frame.rescale_slope if ref.frame.rescale_slope is not None else 1.0
+    intercept = ref.frame.rescale_intercept if ref.frame.rescale_intercept is not None else 0.0
+    if voxels.dtype != np.int16 or slope != 1.0 or not float(intercept).is_integer() or stored.dtype.itemsize != 2:
+        return False
+    narrow_unsigned = stored.dtype.kind == "u" and ref.instance.bits_stored <= 15
+    low, high = (0, (1 << ref.instance.bits_stored) - 1) if narrow_unsigned else (int(stored.min()), int(stored.max()))
+    if low < -32768 or high > 32767 or low + intercept < -32768 or high + intercept > 32767:
+        return False
+    target = voxels[index]
+    np.add(stored.view(np.int16), np.int16(intercept), out=target)
+    padding = ref.instance.pixel_padding_value
+    if padding is not None:
+        target[stored == padding] = int(fill)
+    return True
+
+
 def assemble(
     series: SeriesInfo,
     policy: ImportPolicy | None = None,
@@ -391,10 +418,12 @@ def assemble(
         ref = series.frames[index]
         hashes[loaded.path] = loaded.sha256
         stored = loaded.frames[ref.frame.frame_index]
+        if not plan.resampled and _store_exact(voxels, index, ref, stored, fill):
+            padded = padded or _has_padding(ref, stored)
+            report(progress, (index + 1) / len(series.frames), f"assembling slice {index + 1}/{len(series.frames)}")
+            continue
         values = _to_values(ref, stored, fill)
-        padded = padded or (
-            ref.instance.pixel_padding_value is not None and bool(np.any(stored == ref.instance.pixel_padding_value))
-        )
+        padded = padded or _has_padding(ref, stored)
         corrected = _place_in_plane(values, plan, index, fill, (y_size, x_size))
         for out_index in sources_by_upper.get(index, []):
             source = plan.sources[out_index]

@@ -17,10 +17,13 @@ import struct
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pydicom
+from pydicom.dataelem import RawDataElement
+from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.filereader import read_partial
 from pydicom.uid import UID
@@ -178,34 +181,86 @@ def _looks_like_bare_dataset(head: bytes) -> bool:
     return group in (0x0010, 0x0018, 0x0020, 0x0028) and element < 0x1000 and head[4:6].isalpha()
 
 
+_BINARY_FORMATS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "FL": "f", "FD": "d"}
+_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI"})
+
+
+@cache
+def _tag(keyword: str) -> int:
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        raise KeyError(keyword)
+    return int(tag)
+
+
+def _value(ds: Dataset, keyword: str) -> Any:
+    """An element's value, decoded straight from its raw bytes for the plain VRs DVW reads.
+
+    pydicom's general conversion (with validation hooks) costs more than parsing the file; for ASCII number,
+    code and UID values and fixed-size binary numbers the bytes are decoded here. Anything else (text with a
+    character set, sequences, ambiguous VRs) goes through pydicom.
+    """
+    try:
+        element = ds.get_item(_tag(keyword))
+    except (KeyError, ValueError, TypeError):
+        return None
+    if element is None:
+        return None
+    if not isinstance(element, RawDataElement):
+        return element.value
+    vr = element.VR or dictionary_VR(element.tag)
+    raw = element.value
+    if raw is None or len(raw) == 0:
+        return None
+    if vr in _TEXT_VRS:
+        text = raw.decode("latin-1").strip("\x00 ")
+        return [part.strip() for part in text.split("\\")] if "\\" in text else text
+    if vr in _BINARY_FORMATS:
+        code = _BINARY_FORMATS[vr]
+        count = len(raw) // struct.calcsize(code)
+        values = struct.unpack(
+            ("<" if _is_little_endian(ds) else ">") + code * count, raw[: count * struct.calcsize(code)]
+        )
+        return values[0] if count == 1 else list(values)
+    return ds.get(keyword)
+
+
+def _is_little_endian(ds: Dataset) -> bool:
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    return str(syntax) != "1.2.840.10008.1.2.2"
+
+
 def _text(ds: Dataset, keyword: str) -> str:
     try:
-        value = ds.get(keyword)
-    except (ValueError, TypeError, KeyError):
+        value = _value(ds, keyword)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
         return ""
     if value is None:
         return ""
+    if isinstance(value, list):
+        return "\\".join(str(v) for v in value)
     return str(value).strip()
 
 
 def _int(ds: Dataset, keyword: str) -> int | None:
     try:
-        value = ds.get(keyword)
+        value = _value(ds, keyword)
         if value is None or value == "":
             return None
-        if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        if isinstance(value, list):
             value = value[0]
-        return int(value)
+        return int(float(value)) if isinstance(value, str) and "." in value else int(value)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         return None
 
 
 def _float(ds: Dataset, keyword: str) -> float | None:
     try:
-        value = ds.get(keyword)
+        value = _value(ds, keyword)
         if value is None or value == "":
             return None
-        if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        if isinstance(value, list):
             value = value[0]
         result = float(value)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
@@ -215,10 +270,10 @@ def _float(ds: Dataset, keyword: str) -> float | None:
 
 def _floats(ds: Dataset, keyword: str, count: int) -> tuple[float, ...] | None:
     try:
-        value = ds.get(keyword)
+        value = _value(ds, keyword)
         if value is None:
             return None
-        numbers = tuple(float(v) for v in value)
+        numbers = tuple(float(v) for v in (value if isinstance(value, list) else [value]))
     except (ValueError, TypeError, KeyError, OverflowError):
         return None
     if len(numbers) != count or not all(math.isfinite(n) for n in numbers):
@@ -226,10 +281,19 @@ def _floats(ds: Dataset, keyword: str, count: int) -> tuple[float, ...] | None:
     return numbers
 
 
+def _described(ds: Dataset) -> str:
+    """SeriesDescription decoded with the dataset's character set (it may be Chinese, Japanese, ...)."""
+    try:
+        value = ds.get("SeriesDescription")
+    except (ValueError, TypeError, KeyError, LookupError):
+        return ""
+    return str(value).strip() if value is not None else ""
+
+
 def _image_type(ds: Dataset) -> tuple[str, ...]:
     try:
-        raw = ds.get("ImageType")
-    except (ValueError, TypeError, KeyError):
+        raw = _value(ds, "ImageType")
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
         return ()
     if raw is None:
         return ()
@@ -470,7 +534,7 @@ def _to_header(
         series_uid=_text(ds, "SeriesInstanceUID") or f"no-series-uid:{Path(name).parent}",
         frame_of_reference_uid=_text(ds, "FrameOfReferenceUID"),
         modality=_text(ds, "Modality").upper(),
-        series_description=_text(ds, "SeriesDescription"),
+        series_description=_described(ds),
         series_number=_int(ds, "SeriesNumber"),
         instance_number=_int(ds, "InstanceNumber"),
         acquisition_number=_int(ds, "AcquisitionNumber"),

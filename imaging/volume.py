@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import SimpleITK as sitk  # noqa: N813 - the library's own spelling
+import SimpleITK as sitk
 
 from imaging.errors import OutputExistsError, VolumeFileError
 
