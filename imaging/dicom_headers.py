@@ -15,15 +15,14 @@ from __future__ import annotations
 import math
 import struct
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pydicom
-from pydicom.dataelem import RawDataElement
 from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.filereader import read_partial
 from pydicom.uid import UID
@@ -201,7 +200,8 @@ def _value(ds: Dataset, keyword: str) -> Any:
     character set, sequences, ambiguous VRs) goes through pydicom.
     """
     try:
-        element = ds.get_item(_tag(keyword))
+        # get_item gives the raw element (or None) despite its annotation saying DataElement.
+        element: Any = ds.get_item(_tag(keyword))
     except (KeyError, ValueError, TypeError):
         return None
     if element is None:
@@ -218,9 +218,8 @@ def _value(ds: Dataset, keyword: str) -> Any:
     if vr in _BINARY_FORMATS:
         code = _BINARY_FORMATS[vr]
         count = len(raw) // struct.calcsize(code)
-        values = struct.unpack(
-            ("<" if _is_little_endian(ds) else ">") + code * count, raw[: count * struct.calcsize(code)]
-        )
+        order = "<" if _is_little_endian(ds) else ">"
+        values = struct.unpack(order + code * count, raw[: count * struct.calcsize(code)])
         return values[0] if count == 1 else list(values)
     return ds.get(keyword)
 
