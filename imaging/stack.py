@@ -307,7 +307,8 @@ def plan_grid(geometry: StackGeometry, rows: int, columns: int) -> GridPlan:
         sources = tuple(SliceSource(i, i, 0.0) for i in range(n))
     else:
         step = float(geometry.step_mm or 1.0)
-        count = round(geometry.extent_mm / step) + 1
+        # Never extrapolate past the last input slice: the grid ends at or before it.
+        count = math.floor(geometry.extent_mm / step + step_tolerance(step) / step) + 1
         targets = np.arange(count) * step
         sources = tuple(_source_at(offsets, float(t), step_tolerance(step)) for t in targets)
     origin = np.asarray(geometry.first_position) + u_min * row + v_min * col
