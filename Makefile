@@ -45,7 +45,7 @@ python-env: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
 	$(UV) sync --locked
 
 demo: install
-	$(UV) run --locked dvw demo --out $(DEMO_OUT)
+	$(UV) run --locked dvw demo --out $(DEMO_OUT) --force
 
 lint: python-env
 	$(UV) run --locked ruff check .
