@@ -27,6 +27,8 @@ from pydicom.dataset import Dataset
 from pydicom.filereader import read_partial
 from pydicom.uid import UID
 
+from imaging.header_walk import RawHeader, walk_header
+
 # Media Storage Directory Storage: a DICOMDIR (or a vendor's DIRFILE); never an image.
 MEDIA_DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
@@ -50,7 +52,9 @@ _ENHANCED_SOP_CLASSES = frozenset(
         "1.2.840.10008.5.1.4.1.1.128.1",
     }
 )
-_HEADER_END_TAG = 0x0028FFFF  # single-frame geometry and pixel description all live in groups <= 0x0028
+_HEADER_END_TAG = 0x0028FFFF
+_FIRST_READ = 1 << 14  # most headers end within 16 KiB
+_SECOND_READ = 1 << 18  # single-frame geometry and pixel description all live in groups <= 0x0028
 _DIRECTORY_RECORD_SEQUENCE = 0x00041220
 
 
@@ -180,6 +184,9 @@ def _looks_like_bare_dataset(head: bytes) -> bool:
     return group in (0x0010, 0x0018, 0x0020, 0x0028) and element < 0x1000 and head[4:6].isalpha()
 
 
+_Header = Dataset | RawHeader
+"""A header read by pydicom, or the raw elements kept by the fast walk (see :mod:`imaging.header_walk`)."""
+
 _BINARY_FORMATS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "FL": "f", "FD": "d"}
 _TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI"})
 
@@ -192,7 +199,7 @@ def _tag(keyword: str) -> int:
     return int(tag)
 
 
-def _value(ds: Dataset, keyword: str) -> Any:
+def _value(ds: _Header, keyword: str) -> Any:
     """An element's value, decoded straight from its raw bytes for the plain VRs DVW reads.
 
     pydicom's general conversion (with validation hooks) costs more than parsing the file; for ASCII number,
@@ -224,13 +231,13 @@ def _value(ds: Dataset, keyword: str) -> Any:
     return ds.get(keyword)
 
 
-def _is_little_endian(ds: Dataset) -> bool:
+def _is_little_endian(ds: _Header) -> bool:
     meta = getattr(ds, "file_meta", None)
     syntax = meta.get("TransferSyntaxUID") if meta is not None else None
     return str(syntax) != "1.2.840.10008.1.2.2"
 
 
-def _text(ds: Dataset, keyword: str) -> str:
+def _text(ds: _Header, keyword: str) -> str:
     try:
         value = _value(ds, keyword)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError):
@@ -242,7 +249,7 @@ def _text(ds: Dataset, keyword: str) -> str:
     return str(value).strip()
 
 
-def _int(ds: Dataset, keyword: str) -> int | None:
+def _int(ds: _Header, keyword: str) -> int | None:
     try:
         value = _value(ds, keyword)
         if value is None or value == "":
@@ -254,7 +261,7 @@ def _int(ds: Dataset, keyword: str) -> int | None:
         return None
 
 
-def _float(ds: Dataset, keyword: str) -> float | None:
+def _float(ds: _Header, keyword: str) -> float | None:
     try:
         value = _value(ds, keyword)
         if value is None or value == "":
@@ -267,7 +274,7 @@ def _float(ds: Dataset, keyword: str) -> float | None:
     return result if math.isfinite(result) else None
 
 
-def _floats(ds: Dataset, keyword: str, count: int) -> tuple[float, ...] | None:
+def _floats(ds: _Header, keyword: str, count: int) -> tuple[float, ...] | None:
     try:
         value = _value(ds, keyword)
         if value is None:
@@ -280,7 +287,7 @@ def _floats(ds: Dataset, keyword: str, count: int) -> tuple[float, ...] | None:
     return numbers
 
 
-def _described(ds: Dataset) -> str:
+def _described(ds: _Header) -> str:
     """SeriesDescription decoded with the dataset's character set (it may be Chinese, Japanese, ...)."""
     try:
         value = ds.get("SeriesDescription")
@@ -289,7 +296,7 @@ def _described(ds: Dataset) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _image_type(ds: Dataset) -> tuple[str, ...]:
+def _image_type(ds: _Header) -> tuple[str, ...]:
     try:
         raw = _value(ds, "ImageType")
     except (ValueError, TypeError, KeyError, UnicodeDecodeError):
@@ -311,12 +318,12 @@ def _first_item(ds: Dataset, keyword: str) -> Dataset | None:
     return item if isinstance(item, Dataset) else None
 
 
-def _position(ds: Dataset) -> tuple[float, float, float] | None:
+def _position(ds: _Header) -> tuple[float, float, float] | None:
     values = _floats(ds, "ImagePositionPatient", 3)
     return (values[0], values[1], values[2]) if values else None
 
 
-def _orientation(ds: Dataset) -> tuple[float, float, float, float, float, float] | None:
+def _orientation(ds: _Header) -> tuple[float, float, float, float, float, float] | None:
     v = _floats(ds, "ImageOrientationPatient", 6)
     if v is None:
         return None
@@ -335,7 +342,7 @@ def _orientation(ds: Dataset) -> tuple[float, float, float, float, float, float]
     )
 
 
-def _spacing(ds: Dataset) -> tuple[float, float] | None:
+def _spacing(ds: _Header) -> tuple[float, float] | None:
     values = _floats(ds, "PixelSpacing", 2)
     if values is None or values[0] <= 0 or values[1] <= 0:
         return None
@@ -412,8 +419,8 @@ def _grid_frames(ds: Dataset, number_of_frames: int) -> tuple[FrameGeometry, ...
     )
 
 
-def _frames(ds: Dataset, number_of_frames: int) -> tuple[FrameGeometry, ...]:
-    if number_of_frames > 1:
+def _frames(ds: _Header, number_of_frames: int) -> tuple[FrameGeometry, ...]:
+    if number_of_frames > 1 and isinstance(ds, Dataset):
         found = _functional_frames(ds, number_of_frames) or _grid_frames(ds, number_of_frames)
         if found is not None:
             return found
@@ -421,7 +428,8 @@ def _frames(ds: Dataset, number_of_frames: int) -> tuple[FrameGeometry, ...]:
         return tuple(
             FrameGeometry(i, None, _orientation(ds), _spacing(ds), None, None) for i in range(number_of_frames)
         )
-    functional = _functional_frames(ds, 1) if "PerFrameFunctionalGroupsSequence" in ds else None
+    has_groups = isinstance(ds, Dataset) and "PerFrameFunctionalGroupsSequence" in ds
+    functional = _functional_frames(ds, 1) if isinstance(ds, Dataset) and has_groups else None
     if functional is not None:
         return functional
     return (
@@ -459,17 +467,26 @@ def read_header(path: str | Path) -> InstanceHeader | SkippedFile:
     try:
         size = Path(path).stat().st_size
         with open(path, "rb") as fp:
-            head = fp.read(132)
+            head = fp.read(_FIRST_READ)
             has_preamble = head[128:132] == b"DICM"
             if not has_preamble and not _looks_like_bare_dataset(head):
                 return SkippedFile(name, "not DICOM: no 'DICM' marker and no DICOM element at the start")
-            fp.seek(0)
-            ds = _parse(fp, _stop_at_header_end)
-            number_of_frames = _int(ds, "NumberOfFrames") or 1
-            if number_of_frames > 1 or "PerFrameFunctionalGroupsSequence" in ds or _is_enhanced(ds):
+            walked = walk_header(head)
+            if walked is None and size > len(head):
+                head += fp.read(_SECOND_READ - len(head))
+                walked = walk_header(head)
+            ds: _Header
+            if walked is not None and not _needs_full_parse(walked.dataset):
+                ds, header_end = walked.dataset, walked.header_end
+            else:
+                # Multi-frame, enhanced, big endian, deflated or unusual files: pydicom's parser, up to the pixels.
                 fp.seek(0)
-                ds = _parse(fp, _stop_at_pixels)
-            header_end = fp.tell()
+                ds = _parse(fp, _stop_at_header_end)
+                if _needs_full_parse(ds):
+                    fp.seek(0)
+                    ds = _parse(fp, _stop_at_pixels)
+                header_end = fp.tell()
+            number_of_frames = _int(ds, "NumberOfFrames") or 1
             tail = b""
             if size >= 8:
                 fp.seek(size - 8)
@@ -489,12 +506,17 @@ def read_header(path: str | Path) -> InstanceHeader | SkippedFile:
     )
 
 
-def _is_enhanced(ds: Dataset) -> bool:
+def _needs_full_parse(ds: _Header) -> bool:
+    """Whether per-frame geometry lives past group 0x0028 (multi-frame and enhanced objects)."""
+    return (_int(ds, "NumberOfFrames") or 1) > 1 or "PerFrameFunctionalGroupsSequence" in ds or _is_enhanced(ds)
+
+
+def _is_enhanced(ds: _Header) -> bool:
     return _text(ds, "SOPClassUID") in _ENHANCED_SOP_CLASSES
 
 
 def _to_header(
-    ds: Dataset, name: str, *, size: int, has_preamble: bool, header_end: int, tail: bytes, number_of_frames: int
+    ds: _Header, name: str, *, size: int, has_preamble: bool, header_end: int, tail: bytes, number_of_frames: int
 ) -> InstanceHeader | SkippedFile:
     file_meta = getattr(ds, "file_meta", None)
     media_class = _text(file_meta, "MediaStorageSOPClassUID") if file_meta is not None else ""
