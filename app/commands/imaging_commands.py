@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
+from app.cli import EXIT_OK, add_json_flag, emit_json, say
+from app.home import home_folder, site_uid_secret
 from app.progress_bar import progress_bar
 from imaging.assemble import ImportPolicy, ImportResult, assemble, describe_series, select_series
+from imaging.deidentify import DeidentifyOptions, UidMap, deidentify_folder
 from imaging.errors import AmbiguousSeriesError, OutputExistsError
 from imaging.series import Finding, ScanResult, SeriesInfo, scan_folder
 from imaging.volume import volume_suffix, write_volume
@@ -33,6 +35,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument("--force", action="store_true", help="replace an existing output file")
     add_json_flag(imp)
     imp.set_defaults(handler=run_import)
+
+    deid = sub.add_parser(
+        "deidentify",
+        help="de-identify DICOM for export (DICOM basic confidentiality profile)",
+        description="Write a de-identified copy of every DICOM file under DIR into --out, per the DICOM basic "
+        "application level confidentiality profile (PS3.15 Annex E): identifying attributes removed or replaced, "
+        "private tags removed, UIDs replaced consistently with this site's secret, pixel data and geometry "
+        "untouched. Files are named by their new SOP Instance UID. The source is never modified.",
+    )
+    deid.add_argument("folder", metavar="DIR", help="folder with the DICOM to export")
+    deid.add_argument("--out", required=True, metavar="DIR", help="output folder (not inside DIR)")
+    deid.add_argument("--pseudonym", metavar="CODE", help="case code written as Patient's Name and Patient ID")
+    deid.add_argument("--force", action="store_true", help="replace existing output files")
+    add_json_flag(deid)
+    deid.set_defaults(handler=run_deidentify)
 
 
 _SCAN_HELP = (
@@ -168,9 +185,29 @@ def run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def require_folder(path: str) -> Path:
-    """``path`` as a folder, or a usage error."""
-    folder = Path(path)
-    if not folder.is_dir():
-        raise UsageError(f"not a folder: {path}", path=path)
-    return folder
+def run_deidentify(args: argparse.Namespace) -> int:
+    """``dvw deidentify DIR --out DIR``."""
+    uid_map = UidMap(site_uid_secret(home_folder(args.home)))
+    options = DeidentifyOptions(pseudonym=args.pseudonym)
+    with progress_bar("de-identifying") as progress:
+        result = deidentify_folder(
+            args.folder, args.out, options=options, uid_map=uid_map, overwrite=args.force, progress=progress
+        )
+    if args.json:
+        emit_json(
+            {
+                "output": result.output_dir,
+                "files": [
+                    {"output": f.output, "sha256": f.sha256, "series_uid": f.series_instance_uid} for f in result.files
+                ],
+                "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+                "notes": list(result.notes),
+            }
+        )
+        return EXIT_OK
+    say(f"de-identified {len(result.files)} files into {result.output_dir}; {len(result.skipped)} skipped")
+    for skipped in result.skipped:
+        say(f"  skipped {skipped.path}: {skipped.reason}")
+    for note in result.notes:
+        say(f"  note: {note}")
+    return EXIT_OK

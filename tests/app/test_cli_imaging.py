@@ -134,3 +134,25 @@ def test_entry_point_runs_as_a_real_process(tmp_path: Path) -> None:
         "files_scanned": 0,
         "seconds": pytest.approx(0, abs=5),
     }
+
+
+def test_deidentify_exports_without_identity_and_keeps_geometry(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = _folder("ct-3slice")
+    home, out = tmp_path / "home", tmp_path / "export"
+    code, payload, _ = _run(
+        capsys, "--home", str(home), "deidentify", str(source), "--out", str(out), "--pseudonym", "CASE-7", "--json"
+    )
+    assert code == 0
+    assert len(payload["files"]) == 3  # type: ignore[arg-type]
+    assert (home / "site-uid-secret").stat().st_mode & 0o777 == 0o600
+    code, scan, _ = _run(capsys, "scan", str(out), "--json")
+    (series,) = scan["series"]  # type: ignore[misc]
+    assert series["usable"] is True
+    assert series["spacing"] == pytest.approx([0.810547, 0.810547, 1.0], abs=1e-6)
+    # The same site secret maps the same study to the same new UIDs on a second export.
+    code, again, _ = _run(
+        capsys, "--home", str(home), "deidentify", str(source), "--out", str(tmp_path / "e2"), "--json"
+    )
+    assert {f["series_uid"] for f in again["files"]} == {f["series_uid"] for f in payload["files"]}  # type: ignore[union-attr]
