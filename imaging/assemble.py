@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from pydicom.encaps import generate_frames
 from pydicom.uid import UID
 from scipy import ndimage
 
@@ -41,6 +42,8 @@ from imaging.volume import Volume
 #: HU written where a CT has no data (outside the reconstruction circle, or outside a tilted slice): air.
 CT_FILL_HU = -1024
 _PIXEL_DATA_TAG = b"\xe0\x7f\x10\x00"
+_JPEG_END_OF_IMAGE = b"\xff\xd9"  # EOI in JPEG and JPEG-LS, EOC in JPEG 2000 code streams
+_RLE_SYNTAXES = frozenset({"1.2.840.10008.1.2.5"})
 _PREFETCH = 6
 
 
@@ -239,20 +242,28 @@ def _mask_stored_bits(inst: InstanceHeader, stored: npt.NDArray[Any]) -> npt.NDA
 
 
 def _decode_all(inst: InstanceHeader, data: bytes) -> npt.NDArray[Any]:
-    """Every frame's stored values, decoded by pydicom (all transfer syntaxes it and its plugins support)."""
+    """Every frame's stored values in native byte order, decoded by pydicom (and its codec plugins)."""
+    syntax = UID(inst.transfer_syntax)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ds = read_dataset_bytes(data)
+            if "TransferSyntaxUID" not in ds.file_meta:
+                ds.file_meta.TransferSyntaxUID = syntax  # ACR-NEMA style file: the encoding the header reader found
+            if syntax.is_compressed:
+                _check_frames_complete(inst, ds)
             pixels = ds.pixel_array
+    except PixelDataError:
+        raise
     except Exception as exc:  # decoders raise many exception types on corrupt data
-        syntax = UID(inst.transfer_syntax)
         raise PixelDataError(
             f"cannot decode pixel data of {Path(inst.path).name} ({syntax.name}): {type(exc).__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else 'corrupt or truncated'}",
             path=inst.path,
         ) from exc
     pixels = np.asarray(pixels)
+    if not pixels.dtype.isnative:
+        pixels = pixels.astype(pixels.dtype.newbyteorder("="))
     if pixels.ndim == 2:
         pixels = pixels[np.newaxis]
     if pixels.ndim != 3 or pixels.shape[1:] != (inst.rows, inst.columns):
@@ -262,6 +273,20 @@ def _decode_all(inst: InstanceHeader, data: bytes) -> npt.NDArray[Any]:
             path=inst.path,
         )
     return pixels
+
+
+def _check_frames_complete(inst: InstanceHeader, ds: Any) -> None:
+    """Refuse JPEG-family frames that lack their end-of-image marker: some decoders return garbage silently."""
+    syntax = UID(inst.transfer_syntax)
+    if syntax in _RLE_SYNTAXES:
+        return  # RLE segments carry their own lengths; the decoder checks them
+    for index, frame in enumerate(generate_frames(ds.PixelData, number_of_frames=inst.number_of_frames)):
+        if not frame.rstrip(b"\x00").endswith(_JPEG_END_OF_IMAGE):
+            raise PixelDataError(
+                f"frame {index + 1} of {Path(inst.path).name} is incomplete (no end-of-image marker): "
+                "the file was cut short or damaged",
+                path=inst.path,
+            )
 
 
 def read_dataset_bytes(data: bytes) -> Any:
@@ -350,7 +375,13 @@ def _store_exact(voxels: npt.NDArray[Any], index: int, ref: FrameRef, stored: np
     """
     slope = ref.frame.rescale_slope if ref.frame.rescale_slope is not None else 1.0
     intercept = ref.frame.rescale_intercept if ref.frame.rescale_intercept is not None else 0.0
-    if voxels.dtype != np.int16 or slope != 1.0 or not float(intercept).is_integer() or stored.dtype.itemsize != 2:
+    if (
+        voxels.dtype != np.int16
+        or slope != 1.0
+        or not float(intercept).is_integer()
+        or stored.dtype.itemsize != 2
+        or not stored.dtype.isnative
+    ):
         return False
     narrow_unsigned = stored.dtype.kind == "u" and ref.instance.bits_stored <= 15
     low, high = (0, (1 << ref.instance.bits_stored) - 1) if narrow_unsigned else (int(stored.min()), int(stored.max()))

@@ -25,6 +25,7 @@ from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.filereader import read_partial
+from pydicom.multival import MultiValue
 from pydicom.uid import UID
 
 from imaging.header_walk import RawHeader, walk_header
@@ -40,6 +41,9 @@ _NO_PIXEL_SOP_PREFIXES = (
     "1.2.840.10008.5.1.4.1.1.104",  # encapsulated documents (PDF, CDA)
 )
 _SEQUENCE_DELIMITER_LE = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+_TRAILING_PADDING_TAG_LE = b"\xfc\xff\xfc\xff"
+_TAIL_READ = 1 << 16
+_WAVEFORM_PREFIX = "1.2.840.10008.5.1.4.1.1.9."
 # Enhanced and legacy-converted enhanced CT, MR and PET: geometry lives in functional groups after group 0x0028.
 _ENHANCED_SOP_CLASSES = frozenset(
     {
@@ -214,7 +218,7 @@ def _value(ds: _Header, keyword: str) -> Any:
     if element is None:
         return None
     if not isinstance(element, RawDataElement):
-        return element.value
+        return _plain(element.value)
     vr = element.VR or dictionary_VR(element.tag)
     raw = element.value
     if raw is None or len(raw) == 0:
@@ -228,13 +232,19 @@ def _value(ds: _Header, keyword: str) -> Any:
         order = "<" if _is_little_endian(ds) else ">"
         values = struct.unpack(order + code * count, raw[: count * struct.calcsize(code)])
         return values[0] if count == 1 else list(values)
-    return ds.get(keyword)
+    # UN (explicit VR files from some PACS), ambiguous VRs and text with a character set: pydicom converts.
+    return _plain(ds.get(keyword))
+
+
+def _plain(value: Any) -> Any:
+    """Multi-valued elements as plain lists, so that every converter sees one shape."""
+    return list(value) if isinstance(value, MultiValue) else value
 
 
 def _is_little_endian(ds: _Header) -> bool:
-    meta = getattr(ds, "file_meta", None)
-    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
-    return str(syntax) != "1.2.840.10008.1.2.2"
+    file_meta = getattr(ds, "file_meta", None)
+    syntax = _text(file_meta, "TransferSyntaxUID") if file_meta is not None else ""
+    return (syntax or _encoding_syntax(ds)) != "1.2.840.10008.1.2.2"
 
 
 def _text(ds: _Header, keyword: str) -> str:
@@ -445,13 +455,14 @@ def _frames(ds: _Header, number_of_frames: int) -> tuple[FrameGeometry, ...]:
 
 
 def _parse(fp: Any, stop_when: Any) -> Dataset:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return read_partial(fp, stop_when=stop_when, force=True)
+    return read_partial(fp, stop_when=stop_when, force=True)
 
 
 def read_header(path: str | Path) -> InstanceHeader | SkippedFile:
     """Read one file's DICOM header without its pixel data.
+
+    pydicom's warnings about malformed values are silenced here: what matters is recorded as findings or skip
+    reasons, and real-world files trigger them by the thousand.
 
     Parameters
     ----------
@@ -463,6 +474,12 @@ def read_header(path: str | Path) -> InstanceHeader | SkippedFile:
     InstanceHeader or SkippedFile
         The header of a DICOM instance, or the reason the file is not one (never raises for bad content).
     """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read_header(path)
+
+
+def _read_header(path: str | Path) -> InstanceHeader | SkippedFile:
     name = str(path)
     try:
         size = Path(path).stat().st_size
@@ -487,10 +504,7 @@ def read_header(path: str | Path) -> InstanceHeader | SkippedFile:
                     ds = _parse(fp, _stop_at_pixels)
                 header_end = fp.tell()
             number_of_frames = _int(ds, "NumberOfFrames") or 1
-            tail = b""
-            if size >= 8:
-                fp.seek(size - 8)
-                tail = fp.read(8)
+            problem = _integrity(fp, ds, size=size, header_end=header_end, number_of_frames=number_of_frames)
     except OSError as exc:
         return SkippedFile(name, f"cannot read file: {exc.strerror or exc}")
     except Exception as exc:  # noqa: BLE001 - pydicom raises many exception types on malformed input
@@ -500,10 +514,18 @@ def read_header(path: str | Path) -> InstanceHeader | SkippedFile:
         name,
         size=size,
         has_preamble=has_preamble,
-        header_end=header_end,
-        tail=tail,
+        problem=problem,
         number_of_frames=number_of_frames,
     )
+
+
+def _encoding_syntax(ds: _Header) -> str:
+    """The transfer syntax a file without File Meta was actually written in, as pydicom's reader found it."""
+    encoding = getattr(ds, "original_encoding", (True, True))
+    implicit, little = encoding if isinstance(encoding, tuple) and None not in encoding else (True, True)
+    if implicit:
+        return "1.2.840.10008.1.2"
+    return "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2"
 
 
 def _needs_full_parse(ds: _Header) -> bool:
@@ -516,7 +538,7 @@ def _is_enhanced(ds: _Header) -> bool:
 
 
 def _to_header(
-    ds: _Header, name: str, *, size: int, has_preamble: bool, header_end: int, tail: bytes, number_of_frames: int
+    ds: _Header, name: str, *, size: int, has_preamble: bool, problem: str, number_of_frames: int
 ) -> InstanceHeader | SkippedFile:
     file_meta = getattr(ds, "file_meta", None)
     media_class = _text(file_meta, "MediaStorageSOPClassUID") if file_meta is not None else ""
@@ -524,7 +546,7 @@ def _to_header(
         return SkippedFile(name, "DICOMDIR media directory: not an image (its images are found by scanning)")
     transfer_syntax = _text(file_meta, "TransferSyntaxUID") if file_meta is not None else ""
     if not transfer_syntax:
-        transfer_syntax = "1.2.840.10008.1.2"  # files without File Meta are implicit VR little endian
+        transfer_syntax = _encoding_syntax(ds)
     sop_class = _text(ds, "SOPClassUID") or media_class
     sop_instance = _text(ds, "SOPInstanceUID")
     rows, columns = _int(ds, "Rows") or 0, _int(ds, "Columns") or 0
@@ -533,16 +555,8 @@ def _to_header(
     bits_allocated = _int(ds, "BitsAllocated") or 0
     samples = _int(ds, "SamplesPerPixel") or 1
     is_image = rows > 0 and columns > 0 and bits_allocated > 0
-    if is_image:
-        truncation = _truncation(
-            UID(transfer_syntax),
-            size,
-            header_end,
-            rows * columns * samples * (bits_allocated // 8) * number_of_frames,
-            tail,
-        )
-        if truncation:
-            return SkippedFile(name, truncation)
+    if problem:
+        return SkippedFile(name, problem)
     image_type = _image_type(ds)
     return InstanceHeader(
         path=name,
@@ -579,18 +593,98 @@ def _to_header(
     )
 
 
-def _truncation(syntax: UID, size: int, header_end: int, expected: int, tail: bytes) -> str:
-    """A reason when the file is visibly too short for its pixel data, else an empty string."""
-    if syntax.is_compressed:
-        if tail != _SEQUENCE_DELIMITER_LE and not syntax.is_deflated:
-            return "truncated: encapsulated pixel data has no end delimiter"
-        return ""
+def _syntax_of(ds: _Header) -> UID:
+    file_meta = getattr(ds, "file_meta", None)
+    syntax = _text(file_meta, "TransferSyntaxUID") if file_meta is not None else ""
+    return UID(syntax or _encoding_syntax(ds))
+
+
+def _integrity(fp: BinaryIO, ds: _Header, *, size: int, header_end: int, number_of_frames: int) -> str:
+    """A one-line reason when the file is visibly cut short or malformed around its pixel data, else ``""``.
+
+    Native pixel data must be complete: its element is found (normally it ends the file, checked in one read) and
+    its length covers Rows x Columns x frames. Encapsulated pixel data must end with its sequence delimiter
+    (optionally followed by data set trailing padding). An image SOP instance whose header runs to the end of the
+    file has lost its pixel data.
+    """
+    rows, columns = _int(ds, "Rows") or 0, _int(ds, "Columns") or 0
+    bits = _int(ds, "BitsAllocated") or 0
+    if not (rows and columns and bits):
+        return _header_integrity(ds, size=size, header_end=header_end)
+    syntax = _syntax_of(ds)
     if syntax.is_deflated:
-        return ""
-    available = size - header_end
-    if available < expected:
-        return f"truncated: pixel data needs {expected} bytes, {max(0, available)} remain after the header"
+        return ""  # checked when decoding: the deflated stream holds the whole data set
+    if syntax.is_compressed:
+        return _encapsulated_integrity(fp, size)
+    expected = rows * columns * (_int(ds, "SamplesPerPixel") or 1) * number_of_frames * bits // 8
+    return _native_integrity(fp, size, expected, syntax)
+
+
+def _header_integrity(ds: _Header, *, size: int, header_end: int) -> str:
+    """For an instance without an image description: a reason when its header was cut short, else ``""``."""
+    if header_end < size:
+        return ""  # the data set goes on past the elements DVW reads
+    file_meta = getattr(ds, "file_meta", None)
+    sop_class = _text(ds, "SOPClassUID") or (_text(file_meta, "MediaStorageSOPClassUID") if file_meta else "")
+    if not sop_class or UID(sop_class).name == sop_class:
+        return "truncated: the header ends with the file and names no registered SOP class"
+    is_image_class = sop_class.startswith("1.2.840.10008.5.1.4.1.1.") and has_pixel_data_sop(sop_class)
+    if is_image_class and not sop_class.startswith(_WAVEFORM_PREFIX):
+        return "truncated: the file ends inside its header (an image without pixel data)"
     return ""
+
+
+def _encapsulated_integrity(fp: BinaryIO, size: int) -> str:
+    start = max(0, size - _TAIL_READ)
+    fp.seek(start)
+    tail = fp.read(size - start)
+    if tail.endswith(_SEQUENCE_DELIMITER_LE):
+        return ""
+    at = tail.rfind(_SEQUENCE_DELIMITER_LE)
+    padding = tail[at + 8 : at + 12] if at >= 0 else b""
+    if padding == _TRAILING_PADDING_TAG_LE:
+        return ""
+    return "truncated: encapsulated pixel data has no end delimiter"
+
+
+def _native_integrity(fp: BinaryIO, size: int, expected: int, syntax: UID) -> str:
+    little = syntax.is_little_endian
+    order = "<" if little else ">"
+    explicit = not syntax.is_implicit_VR
+    header_size = 12 if explicit else 8
+    quick_at = size - expected - header_size
+    if quick_at >= 0:
+        fp.seek(quick_at)
+        if _pixel_element_length(fp.read(header_size), order, explicit) == expected:
+            return ""  # the pixel data element ends the file with exactly the expected length
+    # Odd lengths, trailing padding or elements after the pixel data: find the element by parsing.
+    fp.seek(0)
+    _parse(fp, _stop_at_pixels)
+    at = fp.tell()
+    length = _pixel_element_length(fp.read(header_size), order, explicit)
+    if length is None:
+        return "truncated: no pixel data element"
+    if length == 0xFFFFFFFF:
+        return ""  # encapsulated data in a native syntax: decoding will say whether it is usable
+    if at + header_size + length > size:
+        return f"truncated: pixel data needs {length} bytes, {max(0, size - at - header_size)} remain"
+    if length < expected:
+        return f"pixel data holds {length} bytes, Rows x Columns x frames needs {expected}"
+    return ""
+
+
+def _pixel_element_length(element: bytes, order: str, explicit: bool) -> int | None:
+    """The value length of a Pixel Data element header, or None when ``element`` is not one."""
+    if len(element) < (12 if explicit else 8):
+        return None
+    group, number = struct.unpack(order + "HH", element[:4])
+    if (group, number) != (0x7FE0, 0x0010):
+        return None
+    if explicit:
+        if element[4:6] not in (b"OB", b"OW"):
+            return None
+        return int(struct.unpack(order + "I", element[8:12])[0])
+    return int(struct.unpack(order + "I", element[4:8])[0])
 
 
 def has_pixel_data_sop(sop_class_uid: str) -> bool:

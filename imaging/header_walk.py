@@ -19,9 +19,8 @@ from typing import Any
 
 from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataelem import RawDataElement
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.tag import Tag
-from pydicom.uid import UID
 
 _LONG_LENGTH_VRS = frozenset(
     {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
@@ -57,6 +56,7 @@ _STOP_AFTER = 0x0028FFFF
 _PIXEL_DATA = 0x7FE00010
 _MAX_DEPTH = 16
 _IMPLICIT_LE = "1.2.840.10008.1.2"
+_EXPLICIT_LE = "1.2.840.10008.1.2.1"
 _EXPLICIT_BE = "1.2.840.10008.1.2.2"
 _DEFLATED = ("1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1")
 
@@ -110,7 +110,7 @@ class RawHeader:
     converts one element through pydicom (used for text that needs the character set, and ambiguous VRs).
     """
 
-    def __init__(self, elements: dict[int, RawDataElement], file_meta: FileMetaDataset) -> None:
+    def __init__(self, elements: dict[int, RawDataElement], file_meta: RawHeader | None = None) -> None:
         self._elements = elements
         self.file_meta = file_meta
 
@@ -145,6 +145,10 @@ class WalkResult:
 
     dataset: RawHeader
     header_end: int
+
+
+def _raw(tag: int, vr: str, value: bytes) -> RawDataElement:
+    return RawDataElement(Tag(tag), vr, len(value), value, 0, False, True, True, False)
 
 
 def _meta(buffer: bytes, start: int) -> tuple[dict[int, bytes], int]:
@@ -254,7 +258,10 @@ def walk_header(buffer: bytes) -> WalkResult | None:
     try:
         has_preamble = buffer[128:132] == b"DICM"
         meta, pos = _meta(buffer, 132 if has_preamble else 0)
-        syntax = meta.get(0x00020010, b"").decode("ascii", "replace").strip("\x00 ") or _IMPLICIT_LE
+        syntax = meta.get(0x00020010, b"").decode("ascii", "replace").strip("\x00 ")
+        if not syntax:
+            # No File Meta (ACR-NEMA style): the first element shows whether the data set is written explicit VR.
+            syntax = _EXPLICIT_LE if buffer[pos + 4 : pos + 6] in _VALID_VRS else _IMPLICIT_LE
         if syntax == _EXPLICIT_BE or syntax in _DEFLATED:
             return None
         found: dict[int, RawDataElement] = {}
@@ -263,13 +270,10 @@ def walk_header(buffer: bytes) -> WalkResult | None:
             return None  # the header may go on past what was read
     except (_MalformedError, struct.error, UnicodeDecodeError, KeyError):
         return None
-    file_meta = FileMetaDataset()
-    file_meta.TransferSyntaxUID = UID(syntax)
-    media_class = meta.get(0x00020002, b"").decode("ascii", "replace").strip("\x00 ")
-    if media_class:
-        file_meta.MediaStorageSOPClassUID = UID(media_class)
+    meta_elements = {0x00020010: _raw(0x00020010, "UI", syntax.encode("ascii"))}
+    if 0x00020002 in meta:
+        meta_elements[0x00020002] = _raw(0x00020002, "UI", meta[0x00020002])
+    file_meta = RawHeader(meta_elements)
     if buffer[end : end + 4] == b"\x04\x00\x20\x12":  # (0004,1220) Directory Record Sequence: a DICOMDIR
-        found[_DIRECTORY_RECORD_SEQUENCE] = RawDataElement(
-            Tag(_DIRECTORY_RECORD_SEQUENCE), "SQ", 0, b"", end, False, True, True, False
-        )
+        found[_DIRECTORY_RECORD_SEQUENCE] = _raw(_DIRECTORY_RECORD_SEQUENCE, "SQ", b"")
     return WalkResult(RawHeader(found, file_meta), end)
