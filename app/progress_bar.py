@@ -17,13 +17,11 @@ def progress_bar(title: str) -> Iterator[ProgressCallback | None]:
     if not sys.stderr.isatty():
         yield None
         return
-    bar = tqdm(
-        total=1000, desc=title, file=sys.stderr, leave=False, bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}"
-    )
+    bar = tqdm(total=1000, desc=title, file=sys.stderr, leave=False, bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
 
     def update(fraction: float, message: str) -> None:
         bar.n = round(fraction * 1000)
-        bar.set_postfix_str(message, refresh=False)
+        bar.set_description_str(f"{title}: {message}", refresh=False)
         bar.refresh()
 
     try:

@@ -12,6 +12,7 @@ from app.progress_bar import progress_bar
 from imaging.assemble import ImportPolicy, ImportResult, assemble, describe_series, select_series
 from imaging.deidentify import DeidentifyOptions, UidMap, deidentify_folder
 from imaging.errors import AmbiguousSeriesError, OutputExistsError
+from imaging.progress import report
 from imaging.series import Finding, ScanResult, SeriesInfo, scan_folder
 from imaging.volume import volume_suffix, write_volume
 from validation.manifest import current_manifest
@@ -173,7 +174,9 @@ def run_import(args: argparse.Namespace) -> int:
     policy = ImportPolicy(strict=args.strict, allow_gaps=args.allow_gaps)
     with progress_bar("importing") as progress:
         result = assemble(series, policy, progress=progress)
-    sha256 = write_volume(result.volume, output, force=args.force)
+    with progress_bar("writing") as progress:
+        report(progress, 0.0, output.name)
+        sha256 = write_volume(result.volume, output, force=args.force)
     if args.json:
         emit_json(import_json(result, output, sha256))
         return EXIT_OK
