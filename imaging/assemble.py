@@ -23,7 +23,6 @@ import numpy as np
 import numpy.typing as npt
 from pydicom.encaps import generate_frames
 from pydicom.uid import UID
-from scipy import ndimage
 
 from imaging.dicom_headers import InstanceHeader, read_dataset
 from imaging.errors import (
@@ -511,6 +510,9 @@ def _place_in_plane(
     shift_rows, shift_cols = plan.shifts_px[index]
     if values.shape == shape and shift_rows == 0.0 and shift_cols == 0.0:
         return values
+    # Imported here: scipy.ndimage costs most of a second at start-up and only tilted stacks need it.
+    from scipy import ndimage  # noqa: PLC0415
+
     # output[r, c] = input[r - dr, c - dc]: a pure translation, linear interpolation, fill outside the slice.
     out = ndimage.affine_transform(
         values.astype(np.float32),
