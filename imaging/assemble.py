@@ -24,7 +24,7 @@ import numpy.typing as npt
 from pydicom.encaps import generate_frames
 from pydicom.uid import UID
 
-from imaging.dicom_headers import InstanceHeader, read_dataset
+from imaging.dicom_headers import InstanceHeader, parse_dataset
 from imaging.errors import (
     AmbiguousSeriesError,
     GeometryRefusedError,
@@ -244,14 +244,13 @@ def _decode_all(inst: InstanceHeader, data: bytes) -> npt.NDArray[Any]:
     """Every frame's stored values in native byte order, decoded by pydicom (and its codec plugins)."""
     syntax = UID(inst.transfer_syntax)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ds = read_dataset_bytes(data)
-            if "TransferSyntaxUID" not in ds.file_meta:
-                ds.file_meta.TransferSyntaxUID = syntax  # ACR-NEMA style file: the encoding the header reader found
-            if syntax.is_compressed:
-                _check_frames_complete(inst, ds)
-            pixels = ds.pixel_array
+        # No warning filters here: this runs on worker threads (see assemble, which silences pydicom's warnings).
+        ds = read_dataset_bytes(data)
+        if "TransferSyntaxUID" not in ds.file_meta:
+            ds.file_meta.TransferSyntaxUID = syntax  # ACR-NEMA style file: the encoding the header reader found
+        if syntax.is_compressed:
+            _check_frames_complete(inst, ds)
+        pixels = ds.pixel_array
     except PixelDataError:
         raise
     except Exception as exc:  # decoders raise many exception types on corrupt data
@@ -280,7 +279,8 @@ def _check_frames_complete(inst: InstanceHeader, ds: Any) -> None:
     if syntax in _RLE_SYNTAXES:
         return  # RLE segments carry their own lengths; the decoder checks them
     for index, frame in enumerate(generate_frames(ds.PixelData, number_of_frames=inst.number_of_frames)):
-        if not frame.rstrip(b"\x00").endswith(_JPEG_END_OF_IMAGE):
+        # Fragments are padded to even length with 0x00, and JPEG allows 0xFF fill bytes after the marker.
+        if not frame.rstrip(b"\x00\xff").endswith(_JPEG_END_OF_IMAGE):
             raise PixelDataError(
                 f"frame {index + 1} of {Path(inst.path).name} is incomplete (no end-of-image marker): "
                 "the file was cut short or damaged",
@@ -290,7 +290,7 @@ def _check_frames_complete(inst: InstanceHeader, ds: Any) -> None:
 
 def read_dataset_bytes(data: bytes) -> Any:
     """Parse a whole DICOM file held in memory (lenient)."""
-    return read_dataset(io.BytesIO(data))
+    return parse_dataset(io.BytesIO(data))
 
 
 @dataclass(frozen=True)
@@ -436,36 +436,12 @@ def assemble(
     dtype, fill = _output_dtype(series)
     x_size, y_size, z_size = plan.size
     voxels = np.empty((z_size, y_size, x_size), dtype=dtype)
-    hashes: dict[str, str] = {}
-    padded = False
     report(progress, 0.0, "reading pixel data")
-    # Sorted input slices are consumed in order; an output slice may blend the current slice with the previous.
-    previous: tuple[int, npt.NDArray[Any]] | None = None
-    sources_by_upper: dict[int, list[int]] = {}
-    for out_index, source in enumerate(plan.sources):
-        sources_by_upper.setdefault(source.upper, []).append(out_index)
-    for index, loaded in _iter_loaded(series, cancel):
-        ref = series.frames[index]
-        hashes[loaded.path] = loaded.sha256
-        stored = loaded.frames[ref.frame.frame_index]
-        if not plan.resampled and _store_exact(voxels, index, ref, stored, fill):
-            padded = padded or _has_padding(ref, stored)
-            report(progress, (index + 1) / len(series.frames), f"assembling slice {index + 1}/{len(series.frames)}")
-            continue
-        values = _to_values(ref, stored, fill)
-        padded = padded or _has_padding(ref, stored)
-        corrected = _place_in_plane(values, plan, index, fill, (y_size, x_size))
-        for out_index in sources_by_upper.get(index, []):
-            source = plan.sources[out_index]
-            if source.lower == source.upper or source.weight >= 1.0:
-                blended = corrected
-            else:
-                assert previous is not None  # sorted traversal: the lower slice was just seen
-                assert previous[0] == source.lower
-                blended = (1.0 - source.weight) * previous[1] + source.weight * corrected
-            voxels = _store(voxels, out_index, blended)
-        previous = (index, corrected)
-        report(progress, (index + 1) / len(series.frames), f"assembling slice {index + 1}/{len(series.frames)}")
+    # pydicom warns about every oddity of real-world files; what matters becomes a finding. The filter is set once
+    # here, in the calling thread, for the lifetime of the reader threads (catch_warnings is not thread-safe).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        voxels, hashes, padded = _fill(series, plan, voxels, fill, progress=progress, cancel=cancel)
     checkpoint(cancel)
     findings = list(series.findings)
     if plan.resampled:
@@ -484,6 +460,46 @@ def assemble(
         instance_sha256=ordered_hashes,
         input_sha256=combined_sha256(ordered_hashes),
     )
+
+
+def _fill(
+    series: SeriesInfo,
+    plan: GridPlan,
+    voxels: npt.NDArray[Any],
+    fill: float,
+    *,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> tuple[npt.NDArray[Any], dict[str, str], bool]:
+    """Read every slice and write the output slices; returns the (possibly widened) voxels, file hashes, padding."""
+    shape = voxels.shape[1:]
+    hashes: dict[str, str] = {}
+    padded = False
+    # Sorted input slices are consumed in order; an output slice may blend the current slice with the previous.
+    previous: tuple[int, npt.NDArray[Any]] | None = None
+    sources_by_upper: dict[int, list[int]] = {}
+    for out_index, source in enumerate(plan.sources):
+        sources_by_upper.setdefault(source.upper, []).append(out_index)
+    total = len(series.frames)
+    for index, loaded in _iter_loaded(series, cancel):
+        ref = series.frames[index]
+        hashes[loaded.path] = loaded.sha256
+        stored = loaded.frames[ref.frame.frame_index]
+        padded = padded or _has_padding(ref, stored)
+        if plan.resampled or not _store_exact(voxels, index, ref, stored, fill):
+            corrected = _place_in_plane(_to_values(ref, stored, fill), plan, index, fill, (shape[0], shape[1]))
+            for out_index in sources_by_upper.get(index, []):
+                source = plan.sources[out_index]
+                if source.lower == source.upper or source.weight >= 1.0:
+                    blended = corrected
+                else:
+                    assert previous is not None  # sorted traversal: the lower slice was just seen
+                    assert previous[0] == source.lower
+                    blended = (1.0 - source.weight) * previous[1] + source.weight * corrected
+                voxels = _store(voxels, out_index, blended)
+            previous = (index, corrected)
+        report(progress, (index + 1) / total, f"assembling slice {index + 1}/{total}")
+    return voxels, hashes, padded
 
 
 def _resampling_finding(series: SeriesInfo, plan: GridPlan) -> Finding:

@@ -692,8 +692,24 @@ def has_pixel_data_sop(sop_class_uid: str) -> bool:
     return not sop_class_uid.startswith(_NO_PIXEL_SOP_PREFIXES)
 
 
+def parse_dataset(source: str | BinaryIO) -> Dataset:
+    """Read a whole instance with pixel data (lenient), leaving warning filters alone.
+
+    Safe on worker threads: the caller decides how pydicom's warnings are handled, in its own thread, because
+    :class:`warnings.catch_warnings` changes process-wide state and is not thread-safe.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
+    pydicom.errors.InvalidDicomError
+        When the content is not DICOM.
+    """
+    return pydicom.dcmread(source, force=True)
+
+
 def read_dataset(path: str | BinaryIO) -> Dataset:
-    """Read a whole instance with pixel data (lenient), for decoding; warnings are suppressed.
+    """Read a whole instance with pixel data (lenient), pydicom's warnings suppressed; for one-thread callers.
 
     Raises
     ------
@@ -704,4 +720,4 @@ def read_dataset(path: str | BinaryIO) -> Dataset:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pydicom.dcmread(path, force=True)
+        return parse_dataset(path)
