@@ -371,6 +371,7 @@ def test_codestream_cut_short_never_imports_wrong_values(
 
 # --- decoding on worker threads ----------------------------------------------------------------------------
 
+
 def test_parallel_decoding_leaves_the_warning_filters_alone(
     tmp_path: Path, pydicom_file: Callable[[str], Path], stack_copies: Callable[..., list[Dataset]]
 ) -> None:
