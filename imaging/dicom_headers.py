@@ -102,11 +102,9 @@ class InstanceHeader:
     size_bytes
         The file's size.
     transfer_syntax
-        Transfer syntax UID (implicit VR little endian for files without File Meta).
+        Transfer syntax UID; for files without File Meta, the encoding the reader found (implicit or explicit VR).
     has_preamble
         Whether the file has the 128-byte preamble and ``DICM`` marker (ACR-NEMA style files do not).
-    pixel_offset
-        Byte offset where reading stopped before the pixel data, or None when unknown.
     frames
         Geometry per frame; empty for non-image instances.
     """
