@@ -257,29 +257,32 @@ def _text(ds: _Header, keyword: str) -> str:
     return str(value).strip()
 
 
-def _int(ds: _Header, keyword: str) -> int | None:
+def _first(ds: _Header, keyword: str) -> Any:
+    """The first value of an element, or None when absent, empty or unreadable."""
     try:
         value = _value(ds, keyword)
-        if value is None or value == "":
-            return None
-        if isinstance(value, list):
-            value = value[0]
-        return int(float(value)) if isinstance(value, str) and "." in value else int(value)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return None if value == "" else value
+
+
+def _int(ds: _Header, keyword: str) -> int | None:
+    value = _first(ds, keyword)
+    try:
+        return None if value is None else int(float(value)) if isinstance(value, str) else int(value)
+    except (ValueError, TypeError, OverflowError):
         return None
 
 
 def _float(ds: _Header, keyword: str) -> float | None:
+    value = _first(ds, keyword)
     try:
-        value = _value(ds, keyword)
-        if value is None or value == "":
-            return None
-        if isinstance(value, list):
-            value = value[0]
-        result = float(value)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        result = None if value is None else float(value)
+    except (ValueError, TypeError, OverflowError):
         return None
-    return result if math.isfinite(result) else None
+    return result if result is not None and math.isfinite(result) else None
 
 
 def _floats(ds: _Header, keyword: str, count: int) -> tuple[float, ...] | None:
