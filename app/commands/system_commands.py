@@ -11,6 +11,7 @@ from app.commands.imaging_commands import import_json
 from app.progress_bar import progress_bar
 from imaging.assemble import assemble, select_series
 from imaging.sample_case import SAMPLE_CASE, write_sample_dicom
+from imaging.segment import SegmentParams, segment
 from imaging.series import scan_folder
 from imaging.volume import write_volume
 from validation.manifest import current_manifest
@@ -73,25 +74,43 @@ def run_demo(args: argparse.Namespace) -> int:
         if stale.is_file():
             stale.unlink()
     started = time.perf_counter()
-    say(f"1/3 writing the sample head CT as DICOM to {dicom_dir} ...")
+    say(f"1/4 writing the sample head CT as DICOM to {dicom_dir} ...")
     files = write_sample_dicom(dicom_dir)
     say(f"    {len(files)} files, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB")
-    say("2/3 scanning ...")
+    say("2/4 scanning ...")
     with progress_bar("scanning") as progress:
         scan = scan_folder(dicom_dir, progress=progress)
     series = select_series(scan)
     say(f"    {scan.files_scanned} files, {len(scan.series)} series, {series.slices} slices, {series.kind}")
-    say("3/3 importing ...")
+    say("3/4 importing ...")
     with progress_bar("importing") as progress:
         result = assemble(series, progress=progress)
     sha256 = write_volume(result.volume, volume_path, force=True)
     volume = result.volume
     say(f"    {volume_path}: size {volume.size}, spacing {volume.spacing} mm, HU {result.hu_range}")
     say(f"    findings: {', '.join(f.code for f in result.findings) or 'none'}")
+    say("4/4 segmenting bone ...")
+    mask_path = out / "sample-bone-mask.nrrd"
+    with progress_bar("segmenting") as progress:
+        bone = segment(
+            volume,
+            SegmentParams.from_preset("bone", keep_largest=1),
+            input_sha256=sha256,
+            progress=progress,
+        )
+    mask_sha256 = write_volume(bone.mask, mask_path, force=True)
+    parts = f"{bone.components_kept} part(s)"
+    say(f"    {mask_path}: {bone.voxels} voxels, {bone.volume_mm3 / 1000:.1f} cm3 of bone in {parts}")
     say(
         f"done in {time.perf_counter() - started:.1f} s; the defect is centred at "
         f"{tuple(round(v, 1) for v in SAMPLE_CASE.defect_centre)} mm (LPS)"
     )
     if args.json:
-        emit_json({"dicom": str(dicom_dir), "import": import_json(result, volume_path, sha256)})
+        emit_json(
+            {
+                "dicom": str(dicom_dir),
+                "import": import_json(result, volume_path, sha256),
+                "bone_mask": {"output": str(mask_path), "sha256": mask_sha256, "volume_mm3": bone.volume_mm3},
+            }
+        )
     return EXIT_OK
