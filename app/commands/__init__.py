@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands import imaging_commands, segment_commands, system_commands
+from app.commands import imaging_commands, mesh_commands, segment_commands, system_commands
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register every sub-command on ``sub``."""
     imaging_commands.register(sub)
     segment_commands.register(sub)
+    mesh_commands.register(sub)
     system_commands.register(sub)

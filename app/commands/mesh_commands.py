@@ -141,6 +141,7 @@ def run_mesh_info(args: argparse.Namespace) -> int:
         info = mesh_info(args.file, progress=progress)
     payload: dict[str, Any] = {"path": str(info.path), "sha256": info.sha256}
     payload.update(_metrics_json(info.metrics))
+    payload["surface_deviation_mm"] = None  # an imported mesh has no isosurface to compare with
     payload["min_wall_thickness_mm"] = _round(info.wall.min_mm, 4) if info.wall else None
     payload["min_wall_location"] = _round(list(info.wall.location), 4) if info.wall else None
     payload["manifest_id"] = current_manifest().manifest_id
