@@ -1,111 +1,160 @@
-"""Benchmark: DVW meshing (isosurface, smoothing, reduction, metrics) against the plain VTK chain, in one run.
+"""Benchmark: DVW segment + mesh + smooth + reduce against the plain VTK chain and scikit-image + trimesh, in one run.
 
-Cases:
-- the sample head CT (``imaging.sample_case.make_head_ct()``), bone isosurface at 300 HU;
-- a synthetic 300 x 512 x 512 CT (0.5 x 0.5 x 0.625 mm) with a skull-sized ellipsoidal bone shell (6 mm wall,
-  partial-volume edges), reduced to 300k triangles.
+The volume: a synthetic 300 x 512 x 512 int16 CT (0.5 x 0.5 x 0.625 mm) with a skull-sized ellipsoidal bone shell
+(6 mm wall, 1 mm partial-volume ramps), meshed at 300 HU and reduced to 300k triangles. It is generated once and
+saved as ``.npy`` under the system temp folder; each contender runs in a fresh subprocess that loads it.
 
-Contenders:
-- DVW: gray-level flying edges at the threshold, windowed sinc (20 iterations, pass band 0.01), quadric
-  decimation with volume preservation, repair, metrics (including the deviation from the unsmoothed isosurface);
-- the plain VTK chain as 3D Slicer's segmentation "closed surface" conversion and InVesalius build it: threshold to
-  a binary labelmap, ``vtkDiscreteFlyingEdges3D``, ``vtkWindowedSincPolyDataFilter`` (20 iterations, pass band
-  0.01, i.e. Slicer's smoothing factor 0.5), ``vtkDecimatePro`` (preserve topology).
+Contenders (timed from the loaded volume to the final mesh):
 
-Accuracy is compared on an analytic sphere phantom (r = 20 mm, 0.5 x 0.5 x 1.25 mm voxels, 4x supersampled
-partial volume): volume and area error against the analytic values and maximum vertex distance from the sphere.
-scikit-image is not a DVW dependency, so its marching cubes is not run here.
+- DVW: ``imaging.segment.segment`` (300 HU, largest component), then ``geometry.mesh.mesh_from_volume`` (gray-level
+  flying edges, repair, windowed sinc 20 iterations at pass band 0.01, quadric reduction to 300k triangles with
+  its topology check, metrics including the exact deviation of every vertex from the unsmoothed isosurface). The
+  mesh is the gray-level isosurface of the volume (what ``dvw mesh VOLUME --threshold`` makes); on this phantom the
+  largest component is the whole shell, so the segmentation only adds its time;
+- plain VTK: ``vtkFlyingEdges3D`` at 300 HU, ``vtkWindowedSincPolyDataFilter`` (20 iterations, pass band 0.01,
+  normalized coordinates), ``vtkQuadricDecimation`` (default settings) to 300k triangles; no checks;
+- scikit-image + trimesh: ``skimage.measure.marching_cubes`` (Lewiner) at 300 HU, ``trimesh.smoothing.filter_taubin``
+  (20 iterations, the non-shrinking smoother trimesh has), ``Trimesh.simplify_quadric_decimation`` (which runs
+  ``fast_simplification``) to 300k triangles; no checks.
 
-``VTK_SMP_BACKEND_IN_USE=STDThread`` is set before VTK is imported. Peak memory is the process's peak resident set
-size (it includes the synthetic volume itself).
+Measured outside the timed part, the same way for every contender: topology (``geometry.metrics.topology`` on the
+mesh as returned), the maximum distance of the vertices from the unsmoothed, unreduced gray-level isosurface
+(``geometry.metrics.surface_deviation``; DVW's flying-edges isosurface is the reference for all three) and from the
+analytic iso-surfaces of the phantom, and the peak memory: the process's peak resident set size
+(``resource.getrusage``) minus its resident size just before the timed part (after imports and loading the volume).
 
-Run: ``uv run python benchmarks/mesh.py``.
+Goal (issue 4): the whole DVW chain in < 5 s on 2 cores and faster than the plain VTK chain, with equal or better
+deviation.
+
+Run: ``uv run python benchmarks/mesh.py [--workdir DIR]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("VTK_SMP_BACKEND_IN_USE", "STDThread")
 
-import math
-import resource
-import time
-from typing import Any
-
 import numpy as np
-from vtkmodules.util.numpy_support import numpy_to_vtk
-from vtkmodules.vtkCommonDataModel import vtkImageData
-from vtkmodules.vtkFiltersCore import vtkDecimatePro, vtkWindowedSincPolyDataFilter
-from vtkmodules.vtkFiltersGeneral import vtkDiscreteFlyingEdges3D
+import numpy.typing as npt
 
-from geometry.mesh import Mesh, MeshResult, mesh_from_volume, repair
-from geometry.metrics import mesh_metrics
-from imaging.sample_case import make_head_ct
-from imaging.volume import Volume
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def sphere_phantom(radius: float = 20.0, spacing: tuple[float, float, float] = (0.5, 0.5, 1.25)) -> Volume:
-    sp = np.asarray(spacing)
-    size = np.ceil(2 * (radius + 3) / sp).astype(int) + 1
-    nx, ny, nz = (int(v) for v in size)
-    centre = (size - 1) / 2 * sp
-    kk, jj, ii = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij")
-    points = np.stack([ii, jj, kk], axis=-1).reshape(-1, 3) * sp
-    dist = np.linalg.norm(points - centre, axis=1)
-    fraction = (dist <= radius).astype(np.float64)
-    near = np.flatnonzero(np.abs(dist - radius) < 1.5)
-    sub = (np.arange(4) + 0.5) / 4 - 0.5
-    offsets = np.stack(np.meshgrid(sub, sub, sub, indexing="ij"), axis=-1).reshape(-1, 3) * sp
-    samples = points[near][:, None, :] + offsets[None]
-    fraction[near] = (np.linalg.norm(samples - centre, axis=2) <= radius).mean(axis=1)
-    voxels = np.rint(-1000 + 2000 * fraction).astype(np.int16).reshape(nz, ny, nx)
-    return Volume(voxels, spacing, (float(-centre[0]), float(-centre[1]), float(-centre[2])), IDENTITY)
+SHAPE = (300, 512, 512)
+SPACING = (0.5, 0.5, 0.625)  # x, y, z mm
+AXES = (90.0, 110.0, 85.0)  # outer semi-axes (mm) of the shell
+DEPTH_SCALE = 88.0  # mm of "depth" per unit of normalized ellipsoid radius
+THRESHOLD = 300.0
+TARGET = 300_000
+SOFT, BONE, AIR = 40.0, 1500.0, -1000.0
+CONTENDERS = ("dvw", "vtk", "skimage")
+TITLES = {"dvw": "DVW", "vtk": "plain VTK", "skimage": "scikit-image + trimesh"}
 
 
-def skull_volume(shape: tuple[int, int, int] = (300, 512, 512)) -> Volume:
-    """int16 CT: air -1000, soft tissue 40, a 6 mm ellipsoidal bone shell at 1500 HU with a 1 mm ramp."""
-    nz, ny, nx = shape
-    spacing = (0.5, 0.5, 0.625)
-    axes = np.asarray([90.0, 110.0, 85.0], dtype=np.float32)
-    centre = np.asarray([nx * spacing[0] / 2, ny * spacing[1] / 2, nz * spacing[2] / 2], dtype=np.float32)
-    voxels = np.empty(shape, dtype=np.int16)
-    x = (np.arange(nx, dtype=np.float32) * spacing[0] - centre[0]) / axes[0]
-    y = (np.arange(ny, dtype=np.float32) * spacing[1] - centre[1]) / axes[1]
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fp:
+        return int(fp.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _centre() -> npt.NDArray[np.float64]:
+    nz, ny, nx = SHAPE
+    return np.asarray([nx * SPACING[0] / 2, ny * SPACING[1] / 2, nz * SPACING[2] / 2])
+
+
+def skull_voxels() -> npt.NDArray[np.int16]:
+    """int16 CT [z, y, x]: air, soft tissue, a 6 mm ellipsoidal bone shell at 1500 HU with 1 mm ramps."""
+    nz, ny, nx = SHAPE
+    axes = np.asarray(AXES, dtype=np.float32)
+    centre = _centre().astype(np.float32)
+    voxels = np.empty(SHAPE, dtype=np.int16)
+    x = (np.arange(nx, dtype=np.float32) * SPACING[0] - centre[0]) / axes[0]
+    y = (np.arange(ny, dtype=np.float32) * SPACING[1] - centre[1]) / axes[1]
     for start in range(0, nz, 16):
-        z = (np.arange(start, min(nz, start + 16), dtype=np.float32) * spacing[2] - centre[2]) / axes[2]
+        z = (np.arange(start, min(nz, start + 16), dtype=np.float32) * SPACING[2] - centre[2]) / axes[2]
         radial = np.sqrt(z[:, None, None] ** 2 + y[None, :, None] ** 2 + x[None, None, :] ** 2)
-        depth = (np.float32(1.0) - radial) * np.float32(88.0)  # approximate mm below the outer surface
+        depth = (np.float32(1.0) - radial) * np.float32(DEPTH_SCALE)
         bone = np.clip(depth + 0.5, 0, 1) * np.clip(6.5 - depth, 0, 1)
         soft = np.clip(depth + 4.5, 0, 1)
-        hu = -1000 + soft * 1040 + bone * (1500 - 40)
+        hu = AIR + soft * (SOFT - AIR) + bone * (BONE - SOFT)
         voxels[start : start + len(z)] = np.rint(hu).astype(np.int16)
-    return Volume(voxels, spacing, (0.0, 0.0, 0.0), IDENTITY)
+    return voxels
 
 
-def plain_vtk(
-    volume: Volume, threshold: float, keep: float, target: int | None = None
-) -> tuple[Mesh, dict[str, float]]:
-    """Slicer/InVesalius-style chain on the thresholded labelmap; index space mapped with spacing and origin."""
+def analytic_distance(vertices: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Distance (mm, first order) of LPS points from the phantom's two analytic iso-surfaces at ``THRESHOLD``.
+
+    Inside the ramps the HU is linear in depth, so the iso-surfaces are the level sets ``F = |q| = c`` of the
+    normalized ellipsoid radius, with ``c`` from the ramp; the distance is ``|F - c| / |grad F|``.
+    """
+    fraction = (THRESHOLD - SOFT) / (BONE - SOFT)
+    levels = (1.0 - (fraction - 0.5) / DEPTH_SCALE, 1.0 - (6.5 - fraction) / DEPTH_SCALE)
+    a = np.asarray(AXES)
+    q = (vertices - _centre()) / a
+    f = np.maximum(np.linalg.norm(q, axis=1), 1e-9)
+    gradient = np.linalg.norm((q / a) / f[:, None], axis=1)
+    return np.asarray(np.minimum(*(np.abs(f - c) / gradient for c in levels)))
+
+
+def _volume(path: Path) -> Any:
+    from imaging.volume import Volume  # noqa: PLC0415
+
+    voxels = np.load(path)
+    return Volume(voxels, SPACING, (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0))
+
+
+def _run_dvw(volume: Any) -> tuple[Any, dict[str, float]]:
+    from geometry.mesh import mesh_from_volume  # noqa: PLC0415
+    from imaging.segment import SegmentParams, segment  # noqa: PLC0415
+
+    start = time.perf_counter()
+    segment(volume, SegmentParams(lower_hu=THRESHOLD, keep_largest=1))
+    seconds = {"segment": time.perf_counter() - start}
+    result = mesh_from_volume(volume, THRESHOLD, target_triangles=TARGET)
+    stages = dict(result.stage_seconds)
+    seconds.update(
+        isosurface=stages["isosurface"],
+        smoothing=stages["smoothing"],
+        reduction=stages["reduction"],
+        checks=stages["repair"] + stages["metrics"],
+    )
+    return result.mesh, seconds
+
+
+def _run_vtk(volume: Any) -> tuple[Any, dict[str, float]]:
+    from vtkmodules.util.numpy_support import numpy_to_vtk  # noqa: PLC0415
+    from vtkmodules.vtkCommonDataModel import vtkImageData  # noqa: PLC0415
+    from vtkmodules.vtkFiltersCore import (  # noqa: PLC0415
+        vtkFlyingEdges3D,
+        vtkQuadricDecimation,
+        vtkWindowedSincPolyDataFilter,
+    )
+
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    labels = (volume.voxels >= threshold).astype(np.uint8)
+    nz, ny, nx = volume.voxels.shape
     image = vtkImageData()
-    nz, ny, nx = labels.shape
     image.SetDimensions(nx, ny, nz)
     image.SetSpacing(*volume.spacing)
     image.SetOrigin(*volume.origin)
-    flat = labels.reshape(-1)
-    image.GetPointData().SetScalars(numpy_to_vtk(flat, deep=False))
-    flying = vtkDiscreteFlyingEdges3D()
+    image.GetPointData().SetScalars(numpy_to_vtk(volume.voxels.reshape(-1), deep=False))
+    flying = vtkFlyingEdges3D()
     flying.SetInputData(image)
-    flying.SetValue(0, 1)
+    flying.SetValue(0, THRESHOLD)
     flying.ComputeNormalsOff()
     flying.ComputeGradientsOff()
     flying.ComputeScalarsOff()
@@ -117,103 +166,150 @@ def plain_vtk(
     sinc.SetNumberOfIterations(20)
     sinc.SetPassBand(0.01)
     sinc.NormalizeCoordinatesOn()
-    sinc.FeatureEdgeSmoothingOff()
-    sinc.BoundarySmoothingOff()
-    sinc.NonManifoldSmoothingOn()
     sinc.Update()
     seconds["smoothing"] = time.perf_counter() - start
     start = time.perf_counter()
-    out: Any = sinc.GetOutput()
-    if target is not None:
-        keep = min(1.0, target / max(1, out.GetNumberOfPolys()))
-    if keep < 1.0:
-        decimate = vtkDecimatePro()
-        decimate.SetInputData(out)
-        decimate.SetTargetReduction(1.0 - keep)
-        decimate.PreserveTopologyOn()
-        decimate.Update()
-        out = decimate.GetOutput()
+    smoothed = sinc.GetOutput()
+    quadric = vtkQuadricDecimation()
+    quadric.SetInputData(smoothed)
+    quadric.SetTargetReduction(1.0 - TARGET / smoothed.GetNumberOfPolys())
+    quadric.Update()
     seconds["reduction"] = time.perf_counter() - start
-    return Mesh.from_polydata(out), seconds
+    return quadric.GetOutput(), seconds
 
 
-def accuracy(mesh: Mesh, radius: float) -> tuple[float, float, float, bool, bool]:
-    metrics = mesh_metrics(repair(mesh))
-    volume = 4 / 3 * math.pi * radius**3
-    area = 4 * math.pi * radius**2
-    dist = np.abs(np.linalg.norm(mesh.vertices, axis=1) - radius).max()
-    return (
-        100 * (metrics.volume_mm3 / volume - 1),
-        100 * (metrics.area_mm2 / area - 1),
-        float(dist),
-        metrics.watertight,
-        metrics.manifold,
+def _run_skimage(volume: Any) -> tuple[Any, dict[str, float]]:
+    import trimesh  # noqa: PLC0415
+    from skimage.measure import marching_cubes  # noqa: PLC0415
+
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    sx, sy, sz = volume.spacing
+    vertices, faces, _normals, _values = marching_cubes(volume.voxels, THRESHOLD, spacing=(sz, sy, sx))
+    mesh = trimesh.Trimesh(vertices=vertices[:, ::-1] + np.asarray(volume.origin), faces=faces, process=False)
+    seconds["isosurface"] = time.perf_counter() - start
+    start = time.perf_counter()
+    trimesh.smoothing.filter_taubin(mesh, iterations=20)
+    seconds["smoothing"] = time.perf_counter() - start
+    start = time.perf_counter()
+    reduced = mesh.simplify_quadric_decimation(face_count=TARGET)
+    seconds["reduction"] = time.perf_counter() - start
+    return reduced, seconds
+
+
+def _worker(kind: str, path: Path) -> dict[str, Any]:
+    """Run one contender in this (fresh) process; return its times, memory, topology and accuracy."""
+    from geometry.mesh import Mesh, isosurface  # noqa: PLC0415
+    from geometry.metrics import surface_deviation, topology, volume_and_area  # noqa: PLC0415
+
+    if kind == "skimage":
+        import skimage.measure  # noqa: F401, PLC0415 - imported before the baseline, like VTK for the others
+        import trimesh  # noqa: F401, PLC0415
+    volume = _volume(path)
+    baseline = _rss_bytes()
+    start = time.perf_counter()
+    runner = {"dvw": _run_dvw, "vtk": _run_vtk, "skimage": _run_skimage}[kind]
+    output, seconds = runner(volume)
+    total = time.perf_counter() - start
+    peak = _peak_rss_bytes() - baseline
+
+    if kind == "vtk":
+        mesh = Mesh.from_polydata(output)
+    elif kind == "skimage":
+        mesh = Mesh.from_trimesh(output)
+    else:
+        mesh = output
+    watertight, manifold, shells = topology(mesh.faces, mesh.n_vertices)
+    reference = isosurface(volume, THRESHOLD)
+    deviation = surface_deviation(mesh, reference)
+    ref_volume, _ = volume_and_area(reference.vertices, reference.faces)
+    mesh_volume, _ = volume_and_area(mesh.vertices, mesh.faces)
+    return {
+        "seconds": seconds,
+        "total": total,
+        "peak_bytes": peak,
+        "triangles": mesh.n_triangles,
+        "watertight": watertight,
+        "manifold": manifold,
+        "shells": shells,
+        "deviation_max_mm": deviation.max_mm,
+        "deviation_mean_mm": deviation.mean_mm,
+        "analytic_max_mm": float(analytic_distance(mesh.vertices).max()),
+        "volume_change_percent": 100 * (abs(mesh_volume) / abs(ref_volume) - 1),
+        "reference_triangles": reference.n_triangles,
+    }
+
+
+def _measure(kind: str, path: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
-def dvw_row(name: str, result: MeshResult, total: float) -> str:
-    s = dict(result.stage_seconds)
-    dev = result.metrics.surface_deviation
-    assert dev is not None
-    return (
-        f"{name:<34} {s['isosurface']:7.2f} {s['smoothing']:7.2f} {s['reduction']:7.2f} "
-        f"{s['repair'] + s['metrics']:7.2f} {total:7.2f} {result.metrics.triangles:9d} "
-        f"{result.metrics.watertight!s:>5} {result.metrics.manifold!s:>5} {dev.max_mm:7.3f}"
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "dvw-bench-mesh"))
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "VOLUME"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        sys.stdout.write(json.dumps(_worker(args.worker[0], Path(args.worker[1]))) + "\n")
+        return 0
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / f"skull-{SHAPE[0]}x{SHAPE[1]}x{SHAPE[2]}.npy"
+    if not path.exists():
+        np.save(path, skull_voxels())
+    volume_mb = np.prod(SHAPE) * 2 / 2**20
+    rows = {kind: _measure(kind, path) for kind in CONTENDERS}
+
+    dvw, vtk = rows["dvw"], rows["vtk"]
+    goals = (
+        ("< 5 s", dvw["total"] < 5.0),
+        ("< VTK", dvw["total"] < vtk["total"]),
+        ("dev <= VTK", dvw["deviation_max_mm"] <= vtk["deviation_max_mm"]),
+        ("ana <= VTK", dvw["analytic_max_mm"] <= vtk["analytic_max_mm"]),
     )
-
-
-def main() -> None:
-    print(f"VTK_SMP_BACKEND_IN_USE={os.environ['VTK_SMP_BACKEND_IN_USE']}, cpus={os.cpu_count()}")
+    sys.stdout.write(
+        f"\nDVW mesh benchmark: {SHAPE[0]}x{SHAPE[1]}x{SHAPE[2]} int16 CT ({volume_mb:.0f} MB), {THRESHOLD:g} HU, "
+        f"reduced to {TARGET:,} triangles; fresh process per contender, {os.cpu_count()} cores, "
+        f"VTK_SMP_BACKEND_IN_USE={os.environ['VTK_SMP_BACKEND_IN_USE']}\n"
+        f"unreduced isosurface: {dvw['reference_triangles']:,} triangles\n\n"
+    )
     header = (
-        f"{'case / chain':<34} {'iso s':>7} {'smooth':>7} {'reduce':>7} {'metric':>7} {'total':>7} "
-        f"{'triangles':>9} {'watertight':>5} {'manif':>5} {'dev max':>7}"
+        f"{'contender':<23} {'segment':>7} {'iso':>6} {'smooth':>6} {'reduce':>6} {'checks':>6} {'total s':>7} "
+        f"{'triangles':>9} {'closed':>6} {'manif':>5} {'shells':>6} {'dev iso':>7} {'dev ana':>7} {'vol %':>7} "
+        f"{'peak MB':>7}  goal"
     )
-    print(header)
-    print("-" * len(header))
+    lines = [header, "-" * len(header)]
+    for kind in CONTENDERS:
+        row = rows[kind]
+        s = row["seconds"]
 
-    head = make_head_ct()
-    start = time.perf_counter()
-    result = mesh_from_volume(head, 300.0, target_triangles=300_000)
-    print(dvw_row(f"head CT {head.size} DVW", result, time.perf_counter() - start))
-    start = time.perf_counter()
-    mesh, s = plain_vtk(head, 300.0, 1.0, target=300_000)
-    total = time.perf_counter() - start
-    print(
-        f"{'head CT plain VTK':<34} {s['isosurface']:7.2f} {s['smoothing']:7.2f} {s['reduction']:7.2f} "
-        f"{'':7} {total:7.2f} {mesh.n_triangles:9d}"
+        def cell(name: str, stages: dict[str, float] = s) -> str:
+            return f"{stages[name]:.2f}" if name in stages else "-"
+
+        goal = ", ".join(f"{name}: {'yes' if met else 'NO'}" for name, met in goals) if kind == "dvw" else ""
+        lines.append(
+            f"{TITLES[kind]:<23} {cell('segment'):>7} {cell('isosurface'):>6} {cell('smoothing'):>6} "
+            f"{cell('reduction'):>6} {cell('checks'):>6} {row['total']:7.2f} {row['triangles']:9d} "
+            f"{'yes' if row['watertight'] else 'NO':>6} {'yes' if row['manifold'] else 'NO':>5} {row['shells']:6d} "
+            f"{row['deviation_max_mm']:7.4f} {row['analytic_max_mm']:7.4f} {row['volume_change_percent']:+7.3f} "
+            f"{row['peak_bytes'] / 2**20:7.0f}  {goal}"
+        )
+    lines.append(
+        "\ndev iso: max distance (mm) of the vertices from the unsmoothed, unreduced gray-level isosurface; dev ana: "
+        "from the analytic iso-surfaces;\nvol %: enclosed volume against that isosurface; peak MB: peak RSS above the "
+        "RSS after loading the volume; checks: DVW's repair and metrics."
     )
-    del head
-
-    skull = skull_volume()
-    before = peak_mb()
-    start = time.perf_counter()
-    result = mesh_from_volume(skull, 300.0, target_triangles=300_000)
-    dvw_total = time.perf_counter() - start
-    full = result.metrics.triangles
-    print(dvw_row(f"synthetic {skull.size} DVW", result, dvw_total))
-    start = time.perf_counter()
-    mesh, s = plain_vtk(skull, 300.0, 1.0, target=300_000)
-    total = time.perf_counter() - start
-    print(
-        f"{'synthetic plain VTK':<34} {s['isosurface']:7.2f} {s['smoothing']:7.2f} {s['reduction']:7.2f} "
-        f"{'':7} {total:7.2f} {mesh.n_triangles:9d}"
-    )
-    print(f"peak RSS {peak_mb():.0f} MB (volume {skull.voxels.nbytes / 2**20:.0f} MB; {before:.0f} MB before meshing)")
-    del skull, full
-
-    print()
-    print("accuracy on the sphere phantom (r = 20 mm, 0.5 x 0.5 x 1.25 mm), reduced to 10 %:")
-    print(f"{'chain':<34} {'volume %':>9} {'area %':>8} {'max dist mm':>11} {'watertight':>10} {'manifold':>8}")
-    sphere = sphere_phantom()
-    for name, mesh in (
-        ("DVW gray level, 20 it, quadric", mesh_from_volume(sphere, 0.0, reduction=0.1).mesh),
-        ("DVW gray level, unreduced", mesh_from_volume(sphere, 0.0).mesh),
-        ("plain VTK (Slicer-style)", plain_vtk(sphere, 0.0, 0.1)[0]),
-        ("plain VTK, unreduced", plain_vtk(sphere, 0.0, 1.0)[0]),
-    ):
-        dv, da, dist, watertight, manifold = accuracy(mesh, 20.0)
-        print(f"{name:<34} {dv:+9.3f} {da:+8.3f} {dist:11.3f} {watertight!s:>10} {manifold!s:>8}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -187,14 +187,21 @@ def mesh_metrics(
     mesh: Mesh,
     reference: Mesh | None = None,
     *,
+    known_topology: tuple[bool, bool, int] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> MeshMetrics:
-    """All :class:`MeshMetrics` of ``mesh``; ``surface_deviation`` is measured against ``reference`` if given."""
+    """All :class:`MeshMetrics` of ``mesh``; ``surface_deviation`` is measured against ``reference`` if given.
+
+    ``known_topology`` is ``topology(mesh.faces, mesh.n_vertices)`` when the caller has just computed it (the
+    reduction checks it); it is then not computed again.
+    """
     checkpoint(cancel)
     report(progress, 0.0, "metrics")
     volume, area = volume_and_area(mesh.vertices, mesh.faces)
-    watertight, manifold, shells = topology(mesh.faces, mesh.n_vertices)
+    if known_topology is None:
+        known_topology = topology(mesh.faces, mesh.n_vertices)
+    watertight, manifold, shells = known_topology
     if mesh.n_vertices:
         low, high = mesh.vertices.min(axis=0), mesh.vertices.max(axis=0)
         bounds = (float(low[0]), float(high[0]), float(low[1]), float(high[1]), float(low[2]), float(high[2]))
