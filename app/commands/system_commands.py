@@ -9,6 +9,8 @@ from pathlib import Path
 from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
 from app.commands.imaging_commands import import_json
 from app.progress_bar import progress_bar
+from geometry.io import write_mesh
+from geometry.mesh import mesh_from_mask
 from imaging.assemble import assemble, select_series
 from imaging.sample_case import SAMPLE_CASE, write_sample_dicom
 from imaging.segment import SegmentParams, segment
@@ -63,7 +65,7 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``dvw demo``: sample case -> DICOM series -> scan -> import."""
+    """``dvw demo``: sample case -> DICOM series -> scan -> import -> segment bone -> mesh the skull."""
     out = Path(args.out)
     dicom_dir = out / "sample-dicom"
     volume_path = out / "sample-ct.nrrd"
@@ -74,22 +76,22 @@ def run_demo(args: argparse.Namespace) -> int:
         if stale.is_file():
             stale.unlink()
     started = time.perf_counter()
-    say(f"1/4 writing the sample head CT as DICOM to {dicom_dir} ...")
+    say(f"1/5 writing the sample head CT as DICOM to {dicom_dir} ...")
     files = write_sample_dicom(dicom_dir)
     say(f"    {len(files)} files, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB")
-    say("2/4 scanning ...")
+    say("2/5 scanning ...")
     with progress_bar("scanning") as progress:
         scan = scan_folder(dicom_dir, progress=progress)
     series = select_series(scan)
     say(f"    {scan.files_scanned} files, {len(scan.series)} series, {series.slices} slices, {series.kind}")
-    say("3/4 importing ...")
+    say("3/5 importing ...")
     with progress_bar("importing") as progress:
         result = assemble(series, progress=progress)
     sha256 = write_volume(result.volume, volume_path, force=True)
     volume = result.volume
     say(f"    {volume_path}: size {volume.size}, spacing {volume.spacing} mm, HU {result.hu_range}")
     say(f"    findings: {', '.join(f.code for f in result.findings) or 'none'}")
-    say("4/4 segmenting bone ...")
+    say("4/5 segmenting bone ...")
     mask_path = out / "sample-bone-mask.nrrd"
     with progress_bar("segmenting") as progress:
         bone = segment(
@@ -101,6 +103,14 @@ def run_demo(args: argparse.Namespace) -> int:
     mask_sha256 = write_volume(bone.mask, mask_path, force=True)
     parts = f"{bone.components_kept} part(s)"
     say(f"    {mask_path}: {bone.voxels} voxels, {bone.volume_mm3 / 1000:.1f} cm3 of bone in {parts}")
+    say("5/5 meshing the skull ...")
+    mesh_path = out / "sample-skull.stl"
+    with progress_bar("meshing") as progress:
+        skull = mesh_from_mask(bone.mask, reduction=0.25, input_sha256=mask_sha256, progress=progress)
+    stored = write_mesh(skull.mesh, mesh_path, force=True)
+    m = skull.metrics
+    closed = "watertight" if m.watertight and m.manifold else "NOT watertight"
+    say(f"    {mesh_path}: {m.triangles} triangles, {m.volume_mm3 / 1000:.1f} cm3, {closed}")
     say(
         f"done in {time.perf_counter() - started:.1f} s; the defect is centred at "
         f"{tuple(round(v, 1) for v in SAMPLE_CASE.defect_centre)} mm (LPS)"
@@ -111,6 +121,13 @@ def run_demo(args: argparse.Namespace) -> int:
                 "dicom": str(dicom_dir),
                 "import": import_json(result, volume_path, sha256),
                 "bone_mask": {"output": str(mask_path), "sha256": mask_sha256, "volume_mm3": bone.volume_mm3},
+                "skull_mesh": {
+                    "output": str(mesh_path),
+                    "sha256": stored.sha256,
+                    "triangles": m.triangles,
+                    "volume_mm3": m.volume_mm3,
+                    "watertight": m.watertight,
+                },
             }
         )
     return EXIT_OK
