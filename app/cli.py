@@ -20,14 +20,8 @@ from typing import Any, NoReturn
 
 import platformdirs
 
-from geometry.errors import GeometryError
-from imaging.errors import ImagingError
+from imaging.errors import DvwError
 from imaging.progress import Cancelled
-from records.errors import RecordsError
-from validation.errors import ValidationError
-
-#: Errors that mean bad input or a refused operation in any core package: exit 2 with one line.
-INPUT_ERRORS = (ImagingError, GeometryError, ValidationError, RecordsError)
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -144,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except UsageError as exc:
         return _fail(exc.code, exc.message, exc.path, as_json, EXIT_BAD_INPUT)
-    except INPUT_ERRORS as exc:
+    except DvwError as exc:  # bad input or a refused operation in any core package: exit 2, one line
         return _fail(exc.code, exc.message, exc.path, as_json, EXIT_BAD_INPUT)
     except Cancelled:
         return _fail("cancelled", "cancelled; nothing was written", None, as_json, EXIT_BAD_INPUT)

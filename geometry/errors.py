@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from imaging.errors import DvwError
 
-class GeometryError(Exception):
+
+class GeometryError(DvwError):
     """Base class of every error raised for bad or unusable mesh input."""
 
     code = "geometry_error"
-
-    def __init__(self, message: str, *, path: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
 
 
 class MeshFileError(GeometryError):

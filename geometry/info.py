@@ -7,8 +7,8 @@ from pathlib import Path
 
 from geometry.io import read_mesh
 from geometry.metrics import MeshMetrics, WallThickness, mesh_metrics, min_wall_thickness
+from imaging.files import sha256_file
 from imaging.progress import CancelToken, ProgressCallback, subrange
-from imaging.volume import sha256_file
 
 
 @dataclass(frozen=True)

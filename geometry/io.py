@@ -10,8 +10,6 @@ positions ``vertices[faces]`` are identical to the written mesh's (the vertex nu
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ import numpy as np
 
 from geometry.errors import MeshFileError, MeshOutputExistsError
 from geometry.mesh import Mesh, merge_vertices
-from imaging.volume import sha256_file
+from imaging.files import write_atomically
 
 MESH_SUFFIXES = (".stl", ".ply", ".obj", ".3mf")
 _UNIT_SCALE = {"mm": 1.0, "millimeter": 1.0, "millimeters": 1.0, "cm": 10.0, "m": 1000.0, "meters": 1000.0}
@@ -93,18 +91,10 @@ def write_mesh(mesh: Mesh, path: str | Path, *, force: bool = False) -> MeshFile
         raise MeshFileError(f"output folder does not exist: {target.parent}", path=str(target))
     stored = as_stored(mesh)
     data = _encode(stored, suffix)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as fp:
-            fp.write(data)
-            fp.flush()
-            os.fsync(fp.fileno())
-        digest = sha256_file(temp_name)
-        os.replace(temp_name, target)
+        digest = write_atomically(target, lambda temp: temp.write_bytes(data))
     except OSError as exc:
         raise MeshFileError(f"cannot write {target.name}: {exc.strerror or exc}", path=str(target)) from exc
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
     return MeshFile(target, digest, stored)
 
 

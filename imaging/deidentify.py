@@ -67,7 +67,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import struct
@@ -90,6 +89,7 @@ from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, Implic
 
 from imaging.dicom_headers import SECONDARY_CAPTURE_PREFIX, SkippedFile, read_dataset, read_header
 from imaging.errors import ImagingError, OutputExistsError
+from imaging.files import write_atomically
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.series import list_files
 
@@ -1373,34 +1373,19 @@ def deidentify(
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as fp:
-        return hashlib.file_digest(fp, "sha256").hexdigest()
-
-
 def _write_atomic(ds: Dataset, dst: Path, *, overwrite: bool) -> str:
-    """Write ``ds`` to ``dst`` through a temporary file in the same folder and ``os.replace``; return its SHA-256."""
+    """Write ``ds`` to ``dst`` atomically (:func:`imaging.files.write_atomically`); return its SHA-256."""
     if dst.exists() and not overwrite:
         raise OutputExistsError(f"output exists (overwriting was not requested): {dst}", path=str(dst))
-    tmp = dst.with_name(f".{dst.name}.{secrets.token_hex(6)}.tmp")
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fp:
-            try:
-                dcmwrite(fp, ds, enforce_file_format=True)
-            except (ValueError, TypeError, AttributeError, KeyError, OverflowError, struct.error) as exc:
-                raise DeidentificationError(
-                    f"the de-identified instance cannot be encoded ({type(exc).__name__})", path=str(dst)
-                ) from exc
-            fp.flush()
-            os.fsync(fp.fileno())
-        digest = _sha256(tmp)
-        os.replace(tmp, dst)
+        return write_atomically(dst, lambda temp: dcmwrite(temp, ds, enforce_file_format=True))
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError, struct.error) as exc:
+        raise DeidentificationError(
+            f"the de-identified instance cannot be encoded ({type(exc).__name__})", path=str(dst)
+        ) from exc
     except OSError as exc:
         raise DeidentifiedOutputError(f"cannot write {dst}: {exc.strerror or exc}", path=str(dst)) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return digest
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -8,15 +8,25 @@ failed internally.
 from __future__ import annotations
 
 
-class ImagingError(Exception):
-    """Base class of every error raised for bad or unusable imaging input."""
+class DvwError(Exception):
+    """Base of every error meaning bad input or a refused operation, in any DVW package.
 
-    code = "imaging_error"
+    It lives here, in the lowest layer, so that every package's own base (``ImagingError``, ``GeometryError``,
+    ``ValidationError``, ``RecordsError``) derives from it and the command line maps them all to exit 2 at once.
+    """
+
+    code = "error"
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
+
+
+class ImagingError(DvwError):
+    """Base class of every error raised for bad or unusable imaging input."""
+
+    code = "imaging_error"
 
 
 class NotADicomFolderError(ImagingError):

@@ -9,9 +9,6 @@ converted on write and on read).
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +20,7 @@ if TYPE_CHECKING:
     import SimpleITK as sitk
 
 from imaging.errors import OutputExistsError, VolumeFileError
+from imaging.files import write_atomically
 
 VOLUME_SUFFIXES = (".nrrd", ".nii.gz", ".nii", ".mha")
 _GZIP_LEVEL = 1
@@ -72,15 +70,6 @@ class Volume:
         rel = np.asarray(points, dtype=np.float64) - np.asarray(self.origin, dtype=np.float64)
         index: npt.NDArray[np.float64] = (rel @ self.direction_matrix) / np.asarray(self.spacing, dtype=np.float64)
         return index
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
-    """SHA-256 (hex) of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fp:
-        while block := fp.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def volume_suffix(path: str | Path) -> str:
@@ -164,19 +153,16 @@ def write_volume(volume: Volume, path: str | Path, *, force: bool = False, compr
         raise OutputExistsError(f"output exists: {target} (use --force to replace it)", path=str(target))
     if not target.parent.is_dir():
         raise VolumeFileError(f"output folder does not exist: {target.parent}", path=str(target))
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
-    os.close(fd)
+    image = to_sitk(volume)
+    # Fastest gzip level: most of the gain for a fraction of the time (157 MB CT: 1.9 s at level 1, 4.9 s at 6).
+    level = _GZIP_LEVEL if compress else -1
     try:
-        # Fastest gzip level: most of the gain for a fraction of the time (157 MB CT: 1.9 s at level 1, 4.9 s at 6).
-        _sitk().WriteImage(to_sitk(volume), temp_name, compress, _GZIP_LEVEL if compress else -1)
-        digest = sha256_file(temp_name)
-        os.replace(temp_name, target)
-    except RuntimeError as exc:
-        raise VolumeFileError(
-            f"cannot write {target.name}: {str(exc).strip().splitlines()[-1]}", path=str(target)
-        ) from exc
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
+        digest = write_atomically(
+            target, lambda temp: _sitk().WriteImage(image, str(temp), compress, level), suffix=suffix
+        )
+    except (RuntimeError, OSError) as exc:
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise VolumeFileError(f"cannot write {target.name}: {detail}", path=str(target)) from exc
     return digest
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
+from imaging.errors import DvwError
 
-class RecordsError(Exception):
+
+class RecordsError(DvwError):
     """Base class of every error raised for a refused record operation or bad store input."""
 
     code = "records_error"
-
-    def __init__(self, message: str, *, path: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
+from imaging.errors import DvwError
 
-class ValidationError(Exception):
+
+class ValidationError(DvwError):
     """Base class of every error raised for a bad envelope, parameter file or measurement input."""
 
     code = "validation_error"
-
-    def __init__(self, message: str, *, path: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from app.cli import main
-from imaging.volume import Volume, read_volume, sha256_file, write_volume
+from imaging.files import sha256_file
+from imaging.volume import Volume, read_volume, write_volume
 
 SPACING = (0.5, 0.5, 1.25)
 IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
