@@ -451,15 +451,49 @@ def assemble(
             Finding("pixel_padding", "info", f"pixel padding replaced by {fill:g} (outside the scanned field)")
         )
     ordered_hashes = tuple(hashes[path] for path in series.files)
-    volume = Volume(voxels=voxels, spacing=plan.spacing, origin=plan.origin, direction=plan.direction)
+    input_sha256 = combined_sha256(ordered_hashes)
+    volume = Volume(
+        voxels=voxels,
+        spacing=plan.spacing,
+        origin=plan.origin,
+        direction=plan.direction,
+        metadata=import_metadata(series, plan.resampled, input_sha256),
+    )
     return ImportResult(
         volume=volume,
         series=series,
         findings=tuple(findings),
         resampled=plan.resampled,
         instance_sha256=ordered_hashes,
-        input_sha256=combined_sha256(ordered_hashes),
+        input_sha256=input_sha256,
     )
+
+
+def import_metadata(series: SeriesInfo, resampled: bool, input_sha256: str) -> tuple[tuple[str, str], ...]:
+    """What an imported volume records about its acquisition (kept in NRRD/MHA headers; no patient identity).
+
+    Keys: ``dvw.modality``, ``dvw.input_sha256``, ``dvw.slices`` (instances used), ``dvw.gantry_tilt_deg`` (as
+    acquired), ``dvw.tilt_corrected`` (``1`` when a tilt was resampled away, else ``0``), ``dvw.resampled``,
+    ``dvw.slice_spacing_mm`` (between acquired slices, along their normal) and ``dvw.slice_thickness_mm`` (the
+    median nominal SliceThickness, when the headers give one).
+    """
+    thicknesses = [
+        ref.instance.slice_thickness for ref in series.frames if ref.instance.slice_thickness is not None
+    ]
+    tilt = series.tilt_deg
+    pairs = {
+        "dvw.modality": series.modality,
+        "dvw.input_sha256": input_sha256,
+        "dvw.slices": str(series.slices),
+        "dvw.gantry_tilt_deg": repr(round(tilt, 6)),
+        "dvw.tilt_corrected": "1" if resampled and abs(tilt) > 0.0 else "0",
+        "dvw.resampled": "1" if resampled else "0",
+    }
+    if series.spacing is not None and series.spacing[2] is not None:
+        pairs["dvw.slice_spacing_mm"] = repr(round(float(series.spacing[2]), 6))
+    if thicknesses:
+        pairs["dvw.slice_thickness_mm"] = repr(float(np.median(thicknesses)))
+    return tuple(sorted(pairs.items()))
 
 
 def _fill(

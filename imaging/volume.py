@@ -24,6 +24,7 @@ from imaging.files import write_atomically
 
 VOLUME_SUFFIXES = (".nrrd", ".nii.gz", ".nii", ".mha")
 _GZIP_LEVEL = 1
+_META = "dvw."  # prefix of DVW's own metadata keys in file headers
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,12 +41,21 @@ class Volume:
         LPS position (mm) of the centre of voxel (0, 0, 0).
     direction
         Row-major 3x3 direction cosines; column c is the LPS direction of axis c (x, y, z).
+    metadata
+        How the volume was made, as sorted ``(key, value)`` text pairs with keys starting ``dvw.`` (for example
+        ``dvw.slice_thickness_mm`` from the DICOM headers). NRRD and MetaImage files keep them in their headers;
+        NIfTI has no place for them and drops them. Never holds patient identity.
     """
 
     voxels: npt.NDArray[Any]
     spacing: tuple[float, float, float]
     origin: tuple[float, float, float]
     direction: tuple[float, ...]
+    metadata: tuple[tuple[str, str], ...] = ()
+
+    def meta(self, key: str) -> str | None:
+        """The metadata value of ``key`` (e.g. ``"dvw.gantry_tilt_deg"``), or None."""
+        return dict(self.metadata).get(key)
 
     @property
     def size(self) -> tuple[int, int, int]:
@@ -103,6 +113,8 @@ def to_sitk(volume: Volume) -> sitk.Image:
     image.SetSpacing(volume.spacing)
     image.SetOrigin(volume.origin)
     image.SetDirection(volume.direction)
+    for key, value in volume.metadata:
+        image.SetMetaData(key, value)
     return image
 
 
@@ -118,6 +130,7 @@ def from_sitk(image: sitk.Image) -> Volume:
         spacing=(float(spacing[0]), float(spacing[1]), float(spacing[2])),
         origin=(float(origin[0]), float(origin[1]), float(origin[2])),
         direction=tuple(float(v) for v in image.GetDirection()),
+        metadata=tuple(sorted((k, image.GetMetaData(k)) for k in image.GetMetaDataKeys() if k.startswith(_META))),
     )
 
 
