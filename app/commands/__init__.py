@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands import imaging_commands, mesh_commands, segment_commands, system_commands
+from app.commands import (
+    check_commands,
+    imaging_commands,
+    measure_commands,
+    mesh_commands,
+    segment_commands,
+    system_commands,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -12,4 +19,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imaging_commands.register(sub)
     segment_commands.register(sub)
     mesh_commands.register(sub)
+    measure_commands.register(sub)
+    check_commands.register(sub)
     system_commands.register(sub)

@@ -1,0 +1,649 @@
+"""The measurement registry: every named patient and design parameter DVW can measure, and :func:`measure`.
+
+Each :class:`Measurement` has a dotted name (``imaging.*``, ``anatomy.*``, ``design.*``, ``fit.*``,
+``patient.*``), a unit (as pint spells it; ``1`` for counts and flags), a title, a description of exactly how it is
+computed, the inputs it needs, and a function. :func:`measure` computes every measurement that the given inputs
+allow. A measurement whose inputs are present but which cannot be made on this case (no bearing surface, a field the
+volume file does not carry, an unreadable patient value) is recorded with no value and the reason; the envelope
+check treats it as missing, so a required one makes the case indeterminate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+
+from geometry.mesh import Mesh
+from geometry.metrics import MeshMetrics, mesh_metrics, min_wall_thickness
+from imaging.errors import DvwError
+from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
+from imaging.volume import Volume
+from validation.fit import (
+    BEARING_ANGLE_DEG,
+    CAPTURE_MM,
+    EDGE_EXCLUSION_MM,
+    SAMPLE_EDGE_MM,
+    FitAnalysis,
+    analyse_fit,
+)
+from validation.parameters import Parameters, ParameterValue
+
+Input = Literal["volume", "mask", "anatomy", "design", "patient"]
+
+
+class UnmeasurableError(Exception):
+    """Raised by a measurement function when its inputs are present but the value cannot be measured."""
+
+
+@dataclass(frozen=True, eq=False)
+class MeasureInputs:
+    """What a measurement may use; each input comes with the SHA-256 of the file it was read from.
+
+    Attributes
+    ----------
+    volume, mask
+        The imported image and a segmentation mask (0/1) on its grid.
+    anatomy, design
+        The anatomy mesh (bone surface) and the device design, in the same patient frame.
+    patient
+        The patient facts (a JSON object; see :func:`patient_age`).
+    sha256
+        Input name to SHA-256 of its file.
+    """
+
+    volume: Volume | None = None
+    mask: Volume | None = None
+    anatomy: Mesh | None = None
+    design: Mesh | None = None
+    patient: Mapping[str, Any] | None = None
+    sha256: Mapping[str, str] | None = None
+
+    def has(self, name: Input) -> bool:
+        """Whether input ``name`` was given."""
+        return getattr(self, name) is not None
+
+    def digest(self, name: Input) -> str:
+        """SHA-256 of input ``name`` ("" when unknown)."""
+        return (self.sha256 or {}).get(name, "")
+
+
+class MeasureContext:
+    """The inputs plus the costly intermediate results several measurements share (computed once, on demand)."""
+
+    def __init__(self, inputs: MeasureInputs, cancel: CancelToken | None = None) -> None:
+        self.inputs = inputs
+        self.cancel = cancel
+
+    @property
+    def volume(self) -> Volume:
+        """The volume (only called by measurements that require it)."""
+        assert self.inputs.volume is not None
+        return self.inputs.volume
+
+    @property
+    def mask(self) -> Volume:
+        """The mask."""
+        assert self.inputs.mask is not None
+        return self.inputs.mask
+
+    @property
+    def design(self) -> Mesh:
+        """The design mesh."""
+        assert self.inputs.design is not None
+        return self.inputs.design
+
+    @property
+    def anatomy(self) -> Mesh:
+        """The anatomy mesh."""
+        assert self.inputs.anatomy is not None
+        return self.inputs.anatomy
+
+    @property
+    def patient(self) -> Mapping[str, Any]:
+        """The patient facts."""
+        assert self.inputs.patient is not None
+        return self.inputs.patient
+
+    @cached_property
+    def design_metrics(self) -> MeshMetrics:
+        """Volume, area, topology of the design."""
+        return mesh_metrics(self.design, cancel=self.cancel)
+
+    @cached_property
+    def design_extents(self) -> tuple[float, float, float]:
+        """Edge lengths of the design's minimum-volume oriented bounding box, largest first (mm)."""
+        import trimesh  # noqa: PLC0415 - imported on first use
+
+        box = trimesh.bounds.oriented_bounds(self.design.vertices)[1]
+        extents = sorted((float(v) for v in box), reverse=True)
+        return extents[0], extents[1], extents[2]
+
+    @cached_property
+    def fit(self) -> FitAnalysis:
+        """The design's surface classified against the anatomy."""
+        return analyse_fit(self.design, self.anatomy, cancel=self.cancel)
+
+    @cached_property
+    def bone_thickness(self) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Bone thickness under the bearing surface, away from unsupported edges (mm)."""
+        return self.fit.bone_thickness(self.mask)
+
+
+#: What a measurement function returns: the value and the method sentence.
+Result = tuple[float, str]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A registered measurement.
+
+    Attributes
+    ----------
+    name
+        Dotted name.
+    unit
+        pint unit string (``1`` for counts and flags).
+    title
+        Short human title.
+    description
+        How it is computed, precisely enough to re-do by hand.
+    inputs
+        The inputs it needs (all of them).
+    compute
+        Returns (value in ``unit``, method sentence); raises :class:`UnmeasurableError` when it cannot be measured.
+    families
+        Device families it applies to (empty: all).
+    """
+
+    name: str
+    unit: str
+    title: str
+    description: str
+    inputs: tuple[Input, ...]
+    compute: Callable[[MeasureContext], Result]
+    families: tuple[str, ...] = ()
+
+
+def _meta_float(volume: Volume, key: str, what: str) -> float:
+    text = volume.meta(key)
+    if text is None:
+        raise UnmeasurableError(f"the volume file does not record {what} (import DICOM with DVW to .nrrd or .mha)")
+    return float(text)
+
+
+def _slice_spacing(ctx: MeasureContext) -> Result:
+    acquired = ctx.volume.meta("dvw.slice_spacing_mm")
+    if acquired is not None:
+        return float(acquired), "distance between acquired slice positions along their normal (DICOM headers)"
+    return float(ctx.volume.spacing[2]), "z spacing of the volume grid (the file records no acquisition spacing)"
+
+
+def _pixel_spacing(ctx: MeasureContext) -> Result:
+    return max(ctx.volume.spacing[0], ctx.volume.spacing[1]), "larger of the volume's x and y spacings"
+
+
+def _slice_thickness(ctx: MeasureContext) -> Result:
+    value = _meta_float(ctx.volume, "dvw.slice_thickness_mm", "the slice thickness")
+    return value, "median nominal SliceThickness (0018,0050) of the imported instances"
+
+
+def _gantry_tilt(ctx: MeasureContext) -> Result:
+    value = _meta_float(ctx.volume, "dvw.gantry_tilt_deg", "the gantry tilt")
+    return abs(value), "angle between the slice normal and the stacking direction of the acquired slices"
+
+
+def _tilt_corrected(ctx: MeasureContext) -> Result:
+    value = _meta_float(ctx.volume, "dvw.tilt_corrected", "whether a tilt was corrected")
+    return value, "1 when a gantry tilt was resampled onto an orthogonal grid at import, else 0"
+
+
+def _field_of_view(ctx: MeasureContext) -> Result:
+    size, spacing = ctx.volume.size, ctx.volume.spacing
+    return max(size[0] * spacing[0], size[1] * spacing[1]), "larger in-plane extent of the volume (voxels x spacing)"
+
+
+def _scan_length(ctx: MeasureContext) -> Result:
+    return ctx.volume.size[2] * ctx.volume.spacing[2], "extent of the volume along z (slices x spacing)"
+
+
+def _bone_volume(ctx: MeasureContext) -> Result:
+    voxels = int(np.count_nonzero(np.asarray(ctx.mask.voxels)))
+    spacing = ctx.mask.spacing
+    return voxels * spacing[0] * spacing[1] * spacing[2], "voxels set in the mask times the voxel volume"
+
+
+def _bone_thickness(kind: Literal["min", "mean"]) -> Callable[[MeasureContext], Result]:
+    def compute(ctx: MeasureContext) -> Result:
+        values = ctx.bone_thickness
+        if not len(values):
+            raise UnmeasurableError("no part of the design bears on bone away from the defect's edge")
+        value = float(values.min()) if kind == "min" else float(values.mean())
+        return value, (
+            f"{kind} over {len(values)} bearing triangles of bone thickness along their normal in the mask "
+            f"(trilinear, >= 0.5), excluding those within {EDGE_EXCLUSION_MM} mm of an unsupported triangle"
+        )
+
+    return compute
+
+
+def _fit_method(what: str) -> str:
+    return (
+        f"{what}; design sampled to edges <= {SAMPLE_EDGE_MM} mm; bearing = facing the anatomy with the closest bone "
+        f"within {CAPTURE_MM} mm and {BEARING_ANGLE_DEG:g} deg of the normal, or inside the bone"
+    )
+
+
+def _defect_span(ctx: MeasureContext) -> Result:
+    if not ctx.fit.unsupported.any():
+        raise UnmeasurableError("every facing part of the design bears on bone: no defect under it")
+    return ctx.fit.defect_span, _fit_method("largest distance between two unsupported facing triangles")
+
+
+def _defect_area(ctx: MeasureContext) -> Result:
+    return ctx.fit.defect_area, _fit_method("area of the unsupported facing triangles")
+
+
+def _max_gap(ctx: MeasureContext) -> Result:
+    value = ctx.fit.max_gap
+    if value is None:
+        raise UnmeasurableError("no part of the design bears on the anatomy outside it")
+    return value, _fit_method("largest distance from a bearing triangle's centre to the anatomy")
+
+
+def _mean_gap(ctx: MeasureContext) -> Result:
+    value = ctx.fit.mean_gap
+    if value is None:
+        raise UnmeasurableError("no part of the design bears on the anatomy outside it")
+    return value, _fit_method("area-weighted mean distance of bearing triangles (outside the bone) to the anatomy")
+
+
+def _max_penetration(ctx: MeasureContext) -> Result:
+    return ctx.fit.max_penetration, _fit_method("depth of the design's deepest sampled point inside the anatomy")
+
+
+def _contact_area(ctx: MeasureContext) -> Result:
+    if not ctx.fit.bearing.any():
+        raise UnmeasurableError("no part of the design bears on the anatomy")
+    return ctx.fit.contact_area, _fit_method("area of the bearing triangles")
+
+
+def _design_volume(ctx: MeasureContext) -> Result:
+    return ctx.design_metrics.volume_mm3, "enclosed volume by the divergence theorem over the triangles"
+
+
+def _design_area(ctx: MeasureContext) -> Result:
+    return ctx.design_metrics.area_mm2, "sum of the triangles' areas"
+
+
+def _extent(index: int) -> Callable[[MeasureContext], Result]:
+    def compute(ctx: MeasureContext) -> Result:
+        return ctx.design_extents[index], "edge of the minimum-volume oriented bounding box (sorted, largest first)"
+
+    return compute
+
+
+def _min_wall(ctx: MeasureContext) -> Result:
+    wall = min_wall_thickness(ctx.design, cancel=ctx.cancel)
+    if wall is None:
+        raise UnmeasurableError("no ray from the design's surface meets its opposite side (an open sheet?)")
+    where = ", ".join(f"{v:.1f}" for v in wall.location)
+    return wall.min_mm, f"shortest ray from a vertex along its inward normal to the opposite surface, at ({where}) mm"
+
+
+def _shells(ctx: MeasureContext) -> Result:
+    return float(ctx.design_metrics.shells), "edge-connected components of triangles"
+
+
+def _watertight(ctx: MeasureContext) -> Result:
+    metrics = ctx.design_metrics
+    closed = metrics.watertight and metrics.manifold
+    return (1.0 if closed else 0.0), "1 when every edge joins exactly two consistently oriented triangles, else 0"
+
+
+def _patient_number(ctx: MeasureContext, keys: tuple[str, ...]) -> float | None:
+    for key in keys:
+        if key in ctx.patient:
+            value = ctx.patient[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise UnmeasurableError(f"patient {key} is not a number")
+            return float(value)
+    return None
+
+
+def _date(value: Any, key: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UnmeasurableError(f"patient {key} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def patient_age(patient: Mapping[str, Any]) -> tuple[float, str]:
+    """Age in years from ``age_years``, or from ``birth_date`` and ``reference_date`` (ISO dates).
+
+    Returns the age and the method sentence; raises :class:`UnmeasurableError` when neither form is given.
+    """
+    if "age_years" in patient:
+        value = patient["age_years"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise UnmeasurableError("patient age_years is not a non-negative number")
+        return float(value), "age_years from the patient file"
+    if "birth_date" in patient and "reference_date" in patient:
+        born = _date(patient["birth_date"], "birth_date")
+        then = _date(patient["reference_date"], "reference_date")
+        years = then.year - born.year - ((then.month, then.day) < (born.month, born.day))
+        if years < 0:
+            raise UnmeasurableError("patient reference_date is before birth_date")
+        return float(years), "completed years from birth_date to reference_date in the patient file"
+    raise UnmeasurableError("the patient file gives neither age_years nor birth_date with reference_date")
+
+
+def _age(ctx: MeasureContext) -> Result:
+    return patient_age(ctx.patient)
+
+
+def _weight(ctx: MeasureContext) -> Result:
+    value = _patient_number(ctx, ("weight_kg",))
+    if value is None or value <= 0:
+        raise UnmeasurableError("the patient file gives no positive weight_kg")
+    return value, "weight_kg from the patient file"
+
+
+_CRANIAL = ("cranial_plate",)
+
+REGISTRY: tuple[Measurement, ...] = (
+    Measurement(
+        "imaging.slice_spacing",
+        "mm",
+        "Slice spacing",
+        "Distance between consecutive acquired slices along their normal, from the DICOM positions recorded at "
+        "import; for a volume file without that record, the z spacing of its grid.",
+        ("volume",),
+        _slice_spacing,
+    ),
+    Measurement(
+        "imaging.pixel_spacing",
+        "mm",
+        "Pixel spacing",
+        "The larger of the volume's in-plane (x, y) voxel spacings.",
+        ("volume",),
+        _pixel_spacing,
+    ),
+    Measurement(
+        "imaging.slice_thickness",
+        "mm",
+        "Slice thickness",
+        "Median nominal reconstructed slice thickness (DICOM SliceThickness) of the imported instances; "
+        "unmeasurable for a volume file that does not record it.",
+        ("volume",),
+        _slice_thickness,
+    ),
+    Measurement(
+        "imaging.gantry_tilt",
+        "degree",
+        "Gantry tilt",
+        "Magnitude of the acquisition's gantry tilt: the angle between the slice normal and the direction in which "
+        "the slices are stacked, measured from the DICOM positions at import.",
+        ("volume",),
+        _gantry_tilt,
+    ),
+    Measurement(
+        "imaging.tilt_corrected",
+        "1",
+        "Tilt corrected",
+        "1 when the import resampled a tilted acquisition onto an orthogonal grid, 0 when there was no tilt to "
+        "correct.",
+        ("volume",),
+        _tilt_corrected,
+    ),
+    Measurement(
+        "imaging.field_of_view",
+        "mm",
+        "Field of view",
+        "Larger in-plane extent of the volume (voxels times spacing along x and y).",
+        ("volume",),
+        _field_of_view,
+    ),
+    Measurement(
+        "imaging.scan_length",
+        "mm",
+        "Scan length",
+        "Extent of the volume along z (slices times spacing).",
+        ("volume",),
+        _scan_length,
+    ),
+    Measurement(
+        "anatomy.bone_volume",
+        "mm**3",
+        "Segmented bone volume",
+        "Number of voxels set in the mask times the voxel volume.",
+        ("mask",),
+        _bone_volume,
+    ),
+    Measurement(
+        "anatomy.bone_thickness_min",
+        "mm",
+        "Thinnest bone under the design",
+        "Smallest bone thickness under the design's bearing surface: from each bearing triangle along its normal "
+        "through the mask (trilinear, inside at >= 0.5, steps of 0.1 mm), excluding triangles within 3 mm of the "
+        "defect's edge, where a ray leaves the bone through the cut face.",
+        ("mask", "anatomy", "design"),
+        _bone_thickness("min"),
+    ),
+    Measurement(
+        "anatomy.bone_thickness_mean",
+        "mm",
+        "Mean bone thickness under the design",
+        "Mean of the bone thicknesses described for anatomy.bone_thickness_min.",
+        ("mask", "anatomy", "design"),
+        _bone_thickness("mean"),
+    ),
+    Measurement(
+        "anatomy.defect_span",
+        "mm",
+        "Defect span",
+        "Largest distance between two unsupported parts of the design's bone-facing surface: the span of the "
+        "defect the design bridges.",
+        ("anatomy", "design"),
+        _defect_span,
+        _CRANIAL,
+    ),
+    Measurement(
+        "anatomy.defect_area",
+        "mm**2",
+        "Defect area",
+        "Area of the design's bone-facing surface that does not bear on bone (the defect as the design covers it).",
+        ("anatomy", "design"),
+        _defect_area,
+        _CRANIAL,
+    ),
+    Measurement(
+        "design.volume",
+        "mm**3",
+        "Design volume",
+        "Volume enclosed by the design mesh.",
+        ("design",),
+        _design_volume,
+    ),
+    Measurement(
+        "design.area",
+        "mm**2",
+        "Design surface area",
+        "Total area of the design mesh's triangles.",
+        ("design",),
+        _design_area,
+    ),
+    Measurement(
+        "design.extent_max",
+        "mm",
+        "Design length",
+        "Longest edge of the design's minimum-volume oriented bounding box.",
+        ("design",),
+        _extent(0),
+    ),
+    Measurement(
+        "design.extent_mid",
+        "mm",
+        "Design width",
+        "Middle edge of the design's minimum-volume oriented bounding box.",
+        ("design",),
+        _extent(1),
+    ),
+    Measurement(
+        "design.extent_min",
+        "mm",
+        "Design height",
+        "Shortest edge of the design's minimum-volume oriented bounding box.",
+        ("design",),
+        _extent(2),
+    ),
+    Measurement(
+        "design.min_wall_thickness",
+        "mm",
+        "Minimum wall thickness",
+        "Shortest distance from any vertex of the design, along its inward (area-weighted) normal, to the opposite "
+        "surface.",
+        ("design",),
+        _min_wall,
+    ),
+    Measurement(
+        "design.shells",
+        "1",
+        "Shells",
+        "Number of separate pieces (edge-connected components) of the design mesh.",
+        ("design",),
+        _shells,
+    ),
+    Measurement(
+        "design.watertight",
+        "1",
+        "Watertight",
+        "1 when the design mesh is closed and manifold (every edge joins exactly two consistently oriented "
+        "triangles), else 0.",
+        ("design",),
+        _watertight,
+    ),
+    Measurement(
+        "fit.max_gap",
+        "mm",
+        "Largest gap",
+        "Largest distance between the design's bearing surface (the bone-facing part within 3 mm of the bone and "
+        "straight above it) and the anatomy.",
+        ("anatomy", "design"),
+        _max_gap,
+    ),
+    Measurement(
+        "fit.mean_gap",
+        "mm",
+        "Mean gap",
+        "Area-weighted mean distance between the design's bearing surface and the anatomy.",
+        ("anatomy", "design"),
+        _mean_gap,
+    ),
+    Measurement(
+        "fit.max_penetration",
+        "mm",
+        "Largest penetration",
+        "Depth of the design's deepest point inside the anatomy; 0 when the design does not enter the bone.",
+        ("anatomy", "design"),
+        _max_penetration,
+    ),
+    Measurement(
+        "fit.contact_area",
+        "mm**2",
+        "Contact area",
+        "Area of the design's bearing surface (bone-facing, within 3 mm of the bone and straight above it, or "
+        "inside it).",
+        ("anatomy", "design"),
+        _contact_area,
+    ),
+    Measurement(
+        "patient.age",
+        "year",
+        "Patient age",
+        "Age in completed years: age_years from the patient file, or from its birth_date and reference_date.",
+        ("patient",),
+        _age,
+    ),
+    Measurement(
+        "patient.weight",
+        "kg",
+        "Patient weight",
+        "weight_kg from the patient file.",
+        ("patient",),
+        _weight,
+    ),
+)
+
+_BY_NAME = {m.name: m for m in REGISTRY}
+
+
+def registered_units() -> dict[str, str]:
+    """Every registered measurement's name and unit."""
+    return {m.name: m.unit for m in REGISTRY}
+
+
+def lookup(name: str) -> Measurement | None:
+    """The registered measurement called ``name``, or None."""
+    return _BY_NAME.get(name)
+
+
+def applicable(inputs: MeasureInputs, family: str | None = None) -> tuple[Measurement, ...]:
+    """The measurements whose inputs are all given (and that apply to ``family`` when one is given)."""
+    return tuple(
+        m
+        for m in REGISTRY
+        if all(inputs.has(name) for name in m.inputs) and (family is None or not m.families or family in m.families)
+    )
+
+
+def measure(
+    inputs: MeasureInputs,
+    *,
+    family: str | None = None,
+    manifest_id: str = "",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Parameters:
+    """Compute every registered measurement the inputs allow.
+
+    Parameters
+    ----------
+    inputs
+        The volume, mask, meshes and patient facts available, with their files' SHA-256.
+    family
+        Device family: measurements specific to other families are skipped.
+    manifest_id
+        The software manifest to record with the values.
+    progress, cancel
+        Progress callback and cancel token.
+
+    Returns
+    -------
+    validation.parameters.Parameters
+        One value per applicable measurement; unmeasurable ones with value None and the reason.
+    """
+    context = MeasureContext(inputs, cancel)
+    chosen = applicable(inputs, family)
+    values = []
+    for index, measurement in enumerate(chosen):
+        checkpoint(cancel)
+        report(progress, index / max(1, len(chosen)), measurement.name)
+        hashes = tuple(h for h in (inputs.digest(name) for name in measurement.inputs) if h)
+        try:
+            value, method = measurement.compute(context)
+        except (UnmeasurableError, DvwError) as exc:
+            reason = exc.message if isinstance(exc, DvwError) else str(exc)
+            values.append(ParameterValue(measurement.name, None, measurement.unit, "", hashes, reason))
+            continue
+        if not math.isfinite(value):
+            values.append(ParameterValue(measurement.name, None, measurement.unit, method, hashes, "not finite"))
+            continue
+        values.append(ParameterValue(measurement.name, float(value), measurement.unit, method, hashes))
+    report(progress, 1.0, "measured")
+    return Parameters(tuple(values), manifest_id)
