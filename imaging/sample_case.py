@@ -25,6 +25,8 @@ from imaging.volume import Volume
 
 #: The fictitious patient of the sample case.
 SAMPLE_PATIENT = SyntheticPatient(name="DVW^SAMPLE", patient_id="DVW-SAMPLE-001", birth_date="19800101", sex="O")
+#: The facts of the sample patient that measurements use (``dvw measure --patient``); no identity.
+SAMPLE_PATIENT_FACTS: dict[str, object] = {"case": "DVW-SAMPLE", "age_years": 46, "weight_kg": 72.5, "sex": "O"}
 _IDENTITY: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 _Z_CHUNK = 16  # slices computed at once: bounds the temporaries to a few tens of MB
 

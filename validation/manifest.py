@@ -1,8 +1,9 @@
 """The software manifest: what software produced a result, identified by one hash.
 
-The manifest lists DVW's version, the SHA-256 of each of its own source files, and the versions of the libraries
-that compute results (DICOM decoding, resampling, file IO). Its ``manifest_id`` is the SHA-256 of the canonical
-JSON of those three parts, so any change of code or library version gives a new ID (REQUIREMENTS 4.7.1 b, d).
+The manifest lists DVW's version, the SHA-256 of each of its own files and of the dependency lock file
+(``uv.lock``, which pins every library by hash), and the versions of the libraries that compute results (DICOM
+decoding, resampling, meshing, units, file IO). Its ``manifest_id`` is the SHA-256 of the canonical JSON of those
+parts, so any change of code, lock file or library version gives a new ID (REQUIREMENTS 4.7.1 b, d).
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ KEY_LIBRARIES = (
     "pylibjpeg-rle",
     "pyjpegls",
     "SimpleITK",
+    "vtk",
+    "trimesh",
+    "fast-simplification",
+    "pint",
+    "PySide6",
 )
+#: The dependency lock file, hashed into the manifest when it is installed beside the packages.
+LOCK_FILE = "uv.lock"
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ class Manifest:
     version
         DVW's version (from git tags at build time).
     files
-        Relative path of each DVW source file to its SHA-256, sorted by path.
+        Relative path of each DVW file (and of ``uv.lock`` when installed) to its SHA-256, sorted by path.
     libraries
         Name to installed version for each key library (``"not installed"`` when absent), plus ``python``.
     """
@@ -79,6 +87,9 @@ def _source_files(root: Path) -> tuple[tuple[str, str], ...]:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 files.append((path.relative_to(root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest()))
+    lock = root / LOCK_FILE
+    if lock.is_file():
+        files.append((LOCK_FILE, hashlib.sha256(lock.read_bytes()).hexdigest()))
     return tuple(sorted(files))
 
 
