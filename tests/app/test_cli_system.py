@@ -1,0 +1,122 @@
+"""``dvw selftest``, ``dvw manifest`` (validated or not) and ``dvw demo``, run for real."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from validation.manifest import compute_manifest, current_manifest
+from validation.selftest import CASES, SelftestResult, is_validated, record_selftest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    payload = json.loads(captured.out) if captured.out.strip() else {}
+    return code, payload, captured.err
+
+
+@pytest.fixture(scope="module")
+def selftest_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object], int]:
+    """A store in which ``dvw selftest --json`` has run once (about half a minute)."""
+    home = tmp_path_factory.mktemp("home")
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(["--home", str(home), "selftest", "--json"])
+    return home, json.loads(stdout.getvalue()), code
+
+
+def test_selftest_passes_every_case_and_is_recorded(selftest_home: tuple[Path, dict[str, object], int]) -> None:
+    home, payload, code = selftest_home
+    assert code == 0
+    assert payload["passed"] is True
+    assert payload["manifest_id"] == current_manifest().manifest_id
+    cases = payload["cases"]
+    assert isinstance(cases, list)
+    assert [c["id"] for c in cases] == list(CASES)
+    assert all(c["passed"] for c in cases), [c for c in cases if not c["passed"]]
+    assert all(" ok" in c["detail"] and "FAILED" not in c["detail"] for c in cases)
+    assert 0 < float(str(payload["seconds"])) < 120
+    record = Path(str(payload["record"]))
+    assert record.parent == home / "selftest"
+    assert json.loads(record.read_text())["passed"] is True
+
+
+def test_manifest_is_validated_only_where_the_selftest_passed(
+    capsys: pytest.CaptureFixture[str], selftest_home: tuple[Path, dict[str, object], int], tmp_path: Path
+) -> None:
+    home, _, _ = selftest_home
+    code, payload, _ = _run(capsys, "--home", str(home), "manifest", "--json")
+    assert code == 0
+    assert payload["validated"] is True
+    code, payload, _ = _run(capsys, "--home", str(tmp_path / "fresh"), "manifest", "--json")
+    assert payload["validated"] is False
+
+
+def test_a_failed_or_foreign_record_does_not_validate(tmp_path: Path) -> None:
+    manifest_id = current_manifest().manifest_id
+    failed = SelftestResult(False, manifest_id, (), 1.0, "2026-11-24T00:00:00+00:00")
+    record_selftest(failed, tmp_path)
+    assert not is_validated(manifest_id, tmp_path)
+    passed = SelftestResult(True, manifest_id, (), 1.0, "2026-11-24T00:00:00+00:00")
+    record_selftest(passed, tmp_path)
+    assert is_validated(manifest_id, tmp_path)
+    assert not is_validated("0" * 64, tmp_path)
+    (tmp_path / "selftest" / f"{manifest_id}.json").write_text("{not json")
+    assert not is_validated(manifest_id, tmp_path)
+
+
+def test_changing_one_installed_file_changes_the_manifest_id(tmp_path: Path) -> None:
+    for package in ("app", "imaging", "geometry", "validation", "records", "resources"):
+        shutil.copytree(REPO / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(REPO / "uv.lock", tmp_path / "uv.lock")
+    before = compute_manifest(tmp_path)
+    assert before.manifest_id == compute_manifest(tmp_path).manifest_id
+    assert "uv.lock" in dict(before.files)
+    target = tmp_path / "geometry" / "metrics.py"
+    target.write_bytes(target.read_bytes() + b"\n")
+    after = compute_manifest(tmp_path)
+    assert after.manifest_id != before.manifest_id
+    changed = {k for k, v in dict(after.files).items() if dict(before.files)[k] != v}
+    assert changed == {"geometry/metrics.py"}
+    lock = tmp_path / "uv.lock"
+    lock.write_bytes(lock.read_bytes() + b"\n")
+    assert compute_manifest(tmp_path).manifest_id != after.manifest_id
+
+
+def test_demo_checks_a_fitted_and_a_thin_plate(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    code, payload, err = _run(capsys, "demo", "--out", str(out), "--json")
+    assert code == 0, err
+    designs = payload["designs"]
+    assert isinstance(designs, list)
+    verdicts = {Path(d["design"]).name: d["verdict"] for d in designs}
+    assert verdicts == {"sample-plate-fitted.stl": "within", "sample-plate-thin.stl": "out_of_envelope"}
+    thin = json.loads(Path(designs[1]["check"]).read_text())
+    below = {r["name"] for r in thin["results"] if r["status"] == "below"}
+    assert below == {"design.min_wall_thickness"}
+    assert thin["requires_reverification"] is True
+    wall = next(r for r in thin["results"] if r["name"] == "design.min_wall_thickness")
+    assert wall["value"] == pytest.approx(2.5, abs=0.01)
+    fitted = json.loads(Path(designs[0]["parameters"]).read_text())
+    values = {p["name"]: p["value"] for p in fitted["parameters"]}
+    assert values["design.min_wall_thickness"] == pytest.approx(5.0, abs=0.01)
+    assert values["patient.age"] == 46
+    assert values["imaging.slice_spacing"] == pytest.approx(1.5)
+    # The plate rests 0.6 mm above the analytic skull; the segmented surface lies up to half a voxel outside it.
+    assert 0.0 < values["fit.mean_gap"] < 0.6
+    assert values["fit.max_penetration"] < 0.5
+    # The opening is 50 +/- 2 mm across; the plate bridges it.
+    assert values["anatomy.defect_span"] == pytest.approx(50.0, abs=4.0)
+    assert "re-verification is required" in err
+    again, _, err = _run(capsys, "demo", "--out", str(out))
+    assert again == 2
+    assert "--force" in err
