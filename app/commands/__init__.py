@@ -9,6 +9,7 @@ from app.commands import (
     imaging_commands,
     measure_commands,
     mesh_commands,
+    pipeline_commands,
     segment_commands,
     system_commands,
 )
@@ -21,4 +22,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mesh_commands.register(sub)
     measure_commands.register(sub)
     check_commands.register(sub)
+    pipeline_commands.register(sub)
     system_commands.register(sub)

@@ -92,9 +92,18 @@ def test_changing_one_installed_file_changes_the_manifest_id(tmp_path: Path) -> 
     assert compute_manifest(tmp_path).manifest_id != after.manifest_id
 
 
-def test_demo_checks_a_fitted_and_a_thin_plate(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    code, payload, err = _run(capsys, "demo", "--out", str(out), "--json")
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object], int, str]:
+    """``dvw demo --json`` run once: its folder, JSON, exit code and stderr."""
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["demo", "--out", str(out), "--json"])
+    return out, json.loads(stdout.getvalue()), code, stderr.getvalue()
+
+
+def test_demo_checks_a_fitted_and_a_thin_plate(demo: tuple[Path, dict[str, object], int, str]) -> None:
+    out, payload, code, err = demo
     assert code == 0, err
     designs = payload["designs"]
     assert isinstance(designs, list)
@@ -117,6 +126,69 @@ def test_demo_checks_a_fitted_and_a_thin_plate(capsys: pytest.CaptureFixture[str
     # The opening is 50 +/- 2 mm across; the plate bridges it.
     assert values["anatomy.defect_span"] == pytest.approx(50.0, abs=4.0)
     assert "re-verification is required" in err
+    for name in ("ct.nrrd", "bone-mask.nrrd", "bone.stl", "patient.json", "cranial-plate-pekk.toml"):
+        assert (out / name).is_file()
+
+
+def test_demo_refuses_to_overwrite_without_force(
+    capsys: pytest.CaptureFixture[str], demo: tuple[Path, dict[str, object], int, str]
+) -> None:
+    out = demo[0]
+    before = (out / "ct.nrrd").stat().st_mtime_ns
     again, _, err = _run(capsys, "demo", "--out", str(out))
     assert again == 2
     assert "--force" in err
+    assert (out / "ct.nrrd").stat().st_mtime_ns == before
+
+
+def test_run_gives_the_check_json_and_exit_code(
+    capsys: pytest.CaptureFixture[str], demo: tuple[Path, dict[str, object], int, str], tmp_path: Path
+) -> None:
+    sample = demo[0]
+    envelope = str(REPO / "resources" / "envelopes" / "cranial-plate-pekk.toml")
+    out = tmp_path / "run"
+    argv = ["run", str(sample / "sample-dicom"), "--envelope", envelope, "--design"]
+    code, payload, err = _run(capsys, *argv, str(sample / "sample-plate-fitted.stl"), "--out", str(out), "--json")
+    # Without patient facts the required patient.age is missing: indeterminate.
+    assert code == 4, err
+    assert payload["verdict"] == "indeterminate"
+    age = next(r for r in payload["results"] if r["name"] == "patient.age")  # type: ignore[union-attr]
+    assert age["status"] == "missing"
+    outputs = payload["outputs"]
+    assert isinstance(outputs, dict)
+    assert json.loads(Path(outputs["check"]).read_text())["verdict"] == "indeterminate"
+    for name in ("ct.nrrd", "bone-mask.nrrd", "bone.stl", "design.stl", "design.params.json", "design.check.json"):
+        assert (out / name).is_file(), name
+    patient = str(sample / "patient.json")
+    code, payload, err = _run(
+        capsys,
+        *argv,
+        str(sample / "sample-plate-fitted.stl"),
+        "--patient",
+        patient,
+        "--out",
+        str(out),
+        "--force",
+        "--json",
+    )
+    assert code == 0, err
+    assert payload["verdict"] == "within"
+
+
+def test_run_refuses_bad_input_before_writing_anything(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    envelope = str(REPO / "resources" / "envelopes" / "cranial-plate-pekk.toml")
+    not_a_mesh = tmp_path / "design.stl"
+    not_a_mesh.write_text("solid nothing here")
+    out = tmp_path / "run"
+    code, payload, err = _run(
+        capsys, "run", str(tmp_path), "--envelope", envelope, "--design", str(not_a_mesh), "--out", str(out), "--json"
+    )
+    assert code == 2
+    assert "error" in payload
+    assert "Traceback" not in err
+    assert not out.exists()
+    code, _, err = _run(
+        capsys, "run", str(tmp_path / "missing"), "--envelope", envelope, "--design", str(not_a_mesh), "--out", str(out)
+    )
+    assert code == 2
+    assert not out.exists()

@@ -1,0 +1,278 @@
+"""``dvw run`` and ``dvw demo``: the whole pipeline, DICOM folder to verdict, with every artifact written.
+
+Steps: scan -> import (``ct.nrrd``) -> segment bone, largest part (``bone-mask.nrrd``) -> mesh the bone
+(``bone.stl``) -> measure the design against it (``<design>.params.json``) -> check against the envelope
+(``<design>.check.json``). Each artifact is written atomically and named by its SHA-256 in the results. Recording
+the case in the local store joins when the store exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from app.cli import (
+    EXIT_INDETERMINATE,
+    EXIT_OK,
+    EXIT_OUT_OF_ENVELOPE,
+    UsageError,
+    add_json_flag,
+    emit_json,
+    say,
+)
+from app.commands.imaging_commands import import_json
+from app.commands.measure_commands import read_patient
+from app.progress_bar import progress_bar
+from geometry.io import MeshFile, read_mesh, write_mesh
+from geometry.mesh import mesh_from_mask
+from geometry.sample_design import THICKNESS_MM, Variant, sample_plate
+from imaging.assemble import assemble, select_series
+from imaging.files import sha256_file, write_atomically
+from imaging.sample_case import SAMPLE_CASE, SAMPLE_PATIENT_FACTS, write_sample_dicom
+from imaging.segment import SegmentParams, segment
+from imaging.series import scan_folder
+from imaging.volume import write_volume
+from validation.check import CheckResult, check
+from validation.envelope import Envelope, load_envelope
+from validation.manifest import current_manifest
+from validation.parameters import write_parameters
+from validation.registry import MeasureInputs, measure
+
+#: The sample envelope the demo checks its designs against.
+SAMPLE_ENVELOPE = "cranial-plate-pekk.toml"
+#: Fraction of the bone mesh's triangles kept (the full-resolution surface is several million triangles).
+BONE_MESH_REDUCTION = 0.25
+_VERDICT_EXIT = {"within": EXIT_OK, "out_of_envelope": EXIT_OUT_OF_ENVELOPE, "indeterminate": EXIT_INDETERMINATE}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``run`` and ``demo``."""
+    run = sub.add_parser("run", help="the whole pipeline: DICOM folder to verdict", description=_RUN_HELP)
+    run.add_argument("folder", metavar="DIR", help="folder with the patient's DICOM files")
+    run.add_argument("--envelope", required=True, metavar="E", help="design envelope (.toml)")
+    run.add_argument("--design", required=True, metavar="D", help="the device design (.stl, .ply, .obj, .3mf)")
+    run.add_argument("--patient", metavar="P", help='patient facts (JSON: {"age_years", "weight_kg"})')
+    run.add_argument("--series", metavar="UID", help="the series to import when the folder holds several")
+    run.add_argument("--case", metavar="CODE", help="case code (names the output folder)")
+    run.add_argument("--out", metavar="DIR", help="output folder (default: run-CODE or run-out)")
+    run.add_argument("--force", action="store_true", help="replace the outputs of an earlier run in DIR")
+    add_json_flag(run)
+    run.set_defaults(handler=run_run)
+
+    demo = sub.add_parser("demo", help="run DVW on the bundled sample case", description=_DEMO_HELP)
+    demo.add_argument("--out", default="demo-out", metavar="DIR", help="folder for the demo's files (default demo-out)")
+    demo.add_argument("--force", action="store_true", help="replace the outputs of an earlier demo in DIR")
+    add_json_flag(demo)
+    demo.set_defaults(handler=run_demo)
+
+
+_RUN_HELP = (
+    "Run the whole pipeline on a patient's DICOM folder: scan, import, segment the bone, mesh it, measure the "
+    "design against it and check the measurements against the envelope. Every artifact is written to the output "
+    "folder; the check's JSON is printed. Exit 0 within, 3 out of envelope, 4 indeterminate."
+)
+_DEMO_HELP = (
+    "Write the bundled sample case (a synthetic head CT with a cranial defect, generated in code) as a real DICOM "
+    "series, scan and import it, segment and mesh the skull, then measure two cranial plate designs (one fitted, "
+    "one too thin) and check both against the sample cranial plate envelope, printing each step and both verdicts."
+)
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    """What the first steps produced: the measurement inputs (volume, mask, bone mesh) and the import's JSON."""
+
+    inputs: MeasureInputs
+    import_json: dict[str, Any]
+    mask_json: dict[str, Any]
+    mesh_json: dict[str, Any]
+
+
+def _refuse_reuse(out: Path, force: bool) -> None:
+    if (out / "ct.nrrd").exists() and not force:
+        raise UsageError(f"{out} already holds the outputs of an earlier run (use --force to redo it)", path=str(out))
+
+
+def prepare_anatomy(folder: Path, out: Path, series_key: str | None, step: str = "") -> Anatomy:
+    """Scan, import, segment the bone (largest part), mesh it; write ``ct.nrrd``, ``bone-mask.nrrd``, ``bone.stl``."""
+    say(f"{step}scanning {folder} ...")
+    with progress_bar("scanning") as progress:
+        scan = scan_folder(folder, progress=progress)
+    series = select_series(scan, series_key)
+    out.mkdir(parents=True, exist_ok=True)  # only once there is something to import
+    say(f"    {scan.files_scanned} files, {len(scan.series)} series; using {series.slices} slices ({series.kind})")
+    say(f"{step}importing ...")
+    with progress_bar("importing") as progress:
+        result = assemble(series, progress=progress)
+    volume = result.volume
+    volume_path = out / "ct.nrrd"
+    volume_sha256 = write_volume(volume, volume_path, force=True)
+    say(f"    {volume_path}: size {volume.size}, spacing {tuple(round(v, 4) for v in volume.spacing)} mm")
+    say(f"    findings: {', '.join(f.code for f in result.findings) or 'none'}")
+    say(f"{step}segmenting bone ...")
+    with progress_bar("segmenting") as progress:
+        bone = segment(
+            volume, SegmentParams.from_preset("bone", keep_largest=1), input_sha256=volume_sha256, progress=progress
+        )
+    mask_path = out / "bone-mask.nrrd"
+    mask_sha256 = write_volume(bone.mask, mask_path, force=True)
+    say(f"    {mask_path}: {bone.volume_mm3 / 1000:.1f} cm3 of bone in {bone.components_kept} part(s)")
+    say(f"{step}meshing the bone ...")
+    with progress_bar("meshing") as progress:
+        meshed = mesh_from_mask(bone.mask, reduction=BONE_MESH_REDUCTION, input_sha256=mask_sha256, progress=progress)
+    stored = write_mesh(meshed.mesh, out / "bone.stl", force=True)
+    m = meshed.metrics
+    closed = "watertight" if m.watertight and m.manifold else "NOT watertight"
+    say(f"    {stored.path}: {m.triangles} triangles, {m.volume_mm3 / 1000:.1f} cm3, {closed}")
+    return Anatomy(
+        inputs=MeasureInputs(
+            volume=volume,
+            mask=bone.mask,
+            anatomy=stored.mesh,
+            sha256={"volume": volume_sha256, "mask": mask_sha256, "anatomy": stored.sha256},
+        ),
+        import_json=import_json(result, volume_path, volume_sha256),
+        mask_json={"output": str(mask_path), "sha256": mask_sha256, "volume_mm3": bone.volume_mm3},
+        mesh_json={
+            "output": str(stored.path),
+            "sha256": stored.sha256,
+            "triangles": m.triangles,
+            "volume_mm3": m.volume_mm3,
+            "watertight": m.watertight,
+        },
+    )
+
+
+def evaluate_design(
+    anatomy: Anatomy,
+    design: MeshFile,
+    *,
+    patient: dict[str, Any] | None,
+    patient_sha256: str | None,
+    envelope: Envelope,
+    out: Path,
+) -> tuple[CheckResult, dict[str, Any]]:
+    """Measure ``design`` against the anatomy and check it; write ``<design>.params.json`` and ``.check.json``."""
+    hashes = {**(anatomy.inputs.sha256 or {}), "design": design.sha256}
+    if patient_sha256 is not None:
+        hashes["patient"] = patient_sha256
+    inputs = replace(anatomy.inputs, design=design.mesh, patient=patient, sha256=hashes)
+    manifest_id = current_manifest().manifest_id
+    stem = design.path.name.rsplit(".", 1)[0]
+    with progress_bar(f"measuring {stem}") as progress:
+        parameters = measure(inputs, family=envelope.family, manifest_id=manifest_id, progress=progress)
+    params_path = out / f"{stem}.params.json"
+    params_sha256 = write_parameters(parameters, params_path, force=True)
+    result = check(envelope, parameters, manifest_id)
+    check_path = out / f"{stem}.check.json"
+    check_sha256 = write_atomically(
+        check_path, lambda tmp: tmp.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+    )
+    flagged = [
+        r.name for r in result.results if r.status in ("below", "above") or (r.status == "missing" and r.required)
+    ]
+    flagged += [c.id for c in result.constraints if c.status != "satisfied"]
+    near = [r.name for r in result.results if r.status == "near_limit"]
+    say(f"    {design.path.name}: {result.verdict.upper()}" + (f" ({', '.join(flagged)})" if flagged else ""))
+    if near:
+        say(f"        near a limit: {', '.join(near)}")
+    if result.requires_reverification:
+        say("        re-verification is required before this design may be signed")
+    summary = {
+        "design": str(design.path),
+        "design_sha256": design.sha256,
+        "parameters": str(params_path),
+        "parameters_sha256": params_sha256,
+        "check": str(check_path),
+        "check_sha256": check_sha256,
+        "verdict": result.verdict,
+        "requires_reverification": result.requires_reverification,
+    }
+    return result, summary
+
+
+def run_run(args: argparse.Namespace) -> int:
+    """``dvw run``."""
+    envelope = load_envelope(args.envelope)
+    design = read_mesh(args.design)  # refuse a bad design before the long steps
+    patient = dict(read_patient(args.patient)) if args.patient else None
+    out = Path(args.out or (f"run-{args.case}" if args.case else "run-out"))
+    _refuse_reuse(out, args.force)
+    started = time.perf_counter()
+    anatomy = prepare_anatomy(Path(args.folder), out, args.series, "")
+    stored = write_mesh(design, out / f"design{Path(args.design).suffix.lower()}", force=True)
+    patient_sha256 = None
+    if args.patient:
+        shutil.copyfile(args.patient, out / "patient.json")
+        patient_sha256 = sha256_file(out / "patient.json")
+    say(f"measuring and checking against {envelope.id} {envelope.version} ...")
+    result, summary = evaluate_design(
+        anatomy, stored, patient=patient, patient_sha256=patient_sha256, envelope=envelope, out=out
+    )
+    say(f"done in {time.perf_counter() - started:.1f} s; outputs in {out}")
+    if args.json:
+        emit_json({**result.to_json(), "case": args.case, "outputs": {**summary, "folder": str(out)}})
+    return _VERDICT_EXIT[result.verdict]
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``dvw demo``: the sample case through the whole pipeline, with a fitted and a too-thin plate."""
+    out = Path(args.out)
+    _refuse_reuse(out, args.force)
+    dicom_dir = out / "sample-dicom"
+    dicom_dir.mkdir(parents=True, exist_ok=True)
+    for stale in dicom_dir.iterdir():
+        if stale.is_file():
+            stale.unlink()
+    started = time.perf_counter()
+    say(f"1/7 writing the sample head CT as DICOM to {dicom_dir} ...")
+    files = write_sample_dicom(dicom_dir)
+    say(f"    {len(files)} files, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB")
+    anatomy = prepare_anatomy(dicom_dir, out, None, "2-5/7 ")
+    say(f"    the defect is centred at {tuple(round(v, 1) for v in SAMPLE_CASE.defect_centre)} mm (LPS)")
+    say("6/7 writing the sample designs, patient facts and envelope ...")
+    envelope_path = out / SAMPLE_ENVELOPE
+    with resources.as_file(resources.files("resources") / "envelopes" / SAMPLE_ENVELOPE) as source:
+        shutil.copyfile(source, envelope_path)
+    envelope = load_envelope(envelope_path)
+    patient_path = out / "patient.json"
+    write_atomically(
+        patient_path, lambda tmp: tmp.write_text(json.dumps(SAMPLE_PATIENT_FACTS, indent=2) + "\n", encoding="utf-8")
+    )
+    variants: tuple[Variant, ...] = ("fitted", "thin")
+    designs = [write_mesh(sample_plate(v), out / f"sample-plate-{v}.stl", force=True) for v in variants]
+    for variant, stored in zip(variants, designs, strict=True):
+        say(f"    {stored.path}: cranial plate, {THICKNESS_MM[variant]:g} mm wall")
+    say(f"    {envelope_path}: {envelope.title} (version {envelope.version})")
+    say("7/7 measuring and checking both designs ...")
+    patient_sha256 = sha256_file(patient_path)
+    summaries = [
+        evaluate_design(
+            anatomy,
+            stored,
+            patient=dict(SAMPLE_PATIENT_FACTS),
+            patient_sha256=patient_sha256,
+            envelope=envelope,
+            out=out,
+        )[1]
+        for stored in designs
+    ]
+    say(f"done in {time.perf_counter() - started:.1f} s; outputs in {out}")
+    if args.json:
+        emit_json(
+            {
+                "dicom": str(dicom_dir),
+                "import": anatomy.import_json,
+                "bone_mask": anatomy.mask_json,
+                "skull_mesh": anatomy.mesh_json,
+                "envelope": {"path": str(envelope_path), "id": envelope.id, "sha256": envelope.sha256},
+                "designs": summaries,
+            }
+        )
+    return EXIT_OK
