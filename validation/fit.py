@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import map_coordinates
 from scipy.spatial import ConvexHull, QhullError, cKDTree
+from scipy.spatial.distance import cdist
 
 from geometry.distance import closest_points, face_normals, signed_distances
 from geometry.mesh import Mesh
@@ -64,8 +65,13 @@ def _span(points: FloatArray) -> float:
             candidates = points[ConvexHull(points).vertices]
         except QhullError:  # flat or degenerate: fall back to a bounded brute force on a subsample
             candidates = points[:: max(1, len(points) // 2000)]
-    diff = candidates[:, np.newaxis, :] - candidates[np.newaxis, :, :]
-    return float(np.sqrt((diff * diff).sum(axis=2)).max())
+    # Points on a curved surface (a plate's inner side over a defect) are nearly all hull vertices, so the pairs are
+    # compared in blocks of rows: memory stays bounded (a few MB) instead of growing with the square of the count.
+    largest = 0.0
+    for start in range(0, len(candidates), 256):
+        squared = cdist(candidates[start : start + 256], candidates, "sqeuclidean")
+        largest = max(largest, float(squared.max()))
+    return math.sqrt(largest)
 
 
 @dataclass(frozen=True, eq=False)
