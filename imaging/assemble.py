@@ -477,9 +477,7 @@ def import_metadata(series: SeriesInfo, resampled: bool, input_sha256: str) -> t
     ``dvw.slice_spacing_mm`` (between acquired slices, along their normal) and ``dvw.slice_thickness_mm`` (the
     median nominal SliceThickness, when the headers give one).
     """
-    thicknesses = [
-        ref.instance.slice_thickness for ref in series.frames if ref.instance.slice_thickness is not None
-    ]
+    thicknesses = [ref.instance.slice_thickness for ref in series.frames if ref.instance.slice_thickness is not None]
     tilt = series.tilt_deg
     pairs = {
         "dvw.modality": series.modality,

@@ -9,3 +9,141 @@ class RecordsError(DvwError):
     """Base class of every error raised for a refused record operation or bad store input."""
 
     code = "records_error"
+
+
+class StoreError(RecordsError):
+    """The store file cannot be opened, or its schema is newer than this software."""
+
+    code = "store_error"
+
+
+class InvalidEventError(RecordsError):
+    """An event to append or import is malformed (bad kind, case code, time or payload)."""
+
+    code = "invalid_event"
+
+
+class IdentityInPayloadError(RecordsError):
+    """An event payload would carry patient identity (name, patient ID, birth date) out of the site."""
+
+    code = "identity_in_payload"
+
+
+class CaseExistsError(RecordsError):
+    """A case with this code was already created."""
+
+    code = "case_exists"
+
+
+class CaseNotFoundError(RecordsError):
+    """No case with this code exists in the store."""
+
+    code = "case_not_found"
+
+
+class EventHashError(RecordsError):
+    """An event from another site does not match its own hash."""
+
+    code = "event_hash"
+
+
+class EventConflictError(RecordsError):
+    """An event id is already held with different content, or an event would fork its site's chain."""
+
+    code = "event_conflict"
+
+
+class ChainGapError(RecordsError):
+    """An event from another site arrived before its predecessor in that site's chain."""
+
+    code = "chain_gap"
+
+
+class ArtifactMissingError(RecordsError):
+    """An artifact is not recorded in the store or its file is gone."""
+
+    code = "artifact_missing"
+
+
+class ArtifactChangedError(RecordsError):
+    """An artifact file's content no longer matches its SHA-256."""
+
+    code = "artifact_changed"
+
+
+class InvalidUserError(RecordsError):
+    """A user to add is malformed: bad user id, role, printed name or a too-short password."""
+
+    code = "invalid_user"
+
+
+class UserExistsError(RecordsError):
+    """A user with this id was already added (ids are never reused, even after the user is disabled)."""
+
+    code = "user_exists"
+
+
+class UnknownUserError(RecordsError):
+    """No user with this id was ever added to the store."""
+
+    code = "unknown_user"
+
+
+class UserDisabledError(RecordsError):
+    """The user was disabled and may no longer sign or record anything."""
+
+    code = "user_disabled"
+
+
+class WrongPasswordError(RecordsError):
+    """The password given does not match the user's."""
+
+    code = "wrong_password"
+
+
+class CredentialsError(RecordsError):
+    """The user's credentials on this workstation are missing, unreadable or do not match the user's public key."""
+
+    code = "credentials"
+
+
+class RoleNotPermittedError(RecordsError):
+    """The user's role may not do this (sign this meaning, record a re-verification, disable a user)."""
+
+    code = "role_not_permitted"
+
+
+class SignatureRefusedError(RecordsError):
+    """A sign-off is refused: the case, its check, its inputs or the software are not in a state that may be signed."""
+
+    code = "signature_refused"
+
+
+class NoCheckError(SignatureRefusedError):
+    """The case has no envelope check valid for its current revision and inputs."""
+
+    code = "no_check"
+
+
+class ReverificationRequiredError(SignatureRefusedError):
+    """The check's verdict needs a passed re-verification that is not recorded (or the re-verification failed)."""
+
+    code = "reverification_required"
+
+
+class ManifestNotValidatedError(SignatureRefusedError):
+    """The software manifest has not passed the self-test on this installation, or differs from the check's."""
+
+    code = "manifest_not_validated"
+
+
+class InputChangedError(SignatureRefusedError):
+    """An input or result named by the check changed (or vanished) in the store since the check."""
+
+    code = "input_changed"
+
+
+class ReverificationRefusedError(RecordsError):
+    """A re-verification is refused: the case does not need one, or the record is incomplete."""
+
+    code = "reverification_refused"

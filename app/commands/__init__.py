@@ -10,6 +10,7 @@ from app.commands import (
     measure_commands,
     mesh_commands,
     pipeline_commands,
+    records_commands,
     segment_commands,
     system_commands,
 )
@@ -24,3 +25,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check_commands.register(sub)
     pipeline_commands.register(sub)
     system_commands.register(sub)
+    records_commands.register(sub)

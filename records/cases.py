@@ -1,0 +1,201 @@
+"""Case state, derived from the event log (the log is the only source of truth; nothing here is stored).
+
+The state machine, applied to a case's events in log order::
+
+    case_created ──> open ──check_run(within)──────────────────> checked ──signature──> signed
+                      │                                                                  ^
+                      └──check_run(out_of_envelope | indeterminate)──> needs_reverification
+                                                                          │
+                              reverification_recorded(result "pass") ──> reverified ──signature──┘
+                              reverification_recorded(result "fail") ──> reverification_failed
+
+    from any state:  check_run            -> checked | needs_reverification (by its verdict; a new check
+                                             supersedes the signatures made before it)
+                     inputs_added         -> open when a check had been run (the check is stale and the
+                                             signatures are superseded); no change before the first check
+                     design_changed       -> revision + 1, open, every earlier signature superseded
+                     signature            -> signed
+                     note (and any other kind) -> no change
+
+A check "needs re-verification" when its payload says ``requires_reverification`` or, failing that, when its
+verdict is not ``within``. A ``reverification_recorded`` event only counts while the case needs it. Whether a
+signature was *allowed* is decided by whoever records it (``dvw sign``); this module only follows the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from records.errors import CaseNotFoundError
+from records.events import (
+    CASE_CREATED,
+    CHECK_RUN,
+    DESIGN_CHANGED,
+    INPUTS_ADDED,
+    REVERIFICATION_RECORDED,
+    SIGNATURE,
+    Event,
+)
+
+OPEN = "open"
+CHECKED = "checked"
+NEEDS_REVERIFICATION = "needs_reverification"
+REVERIFIED = "reverified"
+REVERIFICATION_FAILED = "reverification_failed"
+SIGNED = "signed"
+STATES = (OPEN, CHECKED, NEEDS_REVERIFICATION, REVERIFIED, REVERIFICATION_FAILED, SIGNED)
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """The current state of one case, derived from its events.
+
+    Attributes
+    ----------
+    code
+        The case code.
+    revision
+        1 for the first design; each ``design_changed`` event adds 1.
+    state
+        One of :data:`STATES` (see the module docstring).
+    verdict
+        The ``verdict`` of the latest ``check_run`` event (``within``, ``out_of_envelope``, ``indeterminate``),
+        None before the first check. It may belong to an earlier revision or inputs: see :attr:`check`.
+    check
+        The latest ``check_run`` event still valid for the current revision and inputs, or None.
+    reverification
+        The ``reverification_recorded`` event that answers :attr:`check`, or None.
+    inputs
+        Input name -> SHA-256, from ``inputs_added`` events (and ``inputs`` of ``design_changed`` events).
+    events
+        Every event of the case, in log order.
+    signatures
+        Every ``signature`` event of the case, in log order.
+    superseded
+        Event ids of the signatures superseded by a later check, input change or design change.
+    """
+
+    code: str
+    revision: int
+    state: str
+    verdict: str | None
+    check: Event | None
+    reverification: Event | None
+    inputs: Mapping[str, str]
+    events: tuple[Event, ...]
+    signatures: tuple[Event, ...]
+    superseded: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def current_signatures(self) -> tuple[Event, ...]:
+        """The signatures not superseded."""
+        return tuple(s for s in self.signatures if s.event_id not in self.superseded)
+
+    def summary_json(self) -> dict[str, Any]:
+        """``{"code", "revision", "state", "verdict"}`` (an item of ``dvw case list --json``)."""
+        return {"code": self.code, "revision": self.revision, "state": self.state, "verdict": self.verdict}
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``dvw case show --json`` object: the summary plus ``inputs``, ``events`` and ``signatures``."""
+        return {
+            **self.summary_json(),
+            "inputs": dict(self.inputs),
+            "events": [event.to_json() for event in self.events],
+            "signatures": [
+                {**event.to_json(), "superseded": event.event_id in self.superseded} for event in self.signatures
+            ],
+        }
+
+
+def _needs_reverification(check: Event) -> bool:
+    flag = check.payload.get("requires_reverification")
+    if isinstance(flag, bool):
+        return flag
+    return check.payload.get("verdict") != "within"
+
+
+def case_state(events: Iterable[Event]) -> CaseState:
+    """Derive one case's state from its events (in log order).
+
+    Parameters
+    ----------
+    events
+        The case's events, oldest first; the first must be its ``case_created`` event.
+
+    Returns
+    -------
+    CaseState
+        The state after applying every event (see the module docstring for the rules).
+
+    Raises
+    ------
+    CaseNotFoundError
+        When there are no events or no ``case_created`` event comes first.
+    """
+    ordered = tuple(events)
+    if not ordered or ordered[0].kind != CASE_CREATED:
+        code = ordered[0].case_code if ordered else None
+        raise CaseNotFoundError(f"no case {code!r}: its log has no case_created event first")
+    code = ordered[0].case_code
+    assert code is not None  # a case_created event always names its case
+    revision = 1
+    state = OPEN
+    verdict: str | None = None
+    check: Event | None = None
+    reverification: Event | None = None
+    inputs: dict[str, str] = {}
+    signatures: list[Event] = []
+    superseded: set[str] = set()
+
+    def supersede_all() -> None:
+        superseded.update(s.event_id for s in signatures)
+
+    for event in ordered[1:]:
+        if event.kind == INPUTS_ADDED:
+            inputs.update({str(k): str(v) for k, v in event.payload.items()})
+            if check is not None or signatures:
+                check, reverification, state = None, None, OPEN
+                supersede_all()
+        elif event.kind == CHECK_RUN:
+            found = event.payload.get("verdict")
+            verdict = found if isinstance(found, str) else None
+            check, reverification = event, None
+            state = NEEDS_REVERIFICATION if _needs_reverification(event) else CHECKED
+            supersede_all()
+        elif event.kind == REVERIFICATION_RECORDED:
+            if state in (NEEDS_REVERIFICATION, REVERIFIED, REVERIFICATION_FAILED) and check is not None:
+                reverification = event
+                state = REVERIFIED if event.payload.get("result") == "pass" else REVERIFICATION_FAILED
+        elif event.kind == DESIGN_CHANGED:
+            revision += 1
+            changed = event.payload.get("inputs")
+            if isinstance(changed, Mapping):
+                inputs.update({str(k): str(v) for k, v in changed.items()})
+            check, reverification, state = None, None, OPEN
+            supersede_all()
+        elif event.kind == SIGNATURE:
+            signatures.append(event)
+            state = SIGNED
+    return CaseState(
+        code=code,
+        revision=revision,
+        state=state,
+        verdict=verdict,
+        check=check,
+        reverification=reverification,
+        inputs=inputs,
+        events=ordered,
+        signatures=tuple(signatures),
+        superseded=frozenset(superseded),
+    )
+
+
+def case_states(events: Iterable[Event]) -> list[CaseState]:
+    """Every case's state from a log holding many cases (site-level events are skipped), ordered by creation."""
+    by_case: dict[str, list[Event]] = {}
+    for event in events:
+        if event.case_code is not None:
+            by_case.setdefault(event.case_code, []).append(event)
+    return [case_state(group) for group in by_case.values() if group[0].kind == CASE_CREATED]
