@@ -2,8 +2,13 @@
 
 Steps: scan -> import (``ct.nrrd``) -> segment bone, largest part (``bone-mask.nrrd``) -> mesh the bone
 (``bone.stl``) -> measure the design against it (``<design>.params.json``) -> check against the envelope
-(``<design>.check.json``). Each artifact is written atomically and named by its SHA-256 in the results. Recording
-the case in the local store joins when the store exists.
+(``<design>.check.json``). Each artifact is written atomically and named by its SHA-256 in the results.
+
+With a case code (``dvw run --case``; ``dvw demo`` always), the case is recorded in the local store: the artifacts
+are stored by content, and the log gains ``case_created`` (new case), ``design_changed`` (a different design than
+the case's current one: a new revision) or ``inputs_added`` (other inputs changed), then ``check_run`` holding the
+check's JSON, its inputs and artifacts. Re-running an identical check (same inputs, parameters, envelope and
+software) records nothing new, so signatures already given stay valid.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from app.cli import (
 )
 from app.commands.imaging_commands import import_json
 from app.commands.measure_commands import read_patient
+from app.home import home_folder
 from app.progress_bar import progress_bar
 from geometry.io import MeshFile, read_mesh, write_mesh
 from geometry.mesh import mesh_from_mask
@@ -38,6 +44,7 @@ from imaging.sample_case import SAMPLE_CASE, SAMPLE_PATIENT_FACTS, write_sample_
 from imaging.segment import SegmentParams, segment
 from imaging.series import scan_folder
 from imaging.volume import write_volume
+from records.errors import CaseNotFoundError
 from validation.check import CheckResult, check
 from validation.envelope import Envelope, load_envelope
 from validation.manifest import current_manifest
@@ -85,6 +92,15 @@ _DEMO_HELP = (
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """One design measured and checked: the check, the JSON summary and the files behind it."""
+
+    result: CheckResult
+    summary: dict[str, Any]
+    files: dict[str, Path]
+
+
+@dataclass(frozen=True)
 class Anatomy:
     """What the first steps produced: the measurement inputs (volume, mask, bone mesh) and the import's JSON."""
 
@@ -92,6 +108,7 @@ class Anatomy:
     import_json: dict[str, Any]
     mask_json: dict[str, Any]
     mesh_json: dict[str, Any]
+    files: dict[str, Path]
 
 
 def _refuse_reuse(out: Path, force: bool) -> None:
@@ -146,6 +163,7 @@ def prepare_anatomy(folder: Path, out: Path, series_key: str | None, step: str =
             "volume_mm3": m.volume_mm3,
             "watertight": m.watertight,
         },
+        files={"volume": volume_path, "mask": mask_path, "anatomy": stored.path},
     )
 
 
@@ -157,7 +175,7 @@ def evaluate_design(
     patient_sha256: str | None,
     envelope: Envelope,
     out: Path,
-) -> tuple[CheckResult, dict[str, Any]]:
+) -> Evaluation:
     """Measure ``design`` against the anatomy and check it; write ``<design>.params.json`` and ``.check.json``."""
     hashes = {**(anatomy.inputs.sha256 or {}), "design": design.sha256}
     if patient_sha256 is not None:
@@ -194,7 +212,58 @@ def evaluate_design(
         "verdict": result.verdict,
         "requires_reverification": result.requires_reverification,
     }
-    return result, summary
+    files = {**anatomy.files, "design": design.path, "parameters": params_path, "check": check_path}
+    return Evaluation(result, summary, files)
+
+
+def record_case(
+    home: Path,
+    code: str,
+    evaluation: Evaluation,
+    *,
+    dicom_sha256: str,
+    envelope_path: Path,
+    patient_path: Path | None,
+) -> dict[str, Any]:
+    """Record a checked design as case ``code`` in the local store (see the module docstring); returns a summary."""
+    from records.store import Store  # noqa: PLC0415 - the store is only opened when a case is recorded
+
+    files = {**evaluation.files, "envelope": envelope_path}
+    if patient_path is not None:
+        files["patient"] = patient_path
+    kinds = {"volume": "volume", "mask": "mask", "anatomy": "mesh", "design": "mesh", "parameters": "parameters"}
+    check_json = evaluation.result.to_json()
+    with Store.open(home) as store:
+        artifacts = {name: store.put_artifact(path, kinds.get(name, name)) for name, path in files.items()}
+        inputs = {"dicom": dicom_sha256, **{k: v for k, v in artifacts.items() if k != "check"}}
+        recorded: list[str] = []
+        try:
+            state = store.case(code)
+        except CaseNotFoundError:
+            store.append("case_created", case_code=code, payload={"source": "dvw run"})
+            recorded.append("case_created")
+            state = store.case(code)
+        previous = state.check.payload if state.check is not None else None
+        same = (
+            previous is not None
+            and previous.get("inputs") == inputs
+            and previous.get("parameters_sha256") == check_json["parameters_sha256"]
+            and previous.get("envelope") == check_json["envelope"]
+            and previous.get("manifest_id") == check_json["manifest_id"]
+        )
+        if not same:
+            old_design = state.inputs.get("design")
+            if old_design is not None and old_design != inputs["design"]:
+                payload = {"reason": "a different design file was checked", "inputs": inputs}
+                store.append("design_changed", case_code=code, payload=payload)
+                recorded.append("design_changed")
+            elif {k: state.inputs.get(k) for k in inputs} != inputs:
+                store.append("inputs_added", case_code=code, payload=inputs)
+                recorded.append("inputs_added")
+            store.append("check_run", case_code=code, payload={**check_json, "inputs": inputs, "artifacts": artifacts})
+            recorded.append("check_run")
+        state = store.case(code)
+    return {"code": code, "revision": state.revision, "state": state.state, "recorded": recorded, "store": str(home)}
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -212,12 +281,27 @@ def run_run(args: argparse.Namespace) -> int:
         shutil.copyfile(args.patient, out / "patient.json")
         patient_sha256 = sha256_file(out / "patient.json")
     say(f"measuring and checking against {envelope.id} {envelope.version} ...")
-    result, summary = evaluate_design(
+    evaluation = evaluate_design(
         anatomy, stored, patient=patient, patient_sha256=patient_sha256, envelope=envelope, out=out
     )
+    envelope_copy = out / "envelope.toml"
+    shutil.copyfile(args.envelope, envelope_copy)
+    case = None
+    if args.case:
+        case = record_case(
+            home_folder(args.home),
+            args.case,
+            evaluation,
+            dicom_sha256=anatomy.import_json["input_sha256"],
+            envelope_path=envelope_copy,
+            patient_path=out / "patient.json" if args.patient else None,
+        )
+        recorded = ", ".join(case["recorded"]) or "already recorded"
+        say(f"case {case['code']} revision {case['revision']}: {case['state']} ({recorded})")
     say(f"done in {time.perf_counter() - started:.1f} s; outputs in {out}")
+    result = evaluation.result
     if args.json:
-        emit_json({**result.to_json(), "case": args.case, "outputs": {**summary, "folder": str(out)}})
+        emit_json({**result.to_json(), "case": case, "outputs": {**evaluation.summary, "folder": str(out)}})
     return _VERDICT_EXIT[result.verdict]
 
 
@@ -252,17 +336,26 @@ def run_demo(args: argparse.Namespace) -> int:
     say(f"    {envelope_path}: {envelope.title} (version {envelope.version})")
     say("7/7 measuring and checking both designs ...")
     patient_sha256 = sha256_file(patient_path)
-    summaries = [
-        evaluate_design(
+    summaries = []
+    for variant, stored in zip(variants, designs, strict=True):
+        evaluation = evaluate_design(
             anatomy,
             stored,
             patient=dict(SAMPLE_PATIENT_FACTS),
             patient_sha256=patient_sha256,
             envelope=envelope,
             out=out,
-        )[1]
-        for stored in designs
-    ]
+        )
+        case = record_case(
+            home_folder(args.home),
+            f"DEMO-{variant.upper()}",
+            evaluation,
+            dicom_sha256=anatomy.import_json["input_sha256"],
+            envelope_path=envelope_path,
+            patient_path=patient_path,
+        )
+        say(f"        recorded as case {case['code']} ({case['state']}) in {case['store']}")
+        summaries.append({**evaluation.summary, "case": case})
     say(f"done in {time.perf_counter() - started:.1f} s; outputs in {out}")
     if args.json:
         emit_json(

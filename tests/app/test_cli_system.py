@@ -98,7 +98,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, obje
     out = tmp_path_factory.mktemp("demo") / "demo"
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main(["demo", "--out", str(out), "--json"])
+        code = main(["--home", str(out / "home"), "demo", "--out", str(out), "--json"])
     return out, json.loads(stdout.getvalue()), code, stderr.getvalue()
 
 
@@ -128,6 +128,27 @@ def test_demo_checks_a_fitted_and_a_thin_plate(demo: tuple[Path, dict[str, objec
     assert "re-verification is required" in err
     for name in ("ct.nrrd", "bone-mask.nrrd", "bone.stl", "patient.json", "cranial-plate-pekk.toml"):
         assert (out / name).is_file()
+
+
+def test_demo_records_both_cases_in_the_store(
+    capsys: pytest.CaptureFixture[str], demo: tuple[Path, dict[str, object], int, str]
+) -> None:
+    home = str(demo[0] / "home")
+    code, payload, _ = _run(capsys, "--home", home, "case", "list", "--json")
+    assert code == 0
+    assert payload["cases"] == [
+        {"code": "DEMO-FITTED", "revision": 1, "state": "checked", "verdict": "within"},
+        {"code": "DEMO-THIN", "revision": 1, "state": "needs_reverification", "verdict": "out_of_envelope"},
+    ]
+    code, shown, _ = _run(capsys, "--home", home, "case", "show", "DEMO-THIN", "--json")
+    check_run = shown["events"][-1]  # type: ignore[index]
+    assert check_run["kind"] == "check_run"
+    inputs = check_run["payload"]["inputs"]
+    assert inputs["design"] == demo[1]["designs"][1]["design_sha256"]  # type: ignore[index]
+    assert set(inputs) >= {"dicom", "volume", "mask", "anatomy", "design", "parameters", "envelope", "patient"}
+    code, audit, _ = _run(capsys, "--home", home, "audit", "verify", "--json")
+    assert code == 0
+    assert audit["ok"] is True
 
 
 def test_demo_refuses_to_overwrite_without_force(
