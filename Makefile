@@ -8,7 +8,8 @@ SHELL := /bin/bash
 # Qt and VTK need for real windows and off-screen rendering.
 APT_PACKAGES := python3 python3-venv python3-pip git make xvfb xauth \
 	libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
-	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcursor1
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcursor1 \
+	poppler-utils
 UV_VERSION := 0.13.9
 TOOLS := .make/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)

@@ -110,8 +110,10 @@ def _load(source: Path, suffix: str) -> Any:
     return loaded
 
 
-def read_mesh(path: str | Path) -> Mesh:
+def read_mesh(path: str | Path, *, suffix: str | None = None) -> Mesh:
     """Read an STL (binary or ASCII), PLY, OBJ or 3MF mesh; coordinates are returned in millimetres.
+
+    ``suffix`` (e.g. ``".stl"``) gives the format of a file whose name does not (a content-addressed artifact).
 
     Raises
     ------
@@ -119,7 +121,7 @@ def read_mesh(path: str | Path) -> Mesh:
         If the file is missing, of another type, or holds no triangles (e.g. a text file named ``.stl``).
     """
     source = Path(path)
-    suffix = mesh_suffix(source)
+    suffix = mesh_suffix(Path(f"mesh{suffix}") if suffix is not None else source)
     if not source.is_file():
         raise MeshFileError(f"no such file: {source}", path=str(source))
     loaded = _load(source, suffix)

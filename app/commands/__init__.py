@@ -11,7 +11,9 @@ from app.commands import (
     mesh_commands,
     pipeline_commands,
     records_commands,
+    report_commands,
     segment_commands,
+    sign_commands,
     system_commands,
 )
 
@@ -26,3 +28,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pipeline_commands.register(sub)
     system_commands.register(sub)
     records_commands.register(sub)
+    report_commands.register(sub)
+    sign_commands.register(sub)

@@ -260,7 +260,9 @@ def record_case(
             elif {k: state.inputs.get(k) for k in inputs} != inputs:
                 store.append("inputs_added", case_code=code, payload=inputs)
                 recorded.append("inputs_added")
-            store.append("check_run", case_code=code, payload={**check_json, "inputs": inputs, "artifacts": artifacts})
+            names = {name: path.name for name, path in files.items()}
+            payload = {**check_json, "inputs": inputs, "artifacts": artifacts, "file_names": names}
+            store.append("check_run", case_code=code, payload=payload)
             recorded.append("check_run")
         state = store.case(code)
     return {"code": code, "revision": state.revision, "state": state.state, "recorded": recorded, "store": str(home)}

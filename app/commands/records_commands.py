@@ -117,8 +117,10 @@ def run_case_show(args: argparse.Namespace) -> int:
 
 def run_audit_verify(args: argparse.Namespace) -> int:
     """``dvw audit verify``: exit 0 when intact, 2 (with every problem listed) when not."""
+    from records.signatures import signature_checker  # noqa: PLC0415 - cryptography is loaded only here
+
     with _open(args) as store:
-        report = store.verify(artifacts=not args.no_artifacts)
+        report = store.verify(signature_checker(store), artifacts=not args.no_artifacts)
         where = str(store.path)
     if report.ok:
         if args.json:

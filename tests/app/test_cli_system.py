@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,92 @@ def test_run_refuses_bad_input_before_writing_anything(capsys: pytest.CaptureFix
     )
     assert code == 2
     assert not out.exists()
+
+
+def test_the_whole_review_flow_from_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    demo: tuple[Path, dict[str, object], int, str],
+    selftest_home: tuple[Path, dict[str, object], int],
+    tmp_path: Path,
+) -> None:
+    """Issue 6's acceptance flow on the demo's out-of-envelope case: refused, re-verified, signed, audited, reported."""
+    home = tmp_path / "home"
+    shutil.copytree(demo[0] / "home", home)
+    manifest_id = current_manifest().manifest_id
+    (home / "selftest").mkdir()
+    shutil.copyfile(selftest_home[0] / "selftest" / f"{manifest_id}.json", home / "selftest" / f"{manifest_id}.json")
+
+    def run(*argv: str, password: str | None = None) -> tuple[int, dict[str, object], str]:
+        if password is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+            argv = (*argv, "--password-stdin")
+        return _run(capsys, "--home", str(home), *argv)
+
+    users = (
+        ("eng", "Erin Engineer", "engineer", "Design engineer"),
+        ("doc", "Dr Dana Surgeon", "clinician", "Consultant neurosurgeon, licence 1234"),
+    )
+    for user, name, role, qualification in users:
+        code, _, err = run(
+            "user",
+            "add",
+            user,
+            "--name",
+            name,
+            "--role",
+            role,
+            "--qualification",
+            qualification,
+            password=f"{user}-secret-pw",
+        )
+        assert code == 0, err
+    meaning = "clinical design confirmation"
+    code, refused, err = run(
+        "sign", "DEMO-THIN", "--user", "doc", "--meaning", meaning, "--json", password="doc-secret-pw"
+    )
+    assert code == 2
+    assert "error" in refused
+    assert "re-verification" in err
+    assert "Traceback" not in err
+    code, _, err = run("sign", "DEMO-THIN", "--user", "doc", "--meaning", meaning, password="wrong-password")
+    assert code == 2
+    evidence = tmp_path / "impact-test.txt"
+    evidence.write_text("Impact test of a 2.5 mm PEKK plate: passed at 3 J.\n")
+    code, _, err = run(
+        "reverify",
+        "DEMO-THIN",
+        "--user",
+        "eng",
+        "--method",
+        "impact test on a printed 2.5 mm plate",
+        "--result",
+        "pass",
+        "--justification",
+        "passed the validated 3 J test",
+        "--evidence",
+        str(evidence),
+        password="eng-secret-pw",
+    )
+    assert code == 0, err
+    code, signed, err = run(
+        "sign", "DEMO-THIN", "--user", "doc", "--meaning", meaning, "--json", password="doc-secret-pw"
+    )
+    assert code == 0, err
+    assert signed["kind"] == "signature"
+    code, audit, err = run("audit", "verify", "--json")
+    assert code == 0, err
+    assert audit["ok"] is True
+    assert audit["signatures"] == 1
+    code, shown, _ = run("case", "show", "DEMO-THIN", "--json")
+    assert shown["state"] == "signed"
+    report = tmp_path / "DEMO-THIN.pdf"
+    code, _, err = run("report", "DEMO-THIN", "--out", str(report))
+    assert code == 0, err
+    text = subprocess.run(["pdftotext", "-layout", str(report), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Dr Dana Surgeon" in text
+    assert meaning in text
+    assert manifest_id in text
+    assert "design.min_wall_thickness" in text
+    assert "impact test on a printed 2.5 mm plate" in text
+    assert "OUT OF THE VALIDATED DESIGN ENVELOPE" in text

@@ -1,0 +1,116 @@
+"""Pictures of meshes for reports: an off-screen VTK rendering of an anatomy and a design, as PNG bytes.
+
+Rendering needs an OpenGL context: an X display (Xvfb on servers) or, in VTK wheels that support it, EGL without
+a display. The camera looks at the design from outside the anatomy (from the anatomy's centre through the design's
+centre), so a plate is seen sitting on the bone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from vtkmodules.vtkIOImage import vtkPNGWriter
+from vtkmodules.vtkRenderingCore import (
+    vtkActor,
+    vtkPolyDataMapper,
+    vtkRenderer,
+    vtkRenderWindow,
+    vtkWindowToImageFilter,
+)
+
+import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  # isort: skip - registers the OpenGL render window
+from geometry.errors import GeometryError
+from geometry.mesh import Mesh
+
+#: Colours (RGB 0..1): bone and the device.
+BONE_RGB = (0.89, 0.86, 0.79)
+DESIGN_RGB = (0.20, 0.55, 0.85)
+
+
+def _actor(mesh: Mesh, rgb: tuple[float, float, float], opacity: float = 1.0) -> vtkActor:
+    mapper = vtkPolyDataMapper()
+    mapper.SetInputData(mesh.to_polydata())
+    actor = vtkActor()
+    actor.SetMapper(mapper)
+    actor.GetProperty().SetColor(*rgb)
+    actor.GetProperty().SetOpacity(opacity)
+    return actor
+
+
+def render_png(
+    anatomy: Mesh | None,
+    design: Mesh | None,
+    *,
+    size: tuple[int, int] = (800, 600),
+    view: str = "design",
+) -> bytes:
+    """Render the meshes off screen and return a PNG.
+
+    Parameters
+    ----------
+    anatomy, design
+        What to draw (at least one).
+    size
+        Image width and height in pixels.
+    view
+        ``"design"``: close up and oblique (35 degrees round, 20 up), looking at the design from outside;
+        ``"overview"``: the whole anatomy, straight from outside the design.
+
+    Returns
+    -------
+    bytes
+        The PNG file's bytes.
+
+    Raises
+    ------
+    GeometryError
+        When there is nothing to draw.
+    """
+    meshes = [m for m in (anatomy, design) if m is not None and m.n_triangles]
+    if not meshes:
+        raise GeometryError("nothing to render: no triangles")
+    renderer = vtkRenderer()
+    renderer.SetBackground(1.0, 1.0, 1.0)
+    if anatomy is not None and anatomy.n_triangles:
+        renderer.AddActor(_actor(anatomy, BONE_RGB))
+    if design is not None and design.n_triangles:
+        renderer.AddActor(_actor(design, DESIGN_RGB))
+    focus = design if design is not None and design.n_triangles else meshes[0]
+    centre = focus.vertices.mean(axis=0)
+    whole = np.vstack([m.vertices for m in meshes])
+    origin = anatomy.vertices.mean(axis=0) if anatomy is not None and anatomy.n_triangles else whole.mean(axis=0)
+    direction = centre - origin
+    if np.linalg.norm(direction) < 1e-6:
+        direction = np.array([0.0, -1.0, 0.0])  # anterior (LPS: -y)
+    direction /= np.linalg.norm(direction)
+    target = focus.vertices if view == "design" else whole
+    radius = float(np.linalg.norm(target - target.mean(axis=0), axis=1).max())
+    camera = renderer.GetActiveCamera()
+    look_at = target.mean(axis=0)
+    camera.SetFocalPoint(*look_at)
+    camera.SetPosition(*(look_at + direction * radius * 4.0))
+    up = np.array([0.0, 0.0, 1.0]) if abs(direction[2]) < 0.9 else np.array([0.0, -1.0, 0.0])
+    camera.SetViewUp(*up)
+    camera.SetViewAngle(30.0)
+    if view == "design":  # oblique, so the design's thickness and its seat on the bone show
+        camera.Azimuth(35.0)
+        camera.Elevation(20.0)
+        camera.OrthogonalizeViewUp()
+    renderer.ResetCameraClippingRange()
+    window = vtkRenderWindow()
+    window.SetOffScreenRendering(True)
+    window.SetSize(*size)
+    window.AddRenderer(renderer)
+    window.Render()
+    grab = vtkWindowToImageFilter()
+    grab.SetInput(window)
+    grab.Update()
+    writer = vtkPNGWriter()
+    writer.SetWriteToMemory(True)
+    writer.SetInputConnection(grab.GetOutputPort())
+    writer.Write()
+    result = writer.GetResult()
+    data = bytes(memoryview(result)) if result is not None else b""
+    window.Finalize()
+    if not data:
+        raise GeometryError("rendering produced no image")
+    return data
