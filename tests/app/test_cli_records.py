@@ -127,11 +127,11 @@ def test_audit_verify_ok_and_tampered(tmp_path: Path, capsys: pytest.CaptureFixt
     assert _run(capsys, "--home", str(home), "case", "new", "C1")[0] == 0
     with Store.open(home) as store:
         store.append("note", case_code="C1", payload={"text": "a"})
-        store.append("signature", case_code="C1", payload={"meaning": "clinical design confirmation"})
+        store.append("note", case_code="C1", payload={"text": "c"})
         sha = store.put_artifact(b"mesh bytes", "mesh")
     code, out, _ = _run(capsys, "--home", str(home), "audit", "verify", "--json")
     assert code == 0
-    assert out == {"ok": True, "events": 3, "signatures": 1, "problems": []}
+    assert out == {"ok": True, "events": 3, "signatures": 0, "problems": []}
 
     connection = sqlite3.connect(home / DB_NAME)
     connection.execute("DROP TRIGGER events_no_update")
@@ -146,7 +146,7 @@ def test_audit_verify_ok_and_tampered(tmp_path: Path, capsys: pytest.CaptureFixt
     code, out, err = _run(capsys, "--home", str(home), "audit", "verify", "--json")
     assert code == 2
     assert out["ok"] is False
-    assert (out["events"], out["signatures"]) == (3, 1)
+    assert (out["events"], out["signatures"]) == (3, 0)
     assert [(p["code"], p["seq"]) for p in out["problems"]] == [("hash_mismatch", 2), ("artifact_changed", None)]
     assert out["problems"][0]["message"].startswith("hash mismatch: stored ")
     assert out["problems"][1]["sha256"] == sha
@@ -172,3 +172,16 @@ def test_a_broken_store_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 2
     assert out["error"]["code"] == "store_error"
     assert "Traceback" not in err
+
+
+def test_audit_verify_reports_a_signature_event_that_is_not_signed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    assert _run(capsys, "--home", str(home), "case", "new", "C1")[0] == 0
+    with Store.open(home) as store:
+        store.append("signature", case_code="C1", payload={"meaning": "clinical design confirmation"})
+    code, out, _ = _run(capsys, "--home", str(home), "audit", "verify", "--json")
+    assert code == 2
+    assert out["signatures"] == 1
+    assert [(p["code"], p["seq"]) for p in out["problems"]] == [("signature", 2)]
