@@ -5,25 +5,27 @@ All lengths are in mm in the mesh's frame (patient LPS for DVW meshes); volumes 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
-from vtkmodules.vtkCommonCore import vtkDoubleArray, vtkIdList, vtkPoints
+from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.vtkCommonCore import vtkIdList, vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator
-from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 
 if TYPE_CHECKING:
     from geometry.mesh import Mesh
+    from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,21 @@ def topology(faces: npt.NDArray[np.int64], n_vertices: int) -> tuple[bool, bool,
     return watertight, edge_manifold and vertex_manifold, int(shells)
 
 
+def rotate(points: FloatArray, matrix: FloatArray) -> FloatArray:
+    """``points @ matrix`` for (n, 3) points and a 3 x 3 matrix: a copy when it is the identity, else by columns.
+
+    numpy's matmul is slow for this shape (0.3 s for 1.1 M points, against 0.03 s by columns).
+    """
+    if np.array_equal(matrix, np.eye(3)):
+        return np.array(points, dtype=np.float64)
+    out = np.empty((len(points), 3), dtype=np.float64)
+    for column in range(3):
+        out[:, column] = points[:, 0] * matrix[0, column]
+        out[:, column] += points[:, 1] * matrix[1, column]
+        out[:, column] += points[:, 2] * matrix[2, column]
+    return out
+
+
 def volume_and_area(vertices: FloatArray, faces: npt.NDArray[np.int64]) -> tuple[float, float]:
     """Signed enclosed volume (mm^3) and area (mm^2); the volume is relative to the centroid for precision."""
     if len(faces) == 0:
@@ -162,37 +179,77 @@ def volume_and_area(vertices: FloatArray, faces: npt.NDArray[np.int64]) -> tuple
 
 
 def surface_deviation(
-    mesh: Mesh, reference: Mesh, *, cancel: CancelToken | None = None, chunk: int = 200_000
+    mesh: Mesh,
+    reference: Mesh,
+    *,
+    lattice: Volume | None = None,
+    index: SurfaceIndex | None = None,
+    cancel: CancelToken | None = None,
 ) -> SurfaceDeviation:
     """Mean and maximum distance (mm) of ``mesh``'s vertices from the surface ``reference``.
 
-    Uses ``vtkImplicitPolyDataDistance`` evaluated on whole point arrays (C++ loop over a static cell locator),
-    in chunks so cancel is checked between them.
+    Each distance is the exact distance from the vertex to the nearest point of any reference triangle (not to the
+    nearest reference vertex). The reference's triangles are binned on a grid (see :class:`SurfaceIndex`); when
+    ``reference`` is an isosurface of ``lattice`` (a volume or mask, see :func:`geometry.mesh.isosurface`), each of
+    its triangles lies inside one voxel cube, and the grid is that voxel lattice with each triangle binned once
+    (150 k vertices against a 2.2 M-triangle isosurface: about 0.5 s to bin and 0.7 s to measure, against 3-4.5 s
+    with ``vtkImplicitPolyDataDistance``, same values to 1e-13 mm). Without ``lattice`` the grid's cells are as
+    large as the largest triangle (slower on an isosurface, whose triangles then straddle cells). ``index`` is
+    ``surface_index(reference, lattice=lattice)`` when the caller has built it already (to measure several meshes
+    against one reference). Cancel is checked between chunks of vertices.
     """
     if mesh.n_vertices == 0 or reference.n_triangles == 0:
         return SurfaceDeviation(0.0, 0.0)
-    distance = vtkImplicitPolyDataDistance()
-    distance.SetInput(reference.to_polydata())
-    values = np.empty(mesh.n_vertices, dtype=np.float64)
-    for start in range(0, mesh.n_vertices, chunk):
-        checkpoint(cancel)
-        points = np.ascontiguousarray(mesh.vertices[start : start + chunk])
-        out = vtkDoubleArray()
-        distance.FunctionValue(numpy_to_vtk(points, deep=False), out)
-        values[start : start + len(points)] = np.abs(vtk_to_numpy(out))
+    grid = index if index is not None else surface_index(reference, lattice=lattice)
+    values = grid.distances(mesh.vertices, cancel=cancel)
     return SurfaceDeviation(float(values.mean()), float(values.max()))
+
+
+def surface_index(reference: Mesh, *, lattice: Volume | None = None) -> SurfaceIndex:
+    """The triangles of ``reference`` binned for :func:`surface_deviation` (see :class:`SurfaceIndex`).
+
+    On ``lattice``'s voxels when ``reference`` is an isosurface of that volume (each triangle then lies in one
+    voxel cube), else on cells as large as its largest triangle.
+    """
+    if lattice is not None:
+        return SurfaceIndex(
+            reference.vertices,
+            reference.faces,
+            cell=np.asarray(lattice.spacing, dtype=np.float64),
+            origin=np.asarray(lattice.origin, dtype=np.float64),
+            axes=np.asarray(lattice.direction_matrix, dtype=np.float64),
+            one_cell=True,
+        )
+    vertices, faces = reference.vertices, reference.faces
+    extent = np.empty(3)
+    for axis in range(3):
+        corners = np.ascontiguousarray(vertices[:, axis])[faces]
+        extent[axis] = float((corners.max(axis=1) - corners.min(axis=1)).max())
+    size = float(np.ptp(vertices, axis=0).max())
+    return SurfaceIndex(
+        vertices,
+        faces,
+        cell=np.maximum(extent, max(size, 1e-9) * 1e-6),  # flat axes and zero-size triangles still get a cell
+        origin=vertices.min(axis=0),
+        axes=np.eye(3),
+        one_cell=False,
+    )
 
 
 def mesh_metrics(
     mesh: Mesh,
     reference: Mesh | None = None,
     *,
+    lattice: Volume | None = None,
+    reference_index: SurfaceIndex | None = None,
     known_topology: tuple[bool, bool, int] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> MeshMetrics:
     """All :class:`MeshMetrics` of ``mesh``; ``surface_deviation`` is measured against ``reference`` if given.
 
+    ``lattice`` is the volume ``reference`` is an isosurface of and ``reference_index`` its
+    :func:`surface_index`, if already built (see :func:`surface_deviation`).
     ``known_topology`` is ``topology(mesh.faces, mesh.n_vertices)`` when the caller has just computed it (the
     reduction checks it); it is then not computed again.
     """
@@ -208,7 +265,11 @@ def mesh_metrics(
     else:
         bounds = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     report(progress, 0.3, "surface deviation")
-    deviation = surface_deviation(mesh, reference, cancel=cancel) if reference is not None else None
+    deviation = (
+        surface_deviation(mesh, reference, lattice=lattice, index=reference_index, cancel=cancel)
+        if reference is not None
+        else None
+    )
     report(progress, 1.0, "metrics")
     return MeshMetrics(
         vertices=mesh.n_vertices,
@@ -290,3 +351,208 @@ def min_wall_thickness(
     return WallThickness(
         best, (float(loc[0]), float(loc[1]), float(loc[2])), (float(ray[0]), float(ray[1]), float(ray[2]))
     )
+
+
+def _point_triangle_sq(p: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
+    """Squared distance from each point ``p[i]`` to the triangle ``(a[i], b[i], c[i])`` (all (k, 3) arrays).
+
+    The closest point is found by the Voronoi regions of the triangle's vertices, edges and face (Ericson,
+    *Real-Time Collision Detection*, 5.1.5), vectorized; a zero-area triangle that no vertex or edge region
+    catches is measured to its nearest edge.
+    """
+
+    def dot(u: FloatArray, v: FloatArray) -> FloatArray:
+        return np.asarray(np.einsum("ij,ij->i", u, v))
+
+    ab, ac, ap = b - a, c - a, p - a
+    bp, cp = p - b, p - c
+    d1, d2 = dot(ab, ap), dot(ac, ap)
+    d3, d4 = dot(ab, bp), dot(ac, bp)
+    d5, d6 = dot(ab, cp), dot(ac, cp)
+    va = d3 * d6 - d5 * d4
+    vb = d5 * d2 - d1 * d6
+    vc = d1 * d4 - d3 * d2
+    denominator = va + vb + vc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = vb / denominator
+        w = vc / denominator
+        closest = a + ab * v[:, None] + ac * w[:, None]  # inside the face
+        edge_bc = (d4 - d3) / ((d4 - d3) + (d5 - d6))
+        edge_ac = d2 / (d2 - d6)
+        edge_ab = d1 / (d1 - d3)
+    # Regions in reverse order of precedence, so that the first matching region of Ericson's test wins.
+    m = (va <= 0) & (d4 - d3 >= 0) & (d5 - d6 >= 0)  # edge bc
+    closest[m] = b[m] + (c[m] - b[m]) * edge_bc[m, None]
+    m = (vb <= 0) & (d2 >= 0) & (d6 <= 0)  # edge ac
+    closest[m] = a[m] + ac[m] * edge_ac[m, None]
+    m = (d6 >= 0) & (d5 <= d6)  # vertex c
+    closest[m] = c[m]
+    m = (vc <= 0) & (d1 >= 0) & (d3 <= 0)  # edge ab
+    closest[m] = a[m] + ab[m] * edge_ab[m, None]
+    m = (d3 >= 0) & (d4 <= d3)  # vertex b
+    closest[m] = b[m]
+    m = (d1 <= 0) & (d2 <= 0)  # vertex a
+    closest[m] = a[m]
+    offset = p - closest
+    squared = dot(offset, offset)
+    bad = ~np.isfinite(squared)  # a zero-area triangle that no vertex or edge region caught
+    if np.any(bad):
+        squared[bad] = _degenerate_sq(p[bad], a[bad], b[bad], c[bad])
+    return squared
+
+
+def _segment_sq(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
+    """Squared distance from each point to the segment ``a[i] b[i]`` (a point when ``a == b``)."""
+    ab = b - a
+    length = np.einsum("ij,ij->i", ab, ab)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip(np.einsum("ij,ij->i", p - a, ab) / length, 0.0, 1.0)
+    t[~(length > 0)] = 0.0
+    offset = p - (a + ab * t[:, None])
+    return np.asarray(np.einsum("ij,ij->i", offset, offset))
+
+
+def _degenerate_sq(p: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
+    """Squared distance to a zero-area triangle: the nearest of its three edges."""
+    return np.asarray(np.minimum(np.minimum(_segment_sq(p, a, b), _segment_sq(p, b, c)), _segment_sq(p, c, a)))
+
+
+class SurfaceIndex:
+    """The triangles of a surface binned on a regular grid, for exact point-to-surface distances.
+
+    Coordinates are ``(x - origin) @ axes`` (``axes`` orthonormal, so distances are unchanged) divided by ``cell``
+    per axis. With ``one_cell`` each triangle lies in one cell (an isosurface on its own voxel lattice: every
+    triangle is inside one voxel cube) and is listed there once; otherwise it is listed in every cell its bounding
+    box overlaps. A point's distance is the minimum over the triangles listed in the cells that overlap a cube of
+    half-size ``r`` around it: exact when it is at most ``r`` (every closer triangle meets that cube); otherwise the
+    point is measured again with ``r`` doubled. A cube that covers the whole grid holds every triangle, so every
+    distance ends exact.
+    """
+
+    def __init__(
+        self,
+        vertices: FloatArray,
+        faces: IndexArray,
+        *,
+        cell: FloatArray,
+        origin: FloatArray,
+        axes: FloatArray,
+        one_cell: bool,
+    ) -> None:
+        self.origin, self.axes, self.cell = origin, axes, cell
+        rotated = rotate(vertices - origin, axes)
+        local = rotated / cell
+        self.vertices = rotated  # grid frame, mm
+        self.faces = faces
+        # Cells are widened by ``slack`` (in cells) in every query: for the rounding of the positions, and for an
+        # isosurface's vertices on the voxel faces, which come from float32 positions (off by a few 1e-5 cells).
+        self.slack = 1e-3 if one_cell else 1e-9
+        low = np.floor(local.min(axis=0)).astype(np.int64) - 1
+        self.low = low
+        self.dims = (np.floor(local.max(axis=0)).astype(np.int64) - low + 2).tolist()
+        nx, ny, _ = self.dims
+        ids = np.arange(len(faces), dtype=np.int32 if len(faces) < 2**31 else np.int64)
+        columns = np.ascontiguousarray(local.T)
+        if one_cell:
+            first = []
+            for axis in range(3):
+                coordinate = columns[axis]
+                total = coordinate[faces[:, 0]] + coordinate[faces[:, 1]]
+                total += coordinate[faces[:, 2]]
+                first.append(np.floor(total / 3.0).astype(np.int64) - low[axis])
+            key = (first[2] * ny + first[1]) * nx + first[0]
+            members: npt.NDArray[Any] = ids
+        else:
+            first, span = [], []
+            for axis in range(3):
+                corners = columns[axis][faces]
+                start = np.floor(corners.min(axis=1)).astype(np.int64) - low[axis]
+                first.append(start)
+                span.append(np.floor(corners.max(axis=1)).astype(np.int64) - low[axis] - start)
+            base = (first[2] * ny + first[1]) * nx + first[0]
+            keys, listed_ids = [], []
+            for dz, dy, dx in itertools.product(*(range(int(s.max()) + 1) for s in span[::-1])):
+                listed = np.flatnonzero((span[0] >= dx) & (span[1] >= dy) & (span[2] >= dz))
+                keys.append(base[listed] + ((dz * ny + dy) * nx + dx))
+                listed_ids.append(ids[listed])
+            key, members = np.concatenate(keys), np.concatenate(listed_ids)
+        order = np.argsort(key, kind="stable")  # an isosurface comes in nearly sorted runs: a cheap sort
+        self.keys = key[order]
+        self.triangles = members[order]
+
+    def to_grid(self, points: FloatArray) -> FloatArray:
+        """Points in grid units (cell (0, 0, 0) is [0, 1)^3 before the grid's own offset)."""
+        return rotate(points - self.origin, self.axes) / self.cell
+
+    def distances(self, points: FloatArray, *, cancel: CancelToken | None = None) -> FloatArray:
+        """Exact distance (mm) from each point to the surface."""
+        local = self.to_grid(points)
+        result = np.full(len(points), np.inf)
+        # Points in the order of their cells: the searches in the sorted cell keys then walk memory in order.
+        nx, ny, _ = self.dims
+        cell = np.floor(local).astype(np.int64) - self.low
+        pending = np.argsort((cell[:, 2] * ny + cell[:, 1]) * nx + cell[:, 0])
+        # In cells: a cube of a quarter cell overlaps about 2 cells around a point; points farther from the surface
+        # than 1/8 of the smallest cell side (0.06 mm for 0.5 mm voxels) take a second round (measured fastest).
+        radius = 0.125
+        span = float(max(self.dims))
+        while pending.size:
+            covers_all = radius >= span
+            rows = (2 * math.ceil(radius + self.slack) + 1) ** 2  # rows of cells per point, at most
+            chunk_size = max(64, (1 << 17) // rows)
+            still: list[IndexArray] = []
+            for begin in range(0, len(pending), chunk_size):
+                checkpoint(cancel)
+                chunk = pending[begin : begin + chunk_size]
+                squared = self._nearest(local[chunk], radius, covers_all=covers_all)
+                limit = radius * float(self.cell.min())
+                exact = covers_all | (squared <= limit * limit)
+                result[chunk[exact]] = np.sqrt(squared[exact])
+                still.append(chunk[~exact])
+            pending = np.concatenate(still)
+            radius *= 2.0
+        return result
+
+    def _nearest(self, local: FloatArray, radius: float, *, covers_all: bool) -> FloatArray:
+        """Squared distance (mm^2) to the nearest triangle listed in the cells meeting the cube around each point."""
+        nx, ny, _ = self.dims
+        # The cube's half-size per axis, in cells: the same number of mm on every axis.
+        half = radius * float(self.cell.min()) / self.cell + self.slack
+        if covers_all:
+            lo = np.zeros((len(local), 3), dtype=np.int64)
+            hi = np.broadcast_to(np.asarray(self.dims, dtype=np.int64) - 1, lo.shape)
+        else:
+            lo = np.clip(np.floor(local - half).astype(np.int64) - self.low, 0, None)
+            hi = np.minimum(np.floor(local + half).astype(np.int64) - self.low, np.asarray(self.dims) - 1)
+        count = max(1, int((hi[:, 1:] - lo[:, 1:] + 1).max(initial=1)))
+        steps = np.arange(count)
+        ys = lo[:, 1, None] + steps
+        zs = lo[:, 2, None] + steps
+        valid = (
+            (ys <= hi[:, 1, None])[:, :, None]
+            & (zs <= hi[:, 2, None])[:, None, :]
+            & (hi[:, 0] >= lo[:, 0])[:, None, None]
+        )
+        row = (zs[:, None, :] * ny + ys[:, :, None]) * nx
+        begin = np.searchsorted(self.keys, row + lo[:, 0, None, None])
+        end = np.searchsorted(self.keys, row + hi[:, 0, None, None] + 1)
+        lengths = np.where(valid, end - begin, 0).reshape(len(local), -1)
+        per_point = lengths.sum(axis=1)
+        flat = lengths.reshape(-1)
+        total = int(per_point.sum())
+        squared = np.full(len(local), np.inf)
+        if total == 0:
+            return squared
+        skip = np.repeat(begin.reshape(-1) - (np.cumsum(flat) - flat), flat)
+        triangles = self.triangles[skip + np.arange(total)]
+        owner = np.repeat(np.arange(len(local)), per_point)
+        corners = self.faces[triangles]
+        pair = _point_triangle_sq(
+            (local * self.cell)[owner],
+            self.vertices[corners[:, 0]],
+            self.vertices[corners[:, 1]],
+            self.vertices[corners[:, 2]],
+        )
+        found = per_point > 0
+        squared[found] = np.minimum.reduceat(pair, (np.cumsum(per_point) - per_point)[found])
+        return squared
