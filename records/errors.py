@@ -147,3 +147,21 @@ class ReverificationRefusedError(RecordsError):
     """A re-verification is refused: the case does not need one, or the record is incomplete."""
 
     code = "reverification_refused"
+
+
+class BundleError(RecordsError):
+    """A bundle file cannot be used: not a DVW bundle, unsafe (paths, sizes), malformed, or refused on export."""
+
+    code = "bundle_error"
+
+
+class BundleIntegrityError(BundleError):
+    """A bundle's content does not match itself: an artifact's bytes, an event's hash or a site's chain differ."""
+
+    code = "bundle_integrity"
+
+
+class BundleSignatureError(BundleError):
+    """A bundle's signature does not verify against the exporting user's public key, or names an unknown signer."""
+
+    code = "bundle_signature"

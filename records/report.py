@@ -77,6 +77,13 @@ def _table(rows: list[list[Any]], widths: Sequence[float], extra: Sequence[tuple
     return table
 
 
+def _evidence_text(item: Any) -> str:
+    """One evidence file as ``name: sha256`` (or whatever the record holds, as text)."""
+    if isinstance(item, Mapping) and "sha256" in item:
+        return f"{item.get('file', '')}: {item['sha256']}"
+    return str(item)
+
+
 def _results_table(check: Mapping[str, Any]) -> Table:
     rows: list[list[Any]] = [["parameter", "value", "unit", "min", "max", "margin", "status"]]
     extra: list[tuple[Any, ...]] = []
@@ -229,7 +236,7 @@ def build_report(
         story.append(Paragraph("required but NOT recorded" if needed else "not required", styles["body"]))
     else:
         p = reverification.payload
-        evidence = ", ".join(str(e) for e in p.get("evidence", [])) or "none"
+        evidence = "<br/>".join(_evidence_text(e) for e in p.get("evidence", [])) or "none"
         story.append(
             _table(
                 [

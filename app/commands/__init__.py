@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.commands import (
+    bundle_commands,
     check_commands,
     imaging_commands,
     measure_commands,
@@ -30,3 +31,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     records_commands.register(sub)
     report_commands.register(sub)
     sign_commands.register(sub)
+    bundle_commands.register(sub)
