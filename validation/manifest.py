@@ -33,6 +33,11 @@ KEY_LIBRARIES = (
     "trimesh",
     "fast-simplification",
     "pint",
+    "SQLAlchemy",
+    "alembic",
+    "cryptography",
+    "argon2-cffi",
+    "reportlab",
     "PySide6",
 )
 #: The dependency lock file, hashed into the manifest when it is installed beside the packages.
