@@ -182,19 +182,31 @@ def test_run_gives_the_check_json_and_exit_code(
     for name in ("ct.nrrd", "bone-mask.nrrd", "bone.stl", "design.stl", "design.params.json", "design.check.json"):
         assert (out / name).is_file(), name
     patient = str(sample / "patient.json")
-    code, payload, err = _run(
-        capsys,
-        *argv,
-        str(sample / "sample-plate-fitted.stl"),
-        "--patient",
-        patient,
-        "--out",
-        str(out),
-        "--force",
-        "--json",
-    )
+    home = str(tmp_path / "home")
+    assert _run(capsys, "--home", home, "case", "new", "C1")[0] == 0  # a case opened before its first run
+    fitted, thin = str(sample / "sample-plate-fitted.stl"), str(sample / "sample-plate-thin.stl")
+
+    def run_case(design: str) -> tuple[int, dict[str, object], str]:
+        options = ("--patient", patient, "--case", "C1", "--out", str(out), "--force", "--json")
+        return _run(capsys, "--home", home, *argv, design, *options)
+
+    code, payload, err = run_case(fitted)
     assert code == 0, err
     assert payload["verdict"] == "within"
+    case = payload["case"]
+    assert isinstance(case, dict)
+    assert case["recorded"] == ["inputs_added", "check_run"]
+    assert (case["revision"], case["state"]) == (1, "checked")
+    # The same check again records nothing, so signatures already given would stay valid.
+    code, payload, _ = run_case(fitted)
+    assert payload["case"]["recorded"] == []  # type: ignore[index]
+    # A different design is a new revision of the case.
+    code, payload, _ = run_case(thin)
+    assert code == 3
+    case = payload["case"]
+    assert isinstance(case, dict)
+    assert case["recorded"] == ["design_changed", "check_run"]
+    assert (case["revision"], case["state"]) == (2, "needs_reverification")
 
 
 def test_run_refuses_bad_input_before_writing_anything(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
