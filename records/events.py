@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from records.errors import IdentityInPayloadError, InvalidEventError
+from records.errors import EventHashError, IdentityInPayloadError, InvalidEventError
 
 CASE_CODE_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -363,3 +363,66 @@ def _reject_non_finite(value: Any) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             _reject_non_finite(item)
+
+
+#: The keys of an event's JSON (:meth:`Event.to_json`) as another site or a bundle sends it.
+EVENT_KEYS = ("event_id", "site_id", "case_code", "kind", "payload", "actor", "created_at", "prev_hash", "hash")
+
+
+def event_from_json(data: Any) -> Event:
+    """An event received from another site (sync, bundle), with every field and its hash checked.
+
+    The result has ``seq`` 0: the receiving store numbers it. Patient-identity screening is the store's (it knows
+    the identities recorded for a case).
+
+    Raises
+    ------
+    InvalidEventError
+        When a field is missing or malformed.
+    EventHashError
+        When the fields do not hash to the event's ``hash`` (the event was edited).
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidEventError(f"an imported event must be a JSON object, not {type(data).__name__}")
+    missing = [key for key in EVENT_KEYS if key not in data]
+    if missing:
+        raise InvalidEventError(f"imported event lacks {', '.join(missing)}")
+    event_id, site_id, digest, prev_hash = data["event_id"], data["site_id"], data["hash"], data["prev_hash"]
+    if not is_event_id(event_id) or not is_event_id(site_id):
+        raise InvalidEventError(f"imported event has a malformed event_id or site_id: {event_id!r}, {site_id!r}")
+    if not is_sha256(digest) or not (prev_hash == "" or is_sha256(prev_hash)):
+        raise InvalidEventError(f"imported event {event_id} has a malformed hash or prev_hash")
+    case_code = data["case_code"]
+    if case_code is not None:
+        check_case_code(case_code)
+    actor = data["actor"]
+    if actor is not None and not isinstance(actor, str):
+        raise InvalidEventError(f"imported event {event_id} has a malformed actor")
+    kind = check_kind(data["kind"])
+    created_at = check_time_text(data["created_at"])
+    payload_json = check_payload(data["payload"])
+    computed = compute_hash(
+        event_id=event_id,
+        site_id=site_id,
+        case_code=case_code,
+        kind=kind,
+        payload_json=payload_json,
+        actor=actor,
+        created_at=created_at,
+        prev_hash=prev_hash,
+    )
+    if computed != digest:
+        raise EventHashError(f"imported event {event_id} does not match its hash: stored {digest} computed {computed}")
+    return Event(
+        seq=0,
+        event_id=event_id,
+        site_id=site_id,
+        case_code=case_code,
+        kind=kind,
+        payload=json.loads(payload_json),
+        actor=actor,
+        created_at=created_at,
+        prev_hash=prev_hash,
+        hash=digest,
+        payload_json=payload_json,
+    )

@@ -59,7 +59,6 @@ from records.errors import (
     CaseNotFoundError,
     ChainGapError,
     EventConflictError,
-    EventHashError,
     InvalidEventError,
     StoreError,
 )
@@ -71,10 +70,9 @@ from records.events import (
     check_kind,
     check_payload,
     check_payload_privacy,
-    check_time_text,
     compute_hash,
+    event_from_json,
     format_time,
-    is_event_id,
     is_sha256,
 )
 from records.models import append_only_triggers
@@ -731,53 +729,19 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _foreign_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Check an imported event's fields and its hash; returns them with ``payload_json``."""
-    if not isinstance(data, Mapping):
-        raise InvalidEventError(f"an imported event must be a JSON object, not {type(data).__name__}")
-    missing = [
-        key
-        for key in ("event_id", "site_id", "case_code", "kind", "payload", "actor", "created_at", "prev_hash", "hash")
-        if key not in data
-    ]
-    if missing:
-        raise InvalidEventError(f"imported event lacks {', '.join(missing)}")
-    event_id, site_id, digest, prev_hash = data["event_id"], data["site_id"], data["hash"], data["prev_hash"]
-    if not is_event_id(event_id) or not is_event_id(site_id):
-        raise InvalidEventError(f"imported event has a malformed event_id or site_id: {event_id!r}, {site_id!r}")
-    if not is_sha256(digest) or not (prev_hash == "" or is_sha256(prev_hash)):
-        raise InvalidEventError(f"imported event {event_id} has a malformed hash or prev_hash")
-    case_code = data["case_code"]
-    if case_code is not None:
-        check_case_code(case_code)
-    actor = data["actor"]
-    if actor is not None and not isinstance(actor, str):
-        raise InvalidEventError(f"imported event {event_id} has a malformed actor")
-    kind = check_kind(data["kind"])
-    created_at = check_time_text(data["created_at"])
-    payload_json = check_payload(data["payload"])
-    computed = compute_hash(
-        event_id=event_id,
-        site_id=site_id,
-        case_code=case_code,
-        kind=kind,
-        payload_json=payload_json,
-        actor=actor,
-        created_at=created_at,
-        prev_hash=prev_hash,
-    )
-    if computed != digest:
-        raise EventHashError(f"imported event {event_id} does not match its hash: stored {digest} computed {computed}")
+    """Check an imported event's fields, hash and privacy; returns them with ``payload_json``."""
+    event = event_from_json(data)
     check_payload_privacy(data["payload"])
     return {
-        "event_id": event_id,
-        "site_id": site_id,
-        "case_code": case_code,
-        "kind": kind,
-        "payload_json": payload_json,
-        "actor": actor,
-        "created_at": created_at,
-        "prev_hash": prev_hash,
-        "hash": digest,
+        "event_id": event.event_id,
+        "site_id": event.site_id,
+        "case_code": event.case_code,
+        "kind": event.kind,
+        "payload_json": event.payload_json,
+        "actor": event.actor,
+        "created_at": event.created_at,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
     }
 
 
