@@ -243,6 +243,7 @@ def mesh_metrics(
     lattice: Volume | None = None,
     reference_index: SurfaceIndex | None = None,
     known_topology: tuple[bool, bool, int] | None = None,
+    known_deviation: SurfaceDeviation | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> MeshMetrics:
@@ -251,7 +252,9 @@ def mesh_metrics(
     ``lattice`` is the volume ``reference`` is an isosurface of and ``reference_index`` its
     :func:`surface_index`, if already built (see :func:`surface_deviation`).
     ``known_topology`` is ``topology(mesh.faces, mesh.n_vertices)`` when the caller has just computed it (the
-    reduction checks it); it is then not computed again.
+    reduction checks it); it is then not computed again. Likewise ``known_deviation`` is
+    ``surface_deviation(mesh, reference)`` when the caller has measured every vertex exactly already (the meshing's
+    two processes do, each for its half).
     """
     checkpoint(cancel)
     report(progress, 0.0, "metrics")
@@ -265,11 +268,9 @@ def mesh_metrics(
     else:
         bounds = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     report(progress, 0.3, "surface deviation")
-    deviation = (
-        surface_deviation(mesh, reference, lattice=lattice, index=reference_index, cancel=cancel)
-        if reference is not None
-        else None
-    )
+    deviation = known_deviation
+    if deviation is None and reference is not None:
+        deviation = surface_deviation(mesh, reference, lattice=lattice, index=reference_index, cancel=cancel)
     report(progress, 1.0, "metrics")
     return MeshMetrics(
         vertices=mesh.n_vertices,

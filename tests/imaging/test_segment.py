@@ -230,6 +230,20 @@ def test_keep_largest_removes_a_separate_blob() -> None:
     assert largest.mask.voxels[i_big[2], i_big[1], i_big[0]] == 1
 
 
+def test_equal_components_are_ranked_by_their_first_voxel_in_raster_order() -> None:
+    # Two 2 x 2 x 2 cubes of the same size and a 2-voxel speck; the cube met first in [z, y, x] order wins the tie.
+    voxels = np.full((10, 10, 10), -1000, dtype=np.int16)
+    voxels[6:8, 1:3, 1:3] = 1000  # later in z
+    voxels[1:3, 6:8, 6:8] = 1000  # earlier in z
+    voxels[0, 0:2, 9] = 1000  # the speck, first of all in raster order
+    volume = Volume(voxels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0))
+    one = segment(volume, SegmentParams(lower_hu=0.0, keep_largest=1)).mask.voxels
+    assert one[1:3, 6:8, 6:8].all() and not one[6:8, 1:3, 1:3].any() and not one[0].any()
+    two = segment(volume, SegmentParams(lower_hu=0.0, keep_largest=2))
+    assert (two.components_found, two.components_kept, two.voxels) == (3, 2, 16)
+    assert not two.mask.voxels[0].any()
+
+
 def test_seed_selects_the_component_under_it() -> None:
     big, small = ball((-8.0, 0.0, 0.0), 10.0), ball((12.0, 10.0, 8.0), 3.0)
     volume = phantom(lambda x, y, z: big(x, y, z) | small(x, y, z), (20.0, 16.0, 14.0))
