@@ -38,7 +38,14 @@ KEY_LIBRARIES = (
     "cryptography",
     "argon2-cffi",
     "reportlab",
-    "PySide6",
+    "zxing-cpp",
+    "PySide6-Essentials",
+    "pyvista",
+    "pyvistaqt",
+    "fastapi",
+    "uvicorn",
+    "httpx",
+    "psycopg",
 )
 #: The dependency lock file, hashed into the manifest when it is installed beside the packages.
 LOCK_FILE = "uv.lock"
