@@ -51,6 +51,31 @@ _IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """One comparison of a case: what was compared, the expected and observed values, the tolerance, the outcome.
+
+    Values are text as shown in the record and the qualification report (numbers to 6 significant digits, with the
+    unit in ``what``); ``tolerance`` is ``"exact"``, ``"+/- t"`` or ``"t x"`` (relative).
+    """
+
+    what: str
+    expected: str
+    observed: str
+    tolerance: str
+    passed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The comparison as a JSON object."""
+        return {
+            "what": self.what,
+            "expected": self.expected,
+            "observed": self.observed,
+            "tolerance": self.tolerance,
+            "passed": self.passed,
+        }
+
+
+@dataclass(frozen=True)
 class CaseResult:
     """One case of the suite.
 
@@ -62,11 +87,14 @@ class CaseResult:
         Whether every comparison held.
     detail
         The comparisons made (measured vs expected, tolerance), or the failure.
+    comparisons
+        The same comparisons one by one (empty when the case failed with an error).
     """
 
     id: str
     passed: bool
     detail: str
+    comparisons: tuple[Comparison, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,7 +126,15 @@ class SelftestResult:
         return {
             "passed": self.passed,
             "manifest_id": self.manifest_id,
-            "cases": [{"id": c.id, "passed": c.passed, "detail": c.detail} for c in self.cases],
+            "cases": [
+                {
+                    "id": c.id,
+                    "passed": c.passed,
+                    "detail": c.detail,
+                    "comparisons": [comparison.to_json() for comparison in c.comparisons],
+                }
+                for c in self.cases
+            ],
             "seconds": round(self.seconds, 3),
             "finished_at": self.finished_at,
         }
@@ -108,30 +144,35 @@ class _Checks:
     """Collects comparisons for one case; a failed one is recorded, not raised, so every comparison is reported."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.comparisons: list[Comparison] = []
         self.ok = True
+
+    def _add(self, comparison: Comparison) -> None:
+        self.comparisons.append(comparison)
+        self.ok &= comparison.passed
 
     def near(
         self, what: str, measured: float | None, expected: float, tolerance: float, *, relative: bool = False
     ) -> None:
+        bound = f"{tolerance:.3g} x" if relative else f"+/- {tolerance:.3g}"
         if measured is None:
-            self.ok = False
-            self.lines.append(f"{what}: not measured (expected {expected:.6g})")
+            self._add(Comparison(what, f"{expected:.6g}", "not measured", bound, False))
             return
         allowed = tolerance * abs(expected) if relative else tolerance
         good = abs(measured - expected) <= allowed
-        self.ok &= good
-        bound = f"{tolerance:.3g} x" if relative else f"+/- {tolerance:.3g}"
-        self.lines.append(f"{what}: {measured:.6g} vs {expected:.6g} ({bound}) {'ok' if good else 'FAILED'}")
+        self._add(Comparison(what, f"{expected:.6g}", f"{measured:.6g}", bound, good))
 
     def equal(self, what: str, measured: object, expected: object) -> None:
-        good = measured == expected
-        self.ok &= good
-        self.lines.append(f"{what}: {measured!r} vs {expected!r} {'ok' if good else 'FAILED'}")
+        self._add(Comparison(what, repr(expected), repr(measured), "exact", measured == expected))
 
     @property
     def detail(self) -> str:
-        return "; ".join(self.lines)
+        return "; ".join(
+            f"{c.what}: {c.observed} vs {c.expected}"
+            + ("" if c.tolerance == "exact" else f" ({c.tolerance})")
+            + (" ok" if c.passed else " FAILED")
+            for c in self.comparisons
+        )
 
 
 def _sphere_volume(radius: float = 20.0) -> Volume:
@@ -347,6 +388,17 @@ CASES = (
     "measure.patient_imaging",
     "check.verdicts",
 )
+#: What each case checks, for the qualification report.
+CASE_TITLES = {
+    "import.geometry": "DICOM import: grid, spacing, origin and voxels of an axial series; a 15 degree gantry tilt "
+    "found and corrected",
+    "segment.sphere": "bone segmentation of a sphere phantom against its analytic volume",
+    "mesh.sphere": "gray-level mesh of the sphere: closed, analytic volume and area",
+    "measure.design": "design.* values of a plate over a spherical skull against their exact values",
+    "measure.fit": "fit.* and anatomy.defect_span of the plate resting at a known gap and sunk to a known depth",
+    "measure.patient_imaging": "patient facts and the imported phantom's acquisition records",
+    "check.verdicts": "envelope check verdicts: inclusive limits, unit conversion, a missing value, a worst-case hull",
+}
 
 
 def _run_cases(work: Path, cancel: CancelToken | None) -> Iterator[tuple[str, Callable[[], _Checks]]]:
@@ -393,7 +445,7 @@ def run_selftest(
             except Exception as exc:  # noqa: BLE001 - a failing step is a failed case, reported with its error
                 results.append(CaseResult(case_id, False, f"error: {type(exc).__name__}: {exc}"))
                 continue
-            results.append(CaseResult(case_id, checks.ok, checks.detail))
+            results.append(CaseResult(case_id, checks.ok, checks.detail, tuple(checks.comparisons)))
     report(progress, 1.0, "self-test done")
     return SelftestResult(
         passed=all(r.passed for r in results) and len(results) == len(CASES),

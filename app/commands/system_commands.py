@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from app.cli import EXIT_OK, add_json_flag, emit_json, say
+from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
 from app.home import home_folder
 from app.progress_bar import progress_bar
 from validation.manifest import current_manifest
@@ -31,8 +32,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Run DVW's built-in validation suite (known-answer cases for import geometry, segmentation, "
         "meshing, every measurement family and the envelope check) and record pass or fail for this installation's "
         "software manifest in the local store. Sign-off is blocked on a manifest that has not passed. Exit 0 when "
-        "every case passed, 1 when any failed.",
+        "every case passed, 1 when any failed. With --report, also write the installation and operational "
+        "qualification (IQ/OQ) record as a PDF: the manifest, the machine, every case's expected and observed values "
+        "and pass/fail, and lines for the people who perform and review the qualification to sign.",
     )
+    selftest.add_argument(
+        "--report", metavar="FILE.pdf", help="also write the IQ/OQ qualification record (PDF) of this run"
+    )
+    selftest.add_argument("--force", action="store_true", help="replace an existing report file")
     add_json_flag(selftest)
     selftest.set_defaults(handler=run_selftest_command)
 
@@ -60,17 +67,39 @@ def run_manifest(args: argparse.Namespace) -> int:
 
 def run_selftest_command(args: argparse.Namespace) -> int:
     """``dvw selftest``."""
+    report_path = None if args.report is None else Path(args.report)
+    if report_path is not None:
+        if report_path.suffix.lower() != ".pdf":
+            raise UsageError(f"the report must be a .pdf file: {report_path}", path=str(report_path))
+        if report_path.exists() and not args.force:
+            raise UsageError(f"output exists: {report_path} (use --force to replace it)", path=str(report_path))
+        if not report_path.parent.is_dir():
+            raise UsageError(f"no such folder: {report_path.parent}", path=str(report_path.parent))
     manifest = current_manifest()
+    home = home_folder(args.home)
+    validated_before = is_validated(manifest.manifest_id, home)
     say(f"DVW {manifest.version}: running the built-in validation suite for manifest {manifest.manifest_id[:16]} ...")
     with progress_bar("self-test") as progress:
         result = run_selftest(manifest.manifest_id, progress=progress)
-    record = record_selftest(result, home_folder(args.home))
+    record = record_selftest(result, home)
+    extra: dict[str, str] = {"record": str(record)}
+    if report_path is not None:
+        from validation.qualification import (  # noqa: PLC0415 - reportlab is loaded only for the report
+            machine_facts,
+            qualification_pdf,
+            write_qualification_report,
+        )
+
+        pdf = qualification_pdf(result, manifest, machine_facts(), validated_before=validated_before)
+        extra["report"] = str(write_qualification_report(pdf, report_path))
     if args.json:
-        emit_json({**result.to_json(), "record": str(record)})
+        emit_json({**result.to_json(), **extra})
     else:
         for case in result.cases:
             say(f"  {'pass' if case.passed else 'FAIL'}  {case.id}")
             if not case.passed:
                 say(f"        {case.detail}")
         say(f"{'PASSED' if result.passed else 'FAILED'} in {result.seconds:.1f} s; recorded in {record}")
+        if "report" in extra:
+            say(f"IQ/OQ record: {extra['report']}")
     return EXIT_OK if result.passed else EXIT_SELFTEST_FAILED

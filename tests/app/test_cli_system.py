@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -31,7 +33,7 @@ def selftest_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     home = tmp_path_factory.mktemp("home")
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        code = main(["--home", str(home), "selftest", "--json"])
+        code = main(["--home", str(home), "selftest", "--json", "--report", str(home / "iq-oq.pdf")])
     return home, json.loads(stdout.getvalue()), code
 
 
@@ -49,6 +51,43 @@ def test_selftest_passes_every_case_and_is_recorded(selftest_home: tuple[Path, d
     record = Path(str(payload["record"]))
     assert record.parent == home / "selftest"
     assert json.loads(record.read_text())["passed"] is True
+
+
+def test_selftest_writes_the_qualification_record(selftest_home: tuple[Path, dict[str, object], int]) -> None:
+    home, payload, _ = selftest_home
+    assert payload["report"] == str(home / "iq-oq.pdf")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(home / "iq-oq.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    manifest = current_manifest()
+    assert "DVW installation and operational qualification" in text
+    assert "PASSED: every case matched its known answer" in text
+    assert manifest.manifest_id in text
+    assert f"{len(manifest.files)} (every DVW source and resource file" in text
+    assert socket.gethostname() in text
+    assert "Validated before this run" in text
+    assert f"{len(CASES)} of {len(CASES)} cases passed" in text
+    for case in CASES:
+        assert case in text
+    # Every comparison of the run is in the record with its expected and observed values.
+    cases = payload["cases"]
+    assert isinstance(cases, list)
+    comparisons = [c for case in cases for c in case["comparisons"]]
+    assert len(comparisons) >= 40
+    bone = next(c for c in comparisons if c["what"] == "bone volume (mm3)")
+    assert re.search(rf"bone volume \(mm3\)\s+{re.escape(bone['expected'])}\s+{re.escape(bone['observed'])}", text)
+    assert "Reviewed by (quality)" in text
+
+
+def test_selftest_refuses_a_bad_report_path_before_running(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "--home", str(tmp_path / "home"), "selftest", "--report", str(tmp_path / "iq.txt"))
+    assert (code, err.strip()) == (2, f"dvw: error: the report must be a .pdf file: {tmp_path / 'iq.txt'}")
+    (tmp_path / "iq.pdf").write_bytes(b"kept")
+    code, _, err = _run(capsys, "--home", str(tmp_path / "home"), "selftest", "--report", str(tmp_path / "iq.pdf"))
+    assert code == 2
+    assert "output exists" in err
+    assert (tmp_path / "iq.pdf").read_bytes() == b"kept"
+    assert not (tmp_path / "home" / "selftest").exists()
 
 
 def test_manifest_is_validated_only_where_the_selftest_passed(
