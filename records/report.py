@@ -4,7 +4,8 @@ Built with reportlab from the case's events only (the log is the source of truth
 (the records package draws nothing itself). Sections: the case and its verdict; the software manifest and the
 envelope; the inputs by SHA-256; pictures of the anatomy and the design; every parameter with its limits, margin
 and status; the combination constraints; the re-verification record; each signature with printed name, role,
-qualification, meaning, time and whether it is still valid; and the audit of the log.
+qualification, meaning, time and whether it is still valid; the device identification (UDI element string, HRI
+and GS1 DataMatrix) and trace events when the case has them; and the audit of the log.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 from imaging.files import write_atomically
 from records.audit import AuditReport
 from records.cases import CaseState
+from records.errors import TraceabilityError
 from records.events import Event
+from records.label import symbol_drawing
+from records.trace import trace_events
+from records.udi import UdiRecord, current_udi, udi_records
 
 _STATUS_COLOURS = {
     "within": colors.HexColor("#1b7f3b"),
@@ -144,6 +149,77 @@ def _signature_rows(case: CaseState, users: Mapping[str, Mapping[str, str]], sty
     return rows
 
 
+def _udi_rows(record: UdiRecord, styles: Mapping[str, ParagraphStyle]) -> list[list[Any]]:
+    udi = record.udi
+    mono = styles["mono"]
+    return [
+        ["item", "value"],
+        ["device", Paragraph(f"{record.device_name} (family {record.family_id})", styles["small"])],
+        ["UDI-DI (GTIN, AI 01)", udi.gtin],
+        ["serial (AI 21)", udi.serial],
+        ["lot (AI 10)", udi.lot or "-"],
+        ["production date (AI 11)", udi.production_date.isoformat()],
+        ["expiry date (AI 17)", "-" if udi.expiry_date is None else udi.expiry_date.isoformat()],
+        ["HRI", Paragraph(udi.hri, mono)],
+        ["element string (<GS> = FNC1)", Paragraph(udi.element_string.replace("\x1d", "&lt;GS&gt;"), mono)],
+        ["GS1 Digital Link", Paragraph(udi.digital_link, mono)],
+        ["assigned", f"revision {record.revision}, {record.event.created_at}"],
+    ]
+
+
+def _trace_rows(case: CaseState, styles: Mapping[str, ParagraphStyle]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["step", "when", "where", "who", "why"]]
+    small = styles["small"]
+    for event in trace_events(case):
+        p = event.payload
+        where = p.get("where", {}) if isinstance(p.get("where"), Mapping) else {}
+        who = p.get("who", {}) if isinstance(p.get("who"), Mapping) else {}
+        place = str(where.get("location", "")) + (f"<br/>GLN {where['gln']}" if where.get("gln") else "")
+        person = who.get("printed_name") or who.get("user_id") or f"site {str(who.get('site_id', ''))[:8]}"
+        if who.get("party"):
+            person = f"{person}<br/>{who['party']}"
+        rows.append(
+            [
+                Paragraph(f"{p.get('sequence', '')}. {p.get('step', '')}", small),
+                Paragraph(str(p.get("when", "")), small),
+                Paragraph(place, small),
+                Paragraph(str(person), small),
+                Paragraph(str(p.get("why", "")), small),
+            ]
+        )
+    return rows
+
+
+def _traceability_story(case: CaseState, styles: Mapping[str, ParagraphStyle]) -> list[Any]:
+    """The UDI and trace sections (nothing when the case has no UDI)."""
+    if not any(event.kind == "udi_assigned" for event in case.events):
+        return []
+    story: list[Any] = [Paragraph("Device identification (UDI)", styles["h2"])]
+    try:
+        records = udi_records(case)
+        record = current_udi(case)
+    except TraceabilityError as exc:
+        return [*story, Paragraph(f"UNREADABLE UDI record: {exc.message}", styles["body"])]
+    if record is None:
+        story.append(Paragraph(f"none for the current revision {case.revision}", styles["body"]))
+    else:
+        symbol = symbol_drawing(record.udi, 30)
+        table = _table(_udi_rows(record, styles), [45 * mm, 90 * mm])
+        story.append(
+            Table([[table, symbol]], colWidths=[137 * mm, 33 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP")])
+        )
+    earlier = [r for r in records if record is None or r.event.event_id != record.event.event_id]
+    if earlier:
+        text = "; ".join(f"revision {r.revision}: {r.udi.hri}" for r in earlier)
+        story.append(Paragraph(f"Other identifiers of this case: {text}", styles["small"]))
+    story.append(Paragraph("Trace events", styles["h2"]))
+    if trace_events(case):
+        story.append(_table(_trace_rows(case, styles), [30 * mm, 38 * mm, 37 * mm, 27 * mm, 38 * mm]))
+    else:
+        story.append(Paragraph("none recorded", styles["body"]))
+    return story
+
+
 def build_report(
     case: CaseState,
     *,
@@ -256,6 +332,7 @@ def build_report(
     else:
         story.append(Paragraph("none", styles["body"]))
     story += [
+        *_traceability_story(case, styles),
         Paragraph("Audit of the record", styles["h2"]),
         Paragraph(
             f"{'intact' if audit.ok else 'PROBLEMS FOUND'}: {audit.events} events, {audit.signatures} signatures "

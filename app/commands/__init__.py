@@ -16,6 +16,7 @@ from app.commands import (
     segment_commands,
     sign_commands,
     system_commands,
+    trace_commands,
 )
 
 
@@ -32,3 +33,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report_commands.register(sub)
     sign_commands.register(sub)
     bundle_commands.register(sub)
+    trace_commands.register(sub)

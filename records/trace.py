@@ -1,0 +1,358 @@
+"""Trace events of a device (critical tracking events with their key data elements) and their EPCIS 2.0 export.
+
+After a signed case has its UDI (:mod:`records.udi`), each critical step of the device's chain is recorded as a
+``trace_event`` event, in this order (a step may not be repeated, skipped or recorded before the UDI exists, nor
+while the case's signatures are superseded)::
+
+    design_approved -> manufactured -> inspected -> released -> shipped -> received -> implanted
+
+Each event answers the guideline's five questions (REQUIREMENTS B, "key data elements"):
+
+- **who**: the recording site's id, the authenticated user (id, printed name, role) when one is named (the event's
+  ``actor``; without a user the actor is None, as for other events the software records), and optionally the party
+  (organisation) as text;
+- **what**: the device's UDI (UDI-DI, serial, HRI and its GS1 Digital Link URI) and the step;
+- **when**: a timezone-aware ISO 8601 time with its offset (default: now in the local zone); a step may not be
+  earlier than the previous step, nor more than :data:`FUTURE_TOLERANCE` in the future;
+- **where**: a location as text, optionally with its GS1 GLN (check digit checked);
+- **why**: the reason as text (plus the step's CBV business step and disposition below).
+
+Each step maps to a GS1 Core Business Vocabulary (CBV 2.0) business step and disposition in the export:
+
+=================  ======  ===============  =======================  ============================================
+DVW step           action  CBV bizStep      CBV disposition          why this mapping
+=================  ======  ===============  =======================  ============================================
+design_approved    ADD     encoding         encoded                  the UDI is issued for the approved design,
+                                                                     before any physical device carries it
+manufactured       OBSERVE commissioning    active                   the built device now carries the UDI
+inspected          OBSERVE inspecting       conformant               final inspection passed
+released           OBSERVE storing          sellable_not_accessible  released by quality, held for shipping
+shipped            OBSERVE shipping         in_transit               left the manufacturer
+received           OBSERVE receiving        in_progress              arrived at the hospital
+implanted          OBSERVE dispensing       dispensed                put into use for its patient
+=================  ======  ===============  =======================  ============================================
+
+The EPCIS 2.0 JSON-LD document (:func:`epcis_document`) holds one ``ObjectEvent`` per trace event of the case (every
+UDI it had), in log order: ``epcList`` with the device's GS1 Digital Link URI (GTIN + serial), ``eventTime`` and
+``eventTimeZoneOffset`` from *when*, ``recordTime`` (when the event was stored), ``eventID`` (``urn:uuid:`` of the
+event id), ``readPoint``/``bizLocation`` (the GLN's Digital Link URI ``https://id.gs1.org/414/<GLN>`` when given;
+otherwise the read point is the recording site ``urn:dvw:site:<site id>``), and DVW's extension fields in the
+namespace ``dvw`` = ``urn:dvw:epcis:`` (``dvw:step``, ``dvw:why``, ``dvw:where``, ``dvw:who`` with ``dvw:siteId``,
+``dvw:userId``, ``dvw:printedName``, ``dvw:role``, ``dvw:qualification``, ``dvw:party``; ``dvw:udi`` (the HRI),
+``dvw:caseCode``, ``dvw:revision``, and ``dvw:eventHash``, the hash of the stored event, so the export can be checked
+against the log).
+The ``design_approved`` event also carries the lot and expiry date as instance master data (``ilmd``,
+``cbvmda:lotNumber`` and ``cbvmda:itemExpirationDate``). No patient identity is in an event or in the export: the
+case code is pseudonymous and the store refuses payloads holding identity.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from records.cases import CaseState
+from records.errors import InvalidEventError, NoUdiError, TraceOrderError
+from records.events import Event, format_time
+from records.store import Store
+from records.udi import UdiRecord, check_gln, current_udi, udi_records, valid_signatures
+from records.users import authenticate
+
+TRACE_EVENT = "trace_event"
+TRACE_FORMAT = "dvw-trace/1"
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+DVW_NAMESPACE = "urn:dvw:epcis:"
+FUTURE_TOLERANCE = timedelta(minutes=10)
+"""How far in the future a step's time may lie (clocks of the sites differ a little)."""
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of the chain and its EPCIS mapping (see the module docstring's table)."""
+
+    name: str
+    title: str
+    action: str
+    biz_step: str
+    disposition: str
+
+
+STEPS: tuple[TraceStep, ...] = (
+    TraceStep("design_approved", "Design approved", "ADD", "encoding", "encoded"),
+    TraceStep("manufactured", "Manufactured", "OBSERVE", "commissioning", "active"),
+    TraceStep("inspected", "Inspected", "OBSERVE", "inspecting", "conformant"),
+    TraceStep("released", "Released", "OBSERVE", "storing", "sellable_not_accessible"),
+    TraceStep("shipped", "Shipped", "OBSERVE", "shipping", "in_transit"),
+    TraceStep("received", "Received at hospital", "OBSERVE", "receiving", "in_progress"),
+    TraceStep("implanted", "Implanted", "OBSERVE", "dispensing", "dispensed"),
+)
+STEP_NAMES = tuple(step.name for step in STEPS)
+_BY_NAME = {step.name: step for step in STEPS}
+
+
+def trace_events(case: CaseState, serial: str | None = None) -> list[Event]:
+    """The case's ``trace_event`` events in log order (only those of one serial when given)."""
+    return [
+        event
+        for event in case.events
+        if event.kind == TRACE_EVENT and (serial is None or event.payload.get("what", {}).get("serial") == serial)
+    ]
+
+
+def next_step(case: CaseState, record: UdiRecord) -> TraceStep | None:
+    """The step a device may record next (None once its trace is complete)."""
+    done = len(trace_events(case, record.udi.serial))
+    return STEPS[done] if done < len(STEPS) else None
+
+
+def _text(value: str, what: str, *, required: bool) -> str | None:
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if not text:
+        if required:
+            raise InvalidEventError(f"a trace event needs {what} (text)")
+        return None
+    if len(text) > MAX_TEXT:
+        raise InvalidEventError(f"{what} is {len(text)} characters; at most {MAX_TEXT}")
+    return text
+
+
+def _parse_when(when: datetime | str | None) -> datetime:
+    if when is None:
+        return datetime.now().astimezone()
+    if isinstance(when, str):
+        try:
+            parsed = datetime.fromisoformat(when)
+        except ValueError:
+            raise InvalidEventError(f"time {when!r} is not ISO 8601 (e.g. 2026-05-01T09:30:00+08:00)") from None
+    else:
+        parsed = when
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise InvalidEventError(f"time {when!s} has no time zone offset (e.g. +08:00)")
+    return parsed
+
+
+def add_trace_event(
+    store: Store,
+    case_code: str,
+    step: str,
+    *,
+    where: str,
+    why: str,
+    gln: str | None = None,
+    party: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    when: datetime | str | None = None,
+) -> Event:
+    """Record the next critical step of the device of a case's current revision.
+
+    Parameters
+    ----------
+    store
+        The local store.
+    case_code
+        The case (it must have a UDI for its current revision).
+    step
+        One of :data:`STEP_NAMES`: the next one for this device.
+    where
+        The location as text (site, department, address).
+    why
+        The reason (e.g. "final inspection to QP-12 passed", "delivery note DN-4411").
+    gln
+        The location's GS1 GLN (13 digits), optional.
+    party
+        The organisation responsible, as text, optional.
+    user, password
+        An authenticated user recorded as the actor, optional (both or neither).
+    when
+        When the step happened: a timezone-aware time or ISO 8601 text with offset; default now.
+
+    Returns
+    -------
+    Event
+        The ``trace_event`` event.
+
+    Raises
+    ------
+    InvalidEventError
+        An unknown step, missing where/why, a time without zone, or a user without password.
+    InvalidGtinError
+        A GLN with a wrong check digit.
+    NoUdiError
+        The case's current revision has no UDI.
+    NotSignedError
+        The case is no longer signed (a later check or input change superseded its signatures): sign it again.
+    TraceOrderError
+        The step is not the next one, the device's trace is complete, or the time precedes the previous step's.
+    UnknownUserError, UserDisabledError, WrongPasswordError, CredentialsError
+        The named user cannot be authenticated.
+    """
+    if step not in _BY_NAME:
+        raise InvalidEventError(f"unknown trace step {step!r}: use one of {', '.join(STEP_NAMES)}")
+    where_text = _text(where, "where (the location)", required=True)
+    why_text = _text(why, "why (the reason)", required=True)
+    party_text = _text(party or "", "party", required=False)
+    gln_checked = None if gln is None else check_gln(gln)
+    at = _parse_when(when)
+    now = datetime.now().astimezone()
+    if at > now + FUTURE_TOLERANCE:
+        raise InvalidEventError(f"time {format_time(at)} is in the future (now {format_time(now)})")
+    case = store.case(case_code)
+    record = current_udi(case)
+    if record is None:
+        raise NoUdiError(
+            f"case {case.code} revision {case.revision} has no device identifier: assign one first "
+            f"(dvw udi assign {case.code}; the case must be signed)"
+        )
+    valid_signatures(store, case)
+    done = trace_events(case, record.udi.serial)
+    expected = STEPS[len(done)].name if len(done) < len(STEPS) else None
+    if expected is None:
+        raise TraceOrderError(
+            f"case {case.code} device {record.udi.serial}: the trace is complete ({STEPS[-1].name} recorded)"
+        )
+    if step != expected:
+        recorded = ", ".join(str(e.payload.get("step")) for e in done) or "none"
+        raise TraceOrderError(
+            f"case {case.code} device {record.udi.serial}: step {step!r} is out of order; the next step is "
+            f"{expected!r} (recorded: {recorded})"
+        )
+    if done:
+        previous = datetime.fromisoformat(str(done[-1].payload.get("when")))
+        if at < previous:
+            raise TraceOrderError(
+                f"case {case.code} device {record.udi.serial}: {step} at {format_time(at)} is earlier than the "
+                f"previous step {done[-1].payload.get('step')} at {done[-1].payload.get('when')}"
+            )
+    who: dict[str, Any] = {"site_id": store.site_id, "user_id": None, "party": party_text}
+    if user is not None:
+        if password is None:
+            raise InvalidEventError(f"user {user} needs a password to be recorded as the actor")
+        person = authenticate(store, user, password)
+        who.update(person.signer_json())
+    payload = {
+        "format": TRACE_FORMAT,
+        "step": step,
+        "sequence": len(done) + 1,
+        "revision": record.revision,
+        "udi_event_id": record.event.event_id,
+        "udi_event_hash": record.event.hash,
+        "what": {
+            "udi_di": record.udi.gtin,
+            "serial": record.udi.serial,
+            "hri": record.udi.hri,
+            "epc": record.udi.epc_uri,
+        },
+        "when": at.isoformat(),
+        "where": {"location": where_text, "gln": gln_checked},
+        "why": why_text,
+        "who": who,
+    }
+    return store.append(TRACE_EVENT, case_code=case.code, payload=payload, actor=user)
+
+
+def _offset(when: datetime) -> str:
+    offset = when.utcoffset()
+    assert offset is not None  # times are checked to carry a zone when recorded
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+_WHO_KEYS = {
+    "site_id": "dvw:siteId",
+    "user_id": "dvw:userId",
+    "printed_name": "dvw:printedName",
+    "role": "dvw:role",
+    "qualification": "dvw:qualification",
+    "party": "dvw:party",
+}
+
+
+def _who(who: object) -> dict[str, Any]:
+    # Nested keys of an extension field are namespaced too, so a JSON-LD processor keeps them when expanding.
+    if not isinstance(who, Mapping):
+        return {}
+    return {_WHO_KEYS[key]: value for key, value in who.items() if key in _WHO_KEYS and value is not None}
+
+
+def _object_event(event: Event, records: Mapping[str, UdiRecord]) -> dict[str, Any]:
+    payload = event.payload
+    step = _BY_NAME[str(payload["step"])]
+    when = datetime.fromisoformat(str(payload["when"]))
+    what, where = payload.get("what", {}), payload.get("where", {})
+    gln = where.get("gln")
+    location = f"https://id.gs1.org/414/{gln}" if gln else None
+    item: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventID": f"urn:uuid:{uuid.UUID(hex=event.event_id)}",
+        "eventTime": when.isoformat(),
+        "eventTimeZoneOffset": _offset(when),
+        "recordTime": event.created_at,
+        "epcList": [str(what.get("epc"))],
+        "action": step.action,
+        "bizStep": step.biz_step,
+        "disposition": step.disposition,
+        "readPoint": {"id": location or f"urn:dvw:site:{event.site_id}"},
+    }
+    if location is not None:
+        item["bizLocation"] = {"id": location}
+    record = records.get(str(payload.get("udi_event_id")))
+    if step.action == "ADD" and record is not None:
+        ilmd: dict[str, Any] = {}
+        if record.udi.lot is not None:
+            ilmd["cbvmda:lotNumber"] = record.udi.lot
+        if record.udi.expiry_date is not None:
+            ilmd["cbvmda:itemExpirationDate"] = record.udi.expiry_date.isoformat()
+        if ilmd:
+            item["ilmd"] = ilmd
+    item.update(
+        {
+            "dvw:step": step.name,
+            "dvw:why": payload.get("why"),
+            "dvw:where": where.get("location"),
+            "dvw:who": _who(payload.get("who")),
+            "dvw:udi": what.get("hri"),
+            "dvw:caseCode": event.case_code,
+            "dvw:revision": payload.get("revision"),
+            "dvw:eventHash": event.hash,
+        }
+    )
+    return item
+
+
+def epcis_document(case: CaseState, *, created_at: datetime | None = None) -> dict[str, Any]:
+    """The case's trace as an EPCIS 2.0 JSON-LD ``EPCISDocument`` (see the module docstring).
+
+    Parameters
+    ----------
+    case
+        The case; it must have been assigned a UDI.
+    created_at
+        The document's ``creationDate`` (timezone-aware); default now.
+
+    Returns
+    -------
+    dict
+        The document, ready for ``json.dumps``.
+
+    Raises
+    ------
+    NoUdiError
+        The case never had a UDI (there is nothing to trace).
+    """
+    records = {record.event.event_id: record for record in udi_records(case)}
+    if not records:
+        raise NoUdiError(f"case {case.code} has no device identifier: nothing to export (dvw udi assign first)")
+    created = datetime.now().astimezone() if created_at is None else created_at
+    return {
+        "@context": [EPCIS_CONTEXT, {"dvw": DVW_NAMESPACE}],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": format_time(created),
+        "epcisBody": {"eventList": [_object_event(event, records) for event in trace_events(case)]},
+    }

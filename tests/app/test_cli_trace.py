@@ -1,0 +1,194 @@
+"""``dvw udi assign``, ``dvw label``, ``dvw trace add|show|export`` (CLI.md "Traceability") on a real signed case in a
+real store: exit codes, one-line refusals without traceback, nothing half written, and the report's UDI section."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from jsonschema import Draft7Validator
+from PIL import Image
+from test_cli_sign import ENVELOPE, PASSWORD, _run
+
+from records.label import decode_symbol
+from records.store import Store
+from validation.check import check
+from validation.manifest import current_manifest
+from validation.parameters import Parameters, ParameterValue
+from validation.selftest import SelftestResult, record_selftest
+
+SCHEMA = Path(__file__).resolve().parents[1] / "records" / "data" / "EPCIS-JSON-Schema.json"
+CODE = "CP-2026-201"
+OTHER = "CP-2026-202"
+
+
+def _check(home: Path, code: str) -> None:
+    manifest_id = current_manifest().manifest_id
+    parameters = Parameters((ParameterValue("design.min_wall_thickness", 4.0, "mm"),), manifest_id)
+    with Store.open(home) as store:
+        store.put_artifact(parameters.canonical_bytes(), "parameters")
+        store.append("check_run", case_code=code, payload=check(ENVELOPE, parameters, manifest_id).to_json())
+
+
+def _events(home: Path) -> int:
+    with Store.open(home) as store:
+        return store.event_count()
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``cli(*argv, stdin="")`` runs ``dvw --home <tmp home> *argv`` and returns (exit code, JSON, stderr)."""
+    home = tmp_path / "home"
+
+    def run(*argv: str, stdin: str = "") -> tuple[int, dict[str, Any], str]:
+        return _run(capsys, monkeypatch, "--home", str(home), *argv, stdin=stdin)
+
+    run.home = home  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.fixture
+def signed(cli: Any) -> Any:
+    """A home with a clinician and a quality user, case CODE checked and signed, case OTHER checked only."""
+    pw = PASSWORD + "\n"
+    for user, role in (("dr.lee", "clinician"), ("qa", "quality")):
+        assert cli("user", "add", user, "--name", f"N {user}", "--role", role, "--password-stdin", stdin=pw)[0] == 0
+    for code in (CODE, OTHER):
+        assert cli("case", "new", code)[0] == 0
+        _check(cli.home, code)
+    record_selftest(
+        SelftestResult(True, current_manifest().manifest_id, (), 0.0, "2026-01-01T00:00:00+00:00"), cli.home
+    )
+    meaning = "clinical design confirmation"
+    assert cli("sign", CODE, "--user", "dr.lee", "--meaning", meaning, "--password-stdin", stdin=pw)[0] == 0
+    return cli
+
+
+def _refused(result: tuple[int, dict[str, Any], str], code: str) -> str:
+    status, out, err = result
+    assert status == 2
+    assert out["error"]["code"] == code
+    assert err.strip().count("\n") == 0
+    assert err.startswith("dvw: error: ")
+    return err
+
+
+def test_udi_assign(signed: Any) -> None:
+    status, out, _ = signed("udi", "assign", CODE, "--json")
+    assert status == 0
+    assert out["assigned"] is True
+    assert (out["case_code"], out["revision"], out["family"], out["udi_di"]) == (
+        CODE,
+        1,
+        "cranial_plate",
+        "00614141000012",
+    )
+    serial = out["udi_pi"]["serial"]
+    assert out["hri"] == (
+        f"(01)00614141000012(11){out['udi_pi']['production_date'][2:].replace('-', '')}"
+        f"(17){out['udi_pi']['expiry_date'][2:].replace('-', '')}(10){CODE}(21){serial}"
+    )
+    assert out["element_string"].endswith(f"10{CODE}\x1d21{serial}")
+    events = _events(signed.home)
+    status, again, err = signed("udi", "assign", CODE)
+    assert status == 0
+    assert again == {}
+    assert "already assigned" in err
+    assert f"<GS>21{serial}" in err
+    assert out["hri"] in err
+    assert _events(signed.home) == events
+
+    err = _refused(signed("udi", "assign", OTHER, "--json"), "not_signed")
+    assert f"case {OTHER} revision 1 is checked, not signed" in err
+    assert _refused(signed("udi", "assign", "NOPE", "--json"), "case_not_found")
+    _refused(signed("udi", "assign", CODE, "--new", "--serial", "bad serial", "--json"), "invalid_gs1_value")
+    _refused(signed("udi", "assign", CODE, "--new", "--serial", serial, "--json"), "duplicate_serial")
+    assert signed("udi", "assign", CODE, "--production-date", "2026-13-01")[0] == 2
+    assert _events(signed.home) == events
+
+
+def test_label_pdf_and_png(signed: Any, tmp_path: Path) -> None:
+    pdf = tmp_path / "label.pdf"
+    _refused(signed("label", CODE, "--out", str(pdf), "--json"), "no_udi")
+    assert not pdf.exists()
+    _, udi, _ = signed("udi", "assign", CODE, "--json")
+    status, out, _ = signed("label", CODE, "--out", str(pdf), "--json")
+    assert status == 0
+    assert (out["format"], out["serial"], out["element_string"], out["verified"]) == (
+        "pdf",
+        udi["udi_pi"]["serial"],
+        udi["element_string"],
+        True,
+    )
+    assert pdf.read_bytes().startswith(b"%PDF")
+    before = pdf.read_bytes()
+    _refused(signed("label", CODE, "--out", str(pdf), "--json"), "usage")
+    assert pdf.read_bytes() == before
+    _refused(signed("label", CODE, "--out", str(tmp_path / "label.txt"), "--json"), "usage")
+    png = tmp_path / "label.png"
+    assert signed("label", CODE, "--out", str(png))[0] == 0
+    with Image.open(png) as image:
+        decoded = decode_symbol(np.asarray(image.convert("L")))
+    assert decoded is not None
+    assert decoded.gs1
+    assert decoded.element_string == udi["element_string"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary leftovers
+
+
+def test_trace_add_show_export_and_report(signed: Any, tmp_path: Path) -> None:
+    out_file = tmp_path / "trace.jsonld"
+    add = ("trace", "add", CODE, "--where", "ACME plant 2, Shenzhen", "--why", "work order WO-77")
+    _refused(signed(*add, "--step", "design_approved", "--json"), "no_udi")
+    _refused(signed("trace", "export", CODE, "--out", str(out_file), "--json"), "no_udi")
+    assert not out_file.exists()
+    _, udi, _ = signed("udi", "assign", CODE, "--json")
+    events = _events(signed.home)
+    err = _refused(signed(*add, "--step", "shipped", "--json"), "trace_order")
+    assert "the next step is 'design_approved'" in err
+    _refused(signed(*add, "--step", "design_approved", "--gln", "0614141000006", "--json"), "invalid_gtin")
+    _refused(signed(*add, "--step", "design_approved", "--at", "2026-11-02T09:00:00", "--json"), "invalid_event")
+    _refused(signed(*add, "--step", "design_approved", "--password-stdin", "--json"), "usage")
+    assert _events(signed.home) == events
+
+    status, out, _ = signed(
+        *add, "--step", "design_approved", "--at", "2026-11-02T09:00:00+08:00", "--user", "qa", "--password-stdin",
+        "--json", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert status == 0
+    assert (out["kind"], out["actor"], out["payload"]["when"]) == ("trace_event", "qa", "2026-11-02T09:00:00+08:00")
+    assert out["payload"]["what"]["serial"] == udi["udi_pi"]["serial"]
+    status, out, _ = signed(*add, "--step", "manufactured", "--gln", "0614141000005", "--party", "ACME", "--json")
+    assert status == 0
+    assert out["actor"] is None
+    assert out["payload"]["where"] == {"location": "ACME plant 2, Shenzhen", "gln": "0614141000005"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+[+-]\d\d:\d\d", out["payload"]["when"])
+
+    status, shown, _ = signed("trace", "show", CODE, "--json")
+    assert status == 0
+    assert shown["next_step"] == "inspected"
+    assert [e["step"] for e in shown["events"]] == ["design_approved", "manufactured"]
+
+    status, out, _ = signed("trace", "export", CODE, "--out", str(out_file), "--json")
+    assert status == 0
+    assert out["events"] == 2
+    document = json.loads(out_file.read_text(encoding="utf-8"))
+    Draft7Validator(json.loads(SCHEMA.read_text(encoding="utf-8"))).validate(document)
+    assert [e["bizStep"] for e in document["epcisBody"]["eventList"]] == ["encoding", "commissioning"]
+    assert document["epcisBody"]["eventList"][1]["bizLocation"] == {"id": "https://id.gs1.org/414/0614141000005"}
+    before = out_file.read_bytes()
+    _refused(signed("trace", "export", CODE, "--out", str(out_file), "--json"), "usage")
+    assert out_file.read_bytes() == before
+    _refused(signed("trace", "export", CODE, "--out", str(tmp_path / "trace.xml"), "--json"), "usage")
+    assert signed("trace", "export", CODE, "--out", str(out_file), "--force")[0] == 0
+
+    report = tmp_path / "report.pdf"
+    assert signed("report", CODE, "--out", str(report))[0] == 0
+    text = subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True, check=True).stdout
+    assert udi["hri"] in re.sub(r"\s+", "", text)
+    assert "Trace events" in text
+    assert "work order WO-77" in text
