@@ -7,6 +7,9 @@ centre), so a plate is seen sitting on the bone.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 from vtkmodules.vtkIOImage import vtkPNGWriter
 from vtkmodules.vtkRenderingCore import (
@@ -17,9 +20,21 @@ from vtkmodules.vtkRenderingCore import (
     vtkWindowToImageFilter,
 )
 
-import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  # isort: skip - registers the OpenGL render window
+from vtkmodules.vtkRenderingOpenGL2 import vtkEGLRenderWindow  # isort: skip - also registers the OpenGL window
 from geometry.errors import GeometryError
 from geometry.mesh import Mesh
+
+
+def _offscreen_window() -> vtkRenderWindow:
+    """A render window for off-screen use.
+
+    EGL on Linux without an X display (where VTK's default X window would first warn about the missing display,
+    then fall back), else VTK's default for the platform.
+    """
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        return vtkEGLRenderWindow()
+    return vtkRenderWindow()
+
 
 #: Colours (RGB 0..1): bone and the device.
 BONE_RGB = (0.89, 0.86, 0.79)
@@ -96,7 +111,7 @@ def render_png(
         camera.Elevation(20.0)
         camera.OrthogonalizeViewUp()
     renderer.ResetCameraClippingRange()
-    window = vtkRenderWindow()
+    window = _offscreen_window()
     window.SetOffScreenRendering(True)
     window.SetSize(*size)
     window.AddRenderer(renderer)
