@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli import EXIT_OK, add_json_flag, emit_json, say
 from app.home import home_folder, site_uid_secret
 from app.progress_bar import progress_bar
-from imaging.assemble import ImportPolicy, ImportResult, assemble, describe_series, select_series
-from imaging.deidentify import DeidentifyOptions, UidMap, deidentify_folder
 from imaging.errors import AmbiguousSeriesError, OutputExistsError
 from imaging.progress import report
-from imaging.series import Finding, ScanResult, SeriesInfo, scan_folder
 from imaging.volume import volume_suffix, write_volume
 from validation.manifest import current_manifest
+
+if TYPE_CHECKING:  # the DICOM modules load pydicom and its decoders: only when a command runs (start-up time)
+    from imaging.assemble import ImportResult
+    from imaging.series import Finding, ScanResult, SeriesInfo
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,12 +109,16 @@ def scan_json(result: ScanResult) -> dict[str, Any]:
 
 
 def _scan(folder: str) -> ScanResult:
+    from imaging.series import scan_folder  # noqa: PLC0415
+
     with progress_bar("scanning") as progress:
         return scan_folder(folder, progress=progress)
 
 
 def run_scan(args: argparse.Namespace) -> int:
     """``dvw scan DIR``."""
+    from imaging.assemble import describe_series  # noqa: PLC0415
+
     result = _scan(args.folder)
     if args.json:
         emit_json(scan_json(result))
@@ -153,6 +158,8 @@ def import_json(result: ImportResult, output: Path, sha256: str) -> dict[str, An
 
 def run_import(args: argparse.Namespace) -> int:
     """``dvw import DIR --out FILE``."""
+    from imaging.assemble import ImportPolicy, assemble, describe_series, select_series  # noqa: PLC0415
+
     output = Path(args.out)
     volume_suffix(output)
     if output.exists() and not args.force:
@@ -190,6 +197,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_deidentify(args: argparse.Namespace) -> int:
     """``dvw deidentify DIR --out DIR``."""
+    from imaging.deidentify import DeidentifyOptions, UidMap, deidentify_folder  # noqa: PLC0415
+
     uid_map = UidMap(site_uid_secret(home_folder(args.home)))
     options = DeidentifyOptions(pseudonym=args.pseudonym)
     with progress_bar("de-identifying") as progress:

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli import (
     EXIT_INDETERMINATE,
@@ -35,21 +35,17 @@ from app.commands.imaging_commands import import_json
 from app.commands.measure_commands import read_patient
 from app.home import home_folder
 from app.progress_bar import progress_bar
-from geometry.io import MeshFile, read_mesh, write_mesh
-from geometry.mesh import mesh_from_mask
-from geometry.sample_design import THICKNESS_MM, Variant, sample_plate
-from imaging.assemble import assemble, select_series
 from imaging.files import sha256_file, write_atomically
-from imaging.sample_case import SAMPLE_CASE, SAMPLE_PATIENT_FACTS, write_sample_dicom
-from imaging.segment import SegmentParams, segment
-from imaging.series import scan_folder
 from imaging.volume import write_volume
 from records.errors import CaseNotFoundError
-from validation.check import CheckResult, check
-from validation.envelope import Envelope, load_envelope
 from validation.manifest import current_manifest
-from validation.parameters import write_parameters
-from validation.registry import MeasureInputs, measure
+
+if TYPE_CHECKING:  # the cores load VTK, pydicom and friends: only when a step runs (start-up time)
+    from geometry.io import MeshFile
+    from geometry.sample_design import Variant
+    from validation.check import CheckResult
+    from validation.envelope import Envelope
+    from validation.registry import MeasureInputs
 
 #: The sample envelope the demo checks its designs against.
 SAMPLE_ENVELOPE = "cranial-plate-pekk.toml"
@@ -118,6 +114,13 @@ def _refuse_reuse(out: Path, force: bool) -> None:
 
 def prepare_anatomy(folder: Path, out: Path, series_key: str | None, step: str = "") -> Anatomy:
     """Scan, import, segment the bone (largest part), mesh it; write ``ct.nrrd``, ``bone-mask.nrrd``, ``bone.stl``."""
+    from geometry.io import write_mesh  # noqa: PLC0415
+    from geometry.mesh import mesh_from_mask  # noqa: PLC0415
+    from imaging.assemble import assemble, select_series  # noqa: PLC0415
+    from imaging.segment import SegmentParams, segment  # noqa: PLC0415
+    from imaging.series import scan_folder  # noqa: PLC0415
+    from validation.registry import MeasureInputs  # noqa: PLC0415
+
     say(f"{step}scanning {folder} ...")
     with progress_bar("scanning") as progress:
         scan = scan_folder(folder, progress=progress)
@@ -177,6 +180,10 @@ def evaluate_design(
     out: Path,
 ) -> Evaluation:
     """Measure ``design`` against the anatomy and check it; write ``<design>.params.json`` and ``.check.json``."""
+    from validation.check import check  # noqa: PLC0415
+    from validation.parameters import write_parameters  # noqa: PLC0415
+    from validation.registry import measure  # noqa: PLC0415
+
     hashes = {**(anatomy.inputs.sha256 or {}), "design": design.sha256}
     if patient_sha256 is not None:
         hashes["patient"] = patient_sha256
@@ -270,6 +277,9 @@ def record_case(
 
 def run_run(args: argparse.Namespace) -> int:
     """``dvw run``."""
+    from geometry.io import read_mesh, write_mesh  # noqa: PLC0415
+    from validation.envelope import load_envelope  # noqa: PLC0415
+
     envelope = load_envelope(args.envelope)
     design = read_mesh(args.design)  # refuse a bad design before the long steps
     patient = dict(read_patient(args.patient)) if args.patient else None
@@ -309,6 +319,11 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """``dvw demo``: the sample case through the whole pipeline, with a fitted and a too-thin plate."""
+    from geometry.io import write_mesh  # noqa: PLC0415
+    from geometry.sample_design import THICKNESS_MM, sample_plate  # noqa: PLC0415
+    from imaging.sample_case import SAMPLE_CASE, SAMPLE_PATIENT_FACTS, write_sample_dicom  # noqa: PLC0415
+    from validation.envelope import load_envelope  # noqa: PLC0415
+
     out = Path(args.out)
     _refuse_reuse(out, args.force)
     dicom_dir = out / "sample-dicom"

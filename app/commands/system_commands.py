@@ -9,7 +9,6 @@ from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
 from app.home import home_folder
 from app.progress_bar import progress_bar
 from validation.manifest import current_manifest
-from validation.selftest import is_validated, record_selftest, run_selftest
 
 #: Exit code of a failed self-test: this installation computes wrong answers, which is a defect, not bad input.
 EXIT_SELFTEST_FAILED = 1
@@ -46,6 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run_manifest(args: argparse.Namespace) -> int:
     """``dvw manifest``."""
+    from validation.selftest import is_validated  # noqa: PLC0415 - the suite imports every core (start-up time)
+
     manifest = current_manifest()
     validated = is_validated(manifest.manifest_id, home_folder(args.home))
     if args.json:
@@ -75,6 +76,8 @@ def run_selftest_command(args: argparse.Namespace) -> int:
             raise UsageError(f"output exists: {report_path} (use --force to replace it)", path=str(report_path))
         if not report_path.parent.is_dir():
             raise UsageError(f"no such folder: {report_path.parent}", path=str(report_path.parent))
+    from validation.selftest import is_validated, record_selftest, run_selftest  # noqa: PLC0415
+
     manifest = current_manifest()
     home = home_folder(args.home)
     validated_before = is_validated(manifest.manifest_id, home)
