@@ -18,12 +18,14 @@ export UV_PYTHON_DOWNLOADS := never
 XVFB := xvfb-run -a -s '-screen 0 1920x1080x24'
 DEMO_OUT ?= demo-out
 
-.PHONY: help install system-packages python-env demo test lint typecheck contracts unit bench clean
+.PHONY: help install system-packages python-env demo test lint typecheck contracts unit bench bundle bundle-test clean
 
 help:
 	@echo "make demo   - install what is missing, run DVW on the bundled sample case (outputs in $(DEMO_OUT)/)"
 	@echo "make test   - install what is missing, run ruff, mypy, import contracts and the test suite"
 	@echo "make bench  - run the benchmarks (benchmarks/*.py) and print their tables"
+	@echo "make bundle - build the self-contained desktop bundle (build/bundle/dvw/, PyInstaller)"
+	@echo "make bundle-test - build the bundle and smoke-test it (no Python on PATH: selftest, demo, GUI)"
 
 install: system-packages python-env
 
@@ -65,6 +67,17 @@ test: install lint typecheck contracts unit
 
 bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(UV) run --locked python $$b || exit 1; done
+
+BUNDLE_DIR := build/bundle
+
+bundle: install
+	$(UV) run --locked pyinstaller --noconfirm --clean installer/dvw-linux.spec \
+	  --distpath $(BUNDLE_DIR) --workpath build/pyinstaller
+	@du -sh $(BUNDLE_DIR)/dvw
+
+bundle-test: bundle
+	$(UV) run --locked dvw manifest --json > build/source-manifest.json
+	$(XVFB) bash installer/smoke_test.sh $(BUNDLE_DIR)/dvw build/source-manifest.json
 
 clean:
 	rm -rf .make .venv .mypy_cache .ruff_cache .pytest_cache $(DEMO_OUT)
