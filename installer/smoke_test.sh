@@ -62,9 +62,9 @@ echo "manifest: bundle $bundle_id, source $source_id"
 
 run selftest --report "$work/iq-oq.pdf" | tail -2
 [ -s "$work/iq-oq.pdf" ] || { echo "FAIL: no IQ/OQ record" >&2; exit 1; }
-run manifest | grep -q "validated on this installation: yes" || { echo "FAIL: not validated after selftest" >&2; exit 1; }
+run manifest --json | grep -q '"validated": true' || { echo "FAIL: not validated after selftest" >&2; exit 1; }
 
-run demo --out "$work/demo" > "$work/demo.txt"
+run demo --out "$work/demo" > "$work/demo.txt" 2>&1
 grep -q "WITHIN" "$work/demo.txt" && grep -q "OUT_OF_ENVELOPE" "$work/demo.txt" \
   || { cat "$work/demo.txt" >&2; echo "FAIL: the demo did not give both verdicts" >&2; exit 1; }
 echo "demo: both verdicts ($(grep -c . "$work/demo.txt") lines of output)"
