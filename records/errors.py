@@ -167,6 +167,48 @@ class BundleSignatureError(BundleError):
     code = "bundle_signature"
 
 
+class SyncError(RecordsError):
+    """A sync with the company server failed or was refused (see the subclasses)."""
+
+    code = "sync_error"
+
+
+class SyncConnectionError(SyncError):
+    """The sync server could not be reached, or the connection dropped more often than the retries allow."""
+
+    code = "sync_connection"
+
+
+class SyncAuthError(SyncError):
+    """The server refused this site's credentials (unknown site, bad signature, clock skew, consumed token)."""
+
+    code = "sync_auth"
+
+
+class SyncRefusedError(SyncError):
+    """The server or the client refused data: a tampered event, another site's event, a broken or forked chain."""
+
+    code = "sync_refused"
+
+
+class NotJoinedError(SyncError):
+    """The workstation has not joined a sync server yet (``dvw site join``), or its site key is missing."""
+
+    code = "not_joined"
+
+
+class EnrolmentError(SyncError):
+    """A site enrolment or join is refused: a name already enrolled, an unknown or used token, a site joined twice."""
+
+    code = "enrolment"
+
+
+class ServerStoreError(SyncError):
+    """The sync server's database cannot be opened or migrated (bad URL, unreachable, newer schema)."""
+
+    code = "server_store"
+
+
 class TraceabilityError(RecordsError):
     """A device identification or trace operation is refused (base class of the UDI and trace errors)."""
 

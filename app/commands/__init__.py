@@ -15,6 +15,7 @@ from app.commands import (
     report_commands,
     segment_commands,
     sign_commands,
+    sync_commands,
     system_commands,
     trace_commands,
 )
@@ -34,3 +35,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sign_commands.register(sub)
     bundle_commands.register(sub)
     trace_commands.register(sub)
+    sync_commands.register(sub)

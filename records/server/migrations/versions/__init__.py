@@ -1,0 +1,1 @@
+"""The sync server's schema revisions, oldest first; released revisions are never edited."""
