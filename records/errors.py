@@ -125,6 +125,12 @@ class NoCheckError(SignatureRefusedError):
     code = "no_check"
 
 
+class ConflictUnresolvedError(SignatureRefusedError):
+    """The case has concurrent revisions from two sites (changed while offline) that no one has resolved yet."""
+
+    code = "conflict_unresolved"
+
+
 class ReverificationRequiredError(SignatureRefusedError):
     """The check's verdict needs a passed re-verification that is not recorded (or the re-verification failed)."""
 

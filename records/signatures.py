@@ -37,7 +37,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ from records.cases import CaseState
 from records.errors import (
     ArtifactChangedError,
     ArtifactMissingError,
+    ConflictUnresolvedError,
     InputChangedError,
     ManifestNotValidatedError,
     NoCheckError,
@@ -59,7 +60,7 @@ from records.errors import (
 from records.events import SIGNATURE, Event, canonical_json, format_time, is_sha256
 from records.reverification import requires_reverification
 from records.store import Store
-from records.users import CLINICIAN, ENGINEER, QUALITY, User, load_users, unlock_signing_key
+from records.users import CLINICIAN, ENGINEER, QUALITY, User, unlock_signing_key, users_from_events
 
 SIGNATURE_FORMAT = "dvw-signature/1"
 ALGORITHM = "Ed25519"
@@ -173,6 +174,22 @@ def _refuse_unsignable(case: CaseState, meaning: str, manifest_id: str, home: Pa
     return check, reverification
 
 
+def _refuse_conflicting(store: Store, case: CaseState) -> None:
+    """Refuse to sign a case that two sites changed concurrently until a person has chosen (``dvw site resolve``).
+
+    Which revision is signed must not depend on which site's events arrived last.
+    """
+    from records.sync.conflicts import find_conflicts  # noqa: PLC0415 - the sync package imports this module's peers
+
+    for conflict in find_conflicts(store.events()):
+        if conflict.case_code == case.code:
+            sites = ", ".join(branch.site_id[:8] for branch in conflict.branches)
+            raise ConflictUnresolvedError(
+                f"case {case.code} has concurrent revisions from sites {sites} (changed while offline); resolve them "
+                f'first: dvw site resolve {case.code} --keep SITE --reason "..."'
+            )
+
+
 def _signed_content(
     case: CaseState,
     *,
@@ -269,6 +286,8 @@ def sign(
         The verdict needs re-verification and no passed one is recorded (for ``release``: REQUIREMENTS 4.10.1).
     InputChangedError
         An input, result or evidence artifact held in the store changed since the check.
+    ConflictUnresolvedError
+        Two sites changed the case concurrently and no one has resolved it (``dvw site resolve``).
     """
     from validation.manifest import current_manifest  # noqa: PLC0415 - hashing the installation is done on demand
 
@@ -282,6 +301,7 @@ def sign(
         allowed = ", ".join(sorted(MEANING_ROLES[meaning]))
         raise RoleNotPermittedError(f"user {user_id!r} has role {user.role}; {meaning!r} may be signed by: {allowed}")
     manifest_id = current_manifest().manifest_id
+    _refuse_conflicting(store, case)
     check, reverification = _refuse_unsignable(case, meaning, manifest_id, store.home if home is None else home)
     _check_artifacts(store, case, check, reverification)
     content = _signed_content(
@@ -386,9 +406,23 @@ def verify_signature(event: Event, users: Mapping[str, User]) -> str | None:
 
 
 def signature_checker(store: Store) -> SignatureChecker:
-    """A checker for :meth:`records.store.Store.verify` that verifies each signature against the store's users."""
-    users = load_users(store)
-    check: Callable[[Event], str | None] = lambda event: verify_signature(event, users)  # noqa: E731
+    """A checker for :meth:`records.store.Store.verify` that verifies each signature against the store's users.
+
+    A signature is checked against the users added by its own site first (a user signs where their sealed key is,
+    so at the site that added them), then against every user of the log: two sites that each added a user with the
+    same id (one store cannot, but two offline sites can) keep valid signatures everywhere after a sync.
+    """
+    events = store.events()
+    everyone = users_from_events(events)
+    by_site: dict[str, list[Event]] = {}
+    for event in events:
+        by_site.setdefault(event.site_id, []).append(event)
+    site_users = {site: users_from_events(site_events) for site, site_events in by_site.items()}
+
+    def check(event: Event) -> str | None:
+        own = site_users.get(event.site_id, {})
+        return verify_signature(event, own if event.actor in own else everyone)
+
     return check
 
 

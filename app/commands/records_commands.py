@@ -98,12 +98,18 @@ def run_case_list(args: argparse.Namespace) -> int:
 
 def run_case_show(args: argparse.Namespace) -> int:
     """``dvw case show``."""
+    from records.sync.conflicts import find_conflicts  # noqa: PLC0415
+
     with _open(args) as store:
         case = store.case(args.code)
+        conflicts = [c for c in find_conflicts(store.events()) if c.case_code == case.code]
     if args.json:
-        emit_json(case.to_json())
+        emit_json({**case.to_json(), "conflicts": [conflict.to_json() for conflict in conflicts]})
         return EXIT_OK
     say(f"case {case.code}: revision {case.revision}, {case.state}, verdict {case.verdict or '-'}")
+    for conflict in conflicts:
+        sites = ", ".join(branch.site_id[:8] for branch in conflict.branches)
+        say(f"  CONFLICT: concurrent revisions from sites {sites}; resolve with dvw site resolve {case.code}")
     for name, sha in case.inputs.items():
         say(f"  input {name}: {sha}")
     for event in case.events:

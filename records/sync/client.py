@@ -675,7 +675,12 @@ class _Sync:
         if wrong:
             raise SyncRefusedError(f"the server sent events of another site than {site}: {', '.join(wrong[:3])}")
         if any(event.kind == SIGNATURE for event in events):
-            users = users_from_events([*known_users, *(e for e in events if e.case_code is None)])
+            # The page's site's own users first: a user id that two sites added with two keys (offline) is
+            # resolved to the key of the site that signed, as the server does.
+            site_level = [*known_users, *(e for e in events if e.case_code is None)]
+            users = users_from_events(
+                [e for e in site_level if e.site_id == site] + [e for e in site_level if e.site_id != site]
+            )
             for event in events:
                 if event.kind == SIGNATURE and event.case_code is not None:
                     problem = verify_signature(event, users)

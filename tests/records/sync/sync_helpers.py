@@ -270,9 +270,12 @@ class CuttingProxy:
 PASSWORD = "correct horse battery"
 
 
-def add_signed_case(site: Site, code: str, *, design: bytes, dicom: bytes | None = None) -> dict[str, str]:
-    """A case at ``site`` with users, a design (mesh), optionally a DICOM instance (withheld), a check and a
-    clinician's signature; returns the artifacts' SHA-256 by name."""
+def add_signed_case(
+    site: Site, code: str, *, design: bytes, dicom: bytes | None = None, user_suffix: str | None = None
+) -> dict[str, str]:
+    """A case at ``site`` with users (``eng-``/``doc-`` and the site name or ``user_suffix``), a design (mesh),
+    optionally a DICOM instance (withheld), a check and a clinician's signature; returns the artifacts' SHA-256 by
+    name."""
     envelope = parse_envelope(
         """[envelope]
 id = "cranial-test"
@@ -296,7 +299,8 @@ max = 8.0
     manifest_id = current_manifest().manifest_id
     record_selftest(SelftestResult(True, manifest_id, (), 0.0, "2026-01-01T00:00:00+00:00"), site.home)
     users = load_users(store)
-    engineer, doctor = f"eng-{site.name}", f"doc-{site.name}"
+    suffix = site.name if user_suffix is None else user_suffix
+    engineer, doctor = f"eng-{suffix}", f"doc-{suffix}"
     if engineer not in users:
         add_user(store, engineer, printed_name=f"Erin {site.name}", role="engineer", password=PASSWORD)
         add_user(store, doctor, printed_name=f"Dr {site.name}", role="clinician", password=PASSWORD)

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync_helpers import PASSWORD, Site, ThreadServer, add_signed_case, assert_converged, server_hashes, settle
 
+from app.cli import main
 from records.errors import (
+    ConflictUnresolvedError,
     EnrolmentError,
     EventConflictError,
     NotJoinedError,
@@ -24,11 +26,14 @@ from records.errors import (
 from records.events import compute_hash
 from records.server.schema import enrolments
 from records.server.store import ServerStore
+from records.signatures import sign, signature_checker
 from records.store import Store
 from records.sync.client import SyncConnection, join, sync
 from records.sync.conflicts import find_conflicts, resolve_conflict
 from records.sync.protocol import HEADER_SITE, HEADER_TIME, sign_request
 from records.users import add_user
+from validation.manifest import current_manifest
+from validation.selftest import SelftestResult, record_selftest
 
 DESIGN_A = b"solid a\nfacet normal 0 0 1\nendsolid a\n" * 50
 DESIGN_B = b"solid b\nfacet normal 0 1 0\nendsolid b\n" * 70
@@ -262,6 +267,53 @@ def test_concurrent_changes_are_two_revisions_until_a_person_resolves(
     b.sync(server.url)
     a.store.append("note", case_code="CP-7", payload={"text": "seen"})
     assert a.sync(server.url).conflicts == ()
+
+
+def test_a_case_in_conflict_cannot_be_signed_until_resolved(
+    server: ThreadServer, make_site: Callable[..., Site], capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = make_site("hospital-a", server.store, server.url)
+    b = make_site("hospital-b", server.store, server.url)
+    add_signed_case(a, "CP-9", design=b"solid\n")
+    settle(server.url, a, b)
+    record_selftest(SelftestResult(True, current_manifest().manifest_id, (), 0.0, "2026-01-01T00:00:00+00:00"), b.home)
+    add_user(b.store, "doc-b", printed_name="Dr B", role="clinician", password=PASSWORD)
+    # Offline, both sites run the check again on the same revision: two concurrent changes.
+    check_payload = next(e for e in reversed(a.store.events("CP-9")) if e.kind == "check_run").payload
+    a.store.append("check_run", case_code="CP-9", payload=dict(check_payload))
+    b.store.append("check_run", case_code="CP-9", payload=dict(check_payload))
+    settle(server.url, a, b)
+    assert [c.case_code for c in find_conflicts(b.store.events())] == ["CP-9"]
+    capsys.readouterr()
+    assert main(["--home", str(b.home), "case", "show", "CP-9", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [c["case"] for c in shown["conflicts"]] == ["CP-9"]
+    assert {r["site_id"] for r in shown["conflicts"][0]["revisions"]} == {a.store.site_id, b.store.site_id}
+    before = len(b.store.events())
+    with pytest.raises(ConflictUnresolvedError, match="CP-9 has concurrent revisions from sites"):
+        sign(b.store, "CP-9", "doc-b", PASSWORD, "clinical design confirmation", home=b.home)
+    assert len(b.store.events()) == before
+
+    resolve_conflict(b.store, "CP-9", kept_site=b.store.site_id, reason="B's check is the one reviewed", actor=None)
+    b.store.append("check_run", case_code="CP-9", payload=dict(check_payload))
+    event = sign(b.store, "CP-9", "doc-b", PASSWORD, "clinical design confirmation", home=b.home)
+    assert event.kind == "signature"
+
+
+def test_the_same_user_id_at_two_sites_keeps_every_signature_valid(
+    server: ThreadServer, make_site: Callable[..., Site]
+) -> None:
+    a = make_site("hospital-a", server.store, server.url)
+    b = make_site("hospital-b", server.store, server.url)
+    # Offline, each site adds its own "doc-lee" (different keys) and signs a case with it.
+    add_signed_case(a, "CP-A", design=b"solid a\n", user_suffix="lee")
+    add_signed_case(b, "CP-B", design=b"solid b\n", user_suffix="lee")
+    settle(server.url, a, b)
+    assert_converged(server.store, a, b)
+    for site in (a, b):
+        report = site.store.verify(signature_checker(site.store))
+        assert report.ok, report.problems
+        assert report.signatures == 2
 
 
 def test_health_and_metrics(server: ThreadServer, make_site: Callable[..., Site]) -> None:
