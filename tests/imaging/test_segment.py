@@ -238,7 +238,9 @@ def test_equal_components_are_ranked_by_their_first_voxel_in_raster_order() -> N
     voxels[0, 0:2, 9] = 1000  # the speck, first of all in raster order
     volume = Volume(voxels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0))
     one = segment(volume, SegmentParams(lower_hu=0.0, keep_largest=1)).mask.voxels
-    assert one[1:3, 6:8, 6:8].all() and not one[6:8, 1:3, 1:3].any() and not one[0].any()
+    assert one[1:3, 6:8, 6:8].all()
+    assert not one[6:8, 1:3, 1:3].any()
+    assert not one[0].any()
     two = segment(volume, SegmentParams(lower_hu=0.0, keep_largest=2))
     assert (two.components_found, two.components_kept, two.voxels) == (3, 2, 16)
     assert not two.mask.voxels[0].any()
