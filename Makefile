@@ -9,7 +9,7 @@ SHELL := /bin/bash
 APT_PACKAGES := python3 python3-venv python3-pip git make xvfb xauth \
 	libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcursor1 \
-	poppler-utils
+	poppler-utils fonts-wqy-microhei
 UV_VERSION := 0.13.9
 TOOLS := .make/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
@@ -18,7 +18,7 @@ export UV_PYTHON_DOWNLOADS := never
 XVFB := xvfb-run -a -s '-screen 0 1920x1080x24'
 DEMO_OUT ?= demo-out
 
-.PHONY: help install system-packages python-env demo test lint typecheck contracts unit bench bundle bundle-test clean
+.PHONY: help install system-packages python-env translations demo test lint typecheck contracts unit bench bundle bundle-test clean
 
 help:
 	@echo "make demo   - install what is missing, run DVW on the bundled sample case (outputs in $(DEMO_OUT)/)"
@@ -47,7 +47,11 @@ $(TOOLS)/bin/uv:
 python-env: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
 	$(UV) sync --locked
 
-demo: install
+# The GUI's Qt Linguist sources compiled to .qm (build/translations, outside the hashed packages).
+translations: python-env
+	$(UV) run --locked python -m app.gui.i18n
+
+demo: install translations
 	$(UV) run --locked dvw demo --out $(DEMO_OUT) --force
 
 lint: python-env
@@ -63,7 +67,7 @@ contracts: python-env
 # The sync server's tests need a real PostgreSQL: as root (CI, a fresh machine) .ci/postgres.sh installs Debian's
 # postgresql, starts it and prints the URL; otherwise set DVW_TEST_POSTGRES_URL (without it those tests skip, and
 # fail when CI=true).
-unit: install
+unit: install translations
 	@if [ -z "$${DVW_TEST_POSTGRES_URL:-}" ] && { [ "$$(id -u)" = 0 ] || [ "$${CI:-}" = true ]; }; then \
 	  export DVW_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)"; fi; \
 	$(XVFB) $(UV) run --locked pytest
@@ -75,7 +79,7 @@ bench: install
 
 BUNDLE_DIR := build/bundle
 
-bundle: install
+bundle: install translations
 	$(UV) run --locked pyinstaller --noconfirm --clean installer/dvw-linux.spec \
 	  --distpath $(BUNDLE_DIR) --workpath build/pyinstaller
 	@du -sh $(BUNDLE_DIR)/dvw

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import platformdirs
 
@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="local store folder (default: $DVW_HOME or the platform user-data folder)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    commands.register(sub)
+    # _SubParsersAction is invariant in its parser type; every command module registers plain ArgumentParsers.
+    commands.register(cast("argparse._SubParsersAction[argparse.ArgumentParser]", sub))
     return parser
 
 
@@ -119,11 +120,37 @@ def _log_internal_error(exc: BaseException) -> Path | None:
     return path
 
 
+def _gui_request(args: Sequence[str]) -> str | None:
+    """For ``dvw`` and ``dvw --home DIR`` (no command): the home to open the window with ("" for the default).
+
+    None for anything else, which the full parser handles (help, version, commands, errors).
+    """
+    if not args:
+        return os.environ.get("DVW_HOME", "")
+    if len(args) == 2 and args[0] == "--home":
+        return args[1]
+    if len(args) == 1 and args[0].startswith("--home="):
+        return args[0].split("=", 1)[1]
+    return None
+
+
+def _start_gui(home: str | None) -> int:
+    """``dvw`` with no command: open the workstation window (PySide6 is imported only here, for start-up time)."""
+    try:
+        from app.gui.app import run_gui  # noqa: PLC0415
+    except ImportError as exc:
+        raise UsageError(f"the GUI cannot start ({exc}); give a command (dvw --help lists them)") from None
+    return run_gui(home)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dvw`` command line and return its exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(args_list)
     try:
+        gui_home = _gui_request(args_list)
+        if gui_home is not None:  # before the full parser: it imports every command module (seconds)
+            return _start_gui(gui_home or None)
         parser = build_parser()
         args = parser.parse_args(args_list)
         if args.version:
@@ -133,8 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
-            parser.print_help(sys.stderr)
-            return EXIT_BAD_INPUT
+            return _start_gui(args.home)
         return handler(args)
     except UsageError as exc:
         return _fail(exc.code, exc.message, exc.path, as_json, EXIT_BAD_INPUT)

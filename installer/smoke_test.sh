@@ -68,4 +68,17 @@ run demo --out "$work/demo" > "$work/demo.txt" 2>&1
 grep -q "WITHIN" "$work/demo.txt" && grep -q "OUT_OF_ENVELOPE" "$work/demo.txt" \
   || { cat "$work/demo.txt" >&2; echo "FAIL: the demo did not give both verdicts" >&2; exit 1; }
 echo "demo: both verdicts ($(grep -c . "$work/demo.txt") lines of output)"
+# The GUI: `dvw` with no arguments opens the window; it closes itself after 4 s (a user closing it).
+if [ -n "${DISPLAY:-}" ]; then
+  start=$(date +%s.%N)
+  run_gui_code=0
+  "${hide[@]}" env -i PATH=/usr/bin:/bin HOME="$work" LANG=C.UTF-8 DISPLAY="$DISPLAY" \
+    ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} DVW_GUI_QUIT_AFTER_MS=4000 DVW_HOME="$work/home" "$dvw" \
+    > "$work/gui.txt" 2>&1 || run_gui_code=$?
+  end=$(date +%s.%N)
+  [ "$run_gui_code" = 0 ] || { cat "$work/gui.txt" >&2; echo "FAIL: the GUI exited with $run_gui_code" >&2; exit 1; }
+  echo "gui: opened and closed in $(echo "$end - $start" | bc) s (4 s of it open), exit 0"
+else
+  echo "FAIL: no X display for the GUI check (run under xvfb-run)" >&2; exit 1
+fi
 echo "PASS: bundle smoke test"

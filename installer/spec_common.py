@@ -29,6 +29,11 @@ EXCLUDES = ["tkinter", "pytest", "IPython", "skimage", "hypothesis", "mypy", "ru
 def datas() -> list[tuple[str, str]]:
     """Resources, the lock file, the Alembic migration scripts (loaded by path) and the libraries' metadata."""
     found = [(str(ROOT / "resources"), "resources"), (str(ROOT / "uv.lock"), ".")]
+    # The GUI's compiled translations (make translations), where app.gui.i18n looks for them beside the packages.
+    compiled = sorted((ROOT / "build" / "translations").glob("*.qm"))
+    if not compiled:
+        raise SystemExit("no compiled translations in build/translations: run make translations first")
+    found += [(str(qm), "build/translations") for qm in compiled]
     for migrations in sorted(ROOT.glob("records/**/migrations")):
         found.append((str(migrations), str(migrations.relative_to(ROOT))))
     for name in METADATA:

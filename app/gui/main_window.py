@@ -1,0 +1,399 @@
+"""The workstation window: the case bar, the workflow steps, the slice views and the 3D view in one window."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui import steps
+from app.gui.dialogs import SettingsDialog
+from app.gui.models import CaseModel, WorkspaceModel
+from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
+from app.gui.scene_view import SceneView
+from app.gui.settings import GuiSettings
+from app.gui.slice_view import SliceViewsPanel
+from app.gui.widgets import error_title, state_text, verdict_word
+from app.workers import ErrorInfo, TaskWorker
+
+STEPS = ("cases", "import", "segment", "check", "review")
+_REVIEW_FONT_PT = 16
+
+
+class MainView(QMainWindow):
+    """DVW's main window.
+
+    Parameters
+    ----------
+    settings
+        The GUI settings (store folder, language, sync server, geometry, last folder).
+    """
+
+    def __init__(self, settings: GuiSettings, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - a panel's widgets are built and wired in one place
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle(self.tr("DVW design-validation workstation"))
+        self.setAcceptDrops(True)
+        self.case_model = CaseModel(settings.home, self)
+        self.workspace = WorkspaceModel(self)
+        self.last_error: ErrorInfo | None = None
+        self._warmed_up = False
+        self.error_box: QMessageBox | None = None
+
+        self.slices = SliceViewsPanel(self)
+        self.scene = SceneView(self)
+        self.slices.grid.addWidget(self.scene, 1, 1)
+
+        self.cases_panel = CasesPanel(self.case_model, self.report_error, self)
+        self.import_panel = ImportPanel(self.case_model, self.workspace, settings, self.report_error, self)
+        self.segment_panel = SegmentPanel(self.case_model, self.workspace, self.slices, self.report_error, self)
+        self.check_panel = CheckPanel(self.case_model, self.workspace, settings, self.report_error, self)
+        self.review_panel = ReviewPanel(self.case_model, self.report_error, self)
+        self.panels: dict[str, QWidget] = {
+            "cases": self.cases_panel,
+            "import": self.import_panel,
+            "segment": self.segment_panel,
+            "check": self.check_panel,
+            "review": self.review_panel,
+        }
+        titles = {
+            "cases": self.tr("1 Cases"),
+            "import": self.tr("2 Import"),
+            "segment": self.tr("3 Segment"),
+            "check": self.tr("4 Design & Check"),
+            "review": self.tr("5 Review"),
+        }
+        self.step_list = QListWidget(self)
+        self.step_list.setToolTip(self.tr("The workflow steps (Alt+1 to Alt+5)"))
+        self.stack = QStackedWidget(self)
+        for name in STEPS:
+            self.step_list.addItem(titles[name])
+            self.stack.addWidget(self.panels[name])
+        self.step_list.setFixedWidth(150)
+        self.step_list.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        self.case_bar = self._build_case_bar()
+        left = QSplitter(Qt.Orientation.Horizontal, self)
+        left.addWidget(self.stack)
+        left.addWidget(self.slices)
+        left.setStretchFactor(0, 0)
+        left.setStretchFactor(1, 1)
+        left.setSizes([460, 1000])
+        self.splitter = left
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.step_list)
+        body.addWidget(left, 1)
+        central = QWidget(self)
+        self.central = central
+        column = QVBoxLayout(central)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.case_bar)
+        column.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self._build_actions()
+        self.statusBar().showMessage(self.tr("Ready"))
+
+        self.case_model.changed.connect(self._on_case_changed)
+        self.workspace.volume_changed.connect(self._on_volume_changed)
+        self.workspace.anatomy_changed.connect(self._on_anatomy_changed)
+        self.workspace.design_changed.connect(self._on_design_changed)
+        self.workspace.check_changed.connect(self._on_check_changed)
+        self.review_panel.review_mode_toggled.connect(self.set_review_mode)
+        self.review_panel.report_requested.connect(self.export_report)
+        for worker in self.workers():
+            worker.failed.connect(self.report_error)
+        self.import_panel.imported.connect(lambda: self.show_step("segment"))
+        self.warmup_worker = TaskWorker("warm-up", self)
+        self.warmup_worker.failed.connect(self.report_error)
+        self.warmup_worker.failed.connect(self._on_warmed_up)
+        self.process_warmup_worker = TaskWorker("process-warm-up", self, isolated=True)
+        self.process_warmup_worker.failed.connect(self.report_error)
+        self.step_list.setCurrentRow(0)
+        geometry, state = settings.window_geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 950)
+        if state is not None:
+            self.restoreState(state)
+        self._on_case_changed()  # the case bar; the store is read once the cores have loaded (_on_warmed_up)
+
+    # ------------------------------------------------------------------ building
+
+    def _build_case_bar(self) -> QFrame:
+        bar = QFrame(self)
+        bar.setObjectName("caseBar")
+        bar.setFrameShape(QFrame.Shape.StyledPanel)
+        bar.setStyleSheet("QFrame#caseBar { background: #eef2f7; }")
+        self.case_label = QLabel(bar)
+        self.case_label.setToolTip(self.tr("The open case"))
+        self.state_label = QLabel(bar)
+        self.state_label.setToolTip(self.tr("The case's state, derived from its records log"))
+        self.verdict_label = QLabel(bar)
+        self.verdict_label.setToolTip(self.tr("The verdict of the case's latest check"))
+        self.sync_label = QLabel(bar)
+        self.sync_label.setToolTip(self.tr("Replication to the company server"))
+        self.store_label = QLabel(bar)
+        self.store_label.setToolTip(self.tr("The local store folder"))
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(8, 4, 8, 4)
+        for label in (self.case_label, self.state_label, self.verdict_label):
+            font = label.font()
+            font.setBold(True)
+            label.setFont(font)
+            layout.addWidget(label)
+            layout.addSpacing(16)
+        layout.addStretch(1)
+        layout.addWidget(self.sync_label)
+        layout.addSpacing(16)
+        layout.addWidget(self.store_label)
+        return bar
+
+    def _action(self, text: str, shortcut: str | QKeySequence.StandardKey, tip: str) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.open_folder_action = self._action(
+            self.tr("Open DICOM folder..."), "Ctrl+Shift+O", self.tr("Scan a folder of DICOM files")
+        )
+        self.open_folder_action.triggered.connect(self._on_open_folder_triggered)
+        self.report_action = self._action(
+            self.tr("Export report..."), "Ctrl+Shift+E", self.tr("Write the case's PDF report")
+        )
+        self.report_action.triggered.connect(self.export_report)
+        self.settings_action = self._action(
+            self.tr("Settings..."), "Ctrl+,", self.tr("Store folder, language, sync server")
+        )
+        self.settings_action.triggered.connect(self.open_settings)
+        self.quit_action = self._action(self.tr("Quit"), "Ctrl+Q", self.tr("Close DVW"))
+        self.quit_action.triggered.connect(self.close)
+        for action in (self.open_folder_action, self.report_action, self.settings_action, self.quit_action):
+            file_menu.addAction(action)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self.step_actions = []
+        for index, name in enumerate(STEPS):
+            action = self._action(
+                self.step_list.item(index).text(), f"Alt+{index + 1}", self.tr("Go to this step of the workflow")
+            )
+            action.triggered.connect(lambda _checked=False, n=name: self.show_step(n))
+            view_menu.addAction(action)
+            self.step_actions.append(action)
+        self.review_action = self._action(self.tr("Review mode"), "Ctrl+Shift+R", self.tr("Large fonts for the review"))
+        self.review_action.setCheckable(True)
+        self.review_action.toggled.connect(self.review_panel.review_button.setChecked)
+        view_menu.addAction(self.review_action)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.about_action = self._action(self.tr("About DVW"), "F1", self.tr("Version and software manifest"))
+        self.about_action.triggered.connect(self._on_about_triggered)
+        help_menu.addAction(self.about_action)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Load the libraries the first steps need, in the background, once the window is shown."""
+        super().showEvent(event)
+        if not self._warmed_up:
+            self._warmed_up = True
+            self.warmup_worker.start(steps.warm_up, on_done=self._on_warmed_up)
+            # The worker process starts now too, so that the first segmentation does not wait for it.
+            self.process_warmup_worker.start(partial(steps.warm_up, modules=steps.WORKER_MODULES))
+
+    def _on_warmed_up(self, _result: object = None) -> None:
+        self.scene.activate()
+        try:
+            self.case_model.reload()
+        except Exception as exc:  # noqa: BLE001 - a store that cannot be opened is shown, the window stays open
+            from app.workers import describe_error  # noqa: PLC0415
+
+            self.report_error(describe_error(exc))
+
+    def workers(self) -> list[TaskWorker]:
+        """Every worker of the window's panels."""
+        return list(self.findChildren(TaskWorker))
+
+    # ------------------------------------------------------------------ state rendering
+
+    def show_step(self, name: str) -> None:
+        """Show the panel of workflow step ``name`` (one of :data:`STEPS`)."""
+        self.step_list.setCurrentRow(STEPS.index(name))
+
+    def _on_case_changed(self) -> None:
+        state = self.case_model.state
+        if state is None:
+            self.case_label.setText(self.tr("No case open"))
+            self.state_label.setText("")
+            self.verdict_label.setText("")
+        else:
+            self.case_label.setText(
+                self.tr("Case %1 (revision %2)").replace("%1", state.code).replace("%2", str(state.revision))
+            )
+            self.state_label.setText(self.tr("State: %1").replace("%1", state_text(state.state)))
+            self.verdict_label.setText(self.tr("Verdict: %1").replace("%1", verdict_word(state.verdict)))
+        server = self.settings.sync_server
+        self.sync_label.setText(
+            self.tr("Sync: not configured")
+            if not server
+            else self.tr("Sync: %1 (not synced yet)").replace("%1", server)
+        )
+        self.store_label.setText(self.tr("Store: %1").replace("%1", str(self.case_model.home)))
+        title = self.tr("DVW design-validation workstation")
+        self.setWindowTitle(title if state is None else f"{state.code} - {title}")
+
+    def _on_volume_changed(self) -> None:
+        imported = self.workspace.imported
+        self.slices.set_volume(None if imported is None else imported.result.volume)
+
+    def _on_anatomy_changed(self) -> None:
+        anatomy = self.workspace.anatomy
+        if anatomy is None:
+            self.scene.set_anatomy(None)
+        else:
+            self.scene.set_anatomy(anatomy.stored.mesh, anatomy.display)
+
+    def _on_design_changed(self) -> None:
+        design = self.workspace.design
+        if design is None:
+            self.scene.set_design(None)
+        else:
+            self.scene.set_design(design.stored.mesh, design.display)
+
+    def _on_check_changed(self) -> None:
+        self.scene.set_markers(self.check_panel.flagged_markers())
+
+    def set_review_mode(self, on: bool) -> None:
+        """The joint review: large fonts, the Review step beside a large 3D view (no step list, no slices)."""
+        self.review_action.setChecked(on)
+        if on:
+            self.show_step("review")
+        self.central.setStyleSheet(f"QWidget {{ font-size: {_REVIEW_FONT_PT}pt; }}" if on else "")
+        self.step_list.setVisible(not on)
+        self.slices.set_review_layout(on)
+        for table in (self.review_panel.table, self.review_panel.audit_table):
+            table.resizeColumnsToContents()
+            table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.splitter.setSizes([760, 760] if on else [460, 1000])
+
+    # ------------------------------------------------------------------ errors
+
+    def report_error(self, info: object) -> None:
+        """The one error relay: the status bar, and a message box for anything but a cancel."""
+        if not isinstance(info, ErrorInfo):
+            return
+        self.last_error = info
+        self.statusBar().showMessage(f"{error_title(info)} {info.message}", 15_000)
+        if info.cancelled:
+            return
+        if self.error_box is not None:
+            self.error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("DVW"), error_title(info), parent=self)
+        details = info.message + (f"\n{info.path}" if info.path else "")
+        if info.log_file:
+            details += "\n" + self.tr("Details: %1").replace("%1", info.log_file)
+        box.setInformativeText(details)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.error_box = box
+        box.open()  # never exec(): the event loop keeps running
+
+    # ------------------------------------------------------------------ actions
+
+    def _on_open_folder_triggered(self) -> None:
+        self.show_step("import")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("DICOM folder"), self.settings.last_folder)
+        if folder:
+            self.import_panel.scan(Path(folder))
+
+    def export_report(self) -> None:
+        """Ask where to write the PDF report and write it in the background (pictures from the 3D view)."""
+        state = self.case_model.state
+        if state is None:
+            self.report_error(ErrorInfo("no_case", "open a case before exporting its report"))
+            return
+        start = str(Path(self.settings.last_folder or str(Path.home())) / f"{state.code}-report.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Report"), start, self.tr("PDF files (*.pdf)"))
+        if path:
+            self.write_report(Path(path))
+
+    def write_report(self, path: Path) -> None:
+        """Write the PDF report of the current case to ``path`` in the background."""
+        images = []
+        if self.scene.anatomy is not None or self.scene.design is not None:
+            images.append((self.tr("The design on the anatomy (3D view)"), self.scene.screenshot_png((800, 600))))
+        self.review_panel.start_report(path, images)
+
+    def open_settings(self) -> SettingsDialog:
+        """Open the settings dialog (not blocking); the store folder applies at once, the language at restart."""
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(lambda: self._on_settings_accepted(dialog))
+        dialog.open()
+        return dialog
+
+    def _on_settings_accepted(self, dialog: SettingsDialog) -> None:
+        dialog.save()
+        if self.settings.home != self.case_model.home:
+            self.workspace.clear()
+            self.case_model.set_home(self.settings.home)
+        self._on_case_changed()
+
+    def _on_about_triggered(self) -> None:
+        from validation.manifest import current_manifest  # noqa: PLC0415
+
+        manifest = current_manifest()
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("About DVW"),
+            self.tr("DVW %1\nSoftware manifest %2").replace("%1", manifest.version).replace("%2", manifest.manifest_id),
+            parent=self,
+        )
+        box.open()
+
+    # ------------------------------------------------------------------ window events
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        """Accept a dragged folder."""
+        urls = event.mimeData().urls()
+        if urls and all(url.isLocalFile() and Path(url.toLocalFile()).is_dir() for url in urls[:1]):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        """Scan a dropped folder."""
+        urls: list[QUrl] = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            folder = Path(urls[0].toLocalFile())
+            if folder.is_dir():
+                self.show_step("import")
+                self.import_panel.scan(folder)
+                event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Stop the workers, remember the geometry, release the 3D view and the store."""
+        from app.workers import wait_for_workers  # noqa: PLC0415
+
+        for worker in self.workers():
+            worker.cancel()
+        wait_for_workers(10_000)  # cancelled jobs stop at their next check point
+        self.settings.save_window_geometry(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self.scene.close_scene()
+        self.case_model.close()
+        super().closeEvent(event)

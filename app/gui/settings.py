@@ -1,0 +1,101 @@
+"""The GUI's persistent settings (QSettings): store location, language, sync server, last folder, window geometry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from app.gui.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from app.home import home_folder
+
+_HOME = "store/home"
+_LANGUAGE = "ui/language"
+_SYNC = "sync/server_url"
+_LAST_FOLDER = "ui/last_folder"
+_GEOMETRY = "ui/geometry"
+_STATE = "ui/window_state"
+
+
+class GuiSettings:
+    """Typed access to the settings; an explicit ``--home`` or ``$DVW_HOME`` wins over the stored store location.
+
+    Parameters
+    ----------
+    settings
+        The QSettings to use (default: the user's DVW settings; tests pass an INI file).
+    home_override
+        A store folder given on the command line, used instead of the stored one (not saved).
+    """
+
+    def __init__(self, settings: QSettings | None = None, home_override: str | None = None) -> None:
+        self._settings = settings if settings is not None else QSettings("DVW", "dvw")
+        self._home_override = home_override
+
+    @classmethod
+    def from_file(cls, path: Path, home_override: str | None = None) -> GuiSettings:
+        """Settings kept in the INI file ``path`` (for tests and portable installs)."""
+        return cls(QSettings(str(path), QSettings.Format.IniFormat), home_override)
+
+    def _text(self, key: str, default: str = "") -> str:
+        value = self._settings.value(key, default)
+        return value if isinstance(value, str) else default
+
+    @property
+    def home(self) -> Path:
+        """The store folder: the override, else the stored one, else ``$DVW_HOME`` or the platform default."""
+        if self._home_override:
+            return Path(self._home_override)
+        stored = self._text(_HOME)
+        return Path(stored) if stored else home_folder(None)
+
+    @home.setter
+    def home(self, folder: Path) -> None:
+        self._home_override = None
+        self._settings.setValue(_HOME, str(folder))
+
+    @property
+    def language(self) -> str:
+        """The GUI language code (a key of :data:`app.gui.i18n.LANGUAGES`)."""
+        found = self._text(_LANGUAGE, DEFAULT_LANGUAGE)
+        return found if found in LANGUAGES else DEFAULT_LANGUAGE
+
+    @language.setter
+    def language(self, code: str) -> None:
+        self._settings.setValue(_LANGUAGE, code if code in LANGUAGES else DEFAULT_LANGUAGE)
+
+    @property
+    def sync_server(self) -> str:
+        """The company sync server's URL ("" when not configured)."""
+        return self._text(_SYNC)
+
+    @sync_server.setter
+    def sync_server(self, url: str) -> None:
+        self._settings.setValue(_SYNC, url.strip())
+
+    @property
+    def last_folder(self) -> str:
+        """The folder last opened in a file dialog ("" at first)."""
+        return self._text(_LAST_FOLDER)
+
+    @last_folder.setter
+    def last_folder(self, folder: str) -> None:
+        self._settings.setValue(_LAST_FOLDER, folder)
+
+    def window_geometry(self) -> tuple[QByteArray | None, QByteArray | None]:
+        """The saved window geometry and state (toolbars, docks), or None each."""
+        geometry = self._settings.value(_GEOMETRY)
+        state = self._settings.value(_STATE)
+        return (
+            geometry if isinstance(geometry, QByteArray) else None,
+            state if isinstance(state, QByteArray) else None,
+        )
+
+    def save_window_geometry(self, geometry: QByteArray, state: QByteArray) -> None:
+        """Remember the window geometry and state."""
+        self._settings.setValue(_GEOMETRY, geometry)
+        self._settings.setValue(_STATE, state)
+
+    def sync(self) -> None:
+        """Write the settings to disk now."""
+        self._settings.sync()

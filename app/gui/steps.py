@@ -1,0 +1,513 @@
+"""The GUI's steps: each calls the core functions of one workflow step and writes its artifacts (no Qt here).
+
+Every step is a plain function with frozen inputs and a frozen result, taking the progress callback and cancel token
+of :mod:`imaging.progress`; the GUI runs them in a :class:`~app.workers.TaskWorker`. They do what the matching
+``dvw`` commands do (app/commands), with the same core calls, so the command line, the GUI and the tests agree.
+
+A case's working files live in ``<home>/work/<case code>/`` (``ct.nrrd``, ``bone-mask.nrrd``, ``bone.stl``, the
+design, ``patient.json``, ``*.params.json``, ``*.check.json``); :func:`check_design` records them in the store
+by content, exactly as ``dvw run --case`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
+
+if TYPE_CHECKING:  # the cores are imported where they are used: the window opens before they are loaded
+    from geometry.info import MeshInfo
+    from geometry.io import MeshFile
+    from geometry.mesh import Mesh, MeshResult
+    from imaging.assemble import ImportResult
+    from imaging.segment import SegmentationResult, SegmentParams
+    from imaging.series import ScanResult, SeriesInfo
+    from imaging.volume import Volume
+    from validation.check import CheckResult
+    from validation.envelope import Envelope
+    from validation.parameters import Parameters
+
+WORK_DIR = "work"
+
+
+def work_folder(home: Path, code: str) -> Path:
+    """The folder of case ``code``'s working files: ``<home>/work/<code>``."""
+    return home / WORK_DIR / code
+
+
+#: What the GUI process loads in the background when the window opens (see :func:`warm_up`).
+GUI_MODULES = (
+    "records.store",
+    "records.signatures",
+    "records.users",
+    "pyvista",
+    "pyvistaqt",
+    "imaging.series",
+    "imaging.assemble",
+    "SimpleITK",
+    "pydicom.pixels",
+    "validation.manifest",
+    "app.commands.pipeline_commands",
+)
+#: What the worker process loads before its first job (no Qt there).
+WORKER_MODULES = (
+    "imaging.segment",
+    "imaging.volume",
+    "SimpleITK",
+    "scipy.ndimage",
+    "pyvista",
+    "geometry.info",
+    "geometry.mesh",
+    "validation.registry",
+    "validation.check",
+    "app.commands.pipeline_commands",
+)
+
+
+def warm_up(progress: ProgressCallback, cancel: CancelToken, *, modules: Sequence[str] = GUI_MODULES) -> None:
+    """Import ``modules``: the cores and the libraries they load on first use.
+
+    The window opens before any of them is loaded (start-up time), then runs this once in a worker thread (and
+    once in the worker process with :data:`WORKER_MODULES`). A module's first import holds the GIL while its C
+    extension initialises (SimpleITK: about 0.4 s), which would otherwise stall the GUI in the middle of the first
+    step that needs it.
+    """
+    import importlib  # noqa: PLC0415
+
+    for index, name in enumerate(modules):
+        checkpoint(cancel)
+        report(progress, index / len(modules), f"loading {name}")
+        importlib.import_module(name)
+    report(progress, 1.0, "ready")
+
+
+def display_surface(mesh: Mesh) -> Any:
+    """``mesh`` as a ``pyvista.PolyData`` with point normals for smooth shading (LPS mm, as the mesh)."""
+    import numpy as np  # noqa: PLC0415
+    import pyvista as pv  # noqa: PLC0415 - only the GUI draws meshes
+
+    faces = np.hstack([np.full((mesh.n_triangles, 1), 3, dtype=np.int64), mesh.faces.astype(np.int64)])
+    surface = pv.PolyData(np.asarray(mesh.vertices, dtype=np.float64), faces.ravel())
+    return surface.compute_normals(
+        cell_normals=False, point_normals=True, split_vertices=False, auto_orient_normals=False
+    )
+
+
+# ------------------------------------------------------------------------------------------------ import
+
+
+def scan(folder: Path, progress: ProgressCallback, cancel: CancelToken) -> ScanResult:
+    """Scan ``folder`` for DICOM series (:func:`imaging.series.scan_folder`)."""
+    from imaging.series import scan_folder  # noqa: PLC0415
+
+    return scan_folder(folder, progress=progress, cancel=cancel)
+
+
+@dataclass(frozen=True, eq=False)
+class ImportedVolume:
+    """An imported series: the core's result and the volume file written (``ct.nrrd``) with its SHA-256."""
+
+    result: ImportResult
+    path: Path
+    sha256: str
+
+    def summary_json(self) -> dict[str, Any]:
+        """The ``dvw import --json`` object for this import."""
+        from app.commands.imaging_commands import import_json  # noqa: PLC0415
+
+        return import_json(self.result, self.path, self.sha256)
+
+
+def import_series(series: SeriesInfo, out: Path, progress: ProgressCallback, cancel: CancelToken) -> ImportedVolume:
+    """Assemble ``series`` into a volume and write it as ``out/ct.nrrd`` (tilt and uneven spacing resampled).
+
+    Raises
+    ------
+    UnusableSeriesError, GeometryRefusedError, PixelDataError
+        As :func:`imaging.assemble.assemble`.
+    Cancelled
+        When ``cancel`` is set; nothing is written.
+    """
+    from imaging.assemble import assemble  # noqa: PLC0415
+    from imaging.volume import write_volume  # noqa: PLC0415
+
+    result = assemble(series, progress=subrange(progress, 0.0, 0.8), cancel=cancel)
+    checkpoint(cancel)
+    report(progress, 0.85, "writing the volume")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "ct.nrrd"
+    sha256 = write_volume(result.volume, path, force=True)
+    report(progress, 1.0, "imported")
+    return ImportedVolume(result, path, sha256)
+
+
+# ------------------------------------------------------------------------------------------------ segment, mesh
+
+
+def segment_volume(
+    imported: ImportedVolume, params: SegmentParams, progress: ProgressCallback, cancel: CancelToken
+) -> SegmentationResult:
+    """Segment the imported volume with ``params`` (:func:`imaging.segment.segment`); the mask stays in memory.
+
+    The mask is written when it is meshed (:func:`mesh_anatomy`), after any paint or erase edits.
+    """
+    from imaging.segment import segment  # noqa: PLC0415
+
+    return segment(imported.result.volume, params, input_sha256=imported.sha256, progress=progress, cancel=cancel)
+
+
+@dataclass(frozen=True, eq=False)
+class AnatomyMesh:
+    """The anatomy surface: the mask meshed (as edited), both files written, and the meshing result.
+
+    Attributes
+    ----------
+    mask
+        The mask that was meshed (uint8 0/1, the volume's geometry).
+    mask_path, mask_sha256
+        ``bone-mask.nrrd`` and its SHA-256.
+    result
+        The core's meshing result (mesh and metrics).
+    stored
+        ``bone.stl`` as written (its mesh, path and SHA-256).
+    display
+        The surface prepared for the 3D view (``pyvista.PolyData`` with point normals), made in the worker so
+        that the GUI thread only draws it; never modified after it is made.
+    """
+
+    mask: Volume
+    mask_path: Path
+    mask_sha256: str
+    result: MeshResult
+    stored: MeshFile
+    display: Any = field(default=None, compare=False, repr=False)
+
+
+def mesh_anatomy(
+    mask: Volume, out: Path, progress: ProgressCallback, cancel: CancelToken, *, reduction: float | None = None
+) -> AnatomyMesh:
+    """Write the mask as ``out/bone-mask.nrrd``, mesh it (smoothed, reduced as ``dvw run`` does), write ``bone.stl``."""
+    from app.commands.pipeline_commands import BONE_MESH_REDUCTION  # noqa: PLC0415
+    from geometry.io import write_mesh  # noqa: PLC0415
+    from geometry.mesh import mesh_from_mask  # noqa: PLC0415
+    from imaging.volume import write_volume  # noqa: PLC0415
+
+    keep = BONE_MESH_REDUCTION if reduction is None else reduction
+    out.mkdir(parents=True, exist_ok=True)
+    report(progress, 0.0, "writing the mask")
+    mask_path = out / "bone-mask.nrrd"
+    mask_sha256 = write_volume(mask, mask_path, force=True)
+    checkpoint(cancel)
+    result = mesh_from_mask(
+        mask, reduction=keep, input_sha256=mask_sha256, progress=subrange(progress, 0.05, 0.95), cancel=cancel
+    )
+    checkpoint(cancel)
+    report(progress, 0.97, "writing the mesh")
+    stored = write_mesh(result.mesh, out / "bone.stl", force=True)
+    report(progress, 0.99, "preparing the 3D view")
+    display = display_surface(stored.mesh)
+    report(progress, 1.0, "meshed")
+    return AnatomyMesh(mask, mask_path, mask_sha256, result, stored, display)
+
+
+# ------------------------------------------------------------------------------------------------ design, check
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedDesign:
+    """A design read from CAD output: the copy in the case folder (with its mesh) and its metrics."""
+
+    stored: MeshFile
+    info: MeshInfo
+    source: Path
+    display: Any = field(default=None, compare=False, repr=False)
+
+
+def load_design(source: Path, out: Path, progress: ProgressCallback, cancel: CancelToken) -> LoadedDesign:
+    """Read a design (STL, 3MF, PLY, OBJ), copy it into ``out`` as ``design.<suffix>`` and measure it.
+
+    Raises
+    ------
+    MeshFileError
+        When the file is missing or not a mesh.
+    Cancelled
+        When ``cancel`` is set.
+    """
+    from geometry.info import mesh_info  # noqa: PLC0415
+    from geometry.io import read_mesh, write_mesh  # noqa: PLC0415
+
+    report(progress, 0.0, "reading the design")
+    mesh = read_mesh(source)
+    checkpoint(cancel)
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = source.suffix.lower()
+    stored = write_mesh(mesh, out / f"design{suffix}", force=True)
+    info = mesh_info(stored.path, progress=subrange(progress, 0.1, 0.98), cancel=cancel)
+    return LoadedDesign(stored, info, source, display_surface(stored.mesh))
+
+
+def bundled_envelopes() -> list[Path]:
+    """The sample envelope files shipped in ``resources/envelopes`` (read when a check uses one)."""
+    return sorted(Path(str(resources.files("resources") / "envelopes")).glob("*.toml"))
+
+
+@dataclass(frozen=True)
+class CheckInputs:
+    """Everything a check needs, captured on the GUI thread (frozen; crosses to the worker)."""
+
+    home: Path
+    code: str
+    imported: ImportedVolume
+    anatomy: AnatomyMesh
+    design: LoadedDesign
+    envelope_path: Path
+    patient: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class CheckOutcome:
+    """A measured and checked design, recorded in the store.
+
+    Attributes
+    ----------
+    parameters
+        The measured parameters.
+    result
+        The envelope check.
+    envelope
+        The envelope used.
+    recorded
+        The ``record_case`` summary: ``code``, ``revision``, ``state``, ``recorded`` (event kinds), ``store``.
+    files
+        Name -> file of every artifact (volume, mask, anatomy, design, parameters, check, envelope, patient).
+    """
+
+    parameters: Parameters
+    result: CheckResult
+    envelope: Envelope
+    recorded: Mapping[str, Any]
+    files: Mapping[str, Path]
+
+
+def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: CancelToken) -> CheckOutcome:
+    """Measure the design against the anatomy, check it against the envelope and record the case.
+
+    The same steps and files as ``dvw run --case`` (``app.commands.pipeline_commands``): ``patient.json``,
+    ``<design>.params.json``, ``<design>.check.json``, ``envelope.toml``; recording is skipped by the store when
+    an identical check is already recorded.
+
+    Raises
+    ------
+    EnvelopeError
+        For a malformed envelope.
+    Cancelled
+        When ``cancel`` is set (before anything is recorded).
+    """
+    from app.commands.pipeline_commands import Evaluation, record_case  # noqa: PLC0415
+    from imaging.files import write_atomically  # noqa: PLC0415
+    from validation.check import check  # noqa: PLC0415
+    from validation.envelope import load_envelope  # noqa: PLC0415
+    from validation.manifest import current_manifest  # noqa: PLC0415
+    from validation.parameters import write_parameters  # noqa: PLC0415
+    from validation.registry import MeasureInputs, measure  # noqa: PLC0415
+
+    out = work_folder(inputs.home, inputs.code)
+    out.mkdir(parents=True, exist_ok=True)
+    envelope = load_envelope(inputs.envelope_path)
+    envelope_copy = out / "envelope.toml"
+    shutil.copyfile(inputs.envelope_path, envelope_copy)
+    patient_path = out / "patient.json"
+    patient = dict(inputs.patient)
+    text = json.dumps(patient, indent=2, sort_keys=True) + "\n"
+    patient_sha256 = write_atomically(patient_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    hashes = {
+        "volume": inputs.imported.sha256,
+        "mask": inputs.anatomy.mask_sha256,
+        "anatomy": inputs.anatomy.stored.sha256,
+        "design": inputs.design.stored.sha256,
+        "patient": patient_sha256,
+    }
+    measure_inputs = MeasureInputs(
+        volume=inputs.imported.result.volume,
+        mask=inputs.anatomy.mask,
+        anatomy=inputs.anatomy.stored.mesh,
+        design=inputs.design.stored.mesh,
+        patient=patient,
+        sha256=hashes,
+    )
+    manifest_id = current_manifest().manifest_id
+    parameters = measure(
+        measure_inputs,
+        family=envelope.family,
+        manifest_id=manifest_id,
+        progress=subrange(progress, 0.0, 0.9),
+        cancel=cancel,
+    )
+    checkpoint(cancel)
+    stem = inputs.design.stored.path.name.rsplit(".", 1)[0]
+    params_path = out / f"{stem}.params.json"
+    write_parameters(parameters, params_path, force=True)
+    result = check(envelope, parameters, manifest_id)
+    check_path = out / f"{stem}.check.json"
+    check_text = json.dumps(result.to_json(), indent=2) + "\n"
+    write_atomically(check_path, lambda tmp: tmp.write_text(check_text, encoding="utf-8"))
+    checkpoint(cancel)
+    report(progress, 0.95, "recording the check")
+    files = {
+        "volume": inputs.imported.path,
+        "mask": inputs.anatomy.mask_path,
+        "anatomy": inputs.anatomy.stored.path,
+        "design": inputs.design.stored.path,
+        "parameters": params_path,
+        "check": check_path,
+    }
+    evaluation = Evaluation(result, {}, files)
+    recorded = record_case(
+        inputs.home,
+        inputs.code,
+        evaluation,
+        dicom_sha256=inputs.imported.result.input_sha256,
+        envelope_path=envelope_copy,
+        patient_path=patient_path,
+    )
+    report(progress, 1.0, "checked")
+    all_files = {**files, "envelope": envelope_copy, "patient": patient_path}
+    return CheckOutcome(parameters, result, envelope, recorded, all_files)
+
+
+# ------------------------------------------------------------------------------------------------ records
+
+
+@dataclass(frozen=True)
+class ReverificationRequest:
+    """A re-verification as entered in its dialog."""
+
+    home: Path
+    code: str
+    user_id: str
+    password: str = field(repr=False)
+    method: str
+    result: str
+    justification: str
+    evidence: tuple[Path, ...] = ()
+
+
+def record_reverification(request: ReverificationRequest, progress: ProgressCallback, cancel: CancelToken) -> str:
+    """Record the re-verification (:func:`records.reverification.record_reverification`); returns the event id."""
+    from records.reverification import record_reverification as record  # noqa: PLC0415
+    from records.store import Store  # noqa: PLC0415
+
+    report(progress, 0.1, "checking the password")
+    checkpoint(cancel)
+    with Store.open(request.home) as store:
+        event = record(
+            store,
+            request.code,
+            request.user_id,
+            request.password,
+            method=request.method,
+            result=request.result,
+            justification=request.justification,
+            evidence=list(request.evidence),
+        )
+    report(progress, 1.0, "recorded")
+    return event.event_id
+
+
+@dataclass(frozen=True)
+class SignRequest:
+    """A signature as entered in the sign dialog."""
+
+    home: Path
+    code: str
+    user_id: str
+    password: str = field(repr=False)
+    meaning: str
+
+
+def sign_case(request: SignRequest, progress: ProgressCallback, cancel: CancelToken) -> dict[str, Any]:
+    """Sign the case's current check (:func:`records.signatures.sign`); returns the signed content."""
+    from records.signatures import sign  # noqa: PLC0415
+    from records.store import Store  # noqa: PLC0415
+
+    report(progress, 0.1, "checking the password")
+    checkpoint(cancel)
+    with Store.open(request.home) as store:
+        event = sign(store, request.code, request.user_id, request.password, request.meaning, home=store.home)
+    report(progress, 1.0, "signed")
+    content = event.payload["content"]
+    return dict(content) if isinstance(content, Mapping) else {}
+
+
+def run_selftest(home: Path, progress: ProgressCallback, cancel: CancelToken) -> bool:
+    """Run the built-in validation suite and record its result in ``home`` (``dvw selftest``); True if it passed."""
+    from validation.manifest import current_manifest  # noqa: PLC0415
+    from validation.selftest import record_selftest  # noqa: PLC0415
+    from validation.selftest import run_selftest as run  # noqa: PLC0415
+
+    result = run(current_manifest().manifest_id, progress=progress, cancel=cancel)
+    record_selftest(result, home)
+    return result.passed
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """A report to write: the case, the PDF path and pictures (caption, PNG bytes) taken from the 3D view."""
+
+    home: Path
+    code: str
+    output: Path
+    images: Sequence[tuple[str, bytes]] = ()
+
+
+def write_case_report(request: ReportRequest, progress: ProgressCallback, cancel: CancelToken) -> Path:
+    """Write the case's PDF report (what ``dvw report`` writes; the pictures come from the caller)."""
+    from records.report import build_report, write_report  # noqa: PLC0415
+    from records.signatures import signature_checker  # noqa: PLC0415
+    from records.store import Store  # noqa: PLC0415
+    from records.users import load_users  # noqa: PLC0415
+    from validation.manifest import current_manifest  # noqa: PLC0415
+    from validation.selftest import is_validated  # noqa: PLC0415
+
+    manifest = current_manifest()
+    report(progress, 0.1, "auditing the records")
+    with Store.open(request.home) as store:
+        case = store.case(request.code)
+        audit = store.verify(signature_checker(store))
+        checkpoint(cancel)
+        users = {
+            user.user_id: {
+                "printed_name": user.printed_name,
+                "role": user.role,
+                "qualification": user.qualification or "",
+            }
+            for user in load_users(store).values()
+        }
+        report(progress, 0.6, "writing the report")
+        pdf = build_report(
+            case,
+            audit=audit,
+            manifest_id=manifest.manifest_id,
+            software_version=manifest.version,
+            validated=is_validated(manifest.manifest_id, request.home),
+            users=users,
+            images=list(request.images),
+            generated_at=datetime.now().astimezone(),
+        )
+    write_report(pdf, request.output)
+    report(progress, 1.0, "report written")
+    return request.output
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file (for showing what is signed)."""
+    from imaging.files import sha256_file  # noqa: PLC0415
+
+    return sha256_file(path)

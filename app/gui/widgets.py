@@ -1,0 +1,268 @@
+"""Small shared widgets: progress with Cancel, the verdict banner, the check table, and the translated words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from app.workers import ErrorInfo, TaskWorker
+
+#: Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.
+GREEN = ("#d8f0dd", "#1b5e20")
+AMBER = ("#fff1c9", "#7a4f00")
+RED = ("#fadbd8", "#8e1b10")
+GREY = ("#e8e8e8", "#333333")
+
+_STATUS_COLOURS = {"within": GREEN, "near_limit": AMBER, "below": RED, "above": RED, "missing": RED}
+_VERDICT_COLOURS = {"within": GREEN, "out_of_envelope": RED, "indeterminate": AMBER}
+
+
+def status_text(status: str) -> str:
+    """The translated word for a parameter status."""
+    words = {
+        "within": QCoreApplication.translate("Words", "Within"),
+        "near_limit": QCoreApplication.translate("Words", "Near limit"),
+        "below": QCoreApplication.translate("Words", "Below minimum"),
+        "above": QCoreApplication.translate("Words", "Above maximum"),
+        "missing": QCoreApplication.translate("Words", "Missing"),
+        "satisfied": QCoreApplication.translate("Words", "Satisfied"),
+        "violated": QCoreApplication.translate("Words", "Violated"),
+    }
+    return words.get(status, status)
+
+
+def verdict_text(verdict: str | None) -> str:
+    """The translated banner text of a verdict (None: no check yet)."""
+    words = {
+        "within": QCoreApplication.translate("Words", "WITHIN THE VALIDATED ENVELOPE"),
+        "out_of_envelope": QCoreApplication.translate(
+            "Words", "OUT OF ENVELOPE: re-verification required before sign-off"
+        ),
+        "indeterminate": QCoreApplication.translate(
+            "Words", "INDETERMINATE: a required value is missing; re-verification required"
+        ),
+    }
+    return words.get(verdict or "", QCoreApplication.translate("Words", "No check yet"))
+
+
+def verdict_word(verdict: str | None) -> str:
+    """A short translated verdict for tables and the case bar ("-" before the first check)."""
+    words = {
+        "within": QCoreApplication.translate("Words", "within envelope"),
+        "out_of_envelope": QCoreApplication.translate("Words", "out of envelope"),
+        "indeterminate": QCoreApplication.translate("Words", "indeterminate"),
+    }
+    return words.get(verdict or "", "-")
+
+
+def state_text(state: str | None) -> str:
+    """The translated name of a case state (from the records log)."""
+    words = {
+        "open": QCoreApplication.translate("Words", "Open"),
+        "checked": QCoreApplication.translate("Words", "Checked"),
+        "needs_reverification": QCoreApplication.translate("Words", "Needs re-verification"),
+        "reverified": QCoreApplication.translate("Words", "Re-verified"),
+        "reverification_failed": QCoreApplication.translate("Words", "Re-verification failed"),
+        "signed": QCoreApplication.translate("Words", "Signed"),
+    }
+    return words.get(state or "", QCoreApplication.translate("Words", "No case open"))
+
+
+def error_title(info: ErrorInfo) -> str:
+    """A translated one-line explanation of the most common refusals; the core's message follows it."""
+    words = {
+        "wrong_password": QCoreApplication.translate("Words", "The password is wrong."),
+        "reverification_required": QCoreApplication.translate(
+            "Words", "The case is outside its envelope: record a passed re-verification before signing."
+        ),
+        "manifest_not_validated": QCoreApplication.translate(
+            "Words", "This installation has not passed its self-test: run the self-test before signing."
+        ),
+        "no_check": QCoreApplication.translate("Words", "No valid check: run the check before signing."),
+        "role_not_permitted": QCoreApplication.translate("Words", "This user's role may not do this."),
+        "input_changed": QCoreApplication.translate("Words", "An input changed since the check: check again."),
+        "user_disabled": QCoreApplication.translate("Words", "This user is disabled."),
+        "unknown_user": QCoreApplication.translate("Words", "No such user."),
+        "cancelled": QCoreApplication.translate("Words", "Cancelled; nothing was changed."),
+        "internal": QCoreApplication.translate("Words", "Internal error (a bug); details were written to a log file."),
+    }
+    return words.get(info.code, QCoreApplication.translate("Words", "Refused or failed:"))
+
+
+def severity_icon(severity: str) -> QIcon:
+    """The standard icon of a finding's severity (info, warning, error)."""
+    style = QApplication.style()
+    pixmap = {
+        "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+        "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+    }.get(severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
+    return style.standardIcon(pixmap)
+
+
+def severity_text(severity: str) -> str:
+    """The translated severity word."""
+    words = {
+        "error": QCoreApplication.translate("Words", "error"),
+        "warning": QCoreApplication.translate("Words", "warning"),
+        "info": QCoreApplication.translate("Words", "info"),
+    }
+    return words.get(severity, severity)
+
+
+class ProgressPanel(QWidget):
+    """A progress bar, the current stage and a Cancel button, following one :class:`TaskWorker`."""
+
+    def __init__(self, worker: TaskWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(True)
+        self.stage = QLabel(self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setToolTip(self.tr("Stop the running step; nothing is written"))
+        self.cancel_button.setShortcut(Qt.Key.Key_Escape)
+        self.cancel_button.clicked.connect(worker.cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.bar, 3)
+        layout.addWidget(self.stage, 2)
+        layout.addWidget(self.cancel_button)
+        # Showing, hiding or re-labelling never changes the layout: a relayout would resize the 3D view, and
+        # every resize of the 3D view is a full render on the GUI thread.
+        self.stage.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        for widget in (self.bar, self.stage, self.cancel_button):
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
+        worker.progress.connect(self._on_progress_changed)
+        worker.running_changed.connect(self._on_running_changed)
+        self._on_running_changed(False)
+
+    def _on_progress_changed(self, fraction: float, message: str) -> None:
+        self.bar.setValue(round(fraction * 1000))
+        self.stage.setText(message)  # the core's stage name (English); the step itself is named by the panel
+
+    def _on_running_changed(self, running: bool) -> None:
+        self.bar.setVisible(running)
+        self.stage.setVisible(running)
+        self.cancel_button.setVisible(running)
+        if running:
+            self.bar.setValue(0)
+            self.stage.setText("")
+
+
+class VerdictBannerView(QLabel):
+    """The verdict in words and traffic-light colour (never colour alone)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setObjectName("verdictBanner")
+        self.verdict: str | None = None
+        self.set_verdict(None)
+
+    def set_verdict(self, verdict: str | None) -> None:
+        """Show ``verdict`` (``within``, ``out_of_envelope``, ``indeterminate`` or None)."""
+        self.verdict = verdict
+        background, text = _VERDICT_COLOURS.get(verdict or "", GREY)
+        self.setText(verdict_text(verdict))
+        self.setStyleSheet(
+            f"QLabel#verdictBanner {{ background: {background}; color: {text}; font-weight: bold; "
+            f"padding: 8px; border: 1px solid {text}; border-radius: 4px; }}"
+        )
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return str(value)
+
+
+class CheckTableView(QTableWidget):
+    """The envelope check: parameter, value, unit, limits, status (text and colour) and margin; then constraints."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 7, parent)
+        self.setHorizontalHeaderLabels(
+            [
+                self.tr("Parameter"),
+                self.tr("Value"),
+                self.tr("Unit"),
+                self.tr("Min"),
+                self.tr("Max"),
+                self.tr("Status"),
+                self.tr("Margin"),
+            ]
+        )
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.setToolTip(self.tr("Every envelope parameter with its measured value, limits, status and margin"))
+        self.flagged: list[str] = []
+
+    def set_check(self, check: Mapping[str, Any] | None) -> None:
+        """Show a check result's JSON (``CheckResult.to_json()`` or a ``check_run`` payload); None clears it."""
+        self.setRowCount(0)
+        self.flagged = []
+        if not check:
+            return
+        results = check.get("results", [])
+        constraints = check.get("constraints", [])
+        rows: list[tuple[list[str], str, str]] = []
+        for item in results if isinstance(results, list) else []:
+            status = str(item.get("status", ""))
+            cells = [
+                str(item.get("name", "")),
+                _number(item.get("value")),
+                str(item.get("unit", "")),
+                _number(item.get("min")),
+                _number(item.get("max")),
+                status_text(status),
+                _number(item.get("margin")),
+            ]
+            reason = str(item.get("reason", ""))
+            rows.append((cells, status, reason))
+            if status in ("below", "above") or (status == "missing" and item.get("required", True)):
+                self.flagged.append(str(item.get("name", "")))
+        for item in constraints if isinstance(constraints, list) else []:
+            status = str(item.get("status", ""))
+            cells = [str(item.get("id", "")), "", "", "", "", status_text(status), ""]
+            rows.append((cells, "within" if status == "satisfied" else "below", str(item.get("detail", ""))))
+            if status != "satisfied":
+                self.flagged.append(str(item.get("id", "")))
+        self.setRowCount(len(rows))
+        for row, (cells, status, tip) in enumerate(rows):
+            background, text = _STATUS_COLOURS.get(status, GREY)
+            for column, value in enumerate(cells):
+                cell = QTableWidgetItem(value)
+                if column == 5:
+                    cell.setBackground(QColor(background))
+                    cell.setForeground(QColor(text))
+                if tip:
+                    cell.setToolTip(tip)
+                self.setItem(row, column, cell)
+        self.resizeColumnsToContents()
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -1,0 +1,169 @@
+"""A worker process for the steps whose cores hold the GIL for long stretches (no Qt here).
+
+Some core functions run long stretches of C code without releasing Python's GIL (scipy.ndimage labelling in
+segmentation, VTK filters and fast_simplification in meshing, the measurement registry): in a thread of the GUI
+process they stall the event loop for up to seconds. Such jobs run in one persistent child process instead (started
+with ``spawn``, so it never inherits the GUI's threads or Qt state), and the GUI process only waits for the result.
+
+- The job (a picklable callable, e.g. ``functools.partial`` of a function of :mod:`app.gui.steps` with frozen
+  arguments) and its result cross the process boundary by pickling: snapshots, never live objects.
+- Progress comes back through a queue (throttled in the child), read by one thread of the GUI process and handed
+  to the job's progress callback.
+- Cancel: a job not yet started is dropped; a running one sees its :class:`~imaging.progress.CancelToken` set in
+  the child (a watcher thread there follows a shared value) and stops at its next check.
+- Failures come back as :class:`~app.workers.errors.ErrorInfo` (described in the child, where the exception is),
+  so exceptions never need to be pickled.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from app.workers.errors import ErrorInfo, describe_error
+from imaging.progress import Cancelled, CancelToken, ProgressCallback
+
+Task = Callable[[ProgressCallback, CancelToken], object]
+
+#: How often the child reports progress at most, and how often cancel requests are looked at (s).
+_INTERVAL_S = 0.05
+
+# In the child: the progress queue and the shared "cancel this job" value, set by the pool's initializer.
+_child_queue: Any = None
+_child_cancel: Any = None
+
+
+class JobFailed(Exception):  # noqa: N818 - it carries the failure as the GUI shows it
+    """Raised in the GUI process when a job failed in the worker process; ``info`` says how."""
+
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(info.message)
+        self.info = info
+
+
+def _child_init(queue: Any, cancel: Any) -> None:
+    global _child_queue, _child_cancel  # the child's two channels, set once at its start
+    _child_queue, _child_cancel = queue, cancel
+
+
+def _run_in_child(job_id: int, task: Task) -> tuple[bool, object]:
+    """Run ``task`` in the child: ``(True, result)`` or ``(False, ErrorInfo)``."""
+    token = CancelToken()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(_INTERVAL_S):
+            if _child_cancel is not None and _child_cancel.value == job_id:
+                token.cancel()
+                return
+
+    threading.Thread(target=watch, daemon=True).start()
+    last = [0.0]
+
+    def progress(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if fraction < 1.0 and now - last[0] < _INTERVAL_S:
+            return
+        last[0] = now
+        if _child_queue is not None:
+            _child_queue.put((job_id, float(fraction), str(message)))
+
+    try:
+        return True, task(progress, token)
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI, described here
+        return False, describe_error(exc)
+    finally:
+        done.set()
+
+
+class ProcessRunner:
+    """One persistent worker process; :meth:`run` blocks the calling (worker) thread until the job ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._queue: Any = None
+        self._cancel: Any = None
+        self._listeners: dict[int, ProgressCallback] = {}
+        self._reader: threading.Thread | None = None
+
+    def _ensure(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                context = multiprocessing.get_context("spawn")
+                self._queue = context.Queue()
+                self._cancel = context.Value("q", -1)
+                self._executor = ProcessPoolExecutor(
+                    max_workers=1, mp_context=context, initializer=_child_init, initargs=(self._queue, self._cancel)
+                )
+                self._reader = threading.Thread(target=self._read_progress, name="dvw-progress-reader", daemon=True)
+                self._reader.start()
+            return self._executor
+
+    def _read_progress(self) -> None:
+        queue = self._queue
+        while True:
+            item = queue.get()
+            if item is None:
+                return
+            job_id, fraction, message = item
+            listener = self._listeners.get(job_id)
+            if listener is not None:
+                listener(fraction, message)
+
+    def run(self, job_id: int, task: Task, progress: ProgressCallback, cancel: CancelToken) -> object:
+        """Run ``task`` in the worker process and return its result.
+
+        Raises
+        ------
+        Cancelled
+            When ``cancel`` was set before the job started or the job stopped for it.
+        JobFailed
+            When the job raised (its :class:`ErrorInfo` is attached).
+        """
+        executor = self._ensure()
+        self._listeners[job_id] = progress
+        try:
+            future: Future[tuple[bool, object]] = executor.submit(_run_in_child, job_id, task)
+            while True:
+                try:
+                    ok, value = future.result(timeout=_INTERVAL_S)
+                    break
+                except FutureTimeout:
+                    # This waits in a worker thread, never in the GUI thread; it only forwards a cancel request.
+                    if cancel.cancelled and not future.cancel():
+                        self._cancel.value = job_id
+                except CancelledError:
+                    raise Cancelled("cancelled by the user") from None
+        finally:
+            self._listeners.pop(job_id, None)
+        if ok:
+            return value
+        assert isinstance(value, ErrorInfo)
+        if value.cancelled:
+            raise Cancelled(value.message)
+        raise JobFailed(value)
+
+    def shutdown(self) -> None:
+        """Stop the worker process (jobs still queued are dropped)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+            queue, reader = self._queue, self._reader
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+            queue.put(None)  # ends the progress reader, which must be gone before the queue is finalised
+            if reader is not None:
+                reader.join(timeout=5.0)
+
+
+_RUNNER = ProcessRunner()
+
+
+def process_runner() -> ProcessRunner:
+    """The process-wide worker process (started on first use)."""
+    return _RUNNER

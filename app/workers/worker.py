@@ -1,0 +1,244 @@
+"""The GUI's one worker: a core callable in a thread pool, with progress, cancel and superseded results dropped.
+
+A :class:`TaskWorker` belongs to one panel (or one kind of job) and runs at most one *current* job: starting a new
+job cancels the previous one through its :class:`~imaging.progress.CancelToken`, and anything the previous job still
+reports (progress, result, error) is dropped, so a slow old result can never overwrite a newer one (STYLE rule 5).
+
+The callable receives a progress callback ``(fraction, message)`` and the token, exactly the API of the cores
+(:mod:`imaging.progress`), and runs in a ``QRunnable`` on a private ``QThreadPool``. Its result or error reaches
+the GUI thread through queued signals; nothing in the GUI thread ever waits for it (no ``processEvents``, no
+polling). Every exception becomes an :class:`ErrorInfo` (a stable code and one line of text): core errors
+(:class:`~imaging.errors.DvwError`) keep their code and message, a cancelled job is ``cancelled``, anything else is
+an internal error whose traceback goes to a log file, never to the screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance
+
+from app.workers.errors import ErrorInfo, describe_error
+from app.workers.process import JobFailed, process_runner
+from imaging.progress import CancelToken, ProgressCallback
+
+Task = Callable[[ProgressCallback, CancelToken], object]
+"""A job: called in a worker thread with a progress callback and a cancel token; returns the result."""
+
+#: Smallest interval between two progress signals of one job (s): the cores may report thousands of times.
+PROGRESS_INTERVAL_S = 0.05
+
+_POOL_LOCK = threading.Lock()
+_POOL: QThreadPool | None = None
+_ACTIVE_LOCK = threading.Lock()
+_ACTIVE = 0
+
+
+def _pool() -> QThreadPool:
+    """DVW's own thread pool (not the global one, so tests can tell DVW's jobs from anything else)."""
+    global _POOL  # noqa: PLW0603 - one pool per process, created on first use
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = QThreadPool()
+            _POOL.setObjectName("dvw-workers")
+            # Two cores on the reference machine: more parallel jobs would only steal time from the GUI thread.
+            _POOL.setMaxThreadCount(max(2, min(4, os.cpu_count() or 2)))
+        return _POOL
+
+
+def active_jobs() -> int:
+    """Number of jobs started and not yet finished, in every :class:`TaskWorker` of the process."""
+    with _ACTIVE_LOCK:
+        return _ACTIVE
+
+
+def wait_for_workers(timeout_ms: int = 30_000) -> bool:
+    """Block until every job has finished (for shutdown and tests only, never from a GUI handler).
+
+    Returns
+    -------
+    bool
+        True when no job is left running.
+    """
+    return _pool().waitForDone(timeout_ms) and active_jobs() == 0
+
+
+_IDS = itertools.count(1)
+_IDS_LOCK = threading.Lock()
+
+
+def _next_job_id() -> int:
+    """A job id unique in the process (the worker process tells jobs of every TaskWorker apart by it)."""
+    with _IDS_LOCK:
+        return next(_IDS)
+
+
+def _count(delta: int) -> None:
+    global _ACTIVE  # noqa: PLW0603 - the process-wide job counter, guarded by its lock
+    with _ACTIVE_LOCK:
+        _ACTIVE += delta
+
+
+class _JobSignals(QObject):
+    """The signals a job emits from its worker thread; created in the GUI thread, so they arrive there queued."""
+
+    progress = Signal(int, float, str)
+    succeeded = Signal(int, object)
+    failed = Signal(int, object)
+
+
+class _JobRunnable(QRunnable):
+    """One run of a task in the pool."""
+
+    def __init__(self, job_id: int, task: Task, token: CancelToken, signals: _JobSignals, isolated: bool) -> None:
+        super().__init__()
+        self._isolated = isolated
+        self.setAutoDelete(True)
+        self._job_id = job_id
+        self._task = task
+        self._token = token
+        self._signals = signals
+        self._last_emit = 0.0
+
+    def _progress(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        # Throttled, whatever the message: the cores report per file or per slice, and a flood of queued signals
+        # (each one a slot call and a repaint on the GUI thread) would itself keep the GUI thread busy.
+        if fraction < 1.0 and now - self._last_emit < PROGRESS_INTERVAL_S:
+            return
+        self._last_emit = now
+        self._emit(self._signals.progress, self._job_id, float(fraction), str(message))
+
+    @staticmethod
+    def _emit(signal: SignalInstance, *args: object) -> None:
+        # RuntimeError: the worker's owner was destroyed meanwhile, so nobody is listening any more.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(*args)
+
+    def run(self) -> None:
+        try:
+            self._token.raise_if_cancelled()
+            if self._isolated:
+                result = process_runner().run(self._job_id, self._task, self._progress, self._token)
+            else:
+                result = self._task(self._progress, self._token)
+        except JobFailed as failed:
+            self._emit(self._signals.failed, self._job_id, failed.info)
+        except BaseException as exc:  # noqa: BLE001 - every failure is reported to the GUI, never lost in a thread
+            self._emit(self._signals.failed, self._job_id, describe_error(exc))
+        else:
+            self._emit(self._signals.succeeded, self._job_id, result)
+        finally:
+            _count(-1)
+
+
+class TaskWorker(QObject):
+    """Runs one job at a time in the background; a new job supersedes (cancels and ignores) the previous one.
+
+    Signals (all on the GUI thread, only for the current job):
+
+    - ``progress(float, str)``: fraction done (0..1) and the stage;
+    - ``finished(object)``: the task's result;
+    - ``failed(object)``: an :class:`ErrorInfo` (``cancelled`` when the user cancelled);
+    - ``running_changed(bool)``: whether a current job is running.
+
+    Parameters
+    ----------
+    name
+        A short machine name of the kind of job (``import``, ``mesh``, ...), for logs and error reports.
+    parent
+        The owning QObject.
+    isolated
+        Run the jobs in the worker process (:mod:`app.workers.process`) instead of a thread: for cores that hold
+        the GIL for long stretches. The task and its result must then be picklable.
+    """
+
+    progress = Signal(float, str)
+    finished = Signal(object)
+    failed = Signal(object)
+    running_changed = Signal(bool)
+
+    def __init__(self, name: str, parent: QObject | None = None, *, isolated: bool = False) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{name}-worker")
+        self.name = name
+        self.isolated = isolated
+        self._signals = _JobSignals(self)
+        self._signals.progress.connect(self._on_job_progress)
+        self._signals.succeeded.connect(self._on_job_succeeded)
+        self._signals.failed.connect(self._on_job_failed)
+        self._job_id = 0
+        self._token: CancelToken | None = None
+        self._on_done: Callable[[object], None] | None = None
+        self._running = False
+
+    @property
+    def running(self) -> bool:
+        """Whether the current job is still running."""
+        return self._running
+
+    def start(self, task: Task, on_done: Callable[[object], None] | None = None) -> int:
+        """Start ``task`` in the background, superseding the current job (which is cancelled and ignored).
+
+        Parameters
+        ----------
+        task
+            Called in a worker thread as ``task(progress, cancel)``; its return value is the result.
+        on_done
+            Called on the GUI thread with the result, before ``finished`` is emitted.
+
+        Returns
+        -------
+        int
+            The new job's id.
+        """
+        if self._token is not None:
+            self._token.cancel()
+        self._job_id = _next_job_id()
+        self._token = CancelToken()
+        self._on_done = on_done
+        _count(1)
+        _pool().start(_JobRunnable(self._job_id, task, self._token, self._signals, self.isolated))
+        self._set_running(True)
+        return self._job_id
+
+    def cancel(self) -> None:
+        """Ask the current job to stop at its next check; its ``failed`` signal then says ``cancelled``."""
+        if self._token is not None:
+            self._token.cancel()
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self.running_changed.emit(running)
+
+    def _on_job_progress(self, job_id: int, fraction: float, message: str) -> None:
+        if job_id == self._job_id and self._running:
+            self.progress.emit(fraction, message)
+
+    def _on_job_succeeded(self, job_id: int, result: object) -> None:
+        if job_id != self._job_id:
+            return  # superseded: a newer job owns the widgets now
+        self._token = None
+        on_done, self._on_done = self._on_done, None
+        self._set_running(False)
+        if on_done is not None:
+            try:
+                on_done(result)
+            except Exception as exc:  # noqa: BLE001 - a failure applying the result goes to the same error relay
+                self.failed.emit(describe_error(exc))
+                return
+        self.finished.emit(result)
+
+    def _on_job_failed(self, job_id: int, info: ErrorInfo) -> None:
+        if job_id != self._job_id:
+            return
+        self._token = None
+        self._on_done = None
+        self._set_running(False)
+        self.failed.emit(info)

@@ -1,0 +1,1165 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>CasesPanel</name>
+    <message>
+        <source>Case</source>
+        <translation>Case</translation>
+    </message>
+    <message>
+        <source>Revision</source>
+        <translation>Revision</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>Verdict</translation>
+    </message>
+    <message>
+        <source>Cases in the local store; double-click to open one</source>
+        <translation>Cases in the local store; double-click to open one</translation>
+    </message>
+    <message>
+        <source>new case code, e.g. CP-2026-001</source>
+        <translation>new case code, e.g. CP-2026-001</translation>
+    </message>
+    <message>
+        <source>A pseudonymous case code: letters, digits, dot, dash, underscore</source>
+        <translation>A pseudonymous case code: letters, digits, dot, dash, underscore</translation>
+    </message>
+    <message>
+        <source>New case</source>
+        <translation>New case</translation>
+    </message>
+    <message>
+        <source>Create a case with this code and open it (Ctrl+N)</source>
+        <translation>Create a case with this code and open it (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Open case</source>
+        <translation>Open case</translation>
+    </message>
+    <message>
+        <source>Open the selected case</source>
+        <translation>Open the selected case</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>Read the cases from the store again (F5)</source>
+        <translation>Read the cases from the store again (F5)</translation>
+    </message>
+</context>
+<context>
+    <name>CheckPanel</name>
+    <message>
+        <source>Load design...</source>
+        <translation>Load design...</translation>
+    </message>
+    <message>
+        <source>Load the device design (STL, 3MF, PLY, OBJ) (Ctrl+D)</source>
+        <translation>Load the device design (STL, 3MF, PLY, OBJ) (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>No design loaded.</source>
+        <translation>No design loaded.</translation>
+    </message>
+    <message>
+        <source>The validated design envelope to check against</source>
+        <translation>The validated design envelope to check against</translation>
+    </message>
+    <message>
+        <source>Other envelope...</source>
+        <translation>Other envelope...</translation>
+    </message>
+    <message>
+        <source>Choose an envelope file (.toml)</source>
+        <translation>Choose an envelope file (.toml)</translation>
+    </message>
+    <message>
+        <source>not given</source>
+        <translation>not given</translation>
+    </message>
+    <message>
+        <source> years</source>
+        <translation> years</translation>
+    </message>
+    <message>
+        <source>The patient's age (a patient fact the envelope may limit)</source>
+        <translation>The patient's age (a patient fact the envelope may limit)</translation>
+    </message>
+    <message>
+        <source>The patient's weight (optional)</source>
+        <translation>The patient's weight (optional)</translation>
+    </message>
+    <message>
+        <source>Run check</source>
+        <translation>Run check</translation>
+    </message>
+    <message>
+        <source>Measure the design and anatomy and check every parameter (Ctrl+R)</source>
+        <translation>Measure the design and anatomy and check every parameter (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Envelope:</source>
+        <translation>Envelope:</translation>
+    </message>
+    <message>
+        <source>Patient age:</source>
+        <translation>Patient age:</translation>
+    </message>
+    <message>
+        <source>Patient weight:</source>
+        <translation>Patient weight:</translation>
+    </message>
+    <message>
+        <source>Design file</source>
+        <translation>Design file</translation>
+    </message>
+    <message>
+        <source>Meshes (*.stl *.3mf *.ply *.obj)</source>
+        <translation>Meshes (*.stl *.3mf *.ply *.obj)</translation>
+    </message>
+    <message>
+        <source>Envelope file</source>
+        <translation>Envelope file</translation>
+    </message>
+    <message>
+        <source>Envelopes (*.toml)</source>
+        <translation>Envelopes (*.toml)</translation>
+    </message>
+    <message>
+        <source>%1: %2 triangles; volume %3 cm³, area %4 cm²; box %5 x %6 x %7 mm; watertight: %8, shells: %9; thinnest wall %10 mm</source>
+        <translation>%1: %2 triangles; volume %3 cm³, area %4 cm²; box %5 x %6 x %7 mm; watertight: %8, shells: %9; thinnest wall %10 mm</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>no</translation>
+    </message>
+</context>
+<context>
+    <name>CheckTableView</name>
+    <message>
+        <source>Parameter</source>
+        <translation>Parameter</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>Min</source>
+        <translation>Min</translation>
+    </message>
+    <message>
+        <source>Max</source>
+        <translation>Max</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Margin</source>
+        <translation>Margin</translation>
+    </message>
+    <message>
+        <source>Every envelope parameter with its measured value, limits, status and margin</source>
+        <translation>Every envelope parameter with its measured value, limits, status and margin</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPanel</name>
+    <message>
+        <source>Choose folder...</source>
+        <translation>Choose folder...</translation>
+    </message>
+    <message>
+        <source>Choose a folder with DICOM files, or drop one on the window (Ctrl+O)</source>
+        <translation>Choose a folder with DICOM files, or drop one on the window (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>No folder chosen; you can also drop a folder on the window.</source>
+        <translation>No folder chosen; you can also drop a folder on the window.</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>Series</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Slices</source>
+        <translation>Slices</translation>
+    </message>
+    <message>
+        <source>Spacing (mm)</source>
+        <translation>Spacing (mm)</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>Findings</translation>
+    </message>
+    <message>
+        <source>The series found; pick the one to import</source>
+        <translation>The series found; pick the one to import</translation>
+    </message>
+    <message>
+        <source>Import series</source>
+        <translation>Import series</translation>
+    </message>
+    <message>
+        <source>Assemble the selected series into a volume (Ctrl+I)</source>
+        <translation>Assemble the selected series into a volume (Ctrl+I)</translation>
+    </message>
+    <message>
+        <source>What the import found and corrected; nothing is hidden</source>
+        <translation>What the import found and corrected; nothing is hidden</translation>
+    </message>
+    <message>
+        <source>Import findings:</source>
+        <translation>Import findings:</translation>
+    </message>
+    <message>
+        <source>DICOM folder</source>
+        <translation>DICOM folder</translation>
+    </message>
+    <message>
+        <source>%1 files, %2 series, %3 skipped</source>
+        <translation>%1 files, %2 series, %3 skipped</translation>
+    </message>
+    <message>
+        <source>No findings.</source>
+        <translation>No findings.</translation>
+    </message>
+    <message>
+        <source>Imported: %1 voxels, spacing %2 mm, values %3 to %4 HU</source>
+        <translation>Imported: %1 voxels, spacing %2 mm, values %3 to %4 HU</translation>
+    </message>
+</context>
+<context>
+    <name>MainView</name>
+    <message>
+        <source>DVW design-validation workstation</source>
+        <translation>DVW design-validation workstation</translation>
+    </message>
+    <message>
+        <source>1 Cases</source>
+        <translation>1 Cases</translation>
+    </message>
+    <message>
+        <source>2 Import</source>
+        <translation>2 Import</translation>
+    </message>
+    <message>
+        <source>3 Segment</source>
+        <translation>3 Segment</translation>
+    </message>
+    <message>
+        <source>4 Design &amp; Check</source>
+        <translation>4 Design &amp; Check</translation>
+    </message>
+    <message>
+        <source>5 Review</source>
+        <translation>5 Review</translation>
+    </message>
+    <message>
+        <source>The workflow steps (Alt+1 to Alt+5)</source>
+        <translation>The workflow steps (Alt+1 to Alt+5)</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <source>The open case</source>
+        <translation>The open case</translation>
+    </message>
+    <message>
+        <source>The case's state, derived from its records log</source>
+        <translation>The case's state, derived from its records log</translation>
+    </message>
+    <message>
+        <source>The verdict of the case's latest check</source>
+        <translation>The verdict of the case's latest check</translation>
+    </message>
+    <message>
+        <source>Replication to the company server</source>
+        <translation>Replication to the company server</translation>
+    </message>
+    <message>
+        <source>The local store folder</source>
+        <translation>The local store folder</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>Open DICOM folder...</source>
+        <translation>Open DICOM folder...</translation>
+    </message>
+    <message>
+        <source>Scan a folder of DICOM files</source>
+        <translation>Scan a folder of DICOM files</translation>
+    </message>
+    <message>
+        <source>Export report...</source>
+        <translation>Export report...</translation>
+    </message>
+    <message>
+        <source>Write the case's PDF report</source>
+        <translation>Write the case's PDF report</translation>
+    </message>
+    <message>
+        <source>Settings...</source>
+        <translation>Settings...</translation>
+    </message>
+    <message>
+        <source>Store folder, language, sync server</source>
+        <translation>Store folder, language, sync server</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>Close DVW</source>
+        <translation>Close DVW</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;View</translation>
+    </message>
+    <message>
+        <source>Go to this step of the workflow</source>
+        <translation>Go to this step of the workflow</translation>
+    </message>
+    <message>
+        <source>Review mode</source>
+        <translation>Review mode</translation>
+    </message>
+    <message>
+        <source>Large fonts for the review</source>
+        <translation>Large fonts for the review</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>About DVW</source>
+        <translation>About DVW</translation>
+    </message>
+    <message>
+        <source>Version and software manifest</source>
+        <translation>Version and software manifest</translation>
+    </message>
+    <message>
+        <source>No case open</source>
+        <translation>No case open</translation>
+    </message>
+    <message>
+        <source>Case %1 (revision %2)</source>
+        <translation>Case %1 (revision %2)</translation>
+    </message>
+    <message>
+        <source>State: %1</source>
+        <translation>State: %1</translation>
+    </message>
+    <message>
+        <source>Verdict: %1</source>
+        <translation>Verdict: %1</translation>
+    </message>
+    <message>
+        <source>Sync: not configured</source>
+        <translation>Sync: not configured</translation>
+    </message>
+    <message>
+        <source>Sync: %1 (not synced yet)</source>
+        <translation>Sync: %1 (not synced yet)</translation>
+    </message>
+    <message>
+        <source>Store: %1</source>
+        <translation>Store: %1</translation>
+    </message>
+    <message>
+        <source>DVW</source>
+        <translation>DVW</translation>
+    </message>
+    <message>
+        <source>Details: %1</source>
+        <translation>Details: %1</translation>
+    </message>
+    <message>
+        <source>DICOM folder</source>
+        <translation>DICOM folder</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>Report</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF files (*.pdf)</translation>
+    </message>
+    <message>
+        <source>The design on the anatomy (3D view)</source>
+        <translation>The design on the anatomy (3D view)</translation>
+    </message>
+    <message>
+        <source>DVW %1
+Software manifest %2</source>
+        <translation>DVW %1
+Software manifest %2</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Stop the running step; nothing is written</source>
+        <translation>Stop the running step; nothing is written</translation>
+    </message>
+</context>
+<context>
+    <name>ReverificationDialog</name>
+    <message>
+        <source>Record re-verification</source>
+        <translation>Record re-verification</translation>
+    </message>
+    <message>
+        <source>Case %1, revision %2: %3. Only an engineer or a quality user may record a re-verification.</source>
+        <translation>Case %1, revision %2: %3. Only an engineer or a quality user may record a re-verification.</translation>
+    </message>
+    <message>
+        <source>The engineer or quality user recording the re-verification</source>
+        <translation>The engineer or quality user recording the re-verification</translation>
+    </message>
+    <message>
+        <source>The user's password, re-entered for this record</source>
+        <translation>The user's password, re-entered for this record</translation>
+    </message>
+    <message>
+        <source>How the design was re-verified, e.g. "FEA of the 2.5 mm wall"</source>
+        <translation>How the design was re-verified, e.g. "FEA of the 2.5 mm wall"</translation>
+    </message>
+    <message>
+        <source>pass</source>
+        <translation>pass</translation>
+    </message>
+    <message>
+        <source>fail</source>
+        <translation>fail</translation>
+    </message>
+    <message>
+        <source>The re-verification's result</source>
+        <translation>The re-verification's result</translation>
+    </message>
+    <message>
+        <source>Why the result holds for this patient</source>
+        <translation>Why the result holds for this patient</translation>
+    </message>
+    <message>
+        <source>Evidence files; each is stored and named by its SHA-256</source>
+        <translation>Evidence files; each is stored and named by its SHA-256</translation>
+    </message>
+    <message>
+        <source>Add evidence...</source>
+        <translation>Add evidence...</translation>
+    </message>
+    <message>
+        <source>Attach a report or image as evidence</source>
+        <translation>Attach a report or image as evidence</translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation>User:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>Method:</source>
+        <translation>Method:</translation>
+    </message>
+    <message>
+        <source>Result:</source>
+        <translation>Result:</translation>
+    </message>
+    <message>
+        <source>Justification:</source>
+        <translation>Justification:</translation>
+    </message>
+    <message>
+        <source>Evidence:</source>
+        <translation>Evidence:</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Record the re-verification in the case's log</source>
+        <translation>Record the re-verification in the case's log</translation>
+    </message>
+    <message>
+        <source>Close without recording anything</source>
+        <translation>Close without recording anything</translation>
+    </message>
+    <message>
+        <source>Evidence files</source>
+        <translation>Evidence files</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPanel</name>
+    <message>
+        <source>Review mode</source>
+        <translation>Review mode</translation>
+    </message>
+    <message>
+        <source>Large fonts for the joint review session (F11)</source>
+        <translation>Large fonts for the joint review session (F11)</translation>
+    </message>
+    <message>
+        <source>Record re-verification...</source>
+        <translation>Record re-verification...</translation>
+    </message>
+    <message>
+        <source>Record how an out-of-envelope design was re-verified</source>
+        <translation>Record how an out-of-envelope design was re-verified</translation>
+    </message>
+    <message>
+        <source>Sign...</source>
+        <translation>Sign...</translation>
+    </message>
+    <message>
+        <source>Sign the case's current check with your password (Ctrl+Shift+S)</source>
+        <translation>Sign the case's current check with your password (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <source>Run self-test</source>
+        <translation>Run self-test</translation>
+    </message>
+    <message>
+        <source>Run the built-in validation suite; signing needs it passed</source>
+        <translation>Run the built-in validation suite; signing needs it passed</translation>
+    </message>
+    <message>
+        <source>Export report...</source>
+        <translation>Export report...</translation>
+    </message>
+    <message>
+        <source>Write the case's PDF report (Ctrl+E)</source>
+        <translation>Write the case's PDF report (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Event</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>The case's events from the append-only log</source>
+        <translation>The case's events from the append-only log</translation>
+    </message>
+    <message>
+        <source>Audit trail:</source>
+        <translation>Audit trail:</translation>
+    </message>
+    <message>
+        <source>Case %1, revision %2: %3</source>
+        <translation>Case %1, revision %2: %3</translation>
+    </message>
+    <message>
+        <source>Re-verification: none recorded.</source>
+        <translation>Re-verification: none recorded.</translation>
+    </message>
+    <message>
+        <source>Re-verification: %1 (%2) by %3: %4</source>
+        <translation>Re-verification: %1 (%2) by %3: %4</translation>
+    </message>
+    <message>
+        <source>Signatures: %1</source>
+        <translation>Signatures: %1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>Self-test passed.</source>
+        <translation>Self-test passed.</translation>
+    </message>
+    <message>
+        <source>Self-test FAILED.</source>
+        <translation>Self-test FAILED.</translation>
+    </message>
+    <message>
+        <source>Recorded.</source>
+        <translation>Recorded.</translation>
+    </message>
+    <message>
+        <source>Report written: %1</source>
+        <translation>Report written: %1</translation>
+    </message>
+</context>
+<context>
+    <name>SceneView</name>
+    <message>
+        <source>Loading the 3D view...</source>
+        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red.</extracomment>
+        <translation>Loading the 3D view...</translation>
+    </message>
+    <message>
+        <source>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom</source>
+        <translation>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom</translation>
+    </message>
+</context>
+<context>
+    <name>SegmentPanel</name>
+    <message>
+        <source>Bone</source>
+        <translation>Bone</translation>
+    </message>
+    <message>
+        <source>Skin</source>
+        <translation>Skin</translation>
+    </message>
+    <message>
+        <source>Teeth</source>
+        <translation>Teeth</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <source>Threshold presets (HU); see the documentation for their sources</source>
+        <translation>Threshold presets (HU); see the documentation for their sources</translation>
+    </message>
+    <message>
+        <source>Lower threshold (inclusive), HU</source>
+        <translation>Lower threshold (inclusive), HU</translation>
+    </message>
+    <message>
+        <source>Upper threshold (inclusive), HU</source>
+        <translation>Upper threshold (inclusive), HU</translation>
+    </message>
+    <message>
+        <source>No upper limit</source>
+        <translation>No upper limit</translation>
+    </message>
+    <message>
+        <source>Keep every value above the lower threshold</source>
+        <translation>Keep every value above the lower threshold</translation>
+    </message>
+    <message>
+        <source>Keep largest parts:</source>
+        <translation>Keep largest parts:</translation>
+    </message>
+    <message>
+        <source>Keep only the largest connected parts (drops the table, noise, loose bits)</source>
+        <translation>Keep only the largest connected parts (drops the table, noise, loose bits)</translation>
+    </message>
+    <message>
+        <source>How many of the largest parts to keep</source>
+        <translation>How many of the largest parts to keep</translation>
+    </message>
+    <message>
+        <source>Fill holes</source>
+        <translation>Fill holes</translation>
+    </message>
+    <message>
+        <source>Fill cavities not connected to the outside</source>
+        <translation>Fill cavities not connected to the outside</translation>
+    </message>
+    <message>
+        <source>Live preview on the slices</source>
+        <translation>Live preview on the slices</translation>
+    </message>
+    <message>
+        <source>Show the voxels inside the threshold on the slices as you change it</source>
+        <translation>Show the voxels inside the threshold on the slices as you change it</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation>Segment</translation>
+    </message>
+    <message>
+        <source>Make the mask from the threshold (Ctrl+S)</source>
+        <translation>Make the mask from the threshold (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Preset:</source>
+        <translation>Preset:</translation>
+    </message>
+    <message>
+        <source>Lower:</source>
+        <translation>Lower:</translation>
+    </message>
+    <message>
+        <source>Upper:</source>
+        <translation>Upper:</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>Threshold</translation>
+    </message>
+    <message>
+        <source>Paint</source>
+        <translation>Paint</translation>
+    </message>
+    <message>
+        <source>Click on a slice to add a ball to the mask (P)</source>
+        <translation>Click on a slice to add a ball to the mask (P)</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Erase</translation>
+    </message>
+    <message>
+        <source>Click on a slice to remove a ball from the mask (E)</source>
+        <translation>Click on a slice to remove a ball from the mask (E)</translation>
+    </message>
+    <message>
+        <source>Radius of the paint or erase ball, mm</source>
+        <translation>Radius of the paint or erase ball, mm</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <source>Undo the last mask edit (Ctrl+Z)</source>
+        <translation>Undo the last mask edit (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>Redo</translation>
+    </message>
+    <message>
+        <source>Redo the edit undone last (Ctrl+Shift+Z)</source>
+        <translation>Redo the edit undone last (Ctrl+Shift+Z)</translation>
+    </message>
+    <message>
+        <source>Edit the mask</source>
+        <translation>Edit the mask</translation>
+    </message>
+    <message>
+        <source>Generate mesh</source>
+        <translation>Generate mesh</translation>
+    </message>
+    <message>
+        <source>Mesh the mask: smoothed, reduced, in patient coordinates (Ctrl+M)</source>
+        <translation>Mesh the mask: smoothed, reduced, in patient coordinates (Ctrl+M)</translation>
+    </message>
+    <message>
+        <source>Mask: %1 voxels, %2 cm³, %3 of %4 parts kept</source>
+        <translation>Mask: %1 voxels, %2 cm³, %3 of %4 parts kept</translation>
+    </message>
+    <message>
+        <source>Mesh: %1 triangles, %2 vertices; volume %3 cm³, area %4 cm²; watertight: %5, manifold: %6; deviation from the isosurface: mean %7 mm, max %8 mm</source>
+        <translation>Mesh: %1 triangles, %2 vertices; volume %3 cm³, area %4 cm²; watertight: %5, manifold: %6; deviation from the isosurface: mean %7 mm, max %8 mm</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>no</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Folder of the local store: records, artifacts, users and self-test results</source>
+        <translation>Folder of the local store: records, artifacts, users and self-test results</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>Browse...</translation>
+    </message>
+    <message>
+        <source>Choose the store folder</source>
+        <translation>Choose the store folder</translation>
+    </message>
+    <message>
+        <source>The language of the window; it applies when DVW is started again</source>
+        <translation>The language of the window; it applies when DVW is started again</translation>
+    </message>
+    <message>
+        <source>The company's sync server (empty: this workstation works alone)</source>
+        <translation>The company's sync server (empty: this workstation works alone)</translation>
+    </message>
+    <message>
+        <source>Store folder:</source>
+        <translation>Store folder:</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>Language:</translation>
+    </message>
+    <message>
+        <source>Sync server:</source>
+        <translation>Sync server:</translation>
+    </message>
+    <message>
+        <source>A new language applies when DVW is started again.</source>
+        <translation>A new language applies when DVW is started again.</translation>
+    </message>
+    <message>
+        <source>Store folder</source>
+        <translation>Store folder</translation>
+    </message>
+</context>
+<context>
+    <name>SignDialog</name>
+    <message>
+        <source>Sign case %1</source>
+        <translation>Sign case %1</translation>
+    </message>
+    <message>
+        <source>You are signing the following, exactly as shown:</source>
+        <translation>You are signing the following, exactly as shown:</translation>
+    </message>
+    <message>
+        <source>The signature covers these values and the hashes of every input</source>
+        <translation>The signature covers these values and the hashes of every input</translation>
+    </message>
+    <message>
+        <source>design verification</source>
+        <translation>design verification</translation>
+    </message>
+    <message>
+        <source>clinical design confirmation</source>
+        <translation>clinical design confirmation</translation>
+    </message>
+    <message>
+        <source>re-verification approved</source>
+        <translation>re-verification approved</translation>
+    </message>
+    <message>
+        <source>release</source>
+        <translation>release</translation>
+    </message>
+    <message>
+        <source>What your signature means; each meaning may be signed by some roles</source>
+        <translation>What your signature means; each meaning may be signed by some roles</translation>
+    </message>
+    <message>
+        <source>The signer</source>
+        <translation>The signer</translation>
+    </message>
+    <message>
+        <source>Your password: it unlocks your signing key</source>
+        <translation>Your password: it unlocks your signing key</translation>
+    </message>
+    <message>
+        <source>Meaning:</source>
+        <translation>Meaning:</translation>
+    </message>
+    <message>
+        <source>Signer:</source>
+        <translation>Signer:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>Sign</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Sign with your key; the signature is recorded in the case's log</source>
+        <translation>Sign with your key; the signature is recorded in the case's log</translation>
+    </message>
+    <message>
+        <source>Close without signing</source>
+        <translation>Close without signing</translation>
+    </message>
+    <message>
+        <source>Case: %1, revision %2</source>
+        <translation>Case: %1, revision %2</translation>
+    </message>
+    <message>
+        <source>State: %1</source>
+        <translation>State: %1</translation>
+    </message>
+    <message>
+        <source>Verdict: %1</source>
+        <translation>Verdict: %1</translation>
+    </message>
+    <message>
+        <source>Envelope: %1 %2, SHA-256 %3</source>
+        <translation>Envelope: %1 %2, SHA-256 %3</translation>
+    </message>
+    <message>
+        <source>Parameters SHA-256: %1</source>
+        <translation>Parameters SHA-256: %1</translation>
+    </message>
+    <message>
+        <source>Software manifest: %1</source>
+        <translation>Software manifest: %1</translation>
+    </message>
+    <message>
+        <source>Check event: %1 (hash %2)</source>
+        <translation>Check event: %1 (hash %2)</translation>
+    </message>
+    <message>
+        <source>Re-verification: %1 by %2 (%3)</source>
+        <translation>Re-verification: %1 by %2 (%3)</translation>
+    </message>
+    <message>
+        <source>Inputs (SHA-256):</source>
+        <translation>Inputs (SHA-256):</translation>
+    </message>
+    <message>
+        <source>Parameters:</source>
+        <translation>Parameters:</translation>
+    </message>
+</context>
+<context>
+    <name>SliceView</name>
+    <message>
+        <source>Click to move the crosshair; scroll to step through the slices</source>
+        <translation>Click to move the crosshair; scroll to step through the slices</translation>
+    </message>
+    <message>
+        <source>Axial</source>
+        <translation>Axial</translation>
+    </message>
+    <message>
+        <source>Coronal</source>
+        <translation>Coronal</translation>
+    </message>
+    <message>
+        <source>Sagittal</source>
+        <translation>Sagittal</translation>
+    </message>
+</context>
+<context>
+    <name>SliceViewsPanel</name>
+    <message>
+        <source>Bone</source>
+        <translation>Bone</translation>
+    </message>
+    <message>
+        <source>Bone window: W 1800, L 400 HU</source>
+        <translation>Bone window: W 1800, L 400 HU</translation>
+    </message>
+    <message>
+        <source>Soft tissue</source>
+        <translation>Soft tissue</translation>
+    </message>
+    <message>
+        <source>Soft-tissue window: W 400, L 40 HU</source>
+        <translation>Soft-tissue window: W 400, L 40 HU</translation>
+    </message>
+    <message>
+        <source>Brain</source>
+        <translation>Brain</translation>
+    </message>
+    <message>
+        <source>Brain window: W 80, L 40 HU</source>
+        <translation>Brain window: W 80, L 40 HU</translation>
+    </message>
+    <message>
+        <source>Window:</source>
+        <translation>Window:</translation>
+    </message>
+    <message>
+        <source>voxel %1  LPS (%2, %3, %4) mm</source>
+        <translation>voxel %1  LPS (%2, %3, %4) mm</translation>
+    </message>
+</context>
+<context>
+    <name>Words</name>
+    <message>
+        <source>Within</source>
+        <extracomment>Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.</extracomment>
+        <translation>Within</translation>
+    </message>
+    <message>
+        <source>Near limit</source>
+        <translation>Near limit</translation>
+    </message>
+    <message>
+        <source>Below minimum</source>
+        <translation>Below minimum</translation>
+    </message>
+    <message>
+        <source>Above maximum</source>
+        <translation>Above maximum</translation>
+    </message>
+    <message>
+        <source>Missing</source>
+        <translation>Missing</translation>
+    </message>
+    <message>
+        <source>Satisfied</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>Violated</source>
+        <translation>Violated</translation>
+    </message>
+    <message>
+        <source>WITHIN THE VALIDATED ENVELOPE</source>
+        <translation>WITHIN THE VALIDATED ENVELOPE</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verification required before sign-off</source>
+        <translation>OUT OF ENVELOPE: re-verification required before sign-off</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verification required</source>
+        <translation>INDETERMINATE: a required value is missing; re-verification required</translation>
+    </message>
+    <message>
+        <source>No check yet</source>
+        <translation>No check yet</translation>
+    </message>
+    <message>
+        <source>within envelope</source>
+        <translation>within envelope</translation>
+    </message>
+    <message>
+        <source>out of envelope</source>
+        <translation>out of envelope</translation>
+    </message>
+    <message>
+        <source>indeterminate</source>
+        <translation>indeterminate</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <source>Needs re-verification</source>
+        <translation>Needs re-verification</translation>
+    </message>
+    <message>
+        <source>Re-verified</source>
+        <translation>Re-verified</translation>
+    </message>
+    <message>
+        <source>Re-verification failed</source>
+        <translation>Re-verification failed</translation>
+    </message>
+    <message>
+        <source>Signed</source>
+        <translation>Signed</translation>
+    </message>
+    <message>
+        <source>No case open</source>
+        <translation>No case open</translation>
+    </message>
+    <message>
+        <source>The password is wrong.</source>
+        <translation>The password is wrong.</translation>
+    </message>
+    <message>
+        <source>The case is outside its envelope: record a passed re-verification before signing.</source>
+        <translation>The case is outside its envelope: record a passed re-verification before signing.</translation>
+    </message>
+    <message>
+        <source>This installation has not passed its self-test: run the self-test before signing.</source>
+        <translation>This installation has not passed its self-test: run the self-test before signing.</translation>
+    </message>
+    <message>
+        <source>No valid check: run the check before signing.</source>
+        <translation>No valid check: run the check before signing.</translation>
+    </message>
+    <message>
+        <source>This user's role may not do this.</source>
+        <translation>This user's role may not do this.</translation>
+    </message>
+    <message>
+        <source>An input changed since the check: check again.</source>
+        <translation>An input changed since the check: check again.</translation>
+    </message>
+    <message>
+        <source>This user is disabled.</source>
+        <translation>This user is disabled.</translation>
+    </message>
+    <message>
+        <source>No such user.</source>
+        <translation>No such user.</translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing was changed.</source>
+        <translation>Cancelled; nothing was changed.</translation>
+    </message>
+    <message>
+        <source>Internal error (a bug); details were written to a log file.</source>
+        <translation>Internal error (a bug); details were written to a log file.</translation>
+    </message>
+    <message>
+        <source>Refused or failed:</source>
+        <translation>Refused or failed:</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>error</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>warning</translation>
+    </message>
+    <message>
+        <source>info</source>
+        <translation>info</translation>
+    </message>
+</context>
+</TS>

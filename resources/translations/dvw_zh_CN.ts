@@ -1,0 +1,1165 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>CasesPanel</name>
+    <message>
+        <source>Case</source>
+        <translation>病例</translation>
+    </message>
+    <message>
+        <source>Revision</source>
+        <translation>修订版</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Cases in the local store; double-click to open one</source>
+        <translation>本地存储库中的病例；双击打开</translation>
+    </message>
+    <message>
+        <source>new case code, e.g. CP-2026-001</source>
+        <translation>新病例编号，例如 CP-2026-001</translation>
+    </message>
+    <message>
+        <source>A pseudonymous case code: letters, digits, dot, dash, underscore</source>
+        <translation>假名化病例编号：字母、数字、点、连字符、下划线</translation>
+    </message>
+    <message>
+        <source>New case</source>
+        <translation>新建病例</translation>
+    </message>
+    <message>
+        <source>Create a case with this code and open it (Ctrl+N)</source>
+        <translation>以此编号新建病例并打开 (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Open case</source>
+        <translation>打开病例</translation>
+    </message>
+    <message>
+        <source>Open the selected case</source>
+        <translation>打开所选病例</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Read the cases from the store again (F5)</source>
+        <translation>重新从存储库读取病例 (F5)</translation>
+    </message>
+</context>
+<context>
+    <name>CheckPanel</name>
+    <message>
+        <source>Load design...</source>
+        <translation>载入设计…</translation>
+    </message>
+    <message>
+        <source>Load the device design (STL, 3MF, PLY, OBJ) (Ctrl+D)</source>
+        <translation>载入器械设计 (STL、3MF、PLY、OBJ) (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>No design loaded.</source>
+        <translation>尚未载入设计。</translation>
+    </message>
+    <message>
+        <source>The validated design envelope to check against</source>
+        <translation>用于核查的已验证设计包络</translation>
+    </message>
+    <message>
+        <source>Other envelope...</source>
+        <translation>其他包络…</translation>
+    </message>
+    <message>
+        <source>Choose an envelope file (.toml)</source>
+        <translation>选择包络文件 (.toml)</translation>
+    </message>
+    <message>
+        <source>not given</source>
+        <translation>未提供</translation>
+    </message>
+    <message>
+        <source> years</source>
+        <translation> 岁</translation>
+    </message>
+    <message>
+        <source>The patient's age (a patient fact the envelope may limit)</source>
+        <translation>患者年龄（包络可能限定的患者信息）</translation>
+    </message>
+    <message>
+        <source>The patient's weight (optional)</source>
+        <translation>患者体重（可选）</translation>
+    </message>
+    <message>
+        <source>Run check</source>
+        <translation>运行核查</translation>
+    </message>
+    <message>
+        <source>Measure the design and anatomy and check every parameter (Ctrl+R)</source>
+        <translation>测量设计与解剖结构，并核查每个参数 (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Envelope:</source>
+        <translation>包络：</translation>
+    </message>
+    <message>
+        <source>Patient age:</source>
+        <translation>患者年龄：</translation>
+    </message>
+    <message>
+        <source>Patient weight:</source>
+        <translation>患者体重：</translation>
+    </message>
+    <message>
+        <source>Design file</source>
+        <translation>设计文件</translation>
+    </message>
+    <message>
+        <source>Meshes (*.stl *.3mf *.ply *.obj)</source>
+        <translation>网格文件 (*.stl *.3mf *.ply *.obj)</translation>
+    </message>
+    <message>
+        <source>Envelope file</source>
+        <translation>包络文件</translation>
+    </message>
+    <message>
+        <source>Envelopes (*.toml)</source>
+        <translation>包络文件 (*.toml)</translation>
+    </message>
+    <message>
+        <source>%1: %2 triangles; volume %3 cm³, area %4 cm²; box %5 x %6 x %7 mm; watertight: %8, shells: %9; thinnest wall %10 mm</source>
+        <translation>%1：%2 个三角面；体积 %3 cm³，面积 %4 cm²；包围盒 %5 x %6 x %7 mm；水密：%8，壳体数：%9；最薄壁厚 %10 mm</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+</context>
+<context>
+    <name>CheckTableView</name>
+    <message>
+        <source>Parameter</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>Min</source>
+        <translation>下限</translation>
+    </message>
+    <message>
+        <source>Max</source>
+        <translation>上限</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Margin</source>
+        <translation>裕量</translation>
+    </message>
+    <message>
+        <source>Every envelope parameter with its measured value, limits, status and margin</source>
+        <translation>每个包络参数的测量值、限值、状态与裕量</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPanel</name>
+    <message>
+        <source>Choose folder...</source>
+        <translation>选择文件夹…</translation>
+    </message>
+    <message>
+        <source>Choose a folder with DICOM files, or drop one on the window (Ctrl+O)</source>
+        <translation>选择含 DICOM 文件的文件夹，或将文件夹拖放到窗口上 (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>No folder chosen; you can also drop a folder on the window.</source>
+        <translation>尚未选择文件夹；也可以将文件夹拖放到窗口上。</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>序列</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Slices</source>
+        <translation>层数</translation>
+    </message>
+    <message>
+        <source>Spacing (mm)</source>
+        <translation>间距 (mm)</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>发现项</translation>
+    </message>
+    <message>
+        <source>The series found; pick the one to import</source>
+        <translation>找到的序列；请选择要导入的序列</translation>
+    </message>
+    <message>
+        <source>Import series</source>
+        <translation>导入序列</translation>
+    </message>
+    <message>
+        <source>Assemble the selected series into a volume (Ctrl+I)</source>
+        <translation>将所选序列组装为体数据 (Ctrl+I)</translation>
+    </message>
+    <message>
+        <source>What the import found and corrected; nothing is hidden</source>
+        <translation>导入时发现并校正的问题；全部如实显示</translation>
+    </message>
+    <message>
+        <source>Import findings:</source>
+        <translation>导入发现项：</translation>
+    </message>
+    <message>
+        <source>DICOM folder</source>
+        <translation>DICOM 文件夹</translation>
+    </message>
+    <message>
+        <source>%1 files, %2 series, %3 skipped</source>
+        <translation>%1 个文件，%2 个序列，跳过 %3 个</translation>
+    </message>
+    <message>
+        <source>No findings.</source>
+        <translation>无发现项。</translation>
+    </message>
+    <message>
+        <source>Imported: %1 voxels, spacing %2 mm, values %3 to %4 HU</source>
+        <translation>已导入：%1 体素，间距 %2 mm，数值 %3 至 %4 HU</translation>
+    </message>
+</context>
+<context>
+    <name>MainView</name>
+    <message>
+        <source>DVW design-validation workstation</source>
+        <translation>DVW 设计验证工作站</translation>
+    </message>
+    <message>
+        <source>1 Cases</source>
+        <translation>1 病例</translation>
+    </message>
+    <message>
+        <source>2 Import</source>
+        <translation>2 导入</translation>
+    </message>
+    <message>
+        <source>3 Segment</source>
+        <translation>3 分割</translation>
+    </message>
+    <message>
+        <source>4 Design &amp; Check</source>
+        <translation>4 设计与核查</translation>
+    </message>
+    <message>
+        <source>5 Review</source>
+        <translation>5 评审</translation>
+    </message>
+    <message>
+        <source>The workflow steps (Alt+1 to Alt+5)</source>
+        <translation>工作流程步骤 (Alt+1 至 Alt+5)</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>The open case</source>
+        <translation>当前打开的病例</translation>
+    </message>
+    <message>
+        <source>The case's state, derived from its records log</source>
+        <translation>病例状态，由其记录日志推导</translation>
+    </message>
+    <message>
+        <source>The verdict of the case's latest check</source>
+        <translation>病例最近一次核查的结论</translation>
+    </message>
+    <message>
+        <source>Replication to the company server</source>
+        <translation>与公司服务器的同步</translation>
+    </message>
+    <message>
+        <source>The local store folder</source>
+        <translation>本地存储库文件夹</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Open DICOM folder...</source>
+        <translation>打开 DICOM 文件夹…</translation>
+    </message>
+    <message>
+        <source>Scan a folder of DICOM files</source>
+        <translation>扫描 DICOM 文件夹</translation>
+    </message>
+    <message>
+        <source>Export report...</source>
+        <translation>导出报告…</translation>
+    </message>
+    <message>
+        <source>Write the case's PDF report</source>
+        <translation>生成病例的 PDF 报告</translation>
+    </message>
+    <message>
+        <source>Settings...</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Store folder, language, sync server</source>
+        <translation>存储库文件夹、语言、同步服务器</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Close DVW</source>
+        <translation>关闭 DVW</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Go to this step of the workflow</source>
+        <translation>转到工作流程的此步骤</translation>
+    </message>
+    <message>
+        <source>Review mode</source>
+        <translation>评审模式</translation>
+    </message>
+    <message>
+        <source>Large fonts for the review</source>
+        <translation>评审时使用大字体</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>About DVW</source>
+        <translation>关于 DVW</translation>
+    </message>
+    <message>
+        <source>Version and software manifest</source>
+        <translation>版本与软件清单</translation>
+    </message>
+    <message>
+        <source>No case open</source>
+        <translation>未打开病例</translation>
+    </message>
+    <message>
+        <source>Case %1 (revision %2)</source>
+        <translation>病例 %1（修订版 %2）</translation>
+    </message>
+    <message>
+        <source>State: %1</source>
+        <translation>状态：%1</translation>
+    </message>
+    <message>
+        <source>Verdict: %1</source>
+        <translation>结论：%1</translation>
+    </message>
+    <message>
+        <source>Sync: not configured</source>
+        <translation>同步：未配置</translation>
+    </message>
+    <message>
+        <source>Sync: %1 (not synced yet)</source>
+        <translation>同步：%1（尚未同步）</translation>
+    </message>
+    <message>
+        <source>Store: %1</source>
+        <translation>存储库：%1</translation>
+    </message>
+    <message>
+        <source>DVW</source>
+        <translation>DVW</translation>
+    </message>
+    <message>
+        <source>Details: %1</source>
+        <translation>详细信息：%1</translation>
+    </message>
+    <message>
+        <source>DICOM folder</source>
+        <translation>DICOM 文件夹</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>报告</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>The design on the anatomy (3D view)</source>
+        <translation>解剖结构上的设计（三维视图）</translation>
+    </message>
+    <message>
+        <source>DVW %1
+Software manifest %2</source>
+        <translation>DVW %1
+软件清单 %2</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the running step; nothing is written</source>
+        <translation>停止正在运行的步骤；不会写入任何内容</translation>
+    </message>
+</context>
+<context>
+    <name>ReverificationDialog</name>
+    <message>
+        <source>Record re-verification</source>
+        <translation>记录再验证</translation>
+    </message>
+    <message>
+        <source>Case %1, revision %2: %3. Only an engineer or a quality user may record a re-verification.</source>
+        <translation>病例 %1，修订版 %2：%3。只有工程师或质量人员可以记录再验证。</translation>
+    </message>
+    <message>
+        <source>The engineer or quality user recording the re-verification</source>
+        <translation>记录再验证的工程师或质量人员</translation>
+    </message>
+    <message>
+        <source>The user's password, re-entered for this record</source>
+        <translation>用户密码，为本次记录重新输入</translation>
+    </message>
+    <message>
+        <source>How the design was re-verified, e.g. "FEA of the 2.5 mm wall"</source>
+        <translation>设计的再验证方法，例如“2.5 mm 壁厚的 FEA 分析”</translation>
+    </message>
+    <message>
+        <source>pass</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>fail</source>
+        <translation>未通过</translation>
+    </message>
+    <message>
+        <source>The re-verification's result</source>
+        <translation>再验证结果</translation>
+    </message>
+    <message>
+        <source>Why the result holds for this patient</source>
+        <translation>该结果对本患者成立的理由</translation>
+    </message>
+    <message>
+        <source>Evidence files; each is stored and named by its SHA-256</source>
+        <translation>证据文件；每个文件均被存储并以其 SHA-256 标识</translation>
+    </message>
+    <message>
+        <source>Add evidence...</source>
+        <translation>添加证据…</translation>
+    </message>
+    <message>
+        <source>Attach a report or image as evidence</source>
+        <translation>附加报告或图像作为证据</translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation>用户：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Method:</source>
+        <translation>方法：</translation>
+    </message>
+    <message>
+        <source>Result:</source>
+        <translation>结果：</translation>
+    </message>
+    <message>
+        <source>Justification:</source>
+        <translation>理由：</translation>
+    </message>
+    <message>
+        <source>Evidence:</source>
+        <translation>证据：</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Record the re-verification in the case's log</source>
+        <translation>将再验证记入病例日志</translation>
+    </message>
+    <message>
+        <source>Close without recording anything</source>
+        <translation>关闭且不记录任何内容</translation>
+    </message>
+    <message>
+        <source>Evidence files</source>
+        <translation>证据文件</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPanel</name>
+    <message>
+        <source>Review mode</source>
+        <translation>评审模式</translation>
+    </message>
+    <message>
+        <source>Large fonts for the joint review session (F11)</source>
+        <translation>联合评审会议使用大字体 (F11)</translation>
+    </message>
+    <message>
+        <source>Record re-verification...</source>
+        <translation>记录再验证…</translation>
+    </message>
+    <message>
+        <source>Record how an out-of-envelope design was re-verified</source>
+        <translation>记录超出包络的设计如何进行了再验证</translation>
+    </message>
+    <message>
+        <source>Sign...</source>
+        <translation>签署…</translation>
+    </message>
+    <message>
+        <source>Sign the case's current check with your password (Ctrl+Shift+S)</source>
+        <translation>输入密码签署病例当前的核查 (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <source>Run self-test</source>
+        <translation>运行自检</translation>
+    </message>
+    <message>
+        <source>Run the built-in validation suite; signing needs it passed</source>
+        <translation>运行内置验证套件；签署前必须通过</translation>
+    </message>
+    <message>
+        <source>Export report...</source>
+        <translation>导出报告…</translation>
+    </message>
+    <message>
+        <source>Write the case's PDF report (Ctrl+E)</source>
+        <translation>生成病例的 PDF 报告 (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>The case's events from the append-only log</source>
+        <translation>来自只追加日志的病例事件</translation>
+    </message>
+    <message>
+        <source>Audit trail:</source>
+        <translation>审计追踪：</translation>
+    </message>
+    <message>
+        <source>Case %1, revision %2: %3</source>
+        <translation>病例 %1，修订版 %2：%3</translation>
+    </message>
+    <message>
+        <source>Re-verification: none recorded.</source>
+        <translation>再验证：尚无记录。</translation>
+    </message>
+    <message>
+        <source>Re-verification: %1 (%2) by %3: %4</source>
+        <translation>再验证：%1（%2），记录人 %3：%4</translation>
+    </message>
+    <message>
+        <source>Signatures: %1</source>
+        <translation>签名：%1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Self-test passed.</source>
+        <translation>自检已通过。</translation>
+    </message>
+    <message>
+        <source>Self-test FAILED.</source>
+        <translation>自检未通过。</translation>
+    </message>
+    <message>
+        <source>Recorded.</source>
+        <translation>已记录。</translation>
+    </message>
+    <message>
+        <source>Report written: %1</source>
+        <translation>报告已生成：%1</translation>
+    </message>
+</context>
+<context>
+    <name>SceneView</name>
+    <message>
+        <source>Loading the 3D view...</source>
+        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red.</extracomment>
+        <translation>正在加载三维视图…</translation>
+    </message>
+    <message>
+        <source>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom</source>
+        <translation>患者坐标系 (LPS, mm) 下的三维视图：拖动旋转，滚轮缩放</translation>
+    </message>
+</context>
+<context>
+    <name>SegmentPanel</name>
+    <message>
+        <source>Bone</source>
+        <translation>骨</translation>
+    </message>
+    <message>
+        <source>Skin</source>
+        <translation>皮肤</translation>
+    </message>
+    <message>
+        <source>Teeth</source>
+        <translation>牙齿</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>无上限</translation>
+    </message>
+    <message>
+        <source>Threshold presets (HU); see the documentation for their sources</source>
+        <translation>阈值预设 (HU)；其来源见文档</translation>
+    </message>
+    <message>
+        <source>Lower threshold (inclusive), HU</source>
+        <translation>下阈值（含），HU</translation>
+    </message>
+    <message>
+        <source>Upper threshold (inclusive), HU</source>
+        <translation>上阈值（含），HU</translation>
+    </message>
+    <message>
+        <source>No upper limit</source>
+        <translation>无上限</translation>
+    </message>
+    <message>
+        <source>Keep every value above the lower threshold</source>
+        <translation>保留高于下阈值的所有数值</translation>
+    </message>
+    <message>
+        <source>Keep largest parts:</source>
+        <translation>保留最大连通部分：</translation>
+    </message>
+    <message>
+        <source>Keep only the largest connected parts (drops the table, noise, loose bits)</source>
+        <translation>仅保留最大的连通部分（去除检查床、噪声和游离碎片）</translation>
+    </message>
+    <message>
+        <source>How many of the largest parts to keep</source>
+        <translation>要保留的最大部分的数量</translation>
+    </message>
+    <message>
+        <source>Fill holes</source>
+        <translation>填充孔洞</translation>
+    </message>
+    <message>
+        <source>Fill cavities not connected to the outside</source>
+        <translation>填充与外部不连通的空腔</translation>
+    </message>
+    <message>
+        <source>Live preview on the slices</source>
+        <translation>在切片上实时预览</translation>
+    </message>
+    <message>
+        <source>Show the voxels inside the threshold on the slices as you change it</source>
+        <translation>调整阈值时在切片上显示阈值范围内的体素</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation>分割</translation>
+    </message>
+    <message>
+        <source>Make the mask from the threshold (Ctrl+S)</source>
+        <translation>按阈值生成掩膜 (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Preset:</source>
+        <translation>预设：</translation>
+    </message>
+    <message>
+        <source>Lower:</source>
+        <translation>下限：</translation>
+    </message>
+    <message>
+        <source>Upper:</source>
+        <translation>上限：</translation>
+    </message>
+    <message>
+        <source>Threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <source>Paint</source>
+        <translation>绘制</translation>
+    </message>
+    <message>
+        <source>Click on a slice to add a ball to the mask (P)</source>
+        <translation>在切片上单击，向掩膜添加球形区域 (P)</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>擦除</translation>
+    </message>
+    <message>
+        <source>Click on a slice to remove a ball from the mask (E)</source>
+        <translation>在切片上单击，从掩膜移除球形区域 (E)</translation>
+    </message>
+    <message>
+        <source>Radius of the paint or erase ball, mm</source>
+        <translation>绘制或擦除球的半径，mm</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Undo the last mask edit (Ctrl+Z)</source>
+        <translation>撤销上一次掩膜编辑 (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>重做</translation>
+    </message>
+    <message>
+        <source>Redo the edit undone last (Ctrl+Shift+Z)</source>
+        <translation>重做上一次撤销的编辑 (Ctrl+Shift+Z)</translation>
+    </message>
+    <message>
+        <source>Edit the mask</source>
+        <translation>编辑掩膜</translation>
+    </message>
+    <message>
+        <source>Generate mesh</source>
+        <translation>生成网格</translation>
+    </message>
+    <message>
+        <source>Mesh the mask: smoothed, reduced, in patient coordinates (Ctrl+M)</source>
+        <translation>由掩膜生成网格：经平滑与简化，位于患者坐标系 (Ctrl+M)</translation>
+    </message>
+    <message>
+        <source>Mask: %1 voxels, %2 cm³, %3 of %4 parts kept</source>
+        <translation>掩膜：%1 体素，%2 cm³，保留 %4 个部分中的 %3 个</translation>
+    </message>
+    <message>
+        <source>Mesh: %1 triangles, %2 vertices; volume %3 cm³, area %4 cm²; watertight: %5, manifold: %6; deviation from the isosurface: mean %7 mm, max %8 mm</source>
+        <translation>网格：%1 个三角面，%2 个顶点；体积 %3 cm³，面积 %4 cm²；水密：%5，流形：%6；与等值面的偏差：平均 %7 mm，最大 %8 mm</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Folder of the local store: records, artifacts, users and self-test results</source>
+        <translation>本地存储库文件夹：记录、工件、用户及自检结果</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose the store folder</source>
+        <translation>选择存储库文件夹</translation>
+    </message>
+    <message>
+        <source>The language of the window; it applies when DVW is started again</source>
+        <translation>窗口语言；重新启动 DVW 后生效</translation>
+    </message>
+    <message>
+        <source>The company's sync server (empty: this workstation works alone)</source>
+        <translation>公司的同步服务器（留空：本工作站独立工作）</translation>
+    </message>
+    <message>
+        <source>Store folder:</source>
+        <translation>存储库文件夹：</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <source>Sync server:</source>
+        <translation>同步服务器：</translation>
+    </message>
+    <message>
+        <source>A new language applies when DVW is started again.</source>
+        <translation>新语言在重新启动 DVW 后生效。</translation>
+    </message>
+    <message>
+        <source>Store folder</source>
+        <translation>存储库文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>SignDialog</name>
+    <message>
+        <source>Sign case %1</source>
+        <translation>签署病例 %1</translation>
+    </message>
+    <message>
+        <source>You are signing the following, exactly as shown:</source>
+        <translation>您将签署以下内容，与所示完全一致：</translation>
+    </message>
+    <message>
+        <source>The signature covers these values and the hashes of every input</source>
+        <translation>签名涵盖这些数值及每个输入的哈希值</translation>
+    </message>
+    <message>
+        <source>design verification</source>
+        <translation>设计验证</translation>
+    </message>
+    <message>
+        <source>clinical design confirmation</source>
+        <translation>临床设计确认</translation>
+    </message>
+    <message>
+        <source>re-verification approved</source>
+        <translation>再验证批准</translation>
+    </message>
+    <message>
+        <source>release</source>
+        <translation>放行</translation>
+    </message>
+    <message>
+        <source>What your signature means; each meaning may be signed by some roles</source>
+        <translation>签名的含义；每种含义仅限特定角色签署</translation>
+    </message>
+    <message>
+        <source>The signer</source>
+        <translation>签署人</translation>
+    </message>
+    <message>
+        <source>Your password: it unlocks your signing key</source>
+        <translation>您的密码：用于解锁您的签名密钥</translation>
+    </message>
+    <message>
+        <source>Meaning:</source>
+        <translation>签名含义：</translation>
+    </message>
+    <message>
+        <source>Signer:</source>
+        <translation>签署人：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>签署</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Sign with your key; the signature is recorded in the case's log</source>
+        <translation>用您的密钥签署；签名将记入病例日志</translation>
+    </message>
+    <message>
+        <source>Close without signing</source>
+        <translation>关闭且不签署</translation>
+    </message>
+    <message>
+        <source>Case: %1, revision %2</source>
+        <translation>病例：%1，修订版 %2</translation>
+    </message>
+    <message>
+        <source>State: %1</source>
+        <translation>状态：%1</translation>
+    </message>
+    <message>
+        <source>Verdict: %1</source>
+        <translation>结论：%1</translation>
+    </message>
+    <message>
+        <source>Envelope: %1 %2, SHA-256 %3</source>
+        <translation>包络：%1 %2，SHA-256 %3</translation>
+    </message>
+    <message>
+        <source>Parameters SHA-256: %1</source>
+        <translation>参数 SHA-256：%1</translation>
+    </message>
+    <message>
+        <source>Software manifest: %1</source>
+        <translation>软件清单：%1</translation>
+    </message>
+    <message>
+        <source>Check event: %1 (hash %2)</source>
+        <translation>核查事件：%1（哈希 %2）</translation>
+    </message>
+    <message>
+        <source>Re-verification: %1 by %2 (%3)</source>
+        <translation>再验证：%1，方法 %2（%3）</translation>
+    </message>
+    <message>
+        <source>Inputs (SHA-256):</source>
+        <translation>输入 (SHA-256)：</translation>
+    </message>
+    <message>
+        <source>Parameters:</source>
+        <translation>参数：</translation>
+    </message>
+</context>
+<context>
+    <name>SliceView</name>
+    <message>
+        <source>Click to move the crosshair; scroll to step through the slices</source>
+        <translation>单击移动十字线；滚动滚轮逐层浏览</translation>
+    </message>
+    <message>
+        <source>Axial</source>
+        <translation>轴位</translation>
+    </message>
+    <message>
+        <source>Coronal</source>
+        <translation>冠状位</translation>
+    </message>
+    <message>
+        <source>Sagittal</source>
+        <translation>矢状位</translation>
+    </message>
+</context>
+<context>
+    <name>SliceViewsPanel</name>
+    <message>
+        <source>Bone</source>
+        <translation>骨</translation>
+    </message>
+    <message>
+        <source>Bone window: W 1800, L 400 HU</source>
+        <translation>骨窗：窗宽 1800，窗位 400 HU</translation>
+    </message>
+    <message>
+        <source>Soft tissue</source>
+        <translation>软组织</translation>
+    </message>
+    <message>
+        <source>Soft-tissue window: W 400, L 40 HU</source>
+        <translation>软组织窗：窗宽 400，窗位 40 HU</translation>
+    </message>
+    <message>
+        <source>Brain</source>
+        <translation>脑</translation>
+    </message>
+    <message>
+        <source>Brain window: W 80, L 40 HU</source>
+        <translation>脑窗：窗宽 80，窗位 40 HU</translation>
+    </message>
+    <message>
+        <source>Window:</source>
+        <translation>窗：</translation>
+    </message>
+    <message>
+        <source>voxel %1  LPS (%2, %3, %4) mm</source>
+        <translation>体素 %1  LPS (%2, %3, %4) mm</translation>
+    </message>
+</context>
+<context>
+    <name>Words</name>
+    <message>
+        <source>Within</source>
+        <extracomment>Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.</extracomment>
+        <translation>范围内</translation>
+    </message>
+    <message>
+        <source>Near limit</source>
+        <translation>接近限值</translation>
+    </message>
+    <message>
+        <source>Below minimum</source>
+        <translation>低于下限</translation>
+    </message>
+    <message>
+        <source>Above maximum</source>
+        <translation>高于上限</translation>
+    </message>
+    <message>
+        <source>Missing</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <source>Satisfied</source>
+        <translation>满足</translation>
+    </message>
+    <message>
+        <source>Violated</source>
+        <translation>不满足</translation>
+    </message>
+    <message>
+        <source>WITHIN THE VALIDATED ENVELOPE</source>
+        <translation>在已验证的设计包络范围内</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verification required before sign-off</source>
+        <translation>超出包络：签署前必须进行再验证</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verification required</source>
+        <translation>无法判定：缺少必需数值；必须进行再验证</translation>
+    </message>
+    <message>
+        <source>No check yet</source>
+        <translation>尚未核查</translation>
+    </message>
+    <message>
+        <source>within envelope</source>
+        <translation>包络范围内</translation>
+    </message>
+    <message>
+        <source>out of envelope</source>
+        <translation>超出包络</translation>
+    </message>
+    <message>
+        <source>indeterminate</source>
+        <translation>无法判定</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>已核查</translation>
+    </message>
+    <message>
+        <source>Needs re-verification</source>
+        <translation>需要再验证</translation>
+    </message>
+    <message>
+        <source>Re-verified</source>
+        <translation>已再验证</translation>
+    </message>
+    <message>
+        <source>Re-verification failed</source>
+        <translation>再验证未通过</translation>
+    </message>
+    <message>
+        <source>Signed</source>
+        <translation>已签署</translation>
+    </message>
+    <message>
+        <source>No case open</source>
+        <translation>未打开病例</translation>
+    </message>
+    <message>
+        <source>The password is wrong.</source>
+        <translation>密码错误。</translation>
+    </message>
+    <message>
+        <source>The case is outside its envelope: record a passed re-verification before signing.</source>
+        <translation>病例超出包络：签署前须记录通过的再验证。</translation>
+    </message>
+    <message>
+        <source>This installation has not passed its self-test: run the self-test before signing.</source>
+        <translation>本安装尚未通过自检：签署前请运行自检。</translation>
+    </message>
+    <message>
+        <source>No valid check: run the check before signing.</source>
+        <translation>没有有效的核查：签署前请运行核查。</translation>
+    </message>
+    <message>
+        <source>This user's role may not do this.</source>
+        <translation>该用户的角色无权执行此操作。</translation>
+    </message>
+    <message>
+        <source>An input changed since the check: check again.</source>
+        <translation>自核查以来有输入发生变更：请重新核查。</translation>
+    </message>
+    <message>
+        <source>This user is disabled.</source>
+        <translation>该用户已被停用。</translation>
+    </message>
+    <message>
+        <source>No such user.</source>
+        <translation>没有该用户。</translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing was changed.</source>
+        <translation>已取消；未作任何更改。</translation>
+    </message>
+    <message>
+        <source>Internal error (a bug); details were written to a log file.</source>
+        <translation>内部错误（软件缺陷）；详细信息已写入日志文件。</translation>
+    </message>
+    <message>
+        <source>Refused or failed:</source>
+        <translation>被拒绝或失败：</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>info</source>
+        <translation>信息</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,89 @@
+"""The one worker abstraction: results on the GUI thread, superseded results dropped, cancel, errors described."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.gui import steps
+from app.workers import ErrorInfo, TaskWorker
+from imaging.errors import NotADicomFolderError
+from imaging.progress import CancelToken, ProgressCallback, checkpoint
+
+
+def test_a_new_job_supersedes_the_running_one(qtbot: QtBot) -> None:
+    worker = TaskWorker("test")
+    release = threading.Event()
+    seen: list[object] = []
+    first_token: list[CancelToken] = []
+
+    def slow(progress: ProgressCallback, cancel: CancelToken) -> str:
+        first_token.append(cancel)
+        progress(0.5, "waiting")
+        release.wait(10)
+        return "old"
+
+    worker.finished.connect(seen.append)
+    worker.start(slow)
+    qtbot.waitUntil(lambda: bool(first_token), timeout=5_000)
+    with qtbot.waitSignal(worker.finished, timeout=5_000):
+        worker.start(lambda _progress, _cancel: "new")
+    assert first_token[0].cancelled  # the superseded job was asked to stop
+    release.set()
+    qtbot.wait(200)  # the old job ends now; its result must not arrive
+    assert seen == ["new"]
+    assert not worker.running
+
+
+def test_cancel_and_errors_become_error_info(qtbot: QtBot, tmp_path: Path) -> None:
+    worker = TaskWorker("test")
+
+    def loop(progress: ProgressCallback, cancel: CancelToken) -> None:
+        for i in range(10_000):
+            progress(i / 10_000, "looping")
+            checkpoint(cancel)
+            threading.Event().wait(0.001)
+
+    with qtbot.waitSignal(worker.failed, timeout=10_000) as failed:
+        worker.start(loop)
+        worker.cancel()
+    info = failed.args[0]
+    assert isinstance(info, ErrorInfo)
+    assert (info.code, info.cancelled) == ("cancelled", True)
+
+    def refuse(_progress: ProgressCallback, _cancel: CancelToken) -> None:
+        raise NotADicomFolderError("no DICOM here", path=str(tmp_path))
+
+    with qtbot.waitSignal(worker.failed, timeout=5_000) as failed:
+        worker.start(refuse)
+    info = failed.args[0]
+    assert (info.code, info.message, info.path) == (NotADicomFolderError.code, "no DICOM here", str(tmp_path))
+
+    def bug(_progress: ProgressCallback, _cancel: CancelToken) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    with qtbot.waitSignal(worker.failed, timeout=5_000) as failed:
+        worker.start(bug)
+    info = failed.args[0]
+    assert info.code == "internal"
+    assert "ZeroDivisionError" in info.message
+    assert "Traceback" not in info.message
+    assert info.log_file is not None
+    assert "Traceback" in Path(info.log_file).read_text(encoding="utf-8")
+
+
+def test_isolated_jobs_run_in_the_worker_process(qtbot: QtBot, tmp_path: Path) -> None:
+    worker = TaskWorker("test", isolated=True)
+    with qtbot.waitSignal(worker.finished, timeout=60_000) as done:
+        worker.start(partial(steps.warm_up, modules=("json", "imaging.volume")))
+    assert done.args == [None]
+    # A core error in the worker process arrives as the same ErrorInfo as from a thread.
+    with qtbot.waitSignal(worker.failed, timeout=60_000) as failed:
+        worker.start(partial(steps.scan, tmp_path / "missing"))
+    info = failed.args[0]
+    assert isinstance(info, ErrorInfo)
+    assert info.code not in ("internal", "cancelled")
+    assert "missing" in info.message
