@@ -4,9 +4,9 @@ Every step is a plain function with frozen inputs and a frozen result, taking th
 of :mod:`imaging.progress`; the GUI runs them in a :class:`~app.workers.TaskWorker`. They do what the matching
 ``dvw`` commands do (app/commands), with the same core calls, so the command line, the GUI and the tests agree.
 
-A case's working files live in ``<home>/work/<case code>/`` (``ct.nrrd``, ``bone-mask.nrrd``, ``bone.stl``, the
-design, ``patient.json``, ``*.params.json``, ``*.check.json``); :func:`check_design` records them in the store
-by content, exactly as ``dvw run --case`` does.
+A case's working files live in the home's ``work`` folder, one sub-folder per case code (``ct.nrrd``,
+``bone-mask.nrrd``, ``bone.stl``, the design, ``patient.json``, ``*.params.json``, ``*.check.json``);
+:func:`check_design` records them in the store by content, exactly as ``dvw run --case`` does.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ WORK_DIR = "work"
 
 
 def work_folder(home: Path, code: str) -> Path:
-    """The folder of case ``code``'s working files: ``<home>/work/<code>``."""
+    """The folder of case ``code``'s working files: the case code's sub-folder of the home's ``work`` folder."""
     return home / WORK_DIR / code
 
 
