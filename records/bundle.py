@@ -80,7 +80,7 @@ from records.events import (
     is_event_id,
     is_sha256,
 )
-from records.signatures import signature_checker, verify_signature
+from records.signatures import events_signature_checker, signature_checker
 from records.store import Store
 from records.users import USER_ADDED, USER_DISABLED, User, load_users, unlock_signing_key, users_from_events
 
@@ -572,14 +572,15 @@ def _artifact_list(manifest: Mapping[str, Any], where: str) -> dict[str, tuple[i
     return artifacts
 
 
-def _check_case(events: Sequence[Event], users: Mapping[str, User], code: str, where: str) -> list[Event]:
+def _check_case(events: Sequence[Event], code: str, where: str) -> list[Event]:
     """The case's events, after checking that the case is created and every case signature verifies."""
     case_events = [event for event in events if event.case_code == code]
     if not case_events or case_events[0].kind != CASE_CREATED:
         raise BundleError(f"{where}: the bundle holds no case_created event for case {code}", path=where)
+    checker = events_signature_checker(events)
     for event in events:
         if event.kind == SIGNATURE and event.case_code is not None:
-            problem = verify_signature(event, users)
+            problem = checker(event)
             if problem is not None:
                 raise BundleSignatureError(f"{where}: case signature event {event.event_id}: {problem}", path=where)
     return case_events
@@ -627,7 +628,8 @@ def _read_bundle(archive: zipfile.ZipFile, entries: Mapping[str, zipfile.ZipInfo
     parsed = [_event_from_json(data, index, where) for index, data in enumerate(raw_events)]
     events = [event for event, _ in parsed]
     _check_chains(events, where)
-    users = users_from_events(events)
+    # The exporting site's own users first: a user id another site also added names the exporter's own user.
+    users = users_from_events([e for e in events if e.site_id == site_id] + [e for e in events if e.site_id != site_id])
     exporter = users.get(exported_by["user_id"])
     _check_signature(signature, manifest_bytes, exporter, exported_by["user_id"], where)
     assert exporter is not None  # _check_signature refuses a bundle without its exporter
@@ -636,7 +638,7 @@ def _read_bundle(archive: zipfile.ZipFile, entries: Mapping[str, zipfile.ZipInfo
             f"{where}: the exporting user {exporter.user_id} was disabled ({exporter.disabled_at})", path=where
         )
 
-    case_events = _check_case(events, users, code, where)
+    case_events = _check_case(events, code, where)
     artifacts = _artifact_list(manifest, where)
     _check_artifact_entries(artifacts, case_events, entries, code, where)
     return _Bundle(

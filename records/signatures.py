@@ -37,7 +37,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -408,11 +408,18 @@ def verify_signature(event: Event, users: Mapping[str, User]) -> str | None:
 def signature_checker(store: Store) -> SignatureChecker:
     """A checker for :meth:`records.store.Store.verify` that verifies each signature against the store's users.
 
+    See :func:`events_signature_checker`.
+    """
+    return events_signature_checker(store.events())
+
+
+def events_signature_checker(events: Sequence[Event]) -> SignatureChecker:
+    """A checker that verifies each signature event against the users that ``events`` (a log, in order) define.
+
     A signature is checked against the users added by its own site first (a user signs where their sealed key is,
     so at the site that added them), then against every user of the log: two sites that each added a user with the
-    same id (one store cannot, but two offline sites can) keep valid signatures everywhere after a sync.
+    same id (one store cannot, but two offline sites can) keep valid signatures everywhere after a sync or bundle.
     """
-    events = store.events()
     everyone = users_from_events(events)
     by_site: dict[str, list[Event]] = {}
     for event in events:
