@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import fast_simplification
 import numpy as np
@@ -47,6 +47,8 @@ from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, 
 from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
+_Own = TypeVar("_Own")
+_Other = TypeVar("_Other")
 IndexArray = npt.NDArray[np.int64]
 
 #: Windowed-sinc pass band (normalized coordinates). DESIGN.md: 0.01 with 20 iterations brings a binary-mask sphere
@@ -566,15 +568,43 @@ def _half(vertices: FloatArray, faces: IndexArray, chosen: npt.NDArray[np.bool_]
     return vertices[used], renumber[part]
 
 
-def _simplify_in_child(
-    connection: Any, vertices: FloatArray, faces: IndexArray, target: int
-) -> None:  # pragma: no cover - runs in the forked process (its result is checked by the parent and the tests)
+def _child_main(connection: Any, work: Callable[[], object]) -> None:  # pragma: no cover - runs in the child
     try:
-        connection.send(("ok", *_simplify(vertices, faces, target, preserve_border=True)))
-    except BaseException as exc:  # noqa: BLE001 - any failure goes back to the parent, which reduces in one run
+        connection.send(("ok", work()))
+    except BaseException as exc:  # noqa: BLE001 - any failure goes back to the parent, which works in one process
         connection.send(("error", repr(exc)))
     finally:
         connection.close()
+
+
+def _at_once(
+    own: Callable[[], _Own], other: Callable[[], _Other], *, cancel: CancelToken | None = None
+) -> tuple[_Own, _Other] | None:
+    """Run ``other`` in a forked child while this process runs ``own``; both results, or None if the child failed.
+
+    The child inherits everything ``other`` reads (nothing is copied to it) and sends back only its result. When
+    ``cancel`` is set after ``own`` returns, the child is stopped and :class:`~imaging.progress.Cancelled` raised.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(sender, other), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        mine = own()
+        checkpoint(cancel)
+        message = receiver.recv()
+    except EOFError:  # the child died without an answer (e.g. killed for memory)
+        return None
+    finally:
+        receiver.close()
+        if child.is_alive() and cancel is not None and cancel.cancelled:
+            child.kill()
+        child.join()
+    if message[0] != "ok":
+        return None
+    theirs: _Other = message[1]
+    return mine, theirs
 
 
 def _reduce_halves(mesh: Mesh, target: int) -> tuple[FloatArray, IndexArray] | None:
@@ -593,36 +623,23 @@ def _reduce_halves(mesh: Mesh, target: int) -> tuple[FloatArray, IndexArray] | N
     Returns None (the caller reduces in one run) for meshes under ``_PARALLEL_MIN_TRIANGLES``, on one core, where
     processes cannot be forked, or when the child fails.
     """
-    if mesh.n_triangles < _PARALLEL_MIN_TRIANGLES or (os.cpu_count() or 1) < 2:
+    if not _can_fork(mesh.n_triangles):
         return None
-    if "fork" not in multiprocessing.get_all_start_methods():
+    split = _plan_split(mesh)
+    if split is None:
         return None
     vertices, faces = mesh.vertices, mesh.faces
-    axis = int(np.argmax(np.ptp(vertices, axis=0)))
-    centroid = vertices[:, axis][faces].sum(axis=1)
-    first = centroid < np.median(centroid)
-    if not 0 < np.count_nonzero(first) < len(faces):
-        return None
-    vertices_a, faces_a = _half(vertices, faces, first)
-    vertices_b, faces_b = _half(vertices, faces, ~first)
+    vertices_a, faces_a = _half(vertices, faces, split.first)
+    vertices_b, faces_b = _half(vertices, faces, ~split.first)
     target_a = max(4, round(target * len(faces_a) / len(faces)))
     target_b = max(4, target - target_a)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_simplify_in_child, args=(sender, vertices_b, faces_b, target_b), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        points_a, reduced_a = _simplify(vertices_a, faces_a, target_a, preserve_border=True)
-        message = receiver.recv()
-    except EOFError:  # the child died without an answer (e.g. killed for memory)
+    both = _at_once(
+        functools.partial(_simplify, vertices_a, faces_a, target_a, preserve_border=True),
+        functools.partial(_simplify, vertices_b, faces_b, target_b, preserve_border=True),
+    )
+    if both is None:
         return None
-    finally:
-        receiver.close()
-        child.join()
-    if message[0] != "ok":
-        return None
-    points_b, reduced_b = message[1], message[2]
+    (points_a, reduced_a), (points_b, reduced_b) = both
     return np.concatenate([points_a, points_b]), np.concatenate([reduced_a, reduced_b + len(points_a)])
 
 
@@ -757,19 +774,6 @@ def _smooth_reduce_half(
     return _Half(points, reduced, cut, distances, smoothed_at)
 
 
-def _half_in_child(
-    connection: Any, reference: Mesh, lattice: Volume, split: _Split, smoothing: tuple[int, int]
-) -> None:  # pragma: no cover - runs in the forked process (its result is checked by the parent and the tests)
-    try:
-        iterations, target = smoothing
-        half = _smooth_reduce_half(reference, lattice, split, second=True, iterations=iterations, target=target)
-        connection.send(("ok", half))
-    except BaseException as exc:  # noqa: BLE001 - any failure goes back to the parent, which works in one process
-        connection.send(("error", repr(exc)))
-    finally:
-        connection.close()
-
-
 def _row_keys(rows: FloatArray) -> npt.NDArray[np.void]:
     """Each (x, y, z) row as one 24-byte value: equal exactly when the three float64 bit patterns are equal."""
     return np.ascontiguousarray(rows).view(np.dtype((np.void, 24))).reshape(-1)
@@ -829,27 +833,16 @@ def _smooth_reduce_in_halves(
     split = _plan_split(reference)
     if split is None:
         return None
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_half_in_child, args=(sender, reference, lattice, split, (iterations, target)), daemon=True
+    both = _at_once(
+        functools.partial(
+            _smooth_reduce_half, reference, lattice, split, second=False, iterations=iterations, target=target
+        ),
+        functools.partial(
+            _smooth_reduce_half, reference, lattice, split, second=True, iterations=iterations, target=target
+        ),
+        cancel=cancel,
     )
-    child.start()
-    sender.close()
-    try:
-        mine = _smooth_reduce_half(reference, lattice, split, second=False, iterations=iterations, target=target)
-        checkpoint(cancel)
-        message = receiver.recv()
-    except EOFError:  # the child died without an answer (e.g. killed for memory)
-        return None
-    finally:
-        receiver.close()
-        if child.is_alive() and cancel is not None and cancel.cancelled:
-            child.kill()
-        child.join()
-    if message[0] != "ok":
-        return None
-    return _join_halves(mine, message[1])
+    return None if both is None else _join_halves(*both)
 
 
 #: Odd 64-bit multipliers mixing a vertex's three coordinate bit patterns into one sort key.
