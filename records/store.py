@@ -75,6 +75,8 @@ from records.events import (
     format_time,
     is_sha256,
 )
+from records.migrating import alembic_config
+from records.migrating import head_revision as migrating_head
 from records.models import append_only_triggers
 
 DB_NAME = "dvw.sqlite"
@@ -746,18 +748,12 @@ def _foreign_fields(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
+    return alembic_config(_MIGRATIONS, connection)
 
 
 def head_revision() -> str:
     """The latest schema revision this software knows."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return migrating_head(_MIGRATIONS)
 
 
 def _current_revision(conn: Connection) -> str | None:

@@ -45,6 +45,8 @@ from records.errors import (
     SyncRefusedError,
 )
 from records.events import SIGNATURE, Event, check_payload_privacy, event_from_json, format_time, is_event_id, is_sha256
+from records.migrating import alembic_config
+from records.migrating import head_revision as migrating_head
 from records.server.schema import artifact_chunks, artifact_refs, artifacts, enrolments, events, sites, sync_log
 from records.signatures import verify_signature
 from records.sync.protocol import MAX_CHUNK_BYTES, WITHHELD_KINDS, named_sha256
@@ -208,18 +210,12 @@ def create_server_engine(url: str) -> Engine:
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
+    return alembic_config(_MIGRATIONS, connection)
 
 
 def head_revision() -> str:
     """The latest server schema revision this software knows."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return migrating_head(_MIGRATIONS)
 
 
 def _current_revision(conn: Connection) -> str | None:
