@@ -1,7 +1,7 @@
 """Translations of the GUI: Qt Linguist sources in ``resources/translations``, compiled to ``.qm`` at build.
 
-Sources: ``resources/translations/dvw_en.ts`` and ``dvw_zh_CN.ts``, made from the code with
-``pyside6-lupdate app/gui/*.py -ts resources/translations/dvw_en.ts resources/translations/dvw_zh_CN.ts`` and
+Sources: ``resources/translations/dvw_en.ts`` and ``dvw_zh_CN.ts``, made from the code with ``pyside6-lupdate
+app/gui/*.py app/gui/panels/*.py -ts resources/translations/dvw_en.ts resources/translations/dvw_zh_CN.ts`` and
 translated with Qt Linguist. :func:`build_translations` compiles them with ``pyside6-lrelease`` into the build folder
 (``build/translations`` beside the packages, or ``$DVW_TRANSLATIONS_DIR``), outside the packages so that building
 does not change the software manifest (the ``.ts`` sources, which are hashed, determine the ``.qm`` files).

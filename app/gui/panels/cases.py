@@ -1,0 +1,110 @@
+"""The Cases panel: the store's cases, a new case, opening one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.models import CaseModel
+from app.gui.widgets import (
+    state_text,
+    verdict_word,
+)
+
+if TYPE_CHECKING:  # loaded in the background after the window opens
+    pass
+
+
+from app.gui.panels.common import Report, new_table
+
+
+class CasesPanel(QWidget):
+    """The store's cases with their state from the log; create and open cases."""
+
+    def __init__(self, case_model: CaseModel, report: Report, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._case_model = case_model
+        self._report = report
+        self.table = new_table(self, [self.tr("Case"), self.tr("Revision"), self.tr("State"), self.tr("Verdict")])
+        self.table.setToolTip(self.tr("Cases in the local store; double-click to open one"))
+        self.table.cellDoubleClicked.connect(self._on_row_activated)
+        self.code_edit = QLineEdit(self)
+        self.code_edit.setPlaceholderText(self.tr("new case code, e.g. CP-2026-001"))
+        self.code_edit.setToolTip(self.tr("A pseudonymous case code: letters, digits, dot, dash, underscore"))
+        self.new_button = QPushButton(self.tr("New case"), self)
+        self.new_button.setToolTip(self.tr("Create a case with this code and open it (Ctrl+N)"))
+        self.new_button.setShortcut(QKeySequence("Ctrl+N"))
+        self.new_button.clicked.connect(self._on_new_clicked)
+        self.code_edit.returnPressed.connect(self._on_new_clicked)
+        self.open_button = QPushButton(self.tr("Open case"), self)
+        self.open_button.setToolTip(self.tr("Open the selected case"))
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.refresh_button = QPushButton(self.tr("Refresh"), self)
+        self.refresh_button.setToolTip(self.tr("Read the cases from the store again (F5)"))
+        self.refresh_button.setShortcut(QKeySequence("F5"))
+        self.refresh_button.clicked.connect(case_model.reload)
+        new_row = QHBoxLayout()
+        new_row.addWidget(self.code_edit, 1)
+        new_row.addWidget(self.new_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.refresh_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(new_row)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        case_model.cases_changed.connect(self._on_cases_changed)
+
+    def _on_cases_changed(self) -> None:
+        cases = self._case_model.cases
+        self.table.setRowCount(len(cases))
+        for row, case in enumerate(cases):
+            values = [case.code, str(case.revision), state_text(case.state), verdict_word(case.verdict)]
+            for column, value in enumerate(values):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        self.table.resizeColumnsToContents()
+
+    def _on_new_clicked(self) -> None:
+        code = self.code_edit.text().strip()
+        if not code:
+            return
+        try:
+            self._case_model.create_case(code)
+        except Exception as exc:  # noqa: BLE001 - every failure goes to the one error relay
+            from app.workers import describe_error  # noqa: PLC0415
+
+            self._report(describe_error(exc))
+            return
+        self.code_edit.clear()
+
+    def _on_open_clicked(self) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            self._on_row_activated(row, 0)
+
+    def _on_row_activated(self, row: int, _column: int) -> None:
+        item = self.table.item(row, 0)
+        if item is not None:
+            self.open_case(item.text())
+
+    def open_case(self, code: str) -> None:
+        """Open case ``code``."""
+        try:
+            self._case_model.open_case(code)
+        except Exception as exc:  # noqa: BLE001 - every failure goes to the one error relay
+            from app.workers import describe_error  # noqa: PLC0415
+
+            self._report(describe_error(exc))
+
+
+# ------------------------------------------------------------------------------------------------ import

@@ -1,0 +1,239 @@
+"""The Design & Check panel: load the design, pick the envelope, check, show the verdict."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui import steps
+from app.gui.models import CaseModel, WorkspaceModel
+from app.gui.settings import GuiSettings
+from app.gui.widgets import (
+    CheckTableView,
+    ProgressPanel,
+    VerdictBannerView,
+)
+from app.workers import TaskWorker
+
+if TYPE_CHECKING:  # loaded in the background after the window opens
+    pass
+
+
+from app.gui.panels.common import Report, need_case
+
+
+class CheckPanel(QWidget):
+    """Load the design and check it against an envelope: parameter table, verdict banner, flagged places."""
+
+    checked = Signal()
+
+    def __init__(  # noqa: PLR0915 - a panel's widgets are built and wired in one place
+        self,
+        case_model: CaseModel,
+        workspace: WorkspaceModel,
+        settings: GuiSettings,
+        report: Report,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._case_model = case_model
+        self._workspace = workspace
+        self._settings = settings
+        self._report = report
+        self.design_worker = TaskWorker("design", self, isolated=True)
+        self.check_worker = TaskWorker("check", self, isolated=True)
+        self.design_button = QPushButton(self.tr("Load design..."), self)
+        self.design_button.setToolTip(self.tr("Load the device design (STL, 3MF, PLY, OBJ) (Ctrl+D)"))
+        self.design_button.setShortcut(QKeySequence("Ctrl+D"))
+        self.design_button.clicked.connect(self._on_design_clicked)
+        self.design_label = QLabel(self.tr("No design loaded."), self)
+        self.design_label.setWordWrap(True)
+        self.design_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.envelope_combo = QComboBox(self)
+        self.envelope_combo.setToolTip(self.tr("The validated design envelope to check against"))
+        for path in steps.bundled_envelopes():
+            self.envelope_combo.addItem(path.stem, str(path))
+        self.envelope_button = QPushButton(self.tr("Other envelope..."), self)
+        self.envelope_button.setToolTip(self.tr("Choose an envelope file (.toml)"))
+        self.envelope_button.clicked.connect(self._on_envelope_clicked)
+        self.age_spin = QDoubleSpinBox(self)
+        self.age_spin.setRange(0.0, 120.0)
+        self.age_spin.setDecimals(0)
+        self.age_spin.setValue(0.0)
+        self.age_spin.setSpecialValueText(self.tr("not given"))
+        self.age_spin.setSuffix(self.tr(" years"))
+        self.age_spin.setToolTip(self.tr("The patient's age (a patient fact the envelope may limit)"))
+        self.weight_spin = QDoubleSpinBox(self)
+        self.weight_spin.setRange(0.0, 400.0)
+        self.weight_spin.setDecimals(1)
+        self.weight_spin.setSpecialValueText(self.tr("not given"))
+        self.weight_spin.setSuffix(" kg")
+        self.weight_spin.setToolTip(self.tr("The patient's weight (optional)"))
+        self.check_button = QPushButton(self.tr("Run check"), self)
+        self.check_button.setToolTip(self.tr("Measure the design and anatomy and check every parameter (Ctrl+R)"))
+        self.check_button.setShortcut(QKeySequence("Ctrl+R"))
+        self.check_button.clicked.connect(self._on_check_clicked)
+        self.banner = VerdictBannerView(self)
+        self.table = CheckTableView(self)
+        envelope_row = QHBoxLayout()
+        envelope_row.addWidget(self.envelope_combo, 1)
+        envelope_row.addWidget(self.envelope_button)
+        form = QFormLayout()
+        form.addRow(self.tr("Envelope:"), envelope_row)
+        form.addRow(self.tr("Patient age:"), self.age_spin)
+        form.addRow(self.tr("Patient weight:"), self.weight_spin)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.design_button)
+        layout.addWidget(ProgressPanel(self.design_worker, self))
+        layout.addWidget(self.design_label)
+        layout.addLayout(form)
+        layout.addWidget(self.check_button)
+        layout.addWidget(ProgressPanel(self.check_worker, self))
+        layout.addWidget(self.banner)
+        layout.addWidget(self.table, 1)
+        workspace.design_changed.connect(self._on_design_changed)
+        workspace.check_changed.connect(self._on_check_changed)
+        workspace.anatomy_changed.connect(self._on_busy_changed)
+        self.design_worker.running_changed.connect(self._on_busy_changed)
+        self.check_worker.running_changed.connect(self._on_busy_changed)
+        self._on_busy_changed()
+
+    def _on_busy_changed(self, _running: bool = False) -> None:
+        busy = self.design_worker.running or self.check_worker.running
+        ready = self._workspace.anatomy is not None and self._workspace.design is not None
+        self.design_button.setEnabled(not busy)
+        self.check_button.setEnabled(not busy and ready)
+
+    def _on_design_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Design file"),
+            self._settings.last_folder,
+            self.tr("Meshes (*.stl *.3mf *.ply *.obj)"),
+        )
+        if path:
+            self.load_design(Path(path))
+
+    def load_design(self, path: Path) -> None:
+        """Read and measure the design at ``path`` in the background."""
+        code = need_case(self._case_model, self._report, "loading a design")
+        if code is None:
+            return
+        self._settings.last_folder = str(path.parent)
+        out = steps.work_folder(self._case_model.home, code)
+        self.design_worker.start(partial(steps.load_design, path, out), on_done=self._on_design_loaded)
+
+    def _on_design_loaded(self, result: object) -> None:
+        assert isinstance(result, steps.LoadedDesign)
+        self._workspace.set_design(result)
+
+    def _on_envelope_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Envelope file"), self._settings.last_folder, self.tr("Envelopes (*.toml)")
+        )
+        if path:
+            self.envelope_combo.addItem(Path(path).name, path)
+            self.envelope_combo.setCurrentIndex(self.envelope_combo.count() - 1)
+
+    def select_envelope(self, path: Path) -> None:
+        """Choose the envelope file ``path`` (added to the list when it is not there)."""
+        index = self.envelope_combo.findData(str(path))
+        if index < 0:
+            self.envelope_combo.addItem(path.name, str(path))
+            index = self.envelope_combo.count() - 1
+        self.envelope_combo.setCurrentIndex(index)
+
+    def patient_facts(self) -> dict[str, Any]:
+        """The patient facts as entered (only the ones given)."""
+        facts: dict[str, Any] = {}
+        if self.age_spin.value() > 0:
+            facts["age_years"] = self.age_spin.value()
+        if self.weight_spin.value() > 0:
+            facts["weight_kg"] = self.weight_spin.value()
+        return facts
+
+    def _on_design_changed(self) -> None:
+        design = self._workspace.design
+        self._on_busy_changed()
+        if design is None:
+            self.design_label.setText(self.tr("No design loaded."))
+            return
+        m = design.info.metrics
+        xmin, xmax, ymin, ymax, zmin, zmax = m.bounds
+        wall = design.info.wall
+        self.design_label.setText(
+            self.tr(
+                "%1: %2 triangles; volume %3 cm³, area %4 cm²; box %5 x %6 x %7 mm; watertight: %8, shells: %9; "
+                "thinnest wall %10 mm"
+            )
+            .replace("%10", "-" if wall is None else f"{wall.min_mm:.2f}")
+            .replace("%1", design.source.name)
+            .replace("%2", str(m.triangles))
+            .replace("%3", f"{m.volume_mm3 / 1000:.2f}")
+            .replace("%4", f"{m.area_mm2 / 100:.2f}")
+            .replace("%5", f"{xmax - xmin:.1f}")
+            .replace("%6", f"{ymax - ymin:.1f}")
+            .replace("%7", f"{zmax - zmin:.1f}")
+            .replace("%8", self.tr("yes") if m.watertight else self.tr("no"))
+            .replace("%9", str(m.shells))
+        )
+
+    def _on_check_clicked(self) -> None:
+        workspace = self._workspace
+        if workspace.imported is None or workspace.anatomy is None or workspace.design is None:
+            return
+        code = need_case(self._case_model, self._report, "checking")
+        if code is None:
+            return
+        inputs = steps.CheckInputs(
+            home=self._case_model.home,
+            code=code,
+            imported=workspace.imported,
+            anatomy=workspace.anatomy,
+            design=workspace.design,
+            envelope_path=Path(str(self.envelope_combo.currentData())),
+            patient=self.patient_facts(),
+        )
+        self.check_worker.start(partial(steps.check_design, inputs), on_done=self._on_check_done)
+
+    def _on_check_done(self, result: object) -> None:
+        assert isinstance(result, steps.CheckOutcome)
+        self._workspace.set_outcome(result)
+        self._case_model.reload()
+        self.checked.emit()
+
+    def _on_check_changed(self) -> None:
+        outcome = self._workspace.outcome
+        self.banner.set_verdict(None if outcome is None else outcome.result.verdict)
+        self.table.set_check(None if outcome is None else outcome.result.to_json())
+        self._on_busy_changed()
+
+    def flagged_markers(self) -> list[tuple[str, tuple[float, float, float]]]:
+        """Out-of-envelope parameters that have a place on the design (the thinnest wall), as 3D markers."""
+        outcome, design = self._workspace.outcome, self._workspace.design
+        if outcome is None or design is None or design.info.wall is None:
+            return []
+        markers = []
+        for item in outcome.result.results:
+            if item.name == "design.min_wall_thickness" and item.status in ("below", "above", "near_limit"):
+                label = f"{item.name}\n{design.info.wall.min_mm:.2f} mm"
+                markers.append((label, design.info.wall.location))
+        return markers
+
+
+# ------------------------------------------------------------------------------------------------ review

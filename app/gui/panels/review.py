@@ -1,0 +1,240 @@
+"""The Review panel: the joint review, re-verification, signing, self-test and the report."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui import steps
+from app.gui.dialogs import ReverificationDialog, SignDialog
+from app.gui.models import CaseModel
+from app.gui.widgets import (
+    CheckTableView,
+    ProgressPanel,
+    VerdictBannerView,
+    state_text,
+)
+from app.workers import TaskWorker
+
+if TYPE_CHECKING:  # loaded in the background after the window opens
+    from records.users import User
+
+
+from app.gui.panels.common import Report, new_table
+
+
+class ReviewPanel(QWidget):
+    """The joint review: verdict, check, re-verification, signatures, audit; record, sign, export the report."""
+
+    review_mode_toggled = Signal(bool)
+    report_requested = Signal()
+
+    def __init__(self, case_model: CaseModel, report: Report, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - a panel's widgets are built and wired in one place
+        super().__init__(parent)
+        self._case_model = case_model
+        self._report = report
+        self.records_worker = TaskWorker("records", self)
+        self.review_button = QPushButton(self.tr("Review mode"), self)
+        self.review_button.setCheckable(True)
+        self.review_button.setToolTip(self.tr("Large fonts for the joint review session (F11)"))
+        self.review_button.setShortcut(QKeySequence("F11"))
+        self.review_button.toggled.connect(self.review_mode_toggled)
+        self.state_label = QLabel(self)
+        self.banner = VerdictBannerView(self)
+        self.table = CheckTableView(self)
+        self.reverification_label = QLabel(self)
+        self.reverification_label.setWordWrap(True)
+        self.signatures_label = QLabel(self)
+        self.signatures_label.setWordWrap(True)
+        self.reverify_button = QPushButton(self.tr("Record re-verification..."), self)
+        self.reverify_button.setToolTip(self.tr("Record how an out-of-envelope design was re-verified"))
+        self.reverify_button.clicked.connect(self.open_reverification_dialog)
+        self.sign_button = QPushButton(self.tr("Sign..."), self)
+        self.sign_button.setToolTip(self.tr("Sign the case's current check with your password (Ctrl+Shift+S)"))
+        self.sign_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.sign_button.clicked.connect(self.open_sign_dialog)
+        self.selftest_button = QPushButton(self.tr("Run self-test"), self)
+        self.selftest_button.setToolTip(self.tr("Run the built-in validation suite; signing needs it passed"))
+        self.selftest_button.clicked.connect(self._on_selftest_clicked)
+        self.report_button = QPushButton(self.tr("Export report..."), self)
+        self.report_button.setToolTip(self.tr("Write the case's PDF report (Ctrl+E)"))
+        self.report_button.setShortcut(QKeySequence("Ctrl+E"))
+        self.report_button.clicked.connect(self.report_requested)
+        self.audit_table = new_table(self, [self.tr("#"), self.tr("Time"), self.tr("Event"), self.tr("By")])
+        self.audit_table.setToolTip(self.tr("The case's events from the append-only log"))
+        self.outcome_label = QLabel(self)
+        self.outcome_label.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for button in (self.reverify_button, self.sign_button, self.selftest_button, self.report_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(self.state_label, 1)
+        top.addWidget(self.review_button)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.reverification_label)
+        layout.addWidget(self.signatures_label)
+        layout.addLayout(buttons)
+        layout.addWidget(ProgressPanel(self.records_worker, self))
+        layout.addWidget(self.outcome_label)
+        layout.addWidget(QLabel(self.tr("Audit trail:"), self))
+        layout.addWidget(self.audit_table, 1)
+        self.reverification_dialog: ReverificationDialog | None = None
+        self.sign_dialog: SignDialog | None = None
+        case_model.changed.connect(self._on_case_changed)
+        self.records_worker.running_changed.connect(self._on_case_changed)
+        self._on_case_changed()
+
+    def _on_case_changed(self, _running: bool = False) -> None:
+        state = self._case_model.state
+        busy = self.records_worker.running
+        if state is None:
+            self.state_label.setText(state_text(None))
+            self.banner.set_verdict(None)
+            self.table.set_check(None)
+            self.audit_table.setRowCount(0)
+            self.reverification_label.setText("")
+            self.signatures_label.setText("")
+            for button in (self.reverify_button, self.sign_button, self.report_button):
+                button.setEnabled(False)
+            return
+        self.state_label.setText(
+            self.tr("Case %1, revision %2: %3")
+            .replace("%1", state.code)
+            .replace("%2", str(state.revision))
+            .replace("%3", state_text(state.state))
+        )
+        check = state.check
+        self.banner.set_verdict(state.verdict if check is not None else None)
+        self.table.set_check(dict(check.payload) if check is not None else None)
+        reverification = state.reverification
+        if reverification is None:
+            self.reverification_label.setText(self.tr("Re-verification: none recorded."))
+        else:
+            payload = reverification.payload
+            self.reverification_label.setText(
+                self.tr("Re-verification: %1 (%2) by %3: %4")
+                .replace("%1", str(payload.get("result")))
+                .replace("%2", str(payload.get("method")))
+                .replace("%3", str(reverification.actor))
+                .replace("%4", str(payload.get("justification")))
+            )
+        signatures = []
+        for event in state.signatures:
+            content = event.payload.get("content", {})
+            signer = content.get("signer", {}) if isinstance(content, dict) else {}
+            superseded = event.event_id in state.superseded
+            signatures.append(
+                f"{signer.get('printed_name', event.actor)} ({signer.get('role', '')}): {content.get('meaning', '')}, "
+                f"{content.get('signed_at', event.created_at)}"
+                + (f" [{self.tr('superseded')}]" if superseded else f" [{self.tr('valid')}]")
+            )
+        self.signatures_label.setText(
+            self.tr("Signatures: %1").replace("%1", "; ".join(signatures) if signatures else self.tr("none"))
+        )
+        needs = state.state in ("needs_reverification", "reverification_failed")
+        self.reverify_button.setEnabled(not busy and needs)
+        self.sign_button.setEnabled(not busy and check is not None)
+        self.report_button.setEnabled(not busy)
+        self.selftest_button.setEnabled(not busy)
+        events = state.events
+        self.audit_table.setRowCount(len(events))
+        for row, event in enumerate(events):
+            for column, value in enumerate([str(event.seq), event.created_at, event.kind, event.actor or "-"]):
+                self.audit_table.setItem(row, column, QTableWidgetItem(value))
+        self.audit_table.resizeColumnsToContents()
+
+    def _users(self) -> list[User]:
+        from records.users import load_users  # noqa: PLC0415
+
+        return list(load_users(self._case_model.store()).values())
+
+    def open_reverification_dialog(self) -> ReverificationDialog | None:
+        """Open the re-verification dialog (window-modal, not blocking); returns it."""
+        state = self._case_model.state
+        if state is None:
+            return None
+        dialog = ReverificationDialog(state, self._users(), self)
+        dialog.accepted.connect(lambda: self._on_reverification_accepted(dialog))
+        self.reverification_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_reverification_accepted(self, dialog: ReverificationDialog) -> None:
+        state = self._case_model.state
+        if state is None:
+            return
+        request = steps.ReverificationRequest(
+            home=self._case_model.home,
+            code=state.code,
+            user_id=str(dialog.user_combo.currentData()),
+            password=dialog.password_edit.text(),
+            method=dialog.method_edit.text(),
+            result=str(dialog.result_combo.currentData()),
+            justification=dialog.justification_edit.toPlainText(),
+            evidence=tuple(dialog.evidence),
+        )
+        dialog.password_edit.clear()
+        self.records_worker.start(partial(steps.record_reverification, request), on_done=self._on_recorded)
+
+    def open_sign_dialog(self) -> SignDialog | None:
+        """Open the sign dialog (window-modal, not blocking); returns it."""
+        from validation.manifest import current_manifest  # noqa: PLC0415
+
+        state = self._case_model.state
+        if state is None:
+            return None
+        dialog = SignDialog(state, self._users(), current_manifest().manifest_id, self)
+        dialog.accepted.connect(lambda: self._on_sign_accepted(dialog))
+        self.sign_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_sign_accepted(self, dialog: SignDialog) -> None:
+        state = self._case_model.state
+        if state is None:
+            return
+        request = steps.SignRequest(
+            home=self._case_model.home,
+            code=state.code,
+            user_id=str(dialog.user_combo.currentData()),
+            password=dialog.password_edit.text(),
+            meaning=str(dialog.meaning_combo.currentData()),
+        )
+        dialog.password_edit.clear()
+        self.records_worker.start(partial(steps.sign_case, request), on_done=self._on_recorded)
+
+    def _on_selftest_clicked(self) -> None:
+        self.records_worker.start(partial(steps.run_selftest, self._case_model.home), on_done=self._on_selftest_done)
+
+    def _on_selftest_done(self, passed: object) -> None:
+        self.outcome_label.setText(self.tr("Self-test passed.") if passed else self.tr("Self-test FAILED."))
+
+    def _on_recorded(self, _result: object) -> None:
+        self.outcome_label.setText(self.tr("Recorded."))
+        self._case_model.reload()
+
+    def start_report(self, output: Path, images: list[tuple[str, bytes]]) -> None:
+        """Write the PDF report of the current case in the background."""
+        state = self._case_model.state
+        if state is None:
+            return
+        request = steps.ReportRequest(self._case_model.home, state.code, output, tuple(images))
+        self.records_worker.start(partial(steps.write_case_report, request), on_done=self._on_report_done)
+
+    def _on_report_done(self, path: object) -> None:
+        self.outcome_label.setText(self.tr("Report written: %1").replace("%1", str(path)))
