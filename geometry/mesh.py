@@ -285,7 +285,8 @@ def isosurface(
     a full :func:`repair` would, but looking only at the vertices that sit on a voxel centre (0.3 s instead of
     1.2 s for 2.2 M triangles). Such a merge can pinch the surface at that voxel (a non-manifold vertex), as the
     full repair did. The orientation is that of flying edges' triangles (see :func:`_flying_edges_outward`),
-    reversed for a left-handed direction matrix.
+    reversed for a left-handed direction matrix. Large volumes are meshed as two slabs on two threads and stitched
+    at their shared slice into the same surface (see :func:`_seam_slice` and :func:`_stitch`).
 
     Parameters
     ----------
@@ -306,28 +307,163 @@ def isosurface(
     if not np.isfinite(level):
         raise GeometryError(f"the iso value must be finite, got {level}")
     voxels, offset = _prepare_voxels(volume.voxels, level)
-    poly = _flying_edges(voxels, volume.spacing, level, progress=progress, cancel=cancel)
-    del voxels
-    polys = poly.GetPolys()
-    if poly.GetNumberOfPoints() == 0 or polys.GetNumberOfCells() == 0:
-        raise EmptyMeshError(f"nothing in the volume reaches {level:g}: the isosurface is empty")
-    if polys.GetConnectivityArray().GetNumberOfValues() != 3 * polys.GetNumberOfCells():
-        raise GeometryError("flying edges returned polygons that are not triangles")
+    seam = _seam_slice(voxels)
     spacing = np.asarray(volume.spacing, dtype=np.float64)
-    points = vtk_to_numpy(poly.GetPoints().GetData())  # float32 index * spacing, from voxel (0, 0, 0) of voxels
-    # Voxel index of each vertex (float32 is enough to tell the vertices within 1e-3 voxel of a voxel centre).
-    index = points * (1.0 / spacing).astype(np.float32)
-    if offset:
-        index -= np.float32(offset)
-    local = points.astype(np.float64) - offset * spacing  # mm from the original voxel (0, 0, 0), volume axes
-    faces = vtk_to_numpy(polys.GetConnectivityArray()).reshape(-1, 3)
     direction = volume.direction_matrix
-    world = rotate(local, direction.T)
-    world += np.asarray(volume.origin, dtype=np.float64)
-    vertices, faces = _merge_on_voxel_centres(world, index, faces)
+    origin = np.asarray(volume.origin, dtype=np.float64)
+    frame: dict[str, Any] = {"offset": offset, "spacing": spacing, "direction": direction, "origin": origin}
+    if seam is None:
+        part = _isosurface_part(voxels, 0, level, **frame, progress=progress, cancel=cancel)
+        if part is None:
+            raise EmptyMeshError(f"nothing in the volume reaches {level:g}: the isosurface is empty")
+        vertices, faces = part.world, part.faces
+    else:
+        # Two slabs sharing slice ``seam``, meshed at once: VTK releases the GIL while flying edges runs.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dvw-isosurface") as pool:
+            upper = pool.submit(_isosurface_part, voxels[seam:], seam, level, **frame, cancel=cancel)
+            lower = _isosurface_part(voxels[: seam + 1], 0, level, **frame, progress=progress, cancel=cancel)
+            above = upper.result()
+        stitched = _stitch(lower, above, seam, spacing)
+        if stitched is None:  # the slabs did not meet exactly (not expected): mesh the volume in one piece
+            part = _isosurface_part(voxels, 0, level, **frame, cancel=cancel)
+            if part is None:
+                raise EmptyMeshError(f"nothing in the volume reaches {level:g}: the isosurface is empty")
+            stitched = part.world, part.faces
+        vertices, faces = stitched
+    del voxels
     if _flying_edges_outward() != (np.linalg.det(direction) > 0):
         faces = faces[:, ::-1]
     return Mesh(vertices, np.array(faces, dtype=np.int64, order="C"))  # a copy: not a view of VTK's array
+
+
+#: Volumes with at least this many voxels are meshed as two slabs at once (see :func:`_seam_slice`).
+_SLAB_MIN_VOXELS = 4_000_000
+
+
+def _seam_slice(voxels: npt.NDArray[Any]) -> int | None:
+    """The slice (axis 0) where the isosurface is cut in two slabs, or None to mesh the volume in one piece.
+
+    Flying edges runs on one core here (VTK's sequential SMP backend) and releases the GIL, so two slabs meshed on
+    two threads take about half the time. The slabs share the middle slice, whose in-plane edges both slabs give
+    the same vertices (same voxel values, same in-plane coordinates): :func:`_stitch` joins them there.
+    """
+    depth = int(voxels.shape[0])
+    if voxels.size < _SLAB_MIN_VOXELS or depth < 4 or (os.cpu_count() or 1) < 2 or not _vtk_is_sequential():
+        return None
+    return depth // 2
+
+
+@dataclass(frozen=True)
+class _IsoPart:
+    """One slab's isosurface.
+
+    Vertices in LPS mm, triangles, and each vertex's position as VTK gave it (mm from the slab's voxel (0, 0, 0),
+    float32), which tells the seam's vertices.
+    """
+
+    world: FloatArray
+    faces: IndexArray
+    local: npt.NDArray[np.float32]
+
+
+def _isosurface_part(
+    voxels: npt.NDArray[Any],
+    first_slice: int,
+    level: float,
+    *,
+    offset: int,
+    spacing: FloatArray,
+    direction: FloatArray,
+    origin: FloatArray,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> _IsoPart | None:
+    """Flying edges on ``voxels`` (slices ``first_slice`` on of the prepared volume), merged on voxel centres.
+
+    ``offset`` is the padding of the prepared volume (see :func:`_prepare_voxels`). None when the slab has no
+    surface.
+    """
+    poly = _flying_edges(
+        voxels, (float(spacing[0]), float(spacing[1]), float(spacing[2])), level, progress=progress, cancel=cancel
+    )
+    polys = poly.GetPolys()
+    if poly.GetNumberOfPoints() == 0 or polys.GetNumberOfCells() == 0:
+        return None
+    if polys.GetConnectivityArray().GetNumberOfValues() != 3 * polys.GetNumberOfCells():
+        raise GeometryError("flying edges returned polygons that are not triangles")
+    points = vtk_to_numpy(poly.GetPoints().GetData())  # float32 index * spacing, from voxel (0, 0, 0) of the slab
+    # Voxel index of each vertex (float32 is enough to tell the vertices within 1e-3 voxel of a voxel centre).
+    index = points * (1.0 / spacing).astype(np.float32)
+    shift = np.array([0.0, 0.0, float(first_slice)]) - offset  # slab voxel (0, 0, 0) in voxels of the volume
+    index += shift.astype(np.float32)
+    local = points.astype(np.float64) + shift * spacing  # mm from the volume's voxel (0, 0, 0), volume axes
+    faces = vtk_to_numpy(polys.GetConnectivityArray()).reshape(-1, 3)
+    world = rotate(local, direction.T)
+    world += origin
+    merged, merged_faces, kept = _merge_on_voxel_centres(world, index, faces)
+    return _IsoPart(merged, merged_faces, points if kept is None else points[kept])
+
+
+def _stitch(
+    lower: _IsoPart | None, upper: _IsoPart | None, seam: int, spacing: FloatArray
+) -> tuple[FloatArray, IndexArray] | None:
+    """The two slabs' surfaces as one, as flying edges and :func:`_merge_on_voxel_centres` make it in one piece.
+
+    The shared slice's vertices are the lower slab's highest ones and the upper slab's lowest ones (z = 0 in its
+    own frame). Both slabs computed their in-plane coordinates from the same voxel values (and merged the vertices
+    on a voxel centre whose value equals the level alike), so they pair up by the exact bits of (x, y); the lower
+    slab's copy stays. A triangle lying in the shared slice can come from a cell on each side: the second copy is
+    dropped, as the merge does in one piece. None when the vertices do not pair up one to one.
+    """
+    if lower is None or upper is None:
+        only = lower if lower is not None else upper
+        return None if only is None else (only.world, only.faces)
+    n_lower = len(lower.world)
+    in_upper = np.flatnonzero(upper.local[:, 2] == 0.0)
+    if len(in_upper) == 0:  # the surface does not cross the shared slice
+        return np.concatenate([lower.world, upper.world]), np.concatenate([lower.faces, upper.faces + n_lower])
+    top = lower.local[:, 2].max()
+    if abs(float(top) / spacing[2] - seam) > 1e-3:  # the lower slab has no vertex in the shared slice
+        return None
+    in_lower = np.flatnonzero(lower.local[:, 2] == top)
+    lower_keys = np.ascontiguousarray(lower.local[in_lower, :2]).view(np.dtype((np.void, 8))).reshape(-1)
+    order = np.argsort(lower_keys)
+    sorted_keys = lower_keys[order]
+    upper_keys = np.ascontiguousarray(upper.local[in_upper, :2]).view(np.dtype((np.void, 8))).reshape(-1)
+    slot = np.minimum(np.searchsorted(sorted_keys, upper_keys), len(sorted_keys) - 1)
+    hit = sorted_keys[slot] == upper_keys
+    if np.any(sorted_keys[1:] == sorted_keys[:-1]) or len(np.unique(slot[hit])) != np.count_nonzero(hit):
+        return None
+    # A vertex on a voxel edge of the shared slice is used by cells on both sides; only one on a voxel centre
+    # (a voxel at the level) may belong to one slab's triangles only.
+    matched_lower = np.zeros(len(in_lower), dtype=np.bool_)
+    matched_lower[order[slot[hit]]] = True
+    unmatched = np.concatenate([lower.local[in_lower[~matched_lower], :2], upper.local[in_upper[~hit], :2]])
+    if len(unmatched):
+        cells = unmatched / spacing[:2].astype(np.float32)
+        if not np.all(np.abs(cells - np.rint(cells)) < 1e-3):
+            return None
+    in_upper, slot = in_upper[hit], slot[hit]
+    own = np.ones(len(upper.world), dtype=np.bool_)
+    own[in_upper] = False
+    target = np.empty(len(upper.world), dtype=np.int64)
+    target[own] = n_lower + np.arange(np.count_nonzero(own))
+    target[in_upper] = in_lower[order[slot]]
+    vertices = np.concatenate([lower.world, upper.world[own]])
+    faces = np.concatenate([lower.faces, target[upper.faces]])
+    on_seam = np.zeros(len(vertices), dtype=np.bool_)
+    on_seam[in_lower] = True
+    flat = np.flatnonzero(on_seam[faces].all(axis=1))
+    if len(flat) > 1:
+        key = np.sort(faces[flat], axis=1)
+        ranked = np.lexsort((key[:, 2], key[:, 1], key[:, 0]))  # stable: the first copy (lower slab) leads
+        repeated = np.zeros(len(flat), dtype=np.bool_)
+        repeated[ranked[1:]] = np.all(key[ranked[1:]] == key[ranked[:-1]], axis=1)
+        if np.any(repeated):
+            keep = np.ones(len(faces), dtype=np.bool_)
+            keep[flat[repeated]] = False
+            faces = faces[keep]
+    return vertices, faces
 
 
 def _flying_edges(
@@ -366,20 +502,21 @@ def _flying_edges_outward() -> bool:
 
 def _merge_on_voxel_centres(
     vertices: FloatArray, index: npt.NDArray[np.floating[Any]], faces: npt.NDArray[np.integer[Any]]
-) -> tuple[FloatArray, IndexArray]:
+) -> tuple[FloatArray, IndexArray, npt.NDArray[np.bool_] | None]:
     """Merge an isosurface's coincident vertices, then drop repeated and degenerate triangles and unused vertices.
 
     Two vertices of flying edges lie on different voxel edges, so they can only coincide at a voxel centre shared
     by their edges (a voxel whose value equals the level): only vertices within 1e-3 voxel of a voxel centre
     (``index`` is the vertex position in voxel units) are compared, by their exact positions in ``vertices``.
+    Returns the vertices, the triangles and which of the given vertices were kept (None: all, in order).
     """
     triangles: IndexArray = np.asarray(faces, dtype=np.int64)
     near = np.flatnonzero(np.all(np.abs(index - np.rint(index)) < 1e-3, axis=1))
     if near.size < 2:
-        return vertices, triangles
+        return vertices, triangles, None
     unique, renumbered = _merge(Mesh(vertices[near], np.arange(near.size).reshape(-1, 1).repeat(3, axis=1)))
     if len(unique) == near.size:
-        return vertices, triangles
+        return vertices, triangles, None
     # The first vertex of each group (in the order of ``near``) stands for the group.
     group = renumbered[:, 0]
     first = np.full(len(unique), near.size, dtype=np.int64)
@@ -406,7 +543,7 @@ def _merge_on_voxel_centres(
     used[moved] = False
     renumber = np.cumsum(used) - 1
     np.take(renumber, kept, out=kept, mode="clip")  # element by element: in place is safe
-    return vertices[used], kept
+    return vertices[used], kept, used
 
 
 def smooth(
@@ -680,7 +817,8 @@ class _Split:
 
     ``first`` marks the triangles whose centroid lies below ``plane`` (mm) along LPS axis ``axis``; the others form
     the second half. ``cut`` lists (ascending) the vertices used by both halves; ``reach`` is the largest extent (mm)
-    of a triangle along the axis, so one edge moves a path by at most ``reach`` along it.
+    of a triangle along the axis, so one edge moves a path by at most ``reach`` along it. ``frame`` is the whole
+    surface's normalization frame for smoothing (see :func:`smooth`).
     """
 
     axis: int
@@ -690,6 +828,7 @@ class _Split:
     high: FloatArray
     cut: IndexArray
     reach: float
+    frame: tuple[FloatArray, float]
 
 
 @dataclass(frozen=True)
@@ -713,7 +852,9 @@ def _plan_split(reference: Mesh) -> _Split | None:
     vertices, faces = reference.vertices, reference.faces
     # Column by column: numpy's reductions along a short last axis are several times slower on millions of rows.
     columns = [np.ascontiguousarray(vertices[:, k]) for k in range(3)]
-    axis = int(np.argmax([float(column.max() - column.min()) for column in columns]))
+    lows = np.array([column.min() for column in columns])
+    highs = np.array([column.max() for column in columns])
+    axis = int(np.argmax(highs - lows))
     a, b, c = (columns[axis][faces[:, k]] for k in range(3))
     low, high = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
     centroid = (a + b + c) / 3.0
@@ -722,11 +863,15 @@ def _plan_split(reference: Mesh) -> _Split | None:
     if not 0 < np.count_nonzero(first) < len(faces):
         return None
     in_first = np.zeros(len(vertices), dtype=np.bool_)
-    in_first[faces[first].reshape(-1)] = True
     in_second = np.zeros(len(vertices), dtype=np.bool_)
-    in_second[faces[~first].reshape(-1)] = True
+    second = ~first
+    for k in range(3):  # column by column: 3x faster than scattering faces[first] (a copy of the rows) at once
+        corner = faces[:, k]
+        in_first[corner[first]] = True
+        in_second[corner[second]] = True
     cut = np.flatnonzero(in_first & in_second)
-    return _Split(axis, plane, first, low, high, cut, float((high - low).max()))
+    frame = ((lows + highs) / 2.0, max(float((highs - lows).max()) / 2.0, 1e-9))  # as _frame(vertices)
+    return _Split(axis, plane, first, low, high, cut, float((high - low).max()), frame)
 
 
 #: Margin (mm) beyond a half's own triangles of the reference triangles it measures its vertices against. A vertex
@@ -751,11 +896,13 @@ def _smooth_reduce_half(
         extended = split.high > split.plane - band
     else:
         extended = split.low < split.plane + band
+    chosen = faces[extended]
     used = np.zeros(len(vertices), dtype=np.bool_)
-    used[faces[extended].reshape(-1)] = True
+    used[chosen.reshape(-1)] = True
     renumber = np.cumsum(used) - 1
-    band_faces = renumber[faces[extended]]
-    smoothed = smooth(Mesh(vertices[used], band_faces), iterations, frame=_frame(vertices)).vertices
+    band_faces = renumber[chosen]
+    del chosen
+    smoothed = smooth(Mesh(vertices[used], band_faces), iterations, frame=split.frame).vertices
     cut = smoothed[renumber[split.cut]]
     smoothed_at = time.perf_counter()
     own_vertices, own_faces = _half(smoothed, band_faces, owned[extended])
