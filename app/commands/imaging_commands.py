@@ -11,12 +11,13 @@ from app.home import home_folder, site_uid_secret
 from app.progress_bar import progress_bar
 from imaging.errors import AmbiguousSeriesError, OutputExistsError
 from imaging.progress import report
+from imaging.summary import import_summary, series_summary
 from imaging.volume import volume_suffix, write_volume
 from validation.manifest import current_manifest
 
 if TYPE_CHECKING:  # the DICOM modules load pydicom and its decoders: only when a command runs (start-up time)
     from imaging.assemble import ImportResult
-    from imaging.series import Finding, ScanResult, SeriesInfo
+    from imaging.series import ScanResult
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,43 +66,10 @@ _IMPORT_HELP = (
 )
 
 
-def _finding_json(finding: Finding) -> dict[str, str]:
-    return {"code": finding.code, "severity": finding.severity, "message": finding.message}
-
-
-def _round(values: Any, digits: int = 6) -> Any:
-    if isinstance(values, float):
-        return round(values, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-    if isinstance(values, tuple | list):
-        return [_round(v, digits) for v in values]
-    return values
-
-
-def series_json(series: SeriesInfo) -> dict[str, Any]:
-    """The CLI contract's JSON for one scanned series."""
-    return {
-        "series_uid": series.key,
-        "dicom_series_uid": series.series_uid,
-        "study_uid": series.study_uid,
-        "modality": series.modality,
-        "description": series.description,
-        "series_number": series.series_number,
-        "files": len(series.files),
-        "rows": series.rows,
-        "columns": series.columns,
-        "slices": series.slices,
-        "usable": series.usable,
-        "kind": series.kind,
-        "spacing": _round(list(series.spacing)) if series.spacing else None,
-        "tilt_deg": round(series.tilt_deg, 3),
-        "findings": [_finding_json(f) for f in series.findings],
-    }
-
-
 def scan_json(result: ScanResult) -> dict[str, Any]:
     """The CLI contract's JSON for a scan."""
     return {
-        "series": [series_json(s) for s in result.series],
+        "series": [series_summary(s) for s in result.series],
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "files_scanned": result.files_scanned,
         "seconds": round(result.seconds, 3),
@@ -136,24 +104,8 @@ def run_scan(args: argparse.Namespace) -> int:
 
 
 def import_json(result: ImportResult, output: Path, sha256: str) -> dict[str, Any]:
-    """The CLI contract's JSON for an import."""
-    volume = result.volume
-    return {
-        "output": str(output),
-        "sha256": sha256,
-        "series_uid": result.series.key,
-        "size": list(volume.size),
-        "spacing": _round(list(volume.spacing)),
-        "origin": _round(list(volume.origin)),
-        "direction": _round(list(volume.direction)),
-        "hu_range": _round(list(result.hu_range)),
-        "resampled": result.resampled,
-        "tilt_deg": round(result.series.tilt_deg, 3),
-        "findings": [_finding_json(f) for f in result.findings],
-        "instances": len(result.instance_sha256),
-        "input_sha256": result.input_sha256,
-        "manifest_id": current_manifest().manifest_id,
-    }
+    """The CLI contract's JSON for an import by this software."""
+    return import_summary(result, output, sha256, current_manifest().manifest_id)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -172,7 +124,7 @@ def run_import(args: argparse.Namespace) -> int:
             emit_json(
                 {
                     "error": {"code": exc.code, "message": exc.message, "path": exc.path},
-                    "series": [series_json(s) for s in scan.series if s.key in exc.candidates],
+                    "series": [series_summary(s) for s in scan.series if s.key in exc.candidates],
                 }
             )
             say(f"dvw: error: {exc.message}")

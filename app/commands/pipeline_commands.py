@@ -37,7 +37,6 @@ from app.home import home_folder
 from app.progress_bar import progress_bar
 from imaging.files import sha256_file, write_atomically
 from imaging.volume import write_volume
-from records.errors import CaseNotFoundError
 from validation.manifest import current_manifest
 
 if TYPE_CHECKING:  # the cores load VTK, pydicom and friends: only when a step runs (start-up time)
@@ -232,47 +231,21 @@ def record_case(
     envelope_path: Path,
     patient_path: Path | None,
 ) -> dict[str, Any]:
-    """Record a checked design as case ``code`` in the local store (see the module docstring); returns a summary."""
-    from records.store import Store  # noqa: PLC0415 - the store is only opened when a case is recorded
+    """Record a checked design as case ``code`` in the local store (:func:`records.checks.record_check`).
+
+    Returns the summary the commands print: ``code``, ``revision``, ``state``, ``recorded``, ``store``.
+    """
+    from records.checks import record_check  # noqa: PLC0415 - the store is only opened when a case is recorded
+    from records.store import Store  # noqa: PLC0415
 
     files = {**evaluation.files, "envelope": envelope_path}
     if patient_path is not None:
         files["patient"] = patient_path
-    kinds = {"volume": "volume", "mask": "mask", "anatomy": "mesh", "design": "mesh", "parameters": "parameters"}
-    check_json = evaluation.result.to_json()
     with Store.open(home) as store:
-        artifacts = {name: store.put_artifact(path, kinds.get(name, name)) for name, path in files.items()}
-        inputs = {"dicom": dicom_sha256, **{k: v for k, v in artifacts.items() if k != "check"}}
-        recorded: list[str] = []
-        try:
-            state = store.case(code)
-        except CaseNotFoundError:
-            store.append("case_created", case_code=code, payload={"source": "dvw run"})
-            recorded.append("case_created")
-            state = store.case(code)
-        previous = state.check.payload if state.check is not None else None
-        same = (
-            previous is not None
-            and previous.get("inputs") == inputs
-            and previous.get("parameters_sha256") == check_json["parameters_sha256"]
-            and previous.get("envelope") == check_json["envelope"]
-            and previous.get("manifest_id") == check_json["manifest_id"]
+        recorded = record_check(
+            store, code, evaluation.result.to_json(), files, dicom_sha256=dicom_sha256, source="dvw run"
         )
-        if not same:
-            old_design = state.inputs.get("design")
-            if old_design is not None and old_design != inputs["design"]:
-                payload = {"reason": "a different design file was checked", "inputs": inputs}
-                store.append("design_changed", case_code=code, payload=payload)
-                recorded.append("design_changed")
-            elif {k: state.inputs.get(k) for k in inputs} != inputs:
-                store.append("inputs_added", case_code=code, payload=inputs)
-                recorded.append("inputs_added")
-            names = {name: path.name for name, path in files.items()}
-            payload = {**check_json, "inputs": inputs, "artifacts": artifacts, "file_names": names}
-            store.append("check_run", case_code=code, payload=payload)
-            recorded.append("check_run")
-        state = store.case(code)
-    return {"code": code, "revision": state.revision, "state": state.state, "recorded": recorded, "store": str(home)}
+    return {**recorded.to_json(), "store": str(home)}
 
 
 def run_run(args: argparse.Namespace) -> int:

@@ -1,0 +1,99 @@
+"""Recording a design check for a case: its files stored by content and the events that say what changed.
+
+Used by ``dvw run --case``, ``dvw demo`` and the GUI's Check step alike. The artifacts are stored by content; the
+log gains ``case_created`` (a new case), ``design_changed`` (a different design than the case's current one: a new
+revision) or ``inputs_added`` (other inputs changed), then ``check_run`` holding the check's JSON, its inputs and
+artifacts. Recording an identical check again (same inputs, parameters, envelope and software) adds nothing, so
+the signatures already given stay valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from records.errors import CaseNotFoundError
+from records.store import Store
+
+#: Artifact kinds of the files a check names (others are stored under their own name as kind).
+_KINDS = {"volume": "volume", "mask": "mask", "anatomy": "mesh", "design": "mesh", "parameters": "parameters"}
+
+
+@dataclass(frozen=True)
+class RecordedCheck:
+    """What :func:`record_check` left in the log: the case's revision and state after it, and the events added."""
+
+    code: str
+    revision: int
+    state: str
+    recorded: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary the CLI prints (``code``, ``revision``, ``state``, ``recorded``)."""
+        return {"code": self.code, "revision": self.revision, "state": self.state, "recorded": list(self.recorded)}
+
+
+def record_check(
+    store: Store,
+    code: str,
+    check_json: Mapping[str, Any],
+    files: Mapping[str, Path],
+    *,
+    dicom_sha256: str,
+    source: str,
+) -> RecordedCheck:
+    """Record the check ``check_json`` (``validation.check.CheckResult.to_json()``) for case ``code``.
+
+    Parameters
+    ----------
+    store
+        The open local store.
+    code
+        The case; created (``case_created`` with ``source``) when it does not exist yet.
+    check_json
+        The check's JSON, which names its parameters' SHA-256, envelope and software manifest.
+    files
+        The check's files by role: ``volume``, ``mask``, ``anatomy``, ``design``, ``parameters``, ``check``,
+        ``envelope`` and optionally ``patient``. Each is stored by content; all but ``check`` are the check's inputs.
+    dicom_sha256
+        The hash of the DICOM instances the volume was imported from (an input too).
+    source
+        What created the case when it is new (e.g. ``"dvw run"``, ``"gui"``).
+    """
+    artifacts = {name: store.put_artifact(path, _KINDS.get(name, name)) for name, path in files.items()}
+    inputs = {"dicom": dicom_sha256, **{k: v for k, v in artifacts.items() if k != "check"}}
+    recorded: list[str] = []
+    try:
+        state = store.case(code)
+    except CaseNotFoundError:
+        store.append("case_created", case_code=code, payload={"source": source})
+        recorded.append("case_created")
+        state = store.case(code)
+    previous = state.check.payload if state.check is not None else None
+    same = (
+        previous is not None
+        and previous.get("inputs") == inputs
+        and previous.get("parameters_sha256") == check_json["parameters_sha256"]
+        and previous.get("envelope") == check_json["envelope"]
+        and previous.get("manifest_id") == check_json["manifest_id"]
+    )
+    if not same:
+        old_design = state.inputs.get("design")
+        if old_design is not None and old_design != inputs["design"]:
+            payload = {"reason": "a different design file was checked", "inputs": inputs}
+            store.append("design_changed", case_code=code, payload=payload)
+            recorded.append("design_changed")
+        elif {k: state.inputs.get(k) for k in inputs} != inputs:
+            store.append("inputs_added", case_code=code, payload=inputs)
+            recorded.append("inputs_added")
+        names = {name: path.name for name, path in files.items()}
+        store.append(
+            "check_run",
+            case_code=code,
+            payload={**check_json, "inputs": inputs, "artifacts": artifacts, "file_names": names},
+        )
+        recorded.append("check_run")
+    state = store.case(code)
+    return RecordedCheck(code, state.revision, state.state, tuple(recorded))
