@@ -565,6 +565,11 @@ def smooth(
     frequency is not exactly 1, so it scales the surface very slightly (a few 1e-4 mm over 100 mm) about that centre;
     parts of one surface smoothed separately (see :func:`_smooth_reduce_in_halves`) therefore share the whole
     surface's frame.
+
+    A non-manifold vertex (where the merge of coincident vertices pinched the surface, see :func:`isosurface`)
+    stays where the isosurface put it, as do the vertices on a border. On a manifold surface the result is the
+    same as with VTK's non-manifold smoothing on (measured: 6e-14 mm apart on the 2.2 M-triangle benchmark skull),
+    which takes 1.5x as long (1.68 s against 1.09 s).
     """
     if iterations <= 0 or mesh.n_triangles == 0:
         return mesh
@@ -579,7 +584,7 @@ def smooth(
     sinc.NormalizeCoordinatesOff()
     sinc.FeatureEdgeSmoothingOff()
     sinc.BoundarySmoothingOff()
-    sinc.NonManifoldSmoothingOn()
+    sinc.NonManifoldSmoothingOff()  # VTK's default; on, the filter takes 1.5x as long on a manifold mesh
     out = run_filter(sinc, "smoothing", progress=progress, cancel=cancel)
     vertices = vtk_to_numpy(out.GetPoints().GetData()).astype(np.float64)
     return Mesh(vertices * half_size + centre, mesh.faces)
