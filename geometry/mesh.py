@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -1128,14 +1128,13 @@ def _mesh(
     progress: ProgressCallback | None,
     cancel: CancelToken | None,
 ) -> MeshResult:
-    # Without the input file's hash the result names a hash of the voxels (0.3 s for 150 MB): hashlib releases the
-    # GIL, so it runs on a thread beside the isosurface, which VTK runs on one core.
+    # Without the input file's hash the result names a hash of the voxels (0.1 s for 150 MB), on a thread: hashlib
+    # releases the GIL. It starts where a core is idle: beside an isosurface made in one piece (VTK runs it on one
+    # core), else after the two processes' smoothing and reduction, beside the checks of the joined mesh.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dvw-volume-digest") as pool:
-        named: str | Callable[[], str]
-        if input_sha256 is None:
-            named = functools.partial(pool.submit(volume_digest, digest_of).result, None)
-        else:
-            named = input_sha256
+        named: str | _Digest = input_sha256 if input_sha256 is not None else _Digest(pool, digest_of)
+        if isinstance(named, _Digest) and _seam_slice(volume.voxels) is None:
+            named.start()
         return _mesh_stages(
             volume,
             level,
@@ -1149,6 +1148,24 @@ def _mesh(
         )
 
 
+class _Digest:
+    """:func:`volume_digest` of a volume on a thread, started when :meth:`start` or the result is first asked for."""
+
+    def __init__(self, pool: ThreadPoolExecutor, volume: Volume) -> None:
+        self._pool, self._volume = pool, volume
+        self._future: Future[str] | None = None
+
+    def start(self) -> Future[str]:
+        """Start hashing (once); the digest's future."""
+        if self._future is None:
+            self._future = self._pool.submit(volume_digest, self._volume)
+        return self._future
+
+    def result(self) -> str:
+        """The digest (waiting for it)."""
+        return self.start().result()
+
+
 def _mesh_stages(
     volume: Volume,
     level: float,
@@ -1157,7 +1174,7 @@ def _mesh_stages(
     smoothing: int,
     reduction: float | None,
     target_triangles: int | None,
-    input_sha256: str | Callable[[], str],
+    input_sha256: str | _Digest,
     progress: ProgressCallback | None,
     cancel: CancelToken | None,
 ) -> MeshResult:
@@ -1181,6 +1198,8 @@ def _mesh_stages(
     mesh, known_topology, distances = _smooth_and_reduce(
         reference, volume, smoothing, keep, seconds, progress=progress, cancel=cancel
     )
+    if isinstance(input_sha256, _Digest):
+        input_sha256.start()
 
     checkpoint(cancel)
     start = time.perf_counter()
@@ -1204,7 +1223,7 @@ def _mesh_stages(
         cancel=cancel,
     )
     seconds.append(("metrics", time.perf_counter() - start))
-    input_digest = input_sha256 if isinstance(input_sha256, str) else input_sha256()
+    input_digest = input_sha256 if isinstance(input_sha256, str) else input_sha256.result()
     report(progress, 1.0, "meshed")
     parameters = MeshingParameters(
         source=source,
