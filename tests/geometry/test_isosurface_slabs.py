@@ -15,7 +15,7 @@ from conftest import AIR, BONE, MIDPOINT, Phantom
 from scipy.spatial import cKDTree
 
 import geometry.mesh as mesh_module
-from geometry.mesh import Mesh, isosurface
+from geometry.mesh import Mesh, isosurface, mesh_from_volume, volume_digest
 from geometry.metrics import topology, volume_and_area
 from imaging.volume import Volume
 
@@ -128,3 +128,13 @@ def test_a_one_slice_plate_in_the_shared_slice(monkeypatch: pytest.MonkeyPatch) 
     slabs, whole = _both(volume, MIDPOINT, monkeypatch)
     _assert_same_surface(slabs, whole)
     assert slabs.n_triangles == 1098
+
+
+@pytest.mark.parametrize("slabs", [True, False])
+def test_the_mesh_names_its_voxels_digest(shell: Phantom, monkeypatch: pytest.MonkeyPatch, slabs: bool) -> None:
+    # Without a file hash the result names the voxels' digest, hashed on a thread early (one-piece isosurface) or
+    # late (after the smoothing and reduction): the same digest either way.
+    monkeypatch.setattr(mesh_module, "_SLAB_MIN_VOXELS", 0 if slabs else shell.volume.voxels.size + 1)
+    result = mesh_from_volume(shell.volume, MIDPOINT, reduction=0.5)
+    assert result.input_sha256 == volume_digest(shell.volume)
+    assert len(result.input_sha256) == 64
