@@ -8,8 +8,9 @@ Contenders (timed from the loaded volume to the final mesh; the libraries each c
 before the timed part, including ``scipy.ndimage``, which ``imaging.segment`` imports on first use):
 
 - DVW: ``imaging.segment.segment`` (300 HU, largest component), then ``geometry.mesh.mesh_from_volume``: gray-level
-  flying edges (coincident vertices at voxels equal to the level merged), windowed sinc 20 iterations at pass band
-  0.01 and quadric reduction to 300k triangles (``fast_simplification``), both done for the two halves of the
+  flying edges on two slabs of the volume at once (two threads, stitched at their shared slice; coincident
+  vertices at voxels equal to the level merged), windowed sinc 20 iterations at pass band 0.01 and quadric
+  reduction to 300k triangles (``fast_simplification``), both done for the two halves of the
   surface at once in two processes, with the halves' exact distances from the unsmoothed isosurface, the joined
   mesh's watertight/manifold check, the orientation check and the other metrics; also the SHA-256 of the voxels
   that the result names (in the total, in no column). In two processes the ``smooth`` column ends when DVW's own

@@ -138,3 +138,15 @@ def test_the_mesh_names_its_voxels_digest(shell: Phantom, monkeypatch: pytest.Mo
     result = mesh_from_volume(shell.volume, MIDPOINT, reduction=0.5)
     assert result.input_sha256 == volume_digest(shell.volume)
     assert len(result.input_sha256) == 64
+
+
+def test_a_binary_mask_in_two_slabs(shell: Phantom, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A mask (uint8 0/1, meshed at 0.5) touching the volume's border on one side, so the voxels are padded.
+    voxels = (shell.volume.voxels >= MIDPOINT).astype(np.uint8)
+    voxels[:, :, :3] = 1
+    mask = Volume(
+        voxels=voxels, spacing=shell.volume.spacing, origin=shell.volume.origin, direction=shell.volume.direction
+    )
+    slabs, whole = _both(mask, 0.5, monkeypatch)
+    _assert_same_surface(slabs, whole)
+    assert topology(slabs.faces, slabs.n_vertices)[:2] == (True, True)
