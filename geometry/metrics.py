@@ -112,7 +112,7 @@ def topology(faces: npt.NDArray[np.int64], n_vertices: int) -> tuple[bool, bool,
     if m == 0:
         return False, False, 0
     directed, keys = _edges(faces)
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     counts = np.diff(np.r_[starts, len(sorted_keys)])
@@ -132,23 +132,57 @@ def topology(faces: npt.NDArray[np.int64], n_vertices: int) -> tuple[bool, bool,
 
     vertex_manifold = True
     if edge_manifold:
-        # Corner (f, k) = 3f + k holds vertex faces[f, k]. Edge k of face f joins corners k and k+1; its twin edge
-        # in face g joins the same two vertices, so the corners of equal vertices are linked across the edge.
-        corner_a1 = first  # corner of the edge's start vertex in face a
-        corner_a2 = (first // 3) * 3 + (first % 3 + 1) % 3
-        corner_b1 = second
-        corner_b2 = (second // 3) * 3 + (second % 3 + 1) % 3
-        va1 = faces.reshape(-1)[corner_a1]
-        vb1 = faces.reshape(-1)[corner_b1]
-        # For a consistent pair, edge b runs in the opposite direction: start of a == end of b.
-        link_1 = np.where(va1 == vb1, corner_b1, corner_b2)
-        link_2 = np.where(va1 == vb1, corner_b2, corner_b1)
-        rows = np.concatenate([corner_a1, corner_a2])
-        cols = np.concatenate([link_1, link_2])
-        corners = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(3 * m, 3 * m))
-        fans, _ = connected_components(corners, directed=False)
-        vertex_manifold = int(fans) == int(np.count_nonzero(np.bincount(faces.reshape(-1))))
+        used_vertices = int(np.count_nonzero(np.bincount(faces.reshape(-1))))
+        if watertight:
+            vertex_manifold = _fans(first, second, faces) == used_vertices
+        else:
+            vertex_manifold = _fans_open(first, second, faces, m) == used_vertices
     return watertight, edge_manifold and vertex_manifold, int(shells)
+
+
+def _fans(first: npt.NDArray[np.int64], second: npt.NDArray[np.int64], faces: npt.NDArray[np.int64]) -> int:
+    """The number of vertex fans of a closed, consistently oriented, edge-manifold surface.
+
+    ``first`` and ``second`` are the two directed edges (edge k of face f is 3f + k, from corner 3f + k) of each
+    undirected edge. Turning around a vertex maps corner c (whose edge e = c leaves the vertex) to the corner of
+    the twin edge that ends at the vertex, the next corner of the twin's face: a permutation of the corners whose
+    cycles are the fans. Its cycles are counted by pointer doubling (each corner ends labelled with the smallest
+    corner of its cycle), which takes log2 of the largest vertex valence rounds of two gathers instead of a graph
+    over all corners (about half the time).
+    """
+    corners = 3 * len(faces)
+    twin = np.empty(corners, dtype=np.int64)
+    twin[first] = second
+    twin[second] = first
+    turn = twin - twin % 3 + (twin % 3 + 1) % 3
+    label = np.arange(corners, dtype=np.int64)
+    longest = int(np.bincount(faces.reshape(-1)).max())
+    for _ in range(max(1, math.ceil(math.log2(max(longest, 2))))):
+        np.minimum(label, label[turn], out=label)
+        turn = turn[turn]
+    return int(np.count_nonzero(label == np.arange(corners)))
+
+
+def _fans_open(
+    first: npt.NDArray[np.int64], second: npt.NDArray[np.int64], faces: npt.NDArray[np.int64], m: int
+) -> int:
+    """The number of vertex fans of an edge-manifold surface with borders (corners joined across shared edges)."""
+    # Corner (f, k) = 3f + k holds vertex faces[f, k]. Edge k of face f joins corners k and k+1; its twin edge
+    # in face g joins the same two vertices, so the corners of equal vertices are linked across the edge.
+    corner_a1 = first  # corner of the edge's start vertex in face a
+    corner_a2 = (first // 3) * 3 + (first % 3 + 1) % 3
+    corner_b1 = second
+    corner_b2 = (second // 3) * 3 + (second % 3 + 1) % 3
+    va1 = faces.reshape(-1)[corner_a1]
+    vb1 = faces.reshape(-1)[corner_b1]
+    # For a consistent pair, edge b runs in the opposite direction: start of a == end of b.
+    link_1 = np.where(va1 == vb1, corner_b1, corner_b2)
+    link_2 = np.where(va1 == vb1, corner_b2, corner_b1)
+    rows = np.concatenate([corner_a1, corner_a2])
+    cols = np.concatenate([link_1, link_2])
+    corners = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(3 * m, 3 * m))
+    fans, _ = connected_components(corners, directed=False)
+    return int(fans)
 
 
 def rotate(points: FloatArray, matrix: FloatArray) -> FloatArray:
@@ -285,6 +319,23 @@ def mesh_metrics(
     )
 
 
+def _inward_normals(vertices: FloatArray, faces: IndexArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Unit inverted vertex normals (area-weighted averages of the incident triangles' normals) and where defined.
+
+    A vertex that no triangle uses, or whose incident normals cancel, has no normal (zero vector, ``False``).
+    """
+    a, b, c = (vertices[faces[:, k]] for k in range(3))
+    face_normals = np.cross(b - a, c - a)  # length = 2 x area: area weighting
+    normals = np.zeros_like(vertices)
+    for k in range(3):
+        np.add.at(normals, faces[:, k], face_normals)
+    lengths = np.linalg.norm(normals, axis=1)
+    valid = lengths > 0
+    inward = np.zeros_like(normals)
+    inward[valid] = -normals[valid] / lengths[valid, None]
+    return inward, valid
+
+
 def min_wall_thickness(
     mesh: Mesh,
     *,
@@ -301,15 +352,7 @@ def min_wall_thickness(
     if mesh.n_triangles == 0:
         return None
     vertices, faces = mesh.vertices, mesh.faces
-    a, b, c = (vertices[faces[:, k]] for k in range(3))
-    face_normals = np.cross(b - a, c - a)  # length = 2 x area: area weighting
-    normals = np.zeros_like(vertices)
-    for k in range(3):
-        np.add.at(normals, faces[:, k], face_normals)
-    lengths = np.linalg.norm(normals, axis=1)
-    valid = lengths > 0
-    inward = np.zeros_like(normals)
-    inward[valid] = -normals[valid] / lengths[valid, None]
+    inward, valid = _inward_normals(vertices, faces)
     extent = float(np.linalg.norm(vertices.max(axis=0) - vertices.min(axis=0))) * 1.01 + 1.0
 
     # Triangles incident to each vertex (CSR), to ignore the ray's own fan.
@@ -352,6 +395,196 @@ def min_wall_thickness(
     return WallThickness(
         best, (float(loc[0]), float(loc[1]), float(loc[2])), (float(ray[0]), float(ray[1]), float(ray[2]))
     )
+
+
+def wall_thickness_map(
+    mesh: Mesh,
+    *,
+    epsilon_mm: float = 1e-3,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> FloatArray:
+    """Wall thickness (mm) at every vertex, by the rule of :func:`min_wall_thickness`, for a colour map.
+
+    Each vertex casts a ray along its inverted, area-weighted normal; its thickness is the distance to the first
+    triangle hit farther than ``epsilon_mm``, ignoring the triangles that use the vertex. These are the rays
+    :func:`min_wall_thickness` casts one at a time with VTK; here all rays walk a uniform grid of binned triangles
+    together (:class:`_RayGrid`), so the minimum of the map is the same ray's distance (the two agree to 1e-6 mm,
+    checked in tests/geometry/test_wall_map.py) and a 28 k-triangle plate takes about 0.2 s instead of 4-5 s.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_vertices,)`` float64; NaN where the ray hits nothing (an open sheet's edge) or the vertex has no normal.
+    """
+    thickness = np.full(mesh.n_vertices, np.nan)
+    if mesh.n_triangles == 0:
+        return thickness
+    vertices, faces = mesh.vertices, mesh.faces
+    inward, valid = _inward_normals(vertices, faces)
+    rays = np.flatnonzero(valid)
+    grid = _RayGrid(vertices, faces)
+    thickness[rays] = grid.first_hits(
+        vertices[rays], inward[rays], rays, epsilon_mm=epsilon_mm, progress=progress, cancel=cancel
+    )
+    return thickness
+
+
+#: Largest grid (cells) whose list starts :class:`_RayGrid` keeps in a table (8 bytes a cell).
+_MAX_TABLE_CELLS = 1 << 24
+
+
+class _RayGrid:
+    """Triangles binned on a uniform grid, for casting many rays at once (3D DDA through the cells, vectorized).
+
+    A triangle is listed in every cell its bounding box (widened by a millionth of a cell) overlaps, so a ray meets
+    every triangle it crosses in the cell where it crosses it. The cell side is the median triangle extent (measured
+    fastest on plates of 28 k and 110 k triangles, against half and twice that), made larger while the cell lists
+    would hold more than 16 entries per triangle (a few huge triangles among small ones).
+    """
+
+    #: Cell side over the median triangle extent.
+    cell_factor = 1.0
+
+    def __init__(self, vertices: FloatArray, faces: IndexArray) -> None:
+        self.faces = faces
+        corners = vertices[faces]  # (m, 3, 3)
+        # Rows: the first corner, then the edges to the second and third corners (x, y, z each).
+        self.corners = np.ascontiguousarray(
+            np.hstack([corners[:, 0], corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]]).T
+        )
+        # Rows: the plane's normal (x, y, z, length 2 x area) and its offset (normal . first corner).
+        normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        offset = np.einsum("ij,ij->i", normal, corners[:, 0])
+        self.planes = np.ascontiguousarray(np.column_stack([normal, offset]).T)
+        low_corner, high_corner = corners.min(axis=1), corners.max(axis=1)
+        size = float(np.ptp(vertices, axis=0).max())
+        cell = max(self.cell_factor * float(np.median((high_corner - low_corner).max(axis=1))), size * 1e-4, 1e-6)
+        budget = max(16 * len(faces), 1 << 16)
+        while True:
+            self.low = vertices.min(axis=0) - 0.5 * cell
+            self.dims = np.floor((vertices.max(axis=0) - self.low) / cell).astype(np.int64) + 1
+            slack = 1e-6
+            first = np.clip(np.floor((low_corner - self.low) / cell - slack).astype(np.int64), 0, self.dims - 1)
+            last = np.clip(np.floor((high_corner - self.low) / cell + slack).astype(np.int64), 0, self.dims - 1)
+            span = last - first + 1
+            counts = span.prod(axis=1)
+            if int(counts.sum()) <= budget:
+                break
+            cell *= 1.5
+        self.cell = cell
+        # Every (triangle, cell) pair: the r-th cell of a triangle's box, x fastest.
+        owner = np.repeat(np.arange(len(faces), dtype=np.int64), counts)
+        rank = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        sx, sy = span[owner, 0], span[owner, 1]
+        x = first[owner, 0] + rank % sx
+        y = first[owner, 1] + (rank // sx) % sy
+        z = first[owner, 2] + rank // (sx * sy)
+        key = self._key(np.column_stack([x, y, z]))
+        order = np.argsort(key, kind="stable")
+        self.keys = key[order]
+        self.triangles = owner[order]
+        # Where each cell's list starts, as a table when the grid is small enough (else found by bisection).
+        n_cells = int(np.prod(self.dims))
+        self.starts: IndexArray | None = None
+        if n_cells <= _MAX_TABLE_CELLS:
+            self.starts = np.concatenate([[0], np.cumsum(np.bincount(self.keys, minlength=n_cells))])
+
+    def _key(self, cells: IndexArray) -> IndexArray:
+        nx, ny = int(self.dims[0]), int(self.dims[1])
+        key: IndexArray = (cells[:, 2] * ny + cells[:, 1]) * nx + cells[:, 0]
+        return key
+
+    def first_hits(
+        self,
+        origins: FloatArray,
+        directions: FloatArray,
+        own: IndexArray,
+        *,
+        epsilon_mm: float,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> FloatArray:
+        """Distance along each unit ray to its first hit farther than ``epsilon_mm`` (NaN for none).
+
+        Ray ``i`` ignores the triangles that use vertex ``own[i]``. A ray ends when its nearest hit so far is no
+        farther than where it leaves its current cell: every triangle it could meet before that point has been
+        tested (it is listed in a cell the ray has walked through).
+        """
+        n = len(origins)
+        best = np.full(n, np.inf)
+        cell = self.cell
+        position = (origins - self.low) / cell
+        current = np.clip(np.floor(position).astype(np.int64), 0, self.dims - 1)
+        forward = directions > 0
+        step = np.where(forward, 1, -1).astype(np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            boundary = (current + forward) * cell + self.low
+            t_next = np.where(directions != 0, (boundary - origins) / directions, np.inf)
+            t_delta = np.where(directions != 0, cell / np.abs(directions), np.inf)
+        columns = np.ascontiguousarray(np.hstack([origins, directions]).T)  # (6, n): the rays' coordinates
+        active = np.arange(n, dtype=np.int64)
+        while active.size:
+            checkpoint(cancel)
+            report(progress, 1.0 - active.size / max(n, 1), "wall thickness")
+            keys = self._key(current[active])
+            if self.starts is not None:
+                begin, end = self.starts[keys], self.starts[keys + 1]
+            else:
+                begin = np.searchsorted(self.keys, keys, side="left")
+                end = np.searchsorted(self.keys, keys, side="right")
+            counts = end - begin
+            total = int(counts.sum())
+            if total:
+                slot = np.repeat(np.arange(len(active), dtype=np.int64), counts)
+                listed = np.repeat(begin - (np.cumsum(counts) - counts), counts) + np.arange(total, dtype=np.int64)
+                triangle = self.triangles[listed]
+                ray = active[slot]
+                # The planes first (4 numbers a triangle): most listed triangles are behind the ray or farther
+                # than its best hit, and only the others are tested inside their edges.
+                nx, ny, nz, offset = np.take(self.planes, triangle, axis=1)
+                ox, oy, oz, dx, dy, dz = np.take(columns, ray, axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    along = (offset - (nx * ox + ny * oy + nz * oz)) / (nx * dx + ny * dy + nz * dz)
+                ahead = np.flatnonzero((along > epsilon_mm) & (along < best[ray]))
+                ray, triangle = ray[ahead], triangle[ahead]
+                distance = self._intersect(np.take(columns, ray, axis=1), triangle)
+                hit = np.flatnonzero(distance > epsilon_mm)
+                ray, triangle, distance = ray[hit], triangle[hit], distance[hit]
+                # A ray leaves its own fan at distance 0; the test matters only for a ray in a fan triangle's plane.
+                keep = ~np.any(self.faces[triangle] == own[ray, None], axis=1)
+                np.minimum.at(best, ray[keep], distance[keep])
+            leave = t_next[active].min(axis=1)
+            going = active[best[active] > leave]
+            axis = np.argmin(t_next[going], axis=1)
+            current[going, axis] += step[going, axis]
+            t_next[going, axis] += t_delta[going, axis]
+            moved = current[going, axis]
+            active = going[(moved >= 0) & (moved < self.dims[axis])]
+        report(progress, 1.0, "wall thickness")
+        best[~np.isfinite(best)] = np.nan
+        return best
+
+    def _intersect(self, rays: FloatArray, triangle: IndexArray) -> FloatArray:
+        """Ray parameter where each ray (a column of origin and direction) crosses its triangle; NaN for a miss.
+
+        Moller-Trumbore with edges and corners included, written out per coordinate (numpy's cross product is
+        several times slower on (k, 3) arrays).
+        """
+        ox, oy, oz, dx, dy, dz = rays
+        v0x, v0y, v0z, ax, ay, az, bx, by, bz = np.take(self.corners, triangle, axis=1)
+        px, py, pz = dy * bz - dz * by, dz * bx - dx * bz, dx * by - dy * bx
+        det = ax * px + ay * py + az * pz
+        tx, ty, tz = ox - v0x, oy - v0y, oz - v0z
+        qx, qy, qz = ty * az - tz * ay, tz * ax - tx * az, tx * ay - ty * ax
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inverse = 1.0 / det
+            u = (tx * px + ty * py + tz * pz) * inverse
+            v = (dx * qx + dy * qy + dz * qz) * inverse
+            t = (bx * qx + by * qy + bz * qz) * inverse
+        tolerance = 1e-10
+        inside = (det != 0) & (u >= -tolerance) & (v >= -tolerance) & (u + v <= 1.0 + tolerance)
+        return np.where(inside, t, np.nan)
 
 
 def _point_triangle_sq(p: FloatArray, a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
