@@ -54,7 +54,8 @@ GUI_MODULES = (
     "SimpleITK",
     "pydicom.pixels",
     "validation.manifest",
-    "app.commands.pipeline_commands",
+    "validation.envelope",
+    "imaging.summary",
 )
 #: What the worker process loads before its first job (no Qt there).
 WORKER_MODULES = (
@@ -67,7 +68,7 @@ WORKER_MODULES = (
     "geometry.mesh",
     "validation.registry",
     "validation.check",
-    "app.commands.pipeline_commands",
+    "records.checks",
 )
 
 
@@ -88,16 +89,77 @@ def warm_up(progress: ProgressCallback, cancel: CancelToken, *, modules: Sequenc
     report(progress, 1.0, "ready")
 
 
-def display_surface(mesh: Mesh) -> Any:
-    """``mesh`` as a ``pyvista.PolyData`` with point normals for smooth shading (LPS mm, as the mesh)."""
+#: Name of the per-vertex wall thickness (mm) on a design's display surface, and of its colour range (mm).
+WALL_SCALARS = "wall_thickness_mm"
+WALL_RANGE = "wall_thickness_range_mm"
+#: Most triangles the 3D view draws of one surface: larger ones get a reduced display-only copy (the measured mesh
+#: is untouched). With software OpenGL a render of the 94 k-triangle sample skull takes 62 ms, of a 60 k copy 50 ms.
+DISPLAY_MAX_TRIANGLES = 60_000
+
+
+def display_surface(
+    mesh: Mesh, point_data: Mapping[str, Any] | None = None, *, max_triangles: int | None = None
+) -> Any:
+    """``mesh`` as a ``pyvista.PolyData`` with point normals for smooth shading (LPS mm, as the mesh).
+
+    ``point_data`` are per-vertex arrays to carry along (e.g. :data:`WALL_SCALARS`). With ``max_triangles``, a mesh
+    with more triangles is drawn as a copy reduced to that many (quadric edge collapse, ``fast_simplification``);
+    each vertex of the copy takes the point data of the nearest vertex of the mesh. Only the picture is reduced.
+    """
     import numpy as np  # noqa: PLC0415
     import pyvista as pv  # noqa: PLC0415 - only the GUI draws meshes
 
-    faces = np.hstack([np.full((mesh.n_triangles, 1), 3, dtype=np.int64), mesh.faces.astype(np.int64)])
-    surface = pv.PolyData(np.asarray(mesh.vertices, dtype=np.float64), faces.ravel())
+    vertices = np.asarray(mesh.vertices, dtype=np.float64)
+    triangles = np.asarray(mesh.faces, dtype=np.int64)
+    data = {name: np.asarray(values) for name, values in (point_data or {}).items()}
+    if max_triangles is not None and mesh.n_triangles > max_triangles:
+        import fast_simplification  # noqa: PLC0415
+        from scipy.spatial import cKDTree  # noqa: PLC0415
+
+        points, reduced = fast_simplification.simplify(vertices, triangles.astype(np.int32), target_count=max_triangles)
+        if data:
+            _, nearest = cKDTree(vertices).query(points)
+            data = {name: values[nearest] for name, values in data.items()}
+        vertices, triangles = np.asarray(points, dtype=np.float64), np.asarray(reduced, dtype=np.int64)
+    faces = np.hstack([np.full((len(triangles), 1), 3, dtype=np.int64), triangles])
+    surface = pv.PolyData(vertices, faces.ravel())
+    for name, values in data.items():
+        surface.point_data[name] = values
     return surface.compute_normals(
         cell_normals=False, point_normals=True, split_vertices=False, auto_orient_normals=False
     )
+
+
+def wall_colour_range(wall_map: Any) -> tuple[float, float]:
+    """The colour range (mm) of a wall-thickness map: 0 to its 95th percentile (at least 0.5 mm).
+
+    From 0, so that an even wall shows as such (one colour) rather than stretched over its rounding noise; to the
+    95th percentile, so that the long rays of a rim or a corner (which graze along the wall) do not wash out the
+    rest, and an even wall takes the top colour. Values above it take the top colour too. (0, 1) when no vertex has
+    a thickness.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    values = np.asarray(wall_map, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 0.0, 1.0
+    return 0.0, max(0.5, float(np.percentile(values, 95.0)))
+
+
+def design_display(mesh: Mesh, wall_map: Any) -> Any:
+    """A design's display surface (:func:`display_surface`) with its wall thickness and the map's colour range.
+
+    The thickness is the point array :data:`WALL_SCALARS` (mm, NaN where no inward ray meets the surface), its
+    colour range (:func:`wall_colour_range`) the field array :data:`WALL_RANGE`. A design of more than
+    :data:`DISPLAY_MAX_TRIANGLES` triangles is drawn reduced.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    thickness = np.asarray(wall_map, dtype=np.float64)
+    surface = display_surface(mesh, {WALL_SCALARS: thickness}, max_triangles=DISPLAY_MAX_TRIANGLES)
+    surface.field_data[WALL_RANGE] = np.asarray(wall_colour_range(wall_map), dtype=np.float64)
+    return surface
 
 
 # ------------------------------------------------------------------------------------------------ import
@@ -120,9 +182,10 @@ class ImportedVolume:
 
     def summary_json(self) -> dict[str, Any]:
         """The ``dvw import --json`` object for this import."""
-        from app.commands.imaging_commands import import_json  # noqa: PLC0415
+        from imaging.summary import import_summary  # noqa: PLC0415
+        from validation.manifest import current_manifest  # noqa: PLC0415
 
-        return import_json(self.result, self.path, self.sha256)
+        return import_summary(self.result, self.path, self.sha256, current_manifest().manifest_id)
 
 
 def import_series(series: SeriesInfo, out: Path, progress: ProgressCallback, cancel: CancelToken) -> ImportedVolume:
@@ -178,8 +241,9 @@ class AnatomyMesh:
     stored
         ``bone.stl`` as written (its mesh, path and SHA-256).
     display
-        The surface prepared for the 3D view (``pyvista.PolyData`` with point normals), made in the worker so
-        that the GUI thread only draws it; never modified after it is made.
+        The surface prepared for the 3D view (``pyvista.PolyData`` with point normals, reduced to at most
+        :data:`DISPLAY_MAX_TRIANGLES` triangles), made in the worker so that the GUI thread only draws it; never
+        modified after it is made.
     """
 
     mask: Volume
@@ -194,9 +258,8 @@ def mesh_anatomy(
     mask: Volume, out: Path, progress: ProgressCallback, cancel: CancelToken, *, reduction: float | None = None
 ) -> AnatomyMesh:
     """Write the mask as ``out/bone-mask.nrrd``, mesh it (smoothed, reduced as ``dvw run`` does), write ``bone.stl``."""
-    from app.commands.pipeline_commands import BONE_MESH_REDUCTION  # noqa: PLC0415
     from geometry.io import write_mesh  # noqa: PLC0415
-    from geometry.mesh import mesh_from_mask  # noqa: PLC0415
+    from geometry.mesh import BONE_MESH_REDUCTION, mesh_from_mask  # noqa: PLC0415
     from imaging.volume import write_volume  # noqa: PLC0415
 
     keep = BONE_MESH_REDUCTION if reduction is None else reduction
@@ -212,7 +275,7 @@ def mesh_anatomy(
     report(progress, 0.97, "writing the mesh")
     stored = write_mesh(result.mesh, out / "bone.stl", force=True)
     report(progress, 0.99, "preparing the 3D view")
-    display = display_surface(stored.mesh)
+    display = display_surface(stored.mesh, max_triangles=DISPLAY_MAX_TRIANGLES)
     report(progress, 1.0, "meshed")
     return AnatomyMesh(mask, mask_path, mask_sha256, result, stored, display)
 
@@ -222,12 +285,25 @@ def mesh_anatomy(
 
 @dataclass(frozen=True, eq=False)
 class LoadedDesign:
-    """A design read from CAD output: the copy in the case folder (with its mesh) and its metrics."""
+    """A design read from CAD output: the copy in the case folder (with its mesh) and its metrics.
+
+    Attributes
+    ----------
+    stored, info, source
+        The copy in the case folder (with its mesh), its metrics (and thinnest wall), the file it was read from.
+    display
+        The surface prepared for the 3D view (``pyvista.PolyData`` with point normals and, when ``wall_map`` is
+        given, the wall thickness: see :func:`design_display`); made in the worker, never modified after.
+    wall_map
+        Wall thickness (mm) at every vertex of ``stored.mesh`` (:func:`geometry.metrics.wall_thickness_map`),
+        NaN where no inward ray meets the surface; None when not measured.
+    """
 
     stored: MeshFile
     info: MeshInfo
     source: Path
     display: Any = field(default=None, compare=False, repr=False)
+    wall_map: Any = field(default=None, compare=False, repr=False)
 
 
 def load_design(source: Path, out: Path, progress: ProgressCallback, cancel: CancelToken) -> LoadedDesign:
@@ -242,6 +318,7 @@ def load_design(source: Path, out: Path, progress: ProgressCallback, cancel: Can
     """
     from geometry.info import mesh_info  # noqa: PLC0415
     from geometry.io import read_mesh, write_mesh  # noqa: PLC0415
+    from geometry.metrics import wall_thickness_map  # noqa: PLC0415
 
     report(progress, 0.0, "reading the design")
     mesh = read_mesh(source)
@@ -249,8 +326,10 @@ def load_design(source: Path, out: Path, progress: ProgressCallback, cancel: Can
     out.mkdir(parents=True, exist_ok=True)
     suffix = source.suffix.lower()
     stored = write_mesh(mesh, out / f"design{suffix}", force=True)
-    info = mesh_info(stored.path, progress=subrange(progress, 0.1, 0.98), cancel=cancel)
-    return LoadedDesign(stored, info, source, display_surface(stored.mesh))
+    info = mesh_info(stored.path, progress=subrange(progress, 0.1, 0.85), cancel=cancel)
+    wall_map = wall_thickness_map(stored.mesh, progress=subrange(progress, 0.85, 0.97), cancel=cancel)
+    report(progress, 0.98, "preparing the 3D view")
+    return LoadedDesign(stored, info, source, design_display(stored.mesh, wall_map), wall_map)
 
 
 def bundled_envelopes() -> list[Path]:
@@ -287,6 +366,9 @@ class CheckOutcome:
         The ``record_case`` summary: ``code``, ``revision``, ``state``, ``recorded`` (event kinds), ``store``.
     files
         Name -> file of every artifact (volume, mask, anatomy, design, parameters, check, envelope, patient).
+    locations
+        Parameter name -> the place (LPS mm) its value was measured at, for the flagged parameters (outside the
+        envelope or near a limit) that have one (see :func:`flagged_locations`).
     """
 
     parameters: Parameters
@@ -294,12 +376,53 @@ class CheckOutcome:
     envelope: Envelope
     recorded: Mapping[str, Any]
     files: Mapping[str, Path]
+    locations: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
+
+
+#: Check statuses that are marked on the 3D view where the parameter has a place.
+FLAGGED_STATUSES = frozenset({"below", "above", "near_limit"})
+#: The parameters measured at one place: the thinnest wall (from the design's metrics) and those of the fit.
+LOCATED_PARAMETERS = ("design.min_wall_thickness", "fit.max_gap", "fit.max_penetration")
+
+
+def flagged_locations(
+    result: CheckResult, design: LoadedDesign, anatomy: Mesh, cancel: CancelToken | None = None
+) -> dict[str, tuple[float, float, float]]:
+    """Where the flagged parameters of ``result`` that have a place were measured (LPS mm).
+
+    ``design.min_wall_thickness``: the vertex of the thinnest wall. ``fit.max_gap``: the centre of the bearing
+    triangle farthest from the anatomy; ``fit.max_penetration``: the design's deepest sampled point inside it (the
+    fit is analysed again, as :mod:`validation.fit` measures it, only when one of these two is flagged).
+    """
+    import numpy as np  # noqa: PLC0415
+
+    flagged = {item.name for item in result.results if item.status in FLAGGED_STATUSES} & set(LOCATED_PARAMETERS)
+    places: dict[str, tuple[float, float, float]] = {}
+    wall = design.info.wall
+    if "design.min_wall_thickness" in flagged and wall is not None:
+        places["design.min_wall_thickness"] = wall.location
+    if flagged & {"fit.max_gap", "fit.max_penetration"}:
+        from validation.fit import analyse_fit  # noqa: PLC0415
+
+        fit = analyse_fit(design.stored.mesh, anatomy, cancel=cancel)
+        gaps = np.flatnonzero(fit.gap_triangles)
+        if "fit.max_gap" in flagged and gaps.size:
+            places["fit.max_gap"] = _point(fit.centroids[gaps[np.argmax(fit.signed_distance[gaps])]])
+        if "fit.max_penetration" in flagged and fit.max_penetration > 0:
+            points = np.vstack([fit.centroids, fit.surface.vertices])
+            depths = np.concatenate([fit.signed_distance, fit.vertex_signed_distance])
+            places["fit.max_penetration"] = _point(points[np.argmin(depths)])
+    return places
+
+
+def _point(values: Any) -> tuple[float, float, float]:
+    return float(values[0]), float(values[1]), float(values[2])
 
 
 def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: CancelToken) -> CheckOutcome:
     """Measure the design against the anatomy, check it against the envelope and record the case.
 
-    The same steps and files as ``dvw run --case`` (``app.commands.pipeline_commands``): ``patient.json``,
+    The same steps and files as ``dvw run --case``: ``patient.json``,
     ``<design>.params.json``, ``<design>.check.json``, ``envelope.toml``; recording is skipped by the store when
     an identical check is already recorded.
 
@@ -310,8 +433,9 @@ def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Cancel
     Cancelled
         When ``cancel`` is set (before anything is recorded).
     """
-    from app.commands.pipeline_commands import Evaluation, record_case  # noqa: PLC0415
     from imaging.files import write_atomically  # noqa: PLC0415
+    from records.checks import record_check  # noqa: PLC0415
+    from records.store import Store  # noqa: PLC0415
     from validation.check import check  # noqa: PLC0415
     from validation.envelope import load_envelope  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
@@ -359,6 +483,9 @@ def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Cancel
     check_text = json.dumps(result.to_json(), indent=2) + "\n"
     write_atomically(check_path, lambda tmp: tmp.write_text(check_text, encoding="utf-8"))
     checkpoint(cancel)
+    report(progress, 0.92, "locating the flagged parameters")
+    locations = flagged_locations(result, inputs.design, inputs.anatomy.stored.mesh, cancel)
+    checkpoint(cancel)
     report(progress, 0.95, "recording the check")
     files = {
         "volume": inputs.imported.path,
@@ -368,18 +495,19 @@ def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Cancel
         "parameters": params_path,
         "check": check_path,
     }
-    evaluation = Evaluation(result, {}, files)
-    recorded = record_case(
-        inputs.home,
-        inputs.code,
-        evaluation,
-        dicom_sha256=inputs.imported.result.input_sha256,
-        envelope_path=envelope_copy,
-        patient_path=patient_path,
-    )
-    report(progress, 1.0, "checked")
     all_files = {**files, "envelope": envelope_copy, "patient": patient_path}
-    return CheckOutcome(parameters, result, envelope, recorded, all_files)
+    with Store.open(inputs.home) as store:
+        recorded_check = record_check(
+            store,
+            inputs.code,
+            result.to_json(),
+            all_files,
+            dicom_sha256=inputs.imported.result.input_sha256,
+            source="gui",
+        )
+    recorded = {**recorded_check.to_json(), "store": str(inputs.home)}
+    report(progress, 1.0, "checked")
+    return CheckOutcome(parameters, result, envelope, recorded, all_files, locations)
 
 
 # ------------------------------------------------------------------------------------------------ records

@@ -1,5 +1,8 @@
 """Render regression of the 3D view: the sample skull and the fitted plate against a committed baseline image.
 
+The baseline shows the default look: the plate coloured by its wall thickness (an even 5 mm: the top colour of
+the scale, the design's blue) with its scale in mm on the right.
+
 Set ``DVW_RESET_BASELINES=1`` to write a new baseline (then look at it before committing). A failing render is
 kept in ``tests/gui/failed/`` for inspection.
 """
@@ -11,11 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 from gui_support import PipelineResults
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from app.gui.scene_view import SceneView
+from geometry.distance import signed_distances
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "baseline" / "scene-view-fitted.png"
@@ -40,10 +45,23 @@ def test_the_3d_view_renders_as_the_baseline(qtbot: QtBot, pipeline: PipelineRes
     scene.show()
     scene.activate()
     qtbot.waitExposed(scene)
+    qtbot.waitUntil(lambda: scene.renders > 0)  # the first paint of the empty view
+    qtbot.wait(100)
     design = pipeline.designs["fitted"]
+    renders = scene.renders
     scene.set_anatomy(pipeline.anatomy.stored.mesh, pipeline.anatomy.display)
     scene.set_design(design.stored.mesh, design.display)
+    scene.set_markers([])
+    qtbot.waitUntil(lambda: scene.renders > renders)
+    qtbot.wait(50)
+    assert scene.renders == renders + 1  # three changes, one render
+    assert scene.wall_map_shown  # the design comes coloured by its wall thickness, with its scale
+    assert "mm" in scene.plotter.scalar_bars
     png = scene.screenshot_png(SIZE)
+    scene.set_wall_map(False)
+    assert not scene.wall_map_shown
+    assert "mm" not in scene.plotter.scalar_bars
+    plain = _pixels(scene.screenshot_png(SIZE))
     scene.close_scene()
     if os.environ.get("DVW_RESET_BASELINES") or not BASELINE.exists():
         BASELINE.parent.mkdir(exist_ok=True)
@@ -59,8 +77,35 @@ def test_the_3d_view_renders_as_the_baseline(qtbot: QtBot, pipeline: PipelineRes
         (failed / BASELINE.name).write_bytes(png)
     assert mean <= MEAN_LIMIT, f"mean difference {mean:.2f} grey levels (limit {MEAN_LIMIT})"
     assert share <= PIXEL_SHARE_LIMIT, f"{share:.1%} of the pixels differ by more than 64 levels"
-    # Pixel probes: the design's blue in the middle, the dark background in a corner.
-    r, g, b = rendered[SIZE[1] // 2, SIZE[0] // 2]
-    assert b > r + 40
-    assert b > g
-    assert rendered[2, 2].max() < 60
+    # Pixel probes: the design's blue in the middle (its even 5 mm wall is the top of the scale), the dark
+    # background in a corner; the scale's red bottom (0 mm) and blue top on the right.
+    for image in (rendered, plain):
+        r, g, b = image[SIZE[1] // 2, SIZE[0] // 2]
+        assert b > r + 40
+        assert b > g
+        assert image[2, 2].max() < 60
+    bar = rendered[:, int(SIZE[0] * 0.86) : int(SIZE[0] * 0.94)].reshape(-1, 3)
+    assert np.any((bar[:, 0] > 150) & (bar[:, 1] < 80) & (bar[:, 2] < 80))  # red: thin
+    assert not np.any((plain[:, int(SIZE[0] * 0.86) :, 0] > 150) & (plain[:, int(SIZE[0] * 0.86) :, 1] < 80))
+    # Plain, the design is the one design colour; in colour, its wall (5 mm, the top of the scale) the same blue.
+    assert np.abs(plain[SIZE[1] // 2, SIZE[0] // 2] - rendered[SIZE[1] // 2, SIZE[0] // 2]).max() < 30
+
+
+def test_flagged_places_are_where_they_were_measured(pipeline: PipelineResults) -> None:
+    """The check carries the place of each flagged parameter that has one, for the 3D view's markers."""
+    outcome, design = pipeline.outcomes["thin"], pipeline.designs["thin"]
+    status = {item.name: item for item in outcome.result.results}
+    # The thin plate's wall is below the envelope, and its largest gap near the limit: both are placed.
+    assert status["design.min_wall_thickness"].status == "below"
+    assert design.info.wall is not None
+    assert outcome.locations["design.min_wall_thickness"] == design.info.wall.location
+    gap = status["fit.max_gap"]
+    assert gap.status == "near_limit"
+    assert gap.value is not None
+    place = np.array([outcome.locations["fit.max_gap"]])
+    # On the plate (a bearing triangle's centre of its finely sampled surface), as far from the skull as measured.
+    assert float(signed_distances(pipeline.anatomy.stored.mesh, place)[0]) == pytest.approx(float(gap.value), abs=1e-6)
+    assert float(np.abs(signed_distances(design.stored.mesh, place)[0])) < 0.05
+    # Parameters within the envelope have no place marked.
+    assert set(outcome.locations) == {"design.min_wall_thickness", "fit.max_gap"}
+    assert status["fit.max_penetration"].status == "within"

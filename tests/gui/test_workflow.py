@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from gui_support import ENVELOPE, PASSWORD, Watchdog, add_users
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
@@ -22,15 +23,21 @@ from records.signatures import signature_checker
 from records.store import Store
 
 CODE = "GUI-THIN"
-#: The issue's target for the longest stall of the event loop while a background step runs is 100 ms. Threads run
-#: the steps whose cores release the GIL (scan, import); the steps whose cores hold it for long stretches (segment,
-#: mesh, design metrics, check: up to 2.4 s measured in a plain thread) run in the worker process. What is left is
-#: the GUI thread applying the results: tables, the three slice images and, with software OpenGL under Xvfb on two
-#: shared cores, each render of the 3D view (0.1-0.3 s for the 94 k-triangle skull). The measured stalls are printed
-#: with every run; they are held to MAX_STALL_MS, or RENDER_STALL_MS for the steps that end in a 3D render.
-MAX_STALL_MS = 250.0
-RENDER_PHASES = frozenset({"mesh", "design", "check"})
-RENDER_STALL_MS = 1000.0
+#: The issue's target for the longest stall of the event loop while a background step runs: 100 ms, for every
+#: step. Threads run the steps whose cores release the GIL (scan, import); the steps whose cores hold it for long
+#: stretches (segment, mesh, design metrics and wall-thickness map, check) run in the worker process, which also
+#: prepares the 3D view's surfaces. What is left on the GUI thread is applying the results: tables, the three slice
+#: images and one render of the 3D view per result (coalesced by SceneView.render_later; 50-70 ms for the skull and
+#: the plate with software OpenGL under Xvfb). While the window holds the 3D view (an OpenGL widget), every repaint
+#: of any widget also recomposes the whole window through OpenGL (about 18 ms a time with software OpenGL), which
+#: is most of what the steps without a render spend. The measured stalls are printed with every run: on a quiet
+#: machine 50-95 ms per step, with an occasional 100-110 ms (the check, 1 run in 3); so the test holds them to
+#: MAX_STALL_MS, which leaves room for that spread, not to the 100 ms target itself.
+TARGET_STALL_MS = 100.0
+MAX_STALL_MS = 150.0
+#: Before each background step the test lets the window repaint what its own clicks changed (a step switch
+#: re-lays out the panels and repaints the 3D view): that work is the test's, not the step's.
+SETTLE_MS = 200
 
 
 def test_the_whole_workflow_in_the_window(
@@ -90,6 +97,7 @@ def test_the_whole_workflow_in_the_window(
     assert not segment.upper_spin.isEnabled()
     segment.preset_combo.setCurrentIndex(segment.preset_combo.findData("bone"))
     assert axial.preview == (226.0, 3071.0)
+    qtbot.wait(SETTLE_MS)
     watchdog.mark("segment")
     with qtbot.waitSignal(segment.segment_worker.finished, timeout=60_000):
         qtbot.mouseClick(segment.segment_button, Qt.MouseButton.LeftButton)
@@ -115,6 +123,7 @@ def test_the_whole_workflow_in_the_window(
     assert window.slices.tool is None
 
     # Mesh in the background; metrics shown; the anatomy in the 3D view.
+    qtbot.wait(SETTLE_MS)
     watchdog.mark("mesh")
     with qtbot.waitSignal(segment.mesh_worker.finished, timeout=120_000):
         qtbot.mouseClick(segment.mesh_button, Qt.MouseButton.LeftButton)
@@ -128,6 +137,7 @@ def test_the_whole_workflow_in_the_window(
     # Design & Check: load the thin plate, check against the sample envelope.
     check = window.check_panel
     window.show_step("check")
+    qtbot.wait(SETTLE_MS)
     watchdog.mark("design")
     with qtbot.waitSignal(check.design_worker.finished, timeout=120_000):
         check.load_design(sample_designs["thin"])
@@ -137,10 +147,31 @@ def test_the_whole_workflow_in_the_window(
     assert design.info.wall is not None
     assert f"{design.info.wall.min_mm:.2f}" in check.design_label.text()
     assert window.scene.design is design.stored.mesh
+    # The wall-thickness map: measured in the worker, drawn in colour; its minimum is the thinnest wall.
+    assert design.wall_map is not None
+    assert design.wall_map.shape == (design.stored.mesh.n_vertices,)
+    assert float(np.nanmin(design.wall_map)) == pytest.approx(design.info.wall.min_mm, abs=1e-4)
+    assert float(np.nanmedian(design.wall_map)) == pytest.approx(2.5, abs=0.01)  # the thin plate's even wall
+    assert window.scene.wall_map_shown
+    assert window.scene.design_surface is design.display
+    assert "2.50 to" in check.wall_map_label.text()
+    renders = window.scene.renders
+    window.activateWindow()  # shortcuts reach the active window only
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(check, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)  # the toggle's shortcut
+    qtbot.waitUntil(lambda: not check.wall_map_check.isChecked())  # a shortcut animates the click
+    assert not window.scene.wall_map_shown
+    qtbot.waitUntil(lambda: window.scene.renders > renders)
+    box = check.wall_map_check
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))  # on its tick box
+    assert box.isChecked()
+    assert window.scene.wall_map_shown
     check.select_envelope(ENVELOPE)
+    assert window.scene.wall_limit_mm == 3.0  # the envelope's minimum wall centres the wall-thickness colours
     check.age_spin.setValue(46)
     check.weight_spin.setValue(72.5)
     assert check.check_button.isEnabled()
+    qtbot.wait(SETTLE_MS)
     watchdog.mark("check")
     with qtbot.waitSignal(check.check_worker.finished, timeout=180_000):
         qtbot.mouseClick(check.check_button, Qt.MouseButton.LeftButton)
@@ -154,6 +185,10 @@ def test_the_whole_workflow_in_the_window(
     assert check.table.item(wall_row, 2).text() == "mm"
     assert window.scene.markers
     assert window.scene.markers[0][0].startswith("design.min_wall_thickness")
+    assert window.scene.markers[0][1] == design.info.wall.location
+    outcome = window.workspace.outcome
+    assert outcome is not None
+    assert outcome.locations["design.min_wall_thickness"] == design.info.wall.location
     state = window.case_model.state
     assert state is not None
     assert state.state == "needs_reverification"
@@ -161,12 +196,12 @@ def test_the_whole_workflow_in_the_window(
 
     # The watchdog: report every phase's longest stall, then hold them to the limit.
     report = ", ".join(f"{phase} {gap:.0f} ms" for phase, gap in gaps.items() if phase != "test")
-    sys.stderr.write(f"\nevent-loop stalls: {report}\n")
+    over = [phase for phase, gap in gaps.items() if phase != "test" and gap >= TARGET_STALL_MS]
+    sys.stderr.write(f"\nevent-loop stalls: {report}; over the {TARGET_STALL_MS:.0f} ms target: {over or 'none'}\n")
     for phase, gap in gaps.items():
         if phase == "test":
             continue
-        limit = RENDER_STALL_MS if phase in RENDER_PHASES else MAX_STALL_MS
-        assert gap < limit, f"the event loop stalled {gap:.0f} ms during {phase} (limit {limit:.0f} ms): {report}"
+        assert gap < MAX_STALL_MS, f"the event loop stalled {gap:.0f} ms during {phase}: {report}"
 
     # Review: signing is refused before re-verification, with the reason shown.
     review = window.review_panel

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -38,9 +41,17 @@ from app.gui.panels.common import Report, need_case
 
 
 class CheckPanel(QWidget):
-    """Load the design and check it against an envelope: parameter table, verdict banner, flagged places."""
+    """Load the design and check it against an envelope: parameter table, verdict banner, flagged places.
+
+    The "Wall thickness" toggle switches the 3D view's design between its wall-thickness colours and the plain
+    design colour (:attr:`wall_map_toggled`); choosing an envelope gives its minimum wall thickness in mm (NaN when
+    it has none), the middle of the colour scale (:attr:`wall_limit_changed`). The window connects both to its 3D
+    view.
+    """
 
     checked = Signal()
+    wall_map_toggled = Signal(bool)  # the wall-thickness toggle changed: colour the design by it (True) or not
+    wall_limit_changed = Signal(float)  # the chosen envelope's minimum wall thickness (mm), NaN for none
 
     def __init__(  # noqa: PLR0915 - a panel's widgets are built and wired in one place
         self,
@@ -64,10 +75,29 @@ class CheckPanel(QWidget):
         self.design_label = QLabel(self.tr("No design loaded."), self)
         self.design_label.setWordWrap(True)
         self.design_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.wall_map_check = QCheckBox(self.tr("Wall thickness"), self)
+        self.wall_map_check.setChecked(True)
+        self.wall_map_check.setToolTip(
+            self.tr(
+                "Colour the design on the 3D view by its wall thickness: red where thin, blue where thick, grey where "
+                "no opposite wall was found; the scale is in mm (Ctrl+T)"
+            )
+        )
+        self.wall_map_check.setShortcut(QKeySequence("Ctrl+T"))
+        self.wall_map_check.toggled.connect(self._on_wall_map_toggled)
+        self.wall_map_label = QLabel(self)
+        self.wall_map_label.setWordWrap(True)
+        self.wall_map_label.setToolTip(
+            self.tr(
+                "Each vertex's wall thickness: the distance along its inward normal to the opposite surface, as the "
+                "design.min_wall_thickness parameter measures it"
+            )
+        )
         self.envelope_combo = QComboBox(self)
         self.envelope_combo.setToolTip(self.tr("The validated design envelope to check against"))
         for path in steps.bundled_envelopes():
             self.envelope_combo.addItem(path.stem, str(path))
+        self.envelope_combo.currentIndexChanged.connect(self._on_envelope_changed)
         self.envelope_button = QPushButton(self.tr("Other envelope..."), self)
         self.envelope_button.setToolTip(self.tr("Choose an envelope file (.toml)"))
         self.envelope_button.clicked.connect(self._on_envelope_clicked)
@@ -101,6 +131,8 @@ class CheckPanel(QWidget):
         layout.addWidget(self.design_button)
         layout.addWidget(ProgressPanel(self.design_worker, self))
         layout.addWidget(self.design_label)
+        layout.addWidget(self.wall_map_check)
+        layout.addWidget(self.wall_map_label)
         layout.addLayout(form)
         layout.addWidget(self.check_button)
         layout.addWidget(ProgressPanel(self.check_worker, self))
@@ -170,6 +202,7 @@ class CheckPanel(QWidget):
     def _on_design_changed(self) -> None:
         design = self._workspace.design
         self._on_busy_changed()
+        self._show_wall_map_range()
         if design is None:
             self.design_label.setText(self.tr("No design loaded."))
             return
@@ -223,16 +256,70 @@ class CheckPanel(QWidget):
         self.table.set_check(None if outcome is None else outcome.result.to_json())
         self._on_busy_changed()
 
+    def _on_wall_map_toggled(self, on: bool) -> None:
+        self.wall_map_toggled.emit(on)
+
+    def _on_envelope_changed(self) -> None:
+        # Before the start-up's background loading ends, the envelope module (which loads pint, 0.7 s) is not
+        # loaded on the GUI thread: the window asks for the limit when the loading ends.
+        if "validation.envelope" in sys.modules:
+            self.wall_limit_changed.emit(self.wall_limit_mm())
+
+    def wall_limit_mm(self) -> float:
+        """The chosen envelope's lower limit of ``design.min_wall_thickness`` in mm; NaN without one (or unreadable)."""
+        from validation.envelope import load_envelope  # noqa: PLC0415 - loaded in the background at start-up
+        from validation.errors import ValidationError  # noqa: PLC0415
+
+        path = self.envelope_combo.currentData()
+        if not path:
+            return math.nan
+        try:
+            parameter = load_envelope(Path(path)).parameter("design.min_wall_thickness")
+        except (OSError, ValidationError):
+            return math.nan  # the check itself reports a bad envelope when it is run
+        if parameter is None or parameter.min is None or parameter.unit != "mm":
+            return math.nan
+        return float(parameter.min)
+
+    def _show_wall_map_range(self) -> None:
+        design = self._workspace.design
+        wall_map = None if design is None else design.wall_map
+        self.wall_map_check.setEnabled(wall_map is not None)
+        if wall_map is None:
+            self.wall_map_label.setText("")
+            return
+        import numpy as np  # noqa: PLC0415
+
+        values = np.asarray(wall_map, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        if not finite.size:
+            self.wall_map_label.setText(self.tr("Wall thickness: no opposite wall found (an open surface?)"))
+            return
+        self.wall_map_label.setText(
+            self.tr("Wall thickness %1 to %2 mm (median %3 mm); %4 vertices without an opposite wall")
+            .replace("%1", f"{finite.min():.2f}")
+            .replace("%2", f"{finite.max():.2f}")
+            .replace("%3", f"{np.median(finite):.2f}")
+            .replace("%4", str(int(values.size - finite.size)))
+        )
+
     def flagged_markers(self) -> list[tuple[str, tuple[float, float, float]]]:
-        """Out-of-envelope parameters that have a place on the design (the thinnest wall), as 3D markers."""
+        """Flagged parameters (out of the envelope or near a limit) that have a place, as 3D markers.
+
+        The places come with the check (:attr:`steps.CheckOutcome.locations`: the thinnest wall, the largest gap,
+        the deepest penetration); for a check loaded without them, the thinnest wall comes from the design.
+        """
         outcome, design = self._workspace.outcome, self._workspace.design
-        if outcome is None or design is None or design.info.wall is None:
+        if outcome is None:
             return []
+        places = dict(outcome.locations)
+        if design is not None and design.info.wall is not None:
+            places.setdefault("design.min_wall_thickness", design.info.wall.location)
         markers = []
         for item in outcome.result.results:
-            if item.name == "design.min_wall_thickness" and item.status in ("below", "above", "near_limit"):
-                label = f"{item.name}\n{design.info.wall.min_mm:.2f} mm"
-                markers.append((label, design.info.wall.location))
+            if item.status in steps.FLAGGED_STATUSES and item.name in places and item.value is not None:
+                label = f"{item.name}\n{item.value:.2f} {item.unit}"
+                markers.append((label, places[item.name]))
         return markers
 
 
