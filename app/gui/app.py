@@ -42,10 +42,23 @@ def run_gui(home: str | None = None, argv: Sequence[str] = ()) -> int:
     from app.gui.main_window import MainView  # noqa: PLC0415 - imported after the translators are installed
 
     window = MainView(settings)
+    # A language switch builds a new window in the old one's place: hold whichever is current, delete the old one.
+    current = [window]
+
+    def follow(shown: MainView) -> None:
+        def replaced(new: object) -> None:
+            if isinstance(new, MainView):
+                current[0] = new
+                follow(new)
+                shown.deleteLater()  # closed already; deleted once control is back in the event loop
+
+        shown.replaced.connect(replaced)
+
+    follow(window)
     window.show()
     quit_after = os.environ.get("DVW_GUI_QUIT_AFTER_MS")
     if quit_after:  # smoke tests (make bundle-test): open the window, let it settle, close it as a user would
-        QTimer.singleShot(int(quit_after), window.close)
+        QTimer.singleShot(int(quit_after), lambda: current[0].close())  # noqa: PLW0108 - the window current then
     code = int(app.exec())
     from app.workers.process import process_runner  # noqa: PLC0415
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class SettingsDialog(QDialog):
-    """Store location, language and sync server; saved when accepted. The language applies at the next start."""
+    """Store location, language and sync server; saved when accepted, and applied at once by the window."""
 
     def __init__(self, settings: GuiSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,7 +50,7 @@ class SettingsDialog(QDialog):
         for code, name in LANGUAGES.items():
             self.language_combo.addItem(name, code)
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.language)))
-        self.language_combo.setToolTip(self.tr("The language of the window; it applies when DVW is started again"))
+        self.language_combo.setToolTip(self.tr("The language of the window; it applies at once"))
         self.sync_edit = QLineEdit(settings.sync_server, self)
         self.sync_edit.setPlaceholderText("https://dvw.example.com")
         self.sync_edit.setToolTip(self.tr("The company's sync server (empty: this workstation works alone)"))
@@ -58,7 +58,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Store folder:"), home_row)
         form.addRow(self.tr("Language:"), self.language_combo)
         form.addRow(self.tr("Sync server:"), self.sync_edit)
-        note = QLabel(self.tr("A new language applies when DVW is started again."), self)
+        note = QLabel(self.tr("A new language applies at once; not while a step is running."), self)
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
@@ -72,6 +72,14 @@ class SettingsDialog(QDialog):
         folder = QFileDialog.getExistingDirectory(self, self.tr("Store folder"), self.home_edit.text())
         if folder:
             self.home_edit.setText(folder)
+
+    def chosen_language(self) -> str:
+        """The language code chosen in the dialog."""
+        return str(self.language_combo.currentData())
+
+    def set_language(self, code: str) -> None:
+        """Choose the language ``code`` (a key of :data:`app.gui.i18n.LANGUAGES`)."""
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(code)))
 
     def save(self) -> None:
         """Write the chosen values to the settings."""

@@ -8,7 +8,8 @@ does not change the software manifest (the ``.ts`` sources, which are hashed, de
 ``python -m app.gui.i18n`` runs the build. When the app starts and a ``.qm`` file is missing or older than its source,
 it is compiled then.
 
-The language is chosen in Settings and applies when DVW starts (the window is built in that language).
+The language is chosen in Settings and applies at once: the window is built again in that language (see
+``MainView.switch_language``).
 """
 
 from __future__ import annotations

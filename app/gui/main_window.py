@@ -1,11 +1,25 @@
-"""The workstation window: the case bar, the workflow steps, the slice views and the 3D view in one window."""
+"""The workstation window: the case bar, the workflow steps, the slice views and the 3D view in one window.
+
+Opening a case loads its work back in the background (:mod:`app.gui.reopen`) and shows it in every panel. The case
+bar shows the case's state from the records log and the store's real sync status (:func:`app.gui.models.
+read_sync_status`, read in the worker process on case changes and every :data:`SYNC_REFRESH_MS`).
+
+A new language applies at once by rebuilding the window (:meth:`MainView.switch_language`): the translators are
+installed, a new window is built with the same settings, it takes over the open case, this session's results, the
+step shown, the review mode and the geometry, and the old window closes. Rebuilding was chosen over retranslating
+each widget on ``LanguageChange`` because most texts are composed from data when a result arrives (labels, tables,
+banners): a rebuilt window composes them again in the new language from the same results, with no per-widget
+retranslation code to keep in step with every panel. The switch is refused while a step runs, so no job is lost.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,16 +38,21 @@ from PySide6.QtWidgets import (
 
 from app.gui import steps
 from app.gui.dialogs import SettingsDialog
-from app.gui.models import CaseModel, WorkspaceModel
+from app.gui.i18n import install_language
+from app.gui.models import CaseModel, SyncStatus, WorkspaceModel, read_sync_status
 from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
+from app.gui.reopen import ReopenedCase
 from app.gui.scene_view import SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
 from app.gui.widgets import error_title, state_text, verdict_word
-from app.workers import ErrorInfo, TaskWorker
+from app.workers import ErrorInfo, TaskWorker, describe_error
 
 STEPS = ("cases", "import", "segment", "check", "review")
 _REVIEW_FONT_PT = 16
+# How often the case bar's sync status is read again (ms); a read takes about 70 ms for a store of 5,000 events.
+SYNC_REFRESH_MS = 30_000
+SYNC_AFTER_CHANGE_MS = 1_000
 
 
 class MainView(QMainWindow):
@@ -43,7 +62,11 @@ class MainView(QMainWindow):
     ----------
     settings
         The GUI settings (store folder, language, sync server, geometry, last folder).
+
+    Signals: ``replaced(MainView)`` when a language switch built the window that takes this one's place.
     """
+
+    replaced = Signal(object)
 
     def __init__(self, settings: GuiSettings, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - a panel's widgets are built and wired in one place
         super().__init__(parent)
@@ -54,17 +77,26 @@ class MainView(QMainWindow):
         self.workspace = WorkspaceModel(self)
         self.last_error: ErrorInfo | None = None
         self._warmed_up = False
+        self._closed = False
+        self._store_ready = False
+        self._shown_code: str | None = None
         self.error_box: QMessageBox | None = None
+        self.notice_box: QMessageBox | None = None
+        self.replacement: MainView | None = None
+        self.sync_status: SyncStatus | None = None
+        self.sync_error: ErrorInfo | None = None
 
         self.slices = SliceViewsPanel(self)
         self.scene = SceneView(self)
         self.slices.grid.addWidget(self.scene, 1, 1)
 
-        self.cases_panel = CasesPanel(self.case_model, self.report_error, self)
+        self.cases_panel = CasesPanel(self.case_model, self.workspace, self.report_error, self)
         self.import_panel = ImportPanel(self.case_model, self.workspace, settings, self.report_error, self)
         self.segment_panel = SegmentPanel(self.case_model, self.workspace, self.slices, self.report_error, self)
         self.check_panel = CheckPanel(self.case_model, self.workspace, settings, self.report_error, self)
         self.review_panel = ReviewPanel(self.case_model, self.report_error, self)
+        self.check_panel.wall_map_toggled.connect(self.scene.set_wall_map)
+        self.check_panel.wall_limit_changed.connect(self.scene.set_wall_limit)
         self.panels: dict[str, QWidget] = {
             "cases": self.cases_panel,
             "import": self.import_panel,
@@ -120,11 +152,24 @@ class MainView(QMainWindow):
         for worker in self.workers():
             worker.failed.connect(self.report_error)
         self.import_panel.imported.connect(lambda: self.show_step("segment"))
+        self.cases_panel.loaded.connect(self._on_case_loaded)
         self.warmup_worker = TaskWorker("warm-up", self)
         self.warmup_worker.failed.connect(self.report_error)
         self.warmup_worker.failed.connect(self._on_warmed_up)
         self.process_warmup_worker = TaskWorker("process-warm-up", self, isolated=True)
         self.process_warmup_worker.failed.connect(self.report_error)
+        # Read in the worker process: importing the sync client (about 0.4 s, holding the GIL) and reading the log
+        # never stall the window. A failure is shown in the case bar, not in a message box every refresh.
+        self.sync_worker = TaskWorker("sync-status", self, isolated=True)
+        self.sync_worker.failed.connect(self._on_sync_status_failed)
+        self.sync_timer = QTimer(self)
+        self.sync_timer.setInterval(SYNC_REFRESH_MS)
+        self.sync_timer.timeout.connect(self.refresh_sync_status)
+        # A case change reads the status a moment later, not while the step that changed the case shows its result.
+        self.sync_soon = QTimer(self)
+        self.sync_soon.setSingleShot(True)
+        self.sync_soon.setInterval(SYNC_AFTER_CHANGE_MS)
+        self.sync_soon.timeout.connect(self.refresh_sync_status)
         self.step_list.setCurrentRow(0)
         geometry, state = settings.window_geometry()
         if geometry is not None:
@@ -220,17 +265,32 @@ class MainView(QMainWindow):
             self.process_warmup_worker.start(partial(steps.warm_up, modules=steps.WORKER_MODULES))
 
     def _on_warmed_up(self, _result: object = None) -> None:
+        if self._closed:
+            return  # replaced by a window in another language meanwhile
         self.scene.activate()
+        self.scene.set_wall_limit(self.check_panel.wall_limit_mm())  # the envelope module is loaded now
         try:
             self.case_model.reload()
         except Exception as exc:  # noqa: BLE001 - a store that cannot be opened is shown, the window stays open
-            from app.workers import describe_error  # noqa: PLC0415
-
             self.report_error(describe_error(exc))
+            return
+        # The store exists and is migrated now: the sync status may read it from the worker process.
+        self._store_ready = True
+        self.refresh_sync_status()
+        self.sync_timer.start()
 
     def workers(self) -> list[TaskWorker]:
         """Every worker of the window's panels."""
         return list(self.findChildren(TaskWorker))
+
+    def step_workers(self) -> list[TaskWorker]:
+        """The workers of the workflow's steps (and of loading a case): not the warm-ups and the sync status."""
+        background = {self.warmup_worker, self.process_warmup_worker, self.sync_worker}
+        return [worker for worker in self.workers() if worker not in background]
+
+    def current_step(self) -> str:
+        """The name of the workflow step shown (one of :data:`STEPS`)."""
+        return STEPS[max(0, self.step_list.currentRow())]
 
     # ------------------------------------------------------------------ state rendering
 
@@ -240,6 +300,10 @@ class MainView(QMainWindow):
 
     def _on_case_changed(self) -> None:
         state = self.case_model.state
+        if self.case_model.code != self._shown_code:
+            # Another case: this session's results belong to the case they were made for.
+            self._shown_code = self.case_model.code
+            self.workspace.clear()
         if state is None:
             self.case_label.setText(self.tr("No case open"))
             self.state_label.setText("")
@@ -250,12 +314,8 @@ class MainView(QMainWindow):
             )
             self.state_label.setText(self.tr("State: %1").replace("%1", state_text(state.state)))
             self.verdict_label.setText(self.tr("Verdict: %1").replace("%1", verdict_word(state.verdict)))
-        server = self.settings.sync_server
-        self.sync_label.setText(
-            self.tr("Sync: not configured")
-            if not server
-            else self.tr("Sync: %1 (not synced yet)").replace("%1", server)
-        )
+        self._render_sync_status()
+        self.sync_soon.start()
         self.store_label.setText(self.tr("Store: %1").replace("%1", str(self.case_model.home)))
         title = self.tr("DVW design-validation workstation")
         self.setWindowTitle(title if state is None else f"{state.code} - {title}")
@@ -280,6 +340,159 @@ class MainView(QMainWindow):
 
     def _on_check_changed(self) -> None:
         self.scene.set_markers(self.check_panel.flagged_markers())
+
+    # ------------------------------------------------------------------ reopening a case
+
+    def _on_case_loaded(self, result: object) -> None:
+        if not isinstance(result, ReopenedCase) or result.code != self.case_model.code:
+            return  # another case was opened meanwhile
+        if self.workspace.revision != self.cases_panel.started_revision:
+            # A step's result arrived while the case was loading: it is newer than the files read.
+            self.statusBar().showMessage(
+                self.tr("Case %1: its saved work was not loaded, newer results are shown").replace("%1", result.code),
+                15_000,
+            )
+            return
+        self.apply_results(
+            imported=result.imported,
+            mask=result.mask,
+            anatomy=result.anatomy,
+            design=result.design,
+            outcome=result.outcome,
+        )
+        names = {
+            "volume": self.tr("volume"),
+            "mask": self.tr("mask"),
+            "anatomy": self.tr("anatomy mesh"),
+            "design": self.tr("design"),
+            "check": self.tr("last check"),
+        }
+        loaded = [names[name] for name in result.loaded]
+        message = (
+            self.tr("Case %1 reopened: %2 loaded.")
+            .replace("%1", result.code)
+            .replace("%2", self.tr(", ", "list separator").join(loaded))
+            if loaded
+            else self.tr("Case %1 opened: no saved work to load.").replace("%1", result.code)
+        )
+        if result.problems:
+            first = result.problems[0]
+            messages = "; ".join(problem.message for problem in result.problems)
+            self.report_error(ErrorInfo(first.code, messages, first.path))
+        self.statusBar().showMessage(message, 15_000)
+
+    def apply_results(
+        self,
+        *,
+        scan: Any = None,
+        imported: Any = None,
+        segmentation: Any = None,
+        mask: Any = None,
+        anatomy: Any = None,
+        design: Any = None,
+        outcome: Any = None,
+    ) -> None:
+        """Show results in the workspace and every panel, as if the steps had just made them (earlier ones cleared).
+
+        The panels' own result handlers fill their summaries (the import's findings, the mask's statistics);
+        moving to the next step after an import is suppressed, the step shown stays.
+        """
+        workspace = self.workspace
+        workspace.clear()
+        if scan is not None:
+            self.import_panel.show_scan(scan)
+        if imported is not None:
+            self.import_panel.blockSignals(True)  # its "imported" would show the Segment step
+            try:
+                self.import_panel.show_import(imported)
+            finally:
+                self.import_panel.blockSignals(False)
+            if segmentation is not None:
+                self.segment_panel.show_segmentation(segmentation)
+            if mask is not None and mask is not workspace.mask:
+                workspace.set_mask(mask)
+            if anatomy is not None:
+                workspace.set_anatomy(anatomy)
+        if design is not None:
+            workspace.set_design(design)
+        if outcome is not None:
+            workspace.set_outcome(outcome)
+
+    # ------------------------------------------------------------------ sync status
+
+    def refresh_sync_status(self) -> None:
+        """Read the store's sync status again in the background (once the store is open)."""
+        if not self._store_ready or self._closed or not self.isVisible():
+            return
+        task = partial(read_sync_status, self.case_model.home, self.settings.sync_server)
+        self.sync_worker.start(task, on_done=self._on_sync_status_read)
+
+    def _on_sync_status_read(self, status: object) -> None:
+        if isinstance(status, SyncStatus):
+            self.sync_status, self.sync_error = status, None
+            self._render_sync_status()
+
+    def _on_sync_status_failed(self, info: object) -> None:
+        if isinstance(info, ErrorInfo) and not info.cancelled:
+            self.sync_status, self.sync_error = None, info
+            self._render_sync_status()
+
+    @staticmethod
+    def _local_time(text: str) -> str:
+        try:
+            return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return text
+
+    def _render_sync_status(self) -> None:
+        server = self.settings.sync_server
+        status = self.sync_status
+        if self.sync_error is not None:
+            self.sync_label.setText(self.tr("Sync: status unknown"))
+            self.sync_label.setToolTip(
+                self.tr("The sync status could not be read: %1").replace("%1", self.sync_error.message)
+            )
+            return
+        if status is None:
+            self.sync_label.setText(
+                self.tr("Sync: not configured") if not server else self.tr("Sync: %1").replace("%1", server)
+            )
+            self.sync_label.setToolTip(self.tr("Replication to the company server (reading its status...)"))
+            return
+        joined = status.joined_server
+        pending = str(status.pending)
+        if not joined and not server:
+            text = self.tr("Sync: not configured; events only here: %1").replace("%1", pending)
+        elif not joined:
+            text = self.tr("Sync: %1, not joined yet; events to push: %2").replace("%1", server).replace("%2", pending)
+        elif not status.last_sync:
+            text = self.tr("Sync: never synced; events to push: %1").replace("%1", pending)
+        else:
+            text = (
+                self.tr("Sync: last %1; events to push: %2")
+                .replace("%1", self._local_time(status.last_sync))
+                .replace("%2", pending)
+            )
+        self.sync_label.setText(text)
+        never = self.tr("never")
+        lines = [
+            self.tr("Replication of the records to the company server."),
+            self.tr("Server in the settings: %1").replace("%1", server or self.tr("none")),
+            self.tr("Site enrolment: %1").replace(
+                "%1",
+                self.tr("joined %1 as %2").replace("%1", joined).replace("%2", status.site_name)
+                if joined
+                else self.tr("not joined (an administrator enrols this workstation once)"),
+            ),
+            self.tr("Site id: %1").replace("%1", status.site_id),
+            self.tr("Last successful sync: %1").replace(
+                "%1", self._local_time(status.last_sync) if status.last_sync else never
+            ),
+            self.tr("Events written here and not yet pushed: %1 of %2")
+            .replace("%1", pending)
+            .replace("%2", str(status.own_events)),
+        ]
+        self.sync_label.setToolTip("\n".join(lines))
 
     def set_review_mode(self, on: bool) -> None:
         """The joint review: large fonts, the Review step beside a large 3D view (no step list, no slices)."""
@@ -342,18 +555,98 @@ class MainView(QMainWindow):
         self.review_panel.start_report(path, images)
 
     def open_settings(self) -> SettingsDialog:
-        """Open the settings dialog (not blocking); the store folder applies at once, the language at restart."""
+        """Open the settings dialog (not blocking); everything applies at once when it is accepted."""
         dialog = SettingsDialog(self.settings, self)
         dialog.accepted.connect(lambda: self._on_settings_accepted(dialog))
         dialog.open()
         return dialog
 
     def _on_settings_accepted(self, dialog: SettingsDialog) -> None:
+        language = dialog.chosen_language()
+        switch = language != self.settings.language
+        if switch and any(worker.running for worker in self.step_workers()):
+            # Rebuilding the window now would drop the running step's result: keep the language for now.
+            dialog.set_language(self.settings.language)
+            switch = False
+            self.show_notice(
+                self.tr(
+                    "A step is running: change the language again when it has finished. The other settings were saved."
+                )
+            )
         dialog.save()
         if self.settings.home != self.case_model.home:
             self.workspace.clear()
             self.case_model.set_home(self.settings.home)
         self._on_case_changed()
+        if switch:
+            self.switch_language(language)
+
+    def show_notice(self, text: str) -> None:
+        """An information box (window-modal, not blocking)."""
+        if self.notice_box is not None:
+            self.notice_box.close()
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("DVW"), text, parent=self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.notice_box = box
+        box.open()
+
+    def switch_language(self, language: str) -> MainView:
+        """Show the window in ``language`` now: a new window takes this one's place (see the module docstring).
+
+        Returns
+        -------
+        MainView
+            The new window (also :attr:`replacement`, and emitted by ``replaced``).
+        """
+        install_language(language)
+        self.settings.save_window_geometry(self.saveGeometry(), self.saveState())
+        replacement = MainView(self.settings)
+        replacement.take_over(self)
+        self.replacement = replacement
+        replacement.show()  # before this one closes, or the application would quit with its last window
+        self.replaced.emit(replacement)
+        self.close()  # closed, not deleted: whoever holds this window lets it go (run_gui deletes it)
+        return replacement
+
+    def take_over(self, old: MainView) -> None:
+        """Continue where window ``old`` is: its case, this session's results, inputs, step and review mode."""
+        code = old.case_model.code
+        if code is not None:
+            try:
+                self.case_model.open_case(code)
+            except Exception as exc:  # noqa: BLE001 - every failure goes to the one error relay
+                self.report_error(describe_error(exc))
+        work = old.workspace
+        self.apply_results(
+            scan=work.scan,
+            imported=work.imported,
+            segmentation=work.segmentation,
+            mask=work.mask,
+            anatomy=work.anatomy,
+            design=work.design,
+            outcome=work.outcome,
+        )
+        self.import_panel.folder_label.setText(old.import_panel.folder_label.text())
+        old_segment, segment = old.segment_panel, self.segment_panel
+        segment.preset_combo.setCurrentIndex(old_segment.preset_combo.currentIndex())
+        segment.lower_spin.setValue(old_segment.lower_spin.value())
+        segment.upper_spin.setValue(old_segment.upper_spin.value())
+        segment.open_upper_check.setChecked(old_segment.open_upper_check.isChecked())
+        segment.keep_check.setChecked(old_segment.keep_check.isChecked())
+        segment.keep_spin.setValue(old_segment.keep_spin.value())
+        segment.fill_check.setChecked(old_segment.fill_check.isChecked())
+        segment.preview_check.setChecked(old_segment.preview_check.isChecked())
+        old_check, check = old.check_panel, self.check_panel
+        envelope = old_check.envelope_combo.currentData()
+        if envelope:
+            check.select_envelope(Path(str(envelope)))
+        check.age_spin.setValue(old_check.age_spin.value())
+        check.weight_spin.setValue(old_check.weight_spin.value())
+        self.sync_status, self.sync_error = old.sync_status, old.sync_error
+        self._render_sync_status()
+        self.show_step(old.current_step())
+        if old.review_action.isChecked():
+            self.set_review_mode(True)
 
     def _on_about_triggered(self) -> None:
         from validation.manifest import current_manifest  # noqa: PLC0415
@@ -389,6 +682,9 @@ class MainView(QMainWindow):
         """Stop the workers, remember the geometry, release the 3D view and the store."""
         from app.workers import wait_for_workers  # noqa: PLC0415
 
+        self._closed = True
+        self.sync_timer.stop()
+        self.sync_soon.stop()
         for worker in self.workers():
             worker.cancel()
         wait_for_workers(10_000)  # cancelled jobs stop at their next check point

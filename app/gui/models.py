@@ -3,13 +3,19 @@
 :class:`CaseModel` holds the current case's :class:`~records.cases.CaseState`, always derived from the store's event
 log (STYLE rule 3): widgets render from it, change it only through its methods or through steps that append events
 (followed by :meth:`CaseModel.reload`), and never keep copies. :class:`WorkspaceModel` holds the frozen results of
-the steps run in this session (imported volume, mask, anatomy mesh, design, check); setting an upstream result
-clears what was derived from the old one.
+the steps run in this session or loaded back when the case was reopened (imported volume, mask, anatomy mesh,
+design, check); setting an upstream result clears what was derived from the old one.
+
+:func:`read_sync_status` reads the replication state of the local store (enrolment, last sync, events not yet
+pushed) for the case bar; the window runs it in the worker process.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:  # the records and imaging cores load in the background after the window opens
     from app.gui.steps import AnatomyMesh, CheckOutcome, ImportedVolume, LoadedDesign
+    from imaging.progress import CancelToken, ProgressCallback
     from imaging.segment import SegmentationResult
     from imaging.series import ScanResult
     from imaging.volume import Volume
@@ -143,21 +150,28 @@ class WorkspaceModel(QObject):
         self.anatomy: AnatomyMesh | None = None
         self.design: LoadedDesign | None = None
         self.outcome: CheckOutcome | None = None
+        self.revision = 0
 
     def clear(self) -> None:
         """Forget every result (another case was opened)."""
         self.set_scan(None)
         self.set_design(None)
 
+    def _changed(self) -> None:
+        # Counts every change, so that a result loaded in the background never overwrites a newer one.
+        self.revision += 1
+
     def set_scan(self, scan: ScanResult | None) -> None:
         """A new folder scan; the imported volume and everything after it are cleared."""
         self.scan = scan
+        self._changed()
         self.scan_changed.emit()
         self.set_imported(None)
 
     def set_imported(self, imported: ImportedVolume | None) -> None:
         """A new imported volume; the mask and everything after it are cleared."""
         self.imported = imported
+        self._changed()
         self.volume_changed.emit()
         self.set_segmentation(None)
 
@@ -171,22 +185,119 @@ class WorkspaceModel(QObject):
         self.mask = mask
         if mask is not None and self.segmentation is not None:
             self.segmentation = replace(self.segmentation, mask=mask)
+        self._changed()
         self.mask_changed.emit()
         self.set_anatomy(None)
 
     def set_anatomy(self, anatomy: AnatomyMesh | None) -> None:
         """A new anatomy mesh; the check is cleared."""
         self.anatomy = anatomy
+        self._changed()
         self.anatomy_changed.emit()
         self.set_outcome(None)
 
     def set_design(self, design: LoadedDesign | None) -> None:
         """A new design; the check is cleared."""
         self.design = design
+        self._changed()
         self.design_changed.emit()
         self.set_outcome(None)
 
     def set_outcome(self, outcome: CheckOutcome | None) -> None:
         """A new check result."""
         self.outcome = outcome
+        self._changed()
         self.check_changed.emit()
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """The local store's replication state, as the case bar shows it.
+
+    Attributes
+    ----------
+    server
+        The sync server in the settings ("" when not configured).
+    joined_server
+        The server this site joined (``dvw site join``), or "" when it has not joined.
+    site_name, site_id
+        The site's enrolled name and its store's site id ("" when unknown).
+    last_sync
+        When the last successful sync finished (ISO 8601), or "" when this site never synced.
+    pending
+        This site's events written after the last successful sync (all of them before the first sync): what the
+        next sync will push.
+    own_events
+        Every event this site wrote.
+    seconds
+        How long reading the status took.
+    """
+
+    server: str
+    joined_server: str
+    site_name: str
+    site_id: str
+    last_sync: str
+    pending: int
+    own_events: int
+    seconds: float
+
+    @property
+    def configured(self) -> bool:
+        """Whether a sync server is set in the settings or joined."""
+        return bool(self.server or self.joined_server)
+
+
+def _parsed_time(text: object) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel: CancelToken) -> SyncStatus:
+    """Read the replication state of the store in ``home`` (``server``: the sync server of the settings).
+
+    The enrolment is the site key and server file ``dvw site join`` writes (:func:`records.sync.client.
+    load_credentials`); the last sync is the ``last_sync.json`` record ``dvw sync`` writes when a sync finishes.
+    A sync pushes every event this site held when it ran, so the events this site wrote after the last
+    successful sync finished are the ones not yet pushed (an event written while a sync was running counts as
+    pushed: the next sync pushes it anyway).
+
+    Raises
+    ------
+    StoreError
+        When the store cannot be opened.
+    """
+    from imaging.progress import checkpoint  # noqa: PLC0415
+    from records.errors import NotJoinedError  # noqa: PLC0415
+    from records.store import Store  # noqa: PLC0415
+    from records.sync.client import LAST_SYNC_FILE, SYNC_DIR, load_credentials  # noqa: PLC0415
+
+    del progress  # one quick read: nothing to report
+    started = time.perf_counter()
+    try:
+        credentials = load_credentials(home)
+        joined, name = credentials.server, credentials.name
+    except NotJoinedError:
+        joined, name = "", ""
+    last_sync = ""
+    try:
+        record = json.loads((home / SYNC_DIR / LAST_SYNC_FILE).read_text(encoding="utf-8"))
+        if isinstance(record, dict) and _parsed_time(record.get("finished_at")) is not None:
+            last_sync = str(record["finished_at"])
+    except (OSError, ValueError):
+        last_sync = ""
+    checkpoint(cancel)
+    with Store.open(home) as store:
+        site_id = store.site_id
+        own = [event.created_at for event in store.events() if event.site_id == site_id]
+    since = _parsed_time(last_sync)
+    if since is None:
+        pending = len(own)
+    else:
+        pending = sum(1 for created in own if (at := _parsed_time(created)) is not None and at > since)
+    return SyncStatus(server, joined, name, site_id, last_sync, pending, len(own), time.perf_counter() - started)

@@ -29,6 +29,7 @@ from pytestqt.qtbot import QtBot
 from app.gui.i18n import install_language
 from app.gui.main_window import STEPS, MainView
 from app.gui.settings import GuiSettings
+from app.gui.widgets import ProgressPanel
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CODE = "SHOT-THIN"
@@ -71,11 +72,14 @@ def filled_window(
     window.show()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: not window.warmup_worker.running, timeout=30_000)
-    window.cases_panel.open_case(CODE)
+    # Opening the case loads what its work folder holds (here the design and the check); the screens then show
+    # every step's result, set below.
+    with qtbot.waitSignal(window.cases_panel.load_worker.finished, timeout=60_000):
+        window.cases_panel.open_case(CODE)
     window.import_panel.folder_label.setText(str(Path(pipeline.scan.root)))
-    window.import_panel._on_scan_done(pipeline.scan)
-    window.import_panel._on_import_done(pipeline.imported)
-    window.segment_panel._on_segment_done(pipeline.segmentation)
+    window.import_panel.show_scan(pipeline.scan)
+    window.import_panel.show_import(pipeline.imported)
+    window.segment_panel.show_segmentation(pipeline.segmentation)
     window.workspace.set_anatomy(pipeline.anatomy)
     window.workspace.set_design(pipeline.designs["thin"])
     window.check_panel._on_check_done(pipeline.outcomes["thin"])
@@ -146,13 +150,15 @@ def _english_words(text: str, data: list[str]) -> list[str]:
 def _visible_texts(window: MainView) -> Iterator[tuple[str, str]]:
     """(where, text) for every interface string of the window and its dialogs (not data cells)."""
     widgets: list[QWidget] = [window, *window.findChildren(QWidget)]
+    # A progress panel's stage is the core's stage name, English by design (see ProgressPanel), like the findings.
+    stages = {panel.stage for panel in window.findChildren(ProgressPanel)}
     for widget in widgets:
         where = f"{type(widget).__name__} {widget.objectName()}".strip()
         if widget.isWindow() and widget.windowTitle():
             yield where, widget.windowTitle()
         if widget.toolTip():
             yield f"{where} tooltip", widget.toolTip()
-        if isinstance(widget, QLabel) and widget not in (window.import_panel.folder_label,):
+        if isinstance(widget, QLabel) and widget not in (window.import_panel.folder_label, *stages):
             yield where, widget.text()
         if isinstance(widget, QAbstractButton):
             yield where, widget.text()

@@ -1,16 +1,32 @@
-"""Settings persisted with QSettings (store, language, sync server, geometry, last folder); a folder dropped on
-the window is scanned."""
+"""Settings persisted with QSettings (store, language, sync server, geometry, last folder), the language switched
+at once, the real sync status of the store in the case bar; a folder dropped on the window is scanned."""
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import pytest
+import uvicorn
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
+from app.gui.i18n import install_language
 from app.gui.main_window import MainView
+from app.gui.models import SyncStatus
 from app.gui.settings import GuiSettings
+from records.server.app import create_app
+from records.server.store import ServerStore
+from records.store import Store
+from records.sync.client import join, sync
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_settings_are_saved_and_the_window_geometry_remembered(qtbot: QtBot, tmp_path: Path) -> None:
@@ -25,11 +41,20 @@ def test_settings_are_saved_and_the_window_geometry_remembered(qtbot: QtBot, tmp
     dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("zh_CN"))
     dialog.sync_edit.setText("https://dvw.example.com ")
     dialog.home_edit.setText(str(tmp_path / "other-home"))
-    dialog.accept()
-    assert "https://dvw.example.com" in window.sync_label.text()
-    assert window.case_model.home == tmp_path / "other-home"
-    window.resize(1234, 876)
-    window.close()
+    try:
+        dialog.accept()
+        # The language applied at once: this window was replaced by one in Chinese.
+        chinese = window.replacement
+        assert chinese is not None
+        qtbot.addWidget(chinese)
+        assert not window.isVisible()
+        assert chinese.isVisible()
+        assert "https://dvw.example.com" in chinese.sync_label.text()
+        assert chinese.case_model.home == tmp_path / "other-home"
+        chinese.resize(1234, 876)
+        chinese.close()
+    finally:
+        install_language("en")
 
     again = GuiSettings.from_file(ini)
     assert (again.language, again.sync_server, again.home) == (
@@ -57,3 +82,136 @@ def test_a_dropped_folder_is_scanned(qtbot: QtBot, gui_settings: GuiSettings, sa
     assert window.stack.currentWidget() is window.import_panel
     assert window.import_panel.series_table.rowCount() == 1
     assert gui_settings.last_folder == str(sample_dicom)
+
+
+def _visible_words(window: MainView) -> list[str]:
+    texts = [window.case_label.text(), window.statusBar().currentMessage(), window.menuBar().actions()[0].text()]
+    texts += [window.step_list.item(row).text() for row in range(window.step_list.count())]
+    texts += [window.cases_panel.new_button.text(), window.cases_panel.open_button.text()]
+    texts += [window.check_panel.check_button.text(), window.review_panel.sign_button.text()]
+    return texts
+
+
+def test_the_language_switches_at_once_and_back(qtbot: QtBot, gui_settings: GuiSettings) -> None:
+    window = MainView(gui_settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not window.warmup_worker.running, timeout=30_000)
+    window.cases_panel.code_edit.setText("LANG-1")
+    qtbot.mouseClick(window.cases_panel.new_button, Qt.MouseButton.LeftButton)
+    window.show_step("review")
+    english = _visible_words(window)
+    assert all(not CJK.search(text) for text in english)
+    try:
+        dialog = window.open_settings()
+        dialog.set_language("zh_CN")
+        dialog.accept()
+        chinese = window.replacement
+        assert chinese is not None
+        qtbot.addWidget(chinese)
+        qtbot.waitExposed(chinese)
+        assert gui_settings.language == "zh_CN"
+        assert chinese.case_model.code == "LANG-1"
+        assert chinese.stack.currentWidget() is chinese.review_panel
+        words = _visible_words(chinese)
+        untranslated = [text for text in words if text and not CJK.search(text)]
+        assert not untranslated, untranslated
+        assert "LANG-1" in chinese.case_label.text()
+
+        dialog = chinese.open_settings()
+        dialog.set_language("en")
+        dialog.accept()
+        again = chinese.replacement
+        assert again is not None
+        qtbot.addWidget(again)
+        assert gui_settings.language == "en"
+        assert [text for text in _visible_words(again) if CJK.search(text)] == []
+        assert again.case_label.text() == window.case_label.text()
+        assert again.stack.currentWidget() is again.review_panel
+    finally:
+        install_language("en")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def sync_server(tmp_path: Path) -> Iterator[tuple[str, ServerStore]]:
+    """A real sync server (uvicorn on localhost, SQLite database), as ``dvw serve`` runs it; yields URL and store."""
+    store = ServerStore.open(f"sqlite:///{tmp_path / 'server' / 'dvw-server.sqlite'}")
+    port = _free_port()
+    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield url, store
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+def _read_status(qtbot: QtBot, window: MainView) -> SyncStatus:
+    with qtbot.waitSignal(window.sync_worker.finished, timeout=30_000):
+        window.refresh_sync_status()
+    assert window.sync_status is not None
+    return window.sync_status
+
+
+def test_the_case_bar_shows_the_real_sync_status(
+    qtbot: QtBot, gui_settings: GuiSettings, sync_server: tuple[str, ServerStore]
+) -> None:
+    window = MainView(gui_settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not window.warmup_worker.running, timeout=30_000)
+    for code in ("SYNC-1", "SYNC-2"):
+        window.cases_panel.code_edit.setText(code)
+        qtbot.mouseClick(window.cases_panel.new_button, Qt.MouseButton.LeftButton)
+    home = gui_settings.home
+    with Store.open(home) as store:
+        events = store.events()
+    status = _read_status(qtbot, window)
+    assert (status.pending, status.own_events) == (len(events), len(events)) == (2, 2)
+    assert (status.joined_server, status.last_sync) == ("", "")
+    assert window.sync_label.text() == "Sync: not configured; events only here: 2"
+
+    url, server_store = sync_server
+    token = server_store.enroll_site("ward-3").token
+    with Store.open(home) as store:
+        join(store, url, token)
+    dialog = window.open_settings()
+    dialog.sync_edit.setText(url)
+    dialog.accept()
+    status = _read_status(qtbot, window)
+    assert (status.joined_server, status.site_name, status.last_sync, status.pending) == (url, "ward-3", "", 2)
+    assert window.sync_label.text() == "Sync: never synced; events to push: 2"
+    assert "ward-3" in window.sync_label.toolTip()
+
+    with Store.open(home) as store:
+        result = sync(store, url)
+        held = len(store.events())
+    assert result.pushed == held  # the two cases and the sync's own marker, if any
+    status = _read_status(qtbot, window)
+    assert status.pending == 0
+    assert status.last_sync
+    assert re.fullmatch(r"Sync: last \d{4}-\d{2}-\d{2} \d{2}:\d{2}; events to push: 0", window.sync_label.text())
+    assert "Events written here and not yet pushed: 0 of" in window.sync_label.toolTip()
+
+    # A new case after the sync: one event to push.
+    window.cases_panel.code_edit.setText("SYNC-3")
+    qtbot.mouseClick(window.cases_panel.new_button, Qt.MouseButton.LeftButton)
+    assert _read_status(qtbot, window).pending == 1
+    assert window.sync_label.text().endswith("; events to push: 1")

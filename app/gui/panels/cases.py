@@ -1,9 +1,10 @@
-"""The Cases panel: the store's cases, a new case, opening one."""
+"""The Cases panel: the store's cases, a new case, opening one (its work loaded back in the background)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -14,26 +15,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.models import CaseModel
-from app.gui.widgets import (
-    state_text,
-    verdict_word,
-)
-
-if TYPE_CHECKING:  # loaded in the background after the window opens
-    pass
-
-
+from app.gui import reopen
+from app.gui.models import CaseModel, WorkspaceModel
 from app.gui.panels.common import Report, new_table
+from app.gui.widgets import ProgressPanel, state_text, verdict_word
+from app.workers import TaskWorker
 
 
 class CasesPanel(QWidget):
-    """The store's cases with their state from the log; create and open cases."""
+    """The store's cases with their state from the log; create and open cases.
 
-    def __init__(self, case_model: CaseModel, report: Report, parent: QWidget | None = None) -> None:
+    Opening a case loads what its work folder and records hold (:func:`app.gui.reopen.reopen_case`) in the worker
+    process; ``loaded`` then carries the :class:`~app.gui.reopen.ReopenedCase` and :attr:`started_revision` the
+    workspace's revision when the load started (a result older than the workspace is not applied).
+    """
+
+    loaded = Signal(object)
+
+    def __init__(
+        self, case_model: CaseModel, workspace: WorkspaceModel, report: Report, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._case_model = case_model
+        self._workspace = workspace
         self._report = report
+        # Reading the meshes and measuring them again holds the GIL for seconds: the worker process does it.
+        self.load_worker = TaskWorker("reopen", self, isolated=True)
+        self.started_revision = -1
         self.table = new_table(self, [self.tr("Case"), self.tr("Revision"), self.tr("State"), self.tr("Verdict")])
         self.table.setToolTip(self.tr("Cases in the local store; double-click to open one"))
         self.table.cellDoubleClicked.connect(self._on_row_activated)
@@ -63,6 +71,7 @@ class CasesPanel(QWidget):
         layout.addLayout(new_row)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        layout.addWidget(ProgressPanel(self.load_worker, self))
         case_model.cases_changed.connect(self._on_cases_changed)
 
     def _on_cases_changed(self) -> None:
@@ -98,13 +107,14 @@ class CasesPanel(QWidget):
             self.open_case(item.text())
 
     def open_case(self, code: str) -> None:
-        """Open case ``code``."""
+        """Open case ``code`` and load its work (volume, mask, meshes, design, last check) in the background."""
         try:
             self._case_model.open_case(code)
         except Exception as exc:  # noqa: BLE001 - every failure goes to the one error relay
             from app.workers import describe_error  # noqa: PLC0415
 
             self._report(describe_error(exc))
-
-
-# ------------------------------------------------------------------------------------------------ import
+            return
+        self.started_revision = self._workspace.revision
+        task = partial(reopen.reopen_case, self._case_model.home, code)
+        self.load_worker.start(task, on_done=self.loaded.emit)
