@@ -4,14 +4,35 @@ Each :class:`SliceView` draws one plane of the volume (numpy slice -> ``QImage``
 with the mask (or the live threshold preview) as a translucent overlay, the crosshair, the patient-direction
 letters at its edges and a scale bar. :class:`SliceViewsPanel` holds the three views, the shared crosshair (one
 voxel; clicking a view moves it, the mouse wheel steps the slice) and the window/level presets.
+
+The drawing tools of the Segment step turn a view into an editor: ``polygon`` (the scissors: click vertices or
+press-drag a lasso; double-click, Enter or releasing a lasso closes it, Esc cancels) and ``rectangle`` (crop to
+box: press-drag). The views work in continuous image coordinates; :class:`SliceViewsPanel` converts a finished
+shape to LPS millimetres at the view's slice (:func:`~app.gui.slicing.screen_to_world`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar, Literal
+
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.gui.slicing import (
@@ -25,12 +46,22 @@ from app.gui.slicing import (
     plane_index_axis,
     scale_bar_mm,
     screen_to_index,
+    screen_to_world,
     threshold_preview,
     window_to_uint8,
+    world_to_screen,
 )
 from imaging.volume import Volume
 
 Voxel = tuple[int, int, int]
+ImagePoint = tuple[float, float]  # continuous image (column, row); a pixel's centre is at whole numbers
+Drawing = Literal["polygon", "rectangle"]
+#: Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one.
+_VERTEX_GAP_PX = 4.0
+#: A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks.
+_LASSO_MIN_PX = 10.0
+_DRAW_RGB = (255, 80, 80)  # the polygon and rectangle being drawn: red, apart from the amber mask and cyan cross
+_BOX_RGB = (120, 200, 255)  # the crop box
 _OVERLAY_RGBA = (255, 200, 0, 110)  # mask: translucent amber, visible on bone and soft tissue windows
 _PREVIEW_RGBA = (0, 220, 120, 110)  # live threshold preview: translucent green
 
@@ -55,6 +86,9 @@ def _rgba_overlay(base: npt.NDArray[np.uint8], inside: npt.NDArray[np.bool_], rg
 class SliceView(QWidget):
     """One plane of the volume; emits ``picked`` with the voxel (x, y, z) under a click and ``stepped`` on the wheel.
 
+    With a drawing tool (:meth:`set_drawing`) clicks draw instead: ``polygon_closed`` and ``rectangle_drawn`` carry
+    the finished shape in continuous image coordinates.
+
     Parameters
     ----------
     plane
@@ -63,6 +97,8 @@ class SliceView(QWidget):
 
     picked = Signal(object, object)  # voxel (x, y, z), the mouse button
     stepped = Signal(int)
+    polygon_closed = Signal(object)  # list of ImagePoint, at least 3, in drawing order
+    rectangle_drawn = Signal(object)  # two opposite ImagePoint corners
 
     def __init__(self, plane: Plane, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +107,8 @@ class SliceView(QWidget):
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(False)
+        # A click gives the view the focus: Enter and Esc then reach the drawing tools, and letter shortcuts work.
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.volume: Volume | None = None
         self.mask_volume: Volume | None = None
         self.preview: tuple[float, float | None] | None = None
@@ -78,6 +116,13 @@ class SliceView(QWidget):
         self.window_hu, self.level_hu = WINDOW_PRESETS["bone"].window, WINDOW_PRESETS["bone"].level
         self._image: QImage | None = None
         self._image_key: tuple[object, ...] | None = None
+        self.drawing: Drawing | None = None
+        self.box_world: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None  # crop box, LPS mm
+        self._points: list[ImagePoint] = []  # the polygon being drawn
+        self._hover: ImagePoint | None = None  # where the next vertex would go (drawn as a rubber band)
+        self._press: QPointF | None = None  # where the left button went down, while it is held
+        self._lasso = False
+        self._rect: tuple[ImagePoint, ImagePoint] | None = None  # the rectangle being dragged
         self.setToolTip(self.tr("Click to move the crosshair; scroll to step through the slices"))
 
     def title(self) -> str:
@@ -175,24 +220,198 @@ class SliceView(QWidget):
             painter.setPen(QPen(QColor("#e0e0e0"), 2))
             painter.drawLine(QPointF(r.left() + 4, y0), QPointF(r.left() + 4 + bar, y0))
             painter.drawText(QPointF(r.left() + 4, y0 - 5), f"{length_mm:g} mm")
+        self._paint_shapes(painter)
         painter.end()
 
     def voxel_at(self, position: QPointF) -> Voxel | None:
         """The voxel (x, y, z) under a widget position, or None outside the image."""
-        if self.volume is None or self._image is None:
+        point = self.image_point(position)
+        if point is None or self.volume is None or not self._target().contains(position):
+            return None
+        return screen_to_index(self.volume, self.plane, self.index, point[0], point[1])
+
+    def image_point(self, position: QPointF) -> ImagePoint | None:
+        """The continuous image (column, row) under a widget position (also outside the image); None without one."""
+        if self.volume is None or self._build_image() is None or self._image is None:
             return None
         target = self._target()
-        if not target.contains(position):
+        if target.isEmpty():
             return None
         column = (position.x() - target.left()) / target.width() * self._image.width() - 0.5
         row = (position.y() - target.top()) / target.height() * self._image.height() - 0.5
-        return screen_to_index(self.volume, self.plane, self.index, column, row)
+        return (column, row)
+
+    def widget_point(self, point: ImagePoint) -> QPointF:
+        """The widget position of a continuous image point (the inverse of :meth:`image_point`)."""
+        target = self._target()
+        if self._image is None or target.isEmpty():
+            return QPointF()
+        column, row = point
+        return QPointF(
+            target.left() + (column + 0.5) * target.width() / self._image.width(),
+            target.top() + (row + 0.5) * target.height() / self._image.height(),
+        )
+
+    # ------------------------------------------------------------------ drawing tools
+
+    def set_drawing(self, drawing: Drawing | None) -> None:
+        """Turn the view into a polygon or rectangle editor, or back to crosshair clicks (None); drops any shape."""
+        self.drawing = drawing
+        self.cancel_drawing()
+        # The rubber band to the next vertex needs moves without a button held; drags are followed by hand.
+        self.setMouseTracking(drawing is not None)
+        if drawing is None:
+            self.unsetCursor()
+        else:
+            self.setCursor(Qt.CursorShape.CrossCursor)
+
+    def cancel_drawing(self) -> None:
+        """Forget the polygon or rectangle being drawn."""
+        self._points = []
+        self._hover = None
+        self._press = None
+        self._lasso = False
+        self._rect = None
+        self.update()
+
+    @property
+    def polygon_points(self) -> list[ImagePoint]:
+        """The vertices of the polygon being drawn (continuous image coordinates)."""
+        return list(self._points)
+
+    def close_polygon(self) -> bool:
+        """Finish the polygon being drawn: emit ``polygon_closed`` when it has 3 vertices or more; always clear it."""
+        points = self._points
+        self.cancel_drawing()
+        if len(points) < 3:
+            return False
+        self.polygon_closed.emit(points)
+        return True
+
+    def _add_vertex(self, position: QPointF, point: ImagePoint) -> None:
+        if self._points:
+            last = self.widget_point(self._points[-1])
+            if abs(last.x() - position.x()) + abs(last.y() - position.y()) < _VERTEX_GAP_PX:
+                return  # the second click of a double-click, or a jittery drag: not a new vertex
+        self._points.append(point)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        """Report the voxel under the click."""
-        voxel = self.voxel_at(event.position())
-        if voxel is not None:
-            self.picked.emit(voxel, event.button())
+        """Report the voxel under the click, or start or extend the shape being drawn."""
+        position = event.position()
+        if self.drawing is None:
+            voxel = self.voxel_at(position)
+            if voxel is not None:
+                self.picked.emit(voxel, event.button())
+            return
+        point = self.image_point(position)
+        if point is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        if not self._points and not self._target().contains(position):
+            return  # a shape starts on the image
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # Enter and Esc go to the view being drawn on
+        self._press = position
+        self._lasso = False
+        if self.drawing == "polygon":
+            self._add_vertex(position, point)
+        else:
+            self._rect = (point, point)
+        self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Extend a lasso or a rectangle while the button is held; move the rubber band otherwise."""
+        if self.drawing is None:
+            return
+        position = event.position()
+        point = self.image_point(position)
+        if point is None:
+            return
+        if self._press is None:
+            self._hover = point if self._points else None
+        elif self.drawing == "polygon":
+            if abs(position.x() - self._press.x()) + abs(position.y() - self._press.y()) >= _LASSO_MIN_PX:
+                self._lasso = True
+            self._add_vertex(position, point)
+        elif self._rect is not None:
+            self._rect = (self._rect[0], point)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Close a lasso, or finish a rectangle."""
+        if self.drawing is None or self._press is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._press = None
+        point = self.image_point(event.position())
+        if self.drawing == "polygon":
+            if self._lasso:
+                self.close_polygon()
+            return
+        if self._rect is None or point is None:
+            return
+        start = self._rect[0]
+        self._rect = None
+        self.update()
+        # A click (no drag) is no rectangle: at least one pixel in each direction.
+        if abs(point[0] - start[0]) >= 1.0 and abs(point[1] - start[1]) >= 1.0:
+            self.rectangle_drawn.emit((start, point))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Close the polygon (its last vertex is where the double-click started)."""
+        if self.drawing == "polygon" and event.button() == Qt.MouseButton.LeftButton:
+            self._press = None
+            point = self.image_point(event.position())
+            if point is not None:
+                # Normally the press before the double-click added this vertex already (then this is a repeat).
+                self._add_vertex(event.position(), point)
+            self.close_polygon()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter closes the polygon, Esc cancels the shape being drawn."""
+        if self.drawing is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.drawing == "polygon":
+                self.close_polygon()
+            return
+        if self.drawing is not None and event.key() == Qt.Key.Key_Escape and (self._points or self._rect):
+            self.cancel_drawing()
+            return
+        super().keyPressEvent(event)
+
+    def _paint_shapes(self, painter: QPainter) -> None:
+        """The crop box (projected on this plane), the rectangle being dragged and the polygon being drawn."""
+        if self.volume is None:
+            return
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if self.drawing == "rectangle" and self.box_world is not None:
+            lower, upper = self.box_world
+            corners = [
+                world_to_screen(self.volume, self.plane, (x, y, z))
+                for x in (lower[0], upper[0])
+                for y in (lower[1], upper[1])
+                for z in (lower[2], upper[2])
+            ]
+            columns = [c for c, _ in corners]
+            rows = [r for _, r in corners]
+            top_left = self.widget_point((min(columns), min(rows)))
+            bottom_right = self.widget_point((max(columns), max(rows)))
+            painter.setPen(QPen(QColor(*_BOX_RGB), 1, Qt.PenStyle.DashLine))
+            painter.drawRect(QRectF(top_left, bottom_right))
+        pen = QPen(QColor(*_DRAW_RGB), 2)
+        if self._rect is not None:
+            painter.setPen(pen)
+            painter.drawRect(QRectF(self.widget_point(self._rect[0]), self.widget_point(self._rect[1])).normalized())
+        if self._points:
+            vertices = [self.widget_point(p) for p in self._points]
+            if self._hover is not None and self._press is None:
+                vertices.append(self.widget_point(self._hover))
+            painter.setPen(pen)
+            painter.setBrush(QBrush(QColor(*_DRAW_RGB, 50)))
+            painter.drawPolygon(QPolygonF(vertices))
+            painter.setBrush(QBrush(QColor(*_DRAW_RGB)))
+            # Dots on the clicked corners; a lasso's many points only get one, where it started.
+            dotted = vertices[:1] if self._lasso else vertices[: len(self._points)]
+            for vertex in dotted:
+                painter.drawEllipse(vertex, 2.5, 2.5)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
         """Step through the slices."""
@@ -204,18 +423,27 @@ class SliceView(QWidget):
 class SliceViewsPanel(QWidget):
     """The three slice views with a shared crosshair and the window/level presets.
 
-    Signals ``picked(voxel, plane, button)`` for tools (paint, erase) and ``crosshair_changed(voxel)``.
+    Signals ``picked(voxel, plane, button)`` for the click tools (paint, erase), ``polygon_drawn(plane, polygon)``
+    for the scissors (an ``(m, 3)`` array of LPS mm at the view's slice), ``rectangle_drawn(plane, corners)`` for
+    the crop box (the rectangle's four corners, ``(4, 3)`` LPS mm) and ``crosshair_changed(voxel)``.
     """
 
     picked = Signal(object, str, object)
+    polygon_drawn = Signal(str, object)
+    rectangle_drawn = Signal(str, object)
     crosshair_changed = Signal(object)
+
+    #: How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.
+    TOOL_DRAWING: ClassVar[Mapping[str, Drawing | None]] = MappingProxyType(
+        {"paint": None, "erase": None, "scissors": "polygon", "crop": "rectangle"}
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.views = {plane: SliceView(plane, self) for plane in PLANES}
         self.volume: Volume | None = None
         self.crosshair: Voxel = (0, 0, 0)
-        self.tool: str | None = None  # "paint", "erase" or None (clicks move the crosshair)
+        self.tool: str | None = None  # "paint", "erase", "scissors", "crop" or None (clicks move the crosshair)
         buttons = QHBoxLayout()
         self.preset_buttons: dict[str, QPushButton] = {}
         titles = {
@@ -249,6 +477,8 @@ class SliceViewsPanel(QWidget):
         for view in self.views.values():
             view.picked.connect(lambda voxel, button, v=view: self._on_view_picked(v, voxel, button))
             view.stepped.connect(lambda steps, v=view: self._on_view_stepped(v, steps))
+            view.polygon_closed.connect(lambda points, v=view: self._on_polygon_closed(v, points))
+            view.rectangle_drawn.connect(lambda corners, v=view: self._on_rectangle_drawn(v, corners))
         self.set_window_preset("bone")
 
     def set_review_layout(self, on: bool) -> None:
@@ -318,6 +548,33 @@ class SliceViewsPanel(QWidget):
     def _update_views(self) -> None:
         for view in self.views.values():
             view.update()
+
+    def set_tool(self, tool: str | None) -> None:
+        """Select the editing tool (one of :attr:`TOOL_DRAWING`'s keys) or None for crosshair clicks."""
+        self.tool = tool
+        drawing = None if tool is None else self.TOOL_DRAWING[tool]
+        for view in self.views.values():
+            if view.drawing != drawing:
+                view.set_drawing(drawing)
+
+    def set_crop_box(self, box: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None) -> None:
+        """Show the crop box (lower and upper LPS corners, mm) on the views while the crop tool is active."""
+        for view in self.views.values():
+            view.box_world = box
+            view.update()
+
+    def _to_world(self, view: SliceView, points: list[ImagePoint]) -> npt.NDArray[np.float64]:
+        assert self.volume is not None
+        return np.array([screen_to_world(self.volume, view.plane, view.index, c, r) for c, r in points])
+
+    def _on_polygon_closed(self, view: SliceView, points: list[ImagePoint]) -> None:
+        if self.volume is not None:
+            self.polygon_drawn.emit(view.plane, self._to_world(view, points))
+
+    def _on_rectangle_drawn(self, view: SliceView, corners: tuple[ImagePoint, ImagePoint]) -> None:
+        if self.volume is not None:
+            (c0, r0), (c1, r1) = corners
+            self.rectangle_drawn.emit(view.plane, self._to_world(view, [(c0, r0), (c1, r0), (c1, r1), (c0, r1)]))
 
     def _on_view_picked(self, view: SliceView, voxel: Voxel, button: object) -> None:
         if self.tool is not None:

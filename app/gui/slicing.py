@@ -1,5 +1,9 @@
 """What the slice views draw: planes of a volume, window/level, orientation labels and a scale bar (no Qt here).
 
+Also the conversions the drawing tools need: an image point of a plane to LPS millimetres and back, the plane's
+normal, and the LPS box around a mask; and the mask edits as background tasks (:func:`run_mask_edit` in a thread,
+:func:`remove_islands_task` in the worker process, with the mask packed 8 voxels to a byte on the way).
+
 Planes are shown in the radiological convention for the usual axial CT (identity direction): axial with the
 patient's right on the screen's left and anterior at the top; coronal and sagittal with superior at the top. The
 labels are derived from the volume's direction matrix, so an oblique or flipped acquisition is labelled by the
@@ -19,13 +23,17 @@ brain         80      40     grey and white matter (everything else saturates)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from imaging.volume import Volume
+
+if TYPE_CHECKING:
+    from imaging.edit import EditResult, MaskEdit
 
 Plane = Literal["axial", "coronal", "sagittal"]
 PLANES: tuple[Plane, ...] = ("axial", "coronal", "sagittal")
@@ -162,3 +170,107 @@ def scale_bar_mm(mm_per_pixel: float, max_pixels: float) -> float:
             if length <= limit:
                 best = length
     return best
+
+
+def screen_to_world(volume: Volume, plane: Plane, index: int, column: float, row: float) -> npt.NDArray[np.float64]:
+    """The LPS position (mm) of a continuous image point of ``plane`` at slice ``index`` (not clamped).
+
+    Image coordinates are those of :func:`screen_to_index` before rounding: pixel (column, row) covers
+    ``[column - 0.5, column + 0.5] x [row - 0.5, row + 0.5]`` and its centre is the voxel centre, so a point drawn
+    between two pixels lands between two voxel centres in millimetres too.
+    """
+    nz = volume.size[2]
+    if plane == "axial":
+        ijk = (column, row, float(index))
+    elif plane == "coronal":
+        ijk = (column, float(index), nz - 1 - row)
+    else:
+        ijk = (float(index), column, nz - 1 - row)
+    return volume.index_to_world(np.asarray(ijk, dtype=np.float64))
+
+
+def world_to_screen(volume: Volume, plane: Plane, point_lps: npt.ArrayLike) -> tuple[float, float]:
+    """The continuous image (column, row) of ``plane`` where an LPS point (mm) projects (the inverse in-plane)."""
+    i, j, k = (float(v) for v in volume.world_to_index(point_lps))
+    nz = volume.size[2]
+    if plane == "axial":
+        return i, j
+    if plane == "coronal":
+        return i, nz - 1 - k
+    return j, nz - 1 - k
+
+
+def plane_normal(volume: Volume, plane: Plane) -> npt.NDArray[np.float64]:
+    """The LPS unit vector along which ``plane``'s slice number grows (the direction the view looks through)."""
+    normal: npt.NDArray[np.float64] = volume.direction_matrix[:, plane_index_axis(plane)].copy()
+    return normal
+
+
+def in_plane_lps_axes(volume: Volume, plane: Plane) -> tuple[int, int]:
+    """The two LPS axes (0 = L, 1 = P, 2 = S) seen in ``plane``: all but the one closest to its normal."""
+    out_of_plane = int(np.argmax(np.abs(plane_normal(volume, plane))))
+    first, second = (axis for axis in range(3) if axis != out_of_plane)
+    return first, second
+
+
+def mask_bounds_world(mask: Volume) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
+    """The LPS-axis-aligned box (lower, upper corners, mm) around the centres of the mask's set voxels, or None.
+
+    With an oblique direction matrix the box is that of the index bounding box's eight corners, so it still
+    contains every set voxel's centre.
+    """
+    # Two contiguous max-reductions (about 12 ms on a 512 x 512 x 300 mask) instead of three any() passes.
+    voxels = mask.voxels
+    zs = np.flatnonzero(voxels.reshape(voxels.shape[0], -1).max(axis=1))
+    if zs.size == 0:
+        return None
+    footprint = voxels.max(axis=0)
+    ys = np.flatnonzero(footprint.max(axis=1))
+    xs = np.flatnonzero(footprint.max(axis=0))
+    corners = np.array(
+        [(x, y, z) for x in (xs[0], xs[-1]) for y in (ys[0], ys[-1]) for z in (zs[0], zs[-1])], dtype=np.float64
+    )
+    world = mask.index_to_world(corners)
+    return world.min(axis=0), world.max(axis=0)
+
+
+def run_mask_edit(edit: Callable[[Volume], EditResult], mask: Volume, _progress: object, _cancel: object) -> EditResult:
+    """A mask edit of :mod:`imaging.edit` as a background task (``task(progress, cancel)``; the edits take neither).
+
+    It lives here, in a module without Qt, so that the worker process can unpickle it without loading the widgets.
+    """
+    return edit(mask)
+
+
+@dataclass(frozen=True, eq=False)
+class PackedMask:
+    """A 0/1 mask packed 8 voxels to a byte, to cross to the worker process.
+
+    Pickling a mask holds the GIL for its whole copy (about 115 ms for 512 x 512 x 300 voxels, a stall of the GUI
+    thread); packed, the copy is an eighth of that, and packing (``np.packbits``, about 12 ms) releases the GIL.
+    """
+
+    bits: npt.NDArray[np.uint8]
+    shape: tuple[int, int, int]
+    spacing: tuple[float, float, float]
+    origin: tuple[float, float, float]
+    direction: tuple[float, ...]
+
+    @classmethod
+    def pack(cls, mask: Volume) -> PackedMask:
+        """Pack a ``uint8`` 0/1 mask (any non-zero voxel packs as 1)."""
+        z, y, x = mask.voxels.shape
+        return cls(np.packbits(mask.voxels), (int(z), int(y), int(x)), mask.spacing, mask.origin, mask.direction)
+
+    def unpack(self) -> Volume:
+        """The mask again (``uint8`` 0/1, same geometry)."""
+        count = self.shape[0] * self.shape[1] * self.shape[2]
+        voxels = np.unpackbits(self.bits, count=count).reshape(self.shape)
+        return Volume(voxels=voxels, spacing=self.spacing, origin=self.origin, direction=self.direction)
+
+
+def remove_islands_task(packed: PackedMask, min_volume_mm3: float, _progress: object, _cancel: object) -> MaskEdit:
+    """:func:`imaging.edit.remove_islands` as a worker-process task: only the record of the change comes back."""
+    from imaging.edit import remove_islands  # noqa: PLC0415 - scipy loads in the worker process only
+
+    return remove_islands(packed.unpack(), min_volume_mm3).edit

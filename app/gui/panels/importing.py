@@ -112,9 +112,10 @@ class ImportPanel(QWidget):
         self._series_keys = []
         self.series_table.setRowCount(0)
         self.findings_list.clear()
-        self.scan_worker.start(partial(steps.scan, folder), on_done=self._on_scan_done)
+        self.scan_worker.start(partial(steps.scan, folder), on_done=self.show_scan)
 
-    def _on_scan_done(self, result: object) -> None:
+    def show_scan(self, result: object) -> None:
+        """Show a finished scan (a ``ScanResult``): the series table, the usable series picked."""
         from imaging.series import ScanResult  # noqa: PLC0415
 
         assert isinstance(result, ScanResult)
@@ -163,9 +164,10 @@ class ImportPanel(QWidget):
         series = scan.series[row]
         out = steps.work_folder(self._case_model.home, code)
         self.findings_list.clear()
-        self.import_worker.start(partial(steps.import_series, series, out), on_done=self._on_import_done)
+        self.import_worker.start(partial(steps.import_series, series, out), on_done=self.show_import)
 
-    def _on_import_done(self, result: object) -> None:
+    def show_import(self, result: object) -> None:
+        """Show a finished import (a ``steps.ImportedVolume``): it becomes the case's volume, findings listed."""
         assert isinstance(result, steps.ImportedVolume)
         self._workspace.set_imported(result)
         self.findings_list.clear()
