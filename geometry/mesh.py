@@ -59,6 +59,9 @@ PASS_BAND = 0.01
 #: unsmoothed +0.85 % area and vertices within 0.20 mm; 20 iterations -0.01 % area, within 0.11 mm, -0.12 % volume.
 MASK_SMOOTHING = 30
 VOLUME_SMOOTHING = 20
+#: Fraction of an anatomy (bone) mesh's triangles kept by ``dvw run`` and the GUI: the full-resolution surface of a
+#: head CT is several million triangles.
+BONE_MESH_REDUCTION = 0.25
 #: ``fast_simplification`` aggressiveness (its default, and trimesh's, is 7). On the 2.2 M-triangle synthetic skull,
 #: warm runs: 5: 3.4-3.6 s, 7: 3.3 s, 3: 7 s, all watertight and manifold; deviation max 0.0776 mm with 5 (as
 #: ``vtkQuadricDecimation``) against 0.0791 mm with 7, so 5 keeps DVW's deviation equal to or below the VTK chain's.

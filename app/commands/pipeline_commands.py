@@ -48,8 +48,6 @@ if TYPE_CHECKING:  # the cores load VTK, pydicom and friends: only when a step r
 
 #: The sample envelope the demo checks its designs against.
 SAMPLE_ENVELOPE = "cranial-plate-pekk.toml"
-#: Fraction of the bone mesh's triangles kept (the full-resolution surface is several million triangles).
-BONE_MESH_REDUCTION = 0.25
 _VERDICT_EXIT = {"within": EXIT_OK, "out_of_envelope": EXIT_OUT_OF_ENVELOPE, "indeterminate": EXIT_INDETERMINATE}
 
 
@@ -114,7 +112,7 @@ def _refuse_reuse(out: Path, force: bool) -> None:
 def prepare_anatomy(folder: Path, out: Path, series_key: str | None, step: str = "") -> Anatomy:
     """Scan, import, segment the bone (largest part), mesh it; write ``ct.nrrd``, ``bone-mask.nrrd``, ``bone.stl``."""
     from geometry.io import write_mesh  # noqa: PLC0415
-    from geometry.mesh import mesh_from_mask  # noqa: PLC0415
+    from geometry.mesh import BONE_MESH_REDUCTION, mesh_from_mask  # noqa: PLC0415
     from imaging.assemble import assemble, select_series  # noqa: PLC0415
     from imaging.segment import SegmentParams, segment  # noqa: PLC0415
     from imaging.series import scan_folder  # noqa: PLC0415

@@ -71,6 +71,18 @@
         <translation>No design loaded.</translation>
     </message>
     <message>
+        <source>Wall thickness</source>
+        <translation>Wall thickness</translation>
+    </message>
+    <message>
+        <source>Colour the design on the 3D view by its wall thickness: red where thin, blue where thick, grey where no opposite wall was found; the scale is in mm (Ctrl+T)</source>
+        <translation>Colour the design on the 3D view by its wall thickness: red where thin, blue where thick, grey where no opposite wall was found; the scale is in mm (Ctrl+T)</translation>
+    </message>
+    <message>
+        <source>Each vertex&apos;s wall thickness: the distance along its inward normal to the opposite surface, as the design.min_wall_thickness parameter measures it</source>
+        <translation>Each vertex&apos;s wall thickness: the distance along its inward normal to the opposite surface, as the design.min_wall_thickness parameter measures it</translation>
+    </message>
+    <message>
         <source>The validated design envelope to check against</source>
         <translation>The validated design envelope to check against</translation>
     </message>
@@ -91,12 +103,12 @@
         <translation> years</translation>
     </message>
     <message>
-        <source>The patient's age (a patient fact the envelope may limit)</source>
-        <translation>The patient's age (a patient fact the envelope may limit)</translation>
+        <source>The patient&apos;s age (a patient fact the envelope may limit)</source>
+        <translation>The patient&apos;s age (a patient fact the envelope may limit)</translation>
     </message>
     <message>
-        <source>The patient's weight (optional)</source>
-        <translation>The patient's weight (optional)</translation>
+        <source>The patient&apos;s weight (optional)</source>
+        <translation>The patient&apos;s weight (optional)</translation>
     </message>
     <message>
         <source>Run check</source>
@@ -145,6 +157,14 @@
     <message>
         <source>no</source>
         <translation>no</translation>
+    </message>
+    <message>
+        <source>Wall thickness: no opposite wall found (an open surface?)</source>
+        <translation>Wall thickness: no opposite wall found (an open surface?)</translation>
+    </message>
+    <message>
+        <source>Wall thickness %1 to %2 mm (median %3 mm); %4 vertices without an opposite wall</source>
+        <translation>Wall thickness %1 to %2 mm (median %3 mm); %4 vertices without an opposite wall</translation>
     </message>
 </context>
 <context>
@@ -292,12 +312,12 @@
         <translation>The open case</translation>
     </message>
     <message>
-        <source>The case's state, derived from its records log</source>
-        <translation>The case's state, derived from its records log</translation>
+        <source>The case&apos;s state, derived from its records log</source>
+        <translation>The case&apos;s state, derived from its records log</translation>
     </message>
     <message>
-        <source>The verdict of the case's latest check</source>
-        <translation>The verdict of the case's latest check</translation>
+        <source>The verdict of the case&apos;s latest check</source>
+        <translation>The verdict of the case&apos;s latest check</translation>
     </message>
     <message>
         <source>Replication to the company server</source>
@@ -324,8 +344,8 @@
         <translation>Export report...</translation>
     </message>
     <message>
-        <source>Write the case's PDF report</source>
-        <translation>Write the case's PDF report</translation>
+        <source>Write the case&apos;s PDF report</source>
+        <translation>Write the case&apos;s PDF report</translation>
     </message>
     <message>
         <source>Settings...</source>
@@ -388,16 +408,121 @@
         <translation>Verdict: %1</translation>
     </message>
     <message>
+        <source>Case %1: its saved work was not loaded, newer results are shown</source>
+        <translation>Case %1: its saved work was not loaded, newer results are shown</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <translation>volume</translation>
+    </message>
+    <message>
+        <source>mask</source>
+        <translation>mask</translation>
+    </message>
+    <message>
+        <source>anatomy mesh</source>
+        <translation>anatomy mesh</translation>
+    </message>
+    <message>
+        <source>design</source>
+        <translation>design</translation>
+    </message>
+    <message>
+        <source>last check</source>
+        <translation>last check</translation>
+    </message>
+    <message>
+        <source>Case %1 reopened: %2 loaded.</source>
+        <translation>Case %1 reopened: %2 loaded.</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <comment>list separator</comment>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>Case %1 opened: no saved work to load.</source>
+        <translation>Case %1 opened: no saved work to load.</translation>
+    </message>
+    <message>
+        <source>Sync: status unknown</source>
+        <translation>Sync: status unknown</translation>
+    </message>
+    <message>
+        <source>The sync status could not be read: %1</source>
+        <translation>The sync status could not be read: %1</translation>
+    </message>
+    <message>
         <source>Sync: not configured</source>
         <translation>Sync: not configured</translation>
     </message>
     <message>
-        <source>Sync: %1 (not synced yet)</source>
-        <translation>Sync: %1 (not synced yet)</translation>
-    </message>
-    <message>
         <source>Store: %1</source>
         <translation>Store: %1</translation>
+    </message>
+    <message>
+        <source>Sync: %1</source>
+        <translation>Sync: %1</translation>
+    </message>
+    <message>
+        <source>Replication to the company server (reading its status...)</source>
+        <translation>Replication to the company server (reading its status...)</translation>
+    </message>
+    <message>
+        <source>Sync: not configured; events only here: %1</source>
+        <translation>Sync: not configured; events only here: %1</translation>
+    </message>
+    <message>
+        <source>Sync: %1, not joined yet; events to push: %2</source>
+        <translation>Sync: %1, not joined yet; events to push: %2</translation>
+    </message>
+    <message>
+        <source>Sync: never synced; events to push: %1</source>
+        <translation>Sync: never synced; events to push: %1</translation>
+    </message>
+    <message>
+        <source>Sync: last %1; events to push: %2</source>
+        <translation>Sync: last %1; events to push: %2</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>Replication of the records to the company server.</source>
+        <translation>Replication of the records to the company server.</translation>
+    </message>
+    <message>
+        <source>Server in the settings: %1</source>
+        <translation>Server in the settings: %1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>Site enrolment: %1</source>
+        <translation>Site enrolment: %1</translation>
+    </message>
+    <message>
+        <source>joined %1 as %2</source>
+        <translation>joined %1 as %2</translation>
+    </message>
+    <message>
+        <source>not joined (an administrator enrols this workstation once)</source>
+        <translation>not joined (an administrator enrols this workstation once)</translation>
+    </message>
+    <message>
+        <source>Site id: %1</source>
+        <translation>Site id: %1</translation>
+    </message>
+    <message>
+        <source>Last successful sync: %1</source>
+        <translation>Last successful sync: %1</translation>
+    </message>
+    <message>
+        <source>Events written here and not yet pushed: %1 of %2</source>
+        <translation>Events written here and not yet pushed: %1 of %2</translation>
     </message>
     <message>
         <source>DVW</source>
@@ -424,6 +549,10 @@
         <translation>The design on the anatomy (3D view)</translation>
     </message>
     <message>
+        <source>A step is running: change the language again when it has finished. The other settings were saved.</source>
+        <translation>A step is running: change the language again when it has finished. The other settings were saved.</translation>
+    </message>
+    <message>
         <source>DVW %1
 Software manifest %2</source>
         <translation>DVW %1
@@ -434,6 +563,7 @@ Software manifest %2</translation>
     <name>ProgressPanel</name>
     <message>
         <source>Cancel</source>
+        <extracomment>Shortest interval between two repaints of a progress panel (ms). While the window holds the 3D view (an OpenGL widget), every repaint of any widget recomposes the whole window through OpenGL: 18 ms a time with software OpenGL, idle, for a 1500 x 950 window (1 ms without the 3D view). The workers may signal 20 times a second.</extracomment>
         <translation>Cancel</translation>
     </message>
     <message>
@@ -456,12 +586,12 @@ Software manifest %2</translation>
         <translation>The engineer or quality user recording the re-verification</translation>
     </message>
     <message>
-        <source>The user's password, re-entered for this record</source>
-        <translation>The user's password, re-entered for this record</translation>
+        <source>The user&apos;s password, re-entered for this record</source>
+        <translation>The user&apos;s password, re-entered for this record</translation>
     </message>
     <message>
-        <source>How the design was re-verified, e.g. "FEA of the 2.5 mm wall"</source>
-        <translation>How the design was re-verified, e.g. "FEA of the 2.5 mm wall"</translation>
+        <source>How the design was re-verified, e.g. &quot;FEA of the 2.5 mm wall&quot;</source>
+        <translation>How the design was re-verified, e.g. &quot;FEA of the 2.5 mm wall&quot;</translation>
     </message>
     <message>
         <source>pass</source>
@@ -472,8 +602,8 @@ Software manifest %2</translation>
         <translation>fail</translation>
     </message>
     <message>
-        <source>The re-verification's result</source>
-        <translation>The re-verification's result</translation>
+        <source>The re-verification&apos;s result</source>
+        <translation>The re-verification&apos;s result</translation>
     </message>
     <message>
         <source>Why the result holds for this patient</source>
@@ -524,8 +654,8 @@ Software manifest %2</translation>
         <translation>Cancel</translation>
     </message>
     <message>
-        <source>Record the re-verification in the case's log</source>
-        <translation>Record the re-verification in the case's log</translation>
+        <source>Record the re-verification in the case&apos;s log</source>
+        <translation>Record the re-verification in the case&apos;s log</translation>
     </message>
     <message>
         <source>Close without recording anything</source>
@@ -559,8 +689,8 @@ Software manifest %2</translation>
         <translation>Sign...</translation>
     </message>
     <message>
-        <source>Sign the case's current check with your password (Ctrl+Shift+S)</source>
-        <translation>Sign the case's current check with your password (Ctrl+Shift+S)</translation>
+        <source>Sign the case&apos;s current check with your password (Ctrl+Shift+S)</source>
+        <translation>Sign the case&apos;s current check with your password (Ctrl+Shift+S)</translation>
     </message>
     <message>
         <source>Run self-test</source>
@@ -575,8 +705,8 @@ Software manifest %2</translation>
         <translation>Export report...</translation>
     </message>
     <message>
-        <source>Write the case's PDF report (Ctrl+E)</source>
-        <translation>Write the case's PDF report (Ctrl+E)</translation>
+        <source>Write the case&apos;s PDF report (Ctrl+E)</source>
+        <translation>Write the case&apos;s PDF report (Ctrl+E)</translation>
     </message>
     <message>
         <source>#</source>
@@ -595,8 +725,8 @@ Software manifest %2</translation>
         <translation>By</translation>
     </message>
     <message>
-        <source>The case's events from the append-only log</source>
-        <translation>The case's events from the append-only log</translation>
+        <source>The case&apos;s events from the append-only log</source>
+        <translation>The case&apos;s events from the append-only log</translation>
     </message>
     <message>
         <source>Audit trail:</source>
@@ -647,14 +777,15 @@ Software manifest %2</translation>
         <translation>Loading the 3D view...</translation>
     </message>
     <message>
-        <source>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom</source>
-        <translation>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom</translation>
+        <source>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom. Surfaces of more than 60,000 triangles are drawn reduced; every measurement uses the full mesh.</source>
+        <translation>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom. Surfaces of more than 60,000 triangles are drawn reduced; every measurement uses the full mesh.</translation>
     </message>
 </context>
 <context>
     <name>SegmentPanel</name>
     <message>
         <source>Bone</source>
+        <extracomment>Masks up to this many voxels get a paint or erase ball at once on the GUI thread (about 5 ms on the 256 x 256 x 120 sample, 60 ms on 512 x 512 x 300: it grows with the mask, a copy and a compare); larger ones in the background.</extracomment>
         <translation>Bone</translation>
     </message>
     <message>
@@ -758,8 +889,72 @@ Software manifest %2</translation>
         <translation>Click on a slice to remove a ball from the mask (E)</translation>
     </message>
     <message>
+        <source>Scissors</source>
+        <translation>Scissors</translation>
+    </message>
+    <message>
+        <source>Draw a closed outline on a slice (click the corners, or press and drag a lasso; double-click or Enter closes it, Esc cancels): the cut goes through the whole volume along the view (S)</source>
+        <translation>Draw a closed outline on a slice (click the corners, or press and drag a lasso; double-click or Enter closes it, Esc cancels): the cut goes through the whole volume along the view (S)</translation>
+    </message>
+    <message>
+        <source>Keep inside</source>
+        <translation>Keep inside</translation>
+    </message>
+    <message>
+        <source>Scissors keep what is inside the outline and remove the rest; unchecked, they remove the inside (K)</source>
+        <translation>Scissors keep what is inside the outline and remove the rest; unchecked, they remove the inside (K)</translation>
+    </message>
+    <message>
+        <source>Crop to box</source>
+        <translation>Crop to box</translation>
+    </message>
+    <message>
+        <source>Set a box (drag a rectangle on a slice for its two in-plane sides, type the rest) and clear everything outside it (C)</source>
+        <translation>Set a box (drag a rectangle on a slice for its two in-plane sides, type the rest) and clear everything outside it (C)</translation>
+    </message>
+    <message>
         <source>Radius of the paint or erase ball, mm</source>
         <translation>Radius of the paint or erase ball, mm</translation>
+    </message>
+    <message>
+        <source>x (R to L):</source>
+        <translation>x (R to L):</translation>
+    </message>
+    <message>
+        <source>y (A to P):</source>
+        <translation>y (A to P):</translation>
+    </message>
+    <message>
+        <source>z (I to S):</source>
+        <translation>z (I to S):</translation>
+    </message>
+    <message>
+        <source>Lower side of the crop box along this patient axis (LPS), mm</source>
+        <translation>Lower side of the crop box along this patient axis (LPS), mm</translation>
+    </message>
+    <message>
+        <source>Upper side of the crop box along this patient axis (LPS), mm</source>
+        <translation>Upper side of the crop box along this patient axis (LPS), mm</translation>
+    </message>
+    <message>
+        <source>Apply crop</source>
+        <translation>Apply crop</translation>
+    </message>
+    <message>
+        <source>Clear every mask voxel outside the box (Shift+C)</source>
+        <translation>Clear every mask voxel outside the box (Shift+C)</translation>
+    </message>
+    <message>
+        <source>Remove islands</source>
+        <translation>Remove islands</translation>
+    </message>
+    <message>
+        <source>Clear every separate part of the mask smaller than the minimum volume (I)</source>
+        <translation>Clear every separate part of the mask smaller than the minimum volume (I)</translation>
+    </message>
+    <message>
+        <source>Smallest part kept by Remove islands, mm³</source>
+        <translation>Smallest part kept by Remove islands, mm³</translation>
     </message>
     <message>
         <source>Undo</source>
@@ -790,8 +985,36 @@ Software manifest %2</translation>
         <translation>Mesh the mask: smoothed, reduced, in patient coordinates (Ctrl+M)</translation>
     </message>
     <message>
+        <source>Editing the mask...</source>
+        <translation>Editing the mask...</translation>
+    </message>
+    <message>
         <source>Mask: %1 voxels, %2 cm³, %3 of %4 parts kept</source>
         <translation>Mask: %1 voxels, %2 cm³, %3 of %4 parts kept</translation>
+    </message>
+    <message>
+        <source>Mask: %1 voxels, %2 cm³</source>
+        <translation>Mask: %1 voxels, %2 cm³</translation>
+    </message>
+    <message>
+        <source>Click on a slice to paint a ball.</source>
+        <translation>Click on a slice to paint a ball.</translation>
+    </message>
+    <message>
+        <source>Click on a slice to erase a ball.</source>
+        <translation>Click on a slice to erase a ball.</translation>
+    </message>
+    <message>
+        <source>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</source>
+        <translation>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</translation>
+    </message>
+    <message>
+        <source>Drag a rectangle on a slice to set two sides of the box, then Apply crop.</source>
+        <translation>Drag a rectangle on a slice to set two sides of the box, then Apply crop.</translation>
+    </message>
+    <message>
+        <source>%1 changed nothing.</source>
+        <translation>%1 changed nothing.</translation>
     </message>
     <message>
         <source>Mesh: %1 triangles, %2 vertices; volume %3 cm³, area %4 cm²; watertight: %5, manifold: %6; deviation from the isosurface: mean %7 mm, max %8 mm</source>
@@ -825,12 +1048,16 @@ Software manifest %2</translation>
         <translation>Choose the store folder</translation>
     </message>
     <message>
-        <source>The language of the window; it applies when DVW is started again</source>
-        <translation>The language of the window; it applies when DVW is started again</translation>
+        <source>The language of the window; it applies at once</source>
+        <translation>The language of the window; it applies at once</translation>
     </message>
     <message>
-        <source>The company's sync server (empty: this workstation works alone)</source>
-        <translation>The company's sync server (empty: this workstation works alone)</translation>
+        <source>A new language applies at once; not while a step is running.</source>
+        <translation>A new language applies at once; not while a step is running.</translation>
+    </message>
+    <message>
+        <source>The company&apos;s sync server (empty: this workstation works alone)</source>
+        <translation>The company&apos;s sync server (empty: this workstation works alone)</translation>
     </message>
     <message>
         <source>Store folder:</source>
@@ -843,10 +1070,6 @@ Software manifest %2</translation>
     <message>
         <source>Sync server:</source>
         <translation>Sync server:</translation>
-    </message>
-    <message>
-        <source>A new language applies when DVW is started again.</source>
-        <translation>A new language applies when DVW is started again.</translation>
     </message>
     <message>
         <source>Store folder</source>
@@ -916,8 +1139,8 @@ Software manifest %2</translation>
         <translation>Cancel</translation>
     </message>
     <message>
-        <source>Sign with your key; the signature is recorded in the case's log</source>
-        <translation>Sign with your key; the signature is recorded in the case's log</translation>
+        <source>Sign with your key; the signature is recorded in the case&apos;s log</source>
+        <translation>Sign with your key; the signature is recorded in the case&apos;s log</translation>
     </message>
     <message>
         <source>Close without signing</source>
@@ -968,6 +1191,7 @@ Software manifest %2</translation>
     <name>SliceView</name>
     <message>
         <source>Click to move the crosshair; scroll to step through the slices</source>
+        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks.</extracomment>
         <translation>Click to move the crosshair; scroll to step through the slices</translation>
     </message>
     <message>
@@ -987,6 +1211,7 @@ Software manifest %2</translation>
     <name>SliceViewsPanel</name>
     <message>
         <source>Bone</source>
+        <extracomment>How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
         <translation>Bone</translation>
     </message>
     <message>
@@ -1122,8 +1347,8 @@ Software manifest %2</translation>
         <translation>No valid check: run the check before signing.</translation>
     </message>
     <message>
-        <source>This user's role may not do this.</source>
-        <translation>This user's role may not do this.</translation>
+        <source>This user&apos;s role may not do this.</source>
+        <translation>This user&apos;s role may not do this.</translation>
     </message>
     <message>
         <source>An input changed since the check: check again.</source>

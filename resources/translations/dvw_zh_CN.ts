@@ -71,6 +71,18 @@
         <translation>尚未载入设计。</translation>
     </message>
     <message>
+        <source>Wall thickness</source>
+        <translation>壁厚</translation>
+    </message>
+    <message>
+        <source>Colour the design on the 3D view by its wall thickness: red where thin, blue where thick, grey where no opposite wall was found; the scale is in mm (Ctrl+T)</source>
+        <translation>在三维视图中按壁厚为设计着色：薄处为红色，厚处为蓝色，未找到对侧壁处为灰色；标尺单位为 mm（Ctrl+T）</translation>
+    </message>
+    <message>
+        <source>Each vertex&apos;s wall thickness: the distance along its inward normal to the opposite surface, as the design.min_wall_thickness parameter measures it</source>
+        <translation>每个顶点的壁厚：沿其向内法线到对侧表面的距离，与参数 design.min_wall_thickness 的测量方法相同</translation>
+    </message>
+    <message>
         <source>The validated design envelope to check against</source>
         <translation>用于核查的已验证设计包络</translation>
     </message>
@@ -91,11 +103,11 @@
         <translation> 岁</translation>
     </message>
     <message>
-        <source>The patient's age (a patient fact the envelope may limit)</source>
+        <source>The patient&apos;s age (a patient fact the envelope may limit)</source>
         <translation>患者年龄（包络可能限定的患者信息）</translation>
     </message>
     <message>
-        <source>The patient's weight (optional)</source>
+        <source>The patient&apos;s weight (optional)</source>
         <translation>患者体重（可选）</translation>
     </message>
     <message>
@@ -145,6 +157,14 @@
     <message>
         <source>no</source>
         <translation>否</translation>
+    </message>
+    <message>
+        <source>Wall thickness: no opposite wall found (an open surface?)</source>
+        <translation>壁厚：未找到对侧壁（是否为开放曲面？）</translation>
+    </message>
+    <message>
+        <source>Wall thickness %1 to %2 mm (median %3 mm); %4 vertices without an opposite wall</source>
+        <translation>壁厚 %1 至 %2 mm（中位数 %3 mm）；%4 个顶点未找到对侧壁</translation>
     </message>
 </context>
 <context>
@@ -292,11 +312,11 @@
         <translation>当前打开的病例</translation>
     </message>
     <message>
-        <source>The case's state, derived from its records log</source>
+        <source>The case&apos;s state, derived from its records log</source>
         <translation>病例状态，由其记录日志推导</translation>
     </message>
     <message>
-        <source>The verdict of the case's latest check</source>
+        <source>The verdict of the case&apos;s latest check</source>
         <translation>病例最近一次核查的结论</translation>
     </message>
     <message>
@@ -324,7 +344,7 @@
         <translation>导出报告…</translation>
     </message>
     <message>
-        <source>Write the case's PDF report</source>
+        <source>Write the case&apos;s PDF report</source>
         <translation>生成病例的 PDF 报告</translation>
     </message>
     <message>
@@ -388,16 +408,121 @@
         <translation>结论：%1</translation>
     </message>
     <message>
+        <source>Case %1: its saved work was not loaded, newer results are shown</source>
+        <translation>病例 %1：未加载其已保存的工作，显示的是更新的结果</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <translation>体数据</translation>
+    </message>
+    <message>
+        <source>mask</source>
+        <translation>掩膜</translation>
+    </message>
+    <message>
+        <source>anatomy mesh</source>
+        <translation>解剖网格</translation>
+    </message>
+    <message>
+        <source>design</source>
+        <translation>设计</translation>
+    </message>
+    <message>
+        <source>last check</source>
+        <translation>上次核查</translation>
+    </message>
+    <message>
+        <source>Case %1 reopened: %2 loaded.</source>
+        <translation>病例 %1 已重新打开：已加载%2。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <comment>list separator</comment>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>Case %1 opened: no saved work to load.</source>
+        <translation>病例 %1 已打开：没有可加载的已保存工作。</translation>
+    </message>
+    <message>
+        <source>Sync: status unknown</source>
+        <translation>同步：状态未知</translation>
+    </message>
+    <message>
+        <source>The sync status could not be read: %1</source>
+        <translation>无法读取同步状态：%1</translation>
+    </message>
+    <message>
         <source>Sync: not configured</source>
         <translation>同步：未配置</translation>
     </message>
     <message>
-        <source>Sync: %1 (not synced yet)</source>
-        <translation>同步：%1（尚未同步）</translation>
+        <source>Sync: not configured; events only here: %1</source>
+        <translation>同步：未配置；仅存于本机的事件：%1</translation>
+    </message>
+    <message>
+        <source>Sync: %1, not joined yet; events to push: %2</source>
+        <translation>同步：%1，尚未加入；待推送事件：%2</translation>
+    </message>
+    <message>
+        <source>Sync: never synced; events to push: %1</source>
+        <translation>同步：从未同步；待推送事件：%1</translation>
+    </message>
+    <message>
+        <source>Sync: last %1; events to push: %2</source>
+        <translation>同步：上次 %1；待推送事件：%2</translation>
     </message>
     <message>
         <source>Store: %1</source>
         <translation>存储库：%1</translation>
+    </message>
+    <message>
+        <source>Sync: %1</source>
+        <translation>同步：%1</translation>
+    </message>
+    <message>
+        <source>Replication to the company server (reading its status...)</source>
+        <translation>与公司服务器的同步（正在读取状态…）</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>Replication of the records to the company server.</source>
+        <translation>记录与公司服务器之间的同步。</translation>
+    </message>
+    <message>
+        <source>Server in the settings: %1</source>
+        <translation>设置中的服务器：%1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Site enrolment: %1</source>
+        <translation>站点注册：%1</translation>
+    </message>
+    <message>
+        <source>joined %1 as %2</source>
+        <translation>已以 %2 的名义加入 %1</translation>
+    </message>
+    <message>
+        <source>not joined (an administrator enrols this workstation once)</source>
+        <translation>未加入（由管理员为本工作站注册一次）</translation>
+    </message>
+    <message>
+        <source>Site id: %1</source>
+        <translation>站点标识：%1</translation>
+    </message>
+    <message>
+        <source>Last successful sync: %1</source>
+        <translation>上次成功同步：%1</translation>
+    </message>
+    <message>
+        <source>Events written here and not yet pushed: %1 of %2</source>
+        <translation>本机写入但尚未推送的事件：%1（共 %2）</translation>
     </message>
     <message>
         <source>DVW</source>
@@ -424,6 +549,10 @@
         <translation>解剖结构上的设计（三维视图）</translation>
     </message>
     <message>
+        <source>A step is running: change the language again when it has finished. The other settings were saved.</source>
+        <translation>有步骤正在运行：请在其完成后再更改语言。其他设置已保存。</translation>
+    </message>
+    <message>
         <source>DVW %1
 Software manifest %2</source>
         <translation>DVW %1
@@ -434,6 +563,7 @@ Software manifest %2</source>
     <name>ProgressPanel</name>
     <message>
         <source>Cancel</source>
+        <extracomment>Shortest interval between two repaints of a progress panel (ms). While the window holds the 3D view (an OpenGL widget), every repaint of any widget recomposes the whole window through OpenGL: 18 ms a time with software OpenGL, idle, for a 1500 x 950 window (1 ms without the 3D view). The workers may signal 20 times a second.</extracomment>
         <translation>取消</translation>
     </message>
     <message>
@@ -456,11 +586,11 @@ Software manifest %2</source>
         <translation>记录再验证的工程师或质量人员</translation>
     </message>
     <message>
-        <source>The user's password, re-entered for this record</source>
+        <source>The user&apos;s password, re-entered for this record</source>
         <translation>用户密码，为本次记录重新输入</translation>
     </message>
     <message>
-        <source>How the design was re-verified, e.g. "FEA of the 2.5 mm wall"</source>
+        <source>How the design was re-verified, e.g. &quot;FEA of the 2.5 mm wall&quot;</source>
         <translation>设计的再验证方法，例如“2.5 mm 壁厚的 FEA 分析”</translation>
     </message>
     <message>
@@ -472,7 +602,7 @@ Software manifest %2</source>
         <translation>未通过</translation>
     </message>
     <message>
-        <source>The re-verification's result</source>
+        <source>The re-verification&apos;s result</source>
         <translation>再验证结果</translation>
     </message>
     <message>
@@ -524,7 +654,7 @@ Software manifest %2</source>
         <translation>取消</translation>
     </message>
     <message>
-        <source>Record the re-verification in the case's log</source>
+        <source>Record the re-verification in the case&apos;s log</source>
         <translation>将再验证记入病例日志</translation>
     </message>
     <message>
@@ -559,7 +689,7 @@ Software manifest %2</source>
         <translation>签署…</translation>
     </message>
     <message>
-        <source>Sign the case's current check with your password (Ctrl+Shift+S)</source>
+        <source>Sign the case&apos;s current check with your password (Ctrl+Shift+S)</source>
         <translation>输入密码签署病例当前的核查 (Ctrl+Shift+S)</translation>
     </message>
     <message>
@@ -575,7 +705,7 @@ Software manifest %2</source>
         <translation>导出报告…</translation>
     </message>
     <message>
-        <source>Write the case's PDF report (Ctrl+E)</source>
+        <source>Write the case&apos;s PDF report (Ctrl+E)</source>
         <translation>生成病例的 PDF 报告 (Ctrl+E)</translation>
     </message>
     <message>
@@ -595,7 +725,7 @@ Software manifest %2</source>
         <translation>操作人</translation>
     </message>
     <message>
-        <source>The case's events from the append-only log</source>
+        <source>The case&apos;s events from the append-only log</source>
         <translation>来自只追加日志的病例事件</translation>
     </message>
     <message>
@@ -647,14 +777,15 @@ Software manifest %2</source>
         <translation>正在加载三维视图…</translation>
     </message>
     <message>
-        <source>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom</source>
-        <translation>患者坐标系 (LPS, mm) 下的三维视图：拖动旋转，滚轮缩放</translation>
+        <source>3D view in patient coordinates (LPS, mm): drag to rotate, scroll to zoom. Surfaces of more than 60,000 triangles are drawn reduced; every measurement uses the full mesh.</source>
+        <translation>患者坐标系（LPS，mm）中的三维视图：拖动以旋转，滚动以缩放。超过 60,000 个三角形的曲面以简化后的副本显示；所有测量均使用完整网格。</translation>
     </message>
 </context>
 <context>
     <name>SegmentPanel</name>
     <message>
         <source>Bone</source>
+        <extracomment>Masks up to this many voxels get a paint or erase ball at once on the GUI thread (about 5 ms on the 256 x 256 x 120 sample, 60 ms on 512 x 512 x 300: it grows with the mask, a copy and a compare); larger ones in the background.</extracomment>
         <translation>骨</translation>
     </message>
     <message>
@@ -758,8 +889,72 @@ Software manifest %2</source>
         <translation>在切片上单击，从掩膜移除球形区域 (E)</translation>
     </message>
     <message>
+        <source>Scissors</source>
+        <translation>剪刀</translation>
+    </message>
+    <message>
+        <source>Draw a closed outline on a slice (click the corners, or press and drag a lasso; double-click or Enter closes it, Esc cancels): the cut goes through the whole volume along the view (S)</source>
+        <translation>在切片上画一个闭合轮廓（逐个点击角点，或按住拖动画套索；双击或按回车键闭合，按 Esc 取消）：沿视线方向切穿整个体积 (S)</translation>
+    </message>
+    <message>
+        <source>Keep inside</source>
+        <translation>保留内部</translation>
+    </message>
+    <message>
+        <source>Scissors keep what is inside the outline and remove the rest; unchecked, they remove the inside (K)</source>
+        <translation>剪刀保留轮廓内部并移除其余部分；不勾选时移除轮廓内部 (K)</translation>
+    </message>
+    <message>
+        <source>Crop to box</source>
+        <translation>裁剪到方框</translation>
+    </message>
+    <message>
+        <source>Set a box (drag a rectangle on a slice for its two in-plane sides, type the rest) and clear everything outside it (C)</source>
+        <translation>设定一个方框（在切片上拖出矩形确定切片平面内的两对边，其余边手动输入），并清除方框外的一切 (C)</translation>
+    </message>
+    <message>
         <source>Radius of the paint or erase ball, mm</source>
         <translation>绘制或擦除球的半径，mm</translation>
+    </message>
+    <message>
+        <source>x (R to L):</source>
+        <translation>x（右→左）：</translation>
+    </message>
+    <message>
+        <source>y (A to P):</source>
+        <translation>y（前→后）：</translation>
+    </message>
+    <message>
+        <source>z (I to S):</source>
+        <translation>z（下→上）：</translation>
+    </message>
+    <message>
+        <source>Lower side of the crop box along this patient axis (LPS), mm</source>
+        <translation>裁剪方框沿此患者坐标轴（LPS）的下边界，mm</translation>
+    </message>
+    <message>
+        <source>Upper side of the crop box along this patient axis (LPS), mm</source>
+        <translation>裁剪方框沿此患者坐标轴（LPS）的上边界，mm</translation>
+    </message>
+    <message>
+        <source>Apply crop</source>
+        <translation>应用裁剪</translation>
+    </message>
+    <message>
+        <source>Clear every mask voxel outside the box (Shift+C)</source>
+        <translation>清除方框外的所有掩膜体素 (Shift+C)</translation>
+    </message>
+    <message>
+        <source>Remove islands</source>
+        <translation>移除孤岛</translation>
+    </message>
+    <message>
+        <source>Clear every separate part of the mask smaller than the minimum volume (I)</source>
+        <translation>清除掩膜中体积小于最小体积的每个独立部分 (I)</translation>
+    </message>
+    <message>
+        <source>Smallest part kept by Remove islands, mm³</source>
+        <translation>移除孤岛时保留部分的最小体积，mm³</translation>
     </message>
     <message>
         <source>Undo</source>
@@ -790,8 +985,36 @@ Software manifest %2</source>
         <translation>由掩膜生成网格：经平滑与简化，位于患者坐标系 (Ctrl+M)</translation>
     </message>
     <message>
+        <source>Editing the mask...</source>
+        <translation>正在编辑掩膜…</translation>
+    </message>
+    <message>
         <source>Mask: %1 voxels, %2 cm³, %3 of %4 parts kept</source>
         <translation>掩膜：%1 体素，%2 cm³，保留 %4 个部分中的 %3 个</translation>
+    </message>
+    <message>
+        <source>Mask: %1 voxels, %2 cm³</source>
+        <translation>掩膜：%1 体素，%2 cm³</translation>
+    </message>
+    <message>
+        <source>Click on a slice to paint a ball.</source>
+        <translation>在切片上单击以添加一个球。</translation>
+    </message>
+    <message>
+        <source>Click on a slice to erase a ball.</source>
+        <translation>在切片上单击以擦除一个球。</translation>
+    </message>
+    <message>
+        <source>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</source>
+        <translation>在切片上逐个点击轮廓的角点，或按住拖动画套索；双击或按回车键切割，按 Esc 取消。</translation>
+    </message>
+    <message>
+        <source>Drag a rectangle on a slice to set two sides of the box, then Apply crop.</source>
+        <translation>在切片上拖出矩形以设定方框的两对边，然后点击“应用裁剪”。</translation>
+    </message>
+    <message>
+        <source>%1 changed nothing.</source>
+        <translation>%1 未改变掩膜。</translation>
     </message>
     <message>
         <source>Mesh: %1 triangles, %2 vertices; volume %3 cm³, area %4 cm²; watertight: %5, manifold: %6; deviation from the isosurface: mean %7 mm, max %8 mm</source>
@@ -825,11 +1048,15 @@ Software manifest %2</source>
         <translation>选择存储库文件夹</translation>
     </message>
     <message>
-        <source>The language of the window; it applies when DVW is started again</source>
-        <translation>窗口语言；重新启动 DVW 后生效</translation>
+        <source>The language of the window; it applies at once</source>
+        <translation>窗口的语言；立即生效</translation>
     </message>
     <message>
-        <source>The company's sync server (empty: this workstation works alone)</source>
+        <source>A new language applies at once; not while a step is running.</source>
+        <translation>新语言立即生效；步骤运行期间除外。</translation>
+    </message>
+    <message>
+        <source>The company&apos;s sync server (empty: this workstation works alone)</source>
         <translation>公司的同步服务器（留空：本工作站独立工作）</translation>
     </message>
     <message>
@@ -843,10 +1070,6 @@ Software manifest %2</source>
     <message>
         <source>Sync server:</source>
         <translation>同步服务器：</translation>
-    </message>
-    <message>
-        <source>A new language applies when DVW is started again.</source>
-        <translation>新语言在重新启动 DVW 后生效。</translation>
     </message>
     <message>
         <source>Store folder</source>
@@ -916,7 +1139,7 @@ Software manifest %2</source>
         <translation>取消</translation>
     </message>
     <message>
-        <source>Sign with your key; the signature is recorded in the case's log</source>
+        <source>Sign with your key; the signature is recorded in the case&apos;s log</source>
         <translation>用您的密钥签署；签名将记入病例日志</translation>
     </message>
     <message>
@@ -968,6 +1191,7 @@ Software manifest %2</source>
     <name>SliceView</name>
     <message>
         <source>Click to move the crosshair; scroll to step through the slices</source>
+        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks.</extracomment>
         <translation>单击移动十字线；滚动滚轮逐层浏览</translation>
     </message>
     <message>
@@ -987,6 +1211,7 @@ Software manifest %2</source>
     <name>SliceViewsPanel</name>
     <message>
         <source>Bone</source>
+        <extracomment>How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
         <translation>骨</translation>
     </message>
     <message>
@@ -1122,7 +1347,7 @@ Software manifest %2</source>
         <translation>没有有效的核查：签署前请运行核查。</translation>
     </message>
     <message>
-        <source>This user's role may not do this.</source>
+        <source>This user&apos;s role may not do this.</source>
         <translation>该用户的角色无权执行此操作。</translation>
     </message>
     <message>
