@@ -15,7 +15,8 @@ import trimesh
 from conftest import INNER, MIDPOINT, OUTER, SPHERE_RADIUS, Phantom, ellipsoid_distance
 
 from geometry.io import write_mesh
-from geometry.mesh import mesh_from_mask, mesh_from_volume
+from geometry.mesh import isosurface, mesh_from_mask, mesh_from_volume
+from geometry.metrics import topology
 from imaging.assemble import assemble, select_series
 from imaging.segment import SegmentParams, segment
 from imaging.series import scan_folder
@@ -96,6 +97,19 @@ def test_skull_phantom_bone_mesh_is_watertight(skull_bone: tuple[Volume, Volume]
     # 5 mm slices: the smoothed surface departs from the voxel staircase, but the volume stays close to the mask's.
     assert metrics.volume_mm3 == pytest.approx(mask_mm3, rel=0.05)
     assert metrics.triangles > 50_000
+
+
+def test_skull_phantom_gray_level_surface_is_closed_through_voxels_at_the_level(
+    skull_bone: tuple[Volume, Volume],
+) -> None:
+    """The real head CT has voxels at exactly 300 HU; its 300 HU isosurface is still watertight and manifold."""
+    volume, _ = skull_bone
+    assert int(np.count_nonzero(volume.voxels == 300)) > 100
+    surface = isosurface(volume, 300.0)
+    watertight, manifold, shells = topology(surface.faces, surface.n_vertices)
+    assert (watertight, manifold) == (True, True)
+    assert shells >= 1
+    assert surface.n_triangles > 500_000
 
 
 def test_skull_phantom_reduction_keeps_the_bone_mesh_closed(skull_bone: tuple[Volume, Volume]) -> None:

@@ -13,6 +13,7 @@ from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkDoubleArray
 from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 
+import geometry.mesh as mesh_module
 from geometry.mesh import Mesh, isosurface, merge_vertices, mesh_from_volume, repair
 from geometry.metrics import (
     SurfaceIndex,
@@ -124,8 +125,9 @@ def _triangle_set(mesh: Mesh) -> FloatArray:
 
 @pytest.mark.parametrize("dtype", [np.int16, np.float32])
 def test_isosurface_through_voxels_at_the_level_is_clean(dtype: type) -> None:
-    """Voxels equal to the level put several edges' vertices on one voxel centre: they are merged and nothing
-    degenerate is left, exactly as a full :func:`repair` of flying edges' output would do.
+    """Voxels equal to the level would put several edges' vertices on one voxel centre (and merging them pinches the
+    surface): flying edges runs half-way to the next value below the level, the same voxels inside, and the surface
+    is closed and manifold with no coincident vertices.
     """
     rng = np.random.default_rng(3)
     voxels = np.full((24, 26, 28), -1000, dtype=dtype)
@@ -133,21 +135,23 @@ def test_isosurface_through_voxels_at_the_level_is_clean(dtype: type) -> None:
     voxels[4:20:2, 5:21:3, 6:22] = 300  # many voxels exactly at the level, in the wall and inside
     voxels[10:14, 10:14, 10:14] = rng.choice(np.array([300, 299, 301, -1000], dtype=dtype), size=(4, 4, 4))
     volume = Volume(voxels, (0.5, 0.5, 1.25), (-3.0, 2.0, 7.0), (0, 1, 0, 1, 0, 0, 0, 0, 1))  # left-handed
+    assert mesh_module._iso_value(voxels, 300.0) == 299.5
     mesh = isosurface(volume, 300.0)
-    assert merge_vertices(mesh).n_vertices == mesh.n_vertices  # no coincident vertices left
+    assert merge_vertices(mesh).n_vertices == mesh.n_vertices  # no coincident vertices
     assert repair(mesh) is mesh  # nothing degenerate, repeated or unused
-    assert topology(mesh.faces, mesh.n_vertices)[0]  # watertight
+    assert topology(mesh.faces, mesh.n_vertices)[:2] == (True, True)  # watertight and manifold
     assert _signed_volume(mesh) > 0  # outward
     a, b, c = (mesh.vertices[mesh.faces[:, k]] for k in range(3))
     assert np.all(np.linalg.norm(np.cross(b - a, c - a), axis=1) > 0)
 
-    # The same surface as merging every vertex of flying edges' raw output (the previous, full-mesh repair).
-    raw = Mesh.from_polydata(_raw_flying_edges(volume, 300.0))
-    full = repair(raw)
-    assert full.n_vertices == mesh.n_vertices
-    assert full.n_triangles == mesh.n_triangles
-    oriented = full if _signed_volume(full) > 0 else full.flipped()
+    # Exactly flying edges' raw output at 299.5 (nothing to merge), the same voxels inside as at 300.
+    raw = Mesh.from_polydata(_raw_flying_edges(volume, 299.5))
+    assert merge_vertices(raw).n_vertices == raw.n_vertices == mesh.n_vertices
+    oriented = raw if _signed_volume(raw) > 0 else raw.flipped()
     assert np.array_equal(_triangle_set(oriented), _triangle_set(mesh))
+    # At 300 itself the raw output has coincident vertices on the voxels at the level.
+    at_level = Mesh.from_polydata(_raw_flying_edges(volume, 300.0))
+    assert merge_vertices(at_level).n_vertices < at_level.n_vertices
 
 
 def _signed_volume(mesh: Mesh) -> float:
