@@ -1,9 +1,14 @@
 """The 3D view: the anatomy mesh and the design in patient LPS millimetres, with flagged locations marked.
 
-A pyvistaqt ``QtInteractor`` in the window (real OpenGL; run tests under Xvfb, never the offscreen Qt platform).
+VTK's ``QVTKRenderWindowInteractor`` in its ``QWidget`` form: a native child window that VTK renders into with
+OpenGL (real OpenGL; run tests under Xvfb, never the offscreen Qt platform). It is not a ``QOpenGLWidget`` on
+purpose: while a ``QOpenGLWidget`` is in the window, Qt composes the whole top-level window through OpenGL at
+every repaint of any widget (about 18 ms a time with software OpenGL), where a native child window leaves the
+other widgets to the ordinary raster backing store (under 1 ms for a progress bar).
+
 Both meshes are drawn in their own coordinates, which are the same patient frame, so a design made on the same
 images sits where it was designed. The orientation widget is labelled with the patient directions of the LPS axes
-(L, P, S), and the bounds of the design carry millimetre ticks as a scale.
+(L, P, S).
 
 The design is coloured by its wall thickness (:func:`app.gui.steps.design_display`: red where thin, the design's
 blue where the wall reaches the 95th percentile of its thicknesses, grey where no inward ray meets the surface),
@@ -11,20 +16,21 @@ with a scale in mm; :meth:`SceneView.set_wall_map` switches between that and the
 
 Every change to the scene (a mesh, the markers, the map) only updates the VTK pipeline and asks Qt to repaint the
 view (:meth:`SceneView.render_later`, from a zero timer: after the other widgets changed with it are shown); the
-render window (pyvistaqt's ``QOpenGLWidget``) renders in its paint, once for all the changes made meanwhile (the
-anatomy, then the cleared markers). ``plotter.render()`` is not used: it
-renders, and the frame it ends then schedules that paint, which renders a second time. Under software OpenGL a
-render is the costly part (50-70 ms for the sample skull, reduced for display to 60 k triangles, and the plate in a
-500 x 430 view), and the surfaces arrive prepared (normals, thickness, reduction) from the worker.
+render window renders in the widget's paint, once for all the changes made meanwhile (the anatomy, then the
+cleared markers). Under software OpenGL a render is the costly part (50-70 ms for the sample skull, reduced for
+display to 60 k triangles, and the plate in a 500 x 430 view), and the surfaces arrive prepared (normals,
+thickness, reduction) from the worker: they are drawn with the point normals they carry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.gui.steps import WALL_RANGE, WALL_SCALARS, display_surface
@@ -50,6 +56,16 @@ WALL_STOPS = (
 NAN_RGB = (0.55, 0.55, 0.55)
 # The wall-thickness scale's title: the unit (the scale is drawn by VTK, whose fonts have no CJK glyphs).
 WALL_BAR_TITLE = "mm"
+# The marker labels' box colour (a dark red behind white text).
+LABEL_BOX_RGB = (0x8E / 255.0, 0x1B / 255.0, 0x10 / 255.0)
+MARKER_RADIUS_MM = 2.5
+LABEL_OFFSET_PX = 8
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """``#rrggbb`` as RGB 0..1."""
+    value = colour.lstrip("#")
+    return (int(value[0:2], 16) / 255.0, int(value[2:4], 16) / 255.0, int(value[4:6], 16) / 255.0)
 
 
 def wall_lookup_table(value_range: tuple[float, float]) -> Any:
@@ -64,13 +80,45 @@ def wall_lookup_table(value_range: tuple[float, float]) -> Any:
     return pv.LookupTable(values=values, scalar_range=value_range, nan_color=(*NAN_RGB, 1.0))
 
 
+@cache
+def _interactor_class() -> type[Any]:
+    """VTK's Qt render window interactor (``QWidget`` base), which also paints into a grab of the window.
+
+    The render window is a native window that VTK draws into with OpenGL, outside Qt's painting: a grab of the
+    window (``QWidget.grab``, the screenshots) would find nothing painted there. When Qt paints the widget into
+    such a grab (the paint is redirected to the grab's pixmap), it draws the view's pixels read back from VTK.
+    Made on first use: VTK takes seconds to load.
+    """
+    from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor  # noqa: PLC0415
+
+    class SceneInteractor(QVTKRenderWindowInteractor):  # type: ignore[misc]  # VTK's Qt module is untyped
+        def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+            scene = self.parent()
+            if self.redirected(QPoint()) is None or not isinstance(scene, SceneView):
+                super().paintEvent(event)  # on screen: VTK renders into the native window
+                return
+            painter = QPainter(self)
+            if scene.active and not scene.closed:
+                painter.drawImage(self.rect(), scene._image())
+            else:
+                painter.fillRect(self.rect(), QColor(BACKGROUND))
+            painter.end()
+
+    return SceneInteractor
+
+
 class SceneView(QWidget):
     """The 3D scene of the current case: anatomy, design and markers (label, LPS point in mm)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sceneView")
-        self.plotter: Any = None
+        # The VTK objects, made by activate(); typed Any: VTK's stubs do not cover the Qt interactor's proxying.
+        self.interactor: Any = None
+        self.renderer: Any = None
+        self._orientation: Any = None
+        self._actors: dict[str, list[Any]] = {}
+        self._wall_bar: Any = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._placeholder = QLabel(self.tr("Loading the 3D view..."), self)
@@ -101,28 +149,64 @@ class SceneView(QWidget):
     @property
     def active(self) -> bool:
         """Whether the render window exists (see :meth:`activate`)."""
-        return self.plotter is not None
+        return self.interactor is not None
 
     def activate(self) -> None:
-        """Create the render window (VTK/pyvista load after the window opens) and draw what was set meanwhile."""
-        if self.plotter is not None:
+        """Create the render window (VTK loads after the window opens) and draw what was set meanwhile."""
+        if self.interactor is not None:
             return
-        from pyvistaqt import QtInteractor  # noqa: PLC0415 - VTK and pyvista take seconds to load
+        # VTK takes seconds to load: only once the window is shown. The OpenGL and font modules register the
+        # implementations of the render window and the text rendering.
+        import vtkmodules.vtkRenderingFreeType  # noqa: PLC0415
+        import vtkmodules.vtkRenderingOpenGL2  # noqa: F401, PLC0415
+        from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera  # noqa: PLC0415
+        from vtkmodules.vtkInteractionWidgets import vtkOrientationMarkerWidget  # noqa: PLC0415
+        from vtkmodules.vtkRenderingAnnotation import vtkAxesActor  # noqa: PLC0415
+        from vtkmodules.vtkRenderingCore import vtkLightKit, vtkRenderer  # noqa: PLC0415
 
+        interactor = _interactor_class()(self)
+        window = interactor.GetRenderWindow()
         # No multisampling: with software OpenGL (Mesa llvmpipe, Xvfb) it makes every render about 4x slower.
-        # pyvista's decorated methods confuse mypy (its wrappers type `self` as the first argument): use Any.
-        self.plotter = cast(Any, QtInteractor(self, auto_update=False, multi_samples=0))
-        self.plotter.set_background(BACKGROUND)
-        self.plotter.ren_win.AddObserver("EndEvent", self._on_render_end)
-        self.plotter.add_axes(xlabel="L", ylabel="P", zlabel="S", line_width=2)
+        window.SetMultiSamples(0)
+        self.renderer = vtkRenderer()
+        self.renderer.SetBackground(*_rgb(BACKGROUND))
+        self.renderer.RemoveAllLights()
+        vtkLightKit().AddLightsToRenderer(self.renderer)
+        window.AddRenderer(self.renderer)
+        interactor.SetInteractorStyle(vtkInteractorStyleTrackballCamera())
+        window.AddObserver("EndEvent", self._on_render_end)
+        interactor.Initialize()  # enables the interactor's renders: on paint and on mouse interaction
+        axes = vtkAxesActor()
+        for caption in (axes.GetXAxisCaptionActor2D, axes.GetYAxisCaptionActor2D, axes.GetZAxisCaptionActor2D):
+            text = caption().GetCaptionTextProperty()
+            text.SetColor(1.0, 1.0, 1.0)
+            text.ShadowOff()
+        axes.SetXAxisLabelText("L")
+        axes.SetYAxisLabelText("P")
+        axes.SetZAxisLabelText("S")
+        for shaft in (axes.GetXAxisShaftProperty, axes.GetYAxisShaftProperty, axes.GetZAxisShaftProperty):
+            shaft().SetLineWidth(2)
+        self._orientation = vtkOrientationMarkerWidget()
+        self._orientation.SetOrientationMarker(axes)
+        self._orientation.SetInteractor(interactor)
+        self._orientation.SetCurrentRenderer(self.renderer)
+        self._orientation.SetViewport(0.0, 0.0, 0.2, 0.2)
+        self._orientation.SetEnabled(1)
+        self._orientation.InteractiveOff()
+        self.interactor = interactor
         self._layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()
-        self._layout.addWidget(self.plotter.interactor)
+        self._layout.addWidget(interactor)
         self._draw_anatomy()
         self._draw_design()
         self._frame()
         self._draw_markers()
         self.render_later()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close_scene` released the render window."""
+        return self._closed
 
     @property
     def design_surface(self) -> pv.PolyData | None:
@@ -134,6 +218,11 @@ class SceneView(QWidget):
         """Whether the design is drawn coloured by its wall thickness (switched on, and the surface carries it)."""
         surface = self.design_surface
         return self.wall_map and self.design is not None and surface is not None and WALL_SCALARS in surface.point_data
+
+    @property
+    def scalar_bar_titles(self) -> tuple[str, ...]:
+        """The titles of the scales shown in the view (:data:`WALL_BAR_TITLE` while the wall map is drawn)."""
+        return () if self._wall_bar is None else (str(self._wall_bar.GetTitle()),)
 
     def set_anatomy(self, mesh: Mesh | None, surface: pv.PolyData | None = None) -> None:
         """Show the anatomy (None removes it); ``surface`` is its prepared display surface (made if not given)."""
@@ -178,29 +267,51 @@ class SceneView(QWidget):
         self._draw_design()
         self.render_later()
 
+    def _remove(self, name: str) -> None:
+        for prop in self._actors.pop(name, []):
+            self.renderer.RemoveViewProp(prop)
+
+    def _add(self, name: str, prop: Any) -> None:
+        self.renderer.AddViewProp(prop)
+        self._actors.setdefault(name, []).append(prop)
+
+    @staticmethod
+    def _surface_actor(surface: Any) -> tuple[Any, Any]:
+        """A mapper and an actor for a display surface, smooth-shaded with the point normals it carries."""
+        from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper  # noqa: PLC0415
+
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputData(surface)
+        mapper.ScalarVisibilityOff()
+        actor = vtkActor()
+        actor.SetMapper(mapper)
+        actor.GetProperty().SetInterpolationToGouraud()
+        return mapper, actor
+
     def _draw_anatomy(self) -> None:
-        if self.plotter is None:
+        if self.interactor is None:
             return
-        self.plotter.remove_actor("anatomy", render=False)
+        self._remove("anatomy")
         surface = self._surfaces.get("anatomy")
         if self.anatomy is not None and surface is not None and surface.n_cells:
-            self.plotter.add_mesh(
-                surface, color=BONE_RGB, name="anatomy", smooth_shading=True, reset_camera=False, render=False
-            )
+            _, actor = self._surface_actor(surface)
+            actor.GetProperty().SetColor(*BONE_RGB)
+            self._add("anatomy", actor)
 
     def _draw_design(self) -> None:
-        if self.plotter is None:
+        if self.interactor is None:
             return
-        self.plotter.remove_actor("design", render=False)
-        if WALL_BAR_TITLE in self.plotter.scalar_bars:
-            self.plotter.remove_scalar_bar(WALL_BAR_TITLE, render=False)
+        from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor  # noqa: PLC0415
+
+        self._remove("design")
+        self._wall_bar = None
         surface = self.design_surface
         if self.design is None or surface is None or not surface.n_cells:
             return
+        mapper, actor = self._surface_actor(surface)
+        actor.GetProperty().SetColor(*DESIGN_RGB)
         if not self.wall_map_shown:
-            self.plotter.add_mesh(
-                surface, color=DESIGN_RGB, name="design", smooth_shading=True, reset_camera=False, render=False
-            )
+            self._add("design", actor)
             return
         if self.wall_limit_mm is not None:
             low, high = 0.0, 2.0 * self.wall_limit_mm
@@ -208,81 +319,104 @@ class SceneView(QWidget):
             low, high = (float(v) for v in surface.field_data[WALL_RANGE])
         else:
             low, high = 0.0, 1.0
-        actor = self.plotter.add_mesh(
-            surface,
-            scalars=WALL_SCALARS,
-            cmap=wall_lookup_table((low, high)),
-            clim=(low, high),
-            nan_color=NAN_RGB,
-            name="design",
-            smooth_shading=True,
-            reset_camera=False,
-            show_scalar_bar=False,
-            render=False,
-        )
-        bar = self.plotter.add_scalar_bar(
-            title=WALL_BAR_TITLE,
-            mapper=actor.mapper,
-            n_labels=3,
-            fmt="%.1f",
-            vertical=True,
-            position_x=0.86,
-            position_y=0.2,
-            width=0.08,
-            height=0.6,
-            title_font_size=14,
-            label_font_size=12,
-            color="white",
-            render=False,
-        )
+        table = wall_lookup_table((low, high))
+        mapper.SetLookupTable(table)
+        mapper.SetScalarModeToUsePointFieldData()
+        mapper.SelectColorArray(WALL_SCALARS)
+        mapper.SetScalarRange(low, high)
+        mapper.UseLookupTableScalarRangeOff()
+        mapper.InterpolateScalarsBeforeMappingOn()  # sharp colour bands, and NaN stays grey across a triangle
+        mapper.ScalarVisibilityOn()
+        self._add("design", actor)
+        bar = vtkScalarBarActor()
+        bar.SetLookupTable(table)
+        bar.SetTitle(WALL_BAR_TITLE)
+        bar.SetNumberOfLabels(3)
+        bar.SetLabelFormat("%.1f")
+        bar.SetOrientationToVertical()
+        bar.SetPosition(0.86, 0.2)
+        bar.SetWidth(0.08)
+        bar.SetHeight(0.6)
+        bar.SetMaximumNumberOfColors(256)
+        bar.UnconstrainedFontSizeOn()  # the sizes below, not scaled to the bar's width
         bar.SetVerticalTitleSeparation(8)  # clear of the top label in a small view
+        for text, size in ((bar.GetTitleTextProperty(), 14), (bar.GetLabelTextProperty(), 12)):
+            text.SetColor(1.0, 1.0, 1.0)
+            text.SetFontSize(size)
+            text.SetFontFamilyToArial()
+            text.ShadowOff()
+            text.ItalicOff()
+            text.BoldOff()
+        self._add("design", bar)
+        self._wall_bar = bar
 
     def set_markers(self, markers: Sequence[tuple[str, tuple[float, float, float]]]) -> None:
         """Mark flagged places (e.g. the thinnest wall) with a red sphere and a label."""
-        if list(markers) == self.markers and self.plotter is not None:
+        if list(markers) == self.markers and self.interactor is not None:
             return  # nothing to redraw (a result that cleared markers that were not there)
         self.markers = list(markers)
         self._draw_markers()
         self.render_later()
 
     def _draw_markers(self) -> None:
-        if self.plotter is None:
+        if self.interactor is None:
             return
-        import pyvista as pv  # noqa: PLC0415
+        from vtkmodules.vtkFiltersSources import vtkSphereSource  # noqa: PLC0415
+        from vtkmodules.vtkRenderingCore import (  # noqa: PLC0415
+            vtkActor,
+            vtkCoordinate,
+            vtkPolyDataMapper,
+            vtkTextActor,
+        )
 
-        self.plotter.remove_actor("markers", render=False)
-        self.plotter.remove_actor("marker-labels", render=False)
-        if self.markers:
-            points = np.array([point for _, point in self.markers], dtype=np.float64)
-            spheres = pv.PolyData(points).glyph(geom=pv.Sphere(radius=2.5), scale=False, orient=False)
-            self.plotter.add_mesh(spheres, color=FLAG_RGB, name="markers", reset_camera=False, render=False)
-            self.plotter.add_point_labels(
-                points,
-                [label for label, _ in self.markers],
-                name="marker-labels",
-                font_size=14,
-                text_color="white",
-                shape_color="#8e1b10",
-                always_visible=True,
-                reset_camera=False,
-                render=False,
-            )
+        self._remove("markers")
+        for label, point in self.markers:
+            sphere = vtkSphereSource()
+            sphere.SetCenter(*point)
+            sphere.SetRadius(MARKER_RADIUS_MM)
+            sphere.SetThetaResolution(16)
+            sphere.SetPhiResolution(16)
+            mapper = vtkPolyDataMapper()
+            mapper.SetInputConnection(sphere.GetOutputPort())
+            actor = vtkActor()
+            actor.SetMapper(mapper)
+            actor.GetProperty().SetColor(*FLAG_RGB)
+            self._add("markers", actor)
+            # A 2D text beside the point (a few pixels up and right of it, clear of the sphere): drawn over the
+            # surfaces, so it stays readable from every side.
+            anchor = vtkCoordinate()
+            anchor.SetCoordinateSystemToWorld()
+            anchor.SetValue(*point)
+            text = vtkTextActor()
+            text.SetInput(label)
+            text.GetPositionCoordinate().SetCoordinateSystemToDisplay()
+            text.GetPositionCoordinate().SetReferenceCoordinate(anchor)
+            text.GetPositionCoordinate().SetValue(LABEL_OFFSET_PX, LABEL_OFFSET_PX)
+            style = text.GetTextProperty()
+            style.SetFontSize(14)
+            style.SetColor(1.0, 1.0, 1.0)
+            style.SetBackgroundColor(*LABEL_BOX_RGB)
+            style.SetBackgroundOpacity(1.0)
+            style.SetJustificationToLeft()
+            style.SetVerticalJustificationToBottom()
+            self._add("markers", text)
 
     def render_later(self) -> None:
         """Render once the event loop is idle (Qt's repaint); changes made meanwhile share that one render."""
-        if self.plotter is not None and not self._closed:
+        if self.interactor is not None and not self._closed:
             self._repaint.start()
 
     def _ask_repaint(self) -> None:
-        if self.plotter is not None and not self._closed:
-            self.plotter.interactor.update()
+        if self.interactor is not None and not self._closed:
+            self.renderer.ResetCameraClippingRange()  # what was added meanwhile stays within the clipping range
+            self.interactor.update()
 
     def _on_render_end(self, _caller: object, _event: str) -> None:
         self.renders += 1
 
     def _frame(self) -> None:
         """Point the camera at the design (or the anatomy) from outside, as the report pictures do."""
-        if self.plotter is None:
+        if self.interactor is None:
             return
         focus = self.design if self.design is not None else self.anatomy
         if focus is None:
@@ -296,22 +430,22 @@ class SceneView(QWidget):
         whole = self.anatomy if self.anatomy is not None else focus
         radius = float(np.linalg.norm(whole.vertices - whole.vertices.mean(axis=0), axis=1).max())
         up = (0.0, 0.0, 1.0) if abs(direction[2]) < 0.9 else (0.0, -1.0, 0.0)
-        self.plotter.camera_position = [tuple(centre + direction * radius * 3.0), tuple(centre), up]
+        camera = self.renderer.GetActiveCamera()
+        camera.SetPosition(*(float(v) for v in centre + direction * radius * 3.0))
+        camera.SetFocalPoint(*(float(v) for v in centre))
+        camera.SetViewUp(*up)
         if self.design is not None:  # oblique, as in the report pictures, so that the wall and its seat show
-            camera = self.plotter.camera
             camera.Azimuth(35.0)
             camera.Elevation(20.0)
             camera.OrthogonalizeViewUp()
-        self.plotter.reset_camera_clipping_range()
+        self.renderer.ResetCameraClippingRange()
 
     def screenshot_png(self, size: tuple[int, int] | None = None) -> bytes:
         """The current 3D view as PNG bytes (for the report and the render test)."""
         from PySide6.QtCore import QBuffer, QIODevice  # noqa: PLC0415
-        from PySide6.QtGui import QImage  # noqa: PLC0415
 
         self.activate()
-        pixels = self.plotter.screenshot(return_img=True, window_size=size)
-        array = np.ascontiguousarray(np.asarray(pixels, dtype=np.uint8)[..., :3])
+        array = self._grab(size)
         h, w, _ = array.shape
         image = QImage(array.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
         buffer = QBuffer()
@@ -320,9 +454,44 @@ class SceneView(QWidget):
         image.save(buffer, "PNG")  # type: ignore[call-overload]
         return bytes(buffer.data().data())
 
+    def _image(self) -> QImage:
+        """The view as shown, rendered now (for a grab of the window: see :func:`_interactor_class`)."""
+        array = self._grab(None)
+        h, w, _ = array.shape
+        return QImage(array.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+    def _grab(self, size: tuple[int, int] | None) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        """Render the view (at ``size``, else as shown) and read its pixels (rows top to bottom, RGB)."""
+        from vtkmodules.util.numpy_support import vtk_to_numpy  # noqa: PLC0415
+        from vtkmodules.vtkRenderingCore import vtkWindowToImageFilter  # noqa: PLC0415
+
+        window = self.interactor.GetRenderWindow()
+        shown = tuple(window.GetSize())
+        wanted = shown if size is None else (int(size[0]), int(size[1]))
+        if wanted != shown:
+            window.SetSize(*wanted)
+        self.renderer.ResetCameraClippingRange()
+        window.Render()
+        grab = vtkWindowToImageFilter()
+        grab.SetInput(window)
+        grab.SetInputBufferTypeToRGB()
+        grab.ReadFrontBufferOff()  # the frame just rendered
+        grab.ShouldRerenderOff()  # it was rendered just now: a second render would double the cost
+        grab.Update()
+        image = grab.GetOutput()
+        width, height, _ = image.GetDimensions()
+        pixels = vtk_to_numpy(image.GetPointData().GetScalars()).reshape(height, width, -1)[::-1, :, :3]
+        if wanted != shown:
+            window.SetSize(*shown)
+            self.interactor.update()  # the view as shown again
+        return np.ascontiguousarray(pixels, dtype=np.uint8)
+
     def close_scene(self) -> None:
         """Release the render window and its VTK objects (call before the widget is destroyed)."""
         self._repaint.stop()
-        if self.plotter is not None:
-            self.plotter.close()
+        if self.interactor is not None and not self._closed:
             self._closed = True
+            self.interactor.EnableRenderOff()  # a late paint of the widget renders nothing
+            self._orientation.SetEnabled(0)
+            self.renderer.RemoveAllViewProps()
+            self.interactor.GetRenderWindow().Finalize()

@@ -48,7 +48,7 @@ GUI_MODULES = (
     "records.signatures",
     "records.users",
     "pyvista",
-    "pyvistaqt",
+    "vtkmodules.qt.QVTKRenderWindowInteractor",
     "imaging.series",
     "imaging.assemble",
     "SimpleITK",

@@ -56,11 +56,11 @@ def test_the_3d_view_renders_as_the_baseline(qtbot: QtBot, pipeline: PipelineRes
     qtbot.wait(50)
     assert scene.renders == renders + 1  # three changes, one render
     assert scene.wall_map_shown  # the design comes coloured by its wall thickness, with its scale
-    assert "mm" in scene.plotter.scalar_bars
+    assert "mm" in scene.scalar_bar_titles
     png = scene.screenshot_png(SIZE)
     scene.set_wall_map(False)
     assert not scene.wall_map_shown
-    assert "mm" not in scene.plotter.scalar_bars
+    assert "mm" not in scene.scalar_bar_titles
     plain = _pixels(scene.screenshot_png(SIZE))
     scene.close_scene()
     if os.environ.get("DVW_RESET_BASELINES") or not BASELINE.exists():

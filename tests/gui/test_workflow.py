@@ -27,14 +27,14 @@ CODE = "GUI-THIN"
 #: step. Threads run the steps whose cores release the GIL (scan, import); the steps whose cores hold it for long
 #: stretches (segment, mesh, design metrics and wall-thickness map, check) run in the worker process, which also
 #: prepares the 3D view's surfaces. What is left on the GUI thread is applying the results: tables, the three slice
-#: images and one render of the 3D view per result (coalesced by SceneView.render_later; 50-70 ms for the skull and
-#: the plate with software OpenGL under Xvfb). While the window holds the 3D view (an OpenGL widget), every repaint
-#: of any widget also recomposes the whole window through OpenGL (about 18 ms a time with software OpenGL), which
-#: is most of what the steps without a render spend. The measured stalls are printed with every run: on a quiet
-#: machine 50-95 ms per step, with an occasional 100-110 ms (the check, 1 run in 3); so the test holds them to
-#: MAX_STALL_MS, which leaves room for that spread, not to the 100 ms target itself.
+#: images and one render of the 3D view per result (coalesced by SceneView.render_later, from a zero timer after
+#: the step's finished signal: it falls in the test's own phase; 65-135 ms for the skull and the plate with
+#: software OpenGL under Xvfb). The 3D view is a native child window (VTK's QWidget-based interactor, not a
+#: QOpenGLWidget), so the other widgets' repaints stay in Qt's raster backing store instead of recomposing the
+#: whole window through OpenGL. The measured stalls are printed with every run: with software OpenGL under Xvfb,
+#: 20-73 ms per step in 16 runs (mostly 20-40 ms); so the test holds them to the target itself.
 TARGET_STALL_MS = 100.0
-MAX_STALL_MS = 150.0
+MAX_STALL_MS = TARGET_STALL_MS
 #: Before each background step the test lets the window repaint what its own clicks changed (a step switch
 #: re-lays out the panels and repaints the 3D view): that work is the test's, not the step's.
 SETTLE_MS = 200
