@@ -450,10 +450,10 @@ def _stitch(
     if abs(float(top) / spacing[2] - seam) > 1e-3:  # the lower slab has no vertex in the shared slice
         return None
     in_lower = np.flatnonzero(lower.local[:, 2] == top)
-    lower_keys = np.ascontiguousarray(lower.local[in_lower, :2]).view(np.dtype((np.void, 8))).reshape(-1)
+    lower_keys = _row_keys(lower.local[in_lower, :2])
     order = np.argsort(lower_keys)
     sorted_keys = lower_keys[order]
-    upper_keys = np.ascontiguousarray(upper.local[in_upper, :2]).view(np.dtype((np.void, 8))).reshape(-1)
+    upper_keys = _row_keys(upper.local[in_upper, :2])
     slot = np.minimum(np.searchsorted(sorted_keys, upper_keys), len(sorted_keys) - 1)
     hit = sorted_keys[slot] == upper_keys
     if np.any(sorted_keys[1:] == sorted_keys[:-1]) or len(np.unique(slot[hit])) != np.count_nonzero(hit):
@@ -950,9 +950,10 @@ def _smooth_reduce_half(
     return _Half(points, reduced, cut, distances, smoothed_at)
 
 
-def _row_keys(rows: FloatArray) -> npt.NDArray[np.void]:
-    """Each (x, y, z) row as one 24-byte value: equal exactly when the three float64 bit patterns are equal."""
-    return np.ascontiguousarray(rows).view(np.dtype((np.void, 24))).reshape(-1)
+def _row_keys(rows: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.void]:
+    """Each row of coordinates as one opaque value: equal exactly when all the row's bit patterns are equal."""
+    contiguous = np.ascontiguousarray(rows)
+    return contiguous.view(np.dtype((np.void, contiguous.itemsize * contiguous.shape[1]))).reshape(-1)
 
 
 def _join_halves(first: _Half, second: _Half) -> tuple[Mesh, FloatArray, float] | None:
