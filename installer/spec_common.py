@@ -20,7 +20,7 @@ DVW_PACKAGES = ["app", "imaging", "geometry", "validation", "records"]
 METADATA = [
     "dvw", "numpy", "scipy", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pylibjpeg-rle",
     "pyjpegls", "SimpleITK", "vtk", "trimesh", "fast-simplification", "pint", "SQLAlchemy", "alembic",
-    "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials", "pyvista", "pyvistaqt",
+    "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials", "pyvista",
     "fastapi", "uvicorn", "httpx", "psycopg",
 ]  # fmt: skip
 EXCLUDES = ["tkinter", "pytest", "IPython", "skimage", "hypothesis", "mypy", "ruff"]

@@ -41,7 +41,6 @@ KEY_LIBRARIES = (
     "zxing-cpp",
     "PySide6-Essentials",
     "pyvista",
-    "pyvistaqt",
     "fastapi",
     "uvicorn",
     "httpx",
