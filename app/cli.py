@@ -12,14 +12,11 @@ import json
 import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
-import platformdirs
-
+from app.crashlog import write_crash_log
 from imaging.errors import DvwError
 from imaging.progress import Cancelled
 
@@ -108,18 +105,6 @@ def _fail(code: str, message: str, path: str | None, as_json: bool, status: int)
     return status
 
 
-def _log_internal_error(exc: BaseException) -> Path | None:
-    try:
-        folder = Path(platformdirs.user_log_dir("dvw", appauthor=False))
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = folder / f"crash-{stamp}-{os.getpid()}.txt"
-        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-    except OSError:
-        return None
-    return path
-
-
 def _gui_request(args: Sequence[str]) -> str | None:
     """For ``dvw`` and ``dvw --home DIR`` (no command): the home to open the window with ("" for the default).
 
@@ -171,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", "interrupted; nothing was written", None, as_json, EXIT_BAD_INPUT)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, reported as exit 1 with a log file
-        logged = _log_internal_error(exc)
+        logged = write_crash_log(exc, "crash")
         where = f" (details in {logged})" if logged else ""
         return _fail(
             "internal", f"internal error (a bug): {type(exc).__name__}: {exc}{where}", None, as_json, EXIT_INTERNAL

@@ -194,20 +194,29 @@ def check_result_from_payload(payload: Mapping[str, Any]) -> CheckResult:
     )
 
 
-def _load_volume(files: _Files, state: CaseState) -> steps.ImportedVolume | None:
-    from imaging.assemble import ImportResult  # noqa: PLC0415
-    from imaging.series import Finding, SeriesInfo  # noqa: PLC0415
+def _read_verified_volume(files: _Files, name: str, path: Path) -> tuple[Volume, str] | None:
+    """The volume file the records name ``name``, with its SHA-256, if unchanged and readable (else noted)."""
     from imaging.volume import read_volume  # noqa: PLC0415
 
-    path = files.folder / VOLUME_FILE
-    sha = files.verified("volume", path)
+    sha = files.verified(name, path)
     if sha is None:
         return None
     try:
-        volume = read_volume(path)
+        return read_volume(path), sha
     except DvwError as exc:
-        files.failed("volume", exc)
+        files.failed(name, exc)
         return None
+
+
+def _load_volume(files: _Files, state: CaseState) -> steps.ImportedVolume | None:
+    from imaging.assemble import ImportResult  # noqa: PLC0415
+    from imaging.series import Finding, SeriesInfo  # noqa: PLC0415
+
+    path = files.folder / VOLUME_FILE
+    loaded = _read_verified_volume(files, "volume", path)
+    if loaded is None:
+        return None
+    volume, sha = loaded
     x, y, _z = volume.size
     series = SeriesInfo(
         key="",
@@ -241,17 +250,12 @@ def _load_mask(files: _Files, volume: Volume) -> tuple[Volume, str] | None:
     import numpy as np  # noqa: PLC0415
 
     from imaging.volume import Volume as VolumeType  # noqa: PLC0415
-    from imaging.volume import read_volume  # noqa: PLC0415
 
     path = files.folder / MASK_FILE
-    sha = files.verified("mask", path)
-    if sha is None:
+    loaded = _read_verified_volume(files, "mask", path)
+    if loaded is None:
         return None
-    try:
-        read = read_volume(path)
-    except DvwError as exc:
-        files.failed("mask", exc)
-        return None
+    read, sha = loaded
     if read.voxels.shape != volume.voxels.shape or not np.allclose(read.origin, volume.origin, atol=1e-3):
         files.changed.add("mask")
         files.problems.append(

@@ -6,15 +6,9 @@ Shared by the worker threads and the worker process (:mod:`app.workers.process`)
 from __future__ import annotations
 
 import logging
-import os
-import threading
-import traceback
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
-import platformdirs
-
+from app.crashlog import write_crash_log
 from imaging.errors import DvwError
 from imaging.progress import Cancelled
 
@@ -48,25 +42,13 @@ class ErrorInfo:
         return self.code == "cancelled"
 
 
-def _log_traceback(exc: BaseException) -> Path | None:
-    try:
-        folder = Path(platformdirs.user_log_dir("dvw", appauthor=False))
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = folder / f"gui-crash-{stamp}-{os.getpid()}-{threading.get_ident()}.txt"
-        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-    except OSError:
-        return None
-    return path
-
-
 def describe_error(exc: BaseException) -> ErrorInfo:
     """The :class:`ErrorInfo` for an exception raised by a job (internal errors are logged with their traceback)."""
     if isinstance(exc, Cancelled):
         return ErrorInfo("cancelled", "cancelled; nothing was changed")
     if isinstance(exc, DvwError):
         return ErrorInfo(exc.code, exc.message, exc.path)
-    logged = _log_traceback(exc)
+    logged = write_crash_log(exc, "gui-crash")
     log.error("internal error in a background job: %s: %s", type(exc).__name__, exc)
     return ErrorInfo(
         "internal",
