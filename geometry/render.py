@@ -11,6 +11,7 @@ import os
 import sys
 
 import numpy as np
+import numpy.typing as npt
 from vtkmodules.vtkIOImage import vtkPNGWriter
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
@@ -128,4 +129,65 @@ def render_png(
     window.Finalize()
     if not data:
         raise GeometryError("rendering produced no image")
+    return data
+
+
+def picture_png(
+    pixels: npt.NDArray[np.uint8],
+    size: tuple[int, int] = (800, 600),
+    background: tuple[int, int, int] = (255, 255, 255),
+) -> bytes:
+    """A picture (RGB rows top to bottom, e.g. a screen's view) fitted to ``size`` and encoded as PNG.
+
+    The picture is centred in the target shape: cut at the sides when it is wider, filled out with ``background``
+    when it is narrower (a 3D view's height is what its camera frames, so the sides are only more or less of the
+    background), then resampled to ``size`` (VTK's image resize, a windowed-sinc kernel).
+
+    Parameters
+    ----------
+    pixels
+        ``(height, width, 3)`` unsigned bytes.
+    size
+        The PNG's width and height in pixels.
+    background
+        The RGB colour (0..255) of the filled-out sides.
+
+    Raises
+    ------
+    GeometryError
+        When ``pixels`` is not an RGB picture.
+    """
+    from vtkmodules.util.numpy_support import numpy_to_vtk  # noqa: PLC0415
+    from vtkmodules.vtkCommonDataModel import vtkImageData  # noqa: PLC0415
+    from vtkmodules.vtkImagingCore import vtkImageResize  # noqa: PLC0415
+
+    rgb = np.asarray(pixels)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or not rgb.shape[0] or not rgb.shape[1]:
+        raise GeometryError(f"a picture is (height, width, 3) unsigned bytes, not {rgb.dtype} {rgb.shape}")
+    height, width = rgb.shape[:2]
+    wanted = max(1, round(height * size[0] / size[1]))
+    if width > wanted:
+        left = (width - wanted) // 2
+        rgb = rgb[:, left : left + wanted]
+    elif width < wanted:
+        canvas = np.empty((height, wanted, 3), dtype=np.uint8)
+        canvas[:] = np.asarray(background, dtype=np.uint8)
+        left = (wanted - width) // 2
+        canvas[:, left : left + width] = rgb
+        rgb = canvas
+    image = vtkImageData()
+    image.SetDimensions(rgb.shape[1], rgb.shape[0], 1)
+    flat = np.ascontiguousarray(rgb[::-1]).reshape(-1, 3)  # VTK's rows run bottom to top
+    image.GetPointData().SetScalars(numpy_to_vtk(flat, deep=True))
+    resize = vtkImageResize()
+    resize.SetInputData(image)
+    resize.SetOutputDimensions(int(size[0]), int(size[1]), 1)
+    writer = vtkPNGWriter()
+    writer.SetWriteToMemory(True)
+    writer.SetInputConnection(resize.GetOutputPort())
+    writer.Write()
+    result = writer.GetResult()
+    data = bytes(memoryview(result)) if result is not None else b""
+    if not data:
+        raise GeometryError("the picture could not be encoded")
     return data

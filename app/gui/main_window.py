@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -42,10 +42,10 @@ from app.gui.i18n import install_language
 from app.gui.models import CaseModel, SyncStatus, WorkspaceModel, read_sync_status
 from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
 from app.gui.reopen import ReopenedCase
-from app.gui.scene_view import SceneView
+from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
-from app.gui.widgets import error_title, state_text, verdict_word
+from app.gui.widgets import ElidedLabel, error_title, state_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker, describe_error
 
 STEPS = ("cases", "import", "segment", "check", "review")
@@ -193,14 +193,14 @@ class MainView(QMainWindow):
         self.state_label.setToolTip(self.tr("The case's state, derived from its records log"))
         self.verdict_label = QLabel(bar)
         self.verdict_label.setToolTip(self.tr("The verdict of the case's latest check"))
-        self.sync_label = QLabel(bar)
+        self.sync_label = ElidedLabel(bar)
         self.sync_label.setToolTip(self.tr("Replication to the company server"))
-        self.store_label = QLabel(bar)
+        self.store_label = ElidedLabel(bar)
         self.store_label.setToolTip(self.tr("The local store folder"))
         layout = QHBoxLayout(bar)
         layout.setContentsMargins(8, 4, 8, 4)
         for label in (self.case_label, self.state_label, self.verdict_label):
-            font = label.font()
+            font = QFont()  # only bold: the size is inherited (the review's large fonts)
             font.setBold(True)
             label.setFont(font)
             layout.addWidget(label)
@@ -317,6 +317,7 @@ class MainView(QMainWindow):
         self._render_sync_status()
         self.sync_soon.start()
         self.store_label.setText(self.tr("Store: %1").replace("%1", str(self.case_model.home)))
+        self.store_label.setToolTip(self.tr("The local store folder") + f"\n{self.case_model.home}")
         title = self.tr("DVW design-validation workstation")
         self.setWindowTitle(title if state is None else f"{state.code} - {title}")
 
@@ -499,8 +500,16 @@ class MainView(QMainWindow):
         self.review_action.setChecked(on)
         if on:
             self.show_step("review")
-        self.central.setStyleSheet(f"QWidget {{ font-size: {_REVIEW_FONT_PT}pt; }}" if on else "")
+        # The font, not a style sheet: a style sheet on the central widget polishes every widget in it again
+        # (about 60 ms more on the GUI thread); a font propagates to the children that do not set their own size.
+        font = QFont()  # nothing set: inherited from the window
+        if on:
+            font.setPointSize(_REVIEW_FONT_PT)
+        self.central.setFont(font)
+        for banner in (self.check_panel.banner, self.review_panel.banner):
+            banner.set_point_size(_REVIEW_FONT_PT if on else None)
         self.step_list.setVisible(not on)
+        self.store_label.setVisible(not on)  # the review's case bar: the case, its state and verdict, sync
         self.slices.set_review_layout(on)
         for table in (self.review_panel.table, self.review_panel.audit_table):
             table.resizeColumnsToContents()
@@ -551,8 +560,8 @@ class MainView(QMainWindow):
         """Write the PDF report of the current case to ``path`` in the background."""
         images = []
         if self.scene.anatomy is not None or self.scene.design is not None:
-            images.append((self.tr("The design on the anatomy (3D view)"), self.scene.screenshot_png((800, 600))))
-        self.review_panel.start_report(path, images)
+            images.append((self.tr("The design on the anatomy (3D view)"), self.scene.picture()))
+        self.review_panel.start_report(path, images, background=BACKGROUND_RGB255)
 
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (not blocking); everything applies at once when it is accepted."""

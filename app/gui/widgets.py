@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QColor, QIcon
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -131,6 +131,30 @@ def severity_text(severity: str) -> str:
 PROGRESS_REPAINT_MS = 250
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that gives way to its layout: a text longer than its room is elided in the middle.
+
+    A plain label is never narrower than its text, so a long store path in the case bar (or any text in the
+    review's large fonts) would widen the window past the screen.
+    """
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """As narrow as eight letters (the text's own width when shorter), as high as the text."""
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance("M") * 8), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        """Draw the text, elided in the middle to the label's width."""
+        del event  # the whole label is painted
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text, self.foregroundRole()
+        )
+        painter.end()
+
+
 class ProgressPanel(QWidget):
     """A progress bar, the current stage and a Cancel button, following one :class:`TaskWorker`.
 
@@ -209,15 +233,22 @@ class VerdictBannerView(QLabel):
         self.setWordWrap(True)
         self.setObjectName("verdictBanner")
         self.verdict: str | None = None
+        self.point_size: int | None = None  # the text size for the review (a style sheet's font is not inherited)
         self.set_verdict(None)
+
+    def set_point_size(self, points: int | None) -> None:
+        """Show the banner's text at ``points`` (the review's large fonts), or at the window's size (None)."""
+        self.point_size = points
+        self.set_verdict(self.verdict)
 
     def set_verdict(self, verdict: str | None) -> None:
         """Show ``verdict`` (``within``, ``out_of_envelope``, ``indeterminate`` or None)."""
         self.verdict = verdict
         background, text = _VERDICT_COLOURS.get(verdict or "", GREY)
+        size = f"font-size: {self.point_size}pt; " if self.point_size else ""
         self.setText(verdict_text(verdict))
         self.setStyleSheet(
-            f"QLabel#verdictBanner {{ background: {background}; color: {text}; font-weight: bold; "
+            f"QLabel#verdictBanner {{ background: {background}; color: {text}; font-weight: bold; {size}"
             f"padding: 8px; border: 1px solid {text}; border-radius: 4px; }}"
         )
 
@@ -254,9 +285,17 @@ class CheckTableView(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.setToolTip(self.tr("Every envelope parameter with its measured value, limits, status and margin"))
         self.flagged: list[str] = []
+        self._shown: Mapping[str, Any] | None = None
 
     def set_check(self, check: Mapping[str, Any] | None) -> None:
-        """Show a check result's JSON (``CheckResult.to_json()`` or a ``check_run`` payload); None clears it."""
+        """Show a check result's JSON (``CheckResult.to_json()`` or a ``check_run`` payload); None clears it.
+
+        The same result again changes nothing: filling and sizing the table takes tens of milliseconds in the
+        review's large fonts, and the case's state is shown again at every step of the records.
+        """
+        if check == self._shown and (check is None or self.rowCount()):
+            return
+        self._shown = None if check is None else dict(check)
         self.setRowCount(0)
         self.flagged = []
         if not check:

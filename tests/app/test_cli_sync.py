@@ -129,13 +129,15 @@ def test_enroll_join_and_sync_two_sites(
     assert error["error"]["code"] == "not_joined"
     assert "dvw site join" in err
 
-    assert _run(capsys, monkeypatch, "--home", a, "site", "join", "--server", url, "--token", enrolled["token"])[0] == 0
+    code, _, err = _run(capsys, monkeypatch, "--home", a, "site", "join", "--server", url, "--token", enrolled["token"])
+    assert code == 0, err
     code, error, _ = _run(
         capsys, monkeypatch, "--home", b, "site", "join", "--server", url, "--token", enrolled["token"], "--json"
     )
     assert code == 2
     assert error["error"]["code"] == "enrolment"
-    assert _run(capsys, monkeypatch, "--home", b, "site", "join", "--server", url, "--token", second["token"])[0] == 0
+    code, _, err = _run(capsys, monkeypatch, "--home", b, "site", "join", "--server", url, "--token", second["token"])
+    assert code == 0, err
 
     assert _run(capsys, monkeypatch, "--home", a, "case", "new", "CP-1", "--patient-name", "Doe^Jane")[0] == 0
     code, pushed, _ = _run(capsys, monkeypatch, "--home", a, "sync", "--server", url, "--json")

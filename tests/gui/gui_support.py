@@ -55,16 +55,18 @@ def _dump_stalls(watchdog: Watchdog) -> None:
     """With DVW_STALL_DEBUG set: print the GUI thread's stack whenever its timer has not run for a while.
 
     ``DVW_STALL_DEBUG=1`` reports stalls over 150 ms; a larger number is the threshold in ms (e.g. 80).
+    ``DVW_STALL_DEPTH`` is how many frames of the GUI thread's stack to print (12).
     """
     main = threading.main_thread().ident
     setting = os.environ.get("DVW_STALL_DEBUG", "1")
     threshold = float(setting) / 1000.0 if setting.isdigit() and int(setting) > 1 else 0.15
+    depth = int(os.environ.get("DVW_STALL_DEPTH", "12"))  # frames of the stack to print
     while watchdog.timer_running:
         time.sleep(0.01)
         stale = time.perf_counter() - watchdog.last
         if stale > threshold and main is not None:
             frame = sys._current_frames().get(main)
-            stack = "".join(traceback.format_stack(frame, limit=12)) if frame is not None else "?"
+            stack = "".join(traceback.format_stack(frame, limit=depth)) if frame is not None else "?"
             sys.stderr.write(f"--- GUI thread stalled {stale * 1000:.0f} ms in {watchdog.phase}:\n{stack}\n")
 
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from app.gui.scene_view import SceneView
+from app.gui.steps import CLOSED_OUTWARD, closed_outward, display_surface
 from geometry.distance import signed_distances
 
 HERE = Path(__file__).resolve().parent
@@ -109,3 +110,56 @@ def test_flagged_places_are_where_they_were_measured(pipeline: PipelineResults) 
     # Parameters within the envelope have no place marked.
     assert set(outcome.locations) == {"design.min_wall_thickness", "fit.max_gap"}
     assert status["fit.max_penetration"].status == "within"
+
+
+def test_closed_surfaces_skip_their_back_faces(pipeline: PipelineResults) -> None:
+    """Only a closed surface with outward normals is drawn without its back faces (it hides them itself)."""
+    anatomy, design = pipeline.anatomy.stored.mesh, pipeline.designs["thin"].stored.mesh
+    for mesh in (anatomy, design):
+        assert closed_outward(mesh.vertices, mesh.faces)
+        assert not closed_outward(mesh.vertices, mesh.faces[:, ::-1])  # normals inward
+        assert not closed_outward(mesh.vertices, mesh.faces[1:])  # a hole
+    flipped = design.faces.copy()
+    flipped[0] = flipped[0, ::-1]  # one triangle against its neighbours
+    assert not closed_outward(design.vertices, flipped)
+    assert not closed_outward(design.vertices, design.faces[:0])
+    # The prepared surfaces say so (the reduced 60 k-triangle copy of the skull too), and the view follows it.
+    assert int(pipeline.anatomy.display.field_data[CLOSED_OUTWARD][0]) == 1
+    opened = display_surface(design.__class__(design.vertices, design.faces[1:]))
+    assert int(opened.field_data[CLOSED_OUTWARD][0]) == 0
+
+
+def test_a_repaint_that_only_uncovers_the_view_does_not_render(qtbot: QtBot, pipeline: PipelineResults) -> None:
+    scene = SceneView()
+    qtbot.addWidget(scene)
+    scene.resize(*SIZE)
+    scene.show()
+    scene.activate()
+    qtbot.waitExposed(scene)
+    scene.set_anatomy(pipeline.anatomy.stored.mesh, pipeline.anatomy.display)
+    scene.set_design(pipeline.designs["thin"].stored.mesh, pipeline.designs["thin"].display)
+    qtbot.waitUntil(scene.frame_is_current)
+    culled = [
+        actor.GetProperty().GetBackfaceCulling() for name in ("anatomy", "design") for actor in scene._actors[name][:1]
+    ]
+    assert culled == [1, 1]
+    shown = scene._read_frame()
+    renders = scene.renders
+    scene.interactor.repaint()  # as when a dialog closes over it: the last frame is shown again
+    qtbot.wait(50)
+    assert scene.renders == renders
+    assert np.array_equal(scene._read_frame(), shown)
+    # The report's picture of a small view is rendered at 800 x 600; the view then renders as shown again.
+    picture = scene.picture()
+    assert picture.shape == (600, 800, 3)
+    qtbot.waitUntil(scene.frame_is_current)
+    assert scene.renders == renders + 2
+    # A resize renders once, after the size settles.
+    renders = scene.renders
+    scene.resize(SIZE[0] + 40, SIZE[1] + 30)
+    scene.resize(SIZE[0] + 80, SIZE[1] + 60)
+    qtbot.waitUntil(scene.frame_is_current)
+    qtbot.wait(100)
+    assert scene.renders == renders + 1
+    assert scene._read_frame().shape == (SIZE[1] + 60, SIZE[0] + 80, 3)
+    scene.close_scene()

@@ -23,16 +23,17 @@ from records.signatures import signature_checker
 from records.store import Store
 
 CODE = "GUI-THIN"
-#: The issue's target for the longest stall of the event loop while a background step runs: 100 ms, for every
-#: step. Threads run the steps whose cores release the GIL (scan, import); the steps whose cores hold it for long
-#: stretches (segment, mesh, design metrics and wall-thickness map, check) run in the worker process, which also
-#: prepares the 3D view's surfaces. What is left on the GUI thread is applying the results: tables, the three slice
-#: images and one render of the 3D view per result (coalesced by SceneView.render_later, from a zero timer after
-#: the step's finished signal: it falls in the test's own phase; 65-135 ms for the skull and the plate with
-#: software OpenGL under Xvfb). The 3D view is a native child window (VTK's QWidget-based interactor, not a
-#: QOpenGLWidget), so the other widgets' repaints stay in Qt's raster backing store instead of recomposing the
-#: whole window through OpenGL. The measured stalls are printed with every run: with software OpenGL under Xvfb,
-#: 20-73 ms per step in 16 runs (mostly 20-40 ms); so the test holds them to the target itself.
+#: The issue's target for the longest stall of the event loop: 100 ms, for every background step and for the
+#: review's own steps (switching to the review mode, re-verification, signing, the report). Threads run the steps
+#: whose cores release the GIL (scan, import, the records); the steps whose cores hold it for long stretches
+#: (segment, mesh, design metrics and wall-thickness map, check) run in the worker process, which also prepares
+#: the 3D view's surfaces. What is left on the GUI thread is applying the results: tables, the three slice images
+#: and one render of the 3D view per result, which each phase includes (the test waits for it). The 3D view is a
+#: native child window (VTK's QWidget-based interactor, not a QOpenGLWidget), lit by one headlight and drawing
+#: only the front faces of closed surfaces; a repaint that only uncovers it shows the last frame again, and a
+#: resize renders once the size settles. The report takes its picture from the last frame and encodes it in the
+#: background. The measured stalls are printed with every run: with software OpenGL under Xvfb, 20-76 ms per
+#: phase in 7 runs; so the test holds them to the target itself.
 TARGET_STALL_MS = 100.0
 MAX_STALL_MS = TARGET_STALL_MS
 #: Before each background step the test lets the window repaint what its own clicks changed (a step switch
@@ -125,8 +126,10 @@ def test_the_whole_workflow_in_the_window(
     # Mesh in the background; metrics shown; the anatomy in the 3D view.
     qtbot.wait(SETTLE_MS)
     watchdog.mark("mesh")
+    renders = window.scene.renders
     with qtbot.waitSignal(segment.mesh_worker.finished, timeout=120_000):
         qtbot.mouseClick(segment.mesh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.scene.renders > renders)  # the result drawn is part of the step
     watchdog.mark("test")
     anatomy = window.workspace.anatomy
     assert anatomy is not None
@@ -139,8 +142,10 @@ def test_the_whole_workflow_in_the_window(
     window.show_step("check")
     qtbot.wait(SETTLE_MS)
     watchdog.mark("design")
+    renders = window.scene.renders
     with qtbot.waitSignal(check.design_worker.finished, timeout=120_000):
         check.load_design(sample_designs["thin"])
+    qtbot.waitUntil(lambda: window.scene.renders > renders)
     watchdog.mark("test")
     design = window.workspace.design
     assert design is not None
@@ -173,9 +178,11 @@ def test_the_whole_workflow_in_the_window(
     assert check.check_button.isEnabled()
     qtbot.wait(SETTLE_MS)
     watchdog.mark("check")
+    renders = window.scene.renders
     with qtbot.waitSignal(check.check_worker.finished, timeout=180_000):
         qtbot.mouseClick(check.check_button, Qt.MouseButton.LeftButton)
-    gaps = watchdog.stop()
+    qtbot.waitUntil(lambda: window.scene.renders > renders)  # the flagged places marked
+    watchdog.mark("test")
     assert check.banner.verdict == "out_of_envelope"
     assert "OUT OF ENVELOPE" in check.banner.text()
     assert "design.min_wall_thickness" in check.table.flagged
@@ -194,18 +201,20 @@ def test_the_whole_workflow_in_the_window(
     assert state.state == "needs_reverification"
     assert "Needs re-verification" in window.state_label.text()
 
-    # The watchdog: report every phase's longest stall, then hold them to the limit.
-    report = ", ".join(f"{phase} {gap:.0f} ms" for phase, gap in gaps.items() if phase != "test")
-    over = [phase for phase, gap in gaps.items() if phase != "test" and gap >= TARGET_STALL_MS]
-    sys.stderr.write(f"\nevent-loop stalls: {report}; over the {TARGET_STALL_MS:.0f} ms target: {over or 'none'}\n")
-    for phase, gap in gaps.items():
-        if phase == "test":
-            continue
-        assert gap < MAX_STALL_MS, f"the event loop stalled {gap:.0f} ms during {phase}: {report}"
-
-    # Review: signing is refused before re-verification, with the reason shown.
+    # Review: signing is refused before re-verification, with the reason shown. Switching to the review mode
+    # (large fonts, a large 3D view) and its first render are measured too.
     review = window.review_panel
     window.show_step("review")
+    qtbot.wait(SETTLE_MS)
+    watchdog.mark("review mode")
+    renders = window.scene.renders
+    qtbot.mouseClick(review.review_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.scene.renders > renders)
+    watchdog.mark("test")
+    assert window.review_action.isChecked()
+    assert not window.step_list.isVisible()
+    # The large fonts fit the screen: long texts in the case bar are elided, never widen the window.
+    assert window.frameGeometry().width() <= window.screen().availableGeometry().width()
     assert review.banner.verdict == "out_of_envelope"
     assert review.table.rowCount() == check.table.rowCount()
     assert review.reverify_button.isEnabled()
@@ -237,8 +246,11 @@ def test_the_whole_workflow_in_the_window(
     rdialog.method_edit.setText("FEA of the 2.5 mm wall, report FEA-0042")
     rdialog.justification_edit.setPlainText("Peak stress is below the validated limit for this patient.")
     rdialog.add_evidence(evidence)
+    qtbot.wait(SETTLE_MS)
+    watchdog.mark("reverify")
     with qtbot.waitSignal(review.records_worker.finished, timeout=30_000):
         qtbot.mouseClick(rdialog.record_button, Qt.MouseButton.LeftButton)
+    watchdog.mark("test")
     state = window.case_model.state
     assert state is not None
     assert state.state == "reverified"
@@ -249,8 +261,11 @@ def test_the_whole_workflow_in_the_window(
     assert "FEA-0042" in dialog.content_view.toPlainText()
     dialog.set_meaning("clinical design confirmation")
     dialog.password_edit.setText(PASSWORD)
+    qtbot.wait(SETTLE_MS)
+    watchdog.mark("sign")
     with qtbot.waitSignal(review.records_worker.finished, timeout=30_000):
         qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+    watchdog.mark("test")
     state = window.case_model.state
     assert state is not None
     assert state.state == "signed"
@@ -261,8 +276,11 @@ def test_the_whole_workflow_in_the_window(
 
     # The PDF report, with the 3D view's picture.
     output = tmp_path / "report.pdf"
+    qtbot.wait(SETTLE_MS)
+    watchdog.mark("report")
     with qtbot.waitSignal(review.records_worker.finished, timeout=60_000):
         window.write_report(output)
+    gaps = watchdog.stop()
     assert output.read_bytes().startswith(b"%PDF")
     assert str(output) in review.outcome_label.text()
 
@@ -276,6 +294,15 @@ def test_the_whole_workflow_in_the_window(
     assert content["verdict"] == "out_of_envelope"
     assert content["reverification"]["result"] == "pass"
     assert content["inputs"]["design"] == design.stored.sha256
+
+    # The watchdog: report every phase's longest stall, then hold them to the limit.
+    report = ", ".join(f"{phase} {gap:.0f} ms" for phase, gap in gaps.items() if phase != "test")
+    over = [phase for phase, gap in gaps.items() if phase != "test" and gap >= TARGET_STALL_MS]
+    sys.stderr.write(f"\nevent-loop stalls: {report}; over the {TARGET_STALL_MS:.0f} ms target: {over or 'none'}\n")
+    for phase, gap in gaps.items():
+        if phase == "test":
+            continue
+        assert gap < MAX_STALL_MS, f"the event loop stalled {gap:.0f} ms during {phase}: {report}"
 
 
 def test_errors_reach_the_one_relay_without_a_traceback(

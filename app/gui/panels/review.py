@@ -29,6 +29,8 @@ from app.gui.widgets import (
 from app.workers import TaskWorker
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
+    from collections.abc import Sequence
+
     from records.users import User
 
 
@@ -95,6 +97,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.audit_table, 1)
         self.reverification_dialog: ReverificationDialog | None = None
         self.sign_dialog: SignDialog | None = None
+        self._audit_rows: list[list[str]] = []
         case_model.changed.connect(self._on_case_changed)
         self.records_worker.running_changed.connect(self._on_case_changed)
         self._on_case_changed()
@@ -107,6 +110,7 @@ class ReviewPanel(QWidget):
             self.banner.set_verdict(None)
             self.table.set_check(None)
             self.audit_table.setRowCount(0)
+            self._audit_rows = []
             self.reverification_label.setText("")
             self.signatures_label.setText("")
             for button in (self.reverify_button, self.sign_button, self.report_button):
@@ -151,12 +155,14 @@ class ReviewPanel(QWidget):
         self.sign_button.setEnabled(not busy and check is not None)
         self.report_button.setEnabled(not busy)
         self.selftest_button.setEnabled(not busy)
-        events = state.events
-        self.audit_table.setRowCount(len(events))
-        for row, event in enumerate(events):
-            for column, value in enumerate([str(event.seq), event.created_at, event.kind, event.actor or "-"]):
-                self.audit_table.setItem(row, column, QTableWidgetItem(value))
-        self.audit_table.resizeColumnsToContents()
+        rows = [[str(event.seq), event.created_at, event.kind, event.actor or "-"] for event in state.events]
+        if rows != self._audit_rows:  # the log only grows: refill the table when it did
+            self._audit_rows = rows
+            self.audit_table.setRowCount(len(rows))
+            for row, cells in enumerate(rows):
+                for column, value in enumerate(cells):
+                    self.audit_table.setItem(row, column, QTableWidgetItem(value))
+            self.audit_table.resizeColumnsToContents()
 
     def _users(self) -> list[User]:
         from records.users import load_users  # noqa: PLC0415
@@ -228,12 +234,18 @@ class ReviewPanel(QWidget):
         self.outcome_label.setText(self.tr("Recorded."))
         self._case_model.reload()
 
-    def start_report(self, output: Path, images: list[tuple[str, bytes]]) -> None:
-        """Write the PDF report of the current case in the background."""
+    def start_report(
+        self,
+        output: Path,
+        images: Sequence[tuple[str, steps.Picture]],
+        *,
+        background: tuple[int, int, int] = (255, 255, 255),
+    ) -> None:
+        """Write the PDF report of the current case in the background (pictures as :class:`steps.ReportRequest`)."""
         state = self._case_model.state
         if state is None:
             return
-        request = steps.ReportRequest(self._case_model.home, state.code, output, tuple(images))
+        request = steps.ReportRequest(self._case_model.home, state.code, output, tuple(images), background)
         self.records_worker.start(partial(steps.write_case_report, request), on_done=self._on_report_done)
 
     def _on_report_done(self, path: object) -> None:
