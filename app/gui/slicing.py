@@ -242,6 +242,13 @@ def run_mask_edit(edit: Callable[[Volume], EditResult], mask: Volume, _progress:
     return edit(mask)
 
 
+def run_mask_replay(mask: Volume, edit: MaskEdit, undo: bool, _progress: object, _cancel: object) -> Volume:
+    """The mask with ``edit`` undone (``undo``) or applied again, as a background task (for undo and redo)."""
+    from imaging.edit import apply_edit, undo_edit  # noqa: PLC0415
+
+    return undo_edit(mask, edit) if undo else apply_edit(mask, edit)
+
+
 @dataclass(frozen=True, eq=False)
 class PackedMask:
     """A 0/1 mask packed 8 voxels to a byte, to cross to the worker process.

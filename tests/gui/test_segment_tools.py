@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.gui.models import CaseModel, WorkspaceModel
-from app.gui.panels.segment import SegmentPanel
+from app.gui.panels.segment import SYNC_EDIT_VOXELS, SegmentPanel
 from app.gui.slice_view import SliceView, SliceViewsPanel
 from app.gui.slicing import (
     PLANES,
@@ -369,3 +369,45 @@ def test_packed_mask_round_trip(sample: tuple[Volume, Volume]) -> None:
     again = packed.unpack()
     assert np.array_equal(again.voxels, mask.voxels)
     assert (again.spacing, again.origin, again.direction) == (mask.spacing, mask.origin, mask.direction)
+
+
+def test_undo_and_redo_of_a_large_mask_run_in_the_background(qtbot: QtBot, tmp_path: Path) -> None:
+    """On a mask above SYNC_EDIT_VOXELS, undo and redo work out the mask in a thread, then install it exactly."""
+    shape = (257, 256, 256)  # 16.8 M voxels: just above the limit for edits at once
+    assert shape[0] * shape[1] * shape[2] > SYNC_EDIT_VOXELS
+    geometry = {"spacing": (0.9, 0.9, 0.6), "origin": (0.0, 0.0, 0.0), "direction": (1, 0, 0, 0, 1, 0, 0, 0, 1)}
+    ct = Volume(voxels=np.zeros(shape, np.int16), **geometry)
+    voxels = np.zeros(shape, np.uint8)
+    voxels[20:240, 30:220, 40:200] = 1
+    original = Volume(voxels=voxels, **geometry)
+    workspace = WorkspaceModel()
+    slices = SliceViewsPanel()
+    errors: list[ErrorInfo] = []
+    panel = SegmentPanel(CaseModel(tmp_path / "home"), workspace, slices, errors.append)
+    container = QWidget()
+    QHBoxLayout(container).addWidget(panel)
+    qtbot.addWidget(container)
+    container.show()
+    slices.set_volume(ct)
+    workspace.set_mask(original)
+    assert str(int(voxels.sum())) in panel.mask_label.text()
+    lower, upper = (10.0, 10.0, 10.0), (100.0, 120.0, 90.0)
+    assert panel._start_edit("Crop", lambda mask: crop_to_box(mask, lower, upper))
+    qtbot.waitUntil(lambda: panel.undo_stack.count() == 1 and not panel.editing, timeout=30_000)
+    cropped = crop_to_box(original, lower, upper).mask.voxels
+    assert np.array_equal(workspace.mask.voxels, cropped)
+    for undo, expected in ((True, voxels), (False, cropped), (True, voxels)):
+        button = panel.undo_button if undo else panel.redo_button
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert panel.editing  # worked out in the background: the stack moves when it is done
+        assert not panel.undo_button.isEnabled()
+        assert not panel.redo_button.isEnabled()
+        qtbot.waitUntil(lambda: not panel.editing, timeout=30_000)
+        assert panel.undo_stack.index() == (0 if undo else 1)
+        mask = workspace.mask
+        assert mask is not None
+        assert np.array_equal(mask.voxels, expected)
+        # The voxel count is carried through the edits, not counted again; it is the mask's.
+        assert f"Mask: {int(expected.sum())} voxels" in panel.mask_label.text()
+    assert not errors
+    workspace.deleteLater()

@@ -38,6 +38,7 @@ from app.gui.slicing import (
     plane_normal,
     remove_islands_task,
     run_mask_edit,
+    run_mask_replay,
 )
 from app.gui.widgets import (
     ProgressPanel,
@@ -58,33 +59,48 @@ SYNC_EDIT_VOXELS = 1 << 24
 
 
 class MaskEditCommand(QUndoCommand):
-    """One mask edit (paint, erase, scissors, crop, islands), undone and redone from its record, not a mask copy."""
+    """One mask edit (paint, erase, scissors, crop, islands), undone and redone from its record, not a mask copy.
 
-    def __init__(self, workspace: WorkspaceModel, result: EditResult, text: str) -> None:
+    On a large mask the panel works out the undone or redone mask in the background first (:meth:`prepare`), so
+    that :meth:`undo` and :meth:`redo`, which Qt's undo stack calls on the GUI thread, only install it.
+    """
+
+    def __init__(
+        self, workspace: WorkspaceModel, result: EditResult, text: str, counted: Callable[[Volume, Volume, int], None]
+    ) -> None:
         super().__init__(text)
         self._workspace = workspace
-        self._edit: MaskEdit = result.edit
-        self._applied: Volume | None = result.mask  # the first redo (on push) installs the mask already computed
+        self.edit: MaskEdit = result.edit
+        self._ready: Volume | None = result.mask  # the first redo (on push) installs the mask already computed
+        self._counted = counted
+        # How many voxels the edit adds (negative: removes), to keep the mask's voxel count without counting again.
+        self.added = int(self.edit.after.sum(dtype=np.int64)) - int(self.edit.before.sum(dtype=np.int64))
+
+    def prepare(self, mask: Volume) -> None:
+        """The mask the next undo or redo installs, worked out in the background from the current one."""
+        self._ready = mask
 
     def redo(self) -> None:
         """Apply the edit."""
         from imaging.edit import apply_edit  # noqa: PLC0415
 
-        if self._applied is not None:
-            mask, self._applied = self._applied, None
-        else:
-            current = self._workspace.mask
-            assert current is not None
-            mask = apply_edit(current, self._edit)
-        self._workspace.set_mask(mask)
+        self._install(apply_edit, self.added)
 
     def undo(self) -> None:
         """Revert the edit."""
         from imaging.edit import undo_edit  # noqa: PLC0415
 
+        self._install(undo_edit, -self.added)
+
+    def _install(self, replay: Callable[[Volume, MaskEdit], Volume], added: int) -> None:
         current = self._workspace.mask
         assert current is not None
-        self._workspace.set_mask(undo_edit(current, self._edit))
+        if self._ready is not None:
+            mask, self._ready = self._ready, None
+        else:
+            mask = replay(current, self.edit)
+        self._counted(current, mask, added)
+        self._workspace.set_mask(mask)
 
 
 class SegmentPanel(QWidget):
@@ -117,6 +133,9 @@ class SegmentPanel(QWidget):
         self.edit_worker = TaskWorker("mask-edit", self)
         self.islands_worker = TaskWorker("mask-islands", self, isolated=True)
         self.undo_stack = QUndoStack(self)
+        # The current mask and its voxel count: carried through edits, undo and redo instead of counted again (a
+        # count of a 512 x 512 x 300 mask holds the GUI thread for about 20 ms).
+        self._count: tuple[Volume, int] | None = None
         titles = {"bone": self.tr("Bone"), "skin": self.tr("Skin"), "teeth": self.tr("Teeth")}
         self.preset_combo = QComboBox(self)
         for name, preset in PRESETS.items():
@@ -293,11 +312,11 @@ class SegmentPanel(QWidget):
         self.undo_button = QPushButton(self.tr("Undo"), self)
         self.undo_button.setToolTip(self.tr("Undo the last mask edit (Ctrl+Z)"))
         self.undo_button.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_button.clicked.connect(self.undo_stack.undo)
+        self.undo_button.clicked.connect(self.undo_edit)
         self.redo_button = QPushButton(self.tr("Redo"), self)
         self.redo_button.setToolTip(self.tr("Redo the edit undone last (Ctrl+Shift+Z)"))
         self.redo_button.setShortcut(QKeySequence.StandardKey.Redo)
-        self.redo_button.clicked.connect(self.undo_stack.redo)
+        self.redo_button.clicked.connect(self.redo_edit)
         self.undo_stack.canUndoChanged.connect(self._on_busy_changed)
         self.undo_stack.canRedoChanged.connect(self._on_busy_changed)
         self.edit_label = QLabel(self)
@@ -413,6 +432,7 @@ class SegmentPanel(QWidget):
 
         assert isinstance(result, SegmentationResult)
         self.undo_stack.clear()
+        self._count = (result.mask, int(result.voxels))
         self.preview_check.setChecked(False)
         self._workspace.set_segmentation(result)
         self.mask_label.setText(
@@ -432,7 +452,9 @@ class SegmentPanel(QWidget):
             return
         from imaging.segment import voxel_volume_mm3  # noqa: PLC0415
 
-        voxels = int(np.count_nonzero(mask.voxels))
+        if self._count is None or self._count[0] is not mask:
+            self._count = (mask, int(np.count_nonzero(mask.voxels)))
+        voxels = self._count[1]
         self.mask_label.setText(
             self.tr("Mask: %1 voxels, %2 cm³")
             .replace("%1", str(voxels))
@@ -490,7 +512,43 @@ class SegmentPanel(QWidget):
         if result.edit.changed == 0:
             self.edit_label.setText(self.tr("%1 changed nothing.").replace("%1", text))
             return
-        self.undo_stack.push(MaskEditCommand(self._workspace, result, text))
+        self.undo_stack.push(MaskEditCommand(self._workspace, result, text, self._carry_count))
+
+    def _carry_count(self, previous: Volume, mask: Volume, added: int) -> None:
+        if self._count is not None and self._count[0] is previous:
+            self._count = (mask, self._count[1] + added)
+
+    def undo_edit(self) -> None:
+        """Undo the last mask edit (on a large mask the undone mask is worked out in the background first)."""
+        self._replay(undo=True)
+
+    def redo_edit(self) -> None:
+        """Redo the edit undone last (on a large mask in the background first, as :meth:`undo_edit`)."""
+        self._replay(undo=False)
+
+    def _replay(self, *, undo: bool) -> None:
+        stack = self.undo_stack
+        mask = self._workspace.mask
+        if mask is None or self.editing or not (stack.canUndo() if undo else stack.canRedo()):
+            return
+        if mask.voxels.size <= SYNC_EDIT_VOXELS:  # a few ms: at once
+            stack.undo() if undo else stack.redo()
+            return
+        index = stack.index() - 1 if undo else stack.index()
+        command = stack.command(index)
+        assert isinstance(command, MaskEditCommand)
+        task = partial(run_mask_replay, mask, command.edit, undo)
+        self.edit_worker.start(task, on_done=partial(self._on_replayed, mask, command, undo, stack.index()))
+
+    def _on_replayed(self, source: Volume, command: MaskEditCommand, undo: bool, position: int, result: object) -> None:
+        from imaging.volume import Volume  # noqa: PLC0415
+
+        assert isinstance(result, Volume)
+        stack = self.undo_stack
+        if self._workspace.mask is not source or stack.index() != position:
+            return  # the mask or the history changed meanwhile: this replay no longer applies
+        command.prepare(result)
+        stack.undo() if undo else stack.redo()
 
     def _on_slice_picked(self, voxel: tuple[int, int, int], _plane: str, _button: object) -> None:
         from imaging.edit import erase_sphere, paint_sphere  # noqa: PLC0415
@@ -511,7 +569,7 @@ class SegmentPanel(QWidget):
         # A ball on a mask of the usual size takes a few ms: done at once, so quick clicks are never dropped.
         result = sphere(mask, point, radius)
         if result.edit.changed:
-            self.undo_stack.push(MaskEditCommand(self._workspace, result, text))
+            self.undo_stack.push(MaskEditCommand(self._workspace, result, text, self._carry_count))
 
     def _on_polygon_drawn(self, plane: str, polygon: npt.NDArray[np.float64]) -> None:
         from imaging.edit import scissors  # noqa: PLC0415
