@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -45,7 +46,8 @@ from app.gui.reopen import ReopenedCase
 from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
-from app.gui.widgets import ElidedLabel, error_title, state_text, verdict_word
+from app.gui.syncing import SyncOutcome, sync_now
+from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, state_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker, describe_error
 
 STEPS = ("cases", "import", "segment", "check", "review")
@@ -85,6 +87,7 @@ class MainView(QMainWindow):
         self.replacement: MainView | None = None
         self.sync_status: SyncStatus | None = None
         self.sync_error: ErrorInfo | None = None
+        self.last_sync_outcome: SyncOutcome | None = None
 
         self.slices = SliceViewsPanel(self)
         self.scene = SceneView(self)
@@ -162,6 +165,11 @@ class MainView(QMainWindow):
         # never stall the window. A failure is shown in the case bar, not in a message box every refresh.
         self.sync_worker = TaskWorker("sync-status", self, isolated=True)
         self.sync_worker.failed.connect(self._on_sync_status_failed)
+        # Sync now (File menu, the case bar's button): in the worker process too, with progress in the status bar.
+        self.sync_run_worker = TaskWorker("sync", self, isolated=True)
+        self.sync_run_worker.failed.connect(self.report_error)
+        self.sync_run_worker.running_changed.connect(self._on_sync_running)
+        self.statusBar().addPermanentWidget(ProgressPanel(self.sync_run_worker, self))
         self.sync_timer = QTimer(self)
         self.sync_timer.setInterval(SYNC_REFRESH_MS)
         self.sync_timer.timeout.connect(self.refresh_sync_status)
@@ -195,6 +203,10 @@ class MainView(QMainWindow):
         self.verdict_label.setToolTip(self.tr("The verdict of the case's latest check"))
         self.sync_label = ElidedLabel(bar)
         self.sync_label.setToolTip(self.tr("Replication to the company server"))
+        self.sync_button = QToolButton(bar)
+        self.sync_button.setText(self.tr("Sync now"))
+        self.sync_button.setToolTip(self.tr("Sync with the company server now (Ctrl+Shift+Y)"))
+        self.sync_button.clicked.connect(self.sync_now)
         self.store_label = ElidedLabel(bar)
         self.store_label.setToolTip(self.tr("The local store folder"))
         layout = QHBoxLayout(bar)
@@ -207,6 +219,7 @@ class MainView(QMainWindow):
             layout.addSpacing(16)
         layout.addStretch(1)
         layout.addWidget(self.sync_label)
+        layout.addWidget(self.sync_button)
         layout.addSpacing(16)
         layout.addWidget(self.store_label)
         return bar
@@ -233,9 +246,21 @@ class MainView(QMainWindow):
             self.tr("Settings..."), "Ctrl+,", self.tr("Store folder, language, sync server")
         )
         self.settings_action.triggered.connect(self.open_settings)
+        self.sync_action = self._action(
+            self.tr("Sync now"),
+            "Ctrl+Shift+Y",
+            self.tr("Send this site's new records to the company server and receive the other sites'"),
+        )
+        self.sync_action.triggered.connect(self.sync_now)
         self.quit_action = self._action(self.tr("Quit"), "Ctrl+Q", self.tr("Close DVW"))
         self.quit_action.triggered.connect(self.close)
-        for action in (self.open_folder_action, self.report_action, self.settings_action, self.quit_action):
+        for action in (
+            self.open_folder_action,
+            self.report_action,
+            self.sync_action,
+            self.settings_action,
+            self.quit_action,
+        ):
             file_menu.addAction(action)
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.step_actions = []
@@ -420,6 +445,35 @@ class MainView(QMainWindow):
             workspace.set_outcome(outcome)
 
     # ------------------------------------------------------------------ sync status
+
+    def sync_now(self) -> None:
+        """Sync the store with the server this site joined, in the background (a refusal is shown, with why)."""
+        if not self._store_ready or self._closed or self.sync_run_worker.running:
+            return
+        self.statusBar().showMessage(self.tr("Syncing with the company server..."))
+        self.sync_run_worker.start(partial(sync_now, self.case_model.home), on_done=self._on_synced)
+
+    def _on_sync_running(self, running: bool) -> None:
+        self.sync_action.setEnabled(not running)
+        self.sync_button.setEnabled(not running)
+        if not running:
+            self.refresh_sync_status()
+
+    def _on_synced(self, outcome: object) -> None:
+        if not isinstance(outcome, SyncOutcome):
+            return
+        self.last_sync_outcome = outcome
+        self.statusBar().showMessage(
+            self.tr("Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6")
+            .replace("%1", outcome.server)
+            .replace("%2", str(outcome.pushed))
+            .replace("%3", str(outcome.pulled))
+            .replace("%4", str(outcome.artifacts_pushed))
+            .replace("%5", str(outcome.artifacts_pulled))
+            .replace("%6", str(outcome.conflicts)),
+            30_000,
+        )
+        self.case_model.reload()  # cases and events other sites made arrive with a sync
 
     def refresh_sync_status(self) -> None:
         """Read the store's sync status again in the background (once the store is open)."""

@@ -324,6 +324,14 @@
         <translation>Replication to the company server</translation>
     </message>
     <message>
+        <source>Sync now</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
+        <source>Sync with the company server now (Ctrl+Shift+Y)</source>
+        <translation>Sync with the company server now (Ctrl+Shift+Y)</translation>
+    </message>
+    <message>
         <source>The local store folder</source>
         <translation>The local store folder</translation>
     </message>
@@ -354,6 +362,10 @@
     <message>
         <source>Store folder, language, sync server</source>
         <translation>Store folder, language, sync server</translation>
+    </message>
+    <message>
+        <source>Send this site&apos;s new records to the company server and receive the other sites&apos;</source>
+        <translation>Send this site&apos;s new records to the company server and receive the other sites&apos;</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -443,6 +455,14 @@
     <message>
         <source>Case %1 opened: no saved work to load.</source>
         <translation>Case %1 opened: no saved work to load.</translation>
+    </message>
+    <message>
+        <source>Syncing with the company server...</source>
+        <translation>Syncing with the company server...</translation>
+    </message>
+    <message>
+        <source>Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6</source>
+        <translation>Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6</translation>
     </message>
     <message>
         <source>Sync: status unknown</source>
@@ -773,7 +793,7 @@ Software manifest %2</translation>
     <name>SceneView</name>
     <message>
         <source>Loading the 3D view...</source>
-        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red.</extracomment>
+        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
         <translation>Loading the 3D view...</translation>
     </message>
     <message>

@@ -324,6 +324,14 @@
         <translation>与公司服务器的同步</translation>
     </message>
     <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Sync with the company server now (Ctrl+Shift+Y)</source>
+        <translation>立即与公司服务器同步（Ctrl+Shift+Y）</translation>
+    </message>
+    <message>
         <source>The local store folder</source>
         <translation>本地存储库文件夹</translation>
     </message>
@@ -354,6 +362,10 @@
     <message>
         <source>Store folder, language, sync server</source>
         <translation>存储库文件夹、语言、同步服务器</translation>
+    </message>
+    <message>
+        <source>Send this site&apos;s new records to the company server and receive the other sites&apos;</source>
+        <translation>将本站点的新记录发送到公司服务器，并接收其他站点的记录</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -443,6 +455,14 @@
     <message>
         <source>Case %1 opened: no saved work to load.</source>
         <translation>病例 %1 已打开：没有可加载的已保存工作。</translation>
+    </message>
+    <message>
+        <source>Syncing with the company server...</source>
+        <translation>正在与公司服务器同步……</translation>
+    </message>
+    <message>
+        <source>Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6</source>
+        <translation>已与 %1 同步：发送事件 %2 个，接收 %3 个；发送文件 %4 个，接收 %5 个；冲突：%6</translation>
     </message>
     <message>
         <source>Sync: status unknown</source>
@@ -773,7 +793,7 @@ Software manifest %2</source>
     <name>SceneView</name>
     <message>
         <source>Loading the 3D view...</source>
-        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red.</extracomment>
+        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
         <translation>正在加载三维视图…</translation>
     </message>
     <message>
