@@ -51,6 +51,9 @@ from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, state_text,
 from app.workers import ErrorInfo, TaskWorker, describe_error
 
 STEPS = ("cases", "import", "segment", "check", "review")
+#: What the window loads in the background after it opens: first the records (the case list), then the rest.
+_STORE_MODULES = tuple(name for name in steps.GUI_MODULES if name.startswith("records."))
+_LATER_MODULES = tuple(name for name in steps.GUI_MODULES if name not in _STORE_MODULES)
 _REVIEW_FONT_PT = 16
 # How often the case bar's sync status is read again (ms); a read takes about 70 ms for a store of 5,000 events.
 SYNC_REFRESH_MS = 30_000
@@ -79,6 +82,7 @@ class MainView(QMainWindow):
         self.workspace = WorkspaceModel(self)
         self.last_error: ErrorInfo | None = None
         self._warmed_up = False
+        self._store_tried = False
         self._closed = False
         self._store_ready = False
         self._shown_code: str | None = None
@@ -285,21 +289,38 @@ class MainView(QMainWindow):
         super().showEvent(event)
         if not self._warmed_up:
             self._warmed_up = True
-            self.warmup_worker.start(steps.warm_up, on_done=self._on_warmed_up)
+            # The records first: the case list and the sync status need only them; then VTK, SimpleITK and the
+            # other cores, which take seconds more to load.
+            first = partial(steps.warm_up, modules=_STORE_MODULES)
+            self.warmup_worker.start(first, on_done=self._on_store_loaded)
             # The worker process starts now too, so that the first segmentation does not wait for it.
             self.process_warmup_worker.start(partial(steps.warm_up, modules=steps.WORKER_MODULES))
 
-    def _on_warmed_up(self, _result: object = None) -> None:
+    def _on_store_loaded(self, _result: object = None) -> None:
         if self._closed:
             return  # replaced by a window in another language meanwhile
+        self._open_store()
+        rest = partial(steps.warm_up, modules=_LATER_MODULES)
+        self.warmup_worker.start(rest, on_done=self._on_warmed_up)
+
+    def _on_warmed_up(self, _result: object = None) -> None:
+        if self._closed:
+            return
+        self._open_store()  # when the first stage failed: the store's own error is shown
         self.scene.activate()
         self.scene.set_wall_limit(self.check_panel.wall_limit_mm())  # the envelope module is loaded now
+
+    def _open_store(self) -> None:
+        """List the cases from the store (once); then the sync status may read it from the worker process."""
+        if self._store_tried:
+            return
+        self._store_tried = True
         try:
             self.case_model.reload()
         except Exception as exc:  # noqa: BLE001 - a store that cannot be opened is shown, the window stays open
             self.report_error(describe_error(exc))
             return
-        # The store exists and is migrated now: the sync status may read it from the worker process.
+        # The store exists and is migrated now.
         self._store_ready = True
         self.refresh_sync_status()
         self.sync_timer.start()
