@@ -89,6 +89,58 @@ class SettingsDialog(QDialog):
         self._settings.sync()
 
 
+class JoinDialog(QDialog):
+    """Join the company's sync server once: its address and the one-time token its administrator gave."""
+
+    def __init__(self, server: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Join the sync server"))
+        self.server_edit = QLineEdit(server, self)
+        self.server_edit.setPlaceholderText("https://dvw.example.com")
+        self.server_edit.setToolTip(self.tr("The address of the company's sync server"))
+        self.token_edit = QLineEdit(self)
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token_edit.setToolTip(
+            self.tr("The one-time enrolment token (dvw server enroll-site prints it on the server)")
+        )
+        form = QFormLayout()
+        form.addRow(self.tr("Sync server:"), self.server_edit)
+        form.addRow(self.tr("Enrolment token:"), self.token_edit)
+        note = QLabel(
+            self.tr(
+                "This workstation makes its own key and enrols it with the token; the token works once. "
+                "Patient identity never leaves this site."
+            ),
+            self,
+        )
+        note.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.join_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.join_button.setText(self.tr("Join"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        for edit in (self.server_edit, self.token_edit):
+            edit.textChanged.connect(self._on_changed)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.buttons)
+        self._on_changed()
+
+    def _on_changed(self) -> None:
+        self.join_button.setEnabled(bool(self.server().strip()) and bool(self.token()))
+
+    def server(self) -> str:
+        """The server address as typed (trimmed)."""
+        return self.server_edit.text().strip()
+
+    def token(self) -> str:
+        """The enrolment token as typed (trimmed)."""
+        return self.token_edit.text().strip()
+
+
 def _users_combo(parent: QWidget, users: Sequence[User], roles: frozenset[str] | None) -> QComboBox:
     combo = QComboBox(parent)
     for user in users:

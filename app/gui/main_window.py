@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui import steps
-from app.gui.dialogs import SettingsDialog
+from app.gui.dialogs import JoinDialog, SettingsDialog
 from app.gui.i18n import install_language
 from app.gui.models import CaseModel, SyncStatus, WorkspaceModel, read_sync_status
 from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
@@ -46,7 +46,7 @@ from app.gui.reopen import ReopenedCase
 from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
-from app.gui.syncing import SyncOutcome, sync_now
+from app.gui.syncing import Joined, SyncOutcome, join_server, sync_now
 from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, state_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker, describe_error
 
@@ -256,12 +256,19 @@ class MainView(QMainWindow):
             self.tr("Send this site's new records to the company server and receive the other sites'"),
         )
         self.sync_action.triggered.connect(self.sync_now)
+        self.join_action = self._action(
+            self.tr("Join sync server..."),
+            "Ctrl+Shift+J",
+            self.tr("Enrol this workstation with the company's sync server once"),
+        )
+        self.join_action.triggered.connect(self.open_join_dialog)
         self.quit_action = self._action(self.tr("Quit"), "Ctrl+Q", self.tr("Close DVW"))
         self.quit_action.triggered.connect(self.close)
         for action in (
             self.open_folder_action,
             self.report_action,
             self.sync_action,
+            self.join_action,
             self.settings_action,
             self.quit_action,
         ):
@@ -422,10 +429,18 @@ class MainView(QMainWindow):
             if loaded
             else self.tr("Case %1 opened: no saved work to load.").replace("%1", result.code)
         )
-        if result.problems:
-            first = result.problems[0]
-            messages = "; ".join(problem.message for problem in result.problems)
+        if result.errors:
+            first = result.errors[0]
+            messages = "; ".join(problem.message for problem in result.errors)
             self.report_error(ErrorInfo(first.code, messages, first.path))
+        if result.notes:  # work made after the last check: loaded, nothing failed, but it was not checked
+            self.show_notice(
+                self.tr("Case %1: work made after its last check was loaded; it has not been checked.").replace(
+                    "%1", result.code
+                )
+                + "\n\n"
+                + "\n".join(note.message for note in result.notes)
+            )
         self.statusBar().showMessage(message, 15_000)
 
     def apply_results(
@@ -474,9 +489,34 @@ class MainView(QMainWindow):
         self.statusBar().showMessage(self.tr("Syncing with the company server..."))
         self.sync_run_worker.start(partial(sync_now, self.case_model.home), on_done=self._on_synced)
 
+    def open_join_dialog(self) -> JoinDialog:
+        """Ask for the server and the enrolment token (not blocking); joining runs in the background."""
+        dialog = JoinDialog(self.settings.sync_server, self)
+        dialog.accepted.connect(lambda: self._on_join_accepted(dialog))
+        dialog.open()
+        return dialog
+
+    def _on_join_accepted(self, dialog: JoinDialog) -> None:
+        if self.sync_run_worker.running or not self._store_ready:
+            return
+        server = dialog.server()
+        task = partial(join_server, self.case_model.home, server, dialog.token())
+        self.sync_run_worker.start(task, on_done=self._on_joined)
+
+    def _on_joined(self, joined: object) -> None:
+        if not isinstance(joined, Joined):
+            return
+        self.settings.sync_server = joined.server
+        self.settings.sync()
+        self.statusBar().showMessage(
+            self.tr("Joined %1 as %2.").replace("%1", joined.server).replace("%2", joined.name), 30_000
+        )
+
     def _on_sync_running(self, running: bool) -> None:
+        joined = self.sync_status is not None and bool(self.sync_status.joined_server)
         self.sync_action.setEnabled(not running)
         self.sync_button.setEnabled(not running)
+        self.join_action.setEnabled(not running and not joined)
         if not running:
             self.refresh_sync_status()
 
@@ -507,6 +547,7 @@ class MainView(QMainWindow):
         if isinstance(status, SyncStatus):
             self.sync_status, self.sync_error = status, None
             self._render_sync_status()
+            self.join_action.setEnabled(not status.joined_server and not self.sync_run_worker.running)
 
     def _on_sync_status_failed(self, info: object) -> None:
         if isinstance(info, ErrorInfo) and not info.cancelled:

@@ -263,9 +263,10 @@ def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel
 
     The enrolment is the site key and server file ``dvw site join`` writes (:func:`records.sync.client.
     load_credentials`); the last sync is the ``last_sync.json`` record ``dvw sync`` writes when a sync finishes.
-    A sync pushes every event this site held when it ran, so the events this site wrote after the last
-    successful sync finished are the ones not yet pushed (an event written while a sync was running counts as
-    pushed: the next sync pushes it anyway).
+    The events not yet pushed are exactly this site's events after the last one the server acknowledged holding,
+    which that record names (``pushed_through``: :func:`records.sync.client.events_not_pushed`). A record written
+    by an older DVW does not name it: then the events this site wrote after that sync finished are counted (an
+    event written while a sync was running counts as pushed, though the sync may have missed it).
 
     Raises
     ------
@@ -275,7 +276,7 @@ def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel
     from imaging.progress import checkpoint  # noqa: PLC0415
     from records.errors import NotJoinedError  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
-    from records.sync.client import LAST_SYNC_FILE, SYNC_DIR, load_credentials  # noqa: PLC0415
+    from records.sync.client import LAST_SYNC_FILE, SYNC_DIR, events_not_pushed, load_credentials  # noqa: PLC0415
 
     del progress  # one quick read: nothing to report
     started = time.perf_counter()
@@ -285,18 +286,24 @@ def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel
     except NotJoinedError:
         joined, name = "", ""
     last_sync = ""
+    record: dict[str, object] = {}
     try:
-        record = json.loads((home / SYNC_DIR / LAST_SYNC_FILE).read_text(encoding="utf-8"))
-        if isinstance(record, dict) and _parsed_time(record.get("finished_at")) is not None:
-            last_sync = str(record["finished_at"])
+        read = json.loads((home / SYNC_DIR / LAST_SYNC_FILE).read_text(encoding="utf-8"))
+        if isinstance(read, dict) and _parsed_time(read.get("finished_at")) is not None:
+            last_sync = str(read["finished_at"])
+            record = read
     except (OSError, ValueError):
         last_sync = ""
     checkpoint(cancel)
     with Store.open(home) as store:
         site_id = store.site_id
-        own = [event.created_at for event in store.events() if event.site_id == site_id]
+        events = store.events()
+    own = [event.created_at for event in events if event.site_id == site_id]
+    exact = events_not_pushed(events, site_id, record) if record else None
     since = _parsed_time(last_sync)
-    if since is None:
+    if exact is not None:
+        pending = exact
+    elif since is None:
         pending = len(own)
     else:
         pending = sum(1 for created in own if (at := _parsed_time(created)) is not None and at > since)

@@ -2,17 +2,29 @@
 
 :func:`reopen_case` reads the case's state from the store and, from its work folder (:func:`steps.work_folder`),
 the imported volume (``ct.nrrd``), the mask (``bone-mask.nrrd``), the anatomy mesh (``bone.stl``) and the design
-(``design.<suffix>``), measuring the meshes again, and rebuilds the latest check's outcome from the latest
-``check_run`` event (its results and verdict, as recorded) with the parameters and envelope files it names. It
-returns the same frozen results the steps make, so the window shows them exactly as after running the steps.
+(``design.<suffix>``), and rebuilds the latest check's outcome from the latest ``check_run`` event (its results and
+verdict, as recorded) with the parameters and envelope files it names. It returns the same frozen results the steps
+make, so the window shows them exactly as after running the steps.
 
 Every file the records name (the latest ``inputs_added``/``design_changed`` hashes, else the latest check's
-artifacts) is checked against its SHA-256 first: a file that changed since it was recorded is not loaded and is
+artifacts) is checked against its SHA-256 first. A file that differs from its record but is the one its sidecar
+(written by the step that made it, :func:`steps.write_sidecar`) describes was made after the case's last check: it
+is loaded and reported with a note (``not_checked``), and the last check's outcome is not loaded, since it was
+measured on other files. A file that matches neither changed since it was recorded: it is not loaded and is
 reported as a problem (``artifact_changed``), as is a file that cannot be read. A missing file is simply not loaded.
+The records stay the authority: the sidecars only say which of the steps' files are DVW's own work in progress.
 
-Limits: the DICOM series is not kept in the work folder, so a reopened volume's import record holds what the volume
-file's header records (modality, input hash, slices, resampling) and no series findings; the mask's segmentation
-statistics and the anatomy's deviation from its isosurface are not recorded either, so they are not shown.
+What the sidecars keep is shown when the sidecar describes the loaded file (same SHA-256): the import's series and
+findings (``ct.import.json``, with an ``info`` finding that the case was reopened), and the anatomy mesh's metrics
+as measured when it was meshed, with its deviation from the isosurface, and its meshing parameters
+(``bone.mesh.json``; the mesh is not measured again).
+
+Limits: a volume, mask or mesh without a sidecar describing it (written before DVW kept sidecars, or changed since)
+is loaded as before: the volume's import record holds what the volume file's header records (modality, input hash,
+resampling) and no series findings, and the anatomy mesh is measured again, without its deviation from the
+isosurface (unknown) and with the GUI's default meshing parameters assumed. The mask's segmentation statistics are
+not kept, so they are not shown. A re-imported volume whose mask was not made again is loaded with the old mask when
+the geometry agrees.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from app.gui import steps
 from app.workers.errors import ErrorInfo, describe_error
@@ -29,6 +41,8 @@ from imaging.errors import DvwError
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
 
 if TYPE_CHECKING:
+    from geometry.mesh import Mesh, MeshResult
+    from imaging.series import Finding, SeriesInfo
     from imaging.volume import Volume
     from records.cases import CaseState
     from records.events import Event
@@ -39,6 +53,15 @@ MASK_FILE = "bone-mask.nrrd"
 ANATOMY_FILE = "bone.stl"
 DESIGN_STEM = "design"
 DESIGN_SUFFIXES = (".stl", ".3mf", ".ply", ".obj")
+#: The code of the notes about files made after the case's last check (reported after the problems).
+NOT_CHECKED = "not_checked"
+#: Each work file's sidecar (see :func:`steps.write_sidecar`).
+SIDECARS = {
+    "volume": steps.VOLUME_SIDECAR,
+    "mask": steps.MASK_SIDECAR,
+    "anatomy": steps.ANATOMY_SIDECAR,
+    "design": steps.DESIGN_SIDECAR,
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +83,9 @@ class ReopenedCase:
     outcome
         The latest check as recorded (needs the parameters and envelope files it names, unchanged).
     problems
-        Files that changed since they were recorded or could not be read (each not loaded).
+        Files that changed since they were recorded or could not be read (each not loaded), then the notes
+        (:attr:`notes`, code :data:`NOT_CHECKED`) on files made after the case's last check (each loaded) and on
+        the last check not loaded because of them.
     """
 
     code: str
@@ -83,24 +108,62 @@ class ReopenedCase:
         }
         return tuple(name for name, value in found.items() if value is not None)
 
+    @property
+    def notes(self) -> tuple[ErrorInfo, ...]:
+        """The :attr:`problems` that are notes (:data:`NOT_CHECKED`): information, nothing failed."""
+        return tuple(problem for problem in self.problems if problem.code == NOT_CHECKED)
+
+    @property
+    def errors(self) -> tuple[ErrorInfo, ...]:
+        """The :attr:`problems` that are not notes: files changed or unreadable."""
+        return tuple(problem for problem in self.problems if problem.code != NOT_CHECKED)
+
 
 class _Files:
-    """The case's work files, each checked once against the hash the records hold for it."""
+    """The case's work files, each checked once against the hash the records hold for it (or its sidecar)."""
 
-    def __init__(self, folder: Path, expected: Mapping[str, str]) -> None:
+    def __init__(self, folder: Path, expected: Mapping[str, str], *, checked: bool = True) -> None:
         self.folder = folder
         self.expected = expected
+        self.checked = checked
         self.problems: list[ErrorInfo] = []
+        self.notes: list[ErrorInfo] = []
         self.changed: set[str] = set()
+        self.unchecked: dict[str, ErrorInfo] = {}  # name -> its note
+        self.loaded: dict[str, str] = {}
+
+    def sidecar(self, name: str, path: Path) -> dict[str, Any] | None:
+        """The sidecar of work file ``name`` when it describes ``path`` (by name; its hash is the caller's test)."""
+        sidecar = SIDECARS.get(name)
+        return None if sidecar is None else steps.read_sidecar(self.folder / sidecar, path)
+
+    def described(self, name: str, path: Path, sha: str) -> dict[str, Any] | None:
+        """The sidecar of work file ``name`` when it describes ``path`` with SHA-256 ``sha``; else None."""
+        sidecar = self.sidecar(name, path)
+        return sidecar if sidecar is not None and sidecar["sha256"] == sha else None
 
     def verified(self, name: str, path: Path) -> str | None:
-        """The SHA-256 of ``path`` when it exists and matches the record of ``name``; else None (changed: reported)."""
+        """The SHA-256 of ``path`` when it exists and matches the record of ``name`` (or its sidecar: noted).
+
+        A file that matches its sidecar but not its record was made after the last check; one that matches neither
+        changed (reported, not loaded: None).
+        """
         from imaging.files import sha256_file  # noqa: PLC0415
 
         if not path.is_file():
             return None
         sha = sha256_file(path)
         recorded = self.expected.get(name)
+        if recorded is not None and sha != recorded and self.described(name, path, sha) is not None:
+            # DVW's own work in progress: a step wrote it (and its sidecar) after the records were made.
+            self.loaded[name] = sha
+            when = "after the case's last check" if self.checked else "after it was recorded"
+            note = ErrorInfo(
+                NOT_CHECKED, f"{path.name} was made {when} and has not been checked; it was loaded", str(path)
+            )
+            self.unchecked[name] = note
+            self.notes.append(note)
+            return sha
         if recorded is not None and sha != recorded:
             self.changed.add(name)
             self.problems.append(
@@ -112,12 +175,20 @@ class _Files:
                 )
             )
             return None
+        self.loaded[name] = sha
         return sha
 
     def failed(self, name: str, exc: DvwError) -> None:
         """Report a file that could not be read."""
+        self.refused(name, describe_error(exc))
+
+    def refused(self, name: str, problem: ErrorInfo) -> None:
+        """Report a verified file that is not loaded after all (unreadable, or not fitting what was loaded)."""
         self.changed.add(name)
-        self.problems.append(describe_error(exc))
+        self.loaded.pop(name, None)
+        note = self.unchecked.pop(name, None)
+        self.notes = [n for n in self.notes if n is not note]  # it was not loaded after all
+        self.problems.append(problem)
 
 
 def _latest_check(state: CaseState) -> Event | None:
@@ -208,6 +279,60 @@ def _read_verified_volume(files: _Files, name: str, path: Path) -> tuple[Volume,
         return None
 
 
+def _findings(items: object) -> tuple[Finding, ...]:
+    """The findings of a summary's ``findings`` list (:func:`imaging.summary.finding_summary`'s objects)."""
+    from imaging.series import Finding, Severity  # noqa: PLC0415
+
+    if not isinstance(items, list):
+        raise TypeError("findings are not a list")
+    found = []
+    for item in items:
+        severity = item["severity"]
+        if severity not in get_args(Severity):
+            raise ValueError(f"unknown severity {severity!r}")
+        found.append(Finding(str(item["code"]), severity, str(item["message"])))
+    return tuple(found)
+
+
+def _recorded_import(sidecar: Mapping[str, Any], volume: Volume) -> tuple[SeriesInfo, tuple[Finding, ...], bool, str]:
+    """The series, the import's findings, whether it resampled, and its input hash, as the volume's sidecar keeps them.
+
+    Raises
+    ------
+    KeyError, TypeError, ValueError
+        When the sidecar does not hold them (it is then ignored).
+    """
+    from imaging.series import Kind, SeriesInfo  # noqa: PLC0415
+
+    series, imported = sidecar["series"], sidecar["import"]
+    kind = series["kind"]
+    if kind not in get_args(Kind):
+        raise ValueError(f"unknown series kind {kind!r}")
+    spacing = series.get("spacing")
+    number = series.get("series_number")
+    info = SeriesInfo(
+        key=str(series["series_uid"]),
+        series_uid=str(series["dicom_series_uid"]),
+        study_uid=str(series["study_uid"]),
+        modality=str(series["modality"]),
+        description=str(series["description"]),
+        series_number=None if number is None else int(number),
+        kind=kind,
+        usable=bool(series["usable"]),
+        rows=int(series["rows"]),
+        columns=int(series["columns"]),
+        frames=(),  # the DICOM files are not kept: the counts are in the sidecar
+        geometry=None,
+        spacing=None
+        if spacing is None
+        else (float(spacing[0]), float(spacing[1]), None if spacing[2] is None else float(spacing[2])),
+        findings=_findings(series["findings"]),
+    )
+    if list(volume.size) != [int(v) for v in imported["size"]]:
+        raise ValueError("the sidecar's import has another size than the volume")
+    return info, _findings(imported["findings"]), bool(imported["resampled"]), str(imported["input_sha256"])
+
+
 def _load_volume(files: _Files, state: CaseState) -> steps.ImportedVolume | None:
     from imaging.assemble import ImportResult  # noqa: PLC0415
     from imaging.series import Finding, SeriesInfo  # noqa: PLC0415
@@ -217,6 +342,21 @@ def _load_volume(files: _Files, state: CaseState) -> steps.ImportedVolume | None
     if loaded is None:
         return None
     volume, sha = loaded
+    sidecar = files.described("volume", path, sha)
+    if sidecar is not None:
+        try:
+            series, findings, resampled, input_sha256 = _recorded_import(sidecar, volume)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass  # not a sidecar this DVW wrote: the volume's header alone, as without one
+        else:
+            note = Finding(
+                "reopened",
+                "info",
+                f"reopened from {path.name}; the findings are those recorded when it was imported "
+                f"({steps.VOLUME_SIDECAR})",
+            )
+            recorded = ImportResult(volume, series, (*findings, note), resampled, (), input_sha256)
+            return steps.ImportedVolume(recorded, path, sha)
     x, y, _z = volume.size
     series = SeriesInfo(
         key="",
@@ -257,9 +397,11 @@ def _load_mask(files: _Files, volume: Volume) -> tuple[Volume, str] | None:
         return None
     read, sha = loaded
     if read.voxels.shape != volume.voxels.shape or not np.allclose(read.origin, volume.origin, atol=1e-3):
-        files.changed.add("mask")
-        files.problems.append(
-            ErrorInfo("mask_mismatch", f"{path.name} does not have the volume's geometry; it was not loaded", str(path))
+        files.refused(
+            "mask",
+            ErrorInfo(
+                "mask_mismatch", f"{path.name} does not have the volume's geometry; it was not loaded", str(path)
+            ),
         )
         return None
     # The segmentation's own mask: uint8 0/1 with exactly the volume's geometry.
@@ -290,16 +432,61 @@ def _load_anatomy(
     except DvwError as exc:
         files.failed("anatomy", exc)
         return None
-    metrics = mesh_metrics(mesh, progress=subrange(progress, 0.0, 0.8), cancel=cancel)
-    # What steps.mesh_anatomy meshes with (the files do not record it).
-    parameters = MeshingParameters("mask", 0.5, MASK_SMOOTHING, PASS_BAND, BONE_MESH_REDUCTION)
-    result = MeshResult(mesh, metrics, parameters, mask_sha, ())
+    sidecar = files.described("anatomy", path, sha)
+    result = None
+    if sidecar is not None:
+        try:
+            result = _recorded_meshing(sidecar, mesh)
+        except (KeyError, TypeError, ValueError, IndexError):
+            result = None  # not a sidecar this DVW wrote: measured again, as without one
+    if result is None:
+        metrics = mesh_metrics(mesh, progress=subrange(progress, 0.0, 0.8), cancel=cancel)
+        # What steps.mesh_anatomy meshes with (without a sidecar, the files do not record it).
+        parameters = MeshingParameters("mask", 0.5, MASK_SMOOTHING, PASS_BAND, BONE_MESH_REDUCTION)
+        result = MeshResult(mesh, metrics, parameters, mask_sha, ())
     report(progress, 0.9, "preparing the 3D view")
     display = steps.display_surface(mesh, max_triangles=steps.DISPLAY_MAX_TRIANGLES)
     return steps.AnatomyMesh(mask, files.folder / MASK_FILE, mask_sha, result, MeshFile(path, sha, mesh), display)
 
 
+def _recorded_meshing(sidecar: Mapping[str, Any], mesh: Mesh) -> MeshResult:
+    """The meshing result the anatomy's sidecar records for ``mesh`` (its metrics, parameters and mask).
+
+    Raises
+    ------
+    KeyError, TypeError, ValueError
+        When the sidecar does not hold them, or its counts are not the mesh's (it is then ignored).
+    """
+    from geometry.mesh import MeshingParameters, MeshResult  # noqa: PLC0415
+
+    metrics = steps.mesh_metrics_from_json(sidecar["metrics"])
+    if (metrics.vertices, metrics.triangles) != (mesh.n_vertices, mesh.n_triangles):
+        raise ValueError("the sidecar's metrics count other vertices or triangles than the mesh")
+    given = sidecar["parameters"]
+    source = given["source"]
+    if source not in ("volume", "mask"):
+        raise ValueError(f"unknown meshing source {source!r}")
+    parameters = MeshingParameters(
+        source,
+        float(given["threshold"]),
+        int(given["smoothing_iterations"]),
+        float(given["pass_band"]),
+        float(given["keep_fraction"]),
+    )
+    stages = tuple((str(name), float(seconds)) for name, seconds in sidecar.get("stage_seconds", []))
+    return MeshResult(mesh, metrics, parameters, str(sidecar["mask_sha256"]), stages)
+
+
 def _design_path(folder: Path, check: Event | None) -> Path | None:
+    # The design the GUI loaded last, when its sidecar still describes it (it may have another suffix than the
+    # checked one); then the one the last check names; then the newest.
+    from imaging.files import sha256_file  # noqa: PLC0415
+
+    for suffix in DESIGN_SUFFIXES:
+        candidate = folder / f"{DESIGN_STEM}{suffix}"
+        sidecar = steps.read_sidecar(folder / steps.DESIGN_SIDECAR, candidate)
+        if sidecar is not None and candidate.is_file() and sha256_file(candidate) == sidecar["sha256"]:
+            return candidate
     names = _text_map(check.payload.get("file_names")) if check is not None else {}
     named = names.get("design")
     if named and (folder / named).is_file():
@@ -355,6 +542,17 @@ def _load_outcome(files: _Files, state: CaseState, check: Event) -> steps.CheckO
         return None
     if files.changed & set(names):
         return None  # a file the check measured changed: its outcome no longer describes what is shown
+    other = sorted(names[n] for n, sha in files.loaded.items() if n in names and artifacts.get(n, sha) != sha)
+    if other:
+        # Files made after the check (see _Files.verified) are shown: the check measured others.
+        files.notes.append(
+            ErrorInfo(
+                NOT_CHECKED,
+                f"the case's last check measured other files than those loaded ({', '.join(other)}); its outcome is "
+                "not shown: run the check again",
+            )
+        )
+        return None
     try:
         parameters = read_parameters(params_path)
         envelope = load_envelope(envelope_path)
@@ -382,7 +580,7 @@ def reopen_case(home: Path, code: str, progress: ProgressCallback, cancel: Cance
     with Store.open(home) as store:
         state = store.case(code)
     check = _latest_check(state)
-    files = _Files(steps.work_folder(home, code), expected_hashes(state))
+    files = _Files(steps.work_folder(home, code), expected_hashes(state), checked=check is not None)
     checkpoint(cancel)
     report(progress, 0.05, "reading the volume")
     imported = _load_volume(files, state)
@@ -402,7 +600,7 @@ def reopen_case(home: Path, code: str, progress: ProgressCallback, cancel: Cance
     checkpoint(cancel)
     outcome = _load_outcome(files, state, check) if check is not None else None
     report(progress, 1.0, "reopened")
-    return ReopenedCase(code, imported, mask, anatomy, design, outcome, tuple(files.problems))
+    return ReopenedCase(code, imported, mask, anatomy, design, outcome, (*files.problems, *files.notes))
 
 
 __all__ = ["ReopenedCase", "check_result_from_payload", "expected_hashes", "reopen_case"]

@@ -6,7 +6,11 @@ of :mod:`imaging.progress`; the GUI runs them in a :class:`~app.workers.TaskWork
 
 A case's working files live in the home's ``work`` folder, one sub-folder per case code (``ct.nrrd``,
 ``bone-mask.nrrd``, ``bone.stl``, the design, ``patient.json``, ``*.params.json``, ``*.check.json``);
-:func:`check_design` records them in the store by content, exactly as ``dvw run --case`` does.
+:func:`check_design` records them in the store by content, exactly as ``dvw run --case`` does. Beside the volume,
+the mask, the anatomy mesh and the design copy, the step that writes one also writes a small JSON sidecar
+(:data:`VOLUME_SIDECAR`, :data:`MASK_SIDECAR`, :data:`ANATOMY_SIDECAR`, :data:`DESIGN_SIDECAR`: see
+:func:`write_sidecar`) naming the file's SHA-256 and what the step found or measured, so that a reopened case shows
+it again (:mod:`app.gui.reopen`). The sidecars are a convenience for work in progress; the records stay the authority.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ if TYPE_CHECKING:  # the cores are imported where they are used: the window open
     from geometry.info import MeshInfo
     from geometry.io import MeshFile
     from geometry.mesh import Mesh, MeshResult
+    from geometry.metrics import MeshMetrics
     from imaging.assemble import ImportResult
     from imaging.segment import SegmentationResult, SegmentParams
     from imaging.series import ScanResult, SeriesInfo
@@ -41,11 +46,89 @@ if TYPE_CHECKING:  # the cores are imported where they are used: the window open
     from validation.parameters import Parameters
 
 WORK_DIR = "work"
+#: The sidecars written beside the work files (see :func:`write_sidecar`): the import's summary and findings, the
+#: mask's hash, the anatomy mesh's metrics and meshing parameters, the design copy's hash.
+VOLUME_SIDECAR = "ct.import.json"
+MASK_SIDECAR = "bone-mask.json"
+ANATOMY_SIDECAR = "bone.mesh.json"
+DESIGN_SIDECAR = "design.json"
+#: The ``format`` of every sidecar.
+SIDECAR_FORMAT = "dvw-work-file/1"
 
 
 def work_folder(home: Path, code: str) -> Path:
     """The folder of case ``code``'s working files: the case code's sub-folder of the home's ``work`` folder."""
     return home / WORK_DIR / code
+
+
+def write_sidecar(path: Path, described: Path, sha256: str, content: Mapping[str, Any]) -> str:
+    """Write the sidecar ``path`` of the work file ``described`` (SHA-256 ``sha256``) atomically; return its SHA-256.
+
+    The sidecar is ``{"format", "file", "sha256", ...content}``: the file's name and hash say which bytes it
+    describes, so a sidecar left from an earlier file (or a file changed by hand) is recognised and ignored. Write
+    it after the file it describes: a step interrupted in between leaves a sidecar naming the earlier file.
+    """
+    from imaging.files import write_atomically  # noqa: PLC0415
+
+    data = {**content, "format": SIDECAR_FORMAT, "file": described.name, "sha256": sha256}
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_sidecar(path: Path, described: Path) -> dict[str, Any] | None:
+    """The sidecar ``path`` when it is one of :func:`write_sidecar` naming ``described``; else None (not an error)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != SIDECAR_FORMAT or data.get("file") != described.name:
+        return None
+    return data if isinstance(data.get("sha256"), str) else None
+
+
+def mesh_metrics_json(metrics: MeshMetrics) -> dict[str, Any]:
+    """``metrics`` as a JSON object, every value exactly as measured (see :func:`mesh_metrics_from_json`)."""
+    deviation = metrics.surface_deviation
+    return {
+        "vertices": metrics.vertices,
+        "triangles": metrics.triangles,
+        "volume_mm3": metrics.volume_mm3,
+        "area_mm2": metrics.area_mm2,
+        "bounds": list(metrics.bounds),
+        "watertight": metrics.watertight,
+        "manifold": metrics.manifold,
+        "shells": metrics.shells,
+        "surface_deviation_mm": None if deviation is None else {"mean": deviation.mean_mm, "max": deviation.max_mm},
+    }
+
+
+def mesh_metrics_from_json(data: Mapping[str, Any]) -> MeshMetrics:
+    """The :class:`~geometry.metrics.MeshMetrics` of :func:`mesh_metrics_json`'s object.
+
+    Raises
+    ------
+    KeyError, TypeError, ValueError
+        When the object is not one :func:`mesh_metrics_json` wrote.
+    """
+    from geometry.metrics import MeshMetrics, SurfaceDeviation  # noqa: PLC0415
+
+    bounds = tuple(float(v) for v in data["bounds"])
+    if len(bounds) != 6:
+        raise ValueError(f"bounds have {len(bounds)} values, not 6")
+    deviation = data.get("surface_deviation_mm")
+    return MeshMetrics(
+        vertices=int(data["vertices"]),
+        triangles=int(data["triangles"]),
+        volume_mm3=float(data["volume_mm3"]),
+        area_mm2=float(data["area_mm2"]),
+        bounds=(bounds[0], bounds[1], bounds[2], bounds[3], bounds[4], bounds[5]),
+        watertight=bool(data["watertight"]),
+        manifold=bool(data["manifold"]),
+        shells=int(data["shells"]),
+        surface_deviation=None
+        if deviation is None
+        else SurfaceDeviation(float(deviation["mean"]), float(deviation["max"])),
+    )
 
 
 #: What the GUI process loads in the background when the window opens (see :func:`warm_up`).
@@ -227,6 +310,9 @@ class ImportedVolume:
 def import_series(series: SeriesInfo, out: Path, progress: ProgressCallback, cancel: CancelToken) -> ImportedVolume:
     """Assemble ``series`` into a volume and write it as ``out/ct.nrrd`` (tilt and uneven spacing resampled).
 
+    Then its sidecar :data:`VOLUME_SIDECAR` (:func:`import_sidecar`): the import's summary and findings and the
+    volume file's SHA-256.
+
     Raises
     ------
     UnusableSeriesError, GeometryRefusedError, PixelDataError
@@ -243,8 +329,21 @@ def import_series(series: SeriesInfo, out: Path, progress: ProgressCallback, can
     out.mkdir(parents=True, exist_ok=True)
     path = out / "ct.nrrd"
     sha256 = write_volume(result.volume, path, force=True)
+    imported = ImportedVolume(result, path, sha256)
+    write_sidecar(out / VOLUME_SIDECAR, path, sha256, import_sidecar(imported))
     report(progress, 1.0, "imported")
-    return ImportedVolume(result, path, sha256)
+    return imported
+
+
+def import_sidecar(imported: ImportedVolume) -> dict[str, Any]:
+    """What :data:`VOLUME_SIDECAR` keeps of an import: the ``dvw import`` and ``dvw scan`` summaries.
+
+    ``import`` and ``series`` are :mod:`imaging.summary`'s objects (size, spacing, modality, description, kind, every
+    finding); they hold no patient identity (no name, ID or birth date).
+    """
+    from imaging.summary import series_summary  # noqa: PLC0415
+
+    return {"import": imported.summary_json(), "series": series_summary(imported.result.series)}
 
 
 # ------------------------------------------------------------------------------------------------ segment, mesh
@@ -293,7 +392,11 @@ class AnatomyMesh:
 def mesh_anatomy(
     mask: Volume, out: Path, progress: ProgressCallback, cancel: CancelToken, *, reduction: float | None = None
 ) -> AnatomyMesh:
-    """Write the mask as ``out/bone-mask.nrrd``, mesh it (smoothed, reduced as ``dvw run`` does), write ``bone.stl``."""
+    """Write the mask as ``out/bone-mask.nrrd``, mesh it (smoothed, reduced as ``dvw run`` does), write ``bone.stl``.
+
+    Each file is followed by its sidecar: :data:`MASK_SIDECAR` (the mask's SHA-256) and :data:`ANATOMY_SIDECAR`
+    (:func:`anatomy_sidecar`: the mesh's metrics and parameters, its SHA-256 and the mask's).
+    """
     from geometry.io import write_mesh  # noqa: PLC0415
     from geometry.mesh import BONE_MESH_REDUCTION, mesh_from_mask  # noqa: PLC0415
     from imaging.volume import write_volume  # noqa: PLC0415
@@ -303,6 +406,7 @@ def mesh_anatomy(
     report(progress, 0.0, "writing the mask")
     mask_path = out / "bone-mask.nrrd"
     mask_sha256 = write_volume(mask, mask_path, force=True)
+    write_sidecar(out / MASK_SIDECAR, mask_path, mask_sha256, {})
     checkpoint(cancel)
     result = mesh_from_mask(
         mask, reduction=keep, input_sha256=mask_sha256, progress=subrange(progress, 0.05, 0.95), cancel=cancel
@@ -310,10 +414,28 @@ def mesh_anatomy(
     checkpoint(cancel)
     report(progress, 0.97, "writing the mesh")
     stored = write_mesh(result.mesh, out / "bone.stl", force=True)
+    write_sidecar(out / ANATOMY_SIDECAR, stored.path, stored.sha256, anatomy_sidecar(result, mask_path, mask_sha256))
     report(progress, 0.99, "preparing the 3D view")
     display = display_surface(stored.mesh, max_triangles=DISPLAY_MAX_TRIANGLES)
     report(progress, 1.0, "meshed")
     return AnatomyMesh(mask, mask_path, mask_sha256, result, stored, display)
+
+
+def anatomy_sidecar(result: MeshResult, mask_path: Path, mask_sha256: str) -> dict[str, Any]:
+    """What :data:`ANATOMY_SIDECAR` keeps of a meshing: metrics, parameters and the mask it was meshed from.
+
+    The metrics are the core's as measured (with the deviation from the isosurface), exactly (JSON floats).
+    """
+    from dataclasses import asdict  # noqa: PLC0415
+
+    return {
+        "metrics": mesh_metrics_json(result.metrics),
+        "parameters": asdict(result.parameters),
+        "input_sha256": result.input_sha256,
+        "stage_seconds": [[name, seconds] for name, seconds in result.stage_seconds],
+        "mask_file": mask_path.name,
+        "mask_sha256": mask_sha256,
+    }
 
 
 # ------------------------------------------------------------------------------------------------ design, check
@@ -345,6 +467,8 @@ class LoadedDesign:
 def load_design(source: Path, out: Path, progress: ProgressCallback, cancel: CancelToken) -> LoadedDesign:
     """Read a design (STL, 3MF, PLY, OBJ), copy it into ``out`` as ``design.<suffix>`` and measure it.
 
+    The copy's sidecar :data:`DESIGN_SIDECAR` names it and its SHA-256.
+
     Raises
     ------
     MeshFileError
@@ -362,6 +486,8 @@ def load_design(source: Path, out: Path, progress: ProgressCallback, cancel: Can
     out.mkdir(parents=True, exist_ok=True)
     suffix = source.suffix.lower()
     stored = write_mesh(mesh, out / f"design{suffix}", force=True)
+    # Only the copy's name and hash: a CAD file's own name may name the patient.
+    write_sidecar(out / DESIGN_SIDECAR, stored.path, stored.sha256, {})
     info = mesh_info(stored.path, progress=subrange(progress, 0.1, 0.85), cancel=cancel)
     wall_map = wall_thickness_map(stored.mesh, progress=subrange(progress, 0.85, 0.97), cancel=cancel)
     report(progress, 0.98, "preparing the 3D view")

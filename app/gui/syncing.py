@@ -43,3 +43,31 @@ def sync_now(home: Path, progress: ProgressCallback, cancel: CancelToken) -> Syn
         result.artifacts_pulled,
         len(result.conflicts),
     )
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The enrolment this workstation made: the server, the site's enrolled name and its key's fingerprint."""
+
+    server: str
+    name: str
+    fingerprint: str
+
+
+def join_server(home: Path, server: str, token: str, progress: ProgressCallback, cancel: CancelToken) -> Joined:
+    """Join ``server`` with the one-time ``token`` (what ``dvw site join`` does) for the store in ``home``.
+
+    Raises
+    ------
+    EnrolmentError
+        This site already joined a server, or the server refused the token.
+    SyncConnectionError
+        The server cannot be reached.
+    """
+    from records.store import Store  # noqa: PLC0415 - loaded in the worker process only
+    from records.sync.client import join  # noqa: PLC0415
+
+    del progress, cancel  # one request
+    with Store.open(home) as store:
+        result = join(store, server, token)
+    return Joined(result.server, result.name, result.public_key_sha256)

@@ -24,7 +24,11 @@ reported with its status, counts and time, and through the progress callback):
     The artifacts named by other sites' events that this store lacks and the server holds, downloaded in chunks
     into ``home/sync/partial/<sha256>.part`` (resumed from its size), verified, then stored.
 ``confirm``
-    The server checks this site's head and records the sync; the client records it in ``home/sync/last_sync.json``.
+    The server checks this site's head and records the sync; the client records it in ``home/sync/last_sync.json``:
+    the result (``dvw sync --json``'s object) with ``finished_at`` and ``pushed_through``, the last event of this
+    site the server acknowledged holding (its ``event_id``, ``hash`` and this store's ``seq``; None when the server
+    holds none), so that the events not yet pushed are exactly this site's events after it
+    (:func:`events_not_pushed`).
 
 Requests are signed with the site's Ed25519 key (``home/sync/site_key.pem``, mode 0600, made by :func:`join`); see
 :mod:`records.sync.protocol`. Transient failures (connection refused or dropped, 5xx) are retried with backoff; a
@@ -86,6 +90,8 @@ SYNC_DIR = "sync"
 KEY_FILE = "site_key.pem"
 SERVER_FILE = "server.json"
 LAST_SYNC_FILE = "last_sync.json"
+#: The field of ``last_sync.json`` naming the last event of this site the server acknowledged (see ``confirm``).
+PUSHED_THROUGH = "pushed_through"
 SESSION_FILE = "session.json"
 PARTIAL_DIR = "partial"
 DEFAULT_RETRIES = 5
@@ -887,9 +893,46 @@ def sync(
         retries=connection.retried,
     )
     folder = _sync_dir(store.home)
-    _write_json(folder / LAST_SYNC_FILE, {"finished_at": _now(), **result.to_json()})
+    through = _acknowledged(store, run.pushed_head)
+    _write_json(folder / LAST_SYNC_FILE, {"finished_at": _now(), **result.to_json(), PUSHED_THROUGH: through})
     (folder / SESSION_FILE).unlink(missing_ok=True)
     return result
+
+
+def _acknowledged(store: Store, head: str) -> dict[str, Any] | None:
+    """``pushed_through`` of ``last_sync.json``: this site's event ``head``, with its id and local ``seq``.
+
+    ``head`` is the server's head of this site as it answered the last push and as ``confirm`` checked it; None
+    when the server holds no event of this site.
+    """
+    if not head:
+        return None
+    for event in store.events():
+        if event.hash == head and event.site_id == store.site_id:
+            return {"event_id": event.event_id, "hash": event.hash, "seq": event.seq}
+    # Not reached (push_events refuses a head this store lacks); a reader finds no such event and estimates.
+    return {"event_id": "", "hash": head, "seq": None}
+
+
+def events_not_pushed(events: Sequence[Event], site_id: str, record: Mapping[str, Any]) -> int | None:
+    """How many of site ``site_id``'s ``events`` (the store's, in order) came after the last sync's push.
+
+    ``record`` is ``last_sync.json``'s object; the count is exact: this site's events after its ``pushed_through``
+    event (all of them when it is None). None when the record has no ``pushed_through`` (written by an older DVW)
+    or names an event the events lack (the store was replaced): the caller then estimates.
+    """
+    if PUSHED_THROUGH not in record:
+        return None
+    own = [event for event in events if event.site_id == site_id]
+    through = record[PUSHED_THROUGH]
+    if through is None:
+        return len(own)
+    if not isinstance(through, Mapping):
+        return None
+    for position, event in enumerate(own):
+        if event.hash == through.get("hash"):
+            return len(own) - position - 1
+    return None
 
 
 def conflicts(store: Store) -> list[Conflict]:
@@ -897,4 +940,14 @@ def conflicts(store: Store) -> list[Conflict]:
     return find_conflicts(store.events())
 
 
-__all__ = ["Credentials", "JoinResult", "StageReport", "SyncResult", "conflicts", "join", "load_credentials", "sync"]
+__all__ = [
+    "Credentials",
+    "JoinResult",
+    "StageReport",
+    "SyncResult",
+    "conflicts",
+    "events_not_pushed",
+    "join",
+    "load_credentials",
+    "sync",
+]

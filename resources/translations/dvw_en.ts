@@ -274,9 +274,41 @@
     </message>
 </context>
 <context>
+    <name>JoinDialog</name>
+    <message>
+        <source>Join the sync server</source>
+        <translation>Join the sync server</translation>
+    </message>
+    <message>
+        <source>The address of the company&apos;s sync server</source>
+        <translation>The address of the company&apos;s sync server</translation>
+    </message>
+    <message>
+        <source>The one-time enrolment token (dvw server enroll-site prints it on the server)</source>
+        <translation>The one-time enrolment token (dvw server enroll-site prints it on the server)</translation>
+    </message>
+    <message>
+        <source>Sync server:</source>
+        <translation>Sync server:</translation>
+    </message>
+    <message>
+        <source>Enrolment token:</source>
+        <translation>Enrolment token:</translation>
+    </message>
+    <message>
+        <source>This workstation makes its own key and enrols it with the token; the token works once. Patient identity never leaves this site.</source>
+        <translation>This workstation makes its own key and enrols it with the token; the token works once. Patient identity never leaves this site.</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>Join</translation>
+    </message>
+</context>
+<context>
     <name>MainView</name>
     <message>
         <source>DVW design-validation workstation</source>
+        <extracomment>What the window loads in the background after it opens: first the records (the case list), then the rest.</extracomment>
         <translation>DVW design-validation workstation</translation>
     </message>
     <message>
@@ -368,6 +400,14 @@
         <translation>Send this site&apos;s new records to the company server and receive the other sites&apos;</translation>
     </message>
     <message>
+        <source>Join sync server...</source>
+        <translation>Join sync server...</translation>
+    </message>
+    <message>
+        <source>Enrol this workstation with the company&apos;s sync server once</source>
+        <translation>Enrol this workstation with the company&apos;s sync server once</translation>
+    </message>
+    <message>
         <source>Quit</source>
         <translation>Quit</translation>
     </message>
@@ -457,8 +497,16 @@
         <translation>Case %1 opened: no saved work to load.</translation>
     </message>
     <message>
+        <source>Case %1: work made after its last check was loaded; it has not been checked.</source>
+        <translation>Case %1: work made after its last check was loaded; it has not been checked.</translation>
+    </message>
+    <message>
         <source>Syncing with the company server...</source>
         <translation>Syncing with the company server...</translation>
+    </message>
+    <message>
+        <source>Joined %1 as %2.</source>
+        <translation>Joined %1 as %2.</translation>
     </message>
     <message>
         <source>Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6</source>

@@ -274,9 +274,41 @@
     </message>
 </context>
 <context>
+    <name>JoinDialog</name>
+    <message>
+        <source>Join the sync server</source>
+        <translation>加入同步服务器</translation>
+    </message>
+    <message>
+        <source>The address of the company&apos;s sync server</source>
+        <translation>公司同步服务器的地址</translation>
+    </message>
+    <message>
+        <source>The one-time enrolment token (dvw server enroll-site prints it on the server)</source>
+        <translation>一次性注册令牌（由管理员在服务器上生成）</translation>
+    </message>
+    <message>
+        <source>Sync server:</source>
+        <translation>同步服务器：</translation>
+    </message>
+    <message>
+        <source>Enrolment token:</source>
+        <translation>注册令牌：</translation>
+    </message>
+    <message>
+        <source>This workstation makes its own key and enrols it with the token; the token works once. Patient identity never leaves this site.</source>
+        <translation>本工作站生成自己的密钥，并用令牌注册该密钥；令牌只能使用一次。患者身份信息绝不会离开本站点。</translation>
+    </message>
+    <message>
+        <source>Join</source>
+        <translation>加入</translation>
+    </message>
+</context>
+<context>
     <name>MainView</name>
     <message>
         <source>DVW design-validation workstation</source>
+        <extracomment>What the window loads in the background after it opens: first the records (the case list), then the rest.</extracomment>
         <translation>DVW 设计验证工作站</translation>
     </message>
     <message>
@@ -368,6 +400,14 @@
         <translation>将本站点的新记录发送到公司服务器，并接收其他站点的记录</translation>
     </message>
     <message>
+        <source>Join sync server...</source>
+        <translation>加入同步服务器……</translation>
+    </message>
+    <message>
+        <source>Enrol this workstation with the company&apos;s sync server once</source>
+        <translation>将本工作站在公司同步服务器上注册（仅需一次）</translation>
+    </message>
+    <message>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -457,8 +497,16 @@
         <translation>病例 %1 已打开：没有可加载的已保存工作。</translation>
     </message>
     <message>
+        <source>Case %1: work made after its last check was loaded; it has not been checked.</source>
+        <translation>病例 %1：已载入在上次核查之后生成的工作文件；它们尚未经过核查。</translation>
+    </message>
+    <message>
         <source>Syncing with the company server...</source>
         <translation>正在与公司服务器同步……</translation>
+    </message>
+    <message>
+        <source>Joined %1 as %2.</source>
+        <translation>已以 %2 的身份加入 %1。</translation>
     </message>
     <message>
         <source>Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6</source>

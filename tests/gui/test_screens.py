@@ -111,6 +111,7 @@ def test_screenshots_of_every_main_screen(qtbot: QtBot, filled_window: MainView)
         ("7-sign-dialog", window.review_panel.open_sign_dialog()),
         ("8-reverification-dialog", window.review_panel.open_reverification_dialog()),
         ("9-settings-dialog", window.open_settings()),
+        ("10-join-dialog", window.open_join_dialog()),
     ):
         assert dialog is not None
         qtbot.waitExposed(dialog)
@@ -196,6 +197,7 @@ def test_no_english_left_in_the_chinese_window(qtbot: QtBot, filled_window: Main
         window.review_panel.open_sign_dialog(),
         window.review_panel.open_reverification_dialog(),
         window.open_settings(),
+        window.open_join_dialog(),
     ):
         assert dialog is not None
         qtbot.waitExposed(dialog)

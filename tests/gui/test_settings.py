@@ -275,12 +275,32 @@ def test_sync_now_from_the_window(
     assert "dvw site join" in window.error_box.informativeText()
     window.error_box.close()
 
-    # Enrolled on the server, joined here; two cases written here are sent by Sync now.
+    # Enrolled on the server, joined from the window: a wrong token is refused with the server's reason, the
+    # right one joins (and the settings keep the server); two cases written here are sent by Sync now.
     assert cli_main(["--home", str(server_home), "server", "enroll-site", "Ward 3", "--json"]) == 0
     token = json.loads(capsys.readouterr().out)["token"]
     home = gui_settings.home
-    with Store.open(home) as store:
-        join(store, url, token)
+    dialog = window.open_join_dialog()
+    assert not dialog.join_button.isEnabled()
+    dialog.server_edit.setText(url)
+    dialog.token_edit.setText("not-the-token")
+    assert dialog.join_button.isEnabled()
+    with qtbot.waitSignal(window.sync_run_worker.failed, timeout=30_000) as refused:
+        qtbot.mouseClick(dialog.join_button, Qt.MouseButton.LeftButton)
+    assert refused.args[0].code == "enrolment"
+    assert "unknown or already used enrolment token" in window.error_box.informativeText()
+    window.error_box.close()
+    dialog = window.open_join_dialog()
+    assert dialog.server() == ""  # nothing was saved by the refused join
+    dialog.server_edit.setText(url)
+    dialog.token_edit.setText(token)
+    with qtbot.waitSignal(window.sync_run_worker.finished, timeout=30_000):
+        qtbot.mouseClick(dialog.join_button, Qt.MouseButton.LeftButton)
+    assert gui_settings.sync_server == url
+    assert "Joined" in window.statusBar().currentMessage()
+    assert "Ward 3" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.sync_status is not None and window.sync_status.joined_server == url)
+    assert not window.join_action.isEnabled()  # once
     for code in ("SYNC-A", "SYNC-B"):
         window.cases_panel.code_edit.setText(code)
         qtbot.mouseClick(window.cases_panel.new_button, Qt.MouseButton.LeftButton)
