@@ -175,6 +175,17 @@ def warm_up(progress: ProgressCallback, cancel: CancelToken, *, modules: Sequenc
         checkpoint(cancel)
         report(progress, index / len(modules), f"loading {name}")
         importlib.import_module(name)
+    if "validation.envelope" in modules:
+        # pint reads its unit definitions on first use (about 1.5 s holding the GIL), and reading an envelope
+        # loads the parameter registry: here, not when the window first shows an envelope's limits.
+        from validation.units import registry  # noqa: PLC0415
+
+        report(progress, 0.99, "loading the units")
+        registry()
+        from validation.envelope import load_envelope  # noqa: PLC0415
+
+        for path in bundled_envelopes():  # what reading an envelope loads (the parameter registry: scipy)
+            load_envelope(path).parameter("design.min_wall_thickness")
     report(progress, 1.0, "ready")
 
 

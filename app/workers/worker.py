@@ -34,21 +34,30 @@ Task = Callable[[ProgressCallback, CancelToken], object]
 PROGRESS_INTERVAL_S = 0.05
 
 _POOL_LOCK = threading.Lock()
-_POOL: QThreadPool | None = None
+_POOLS: dict[bool, QThreadPool] = {}
+#: Threads that only wait for the worker process (isolated jobs): they use no CPU, and the process runs one job at
+#: a time, so this many is plenty.
+_WAITING_THREADS = 4
 _ACTIVE_LOCK = threading.Lock()
 _ACTIVE = 0
 
 
-def _pool() -> QThreadPool:
-    """DVW's own thread pool (not the global one, so tests can tell DVW's jobs from anything else)."""
-    global _POOL  # noqa: PLW0603 - one pool per process, created on first use
+def _pool(isolated: bool) -> QThreadPool:
+    """DVW's own thread pools (not the global one, so tests can tell DVW's jobs from anything else).
+
+    Jobs that run in a thread have a pool of their own, so that jobs which only wait for the worker process (the
+    other pool) never hold them up: with one pool, two such waits (the worker process's warm-up and a sync status
+    read queued behind it) kept the window's own loading waiting for seconds.
+    """
     with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = QThreadPool()
-            _POOL.setObjectName("dvw-workers")
-            # Two cores on the reference machine: more parallel jobs would only steal time from the GUI thread.
-            _POOL.setMaxThreadCount(max(2, min(4, os.cpu_count() or 2)))
-        return _POOL
+        pool = _POOLS.get(isolated)
+        if pool is None:
+            pool = QThreadPool()
+            pool.setObjectName("dvw-process-waits" if isolated else "dvw-workers")
+            # Two cores on the reference machine: more parallel threads would only steal time from the GUI thread.
+            pool.setMaxThreadCount(_WAITING_THREADS if isolated else max(2, min(4, os.cpu_count() or 2)))
+            _POOLS[isolated] = pool
+        return pool
 
 
 def active_jobs() -> int:
@@ -65,7 +74,12 @@ def wait_for_workers(timeout_ms: int = 30_000) -> bool:
     bool
         True when no job is left running.
     """
-    return _pool().waitForDone(timeout_ms) and active_jobs() == 0
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    for isolated in (True, False):
+        left = max(0, round((deadline - time.monotonic()) * 1000.0))
+        if not _pool(isolated).waitForDone(left):
+            return False
+    return active_jobs() == 0
 
 
 _IDS = itertools.count(1)
@@ -203,7 +217,7 @@ class TaskWorker(QObject):
         self._token = CancelToken()
         self._on_done = on_done
         _count(1)
-        _pool().start(_JobRunnable(self._job_id, task, self._token, self._signals, self.isolated))
+        _pool(self.isolated).start(_JobRunnable(self._job_id, task, self._token, self._signals, self.isolated))
         self._set_running(True)
         return self._job_id
 
