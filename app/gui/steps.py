@@ -138,6 +138,12 @@ GUI_MODULES = (
     "records.users",
     "pyvista",
     "vtkmodules.qt.QVTKRenderWindowInteractor",
+    # What the 3D view builds itself from (scene_view.SceneView.activate).
+    "vtkmodules.vtkRenderingOpenGL2",
+    "vtkmodules.vtkRenderingFreeType",
+    "vtkmodules.vtkInteractionStyle",
+    "vtkmodules.vtkInteractionWidgets",
+    "vtkmodules.vtkRenderingAnnotation",
     "imaging.series",
     "imaging.assemble",
     "SimpleITK",
