@@ -268,6 +268,17 @@ def format_time(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
+def aware_time(text: object) -> datetime | None:
+    """``text`` as a timezone-aware time when it is ISO 8601 text with a zone; None otherwise (never raises)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
 def check_time_text(text: object) -> str:
     """Return ``text`` if it is a timezone-aware ISO 8601 time, else raise :class:`InvalidEventError`."""
     if not isinstance(text, str):

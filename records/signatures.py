@@ -57,7 +57,7 @@ from records.errors import (
     RoleNotPermittedError,
     SignatureRefusedError,
 )
-from records.events import SIGNATURE, Event, canonical_json, format_time, is_sha256
+from records.events import SIGNATURE, Event, aware_time, canonical_json, format_time, is_sha256
 from records.reverification import requires_reverification
 from records.store import Store
 from records.users import CLINICIAN, ENGINEER, QUALITY, User, unlock_signing_key, users_from_events
@@ -317,16 +317,6 @@ def sign(
     return store.append(SIGNATURE, case_code=case.code, payload=payload, actor=user.user_id, at=at)
 
 
-def _parse_time(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def _signer(event: Event, content: Mapping[str, Any], users: Mapping[str, User]) -> tuple[User | None, str | None]:
     """The signing user, checked against the event and the log's user facts; or None and the problem."""
     payload = event.payload
@@ -396,10 +386,10 @@ def verify_signature(event: Event, users: Mapping[str, User]) -> str | None:
             f"Ed25519 signature by {user.user_id} does not verify over the signed content "
             "(the content or the signature bytes were altered)"
         )
-    signed_at = _parse_time(content.get("signed_at"))
+    signed_at = aware_time(content.get("signed_at"))
     if signed_at is None:
         return f"signed time {content.get('signed_at')!r} is not a timezone-aware ISO 8601 time"
-    disabled_at = _parse_time(user.disabled_at)
+    disabled_at = aware_time(user.disabled_at)
     if disabled_at is not None and signed_at > disabled_at:
         return f"signed at {content.get('signed_at')} after user {user.user_id} was disabled ({user.disabled_at})"
     return None

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -248,16 +247,6 @@ class SyncStatus:
         return bool(self.server or self.joined_server)
 
 
-def _parsed_time(text: object) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel: CancelToken) -> SyncStatus:
     """Read the replication state of the store in ``home`` (``server``: the sync server of the settings).
 
@@ -275,6 +264,7 @@ def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel
     """
     from imaging.progress import checkpoint  # noqa: PLC0415
     from records.errors import NotJoinedError  # noqa: PLC0415
+    from records.events import aware_time  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from records.sync.client import LAST_SYNC_FILE, SYNC_DIR, events_not_pushed, load_credentials  # noqa: PLC0415
 
@@ -289,7 +279,7 @@ def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel
     record: dict[str, object] = {}
     try:
         read = json.loads((home / SYNC_DIR / LAST_SYNC_FILE).read_text(encoding="utf-8"))
-        if isinstance(read, dict) and _parsed_time(read.get("finished_at")) is not None:
+        if isinstance(read, dict) and aware_time(read.get("finished_at")) is not None:
             last_sync = str(read["finished_at"])
             record = read
     except (OSError, ValueError):
@@ -300,11 +290,11 @@ def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel
         events = store.events()
     own = [event.created_at for event in events if event.site_id == site_id]
     exact = events_not_pushed(events, site_id, record) if record else None
-    since = _parsed_time(last_sync)
+    since = aware_time(last_sync)
     if exact is not None:
         pending = exact
     elif since is None:
         pending = len(own)
     else:
-        pending = sum(1 for created in own if (at := _parsed_time(created)) is not None and at > since)
+        pending = sum(1 for created in own if (at := aware_time(created)) is not None and at > since)
     return SyncStatus(server, joined, name, site_id, last_sync, pending, len(own), time.perf_counter() - started)

@@ -39,13 +39,19 @@ def _pixels(png: bytes) -> npt.NDArray[np.int16]:
     return data[:, : width * 3].reshape(height, width, 3).astype(np.int16)
 
 
-def test_the_3d_view_renders_as_the_baseline(qtbot: QtBot, pipeline: PipelineResults) -> None:
+def _shown_scene(qtbot: QtBot) -> SceneView:
+    """A 3D view of :data:`SIZE`, shown, with its render window made."""
     scene = SceneView()
     qtbot.addWidget(scene)
     scene.resize(*SIZE)
     scene.show()
     scene.activate()
     qtbot.waitExposed(scene)
+    return scene
+
+
+def test_the_3d_view_renders_as_the_baseline(qtbot: QtBot, pipeline: PipelineResults) -> None:
+    scene = _shown_scene(qtbot)
     qtbot.waitUntil(lambda: scene.renders > 0)  # the first paint of the empty view
     qtbot.wait(100)
     design = pipeline.designs["fitted"]
@@ -130,12 +136,7 @@ def test_closed_surfaces_skip_their_back_faces(pipeline: PipelineResults) -> Non
 
 
 def test_a_repaint_that_only_uncovers_the_view_does_not_render(qtbot: QtBot, pipeline: PipelineResults) -> None:
-    scene = SceneView()
-    qtbot.addWidget(scene)
-    scene.resize(*SIZE)
-    scene.show()
-    scene.activate()
-    qtbot.waitExposed(scene)
+    scene = _shown_scene(qtbot)
     scene.set_anatomy(pipeline.anatomy.stored.mesh, pipeline.anatomy.display)
     scene.set_design(pipeline.designs["thin"].stored.mesh, pipeline.designs["thin"].display)
     qtbot.waitUntil(scene.frame_is_current)
