@@ -33,8 +33,8 @@ from records.events import SIGNATURE, Event, compute_hash
 SignatureChecker = Callable[[Event], str | None]
 """Checks one ``signature`` event; returns a one-line problem text, or None when the signature holds."""
 
-EventRow = tuple[int, str, str, str | None, str, str, str | None, str, str, str]
-"""(seq, event_id, site_id, case_code, kind, payload, actor, created_at, prev_hash, hash) as stored."""
+EventRow = tuple[int, str, str, str | None, str, str, str | None, str, str, str, str | None]
+"""(seq, event_id, site_id, case_code, kind, payload, actor, created_at, prev_hash, hash, attestation) as stored."""
 
 
 @dataclass(frozen=True)
@@ -91,26 +91,31 @@ class AuditReport:
         Number of ``signature`` events.
     problems
         Every problem found, in ``seq`` order, then artifacts and triggers.
+    pending_signatures
+        Signatures whose signing site held events of other sites this store has not received yet: their facts are
+        checked once those arrive (a sync brings them).
     """
 
     ok: bool
     events: int
     signatures: int
     problems: tuple[AuditProblem, ...]
+    pending_signatures: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        """The ``dvw audit verify --json`` object: ``ok``, ``events``, ``signatures``, ``problems``."""
+        """``dvw audit verify --json``: ``ok``, ``events``, ``signatures``, ``pending_signatures``, ``problems``."""
         return {
             "ok": self.ok,
             "events": self.events,
             "signatures": self.signatures,
+            "pending_signatures": self.pending_signatures,
             "problems": [problem.to_json() for problem in self.problems],
         }
 
 
 def event_from_row(row: EventRow) -> Event:
     """The domain :class:`Event` of a stored row (the payload text must be JSON)."""
-    seq, event_id, site_id, case_code, kind, payload, actor, created_at, prev_hash, hash_ = row
+    seq, event_id, site_id, case_code, kind, payload, actor, created_at, prev_hash, hash_, attestation = row
     return Event(
         seq=seq,
         event_id=event_id,
@@ -123,6 +128,7 @@ def event_from_row(row: EventRow) -> Event:
         prev_hash=prev_hash,
         hash=hash_,
         payload_json=payload,
+        attestation=attestation,
     )
 
 
@@ -131,8 +137,9 @@ def audit_events(
     *,
     issued_seq: int | None = None,
     signature_checker: SignatureChecker | None = None,
+    parsed: list[Event] | None = None,
 ) -> tuple[int, int, list[AuditProblem]]:
-    """Check event rows given in ``seq`` order.
+    """Check event rows given in ``seq`` order: hashes, chains, the sequence, and that payloads are JSON.
 
     Parameters
     ----------
@@ -142,6 +149,9 @@ def audit_events(
         The highest ``seq`` SQLite has issued (``sqlite_sequence``), to detect rows deleted from the end.
     signature_checker
         Called for each ``signature`` event whose hash holds; returns a problem text or None.
+    parsed
+        When given, every row whose payload is a JSON object is appended to it as an :class:`Event` (for the
+        checks of :mod:`records.trust`).
 
     Returns
     -------
@@ -155,7 +165,7 @@ def audit_events(
     expected_seq = 1
     signatures = 0
     for row in table:
-        seq, event_id, site_id, case_code, kind, payload, actor, created_at, prev_hash, stored = row
+        seq, event_id, site_id, case_code, kind, payload, actor, created_at, prev_hash, stored, _attestation = row
         if seq < expected_seq:
             problems.append(
                 AuditProblem("bad_seq", f"unexpected seq {seq}: sequence numbers start at 1", seq, event_id)
@@ -189,14 +199,15 @@ def audit_events(
             )
         last_of_site[site_id] = (seq, stored)
 
+        event = _parse_row(row)
+        if event is None:
+            problems.append(AuditProblem("bad_payload", "payload is not a JSON object", seq, event_id))
+            continue
+        if parsed is not None:
+            parsed.append(event)
         if kind == SIGNATURE:
             signatures += 1
             if signature_checker is not None and hash_ok:
-                try:
-                    event = event_from_row(row)
-                except json.JSONDecodeError:
-                    problems.append(AuditProblem("bad_payload", "payload is not JSON", seq, event_id))
-                    continue
                 text = signature_checker(event)
                 if text is not None:
                     problems.append(AuditProblem("signature", text, seq, event_id))
@@ -210,6 +221,15 @@ def audit_events(
             )
         )
     return len(table), signatures, problems
+
+
+def _parse_row(row: EventRow) -> Event | None:
+    """The row's event, or None when its payload is not a JSON object (a hand edit: the audit reports it)."""
+    try:
+        event = event_from_row(row)
+    except (ValueError, RecursionError, TypeError):
+        return None
+    return event if isinstance(event.payload, dict) else None
 
 
 def _chain_message(
@@ -250,6 +270,75 @@ def audit_artifacts(rows: Iterable[tuple[str, int]], artifact_file: Callable[[st
                     sha256=sha,
                 )
             )
+    return problems
+
+
+def audit_artifact_folder(folder: Path, recorded: set[str]) -> list[AuditProblem]:
+    """Files under the artifacts folder that no artifact row records (a row deleted by hand, a stray file).
+
+    A file whose row was deleted escapes the per-row check above; it is reported here, with whether its content
+    still has the SHA-256 its name says.
+    """
+    problems: list[AuditProblem] = []
+    if not folder.is_dir():
+        return problems
+    for sub in sorted(folder.iterdir()):
+        if not sub.is_dir() or sub.name.startswith("."):
+            continue
+        for path in sorted(sub.iterdir()):
+            name = path.name
+            if name in recorded or name.startswith("."):
+                continue
+            try:
+                with open(path, "rb") as fp:
+                    actual = hashlib.file_digest(fp, "sha256").hexdigest()
+            except OSError as exc:
+                actual = f"unreadable ({exc})"
+            state = "its content matches its name" if actual == name else f"its content now hashes to {actual}"
+            problems.append(
+                AuditProblem(
+                    "artifact_unrecorded",
+                    f"artifact file {path} has no artifact record (deleted by hand?); {state}",
+                    sha256=name if len(name) == 64 else None,
+                )
+            )
+    return problems
+
+
+def audit_named_artifacts(
+    events: Iterable[Event], own_site: str, recorded: set[str], withheld_roles: Iterable[str]
+) -> list[AuditProblem]:
+    """Every file this site's checks and re-verifications stored must still be recorded (row and file).
+
+    A ``check_run`` event lists the artifacts it stored (``artifacts``: role -> SHA-256) and a re-verification its
+    evidence; both are this site's own records, so each must be held here. (Other sites' files arrive by sync and
+    may still be on their way; patient files never leave their site.)
+    """
+    skip = set(withheld_roles)
+    problems: list[AuditProblem] = []
+    for event in events:
+        if event.site_id != own_site or event.case_code is None:
+            continue
+        named: list[tuple[str, str]] = []
+        if event.kind == "check_run":
+            artifacts = event.payload.get("artifacts")
+            if isinstance(artifacts, Mapping):
+                named = [(str(role), str(sha)) for role, sha in artifacts.items() if role not in skip]
+        elif event.kind == "reverification_recorded":
+            evidence = event.payload.get("evidence")
+            if isinstance(evidence, list):
+                named = [("evidence", str(item.get("sha256"))) for item in evidence if isinstance(item, Mapping)]
+        for role, sha in named:
+            if sha not in recorded:
+                problems.append(
+                    AuditProblem(
+                        "artifact_unrecorded",
+                        f"the {role} file {sha} this site's {event.kind} stored has no artifact record",
+                        event.seq,
+                        event.event_id,
+                        sha,
+                    )
+                )
     return problems
 
 

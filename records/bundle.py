@@ -33,9 +33,12 @@ this store already knows for that user), every case signature, and every artifac
 events are imported in one transaction (events already held are skipped) and the artifacts stored; importing the
 same bundle twice adds nothing.
 
-Trust: the signature proves who exported the bundle only as far as that user's ``user_added`` event is trusted. A
-user this store already knows must sign with the key it knows; a user from a site never seen before is trusted on
-first use (the event chains cannot be forged into an existing site's chain, but a whole new site can be).
+Trust: the signature proves who exported the bundle only as far as that user's ``user_added`` event is trusted, and
+a whole new site, with its own users and keys, is easy to make. So a store imports events only of sites it trusts:
+those the company's sync server listed when this store synced, and those an administrator trusted by hand (``dvw
+site trust``); a bundle holding events of any other site is refused (:class:`~records.errors.UntrustedSiteError`).
+Every imported event must also hold as the audit judges it (:mod:`records.trust`): attested by an enabled user of
+its own site, user events by that site's administrators, signatures that approve exactly what the log holds.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ import base64
 import binascii
 import hashlib
 import json
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -56,7 +60,7 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from imaging.files import write_atomically
+from imaging.files import sha256_file, write_atomically
 from records.audit import AuditReport
 from records.errors import (
     ArtifactChangedError,
@@ -72,6 +76,7 @@ from records.events import (
     EVENT_KEYS,
     SIGNATURE,
     Event,
+    NewEvent,
     canonical_json,
     check_case_code,
     check_payload_privacy,
@@ -80,9 +85,9 @@ from records.events import (
     is_event_id,
     is_sha256,
 )
-from records.signatures import events_signature_checker, signature_checker
+from records.signatures import events_signature_checker
 from records.store import Store
-from records.users import USER_ADDED, USER_DISABLED, User, load_users, unlock_signing_key, users_from_events
+from records.users import USER_ADDED, USER_DISABLED, User, unlock_signing_key, users_from_events
 
 BUNDLE_FORMAT = "dvw-bundle/1"
 SIGNATURE_FORMAT = "dvw-bundle-signature/1"
@@ -94,8 +99,12 @@ WITHHELD_KINDS = frozenset({"dicom", "patient"})
 """Artifact kinds that never leave the site in a bundle (they carry patient identity)."""
 MAX_TOTAL_BYTES = 16 * 1024**3
 """Default cap on a bundle's total uncompressed size (16 GiB): a larger bundle is refused as a possible zip bomb."""
-MAX_JSON_BYTES = 512 * 1024**2
-"""Cap on ``manifest.json`` (512 MiB) and ``signature.json``: they are read into memory."""
+MAX_JSON_BYTES = 128 * 1024**2
+"""Cap on ``manifest.json`` (128 MiB) and ``signature.json``: they are read into memory."""
+MAX_JSON_RATIO = 50
+"""Largest compression ratio of the JSON entries: event JSON (hashes, base64) deflates 3-8x; far more is a bomb."""
+BUNDLE_IMPORTED = "bundle_imported"
+"""Site-level event: who imported which bundle (its SHA-256), from which site, with how many events."""
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1024 * 1024
@@ -214,6 +223,21 @@ def _bundle_events(events: Sequence[Event], code: str, exporter: str) -> list[Ev
         if event.event_id in needed:
             last[event.site_id] = index
     return [event for index, event in enumerate(events) if index <= last.get(event.site_id, -1)]
+
+
+def _stored_by_this_site(events: Sequence[Event], code: str, site_id: str) -> dict[str, str]:
+    """SHA-256 -> role of every file this site's checks and re-verifications of the case stored (they must be held)."""
+    stored: dict[str, str] = {}
+    for event in events:
+        if event.case_code != code or event.site_id != site_id:
+            continue
+        artifacts = event.payload.get("artifacts") if event.kind == "check_run" else None
+        if isinstance(artifacts, Mapping):
+            stored.update({str(sha): str(role) for role, sha in artifacts.items() if role != "patient"})
+        evidence = event.payload.get("evidence") if event.kind == "reverification_recorded" else None
+        if isinstance(evidence, list):
+            stored.update({str(item.get("sha256")): "evidence" for item in evidence if isinstance(item, Mapping)})
+    return stored
 
 
 def _check_export_chains(events: Sequence[Event], store: Store) -> None:
@@ -343,9 +367,16 @@ def export_bundle(
     artifacts: list[dict[str, Any]] = []
     withheld: list[dict[str, Any]] = []
     named = sorted({sha for event in events if event.case_code == code for sha in _named_sha256(event.payload)})
+    stored_here = _stored_by_this_site(events, code, store.site_id)
     for sha in named:
         info = store.artifact_info(sha)
         if info is None:
+            if sha in stored_here:
+                raise BundleIntegrityError(
+                    f"the {stored_here[sha]} file {sha} this site's check stored has no artifact record in this "
+                    "store; run dvw audit verify",
+                    path=str(store.path),
+                )
             continue  # named by hash only (a manifest id, an event hash, a file kept elsewhere)
         if info.kind in WITHHELD_KINDS:
             withheld.append({"sha256": sha, "kind": info.kind, "reason": "patient identity stays on the site"})
@@ -434,6 +465,8 @@ def _parse_json(data: bytes, name: str, where: str) -> dict[str, Any]:
         value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BundleError(f"{where}: {name} is not valid JSON: {exc}", path=where) from None
+    except RecursionError:
+        raise BundleError(f"{where}: {name} nests too deeply to be a DVW bundle", path=where) from None
     if not isinstance(value, dict):
         raise BundleError(f"{where}: {name} is not a JSON object", path=where)
     return value
@@ -469,8 +502,15 @@ def _check_entries(archive: zipfile.ZipFile, where: str, max_total_bytes: int) -
     for name in (MANIFEST_NAME, SIGNATURE_NAME):
         if name not in entries:
             raise BundleError(f"{where}: not a DVW bundle: no {name}", path=where)
-        if entries[name].file_size > MAX_JSON_BYTES:
+        info = entries[name]
+        if info.file_size > MAX_JSON_BYTES:
             raise BundleError(f"{where}: {name} is larger than {MAX_JSON_BYTES} bytes", path=where)
+        if info.file_size > 1024**2 and info.file_size > MAX_JSON_RATIO * max(info.compress_size, 1):
+            raise BundleError(
+                f"{where}: {name} unpacks {info.file_size // max(info.compress_size, 1)}-fold (refused as a possible "
+                "zip bomb)",
+                path=where,
+            )
     return entries
 
 
@@ -495,7 +535,7 @@ def _event_from_json(data: object, index: int, where: str) -> tuple[Event, dict[
     except InvalidEventError as exc:
         raise BundleError(f"{label}: {exc.message}", path=where) from None
     assert isinstance(data, dict)  # event_from_json refuses anything else
-    return replace(event, seq=index + 1), {key: data[key] for key in EVENT_KEYS}
+    return replace(event, seq=index + 1), {**{key: data[key] for key in EVENT_KEYS}, "attestation": event.attestation}
 
 
 def _check_chains(events: Sequence[Event], where: str) -> None:
@@ -629,8 +669,7 @@ def _read_bundle(archive: zipfile.ZipFile, entries: Mapping[str, zipfile.ZipInfo
     events = [event for event, _ in parsed]
     _check_chains(events, where)
     # The exporting site's own users first: a user id another site also added names the exporter's own user.
-    users = users_from_events([e for e in events if e.site_id == site_id] + [e for e in events if e.site_id != site_id])
-    exporter = users.get(exported_by["user_id"])
+    exporter = users_from_events(events, str(site_id)).get(exported_by["user_id"])
     _check_signature(signature, manifest_bytes, exporter, exported_by["user_id"], where)
     assert exporter is not None  # _check_signature refuses a bundle without its exporter
     if not exporter.enabled:
@@ -649,19 +688,6 @@ def _read_bundle(archive: zipfile.ZipFile, entries: Mapping[str, zipfile.ZipInfo
         event_json=tuple(data for _, data in parsed),
         artifacts=artifacts,
     )
-
-
-def _check_known_users(store: Store, bundle: _Bundle, where: str) -> None:
-    """A user this store already knows must have the same key in the bundle (no key substitution, no id clash)."""
-    known = load_users(store)
-    for user in users_from_events(bundle.events).values():
-        held = known.get(user.user_id)
-        if held is not None and held.public_key_sha256 != user.public_key_sha256:
-            raise BundleSignatureError(
-                f"{where}: user {user.user_id} has key {user.public_key_sha256[:16]}... in the bundle but "
-                f"{held.public_key_sha256[:16]}... in this store: a different user with the same id, or a forged key",
-                path=where,
-            )
 
 
 def _extract_artifact(
@@ -693,8 +719,16 @@ def _extract_artifact(
     return target
 
 
-def import_bundle(store: Store, path: Path, *, max_total_bytes: int = MAX_TOTAL_BYTES) -> BundleImport:
-    """Verify a bundle completely, then add its events and artifacts to the store; importing again adds nothing.
+def import_bundle(store: Store, path: Path, *, by: Any, max_total_bytes: int = MAX_TOTAL_BYTES) -> BundleImport:
+    """Verify a bundle completely, then add its artifacts and events to the store; importing again adds nothing.
+
+    Order (each step refuses before the next begins): the ZIP's entries and sizes; the manifest (bounded in size and
+    compression ratio) and its events' hashes and chains; the bundle's and every case signature; the store's own
+    import checks in a transaction that is rolled back (trusted sites, attestations, users, signatures against the
+    log); free disk space for the artifacts; every artifact's bytes against its SHA-256 (copied to this process's
+    scratch folder). Only then are the artifacts stored, and the events, with a ``bundle_imported`` record naming
+    who imported it, committed in one transaction: a crash leaves the store as it was, or stored files without
+    events (harmless: the next import stores the events), never events without their files.
 
     Parameters
     ----------
@@ -702,6 +736,8 @@ def import_bundle(store: Store, path: Path, *, max_total_bytes: int = MAX_TOTAL_
         The local store.
     path
         The bundle file.
+    by
+        The signed-in user who imports it (:class:`records.users.Session`).
     max_total_bytes
         Refuse a bundle whose entries unpack to more than this many bytes in total.
 
@@ -713,12 +749,14 @@ def import_bundle(store: Store, path: Path, *, max_total_bytes: int = MAX_TOTAL_
     Raises
     ------
     BundleError
-        Not a readable bundle, an unsafe or unexpected entry, too large, a malformed manifest.
+        Not a readable bundle, an unsafe or unexpected entry, too large, a malformed manifest, no room.
     BundleIntegrityError
         An artifact's bytes or size, an event's hash or a site's chain differ from what the bundle says.
     BundleSignatureError
-        The bundle's signature or a case signature does not verify, or a user's key differs from this store's.
-    EventConflictError, ChainGapError, IdentityInPayloadError
+        The bundle's signature or a case signature does not verify.
+    UntrustedSiteError
+        The bundle holds events of a site this store does not trust (never enrolled, nor trusted by hand).
+    ImportRefusedError, EventConflictError, ChainGapError, IdentityInPayloadError
         The store refuses the events (nothing is written then either).
     """
     source = Path(path)
@@ -729,30 +767,47 @@ def import_bundle(store: Store, path: Path, *, max_total_bytes: int = MAX_TOTAL_
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
         raise BundleError(f"{where}: not a ZIP file: {exc}", path=where) from None
+    staged: list[tuple[Path, str]] = []
     try:
-        with archive, tempfile.TemporaryDirectory(prefix=".bundle-", dir=store.home) as scratch:
+        with archive:
             entries = _check_entries(archive, where, max_total_bytes)
             bundle = _read_bundle(archive, entries, where)
-            _check_known_users(store, bundle, where)
-            staged: list[tuple[Path, str]] = []
-            for sha, (size, kind) in sorted(bundle.artifacts.items()):
-                held = store.artifact_info(sha) is not None
-                copy = _extract_artifact(
-                    archive,
-                    entries[ARTIFACTS_PREFIX + sha],
-                    sha,
-                    size,
-                    folder=None if held else Path(scratch),
-                    where=where,
+            store.check_import(bundle.event_json)
+            missing = {sha: item for sha, item in bundle.artifacts.items() if store.artifact_info(sha) is None}
+            _check_room(store, sum(size for size, _kind in missing.values()), where)
+            scratch = Path(tempfile.mkdtemp(prefix="bundle-", dir=store.scratch_folder()))
+            try:
+                for sha, (size, kind) in sorted(bundle.artifacts.items()):
+                    copy = _extract_artifact(
+                        archive,
+                        entries[ARTIFACTS_PREFIX + sha],
+                        sha,
+                        size,
+                        folder=scratch if sha in missing else None,
+                        where=where,
+                    )
+                    if copy is not None:
+                        staged.append((copy, kind))
+                for copy, kind in staged:
+                    store.put_artifact(copy, kind)
+                record = NewEvent(
+                    BUNDLE_IMPORTED,
+                    None,
+                    {
+                        "case_code": bundle.case_code,
+                        "bundle_sha256": sha256_file(source),
+                        "from_site": bundle.site_id,
+                        "exported_by": bundle.exported_by,
+                        "events": len(bundle.event_json),
+                    },
+                    by,
                 )
-                if copy is not None:
-                    staged.append((copy, kind))
-            imported = store.import_events(bundle.event_json)
-            for copy, kind in staged:
-                store.put_artifact(copy, kind)
+                imported = store.import_events(bundle.event_json, record=record)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise BundleIntegrityError(f"{where}: the ZIP data is damaged: {exc}", path=where) from None
-    audit = store.verify(signature_checker(store))
+    audit = store.verify()
     return BundleImport(
         case_code=bundle.case_code,
         site_id=bundle.site_id,
@@ -762,3 +817,14 @@ def import_bundle(store: Store, path: Path, *, max_total_bytes: int = MAX_TOTAL_
         artifacts_added=len(staged),
         audit=audit,
     )
+
+
+def _check_room(store: Store, needed: int, where: str) -> None:
+    """Refuse early when the artifacts would not fit on the store's disk (with a margin left for the system)."""
+    free = shutil.disk_usage(store.home).free
+    margin = 256 * 1024**2
+    if needed > free - margin:
+        raise BundleError(
+            f"{where}: the bundle's files need {needed} bytes, the store's disk has {free} free; nothing was imported",
+            path=where,
+        )

@@ -75,6 +75,9 @@ class CaseState:
         Every ``signature`` event of the case, in log order.
     superseded
         Event ids of the signatures superseded by a later check, input change or design change.
+    owner_site
+        The site that created the case (a case code belongs to it; another site's ``case_created`` for the same
+        code changes nothing here and shows as a conflict).
     """
 
     code: str
@@ -87,6 +90,7 @@ class CaseState:
     events: tuple[Event, ...]
     signatures: tuple[Event, ...]
     superseded: frozenset[str] = field(default_factory=frozenset)
+    owner_site: str = ""
 
     @property
     def current_signatures(self) -> tuple[Event, ...]:
@@ -107,6 +111,14 @@ class CaseState:
                 {**event.to_json(), "superseded": event.event_id in self.superseded} for event in self.signatures
             ],
         }
+
+
+def needs_reverification(check: Event) -> bool:
+    """Whether a ``check_run`` event's result needs re-verification before sign-off.
+
+    Its payload's ``requires_reverification`` decides when it is a boolean; otherwise any verdict but ``within``.
+    """
+    return _needs_reverification(check)
 
 
 def _needs_reverification(check: Event) -> bool:
@@ -189,6 +201,7 @@ def case_state(events: Iterable[Event]) -> CaseState:
         events=ordered,
         signatures=tuple(signatures),
         superseded=frozenset(superseded),
+        owner_site=ordered[0].site_id,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from records.errors import CaseNotFoundError
+from records.events import NewEvent
 from records.store import Store
 
 #: Artifact kinds of the files a check names (others are stored under their own name as kind).
@@ -43,6 +44,7 @@ def record_check(
     *,
     dicom_sha256: str,
     source: str,
+    by: Any,
 ) -> RecordedCheck:
     """Record the check ``check_json`` (``validation.check.CheckResult.to_json()``) for case ``code``.
 
@@ -61,17 +63,23 @@ def record_check(
         The hash of the DICOM instances the volume was imported from (an input too).
     source
         What created the case when it is new (e.g. ``"dvw run"``, ``"gui"``).
+    by
+        The signed-in user who ran the check (:class:`records.users.Session`): the actor of every event recorded.
+
+    The files are stored first, then every event in one transaction: a crash leaves either the whole record or
+    none of it (stored files without events are harmless and stored again by the next attempt).
     """
     artifacts = {name: store.put_artifact(path, _KINDS.get(name, name)) for name, path in files.items()}
     inputs = {"dicom": dicom_sha256, **{k: v for k, v in artifacts.items() if k != "check"}}
     recorded: list[str] = []
+    batch: list[NewEvent] = []
     try:
         state = store.case(code)
     except CaseNotFoundError:
-        store.append("case_created", case_code=code, payload={"source": source})
+        batch.append(NewEvent("case_created", code, {"source": source}, by))
         recorded.append("case_created")
-        state = store.case(code)
-    previous = state.check.payload if state.check is not None else None
+        state = None
+    previous = state.check.payload if state is not None and state.check is not None else None
     same = (
         previous is not None
         and previous.get("inputs") == inputs
@@ -80,20 +88,19 @@ def record_check(
         and previous.get("manifest_id") == check_json["manifest_id"]
     )
     if not same:
-        old_design = state.inputs.get("design")
+        held = {} if state is None else dict(state.inputs)
+        old_design = held.get("design")
         if old_design is not None and old_design != inputs["design"]:
             payload = {"reason": "a different design file was checked", "inputs": inputs}
-            store.append("design_changed", case_code=code, payload=payload)
+            batch.append(NewEvent("design_changed", code, payload, by))
             recorded.append("design_changed")
-        elif {k: state.inputs.get(k) for k in inputs} != inputs:
-            store.append("inputs_added", case_code=code, payload=inputs)
+        elif {k: held.get(k) for k in inputs} != inputs:
+            batch.append(NewEvent("inputs_added", code, inputs, by))
             recorded.append("inputs_added")
         names = {name: path.name for name, path in files.items()}
-        store.append(
-            "check_run",
-            case_code=code,
-            payload={**check_json, "inputs": inputs, "artifacts": artifacts, "file_names": names},
-        )
+        payload = {**check_json, "inputs": inputs, "artifacts": artifacts, "file_names": names}
+        batch.append(NewEvent("check_run", code, payload, by))
         recorded.append("check_run")
+    store.append_many(batch)
     state = store.case(code)
     return RecordedCheck(code, state.revision, state.state, tuple(recorded))

@@ -71,6 +71,24 @@ class ArtifactChangedError(RecordsError):
     code = "artifact_changed"
 
 
+class UnattributedEventError(RecordsError):
+    """An event that needs the person who did it was written without a signed-in user."""
+
+    code = "unattributed"
+
+
+class UntrustedSiteError(RecordsError):
+    """Events of a site this store does not trust (never enrolled with the company server, nor trusted by hand)."""
+
+    code = "untrusted_site"
+
+
+class ImportRefusedError(RecordsError):
+    """Imported events that do not hold (attestation, users, signatures against the log): nothing is imported."""
+
+    code = "import_refused"
+
+
 class InvalidUserError(RecordsError):
     """A user to add is malformed: bad user id, role, printed name or a too-short password."""
 
@@ -99,6 +117,12 @@ class WrongPasswordError(RecordsError):
     """The password given does not match the user's."""
 
     code = "wrong_password"
+
+
+class AccountLockedError(WrongPasswordError):
+    """Too many wrong passwords: the account is locked for a while (or until an administrator unlocks it)."""
+
+    code = "account_locked"
 
 
 class CredentialsError(RecordsError):

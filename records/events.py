@@ -55,6 +55,8 @@ REVERIFICATION_RECORDED = "reverification_recorded"
 SIGNATURE = "signature"
 DESIGN_CHANGED = "design_changed"
 NOTE = "note"
+SYNC_RECEIVED = "sync_received"
+"""Site-level event: what this site held of every other site's chain (``{"heads": {site_id: hash}}``)."""
 
 
 def canonical_json(value: Any) -> str:
@@ -163,6 +165,9 @@ class Event:
         SHA-256 (hex) of the canonical JSON of every field except ``seq`` and ``hash``.
     payload_json
         The payload's canonical JSON text exactly as stored and hashed.
+    attestation
+        The actor's Ed25519 signature (base64) over the event's hash (:mod:`records.identity`), or None for an
+        event without actor. Not covered by the hash: it signs the hash.
     """
 
     seq: int
@@ -176,6 +181,7 @@ class Event:
     prev_hash: str
     hash: str
     payload_json: str = field(repr=False)
+    attestation: str | None = field(default=None, repr=False, compare=False)
 
     def computed_hash(self) -> str:
         """The hash recomputed from the fields (equal to :attr:`hash` for an untouched event)."""
@@ -203,6 +209,7 @@ class Event:
             "created_at": self.created_at,
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "attestation": self.attestation,
         }
 
 
@@ -218,8 +225,9 @@ class NewEvent:
         The case it belongs to (``[A-Za-z0-9._-]{1,64}``), or None for a site-level event.
     payload
         A JSON object without patient identity (see :func:`check_payload_privacy`).
-    actor
-        The user id that caused it, or None.
+    by
+        The signed-in user who did it (:class:`records.identity.Attestor`): the event's actor, who attests it. None
+        only for the site-level kinds the software writes by itself (``records.identity.SYSTEM_KINDS``).
     at
         When it happened (timezone-aware); None means now, in the local zone.
     """
@@ -227,7 +235,7 @@ class NewEvent:
     kind: str
     case_code: str | None
     payload: Mapping[str, Any]
-    actor: str | None = None
+    by: Any = None
     at: datetime | None = None
 
 
@@ -376,8 +384,10 @@ def _reject_non_finite(value: Any) -> None:
             _reject_non_finite(item)
 
 
-#: The keys of an event's JSON (:meth:`Event.to_json`) as another site or a bundle sends it.
+#: The keys of an event's JSON (:meth:`Event.to_json`) as another site or a bundle sends it (``attestation`` may be
+#: absent: it is None then).
 EVENT_KEYS = ("event_id", "site_id", "case_code", "kind", "payload", "actor", "created_at", "prev_hash", "hash")
+_ATTESTATION = re.compile(r"[A-Za-z0-9+/]{86}==")
 
 
 def event_from_json(data: Any) -> Event:
@@ -410,6 +420,9 @@ def event_from_json(data: Any) -> Event:
     if actor is not None and not isinstance(actor, str):
         raise InvalidEventError(f"imported event {event_id} has a malformed actor")
     kind = check_kind(data["kind"])
+    attestation = data.get("attestation")
+    if attestation is not None and (not isinstance(attestation, str) or _ATTESTATION.fullmatch(attestation) is None):
+        raise InvalidEventError(f"imported event {event_id} has a malformed attestation")
     created_at = check_time_text(data["created_at"])
     payload_json = check_payload(data["payload"])
     computed = compute_hash(
@@ -436,4 +449,5 @@ def event_from_json(data: Any) -> Event:
         prev_hash=prev_hash,
         hash=digest,
         payload_json=payload_json,
+        attestation=attestation,
     )

@@ -45,6 +45,7 @@ class EventRow(Base):
     __table_args__ = (
         Index("ix_events_site_seq", "site_id", "seq"),
         Index("ix_events_case_seq", "case_code", "seq"),
+        Index("ix_events_site_level", "site_id", "case_code", "kind"),
         {"sqlite_autoincrement": True},
     )
 
@@ -58,6 +59,7 @@ class EventRow(Base):
     created_at: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    attestation: Mapped[str | None] = mapped_column(Text)
 
 
 class ArtifactRow(Base):

@@ -15,7 +15,7 @@ from typing import Any
 from records.errors import ArtifactMissingError, ReverificationRefusedError, RoleNotPermittedError
 from records.events import REVERIFICATION_RECORDED, Event
 from records.store import Store
-from records.users import ENGINEER, QUALITY, authenticate
+from records.users import ENGINEER, QUALITY, sign_in
 
 REVERIFY_ROLES = frozenset({ENGINEER, QUALITY})
 """The roles that may record a re-verification."""
@@ -100,7 +100,8 @@ def record_reverification(
         if not path.is_file():
             raise ArtifactMissingError(f"no such evidence file: {path}", path=str(path))
     case = store.case(case_code)
-    user = authenticate(store, user_id, password)
+    session = sign_in(store, user_id, password)
+    user = session.user
     if user.role not in REVERIFY_ROLES:
         raise RoleNotPermittedError(
             f"user {user_id!r} has role {user.role}; only engineer or quality may record a re-verification"
@@ -128,4 +129,4 @@ def record_reverification(
         "revision": case.revision,
         "recorded_by": user.signer_json(),
     }
-    return store.append(REVERIFICATION_RECORDED, case_code=case.code, payload=payload, actor=user.user_id, at=now)
+    return store.append(REVERIFICATION_RECORDED, case_code=case.code, payload=payload, by=session, at=now)

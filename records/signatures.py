@@ -35,14 +35,11 @@ A later check, input change or design change (new revision) supersedes every ear
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-from cryptography.exceptions import InvalidSignature
 
 from records.audit import SignatureChecker
 from records.cases import CaseState
@@ -57,59 +54,45 @@ from records.errors import (
     RoleNotPermittedError,
     SignatureRefusedError,
 )
-from records.events import SIGNATURE, Event, aware_time, canonical_json, format_time, is_sha256
+from records.events import SIGNATURE, Event, format_time, is_sha256
 from records.reverification import requires_reverification
 from records.store import Store
-from records.users import CLINICIAN, ENGINEER, QUALITY, User, unlock_signing_key, users_from_events
+from records.trust import (
+    ALGORITHM,
+    CLINICAL_DESIGN_CONFIRMATION,
+    DESIGN_VERIFICATION,
+    MEANING_ROLES,
+    RELEASE,
+    REVERIFICATION_APPROVED,
+    SIGNATURE_FORMAT,
+    check_signature,
+    evidence_hashes,
+    named_hashes,
+    signed_bytes,
+    verify_log,
+)
+from records.users import Session, User, sign_in
 
-SIGNATURE_FORMAT = "dvw-signature/1"
-ALGORITHM = "Ed25519"
-
-DESIGN_VERIFICATION = "design verification"
-CLINICAL_DESIGN_CONFIRMATION = "clinical design confirmation"
-REVERIFICATION_APPROVED = "re-verification approved"
-RELEASE = "release"
-
-MEANING_ROLES: Mapping[str, frozenset[str]] = {
-    DESIGN_VERIFICATION: frozenset({ENGINEER, QUALITY}),
-    CLINICAL_DESIGN_CONFIRMATION: frozenset({CLINICIAN}),
-    REVERIFICATION_APPROVED: frozenset({QUALITY}),
-    RELEASE: frozenset({QUALITY}),
-}
-"""Each meaning a signature may carry, and the roles that may sign it."""
+__all__ = [
+    "ALGORITHM",
+    "CLINICAL_DESIGN_CONFIRMATION",
+    "DESIGN_VERIFICATION",
+    "MEANING_ROLES",
+    "RELEASE",
+    "REVERIFICATION_APPROVED",
+    "SIGNATURE_FORMAT",
+    "sign",
+    "signature_checker",
+    "signature_status",
+    "signed_bytes",
+    "verify_signature",
+]
 
 VALID = "valid"
 SUPERSEDED = "superseded"
 
-
-def signed_bytes(content: Mapping[str, Any]) -> bytes:
-    """The exact bytes a signature covers: the canonical JSON (UTF-8) of the signed content."""
-    return canonical_json(content).encode("utf-8")
-
-
-def _named_hashes(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every SHA-256 in a check result, with its JSON path (``envelope.sha256``, ``results[2].inputs_sha256[0]``).
-
-    The manifest id has the same form but names software, not data: it is signed on its own.
-    """
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if key == "manifest_id":
-                continue
-            yield from _named_hashes(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _named_hashes(item, f"{path}[{index}]")
-    elif is_sha256(value):
-        yield path, str(value)
-
-
-def _evidence_hashes(reverification: Event | None) -> list[str]:
-    if reverification is None:
-        return []
-    found = reverification.payload.get("evidence")
-    items = found if isinstance(found, list) else []
-    return [str(item["sha256"]) for item in items if isinstance(item, Mapping) and is_sha256(item.get("sha256"))]
+_named_hashes = named_hashes
+_evidence_hashes = evidence_hashes
 
 
 def _check_artifacts(store: Store, case: CaseState, check: Event, reverification: Event | None) -> None:
@@ -117,8 +100,17 @@ def _check_artifacts(store: Store, case: CaseState, check: Event, reverification
     named = [(f"input {name}", sha) for name, sha in case.inputs.items() if is_sha256(sha)]
     named += [(f"check {where}", sha) for where, sha in _named_hashes(check.payload)]
     named += [("re-verification evidence", sha) for sha in _evidence_hashes(reverification)]
+    stored = check.payload.get("artifacts")
+    own_files = {str(sha) for sha in stored.values()} if isinstance(stored, Mapping) else set()
+    if reverification is not None:
+        own_files.update(_evidence_hashes(reverification))
     for label, sha in named:
         if store.artifact_info(sha) is None:
+            if sha in own_files and check.site_id == store.site_id:
+                raise InputChangedError(
+                    f"{label} ({sha[:12]}...) of case {case.code} was stored by the check but its record is gone "
+                    "from this store; run dvw audit verify"
+                )
             continue  # named by hash only (e.g. an envelope file kept elsewhere): nothing here to re-read
         try:
             store.artifact_path(sha)
@@ -128,10 +120,8 @@ def _check_artifacts(store: Store, case: CaseState, check: Event, reverification
             ) from None
 
 
-def _refuse_unsignable(case: CaseState, meaning: str, manifest_id: str, home: Path) -> tuple[Event, Event | None]:
+def _refuse_unsignable(store: Store, case: CaseState, meaning: str, manifest_id: str) -> tuple[Event, Event | None]:
     """The check and re-verification a signature on ``case`` would approve, or the reason it may not be signed."""
-    from validation.selftest import is_validated  # noqa: PLC0415 - the self-test module imports the whole pipeline
-
     check = case.check
     if check is None:
         if case.verdict is None:
@@ -150,10 +140,10 @@ def _refuse_unsignable(case: CaseState, meaning: str, manifest_id: str, home: Pa
             f"case {case.code}: the check was made by software manifest {check_manifest[:12]}..., this installation "
             f"is {manifest_id[:12]}...; run the check again with this software"
         )
-    if not is_validated(manifest_id, home):
+    if store.directory().validated(store.site_id, manifest_id) is None:
         raise ManifestNotValidatedError(
-            f"software manifest {manifest_id[:12]}... has not passed the self-test on this installation ({home}); "
-            "run dvw selftest first"
+            f"software manifest {manifest_id[:12]}... has no passed self-test recorded on this workstation; "
+            "run the self-test first (dvw selftest --user USER)"
         )
     reverification = case.reverification
     if requires_reverification(check):
@@ -254,11 +244,11 @@ def sign(
     case_code
         The case to sign.
     user_id, password
-        The signer and the password they re-entered.
+        The signer and the password they re-entered (a signature always asks for it again, even in a session).
     meaning
         What the signature means: a key of :data:`MEANING_ROLES`.
     home
-        The installation's home folder, where the self-test records are (default: the store's home).
+        Unused (kept for callers): the self-test gate is read from the store's log.
     now
         The signing time (timezone-aware); default now in the local zone.
 
@@ -273,152 +263,105 @@ def sign(
         An unknown meaning.
     CaseNotFoundError
         No such case.
-    UnknownUserError, UserDisabledError, WrongPasswordError, CredentialsError
+    UnknownUserError, UserDisabledError, WrongPasswordError, AccountLockedError, CredentialsError
         The signer cannot be authenticated.
     RoleNotPermittedError
         The signer's role may not sign this meaning.
     NoCheckError
         No check has been run, or the latest no longer applies (inputs or design changed).
     ManifestNotValidatedError
-        The check names no manifest or another one than this installation's, or this installation's manifest has
-        not passed the self-test here.
+        The check names no manifest or another one than this installation's, or no passed self-test of this
+        installation's manifest is recorded on this workstation.
     ReverificationRequiredError
         The verdict needs re-verification and no passed one is recorded (for ``release``: REQUIREMENTS 4.10.1).
     InputChangedError
-        An input, result or evidence artifact held in the store changed since the check.
+        An input, result or evidence artifact held in the store changed (or lost its record) since the check.
     ConflictUnresolvedError
         Two sites changed the case concurrently and no one has resolved it (``dvw site resolve``).
     """
     from validation.manifest import current_manifest  # noqa: PLC0415 - hashing the installation is done on demand
 
+    del home
     if meaning not in MEANING_ROLES:
         raise SignatureRefusedError(f"unknown meaning {meaning!r}: use one of {', '.join(map(repr, MEANING_ROLES))}")
     at = datetime.now().astimezone() if now is None else now
     format_time(at)  # refuses a naive time before anything is unlocked
     case = store.case(case_code)
-    user, private_key = unlock_signing_key(store, user_id, password)
+    session = sign_in(store, user_id, password)
+    return sign_as(store, case.code, session, meaning, manifest_id=current_manifest().manifest_id, at=at)
+
+
+def sign_as(
+    store: Store, case_code: str, session: Session, meaning: str, *, manifest_id: str, at: datetime | None = None
+) -> Event:
+    """Sign as an already authenticated ``session`` (the caller made the signer re-enter the password).
+
+    See :func:`sign` for the gates and errors; ``manifest_id`` is this installation's software manifest.
+    """
+    if meaning not in MEANING_ROLES:
+        raise SignatureRefusedError(f"unknown meaning {meaning!r}: use one of {', '.join(map(repr, MEANING_ROLES))}")
+    when = datetime.now().astimezone() if at is None else at
+    user = session.user
     if user.role not in MEANING_ROLES[meaning]:
         allowed = ", ".join(sorted(MEANING_ROLES[meaning]))
-        raise RoleNotPermittedError(f"user {user_id!r} has role {user.role}; {meaning!r} may be signed by: {allowed}")
-    manifest_id = current_manifest().manifest_id
+        raise RoleNotPermittedError(
+            f"user {user.user_id!r} has role {user.role}; {meaning!r} may be signed by: {allowed}"
+        )
+    case = store.case(case_code)
     _refuse_conflicting(store, case)
-    check, reverification = _refuse_unsignable(case, meaning, manifest_id, store.home if home is None else home)
+    check, reverification = _refuse_unsignable(store, case, meaning, manifest_id)
     _check_artifacts(store, case, check, reverification)
+    # The store writes a sync_received marker first when it holds other sites' events its last marker lacks; the
+    # case head is then the case's last event held, which the audit finds among the events the signer held.
     content = _signed_content(
-        case, check=check, reverification=reverification, user=user, meaning=meaning, at=at, manifest_id=manifest_id
+        case, check=check, reverification=reverification, user=user, meaning=meaning, at=when, manifest_id=manifest_id
     )
-    signature = private_key.sign(signed_bytes(content))
     payload = {
         "content": content,
-        "signature": base64.b64encode(signature).decode("ascii"),
+        "signature": base64.b64encode(session.sign_bytes(signed_bytes(content))).decode("ascii"),
         "algorithm": ALGORITHM,
         "public_key_sha256": user.public_key_sha256,
     }
-    return store.append(SIGNATURE, case_code=case.code, payload=payload, actor=user.user_id, at=at)
-
-
-def _signer(event: Event, content: Mapping[str, Any], users: Mapping[str, User]) -> tuple[User | None, str | None]:
-    """The signing user, checked against the event and the log's user facts; or None and the problem."""
-    payload = event.payload
-    signer = content.get("signer")
-    if not isinstance(signer, Mapping):
-        return None, "signed content names no signer"
-    signer_id = signer.get("user_id")
-    if signer_id != event.actor:
-        return None, f"signed content names signer {signer_id!r} but the event's actor is {event.actor!r}"
-    user = users.get(str(signer_id))
-    if user is None:
-        return None, f"signer {signer_id!r} has no user_added event in this store"
-    fingerprint = payload.get("public_key_sha256")
-    if fingerprint != user.public_key_sha256 or content.get("public_key_sha256") != user.public_key_sha256:
-        return None, (
-            f"signature names key {fingerprint!r} but user {user.user_id} has key {user.public_key_sha256} "
-            "(from its user_added event)"
-        )
-    facts = user.signer_json()
-    if dict(signer) != facts:
-        differing = sorted(key for key in set(signer) | set(facts) if signer.get(key) != facts.get(key))
-        return None, f"signed signer facts ({', '.join(differing)}) differ from user {user.user_id}'s user_added event"
-    return user, None
+    return store.append(SIGNATURE, case_code=case.code, payload=payload, by=session, at=when)
 
 
 def verify_signature(event: Event, users: Mapping[str, User]) -> str | None:
-    """Check one ``signature`` event: its Ed25519 signature, its signer and that its content matches the event.
+    """Check one ``signature`` event on its own (Ed25519, signer facts, role) against the signing site's users.
 
     Parameters
     ----------
     event
         A ``signature`` event.
     users
-        The store's users (:func:`records.users.load_users`), whose public keys come from ``user_added`` events.
+        The users of the site that wrote the event (user id -> :class:`User`), as its chain defines them.
 
     Returns
     -------
     str or None
-        A one-line description of the first problem found, or None when the signature holds.
+        A one-line description of the first problem found, or None when the signature holds. What the signature
+        approves is compared with the log by :func:`records.trust.verify_log` (the audit).
     """
-    if event.kind != SIGNATURE:
-        return f"event is a {event.kind} event, not a signature"
-    payload = event.payload
-    content = payload.get("content")
-    if not isinstance(content, Mapping):
-        return "signature payload holds no signed content"
-    if content.get("format") != SIGNATURE_FORMAT:
-        return f"signed content has format {content.get('format')!r}, expected {SIGNATURE_FORMAT!r}"
-    if payload.get("algorithm") != ALGORITHM:
-        return f"signature algorithm is {payload.get('algorithm')!r}, expected {ALGORITHM!r}"
-    if content.get("case_code") != event.case_code:
-        return f"signed content names case {content.get('case_code')!r} but the event belongs to {event.case_code!r}"
-    user, problem = _signer(event, content, users)
-    if user is None:
-        return problem
-    meaning = content.get("meaning")
-    if not isinstance(meaning, str) or user.role not in MEANING_ROLES.get(meaning, frozenset()):
-        return f"role {user.role} may not sign meaning {meaning!r}"
-    try:
-        raw = base64.b64decode(str(payload.get("signature", "")).encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        return "signature is not base64"
-    try:
-        user.public_key().verify(raw, signed_bytes(content))
-    except InvalidSignature:
-        return (
-            f"Ed25519 signature by {user.user_id} does not verify over the signed content "
-            "(the content or the signature bytes were altered)"
-        )
-    signed_at = aware_time(content.get("signed_at"))
-    if signed_at is None:
-        return f"signed time {content.get('signed_at')!r} is not a timezone-aware ISO 8601 time"
-    disabled_at = aware_time(user.disabled_at)
-    if disabled_at is not None and signed_at > disabled_at:
-        return f"signed at {content.get('signed_at')} after user {user.user_id} was disabled ({user.disabled_at})"
-    return None
+    return check_signature(event, users.get(str(event.actor)))
 
 
 def signature_checker(store: Store) -> SignatureChecker:
-    """A checker for :meth:`records.store.Store.verify` that verifies each signature against the store's users.
+    """A checker of one signature event against the whole store's log (see :func:`records.trust.verify_log`)."""
+    return events_signature_checker(store.events(), store.site_id)
 
-    See :func:`events_signature_checker`.
+
+def events_signature_checker(events: Sequence[Event], own_site: str | None = None) -> SignatureChecker:
+    """A checker that judges each signature event as :func:`records.trust.verify_log` does over ``events``.
+
+    Problems other than the signature's own (``signature``, ``signature_log``) are the audit's to report.
     """
-    return events_signature_checker(store.events())
-
-
-def events_signature_checker(events: Sequence[Event]) -> SignatureChecker:
-    """A checker that verifies each signature event against the users that ``events`` (a log, in order) define.
-
-    A signature is checked against the users added by its own site first (a user signs where their sealed key is,
-    so at the site that added them), then against every user of the log: two sites that each added a user with the
-    same id (one store cannot, but two offline sites can) keep valid signatures everywhere after a sync or bundle.
-    """
-    everyone = users_from_events(events)
-    by_site: dict[str, list[Event]] = {}
-    for event in events:
-        by_site.setdefault(event.site_id, []).append(event)
-    site_users = {site: users_from_events(site_events) for site, site_events in by_site.items()}
+    report = verify_log(events, own_site, trusted={event.site_id for event in events} if own_site is None else ())
+    found: dict[str, str] = {}
+    for problem in report.problems:
+        if problem.code in ("signature", "signature_log"):
+            found.setdefault(problem.event.event_id, problem.message)
 
     def check(event: Event) -> str | None:
-        own = site_users.get(event.site_id, {})
-        return verify_signature(event, own if event.actor in own else everyone)
+        return found.get(event.event_id)
 
     return check
 

@@ -20,14 +20,16 @@ scripts ship in ``records/migrations``).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
+import tempfile
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,13 +43,16 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from imaging.files import sha256_file, write_atomically
+from imaging.files import sha256_file
 from records.audit import (
+    AuditProblem,
     AuditReport,
     EventRow,
     SignatureChecker,
+    audit_artifact_folder,
     audit_artifacts,
     audit_events,
+    audit_named_artifacts,
     audit_triggers,
     event_from_row,
 )
@@ -59,11 +64,17 @@ from records.errors import (
     CaseNotFoundError,
     ChainGapError,
     EventConflictError,
+    ImportRefusedError,
     InvalidEventError,
+    RoleNotPermittedError,
     StoreError,
+    UnattributedEventError,
+    UntrustedSiteError,
+    UserDisabledError,
 )
 from records.events import (
     CASE_CREATED,
+    SYNC_RECEIVED,
     Event,
     NewEvent,
     check_case_code,
@@ -75,16 +86,27 @@ from records.events import (
     format_time,
     is_sha256,
 )
+from records.identity import DIRECTORY_KINDS, SYSTEM_KINDS, Directory, directory_of, verify_attestation
 from records.migrating import alembic_config
 from records.migrating import head_revision as migrating_head
 from records.models import append_only_triggers
+from records.trust import verify_log
 
 DB_NAME = "dvw.sqlite"
 ARTIFACTS_DIR = "artifacts"
 BUSY_TIMEOUT_S = 60.0
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-_EVENT_COLUMNS = "seq, event_id, site_id, case_code, kind, payload, actor, created_at, prev_hash, hash"
-_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+_EVENT_COLUMNS = "seq, event_id, site_id, case_code, kind, payload, actor, created_at, prev_hash, hash, attestation"
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+_DIRECTORY_QUERY = (
+    f"SELECT {_EVENT_COLUMNS} FROM events WHERE case_code IS NULL AND kind IN "  # noqa: S608
+    f"({', '.join('?' for _ in DIRECTORY_KINDS | {SYNC_RECEIVED})}) ORDER BY seq"
+)
+_DIRECTORY_ARGS = tuple(sorted(DIRECTORY_KINDS | {SYNC_RECEIVED}))
+SCRATCH_PREFIX = ".scratch-"
+"""Temporary folders in the home (bundle imports) start with this; stale ones are removed when a store opens."""
+Precondition = Callable[[Sequence[Event]], None]
+"""Checked inside an append's write transaction with the events of the kinds it asks for; raises to refuse."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +175,7 @@ class Store:
         self._site_id = site_id
         self._schema_version = schema_version
         self._lock = threading.RLock()
+        self._scratch: Path | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -194,11 +217,24 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
+        _remove_stale_scratch(home)
         return cls(home, engine, site_id, version)
 
     def close(self) -> None:
-        """Close every database connection of this store."""
+        """Close every database connection of this store and remove its scratch folder."""
         self._engine.dispose()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def scratch_folder(self) -> Path:
+        """The scratch folder of this store object in the home (``.scratch-<pid>-...``), created on first use.
+
+        It is removed by :meth:`close`; a folder left by a process that died is removed by the next :meth:`open`.
+        """
+        if self._scratch is None or not self._scratch.is_dir():
+            self._scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=self._home))
+        return self._scratch
 
     def __enter__(self) -> Store:
         return self
@@ -246,8 +282,10 @@ class Store:
         *,
         case_code: str | None,
         payload: Mapping[str, Any],
-        actor: str | None = None,
+        by: Any = None,
         at: datetime | None = None,
+        precondition: Precondition | None = None,
+        precondition_kinds: Iterable[str] = (),
     ) -> Event:
         """Append one event to this site's chain, in its own transaction (durable when this returns).
 
@@ -261,15 +299,19 @@ class Store:
             new code; any other case event needs a case that was created.
         payload
             A JSON object (finite numbers only) without patient identity.
-        actor
-            The user id that caused the event, or None.
+        by
+            The signed-in user who did it (a :class:`records.identity.Attestor`, e.g. a
+            :class:`records.users.Session`): the event's actor, who attests it with their key. None only for the
+            kinds the software writes by itself (``records.identity.SYSTEM_KINDS``).
         at
             When it happened (timezone-aware); default now in the local zone.
+        precondition, precondition_kinds
+            See :meth:`append_many`.
 
         Returns
         -------
         Event
-            The stored event with its ``seq`` and ``hash``.
+            The stored event with its ``seq``, ``hash`` and attestation.
 
         Raises
         ------
@@ -279,57 +321,170 @@ class Store:
             The payload would carry patient identity.
         CaseExistsError, CaseNotFoundError
             ``case_created`` for an existing code; another event for a case never created.
+        UnattributedEventError
+            No person is named for an event that needs one.
+        UnknownUserError, UserDisabledError, RoleNotPermittedError
+            The person is not an enabled user of this site with that key, or may not write this kind.
         """
-        return self.append_many([NewEvent(kind, case_code, payload, actor, at)])[0]
+        return self.append_many(
+            [NewEvent(kind, case_code, payload, by, at)],
+            precondition=precondition,
+            precondition_kinds=precondition_kinds,
+        )[-1]
 
-    def append_many(self, items: Iterable[NewEvent]) -> list[Event]:
+    def append_many(
+        self,
+        items: Iterable[NewEvent],
+        *,
+        precondition: Precondition | None = None,
+        precondition_kinds: Iterable[str] = (),
+    ) -> list[Event]:
         """Append several events to this site's chain in one transaction (all or none).
 
         Each item is checked as in :meth:`append`; a ``case_created`` earlier in the batch counts for later items.
+        When the batch holds a case event and this store holds other sites' events that this site's last
+        ``sync_received`` marker does not name, a marker naming them is written first (so every event records what
+        its site held: see :class:`records.trust.Knowledge`).
+
+        Parameters
+        ----------
+        items
+            The events to append.
+        precondition
+            Called inside the write transaction (no other writer can append meanwhile, in any process) with every
+            held event whose kind is in ``precondition_kinds``; raising refuses the whole batch. This makes checks
+            such as "this serial is not assigned yet" a property of the store.
+        precondition_kinds
+            The kinds ``precondition`` needs.
 
         Returns
         -------
         list of Event
-            The stored events, in order.
+            The stored events, in order (with the marker first when one was written).
         """
         prepared = [(item, check_kind(item.kind), check_payload(item.payload)) for item in items]
         if not prepared:
             return []
         with self._write() as conn:
-            prev_hash = self._site_head(conn, self._site_id)
-            seq = self._issued_seq(conn)
-            created: set[str] = set()
-            known: set[str] = set()
-            identities: dict[str, list[str]] = {}
-            rows: list[EventRow] = []
-            for item, kind, payload_json in prepared:
-                code = None if item.case_code is None else check_case_code(item.case_code)
-                if code is not None:
-                    self._check_case_event(conn, kind, code, created, known)
-                    if code not in identities:
-                        identities[code] = self._identity_values(conn, code)
-                    check_payload_privacy(item.payload, identities[code])
-                else:
-                    check_payload_privacy(item.payload)
-                created_at = _now() if item.at is None else format_time(item.at)
-                event_id = uuid.uuid4().hex
-                digest = compute_hash(
-                    event_id=event_id,
-                    site_id=self._site_id,
-                    case_code=code,
-                    kind=kind,
-                    payload_json=payload_json,
-                    actor=item.actor,
-                    created_at=created_at,
-                    prev_hash=prev_hash,
+            return self._append_in(conn, prepared, precondition, tuple(precondition_kinds))
+
+    def _append_in(
+        self,
+        conn: Connection,
+        prepared: list[tuple[NewEvent, str, str]],
+        precondition: Precondition | None,
+        precondition_kinds: Sequence[str],
+    ) -> list[Event]:
+        """Append checked items to this site's chain inside the caller's write transaction."""
+        if precondition is not None:
+            precondition(self._events_of_kinds(conn, precondition_kinds))
+        directory = directory_of(self._directory_events(conn, self._site_id), self._site_id)
+        prev_hash = self._site_head(conn, self._site_id)
+        seq = self._issued_seq(conn)
+        created: set[str] = set()
+        known: set[str] = set()
+        identities: dict[str, list[str]] = {}
+        stored: list[Event] = []
+        rows: list[EventRow] = []
+        if any(item.case_code is not None for item, _, _ in prepared):
+            marker = self._marker_payload(conn)
+            if marker is not None:
+                prepared.insert(0, (NewEvent(SYNC_RECEIVED, None, marker), SYNC_RECEIVED, check_payload(marker)))
+        for item, kind, payload_json in prepared:
+            code = None if item.case_code is None else check_case_code(item.case_code)
+            if code is not None:
+                self._check_case_event(conn, kind, code, created, known)
+                if code not in identities:
+                    identities[code] = self._identity_values(conn, code)
+                check_payload_privacy(item.payload, identities[code])
+            else:
+                check_payload_privacy(item.payload)
+            actor = _actor_of(item, kind, code)
+            created_at = _now() if item.at is None else format_time(item.at)
+            event_id = uuid.uuid4().hex
+            digest = compute_hash(
+                event_id=event_id,
+                site_id=self._site_id,
+                case_code=code,
+                kind=kind,
+                payload_json=payload_json,
+                actor=actor,
+                created_at=created_at,
+                prev_hash=prev_hash,
+            )
+            seq += 1
+            event = event_from_row(
+                (seq, event_id, self._site_id, code, kind, payload_json, actor, created_at, prev_hash, digest, None)
+            )
+            if item.by is not None:
+                event = replace(event, attestation=_attest(directory, event, item.by))
+            if code is None and kind in DIRECTORY_KINDS:
+                directory.apply(event)
+            rows.append(
+                (
+                    seq,
+                    event_id,
+                    self._site_id,
+                    code,
+                    kind,
+                    payload_json,
+                    actor,
+                    created_at,
+                    prev_hash,
+                    digest,
+                    event.attestation,
                 )
-                seq += 1
-                rows.append(
-                    (seq, event_id, self._site_id, code, kind, payload_json, item.actor, created_at, prev_hash, digest)
-                )
-                prev_hash = digest
-            conn.exec_driver_sql(_INSERT_EVENT, rows)
-        return [event_from_row(row) for row in rows]
+            )
+            stored.append(event)
+            prev_hash = digest
+        conn.exec_driver_sql(_INSERT_EVENT, rows)
+        return stored
+
+    @staticmethod
+    def _events_of_kinds(conn: Connection, kinds: Sequence[str]) -> list[Event]:
+        if not kinds:
+            return []
+        marks = ", ".join("?" for _ in kinds)
+        rows = conn.exec_driver_sql(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE kind IN ({marks}) ORDER BY seq",  # noqa: S608
+            tuple(kinds),
+        ).all()
+        return [event_from_row(tuple(row)) for row in rows]
+
+    @staticmethod
+    def _directory_events(conn: Connection, site_id: str | None = None) -> list[Event]:
+        """The site-level events the directory follows (one site's, or every site's), in log order."""
+        rows = conn.exec_driver_sql(_DIRECTORY_QUERY, _DIRECTORY_ARGS).all()
+        events = [event_from_row(tuple(row)) for row in rows]
+        return events if site_id is None else [event for event in events if event.site_id == site_id]
+
+    def _marker_payload(self, conn: Connection) -> dict[str, Any] | None:
+        """The ``sync_received`` payload naming other sites' heads, when the last marker does not name them all."""
+        heads = {
+            str(site): str(digest)
+            for site, digest, _seq in conn.exec_driver_sql(
+                "SELECT site_id, hash, MAX(seq) FROM events WHERE site_id != ? GROUP BY site_id", (self._site_id,)
+            ).all()
+        }
+        if not heads:
+            return None
+        last = conn.exec_driver_sql(
+            "SELECT payload FROM events WHERE site_id = ? AND case_code IS NULL AND kind = ? ORDER BY seq DESC LIMIT 1",
+            (self._site_id, SYNC_RECEIVED),
+        ).first()
+        if last is not None:
+            try:
+                named = json.loads(str(last[0])).get("heads")
+            except (ValueError, AttributeError):
+                named = None
+            if isinstance(named, dict) and all(named.get(site) == digest for site, digest in heads.items()):
+                return None
+        return {"heads": dict(sorted(heads.items()))}
+
+    def directory(self) -> Directory:
+        """Who may act here: every site's users, this store's trusted sites, lockouts and self-test records."""
+        with self._read() as conn:
+            return directory_of(self._directory_events(conn), self._site_id)
 
     def _check_case_event(self, conn: Connection, kind: str, code: str, created: set[str], known: set[str]) -> None:
         if kind == CASE_CREATED:
@@ -403,13 +558,43 @@ class Store:
         """
         return self._import([event_json])[0][0]
 
-    def import_events(self, events: Iterable[Mapping[str, Any]]) -> ImportResult:
-        """Add many events from other sites in one transaction (all or none); see :meth:`append_foreign`."""
-        results = self._import(events)
+    def import_events(self, events: Iterable[Mapping[str, Any]], *, record: NewEvent | None = None) -> ImportResult:
+        """Add many events from other sites in one transaction (all or none); see :meth:`append_foreign`.
+
+        Every new event must hold as the audit judges it (:func:`records.trust.verify_log`): a trusted site, an
+        actor who is an enabled user of that site with a valid attestation, user events by that site's
+        administrators, signatures that verify and approve exactly what the log holds. Otherwise nothing is
+        imported (:class:`~records.errors.UntrustedSiteError`, :class:`~records.errors.ImportRefusedError`).
+
+        Parameters
+        ----------
+        events
+            The events, each site's in its chain order.
+        record
+            An event of this site appended in the same transaction when something was imported (e.g. who imported
+            a bundle), so the import and its record are stored together or not at all.
+        """
+        results = self._import(events, record=record)
         added = sum(1 for _, new in results if new)
         return ImportResult(added=added, held=len(results) - added)
 
-    def _import(self, events: Iterable[Mapping[str, Any]]) -> list[tuple[Event, bool]]:
+    def check_import(self, events: Iterable[Mapping[str, Any]]) -> ImportResult:
+        """What :meth:`import_events` would do, with every check, writing nothing (the transaction is rolled back).
+
+        Raises
+        ------
+        Exception
+            Whatever :meth:`import_events` would raise.
+        """
+        try:
+            self._import(events, dry_run=True)
+        except _DryRunDone as done:
+            return done.result
+        raise AssertionError("a dry run always ends in _DryRunDone")  # pragma: no cover
+
+    def _import(
+        self, events: Iterable[Mapping[str, Any]], *, record: NewEvent | None = None, dry_run: bool = False
+    ) -> list[tuple[Event, bool]]:
         checked = [_foreign_fields(data) for data in events]
         results: list[tuple[Event, bool]] = []
         with self._write() as conn:
@@ -459,10 +644,54 @@ class Store:
                     fields["created_at"],
                     prev_hash,
                     digest,
+                    fields["attestation"],
                 )
                 conn.exec_driver_sql(_INSERT_EVENT, row)
                 results.append((event_from_row(row), True))
+            added = [event for event, new in results if new]
+            if added:
+                self._verify_imported(conn, added)
+            if dry_run:
+                count = len(added)
+                raise _DryRunDone(ImportResult(added=count, held=len(results) - count))
+            if added and record is not None:
+                item = (record, check_kind(record.kind), check_payload(record.payload))
+                self._append_in(conn, [item], None, ())
         return results
+
+    def _verify_imported(self, conn: Connection, added: Sequence[Event]) -> None:
+        """Refuse (roll back) imported events that :func:`records.trust.verify_log` does not accept.
+
+        The walk covers every site-level event and every event of the cases the import touches, with the new events
+        in place, so each is judged exactly as the audit will judge it.
+        """
+        new = {event.event_id for event in added}
+        cases = sorted({event.case_code for event in added if event.case_code is not None})
+        rows = list(conn.exec_driver_sql(_DIRECTORY_QUERY, _DIRECTORY_ARGS).all())
+        for code in cases:
+            rows += conn.exec_driver_sql(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE case_code = ?",  # noqa: S608
+                (code,),
+            ).all()
+        rows.sort(key=lambda row: int(row[0]))
+        context = [event_from_row(tuple(row)) for row in rows]
+
+        def seq_of(digest: str) -> int | None:
+            found = conn.exec_driver_sql("SELECT seq FROM events WHERE hash = ?", (digest,)).first()
+            return None if found is None else int(found[0])
+
+        report = verify_log(context, self._site_id, report=lambda event: event.event_id in new, seq_of=seq_of)
+        if report.problems:
+            first = report.problems[0]
+            where = f"event {first.event.event_id} ({first.event.kind}) of site {first.event.site_id}"
+            more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
+            if first.code == "untrusted_site":
+                raise UntrustedSiteError(
+                    f"{where}: site {first.event.site_id} is not trusted here: it is not enrolled with this company's "
+                    f"sync server; an administrator may trust it (dvw site trust {first.event.site_id} --by ADMIN)"
+                    f"{more}; nothing was imported"
+                )
+            raise ImportRefusedError(f"{where}: {first.message}{more}; nothing was imported")
 
     @staticmethod
     def _hash_held(conn: Connection, digest: str) -> bool:
@@ -613,11 +842,21 @@ class Store:
         target = self._artifact_file(sha)
         if not (target.is_file() and sha256_file(target) == sha):
             target.parent.mkdir(parents=True, exist_ok=True)
-            written = write_atomically(target, write)
-            if written != sha:
-                target.unlink(missing_ok=True)
-                raise ArtifactChangedError(f"{label} changed while it was being stored", path=label)
-            target.chmod(0o444)
+            # Written in this process's scratch folder, then renamed into place: a crash leaves at most a scratch
+            # file, which the next Store.open removes (never a half-written file among the artifacts).
+            fd, name = tempfile.mkstemp(prefix=f"{sha[:16]}.", suffix=".tmp", dir=self.scratch_folder())
+            os.close(fd)
+            temp = Path(name)
+            try:
+                write(temp)
+                with open(temp, "rb+") as fp:
+                    os.fsync(fp.fileno())
+                if sha256_file(temp) != sha:
+                    raise ArtifactChangedError(f"{label} changed while it was being stored", path=label)
+                temp.chmod(0o444)
+                os.replace(temp, target)
+            finally:
+                temp.unlink(missing_ok=True)
             _fsync_dir(target.parent)
         with self._write() as conn:
             conn.exec_driver_sql(
@@ -678,35 +917,99 @@ class Store:
     # ------------------------------------------------------------------ audit
 
     def verify(self, signature_checker: SignatureChecker | None = None, *, artifacts: bool = True) -> AuditReport:
-        """Audit the whole store: every event hash, every site's chain, the sequence, triggers and artifacts.
+        """Audit the whole store: hashes, chains, sequence, triggers, who wrote each event, signatures, artifacts.
 
         Parameters
         ----------
         signature_checker
-            Called with each ``signature`` event whose hash holds; returns a one-line problem text or None.
-            (The cryptographic check of signatures plugs in here.)
+            An extra check of each ``signature`` event whose hash holds (one-line problem or None). Signatures are
+            always checked against the log (:mod:`records.trust`); this is for callers with more to check.
         artifacts
             Also re-hash every artifact file (reads all of them).
 
         Returns
         -------
         AuditReport
-            ``ok`` with the counts, and every problem found (see :mod:`records.audit`).
+            ``ok`` with the counts, and every problem found (see :mod:`records.audit` and :mod:`records.trust`).
         """
         with self._read() as conn:
             rows = conn.exec_driver_sql(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq").all()  # noqa: S608
             issued = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'events'").first()
             trigger_rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
             artifact_rows = conn.exec_driver_sql("SELECT sha256, size FROM artifacts ORDER BY sha256").all()
+        parsed: list[Event] = []
         count, signatures, problems = audit_events(
             (tuple(row) for row in rows),
             issued_seq=int(issued[0]) if issued else None,
             signature_checker=signature_checker,
+            parsed=parsed,
         )
+        trust = verify_log(parsed, self._site_id)
+        problems += [
+            AuditProblem(problem.code, problem.message, problem.event.seq, problem.event.event_id)
+            for problem in trust.problems
+        ]
+        problems.sort(key=lambda problem: (problem.seq is None, problem.seq or 0))
+        recorded = {str(sha) for sha, _size in artifact_rows}
+        problems += audit_named_artifacts(parsed, self._site_id, recorded, ())
         if artifacts:
             problems += audit_artifacts(((str(s), int(n)) for s, n in artifact_rows), self._artifact_file)
+            problems += audit_artifact_folder(self._home / ARTIFACTS_DIR, recorded)
         problems += audit_triggers({str(n): str(q) for n, q in trigger_rows}, append_only_triggers())
-        return AuditReport(ok=not problems, events=count, signatures=signatures, problems=tuple(problems))
+        return AuditReport(
+            ok=not problems,
+            events=count,
+            signatures=signatures,
+            problems=tuple(problems),
+            pending_signatures=len(trust.pending),
+        )
+
+
+class _DryRunDone(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Ends :meth:`Store.check_import`'s transaction (rolling it back) with what the import would have done."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+def _actor_of(item: NewEvent, kind: str, code: str | None) -> str | None:
+    """The actor an item records: its attestor's user id; refused without one unless the kind is a system kind."""
+    if item.by is None:
+        if code is None and kind in SYSTEM_KINDS:
+            return None
+        raise UnattributedEventError(
+            f"a {kind} event must name the person who did it: sign in (the window) or give --user (the CLI)"
+        )
+    user_id = getattr(item.by, "user_id", None)
+    if not isinstance(user_id, str):
+        raise UnattributedEventError(f"a {kind} event's actor has no user id")
+    return user_id
+
+
+def _attest(directory: Directory, event: Event, by: Any) -> str:
+    """Check that ``by`` may write ``event`` here, then return its attestation (signature over the hash)."""
+    user = directory.attestor_of(event)
+    if user is None:
+        raise UnattributedEventError(f"{event.actor!r} is not a user of this site: sign in as a user added here")
+    if not user.enabled:
+        raise UserDisabledError(f"user {user.user_id} was disabled ({user.disabled_at}) and may not act")
+    if getattr(by, "public_key_sha256", None) != user.public_key_sha256:
+        raise UnattributedEventError(f"the key of the signed-in {user.user_id} is not the key recorded for them")
+    if event.case_code is None and event.kind in DIRECTORY_KINDS:
+        rule = directory.authorize(event.site_id, event.kind, event.payload, event.actor)
+        if rule is not None:
+            raise RoleNotPermittedError(rule)
+    attestation = by.attest(event.hash)
+    if not isinstance(attestation, str):
+        raise UnattributedEventError(f"{user.user_id}'s attestation is not text")
+    # Checked before it is stored: an event is never removed, so one the audit must refuse is never written.
+    if not verify_attestation(user.public_key_pem, user.user_id, replace(event, attestation=attestation)):
+        raise UnattributedEventError(
+            f"{user.user_id}'s attestation does not verify with the key recorded for them (the signed-in key is "
+            "not theirs)"
+        )
+    return attestation
 
 
 def parse_birth_date(birth_date: str | date | None) -> str | None:
@@ -719,6 +1022,34 @@ def parse_birth_date(birth_date: str | date | None) -> str | None:
         return date.fromisoformat(birth_date).isoformat()
     except ValueError:
         raise InvalidEventError(f"birth date {birth_date!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _remove_stale_scratch(home: Path) -> None:
+    """Remove scratch folders of processes that no longer run (a crash, a kill) and older bundle scratch folders."""
+    for folder in home.glob(".*"):
+        if not folder.is_dir():
+            continue
+        name = folder.name
+        if name.startswith(".bundle-"):
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        if not name.startswith(SCRATCH_PREFIX):
+            continue
+        pid_text = name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -744,6 +1075,7 @@ def _foreign_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "created_at": event.created_at,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
+        "attestation": event.attestation,
     }
 
 

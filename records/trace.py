@@ -8,9 +8,8 @@ while the case's signatures are superseded)::
 
 Each event answers the guideline's five questions (REQUIREMENTS B, "key data elements"):
 
-- **who**: the recording site's id, the authenticated user (id, printed name, role) when one is named (the event's
-  ``actor``; without a user the actor is None, as for other events the software records), and optionally the party
-  (organisation) as text;
+- **who**: the recording site's id, the signed-in user (id, printed name, role) who recorded it (the event's
+  ``actor``, whose key attests the event), and optionally the party (organisation) as text;
 - **what**: the device's UDI (UDI-DI, serial, HRI and its GS1 Digital Link URI) and the step;
 - **when**: a timezone-aware ISO 8601 time with its offset (default: now in the local zone); a step may not be
   earlier than the previous step, nor more than :data:`FUTURE_TOLERANCE` in the future;
@@ -58,8 +57,8 @@ from records.cases import CaseState
 from records.errors import InvalidEventError, NoUdiError, TraceOrderError
 from records.events import Event, format_time
 from records.store import Store
-from records.udi import UdiRecord, check_gln, current_udi, udi_records, valid_signatures
-from records.users import authenticate
+from records.udi import UdiRecord, check_gln, current_udi, refuse_conflict, udi_records, valid_signatures
+from records.users import Session
 
 TRACE_EVENT = "trace_event"
 TRACE_FORMAT = "dvw-trace/1"
@@ -144,8 +143,7 @@ def add_trace_event(
     why: str,
     gln: str | None = None,
     party: str | None = None,
-    user: str | None = None,
-    password: str | None = None,
+    by: Session,
     when: datetime | str | None = None,
 ) -> Event:
     """Record the next critical step of the device of a case's current revision.
@@ -166,8 +164,8 @@ def add_trace_event(
         The location's GS1 GLN (13 digits), optional.
     party
         The organisation responsible, as text, optional.
-    user, password
-        An authenticated user recorded as the actor, optional (both or neither).
+    by
+        The signed-in user who records the step (the event's actor, who attests it).
     when
         When the step happened: a timezone-aware time or ISO 8601 text with offset; default now.
 
@@ -186,10 +184,10 @@ def add_trace_event(
         The case's current revision has no UDI.
     NotSignedError
         The case is no longer signed (a later check or input change superseded its signatures): sign it again.
+    ConflictUnresolvedError
+        Two sites changed the case concurrently and no one has resolved it.
     TraceOrderError
         The step is not the next one, the device's trace is complete, or the time precedes the previous step's.
-    UnknownUserError, UserDisabledError, WrongPasswordError, CredentialsError
-        The named user cannot be authenticated.
     """
     if step not in _BY_NAME:
         raise InvalidEventError(f"unknown trace step {step!r}: use one of {', '.join(STEP_NAMES)}")
@@ -202,6 +200,7 @@ def add_trace_event(
     if at > now + FUTURE_TOLERANCE:
         raise InvalidEventError(f"time {format_time(at)} is in the future (now {format_time(now)})")
     case = store.case(case_code)
+    refuse_conflict(store, case, "record a trace step")
     record = current_udi(case)
     if record is None:
         raise NoUdiError(
@@ -229,11 +228,7 @@ def add_trace_event(
                 f"previous step {done[-1].payload.get('step')} at {done[-1].payload.get('when')}"
             )
     who: dict[str, Any] = {"site_id": store.site_id, "user_id": None, "party": party_text}
-    if user is not None:
-        if password is None:
-            raise InvalidEventError(f"user {user} needs a password to be recorded as the actor")
-        person = authenticate(store, user, password)
-        who.update(person.signer_json())
+    who.update(by.user.signer_json())
     payload = {
         "format": TRACE_FORMAT,
         "step": step,
@@ -252,7 +247,7 @@ def add_trace_event(
         "why": why_text,
         "who": who,
     }
-    return store.append(TRACE_EVENT, case_code=case.code, payload=payload, actor=user)
+    return store.append(TRACE_EVENT, case_code=case.code, payload=payload, by=by)
 
 
 def _offset(when: datetime) -> str:

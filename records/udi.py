@@ -53,8 +53,11 @@ Assignment (:func:`assign_udi`) and uniqueness:
   draw the same serial unless their site ids share 6 hex digits *and* the 12 random digits coincide. Every serial
   held in the store (this site's and those synced from other sites) is checked before an assignment; a duplicate,
   generated or given, is refused with :class:`~records.errors.DuplicateSerialError`. Serials are unique across the
-  whole store, whatever the GTIN. (The check and the append are two steps: two processes assigning the *same given*
-  serial at the same instant could both pass; generated serials make that practically impossible.)
+  whole store, whatever the GTIN. The check runs inside the write transaction that appends the ``udi_assigned``
+  event (:meth:`records.store.Store.append`'s precondition), so two processes assigning the same serial at once
+  cannot both succeed: the second sees the first's event and is refused;
+- a case with unresolved concurrent revisions from two sites (:mod:`records.sync.conflicts`) gets no UDI, label,
+  trace step or release until a person resolves them.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ from urllib.parse import quote
 
 from records.cases import SIGNED, CaseState
 from records.errors import (
+    ConflictUnresolvedError,
     DeviceFamilyError,
     DuplicateSerialError,
     InvalidGs1ValueError,
@@ -788,6 +792,25 @@ def new_serial(site_id: str, taken: Mapping[str, object]) -> str:
             return serial
 
 
+def refuse_conflict(store: Store, case: CaseState, what: str) -> None:
+    """Refuse to ``what`` for a case that two sites changed concurrently and no one has resolved.
+
+    Raises
+    ------
+    ConflictUnresolvedError
+        The case has an unresolved conflict (or its code was created by two sites).
+    """
+    from records.sync.conflicts import find_conflicts  # noqa: PLC0415 - the sync package imports this module's peers
+
+    for conflict in find_conflicts(store.events()):
+        if conflict.case_code == case.code:
+            sites = ", ".join(branch.site_id[:8] for branch in conflict.branches)
+            raise ConflictUnresolvedError(
+                f"case {case.code} has concurrent revisions from sites {sites}: cannot {what} until a person resolves "
+                f'them (dvw site resolve {case.code} --keep SITE --reason "...")'
+            )
+
+
 def valid_signatures(store: Store, case: CaseState) -> list[Event]:
     """The case's signatures valid for its current revision, each verified against its signer's key.
 
@@ -833,6 +856,7 @@ def assign_udi(
     production_date: date | None = None,
     new: bool = False,
     now: datetime | None = None,
+    by: Any,
 ) -> tuple[UdiRecord, bool]:
     """Assign (or return) the UDI of a signed case's current revision.
 
@@ -854,6 +878,8 @@ def assign_udi(
         Assign another UDI even if the revision has one (a remake of the device).
     now
         The assignment time (timezone-aware); default now in the local zone.
+    by
+        The signed-in user who assigns it (:class:`records.users.Session`; the event's actor).
 
     Returns
     -------
@@ -870,6 +896,8 @@ def assign_udi(
         The check names no family, no family file has its id, or a lot is required and not given.
     DuplicateSerialError
         The serial is already held in the store, or the revision already has another serial (without ``new``).
+    ConflictUnresolvedError
+        Two sites changed the case concurrently and no one has resolved it.
     InvalidGs1ValueError, InvalidGtinError
         A bad serial or lot (length, character set).
     """
@@ -880,6 +908,7 @@ def assign_udi(
         check_cset82(serial, "serial number (AI 21)")
     if lot is not None:
         check_cset82(lot, "lot (AI 10)")
+    refuse_conflict(store, case, "assign a device identifier")
     signatures = valid_signatures(store, case)
     existing = current_udi(case)
     if existing is not None and not new:
@@ -937,5 +966,30 @@ def assign_udi(
         "case_head_hash": case.events[-1].hash,
         "replaces": None if existing is None else existing.event.event_id,
     }
-    event = store.append(UDI_ASSIGNED, case_code=case.code, payload=payload, actor=None, at=at)
+    chosen = udi.serial
+
+    def still_free(held: Sequence[Event]) -> None:
+        # Inside the write transaction: no other process can assign meanwhile.
+        for other in held:
+            pi = other.payload.get("udi_pi")
+            if isinstance(pi, Mapping) and pi.get("serial") == chosen:
+                raise DuplicateSerialError(
+                    f"serial {chosen} is already assigned (case {other.case_code}, event {other.event_id}); serials "
+                    "are never reused"
+                )
+            if not new and other.case_code == case.code and other.payload.get("revision") == case.revision:
+                raise DuplicateSerialError(
+                    f"case {case.code} revision {case.revision} was given serial "
+                    f"{pi.get('serial') if isinstance(pi, Mapping) else '?'} meanwhile; ask again to see it"
+                )
+
+    event = store.append(
+        UDI_ASSIGNED,
+        case_code=case.code,
+        payload=payload,
+        by=by,
+        at=at,
+        precondition=still_free,
+        precondition_kinds=(UDI_ASSIGNED,),
+    )
     return UdiRecord.from_event(event), True

@@ -1,16 +1,22 @@
-"""Users, roles and their credentials: who may record and sign, and the keys their signatures are made with.
+"""Users, roles and their credentials: who may record and sign, the sessions they act in, and the keys they use.
 
 A user has an id (``[a-z0-9._-]{2,32}``), a printed name, one role (:data:`ROLES`), an optional qualification
 (e.g. "Consultant neurosurgeon, licence 1234") and an Ed25519 key pair. What is public about a user goes into the
 event log, so it is hash-chained, synced and audited like any evidence; what is secret stays on the workstation.
+Users belong to the site that added them (:mod:`records.identity`): a user is (site, user id).
 
-- **Public** (site-level events, ``case_code`` None): ``user_added`` with ``user_id``, ``printed_name``, ``role``,
-  ``qualification``, ``public_key_pem`` and ``public_key_sha256``; ``user_disabled`` with ``user_id`` and ``by``.
-  The users are derived from these events (:func:`load_users`); a user id is never reused.
+- **Set-up**: a site's first user is its administrator (:func:`setup_admin`, ``dvw setup``), who records their own
+  ``user_added`` event. After that only an administrator, signed in with their password, adds users
+  (:func:`add_user`), changes roles (:func:`change_role`), disables (:func:`disable_user`) or unlocks
+  (:func:`unlock_user`) them; each is an event the administrator attests.
+- **Sessions**: :func:`sign_in` checks the password (Argon2id, constant time) and unlocks the user's key into a
+  :class:`Session`, which attests each event the user records (``Store.append(..., by=session)``). A wrong password
+  is recorded (``sign_in_failed``); :data:`~records.identity.MAX_FAILED_SIGN_INS` within
+  :data:`~records.identity.LOCKOUT_WINDOW` lock the account for that long, or until an administrator unlocks it.
 - **Secret** (``home/users/<user_id>.json``, owner-only, written atomically): the password's Argon2id hash
-  (argon2-cffi :class:`~argon2.PasswordHasher`, verified in constant time) and the Ed25519 private key encrypted
-  with AES-256-GCM under a key derived from the password by Argon2id (its own random salt; the user id and public
-  key fingerprint are bound in as associated data, so a secrets file cannot be swapped between users).
+  (argon2-cffi :class:`~argon2.PasswordHasher`) and the Ed25519 private key encrypted with AES-256-GCM under a key
+  derived from the password by Argon2id (its own random salt; the user id and public key fingerprint are bound in
+  as associated data, so a secrets file cannot be swapped between users).
 
 The secrets live in files rather than a table because the store's schema belongs to its Alembic migrations; a file
 per user also keeps the secrets out of the event database that is copied and synced.
@@ -19,13 +25,12 @@ per user also keeps the secrets out of the event database that is copied and syn
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,11 +40,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from imaging.files import write_atomically
 from records.errors import (
+    AccountLockedError,
     CredentialsError,
     InvalidUserError,
     RoleNotPermittedError,
@@ -48,17 +54,44 @@ from records.errors import (
     UserExistsError,
     WrongPasswordError,
 )
-from records.events import Event
+from records.events import Event, format_time, is_event_id
+from records.identity import (
+    ADMIN,
+    CLINICIAN,
+    ENGINEER,
+    MAX_FAILED_SIGN_INS,
+    QUALITY,
+    ROLES,
+    SIGN_IN_FAILED,
+    SITE_TRUSTED,
+    USER_ADDED,
+    USER_DISABLED,
+    USER_ROLE_CHANGED,
+    USER_UNLOCKED,
+    User,
+    attestation_message,
+    public_key_sha256,
+    user_from_added,
+)
 from records.store import Store
 
-USER_ADDED = "user_added"
-USER_DISABLED = "user_disabled"
-
-ENGINEER = "engineer"
-CLINICIAN = "clinician"
-QUALITY = "quality"
-ADMIN = "admin"
-ROLES = (ENGINEER, CLINICIAN, QUALITY, ADMIN)
+__all__ = [
+    "ADMIN",
+    "CLINICIAN",
+    "ENGINEER",
+    "QUALITY",
+    "ROLES",
+    "USER_ADDED",
+    "USER_DISABLED",
+    "Session",
+    "User",
+    "add_user",
+    "authenticate",
+    "public_key_sha256",
+    "setup_admin",
+    "sign_in",
+    "trust_site",
+]
 
 USER_ID_PATTERN = re.compile(r"[a-z0-9._-]{2,32}")
 MIN_PASSWORD_LENGTH = 8
@@ -75,81 +108,32 @@ _NONCE_BYTES = 12
 
 
 @dataclass(frozen=True)
-class User:
-    """A user as the event log knows them (the public facts; never a secret).
+class Session:
+    """A signed-in user: their public facts and their unlocked key, which attests every event they record.
 
-    Attributes
-    ----------
-    user_id
-        ``[a-z0-9._-]{2,32}``.
-    printed_name
-        The name printed with the user's signatures (e.g. "Dr Jane Smith").
-    role
-        One of :data:`ROLES`.
-    qualification
-        Title or qualification printed with signatures, or None.
-    public_key_pem
-        The Ed25519 public key (SubjectPublicKeyInfo PEM).
-    public_key_sha256
-        SHA-256 (hex) of the raw 32-byte public key: its fingerprint.
-    enabled
-        False once a ``user_disabled`` event names the user.
-    added_at
-        When the user was added (the ``user_added`` event's time, ISO 8601).
-    disabled_at
-        When the user was disabled, or None.
+    Keep it only as long as the user is present (the window drops it when it locks); never write it anywhere.
     """
 
-    user_id: str
-    printed_name: str
-    role: str
-    qualification: str | None
-    public_key_pem: str
-    public_key_sha256: str
-    enabled: bool
-    added_at: str
-    disabled_at: str | None = None
+    user: User
+    _key: Ed25519PrivateKey = field(repr=False)
 
-    def public_key(self) -> Ed25519PublicKey:
-        """The user's Ed25519 public key.
+    @property
+    def user_id(self) -> str:
+        """The user's id."""
+        return self.user.user_id
 
-        Raises
-        ------
-        CredentialsError
-            When the recorded PEM is not an Ed25519 public key.
-        """
-        try:
-            key = serialization.load_pem_public_key(self.public_key_pem.encode("ascii"))
-        except (ValueError, UnicodeEncodeError):
-            raise CredentialsError(f"user {self.user_id}: the recorded public key is not a PEM key") from None
-        if not isinstance(key, Ed25519PublicKey):
-            raise CredentialsError(f"user {self.user_id}: the recorded public key is not an Ed25519 key")
-        return key
+    @property
+    def public_key_sha256(self) -> str:
+        """The fingerprint of the user's key."""
+        return self.user.public_key_sha256
 
-    def signer_json(self) -> dict[str, Any]:
-        """``{"user_id", "printed_name", "role", "qualification"}``: who signs, as a signature names them."""
-        return {
-            "user_id": self.user_id,
-            "printed_name": self.printed_name,
-            "role": self.role,
-            "qualification": self.qualification,
-        }
+    def attest(self, event_hash: str) -> str:
+        """The base64 Ed25519 signature over an event's hash (see :func:`records.identity.attestation_message`)."""
+        return base64.b64encode(self._key.sign(attestation_message(event_hash))).decode("ascii")
 
-    def to_json(self) -> dict[str, Any]:
-        """The user's public facts as a JSON object (an item of ``dvw user list --json``)."""
-        return {
-            **self.signer_json(),
-            "enabled": self.enabled,
-            "public_key_sha256": self.public_key_sha256,
-            "added_at": self.added_at,
-            "disabled_at": self.disabled_at,
-        }
-
-
-def public_key_sha256(key: Ed25519PublicKey) -> str:
-    """The fingerprint of an Ed25519 public key: SHA-256 (hex) of its raw 32 bytes."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
+    def sign_bytes(self, data: bytes) -> bytes:
+        """The raw Ed25519 signature of ``data`` (e-signatures and bundle signatures)."""
+        return self._key.sign(data)
 
 
 def check_user_id(user_id: str) -> str:
@@ -190,74 +174,56 @@ def check_password_strength(password: str) -> None:
 # ---------------------------------------------------------------------------------------------------- public facts
 
 
-def _user_from_added(event: Event) -> User | None:
-    payload = event.payload
-    fields = ("user_id", "printed_name", "role", "public_key_pem", "public_key_sha256")
-    if not all(isinstance(payload.get(key), str) for key in fields):
-        return None
-    qualification = payload.get("qualification")
-    return User(
-        user_id=payload["user_id"],
-        printed_name=payload["printed_name"],
-        role=payload["role"],
-        qualification=qualification if isinstance(qualification, str) else None,
-        public_key_pem=payload["public_key_pem"],
-        public_key_sha256=payload["public_key_sha256"],
-        enabled=True,
-        added_at=event.created_at,
-    )
-
-
-def users_from_events(events: Iterable[Event]) -> dict[str, User]:
-    """The users defined by a log's ``user_added`` and ``user_disabled`` events (in log order).
-
-    The first ``user_added`` event of an id defines the user; later ones for the same id are ignored (an id is
-    never reused). A ``user_disabled`` event disables the user from then on.
+def users_from_events(events: Any, own_site: str | None = None) -> dict[str, User]:
+    """The users a log's events define (kept for callers that read a list of events).
 
     Parameters
     ----------
     events
-        Events in log order (other kinds and case events are skipped).
+        Events in log order.
+    own_site
+        Whose users: this site's (default: the site of the first ``user_added`` event).
 
     Returns
     -------
     dict
-        User id -> :class:`User`, in the order the users were added.
+        User id -> :class:`User` of that site.
     """
-    users: dict[str, User] = {}
-    for event in events:
-        if event.case_code is not None:
-            continue
-        if event.kind == USER_ADDED:
-            user = _user_from_added(event)
-            if user is not None and user.user_id not in users:
-                users[user.user_id] = user
-        elif event.kind == USER_DISABLED:
-            target = users.get(str(event.payload.get("user_id")))
-            if target is not None and target.enabled:
-                users[target.user_id] = replace(target, enabled=False, disabled_at=event.created_at)
-    return users
+    from records.identity import directory_of  # noqa: PLC0415 - a thin view over the directory
+
+    listed = list(events)
+    if own_site is None:
+        first = next((e for e in listed if e.kind == USER_ADDED and e.case_code is None), None)
+        own_site = None if first is None else first.site_id
+    if own_site is None:
+        return {}
+    return dict(directory_of(listed, own_site).users(own_site))
 
 
 def load_users(store: Store) -> dict[str, User]:
-    """Every user of the store (enabled or not), derived from its event log; see :func:`users_from_events`."""
-    return users_from_events(store.events())
+    """The users of this site (enabled or not), as its event log defines them."""
+    return dict(store.directory().users(store.site_id))
+
+
+def all_users(store: Store) -> list[User]:
+    """Every user of every site this store holds events of (each with its ``site_id``)."""
+    return store.directory().all_users()
 
 
 def get_user(store: Store, user_id: str) -> User:
-    """The user with this id.
+    """The user of this site with this id.
 
     Raises
     ------
     InvalidUserError
         When the id is malformed.
     UnknownUserError
-        When no user with this id was ever added.
+        When no user with this id was ever added on this site.
     """
     check_user_id(user_id)
     user = load_users(store).get(user_id)
     if user is None:
-        raise UnknownUserError(f"unknown user {user_id!r}: add it first (dvw user add {user_id})")
+        raise UnknownUserError(f"unknown user {user_id!r} on this workstation: an administrator adds users here")
     return user
 
 
@@ -337,47 +303,18 @@ def _read_secrets(home: Path, user: User) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------- operations
 
 
-def add_user(
+def _new_user_event(
     store: Store,
     user_id: str,
     *,
     printed_name: str,
     role: str,
     password: str,
-    qualification: str | None = None,
-    now: datetime | None = None,
-) -> User:
-    """Add a user: create their key pair, keep the secrets on this workstation and record the public facts.
-
-    Parameters
-    ----------
-    store
-        The local store; the secrets go to ``store.home/users/<user_id>.json``.
-    user_id
-        The new user's id, ``[a-z0-9._-]{2,32}``, never used before in this store.
-    printed_name
-        The name printed with the user's signatures.
-    role
-        One of :data:`ROLES`.
-    password
-        At least :data:`MIN_PASSWORD_LENGTH` characters.
-    qualification
-        Optional title or qualification printed with the user's signatures.
-    now
-        When (timezone-aware); default now.
-
-    Returns
-    -------
-    User
-        The user as recorded by the ``user_added`` event.
-
-    Raises
-    ------
-    InvalidUserError
-        A malformed id, unknown role, empty printed name or too-short password.
-    UserExistsError
-        When the id was used before (even by a disabled user).
-    """
+    qualification: str | None,
+    by: Session | None,
+    now: datetime | None,
+) -> tuple[User, Event]:
+    """Make the key pair and secrets of a new user and record ``user_added`` (by ``by``, or by the user at set-up)."""
     check_user_id(user_id)
     if role not in ROLES:
         raise InvalidUserError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
@@ -386,6 +323,10 @@ def add_user(
     check_password_strength(password)
     if user_id in load_users(store):
         raise UserExistsError(f"user {user_id!r} already exists (user ids are never reused)")
+    target = secrets_path(store.home, user_id)
+    if target.exists() and user_id not in load_users(store):
+        # Secrets of a user the log never recorded (an add that crashed before its event): not a user; replaced.
+        target.unlink()
 
     private = Ed25519PrivateKey.generate()
     public = private.public_key()
@@ -410,76 +351,137 @@ def add_user(
         "public_key_pem": pem,
         "public_key_sha256": fingerprint,
     }
+    attestor: Any = by
+    if by is None:
+        attestor = Session(
+            User(user_id, str(name), role, title, pem, fingerprint, True, "", site_id=store.site_id), private
+        )
     try:
-        event = store.append(USER_ADDED, case_code=None, payload=payload, actor=None, at=now)
+        event = store.append(USER_ADDED, case_code=None, payload=payload, by=attestor, at=now)
     except BaseException:
         # No user without its event: the secrets of a user the log never recorded would only mislead.
         secrets_path(store.home, user_id).unlink(missing_ok=True)
         raise
-    user = _user_from_added(event)
+    user = user_from_added(event)
     assert user is not None  # the payload was built just above
+    return user, event
+
+
+def setup_admin(
+    store: Store,
+    user_id: str,
+    *,
+    printed_name: str,
+    password: str,
+    qualification: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Set up a new workstation: its first user, the administrator, who records their own ``user_added`` event.
+
+    Raises
+    ------
+    RoleNotPermittedError
+        The site already has users (then an administrator adds users: :func:`add_user`).
+    InvalidUserError
+        A malformed id, empty printed name or too-short password.
+    """
+    if store.directory().users(store.site_id):
+        raise RoleNotPermittedError(
+            "this workstation is already set up; an administrator adds users (dvw user add USER ... --by ADMIN)"
+        )
+    user, _event = _new_user_event(
+        store,
+        user_id,
+        printed_name=printed_name,
+        role=ADMIN,
+        password=password,
+        qualification=qualification,
+        by=None,
+        now=now,
+    )
     return user
 
 
-def authenticate(store: Store, user_id: str, password: str) -> User:
-    """Check a user's password (Argon2, constant time) and that the user may act.
+def add_user(
+    store: Store,
+    user_id: str,
+    *,
+    printed_name: str,
+    role: str,
+    password: str,
+    by: Session,
+    qualification: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Add a user (an administrator's act): create their key pair, keep the secrets here, record the public facts.
 
     Parameters
     ----------
     store
-        The local store (the user's secrets are read from ``store.home``).
+        The local store; the secrets go to ``store.home/users/<user_id>.json``.
     user_id
-        Who.
+        The new user's id, ``[a-z0-9._-]{2,32}``, never used before on this site.
+    printed_name
+        The name printed with the user's signatures.
+    role
+        One of :data:`ROLES`.
     password
-        The password they typed.
+        The new user's password, at least :data:`MIN_PASSWORD_LENGTH` characters.
+    by
+        The signed-in administrator (:func:`sign_in`), who attests the ``user_added`` event.
+    qualification
+        Optional title or qualification printed with the user's signatures.
+    now
+        When (timezone-aware); default now.
 
     Returns
     -------
     User
-        The authenticated, enabled user.
+        The user as recorded by the ``user_added`` event.
 
     Raises
     ------
-    UnknownUserError
-        No such user.
-    UserDisabledError
-        The user was disabled.
-    CredentialsError
-        The user has no (or unreadable) credentials on this workstation.
-    WrongPasswordError
-        The password does not match.
+    InvalidUserError
+        A malformed id, unknown role, empty printed name or too-short password.
+    UserExistsError
+        When the id was used before on this site (even by a disabled user).
+    RoleNotPermittedError
+        ``by`` is not an enabled administrator of this site.
     """
-    user = get_user(store, user_id)
-    if not user.enabled:
-        raise UserDisabledError(f"user {user_id!r} was disabled on {user.disabled_at} and may not act")
-    data = _read_secrets(store.home, user)
-    stored_hash = data.get("password_hash")
-    if not isinstance(stored_hash, str):
-        raise CredentialsError(f"the credentials of user {user_id} hold no password hash")
-    try:
-        PasswordHasher().verify(stored_hash, _password_bytes(password))
-    except VerifyMismatchError:
-        raise WrongPasswordError(f"wrong password for user {user_id!r}") from None
-    except (InvalidHashError, VerificationError) as exc:
-        raise CredentialsError(f"the password hash of user {user_id} is unusable: {exc}") from None
+    _require_admin(by, "add users")
+    user, _event = _new_user_event(
+        store,
+        user_id,
+        printed_name=printed_name,
+        role=role,
+        password=password,
+        qualification=qualification,
+        by=by,
+        now=now,
+    )
     return user
 
 
-def unlock_signing_key(store: Store, user_id: str, password: str) -> tuple[User, Ed25519PrivateKey]:
-    """Authenticate a user (see :func:`authenticate`) and decrypt their Ed25519 private key.
+def _require_admin(by: Session, what: str) -> None:
+    if by.user.role != ADMIN:
+        raise RoleNotPermittedError(f"user {by.user_id!r} has role {by.user.role}; only an admin may {what}")
 
-    Returns
-    -------
-    tuple
-        The user and their private key; the key's public half is checked against the one in the log.
 
-    Raises
-    ------
-    UnknownUserError, UserDisabledError, WrongPasswordError, CredentialsError
-        As :func:`authenticate`; CredentialsError also when the key cannot be decrypted or does not match.
-    """
-    user = authenticate(store, user_id, password)
+def _check_password(store: Store, user: User, password: str) -> dict[str, Any]:
     data = _read_secrets(store.home, user)
+    stored_hash = data.get("password_hash")
+    if not isinstance(stored_hash, str):
+        raise CredentialsError(f"the credentials of user {user.user_id} hold no password hash")
+    try:
+        PasswordHasher().verify(stored_hash, _password_bytes(password))
+    except VerifyMismatchError:
+        raise WrongPasswordError(f"wrong password for user {user.user_id!r}") from None
+    except (InvalidHashError, VerificationError) as exc:
+        raise CredentialsError(f"the password hash of user {user.user_id} is unusable: {exc}") from None
+    return data
+
+
+def _unseal(user: User, data: Mapping[str, Any], password: str) -> Ed25519PrivateKey:
     sealed = data.get("private_key")
     try:
         if not isinstance(sealed, dict) or sealed.get("kdf") != "argon2id" or sealed.get("cipher") != "AES-256-GCM":
@@ -499,50 +501,175 @@ def unlock_signing_key(store: Store, user_id: str, password: str) -> tuple[User,
         private = Ed25519PrivateKey.from_private_bytes(raw)
     except (KeyError, ValueError, TypeError, InvalidTag) as exc:
         reason = str(exc) or type(exc).__name__
-        raise CredentialsError(f"cannot decrypt the signing key of user {user_id}: {reason}") from None
+        raise CredentialsError(f"cannot decrypt the signing key of user {user.user_id}: {reason}") from None
     if public_key_sha256(private.public_key()) != user.public_key_sha256:
-        raise CredentialsError(f"the signing key of user {user_id} does not match the public key in the log")
-    return user, private
+        raise CredentialsError(f"the signing key of user {user.user_id} does not match the public key in the log")
+    return private
 
 
-def disable_user(store: Store, user_id: str, *, by: str, password: str, now: datetime | None = None) -> Event:
+def sign_in(store: Store, user_id: str, password: str, *, now: datetime | None = None) -> Session:
+    """Check a user's password and unlock their key: the session they record and sign in.
+
+    A wrong password is recorded (``sign_in_failed``); after :data:`~records.identity.MAX_FAILED_SIGN_INS` within
+    the lockout window the account is locked (refused even with the right password) until the window has passed
+    since the last failure or an administrator unlocks it.
+
+    Parameters
+    ----------
+    store
+        The local store (the user's secrets are read from ``store.home``).
+    user_id
+        Who (a user of this site).
+    password
+        The password they typed.
+    now
+        The time of the attempt (timezone-aware); default now.
+
+    Returns
+    -------
+    Session
+        The signed-in user, whose key attests the events they record.
+
+    Raises
+    ------
+    UnknownUserError
+        No such user on this site.
+    UserDisabledError
+        The user was disabled.
+    AccountLockedError
+        Too many wrong passwords recently.
+    CredentialsError
+        The user has no (or unreadable) credentials on this workstation.
+    WrongPasswordError
+        The password does not match (and the failure was recorded).
+    """
+    at = datetime.now().astimezone() if now is None else now
+    format_time(at)
+    user = get_user(store, user_id)
+    if not user.enabled:
+        raise UserDisabledError(f"user {user_id!r} was disabled on {user.disabled_at} and may not act")
+    directory = store.directory()
+    locked = directory.locked_until(store.site_id, user_id, at)
+    if locked is not None:
+        raise AccountLockedError(
+            f"user {user_id!r} is locked after {MAX_FAILED_SIGN_INS} wrong passwords until "
+            f"{format_time(locked.astimezone(at.tzinfo))}; wait, or ask an administrator to unlock it (dvw user unlock)"
+        )
+    try:
+        data = _check_password(store, user, password)
+    except WrongPasswordError:
+        store.append(SIGN_IN_FAILED, case_code=None, payload={"user_id": user_id, "at": format_time(at)})
+        if store.directory().locked_until(store.site_id, user_id, at) is not None:
+            raise AccountLockedError(
+                f"wrong password for user {user_id!r}: {MAX_FAILED_SIGN_INS} wrong passwords, the account is locked "
+                "for 15 minutes (or until an administrator unlocks it)"
+            ) from None
+        raise
+    return Session(user, _unseal(user, data, password))
+
+
+def authenticate(store: Store, user_id: str, password: str) -> User:
+    """Check a user's password (see :func:`sign_in`) and return the user."""
+    return sign_in(store, user_id, password).user
+
+
+def unlock_signing_key(store: Store, user_id: str, password: str) -> tuple[User, Ed25519PrivateKey]:
+    """Sign a user in (see :func:`sign_in`) and return their facts and private key."""
+    session = sign_in(store, user_id, password)
+    return session.user, session._key  # the key stays within records
+
+
+def disable_user(store: Store, user_id: str, *, by: Session, now: datetime | None = None) -> Event:
     """Disable a user (an administrator's act); the user's earlier signatures stay valid.
+
+    Raises
+    ------
+    UnknownUserError
+        No such user on this site.
+    RoleNotPermittedError
+        ``by`` is not an administrator, or the target is the last enabled admin.
+    UserDisabledError
+        When the target is already disabled.
+    """
+    _require_admin(by, "disable users")
+    target = get_user(store, user_id)
+    if not target.enabled:
+        raise UserDisabledError(f"user {user_id!r} is already disabled (since {target.disabled_at})")
+    payload = {"user_id": user_id, "by": by.user_id}
+    return store.append(USER_DISABLED, case_code=None, payload=payload, by=by, at=now)
+
+
+def change_role(store: Store, user_id: str, role: str, *, by: Session, now: datetime | None = None) -> Event:
+    """Give a user another role (an administrator's act), recorded as ``user_role_changed``.
+
+    Raises
+    ------
+    InvalidUserError
+        An unknown role, or the user already has it.
+    UnknownUserError
+        No such user on this site.
+    RoleNotPermittedError
+        ``by`` is not an administrator, or the target is the last enabled admin.
+    """
+    _require_admin(by, "change roles")
+    if role not in ROLES:
+        raise InvalidUserError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    target = get_user(store, user_id)
+    if target.role == role:
+        raise InvalidUserError(f"user {user_id!r} already has role {role}")
+    payload = {"user_id": user_id, "role": role, "previous_role": target.role}
+    return store.append(USER_ROLE_CHANGED, case_code=None, payload=payload, by=by, at=now)
+
+
+def unlock_user(store: Store, user_id: str, *, by: Session, now: datetime | None = None) -> Event:
+    """Lift a lockout after wrong passwords (an administrator's act), recorded as ``user_unlocked``."""
+    _require_admin(by, "unlock accounts")
+    get_user(store, user_id)
+    return store.append(USER_UNLOCKED, case_code=None, payload={"user_id": user_id}, by=by, at=now)
+
+
+def trust_site(
+    store: Store,
+    site_id: str,
+    *,
+    by: Session,
+    via: str = "administrator",
+    name: str | None = None,
+    server: str | None = None,
+    now: datetime | None = None,
+) -> Event | None:
+    """Record that this store accepts another site's events (``site_trusted``); None when it already does.
 
     Parameters
     ----------
     store
         The local store.
-    user_id
-        The user to disable; must exist and be enabled.
+    site_id
+        The other site (32 hex digits).
     by
-        The administrator's user id.
-    password
-        The administrator's password.
-    now
-        When (timezone-aware); default now.
-
-    Returns
-    -------
-    Event
-        The ``user_disabled`` event.
+        The signed-in user: an administrator for ``via="administrator"`` (a site met outside the company server,
+        e.g. by bundle); any user for ``via="server"`` (the company's sync server listed the site as enrolled).
+    via
+        ``administrator`` or ``server``.
+    name
+        The site's name, when known (the server's enrolment name).
+    server
+        The sync server's URL (``via="server"``).
 
     Raises
     ------
-    UnknownUserError, UserDisabledError, WrongPasswordError, CredentialsError
-        For the administrator (as :func:`authenticate`) or an unknown target user.
+    InvalidUserError
+        A malformed site id, this site's own id, or an unknown ``via``.
     RoleNotPermittedError
-        When ``by`` is not an administrator, or the target is the last enabled administrator.
-    UserDisabledError
-        When the target is already disabled.
+        ``via="administrator"`` by someone who is not an administrator.
     """
-    admin = authenticate(store, by, password)
-    if admin.role != ADMIN:
-        raise RoleNotPermittedError(f"user {by!r} has role {admin.role}; only an admin may disable users")
-    target = get_user(store, user_id)
-    if not target.enabled:
-        raise UserDisabledError(f"user {user_id!r} is already disabled (since {target.disabled_at})")
-    if target.role == ADMIN:
-        admins = [u for u in load_users(store).values() if u.role == ADMIN and u.enabled]
-        if len(admins) <= 1:
-            raise RoleNotPermittedError(f"user {user_id!r} is the last enabled admin and cannot be disabled")
-    return store.append(USER_DISABLED, case_code=None, payload={"user_id": user_id, "by": by}, actor=by, at=now)
+    if not is_event_id(site_id) or site_id == store.site_id:
+        raise InvalidUserError(f"{site_id!r} is not another site's id (32 lower-case hex digits)")
+    if via not in ("administrator", "server"):
+        raise InvalidUserError(f"a site is trusted by an administrator or through the sync server, not {via!r}")
+    if via == "administrator":
+        _require_admin(by, "trust a site by hand")
+    if store.directory().is_trusted(site_id):
+        return None
+    payload: dict[str, Any] = {"site_id": site_id, "via": via, "name": name, "server": server}
+    return store.append(SITE_TRUSTED, case_code=None, payload=payload, by=by, at=now)

@@ -1,16 +1,21 @@
-"""Fixtures shared by the test packages: pydicom's bundled DICOM files, and stacks made of copies of one of them."""
+"""Fixtures shared by the test packages: pydicom's bundled DICOM files, stacks made of copies of one of them, and
+set-up workstations with their signed-in people."""
 
 from __future__ import annotations
 
 import copy
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from people import People, set_up_people
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
+
+from records.store import Store
 
 
 def _bundled(name: str) -> Path:
@@ -56,3 +61,27 @@ def pydicom_file() -> Callable[[str], Path]:
 def stack_copies() -> Callable[..., list[Dataset]]:
     """Make a small volume series out of one slice: see :func:`_stack_copies`."""
     return _stack_copies
+
+
+# ---------------------------------------------------------------------------------------------------- people
+# People, USERS, password_of and set_up_people live in tests/people.py (importable from any test: ``from people
+# import People, password_of, set_up_people``); the fixtures are here.
+
+
+@pytest.fixture(scope="session")
+def _people_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, People]:
+    """One store set up with :func:`set_up_people` (Argon2 makes each set-up cost a second): copied by tests."""
+    home = tmp_path_factory.mktemp("people-template") / "home"
+    with Store.open(home) as store:
+        people = set_up_people(store)
+    return home, people
+
+
+@pytest.fixture
+def people_home(tmp_path: Path, _people_template: tuple[Path, People]) -> tuple[Path, People]:
+    """A fresh copy of a set-up workstation's home (its own folder; the same site id and users as the template)
+    and its signed-in people. Tests that need two distinct sites set stores up with :func:`set_up_people`."""
+    template, people = _people_template
+    home = tmp_path / "people-home"
+    shutil.copytree(template, home)
+    return home, people

@@ -16,8 +16,9 @@ with a value known independently (geometry, analytic volume and area formulas, h
 - ``check.verdicts``: an envelope and parameter sets with hand-set verdicts (inclusive limits, unit conversion, a
   missing value, a worst-case hull).
 
-The outcome is stored per software manifest under the local store's ``selftest`` folder; a manifest without a
-passing record is not validated on this installation (:func:`is_validated`).
+Nothing is stored here: the person who ran it records the outcome in the local store's log
+(:func:`records.selftests.record_selftest`, ``dvw selftest --user``); a manifest without a passed record there is
+not validated on that workstation, and sign-off is refused.
 """
 
 from __future__ import annotations
@@ -454,26 +455,3 @@ def run_selftest(
         seconds=time.perf_counter() - started,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-
-
-def _record_path(folder: Path, manifest_id: str) -> Path:
-    return folder / "selftest" / f"{manifest_id}.json"
-
-
-def record_selftest(result: SelftestResult, folder: str | Path) -> Path:
-    """Store ``result`` in the local store ``folder`` (``selftest/<manifest_id>.json``, written atomically)."""
-    target = _record_path(Path(folder), result.manifest_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(result.to_json(), indent=2) + "\n"
-    write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return target
-
-
-def is_validated(manifest_id: str, folder: str | Path) -> bool:
-    """Whether the self-test has passed for ``manifest_id`` on the installation whose store is ``folder``."""
-    path = _record_path(Path(folder), manifest_id)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("passed") is True and data.get("manifest_id") == manifest_id

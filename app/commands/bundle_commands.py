@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from app.cli import EXIT_BAD_INPUT, EXIT_OK, UsageError, add_json_flag, emit_json, say
-from app.commands.sign_commands import read_password
+from app.commands.acting import acting_session, acting_user_id, add_acting_user, read_password
 from app.home import home_folder
 
 
@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     load = actions.add_parser("import", help="verify a bundle and add it to the store", description=_IMPORT_HELP)
     load.add_argument("file", metavar="FILE", help="the bundle file")
+    add_acting_user(load, "who imports the bundle")
     add_json_flag(load)
     load.set_defaults(handler=run_bundle_import)
 
@@ -40,8 +41,11 @@ _HELP = (
 _EXPORT_HELP = _HELP + " The exporting user re-enters the password to sign."
 _IMPORT_HELP = (
     "Verify everything in a bundle (safe entries, every artifact's SHA-256 and size, every event hash and chain, the "
-    "bundle's and the case's signatures), then add what this store lacks; importing twice adds nothing. A bundle "
-    "that fails any check is refused (exit 2) and nothing is written."
+    "bundle's and the case's signatures, that every event comes from a site this store trusts and is attested by an "
+    "enabled user of its site, and that signatures approve what the log holds), then add what this store lacks, "
+    "recorded with who imported it; importing twice adds nothing. A bundle that fails any check is refused (exit 2) "
+    "and nothing is written. A site that never synced with this company's server is trusted only by an "
+    "administrator (dvw site trust SITE --by ADMIN)."
 )
 
 
@@ -74,8 +78,10 @@ def run_bundle_import(args: argparse.Namespace) -> int:
     from records.bundle import import_bundle  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
 
+    acting_user_id(args, "importing a bundle")
     with Store.open(home_folder(args.home)) as store:
-        result = import_bundle(store, Path(args.file))
+        session = acting_session(args, store, "importing a bundle")
+        result = import_bundle(store, Path(args.file), by=session)
         where = str(store.path)
     summary = result.to_json()
     if result.audit.ok:

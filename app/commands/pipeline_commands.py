@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import shutil
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -31,6 +34,7 @@ from app.cli import (
     emit_json,
     say,
 )
+from app.commands.acting import acting_session, acting_user_id, add_acting_user, add_password_stdin
 from app.commands.imaging_commands import import_json
 from app.commands.measure_commands import read_patient
 from app.home import home_folder
@@ -41,7 +45,10 @@ from validation.manifest import current_manifest
 
 if TYPE_CHECKING:  # the cores load VTK, pydicom and friends: only when a step runs (start-up time)
     from geometry.io import MeshFile
+    from geometry.mesh import Mesh
     from geometry.sample_design import Variant
+    from records.store import Store
+    from records.users import Session
     from validation.check import CheckResult
     from validation.envelope import Envelope
     from validation.registry import MeasureInputs
@@ -62,12 +69,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--case", metavar="CODE", help="case code (names the output folder)")
     run.add_argument("--out", metavar="DIR", help="output folder (default: run-CODE or run-out)")
     run.add_argument("--force", action="store_true", help="replace the outputs of an earlier run in DIR")
+    add_acting_user(run, "with --case: who runs the check (recorded as the case's engineer)")
     add_json_flag(run)
     run.set_defaults(handler=run_run)
 
     demo = sub.add_parser("demo", help="run DVW on the bundled sample case", description=_DEMO_HELP)
     demo.add_argument("--out", default="demo-out", metavar="DIR", help="folder for the demo's files (default demo-out)")
     demo.add_argument("--force", action="store_true", help="replace the outputs of an earlier demo in DIR")
+    demo.add_argument(
+        "--user",
+        metavar="USER",
+        help="with --home: the user of that store who records the demo cases (re-enters the password)",
+    )
+    add_password_stdin(demo)
     add_json_flag(demo)
     demo.set_defaults(handler=run_demo)
 
@@ -80,7 +94,11 @@ _RUN_HELP = (
 _DEMO_HELP = (
     "Write the bundled sample case (a synthetic head CT with a cranial defect, generated in code) as a real DICOM "
     "series, scan and import it, segment and mesh the skull, then measure two cranial plate designs (one fitted, "
-    "one too thin) and check both against the sample cranial plate envelope, printing each step and both verdicts."
+    "one too thin) and check both against the sample cranial plate envelope, printing each step and both verdicts. "
+    "The two cases are recorded in the demo's own store, DIR/store, set up with two demo users (an administrator "
+    "and an engineer) whose passwords are written to DIR/demo-users.json (owner-only), so the demo never adds cases "
+    "to your real store, where records can never be removed. With --home (or DVW_HOME) and --user, the cases are "
+    "recorded in that store instead, by that user."
 )
 
 
@@ -221,7 +239,8 @@ def evaluate_design(
 
 
 def record_case(
-    home: Path,
+    store: Store,
+    session: Session,
     code: str,
     evaluation: Evaluation,
     *,
@@ -229,26 +248,24 @@ def record_case(
     envelope_path: Path,
     patient_path: Path | None,
 ) -> dict[str, Any]:
-    """Record a checked design as case ``code`` in the local store (:func:`records.checks.record_check`).
+    """Record a checked design as case ``code`` in the store, by ``session`` (:func:`records.checks.record_check`).
 
     Returns the summary the commands print: ``code``, ``revision``, ``state``, ``recorded``, ``store``.
     """
     from records.checks import record_check  # noqa: PLC0415 - the store is only opened when a case is recorded
-    from records.store import Store  # noqa: PLC0415
 
     files = {**evaluation.files, "envelope": envelope_path}
     if patient_path is not None:
         files["patient"] = patient_path
-    with Store.open(home) as store:
-        recorded = record_check(
-            store, code, evaluation.result.to_json(), files, dicom_sha256=dicom_sha256, source="dvw run"
-        )
-    return {**recorded.to_json(), "store": str(home)}
+    recorded = record_check(
+        store, code, evaluation.result.to_json(), files, dicom_sha256=dicom_sha256, source="dvw run", by=session
+    )
+    return {**recorded.to_json(), "store": str(store.home), "recorded_by": session.user_id}
 
 
 def run_run(args: argparse.Namespace) -> int:
     """``dvw run``."""
-    from geometry.io import read_mesh, write_mesh  # noqa: PLC0415
+    from geometry.io import read_mesh  # noqa: PLC0415
     from validation.envelope import load_envelope  # noqa: PLC0415
 
     envelope = load_envelope(args.envelope)
@@ -256,6 +273,35 @@ def run_run(args: argparse.Namespace) -> int:
     patient = dict(read_patient(args.patient)) if args.patient else None
     out = Path(args.out or (f"run-{args.case}" if args.case else "run-out"))
     _refuse_reuse(out, args.force)
+    with ExitStack() as stack:
+        store: Store | None = None
+        session: Session | None = None
+        if args.case:
+            from records.events import check_case_code  # noqa: PLC0415
+            from records.store import Store  # noqa: PLC0415
+
+            check_case_code(args.case)
+            acting_user_id(args, "recording a case (--case)")
+            # Signed in before the long steps: a wrong password or an unknown user fails at once.
+            store = stack.enter_context(Store.open(home_folder(args.home)))
+            session = acting_session(args, store, "recording a case (--case)")
+        return _run_pipeline(
+            args, envelope=envelope, design=design, patient=patient, out=out, store=store, session=session
+        )
+
+
+def _run_pipeline(
+    args: argparse.Namespace,
+    *,
+    envelope: Envelope,
+    design: Mesh,
+    patient: dict[str, Any] | None,
+    out: Path,
+    store: Store | None,
+    session: Session | None,
+) -> int:
+    from geometry.io import write_mesh  # noqa: PLC0415
+
     started = time.perf_counter()
     anatomy = prepare_anatomy(Path(args.folder), out, args.series, "")
     stored = write_mesh(design, out / f"design{Path(args.design).suffix.lower()}", force=True)
@@ -270,9 +316,10 @@ def run_run(args: argparse.Namespace) -> int:
     envelope_copy = out / "envelope.toml"
     shutil.copyfile(args.envelope, envelope_copy)
     case = None
-    if args.case:
+    if args.case and store is not None and session is not None:
         case = record_case(
-            home_folder(args.home),
+            store,
+            session,
             args.case,
             evaluation,
             dicom_sha256=anatomy.import_json["input_sha256"],
@@ -290,13 +337,59 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """``dvw demo``: the sample case through the whole pipeline, with a fitted and a too-thin plate."""
+    out = Path(args.out)
+    _refuse_reuse(out, args.force)
+    with ExitStack() as stack:
+        store, session = _demo_store(args, out, stack)
+        return _run_demo(args, out, store, session)
+
+
+DEMO_USERS_FILE = "demo-users.json"
+DEMO_ADMIN = "demo-admin"
+DEMO_ENGINEER = "demo-engineer"
+
+
+def _demo_store(args: argparse.Namespace, out: Path, stack: ExitStack) -> tuple[Store, Session]:
+    """The store the demo records in, and the user who records: the demo's own (set up here) or ``--home``'s."""
+    from records.store import Store  # noqa: PLC0415
+    from records.users import add_user, load_users, setup_admin, sign_in  # noqa: PLC0415
+
+    if args.home:
+        acting_user_id(args, "recording the demo cases in the store given by --home")
+        store = stack.enter_context(Store.open(home_folder(args.home)))
+        return store, acting_session(args, store, "recording the demo cases")
+    out.mkdir(parents=True, exist_ok=True)
+    folder = out / "store"
+    users_file = out / DEMO_USERS_FILE
+    if folder.exists() and not users_file.is_file():
+        shutil.rmtree(folder)  # a demo store whose passwords are gone cannot be used: make it again
+    store = stack.enter_context(Store.open(folder))
+    if not load_users(store):
+        passwords = {DEMO_ADMIN: secrets.token_urlsafe(12), DEMO_ENGINEER: secrets.token_urlsafe(12)}
+        setup_admin(store, DEMO_ADMIN, printed_name="Demo Administrator", password=passwords[DEMO_ADMIN])
+        admin = sign_in(store, DEMO_ADMIN, passwords[DEMO_ADMIN])
+        add_user(
+            store,
+            DEMO_ENGINEER,
+            printed_name="Demo Design Engineer",
+            role="engineer",
+            password=passwords[DEMO_ENGINEER],
+            by=admin,
+        )
+        text = json.dumps({"store": str(folder), "passwords": passwords}, indent=2) + "\n"
+        write_atomically(users_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        os.chmod(users_file, 0o600)
+    passwords = json.loads(users_file.read_text(encoding="utf-8"))["passwords"]
+    say(f"    the demo records its cases in its own store {folder} (users and passwords: {users_file})")
+    return store, sign_in(store, DEMO_ENGINEER, passwords[DEMO_ENGINEER])
+
+
+def _run_demo(args: argparse.Namespace, out: Path, store: Store, session: Session) -> int:
     from geometry.io import write_mesh  # noqa: PLC0415
     from geometry.sample_design import THICKNESS_MM, sample_plate  # noqa: PLC0415
     from imaging.sample_case import SAMPLE_CASE, SAMPLE_PATIENT_FACTS, write_sample_dicom  # noqa: PLC0415
     from validation.envelope import load_envelope  # noqa: PLC0415
 
-    out = Path(args.out)
-    _refuse_reuse(out, args.force)
     dicom_dir = out / "sample-dicom"
     dicom_dir.mkdir(parents=True, exist_ok=True)
     for stale in dicom_dir.iterdir():
@@ -335,7 +428,8 @@ def run_demo(args: argparse.Namespace) -> int:
             out=out,
         )
         case = record_case(
-            home_folder(args.home),
+            store,
+            session,
             f"DEMO-{variant.upper()}",
             evaluation,
             dicom_sha256=anatomy.import_json["input_sha256"],
@@ -348,6 +442,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(
             {
+                "store": str(store.home),
                 "dicom": str(dicom_dir),
                 "import": anatomy.import_json,
                 "bone_mask": anatomy.mask_json,

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from app.cli import EXIT_BAD_INPUT, EXIT_OK, add_json_flag, emit_json, say
+from app.commands.acting import acting_session, acting_user_id, add_acting_user
 from app.home import home_folder
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     new.add_argument("--patient-name", metavar="NAME", help="patient name (kept on this site only)")
     new.add_argument("--patient-id", metavar="ID", help="hospital patient ID (kept on this site only)")
     new.add_argument("--birth-date", metavar="YYYY-MM-DD", help="birth date (kept on this site only)")
+    add_acting_user(new, "who creates the case")
     add_json_flag(new)
     new.set_defaults(handler=run_case_new)
 
@@ -49,9 +51,11 @@ _CASE_HELP = (
     "open, checked, needs_reverification, reverified, reverification_failed, signed."
 )
 _AUDIT_HELP = (
-    "Recompute every event hash and each site's hash chain, check the sequence, the append-only triggers and every "
-    "artifact file, and list each problem with the event it concerns. Exit 0 when the store is intact, 2 when a "
-    "problem is found."
+    "Recompute every event hash and each site's hash chain, check the sequence and the append-only triggers; check "
+    "that every event comes from a trusted site and is attested by an enabled user of its site (administrators for "
+    "user events), that every signature verifies and approves exactly what the log held (check, verdict, inputs, "
+    "re-verification) after a passed self-test; re-hash every artifact file and find files without records. List "
+    "each problem with the event it concerns. Exit 0 when the store is intact, 2 when a problem is found."
 )
 
 
@@ -68,8 +72,10 @@ def run_case_new(args: argparse.Namespace) -> int:
 
     code = check_case_code(args.code)
     parse_birth_date(args.birth_date)  # refuse a bad date before anything is written
+    acting_user_id(args, "creating a case")
     with _open(args) as store:
-        event = store.append(CASE_CREATED, case_code=code, payload={})
+        session = acting_session(args, store, "creating a case")
+        event = store.append(CASE_CREATED, case_code=code, payload={}, by=session)
         if args.patient_name or args.patient_id or args.birth_date:
             store.set_patient_identity(
                 code, name=args.patient_name, patient_id=args.patient_id, birth_date=args.birth_date
@@ -123,16 +129,19 @@ def run_case_show(args: argparse.Namespace) -> int:
 
 def run_audit_verify(args: argparse.Namespace) -> int:
     """``dvw audit verify``: exit 0 when intact, 2 (with every problem listed) when not."""
-    from records.signatures import signature_checker  # noqa: PLC0415 - cryptography is loaded only here
-
     with _open(args) as store:
-        report = store.verify(signature_checker(store), artifacts=not args.no_artifacts)
+        report = store.verify(artifacts=not args.no_artifacts)
         where = str(store.path)
     if report.ok:
         if args.json:
             emit_json(report.to_json())
         else:
-            say(f"audit ok: {report.events} events, {report.signatures} signatures, no problems ({where})")
+            pending = (
+                f"; {report.pending_signatures} signature(s) wait for other sites' events (sync)"
+                if report.pending_signatures
+                else ""
+            )
+            say(f"audit ok: {report.events} events, {report.signatures} signatures, no problems{pending} ({where})")
         return EXIT_OK
     count = len(report.problems)
     message = f"audit found {count} problem{'s' if count != 1 else ''} in {where}"

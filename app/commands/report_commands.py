@@ -54,11 +54,10 @@ def _pictures(store: Any, payload: dict[str, Any]) -> list[tuple[str, bytes]]:
 def run_report(args: argparse.Namespace) -> int:
     """``dvw report CODE --out FILE.pdf``."""
     from records.report import build_report, write_report  # noqa: PLC0415
-    from records.signatures import signature_checker  # noqa: PLC0415
+    from records.selftests import is_validated  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from records.users import load_users  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
-    from validation.selftest import is_validated  # noqa: PLC0415
 
     output = Path(args.out)
     if output.suffix.lower() != ".pdf":
@@ -69,7 +68,7 @@ def run_report(args: argparse.Namespace) -> int:
     manifest = current_manifest()
     with Store.open(home) as store:
         case = store.case(args.code)
-        audit = store.verify(signature_checker(store))
+        audit = store.verify()
         users = {
             user.user_id: {
                 "printed_name": user.printed_name,
@@ -84,7 +83,7 @@ def run_report(args: argparse.Namespace) -> int:
             audit=audit,
             manifest_id=manifest.manifest_id,
             software_version=manifest.version,
-            validated=is_validated(manifest.manifest_id, home),
+            validated=is_validated(store, manifest.manifest_id),
             users=users,
             images=pictures,
             generated_at=datetime.now().astimezone(),

@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
+from app.commands.acting import add_password_stdin, read_password
 from app.home import home_folder
 
 if TYPE_CHECKING:
     from records.events import Event
     from records.store import Store
+    from records.users import Session
+
+__all__ = ["read_password", "register"]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``user`` (``add``, ``list``, ``disable``), ``reverify`` and ``sign``."""
-    user = sub.add_parser("user", help="add, list and disable users", description=_USER_HELP)
-    actions = user.add_subparsers(dest="user_action", metavar="ACTION", parser_class=type(user), required=True)
-
-    add = actions.add_parser("add", help="add a user", description="Add a user with a role, a password and a key.")
-    add.add_argument("user", metavar="USER", help="user id: 2 to 32 of a-z 0-9 . _ -")
-    add.add_argument("--name", required=True, metavar="TEXT", help="printed name shown with signatures")
-    add.add_argument("--role", required=True, metavar="ROLE", help="engineer, clinician, quality or admin")
-    add.add_argument("--qualification", metavar="TEXT", help='e.g. "Consultant neurosurgeon, licence 1234"')
-    _add_password_stdin(add)
-    add_json_flag(add)
-    add.set_defaults(handler=run_user_add)
-
-    listing = actions.add_parser("list", help="list the users", description="List every user, enabled or not.")
-    add_json_flag(listing)
-    listing.set_defaults(handler=run_user_list)
-
-    disable = actions.add_parser("disable", help="disable a user", description="Disable a user (admin only).")
-    disable.add_argument("user", metavar="USER", help="the user to disable")
-    disable.add_argument("--by", required=True, metavar="ADMIN", help="the administrator (re-enters the password)")
-    _add_password_stdin(disable)
-    add_json_flag(disable)
-    disable.set_defaults(handler=run_user_disable)
-
+    """Register ``setup``, ``user`` (add, list, disable, role, unlock), ``reverify`` and ``sign``."""
+    _register_users(sub)
     reverify = sub.add_parser("reverify", help="record the re-verification of a case", description=_REVERIFY_HELP)
     reverify.add_argument("code", metavar="CODE", help="case code")
     reverify.add_argument("--user", required=True, metavar="USER", help="engineer or quality user")
@@ -48,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     reverify.add_argument("--result", required=True, choices=("pass", "fail"), help="the re-verification's result")
     reverify.add_argument("--justification", required=True, metavar="TEXT", help="why the result holds")
     reverify.add_argument("--evidence", nargs="+", default=[], metavar="FILE", help="evidence files (stored by hash)")
-    _add_password_stdin(reverify)
+    add_password_stdin(reverify)
     add_json_flag(reverify)
     reverify.set_defaults(handler=run_reverify)
 
@@ -56,15 +36,81 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sign.add_argument("code", metavar="CODE", help="case code")
     sign.add_argument("--user", required=True, metavar="USER", help="the signer (re-enters the password)")
     sign.add_argument("--meaning", required=True, metavar="TEXT", help="what the signature means (see above)")
-    _add_password_stdin(sign)
+    add_password_stdin(sign)
     add_json_flag(sign)
     sign.set_defaults(handler=run_sign)
 
 
+def _register_users(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    setup = sub.add_parser("setup", help="set up this workstation: its first administrator", description=_SETUP_HELP)
+    setup.add_argument("--admin", required=True, metavar="USER", help="the administrator's user id")
+    setup.add_argument("--name", required=True, metavar="TEXT", help="the administrator's printed name")
+    setup.add_argument("--qualification", metavar="TEXT", help="title or qualification")
+    add_password_stdin(setup)
+    add_json_flag(setup)
+    setup.set_defaults(handler=run_setup)
+
+    user = sub.add_parser("user", help="add, list, disable and manage users", description=_USER_HELP)
+    actions = user.add_subparsers(dest="user_action", metavar="ACTION", parser_class=type(user), required=True)
+
+    add = actions.add_parser("add", help="add a user (administrator)", description=_ADD_HELP)
+    add.add_argument("user", metavar="USER", help="user id: 2 to 32 of a-z 0-9 . _ -")
+    add.add_argument("--name", required=True, metavar="TEXT", help="printed name shown with signatures")
+    add.add_argument("--role", required=True, metavar="ROLE", help="engineer, clinician, quality or admin")
+    add.add_argument("--qualification", metavar="TEXT", help='e.g. "Consultant neurosurgeon, licence 1234"')
+    add.add_argument("--by", metavar="ADMIN", help="the administrator adding the user (re-enters the password)")
+    add_password_stdin(add)
+    add_json_flag(add)
+    add.set_defaults(handler=run_user_add)
+
+    listing = actions.add_parser("list", help="list the users", description="List every user, enabled or not.")
+    listing.add_argument("--all-sites", action="store_true", help="also list other sites' users (from sync/bundles)")
+    add_json_flag(listing)
+    listing.set_defaults(handler=run_user_list)
+
+    disable = actions.add_parser("disable", help="disable a user (administrator)", description=_DISABLE_HELP)
+    disable.add_argument("user", metavar="USER", help="the user to disable")
+    disable.add_argument("--by", required=True, metavar="ADMIN", help="the administrator (re-enters the password)")
+    add_password_stdin(disable)
+    add_json_flag(disable)
+    disable.set_defaults(handler=run_user_disable)
+
+    role = actions.add_parser("role", help="change a user's role (administrator)", description=_ROLE_HELP)
+    role.add_argument("user", metavar="USER", help="the user")
+    role.add_argument("--role", required=True, metavar="ROLE", help="engineer, clinician, quality or admin")
+    role.add_argument("--by", required=True, metavar="ADMIN", help="the administrator (re-enters the password)")
+    add_password_stdin(role)
+    add_json_flag(role)
+    role.set_defaults(handler=run_user_role)
+
+    unlock = actions.add_parser("unlock", help="lift a lockout (administrator)", description=_UNLOCK_HELP)
+    unlock.add_argument("user", metavar="USER", help="the locked user")
+    unlock.add_argument("--by", required=True, metavar="ADMIN", help="the administrator (re-enters the password)")
+    add_password_stdin(unlock)
+    add_json_flag(unlock)
+    unlock.set_defaults(handler=run_user_unlock)
+
+
+_SETUP_HELP = (
+    "Set up a new workstation's store: make its first user, the administrator, who records their own user_added "
+    "event. Only possible while the store has no users; afterwards an administrator adds users (dvw user add "
+    "--by ADMIN). The password is typed twice at a prompt, or read from one line of stdin with --password-stdin."
+)
 _USER_HELP = (
     "Users have a role (engineer, clinician, quality, admin), a printed name, an optional qualification, an "
-    "Argon2-hashed password and an Ed25519 signing key encrypted with it. The public facts are recorded in the "
-    "event log; the secrets stay in the home folder (users/<id>.json)."
+    "Argon2-hashed password and an Ed25519 key encrypted with it. The public facts are recorded in the event log, "
+    "attested by the administrator who made the change; the secrets stay in the home folder (users/<id>.json). "
+    "A user belongs to the workstation (site) that added it."
+)
+_ADD_HELP = (
+    "Add a user: only an administrator of this workstation (--by ADMIN), who re-enters their password. With "
+    "--password-stdin, stdin holds two lines: the administrator's password, then the new user's password."
+)
+_DISABLE_HELP = "Disable a user: only an administrator; the last enabled administrator cannot be disabled."
+_ROLE_HELP = "Give a user another role: only an administrator; recorded as user_role_changed."
+_UNLOCK_HELP = (
+    "Lift the lockout of an account locked after 5 wrong passwords within 15 minutes (it also ends by itself 15 "
+    "minutes after the last failure): only an administrator; recorded as user_unlocked."
 )
 _REVERIFY_HELP = (
     "Record how an out-of-envelope or indeterminate case was re-verified (engineer or quality only): method, "
@@ -81,37 +127,10 @@ _SIGN_HELP = (
 )
 
 
-def _add_password_stdin(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from one line of stdin instead of a prompt"
-    )
-
-
 def _open(args: argparse.Namespace) -> Store:
     from records.store import Store  # noqa: PLC0415
 
     return Store.open(home_folder(args.home))
-
-
-def read_password(args: argparse.Namespace, prompt: str, *, confirm: bool = False) -> str:
-    """The password: one line of stdin with ``--password-stdin``, else typed at a hidden prompt (twice to confirm).
-
-    Raises
-    ------
-    UsageError
-        When stdin is empty, no terminal can prompt, or the two typed passwords differ.
-    """
-    if args.password_stdin:
-        line = sys.stdin.readline()
-        if not line:
-            raise UsageError("--password-stdin: no password on stdin")
-        return line.rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise UsageError("no terminal to prompt for the password; pipe it with --password-stdin")
-    password = getpass.getpass(prompt)
-    if confirm and getpass.getpass("Repeat the password: ") != password:
-        raise UsageError("the two passwords differ; nothing was changed")
-    return password
 
 
 def _event_json(event: Event, summary: dict[str, Any]) -> dict[str, Any]:
@@ -127,14 +146,48 @@ def _event_json(event: Event, summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_user_add(args: argparse.Namespace) -> int:
-    """``dvw user add``."""
-    from records.users import add_user, check_password_strength, check_user_id  # noqa: PLC0415
+def run_setup(args: argparse.Namespace) -> int:
+    """``dvw setup --admin USER --name "..."``."""
+    from records.users import check_password_strength, check_user_id, setup_admin  # noqa: PLC0415
 
-    check_user_id(args.user)  # refuse a bad id before asking for a password
-    password = read_password(args, f"Password for {args.user}: ", confirm=True)
+    check_user_id(args.admin)
+    password = read_password(args, f"Password for the administrator {args.admin}: ", confirm=True)
     check_password_strength(password)
     with _open(args) as store:
+        user = setup_admin(
+            store, args.admin, printed_name=args.name, password=password, qualification=args.qualification
+        )
+        site = store.site_id
+    if args.json:
+        emit_json({**user.to_json(), "site_id": site})
+    else:
+        say(f"workstation {site} set up; administrator {user.user_id} ({user.printed_name})")
+    return EXIT_OK
+
+
+def _admin_session(args: argparse.Namespace, store: Store, what: str) -> Session:
+    from records.users import sign_in  # noqa: PLC0415
+
+    by = getattr(args, "by", None)
+    if not by:
+        raise UsageError(
+            f"{what} is an administrator's act: give --by ADMIN (the administrator re-enters the password)"
+        )
+    password = read_password(args, f"Password for the administrator {by}: ")
+    return sign_in(store, by, password)
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    """``dvw user add USER --name ... --role ... --by ADMIN``."""
+    from records.users import add_user, check_password_strength, check_user_id, load_users  # noqa: PLC0415
+
+    check_user_id(args.user)  # refuse a bad id before asking for a password
+    with _open(args) as store:
+        if not load_users(store):
+            raise UsageError("this workstation has no administrator yet: set it up first (dvw setup --admin USER)")
+        admin = _admin_session(args, store, "adding a user")
+        password = read_password(args, f"Password for {args.user}: ", confirm=True)
+        check_password_strength(password)
         user = add_user(
             store,
             args.user,
@@ -142,44 +195,69 @@ def run_user_add(args: argparse.Namespace) -> int:
             role=args.role,
             password=password,
             qualification=args.qualification,
+            by=admin,
         )
     if args.json:
         emit_json(user.to_json())
     else:
-        say(f"user {user.user_id} added: {user.printed_name}, {user.role} (key {user.public_key_sha256[:16]}...)")
+        say(
+            f"user {user.user_id} added by {admin.user_id}: {user.printed_name}, {user.role} "
+            f"(key {user.public_key_sha256[:16]}...)"
+        )
     return EXIT_OK
 
 
 def run_user_list(args: argparse.Namespace) -> int:
     """``dvw user list``."""
-    from records.users import load_users  # noqa: PLC0415
+    from records.users import all_users, load_users  # noqa: PLC0415
 
     with _open(args) as store:
-        users = list(load_users(store).values())
+        users = all_users(store) if args.all_sites else list(load_users(store).values())
+        site = store.site_id
     if args.json:
-        emit_json({"users": [user.to_json() for user in users]})
+        emit_json({"site_id": site, "users": [user.to_json() for user in users]})
         return EXIT_OK
     if not users:
-        say("no users")
+        say("no users (set this workstation up: dvw setup --admin USER)")
     for user in users:
         state = "enabled" if user.enabled else f"disabled {user.disabled_at}"
         title = f", {user.qualification}" if user.qualification else ""
-        say(f"{user.user_id:20} {user.role:10} {state:10} {user.printed_name}{title}")
+        where = "" if user.site_id == site else f"  [site {user.site_id[:8]}]"
+        say(f"{user.user_id:20} {user.role:10} {state:10} {user.printed_name}{title}{where}")
+    return EXIT_OK
+
+
+def _admin_event(args: argparse.Namespace, what: str, done: str) -> int:
+    from records.users import change_role, disable_user, unlock_user  # noqa: PLC0415
+
+    with _open(args) as store:
+        admin = _admin_session(args, store, what)
+        if args.user_action == "disable":
+            event = disable_user(store, args.user, by=admin)
+        elif args.user_action == "role":
+            event = change_role(store, args.user, args.role, by=admin)
+        else:
+            event = unlock_user(store, args.user, by=admin)
+    if args.json:
+        emit_json(_event_json(event, dict(event.payload)))
+    else:
+        say(f"user {args.user} {done} by {admin.user_id} (event seq {event.seq})")
     return EXIT_OK
 
 
 def run_user_disable(args: argparse.Namespace) -> int:
-    """``dvw user disable``."""
-    from records.users import disable_user  # noqa: PLC0415
+    """``dvw user disable USER --by ADMIN``."""
+    return _admin_event(args, "disabling a user", "disabled")
 
-    password = read_password(args, f"Password for {args.by}: ")
-    with _open(args) as store:
-        event = disable_user(store, args.user, by=args.by, password=password)
-    if args.json:
-        emit_json(_event_json(event, dict(event.payload)))
-    else:
-        say(f"user {args.user} disabled by {args.by} (event seq {event.seq})")
-    return EXIT_OK
+
+def run_user_role(args: argparse.Namespace) -> int:
+    """``dvw user role USER --role ROLE --by ADMIN``."""
+    return _admin_event(args, "changing a role", f"now has role {args.role}")
+
+
+def run_user_unlock(args: argparse.Namespace) -> int:
+    """``dvw user unlock USER --by ADMIN``."""
+    return _admin_event(args, "unlocking an account", "unlocked")
 
 
 def run_reverify(args: argparse.Namespace) -> int:

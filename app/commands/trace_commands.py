@@ -1,9 +1,8 @@
 """``dvw udi assign``, ``dvw label``, ``dvw trace add|show|export``: device identification and traceability.
 
-Who is recorded: ``dvw udi assign`` is recorded with no actor (the software, as ``dvw case new``): the UDI event
-names the signatures it rests on, and those name their signers. ``dvw trace add`` records the site, optionally a
-party (organisation) as text, and - with ``--user`` - an authenticated user as the event's actor (the password is
-re-entered, as for ``dvw sign``); without ``--user`` the actor is None, so the check scripts in CLI.md run unattended.
+Who is recorded: ``dvw udi assign`` and ``dvw trace add`` name the person (``--user`` or ``$DVW_USER``, who
+re-enters the password); the event is theirs and attested with their key. A case with unresolved concurrent
+revisions from two sites gets no UDI, label or trace step.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
-from app.commands.sign_commands import read_password
+from app.commands.acting import acting_session, acting_user_id, add_acting_user
 from app.home import home_folder
 
 if TYPE_CHECKING:
@@ -33,6 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     assign.add_argument("--lot", metavar="LOT", help="lot (AI 10); default by the device family's lot policy")
     assign.add_argument("--production-date", metavar="YYYY-MM-DD", help="production date (AI 11); default today")
     assign.add_argument("--new", action="store_true", help="assign another UDI for this revision (a remake)")
+    add_acting_user(assign, "who assigns the UDI")
     add_json_flag(assign)
     assign.set_defaults(handler=run_udi_assign)
 
@@ -55,10 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument(
         "--at", metavar="TIME", help="when, ISO 8601 with offset (default now), e.g. 2026-05-01T09:30+08:00"
     )
-    add.add_argument("--user", metavar="USER", help="record this user as the actor (re-enters the password)")
-    add.add_argument(
-        "--password-stdin", action="store_true", help="read the password from one line of stdin instead of a prompt"
-    )
+    add_acting_user(add, "who records the step")
     add_json_flag(add)
     add.set_defaults(handler=run_trace_add)
 
@@ -134,9 +131,11 @@ def run_udi_assign(args: argparse.Namespace) -> int:
             made = date.fromisoformat(args.production_date)
         except ValueError:
             raise UsageError(f"--production-date {args.production_date!r} is not a date (YYYY-MM-DD)") from None
+    acting_user_id(args, "assigning a UDI")
     with _open(args) as store:
+        session = acting_session(args, store, "assigning a UDI")
         record, created = assign_udi(
-            store, args.code, serial=args.serial, lot=args.lot, production_date=made, new=args.new
+            store, args.code, serial=args.serial, lot=args.lot, production_date=made, new=args.new, by=session
         )
     if args.json:
         emit_json({**record.to_json(), "assigned": created})
@@ -150,9 +149,10 @@ def run_udi_assign(args: argparse.Namespace) -> int:
 
 def _current(store: Store, code: str) -> UdiRecord:
     from records.errors import NoUdiError  # noqa: PLC0415
-    from records.udi import current_udi  # noqa: PLC0415
+    from records.udi import current_udi, refuse_conflict  # noqa: PLC0415
 
     case = store.case(code)
+    refuse_conflict(store, case, "print its label")
     record = current_udi(case)
     if record is None:
         raise NoUdiError(
@@ -203,10 +203,9 @@ def run_trace_add(args: argparse.Namespace) -> int:
     from records.trace import add_trace_event  # noqa: PLC0415
 
     check_case_code(args.code)
-    if args.password_stdin and args.user is None:
-        raise UsageError("--password-stdin needs --user")
-    password = read_password(args, f"Password for {args.user}: ") if args.user is not None else None
+    acting_user_id(args, "a trace step")
     with _open(args) as store:
+        session = acting_session(args, store, "a trace step")
         event = add_trace_event(
             store,
             args.code,
@@ -215,8 +214,7 @@ def run_trace_add(args: argparse.Namespace) -> int:
             why=args.why,
             gln=args.gln,
             party=args.party,
-            user=args.user,
-            password=password,
+            by=session,
             when=args.at,
         )
     payload = event.payload

@@ -30,24 +30,25 @@ from typing import Any
 
 from records.errors import CaseNotFoundError, InvalidEventError
 from records.events import (
+    CASE_CREATED,
     CHECK_RUN,
     DESIGN_CHANGED,
     INPUTS_ADDED,
     REVERIFICATION_RECORDED,
     SIGNATURE,
+    SYNC_RECEIVED,
     Event,
     check_case_code,
 )
 from records.store import Store
 
-SYNC_RECEIVED = "sync_received"
-"""Site-level event: what this site held of every other site's chain (``{"heads": {site_id: hash}}``)."""
 CONFLICT_RESOLVED = "conflict_resolved"
 """Case event: a person resolved concurrent revisions (``{"kept_site", "reason", "resolves": [hashes]}``)."""
 CHANGE_KINDS = frozenset(
-    {INPUTS_ADDED, CHECK_RUN, REVERIFICATION_RECORDED, SIGNATURE, DESIGN_CHANGED, CONFLICT_RESOLVED}
+    {CASE_CREATED, INPUTS_ADDED, CHECK_RUN, REVERIFICATION_RECORDED, SIGNATURE, DESIGN_CHANGED, CONFLICT_RESOLVED}
 )
-"""Case event kinds that change a case's revision, check or sign-off (a ``note`` does not)."""
+"""Case event kinds that change a case's revision, check or sign-off (a ``note`` does not). Two sites creating the
+same case code without knowing of each other is a conflict too: the code is owned by the first creator held."""
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ def resolve_conflict(
     *,
     kept_site: str,
     reason: str,
-    actor: str | None = None,
+    by: Any,
     at: datetime | None = None,
 ) -> Event:
     """Record that a person resolved a case's concurrent revisions, keeping one site's revision.
@@ -263,8 +264,8 @@ def resolve_conflict(
         The site whose revision is kept.
     reason
         Why (free text, no patient identity).
-    actor
-        The user who decided.
+    by
+        The signed-in user who decided (:class:`records.users.Session`).
     at
         The event time; default now.
 
@@ -293,4 +294,4 @@ def resolve_conflict(
         raise InvalidEventError(f"site {kept_site!r} is not a side of case {code}'s conflict ({listed})")
     resolves = [event.hash for branch in conflict.branches for event in branch.events]
     payload = {"kept_site": kept_site, "reason": reason, "resolves": resolves}
-    return store.append(CONFLICT_RESOLVED, case_code=code, payload=payload, actor=actor, at=at)
+    return store.append(CONFLICT_RESOLVED, case_code=code, payload=payload, by=by, at=at)
