@@ -60,11 +60,13 @@ source_id=$(grep -o '"manifest_id": "[0-9a-f]*"' "$source_manifest")
 echo "manifest: bundle $bundle_id, source $source_id"
 [ "$bundle_id" = "$source_id" ] || { echo "FAIL: manifest IDs differ (version or library versions)" >&2; exit 1; }
 
-run selftest --report "$work/iq-oq.pdf" | tail -2
+# The workstation is set up with its administrator, who runs the self-test and records the demo's cases.
+printf 'smoke-test-password\n' | run setup --admin smoke --name "Bundle smoke test" --password-stdin
+printf 'smoke-test-password\n' | run selftest --user smoke --password-stdin --report "$work/iq-oq.pdf" | tail -2
 [ -s "$work/iq-oq.pdf" ] || { echo "FAIL: no IQ/OQ record" >&2; exit 1; }
 run manifest --json | grep -q '"validated": true' || { echo "FAIL: not validated after selftest" >&2; exit 1; }
 
-run demo --out "$work/demo" > "$work/demo.txt" 2>&1
+printf 'smoke-test-password\n' | run demo --out "$work/demo" --user smoke --password-stdin > "$work/demo.txt" 2>&1
 grep -q "WITHIN" "$work/demo.txt" && grep -q "OUT_OF_ENVELOPE" "$work/demo.txt" \
   || { cat "$work/demo.txt" >&2; echo "FAIL: the demo did not give both verdicts" >&2; exit 1; }
 echo "demo: both verdicts ($(grep -c . "$work/demo.txt") lines of output)"

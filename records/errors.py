@@ -285,3 +285,14 @@ class TraceOrderError(TraceabilityError):
     """A trace step is out of order: repeated, skipped, earlier than the previous step, or after the last step."""
 
     code = "trace_order"
+
+
+def database_error_line(exc: BaseException) -> str:
+    """A database error as one line: the driver's own first line, never SQLAlchemy's SQL or "Background" text."""
+    orig = getattr(exc, "orig", None)
+    cause = orig if isinstance(orig, BaseException) else exc
+    for line in str(cause).splitlines():
+        text = line.strip()
+        if text and not text.startswith(("(Background on this error", "[SQL:", "[parameters:")):
+            return text
+    return type(cause).__name__

@@ -71,6 +71,7 @@ from records.errors import (
     UnattributedEventError,
     UntrustedSiteError,
     UserDisabledError,
+    database_error_line,
 )
 from records.events import (
     CASE_CREATED,
@@ -213,7 +214,7 @@ class Store:
             site_id = _ensure_site(engine)
         except (DBAPIError, sqlite3.DatabaseError) as exc:
             engine.dispose()
-            raise StoreError(f"cannot open the store {path}: {exc}", path=str(path)) from None
+            raise StoreError(f"cannot open the store {path}: {database_error_line(exc)}", path=str(path)) from None
         except BaseException:
             engine.dispose()
             raise
@@ -264,15 +265,22 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._lock, self._engine.connect() as conn:
-            conn.execution_options(dvw_write=True)
-            with conn.begin():
-                yield conn
+        try:
+            with self._lock, self._engine.connect() as conn:
+                conn.execution_options(dvw_write=True)
+                with conn.begin():
+                    yield conn
+        except (DBAPIError, sqlite3.DatabaseError) as exc:
+            # "database is locked" after the busy timeout, a full disk, a damaged file: one line, no SQL.
+            raise StoreError(f"the store {self.path}: {database_error_line(exc)}", path=str(self.path)) from None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.begin():
-            yield conn
+        try:
+            with self._engine.connect() as conn, conn.begin():
+                yield conn
+        except (DBAPIError, sqlite3.DatabaseError) as exc:
+            raise StoreError(f"the store {self.path}: {database_error_line(exc)}", path=str(self.path)) from None
 
     # ------------------------------------------------------------------ events
 

@@ -21,6 +21,7 @@ from trust_support import (
     signed_case,
 )
 
+from app.cli import main
 from records.bundle import export_bundle
 from records.checks import record_check
 from records.errors import (
@@ -335,3 +336,17 @@ def test_a_non_json_payload_is_reported_not_crashed_on(people_home: tuple[Path, 
     with Store.open(home) as store:
         codes = _codes(store)
         assert {"bad_payload", "hash_mismatch"} <= codes
+
+
+def test_a_damaged_store_is_one_line_without_sqlalchemy_background(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "dvw.sqlite").write_bytes(b"this is not a database " * 100)
+    code = main(["--home", str(home), "case", "list"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "Background on this error" not in err
+    assert "Traceback" not in err
