@@ -32,6 +32,7 @@ from imaging.errors import (
     PixelDataError,
     SeriesNotFoundError,
     UnusableSeriesError,
+    VolumeTooLargeError,
 )
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.series import Finding, FrameRef, ScanResult, SeriesInfo
@@ -141,7 +142,8 @@ def select_series(scan: ScanResult, key: str | None = None) -> SeriesInfo:
     usable = list(scan.usable_volumes)
     if not usable:
         raise NoSeriesFoundError(
-            f"no usable image series under {scan.root} ({len(scan.series)} series, {len(scan.skipped)} files skipped)",
+            f"no usable image series under {scan.root} ({len(scan.series)} series, {len(scan.skipped)} files skipped)"
+            + _why_unusable(scan),
             path=scan.root,
         )
     if len(usable) > 1:
@@ -152,6 +154,21 @@ def select_series(scan: ScanResult, key: str | None = None) -> SeriesInfo:
             path=scan.root,
         )
     return usable[0]
+
+
+def _why_unusable(scan: ScanResult) -> str:
+    """``": <reason>"``: the first error of a series, else the first image series' kind, else the first skip."""
+    for series in scan.series:
+        errors = [f.message for f in series.findings if f.severity == "error"]
+        if errors:
+            return f": series {series.key}: {errors[0]}"
+    for series in scan.series:
+        if series.kind != "other":
+            return f": series {series.key} is a {series.kind.replace('_', ' ')} series, not a volume"
+    if scan.skipped:
+        first = scan.skipped[0]
+        return f": {first.path} skipped: {first.reason}"
+    return ""
 
 
 def describe_series(series: SeriesInfo) -> str:
@@ -352,7 +369,8 @@ def _to_values(ref: FrameRef, stored: npt.NDArray[Any], fill: float) -> npt.NDAr
     slope = ref.frame.rescale_slope if ref.frame.rescale_slope is not None else 1.0
     intercept = ref.frame.rescale_intercept if ref.frame.rescale_intercept is not None else 0.0
     if slope == 1.0 and float(intercept).is_integer():
-        values: npt.NDArray[Any] = np.add(stored, int(intercept), dtype=np.int32)
+        # 64 bits: 32-bit stored values plus an intercept must not wrap; _store checks what fits the volume.
+        values: npt.NDArray[Any] = np.add(stored, int(intercept), dtype=np.int64)
     else:
         values = stored.astype(np.float64) * slope + intercept
     padding = ref.instance.pixel_padding_value
@@ -424,18 +442,30 @@ def assemble(
     GeometryRefusedError
         If the policy refuses a needed correction.
     PixelDataError
-        If a file's pixel data cannot be read or decoded.
+        If a file's pixel data cannot be read or decoded, or its values after the modality LUT do not fit a
+        volume (beyond 32-bit integers or not finite).
+    VolumeTooLargeError
+        If the volume does not fit in memory.
     Cancelled
         When ``cancel`` is set; nothing is returned.
     """
     policy = policy or ImportPolicy()
     if not series.usable or series.geometry is None:
-        raise UnusableSeriesError(f"series {series.key} ({series.kind}) cannot be assembled into a volume")
+        errors = "; ".join(f.message for f in series.findings if f.severity == "error")
+        raise UnusableSeriesError(
+            f"series {series.key} ({series.kind}) cannot be assembled into a volume" + (f": {errors}" if errors else "")
+        )
     _check_policy(series, policy)
     plan = plan_grid(series.geometry, series.rows, series.columns)
     dtype, fill = _output_dtype(series)
     x_size, y_size, z_size = plan.size
-    voxels = np.empty((z_size, y_size, x_size), dtype=dtype)
+    try:
+        voxels = np.empty((z_size, y_size, x_size), dtype=dtype)
+    except MemoryError:
+        gigabytes = x_size * y_size * z_size * np.dtype(dtype).itemsize / 1e9
+        raise VolumeTooLargeError(
+            f"not enough memory for a {x_size}x{y_size}x{z_size} volume ({gigabytes:.1f} GB) of series {series.key}"
+        ) from None
     report(progress, 0.0, "reading pixel data")
     # pydicom warns about every oddity of real-world files; what matters becomes a finding. The filter is set once
     # here, in the calling thread, for the lifetime of the reader threads (catch_warnings is not thread-safe).
@@ -528,7 +558,7 @@ def _fill(
                     assert previous is not None  # sorted traversal: the lower slice was just seen
                     assert previous[0] == source.lower
                     blended = (1.0 - source.weight) * previous[1] + source.weight * corrected
-                voxels = _store(voxels, out_index, blended)
+                voxels = _store(voxels, out_index, blended, ref)
             previous = (index, corrected)
         report(progress, (index + 1) / total, f"assembling slice {index + 1}/{total}")
     return voxels, hashes, padded
@@ -575,15 +605,39 @@ def _place_in_plane(
     return np.asarray(out)
 
 
-def _store(voxels: npt.NDArray[Any], index: int, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """Write one output slice, widening an int16 volume to int32 if the slice does not fit; returns the volume."""
+def _store(voxels: npt.NDArray[Any], index: int, values: npt.NDArray[Any], ref: FrameRef) -> npt.NDArray[Any]:
+    """Write one output slice, widening an int16 volume to int32 if the slice does not fit; returns the volume.
+
+    Raises
+    ------
+    PixelDataError
+        If the slice's values do not fit the volume at all (beyond 32-bit integers, or not finite): the
+        modality LUT of ``ref``'s file makes values no volume file can hold, and clipping them would hide it.
+    """
+    if values.size == 0:
+        return voxels
+    low, high = values.min(), values.max()
+    if not np.isfinite(low) or not np.isfinite(high):
+        raise _unfit(ref, float(low), float(high))
     if np.issubdtype(voxels.dtype, np.integer):
         if not np.issubdtype(values.dtype, np.integer):
             values = np.rint(values)
-        info = np.iinfo(voxels.dtype)
-        if values.size and (values.min() < info.min or values.max() > info.max):
+        if low < np.iinfo(voxels.dtype).min or high > np.iinfo(voxels.dtype).max:
+            wide = np.iinfo(np.int32)
+            if low < wide.min or high > wide.max:
+                raise _unfit(ref, float(low), float(high))
             voxels = voxels.astype(np.int32)
-            info = np.iinfo(np.int32)
-            values = np.clip(values, info.min, info.max)
+    elif max(abs(float(low)), abs(float(high))) > float(np.finfo(voxels.dtype).max):
+        raise _unfit(ref, float(low), float(high))
     voxels[index] = values
     return voxels
+
+
+def _unfit(ref: FrameRef, low: float, high: float) -> PixelDataError:
+    frame = ref.frame
+    return PixelDataError(
+        f"{Path(ref.instance.path).name}: values from {low:g} to {high:g} after RescaleSlope "
+        f"{frame.rescale_slope if frame.rescale_slope is not None else 1:g} and RescaleIntercept "
+        f"{frame.rescale_intercept if frame.rescale_intercept is not None else 0:g} do not fit a volume",
+        path=ref.instance.path,
+    )

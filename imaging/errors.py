@@ -75,6 +75,12 @@ class PixelDataError(ImagingError):
     code = "pixel_data"
 
 
+class VolumeTooLargeError(ImagingError):
+    """The volume to assemble does not fit in this machine's memory."""
+
+    code = "too_large"
+
+
 class VolumeFileError(ImagingError):
     """A volume or mask file cannot be written or read."""
 

@@ -529,6 +529,10 @@ def _select_components(
     Components are labelled by SimpleITK (multi-threaded run-length union-find: 0.34 s on a 512 x 512 x 300 mask
     where ``scipy.ndimage.label`` takes 0.6-1.2 s); its labels follow the raster order of each component's first
     voxel, and ``RelabelComponent`` orders them by size with ties kept in that order.
+
+    The kept voxels are selected by SimpleITK too and copied out with ``GetArrayFromImage``: no numpy view into
+    an image's buffer is ever taken, since a view does not keep its image alive (a view of a temporary image read
+    freed memory: wrong masks, or a segmentation fault on large ones).
     """
     import SimpleITK as sitk  # noqa: PLC0415
 
@@ -541,15 +545,23 @@ def _select_components(
         label = int(labels.GetPixel(x, y, z))
         if label == 0:
             raise _seed_not_in_mask(params)
-        return np.asarray(sitk.GetArrayViewFromImage(labels) == label), found, 1
+        return _copy_bool(sitk.BinaryThreshold(labels, label, label, 1, 0)), found, 1
     if found == 0:
         return mask, 0, 0
     if params.keep_largest is None or params.keep_largest >= found:
         return mask, found, found
     # Stable order: the largest first, ties broken by the lower label (the first met in [z, y, x] order).
-    ranked = sitk.GetArrayViewFromImage(sitk.RelabelComponent(labels, sortByObjectSize=True))
-    keep = np.asarray((ranked != 0) & (ranked <= params.keep_largest))
-    return keep, found, params.keep_largest
+    ranked = sitk.RelabelComponent(labels, sortByObjectSize=True)
+    keep = sitk.BinaryThreshold(ranked, 1, params.keep_largest, 1, 0)
+    return _copy_bool(keep), found, params.keep_largest
+
+
+def _copy_bool(image: Any) -> BoolArray:
+    """A boolean numpy copy of a 0/1 ``uint8`` SimpleITK image (owning its memory; never a view of the image)."""
+    import SimpleITK as sitk  # noqa: PLC0415
+
+    copied: npt.NDArray[np.uint8] = sitk.GetArrayFromImage(image)
+    return copied.view(np.bool_)
 
 
 def segment(

@@ -4,6 +4,12 @@
 series that holds several stacks (orientations, frame sizes, or repeated positions that a header field tells
 apart), classifies each part (``volume``, ``localizer``, ``secondary_capture``, ``single_frame``, ``multi_frame``,
 ``other``) and attaches findings such as ``gantry_tilt``, ``uneven_spacing`` or ``missing_slices``.
+
+A series refuses itself (``usable`` false, with an ``error`` finding) rather than pass on values that cannot be
+right: ``invalid_header`` when an instance has header values that cannot be right (see
+:attr:`~imaging.dicom_headers.InstanceHeader.defects`; the finding names the files and attributes),
+``bad_geometry`` when its positions cannot form a stack, and ``grid_too_large`` when the regular grid an import
+would build is out of all proportion to the acquired slices (see :func:`imaging.stack.grid_problem`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from imaging.dicom_headers import (
 )
 from imaging.errors import NotADicomFolderError
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
-from imaging.stack import StackGeometry, analyze_stack, step_tolerance
+from imaging.stack import StackGeometry, analyze_stack, grid_problem, step_tolerance
 
 Severity = Literal["info", "warning", "error"]
 Kind = Literal["volume", "localizer", "secondary_capture", "single_frame", "multi_frame", "other"]
@@ -222,6 +228,9 @@ def group_series(instances: Iterable[InstanceHeader]) -> tuple[SeriesInfo, ...]:
 def _describe_uid(uid: str, members: list[InstanceHeader]) -> list[SeriesInfo]:
     findings: list[Finding] = []
     members = _drop_duplicate_files(members, findings)
+    defective = [m for m in members if m.defects]
+    if defective:
+        return [_refused_series(uid, members, defective, findings)]
     images = [m for m in members if m.is_image]
     if not images:
         return [_non_image_series(uid, members, findings)]
@@ -295,6 +304,45 @@ def _non_image_series(uid: str, members: list[InstanceHeader], findings: list[Fi
         geometry=None,
         spacing=None,
         findings=tuple(findings),
+    )
+
+
+#: At most this many defects are quoted in an ``invalid_header`` finding (the count of the rest follows).
+_DEFECTS_QUOTED = 3
+
+
+def _refused_series(
+    uid: str, members: list[InstanceHeader], defective: list[InstanceHeader], findings: list[Finding]
+) -> SeriesInfo:
+    """A series refused because some of its instances have values that cannot be right (see ``defects``).
+
+    Nothing about its geometry is measured: a value that cannot be right must not be used, not even to split
+    or classify. The finding names the first files and attributes at fault.
+    """
+    quoted = [f"{Path(m.path).name}: {defect}" for m in defective for defect in m.defects]
+    more = len(quoted) - _DEFECTS_QUOTED
+    message = "; ".join(quoted[:_DEFECTS_QUOTED]) + (f"; and {more} more" if more > 0 else "")
+    files = f"{len(defective)} of {len(members)} file(s)"
+    found = [*findings, Finding("invalid_header", "error", f"{files} with invalid header values: {message}")]
+    images = [m for m in members if m.frames]
+    frames = tuple(FrameRef(m, f) for m in images for f in m.frames)
+    first = images[0] if images else members[0]
+    spacing = frames[0].frame.pixel_spacing if frames else None
+    return SeriesInfo(
+        key=uid,
+        series_uid=uid,
+        study_uid=first.study_uid,
+        modality=first.modality,
+        description=first.series_description,
+        series_number=first.series_number,
+        kind=_kind(list(frames)) if frames else "other",
+        usable=False,
+        rows=first.rows,
+        columns=first.columns,
+        frames=frames,
+        geometry=None,
+        spacing=(spacing[1], spacing[0], None) if spacing is not None else None,
+        findings=tuple(found),
     )
 
 
@@ -419,9 +467,14 @@ def _build(key: str, uid: str, frames: list[FrameRef], kind: Kind, findings: lis
         orientation, pixel_spacing = frames[0].frame.orientation, frames[0].frame.pixel_spacing
         positions = [ref.frame.position for ref in frames if ref.frame.position is not None]
         if orientation is not None and pixel_spacing is not None:
-            geometry = analyze_stack(positions, orientation, pixel_spacing)
-            frames = [frames[i] for i in geometry.order]
-            found.extend(_geometry_findings(geometry, frames))
+            try:
+                geometry = analyze_stack(positions, orientation, pixel_spacing)
+            except ValueError as exc:
+                found.append(Finding("bad_geometry", "error", f"slice positions cannot form a stack: {exc}"))
+            else:
+                frames = [frames[i] for i in geometry.order]
+                found.extend(_geometry_findings(geometry, frames))
+                found.extend(_grid_findings(geometry, first.rows, first.columns))
     found.extend(_content_findings(frames))
     if is_stack and len(frames) < 3:
         severity: Severity = "error" if len(frames) < 2 else "warning"
@@ -498,6 +551,12 @@ def _geometry_findings(geometry: StackGeometry, frames: Sequence[FrameRef]) -> l
             )
         )
     return found
+
+
+def _grid_findings(geometry: StackGeometry, rows: int, columns: int) -> list[Finding]:
+    """An error when the regular grid an import would build is out of proportion to the acquired data."""
+    problem = grid_problem(geometry, rows, columns)
+    return [Finding("grid_too_large", "error", problem)] if problem else []
 
 
 def _content_findings(frames: Sequence[FrameRef]) -> list[Finding]:

@@ -28,6 +28,13 @@ ABSOLUTE_STEP_TOLERANCE_MM = 0.02
 RELATIVE_STEP_TOLERANCE = 0.01
 #: In-plane drift of slice origins below this fraction of a pixel is noise, not gantry tilt.
 TILT_TOLERANCE_PIXELS = 0.1
+#: A corrected grid larger than :data:`GRID_VOXELS_ALWAYS_ALLOWED` may hold at most this many times the acquired
+#: voxels (tilt canvas times interpolated slices): legitimate tilt and uneven spacing stay below 4, so more means
+#: positions or spacings that cannot be right (a small series with a long gap interpolated on request may grow more).
+MAX_GRID_GROWTH = 8.0
+GRID_VOXELS_ALWAYS_ALLOWED = 1 << 28  # 0.5 GB of int16
+#: Largest number of voxels along one axis of an assembled grid.
+MAX_GRID_AXIS = 65535
 
 
 def step_tolerance(step_mm: float) -> float:
@@ -271,7 +278,8 @@ def plan_grid(geometry: StackGeometry, rows: int, columns: int) -> GridPlan:
     The output keeps the DICOM row and column directions and spacing; its third axis is the slice normal. A
     tilted stack's slices are shifted in-plane onto a canvas that holds all of them (no data is cropped). Missing
     or unevenly spaced slices are linearly interpolated along the normal at the regular (smallest) step; output
-    slices that coincide with an input slice copy it exactly.
+    slices that coincide with an input slice copy it exactly. Callers check :func:`grid_problem` first: the plan
+    holds one entry per output slice, however many that is.
 
     Parameters
     ----------
@@ -290,15 +298,12 @@ def plan_grid(geometry: StackGeometry, rows: int, columns: int) -> GridPlan:
     col = np.asarray(geometry.column_direction)
     normal = np.asarray(geometry.normal)
     inplane = np.asarray(geometry.inplane_mm, dtype=np.float64).reshape(-1, 2)
+    out_columns, out_rows, count = planned_size(geometry, rows, columns)
     if geometry.tilted:
         u_min, v_min = float(inplane[:, 0].min()), float(inplane[:, 1].min())
-        u_max, v_max = float(inplane[:, 0].max()), float(inplane[:, 1].max())
-        out_columns = columns + math.ceil((u_max - u_min) / sx - 1e-6)
-        out_rows = rows + math.ceil((v_max - v_min) / sy - 1e-6)
         shifts = tuple(((float(v) - v_min) / sy, (float(u) - u_min) / sx) for u, v in inplane)
     else:
         u_min = v_min = 0.0
-        out_columns, out_rows = columns, rows
         shifts = tuple((0.0, 0.0) for _ in inplane)
     offsets = np.asarray(geometry.offsets_mm)
     n = len(offsets)
@@ -307,8 +312,6 @@ def plan_grid(geometry: StackGeometry, rows: int, columns: int) -> GridPlan:
         sources = tuple(SliceSource(i, i, 0.0) for i in range(n))
     else:
         step = float(geometry.step_mm or 1.0)
-        # Never extrapolate past the last input slice: the grid ends at or before it.
-        count = math.floor(geometry.extent_mm / step + step_tolerance(step) / step) + 1
         targets = np.arange(count) * step
         sources = tuple(_source_at(offsets, float(t), step_tolerance(step)) for t in targets)
     origin = np.asarray(geometry.first_position) + u_min * row + v_min * col
@@ -322,6 +325,54 @@ def plan_grid(geometry: StackGeometry, rows: int, columns: int) -> GridPlan:
         sources=sources,
         shifts_px=shifts,
         resampled=resampled,
+    )
+
+
+def planned_size(geometry: StackGeometry, rows: int, columns: int) -> tuple[int, int, int]:
+    """Size (x, y, z) in voxels of the grid :func:`plan_grid` makes, computed without making it.
+
+    A tilted stack's canvas holds every shifted slice; missing or uneven slices are interpolated at the regular
+    (smallest) step, never past the last input slice.
+    """
+    sx, sy = geometry.pixel_spacing_xy
+    out_columns, out_rows = columns, rows
+    if geometry.tilted:
+        inplane = np.asarray(geometry.inplane_mm, dtype=np.float64).reshape(-1, 2)
+        u_span, v_span = np.ptp(inplane, axis=0)
+        out_columns += math.ceil(float(u_span) / sx - 1e-6)
+        out_rows += math.ceil(float(v_span) / sy - 1e-6)
+    count = len(geometry.offsets_mm)
+    if geometry.layout not in ("single", "regular"):
+        step = float(geometry.step_mm or 1.0)
+        count = math.floor(geometry.extent_mm / step + step_tolerance(step) / step) + 1
+    return out_columns, out_rows, count
+
+
+def grid_problem(geometry: StackGeometry, rows: int, columns: int) -> str:
+    """Why the grid of :func:`plan_grid` would be out of proportion to the acquired frames, or ``""``.
+
+    Parameters
+    ----------
+    geometry
+        The stack's measured geometry.
+    rows, columns
+        Input frame size in pixels.
+
+    Returns
+    -------
+    str
+        One line naming the grid size when an axis exceeds :data:`MAX_GRID_AXIS` voxels, or the grid holds more
+        than :data:`GRID_VOXELS_ALWAYS_ALLOWED` voxels and more than :data:`MAX_GRID_GROWTH` times the acquired
+        voxels; ``""`` otherwise.
+    """
+    size = planned_size(geometry, rows, columns)
+    acquired = rows * columns * len(geometry.offsets_mm)
+    voxels = size[0] * size[1] * size[2]
+    if max(size) <= MAX_GRID_AXIS and voxels <= max(GRID_VOXELS_ALWAYS_ALLOWED, MAX_GRID_GROWTH * acquired):
+        return ""
+    return (
+        f"a regular grid for these slices would be {size[0]}x{size[1]}x{size[2]} voxels, {voxels / acquired:.3g} "
+        f"times the {acquired} acquired: slice positions or spacings cannot be right"
     )
 
 

@@ -15,6 +15,7 @@ runs along the ImageOrientationPatient column direction and its column index alo
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.encoders.base import get_encoder
 from pydicom.sequence import Sequence as DicomSequence
@@ -804,3 +806,50 @@ def _item(**attributes: Any) -> Dataset:
     for keyword, value in attributes.items():
         setattr(item, keyword, value)
     return item
+
+
+_LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
+
+
+def spoil_element(path: str | Path, keyword: str, value: bytes | None = None, *, vr: str | None = None) -> None:
+    """Rewrite one element of a written explicit VR little endian file byte for byte, as a broken writer would.
+
+    The bytes are written as given, even where pydicom refuses the value (``nan`` in a DS, text in a US), so that
+    tests can make exactly the headers that damaged transfers and careless software produce. The element's length
+    field follows the new value; a File Meta element must keep its length (the group length is not updated).
+
+    Parameters
+    ----------
+    path
+        A file written by this module (explicit VR little endian), changed in place.
+    keyword
+        The element (its first occurrence with its standard VR, searched from the start of the file).
+    value
+        The new value bytes; None keeps the present ones.
+    vr
+        Two characters written in place of the element's VR (a "VR flip"); must have the same header layout
+        (both of the short or both of the long kind).
+
+    Raises
+    ------
+    ValueError
+        If the element is not found or ``vr`` changes the header layout.
+    """
+    target = Path(path)
+    data = target.read_bytes()
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        raise ValueError(f"unknown keyword {keyword}")
+    standard = dictionary_VR(tag)[:2]
+    begin = data.find(struct.pack("<HH", tag >> 16, tag & 0xFFFF) + standard.encode("ascii"))
+    if begin < 0:
+        raise ValueError(f"{keyword} with VR {standard} is not in {target.name}")
+    if vr is not None and (vr in _LONG_VRS) != (standard in _LONG_VRS):
+        raise ValueError(f"VR {vr} has another header layout than {standard}")
+    size = 4 if standard in _LONG_VRS else 2
+    value_at = begin + (12 if size == 4 else 8)  # tag, VR, (2 reserved bytes,) length
+    (length,) = struct.unpack_from("<I" if size == 4 else "<H", data, value_at - size)
+    new_value = data[value_at : value_at + length] if value is None else value
+    header = (vr or standard).encode("latin-1") + data[begin + 6 : value_at - size]
+    packed = struct.pack("<I" if size == 4 else "<H", len(new_value))
+    target.write_bytes(data[: begin + 4] + header + packed + new_value + data[value_at + length :])

@@ -9,6 +9,7 @@ converted on write and on read).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,12 @@ from imaging.errors import OutputExistsError, VolumeFileError
 from imaging.files import write_atomically
 
 VOLUME_SUFFIXES = (".nrrd", ".nii.gz", ".nii", ".mha")
+#: Plausible voxel spacing (mm): 0.1 micrometre to one metre. Outside it a spacing is a damaged header.
+SPACING_RANGE_MM = (1e-4, 1e3)
+#: Largest distance (mm) of a plausible origin or slice position from the patient frame's origin: a kilometre.
+MAX_POSITION_MM = 1e6
+#: Largest deviation of a direction matrix from orthonormal (per element of ``D.T @ D - I``).
+DIRECTION_TOLERANCE = 1e-3
 _GZIP_LEVEL = 1
 _META = "dvw."  # prefix of DVW's own metadata keys in file headers
 
@@ -185,7 +192,8 @@ def read_volume(path: str | Path) -> Volume:
     Raises
     ------
     VolumeFileError
-        If the file is missing, not a supported 3D image, or unreadable.
+        If the file is missing, not a supported 3D image of real numbers, unreadable, or its geometry cannot be
+        right (see :func:`geometry_problem`).
     """
     source = Path(path)
     if not source.is_file():
@@ -195,4 +203,37 @@ def read_volume(path: str | Path) -> Volume:
         image = _sitk().ReadImage(str(source))
     except RuntimeError as exc:
         raise VolumeFileError(f"cannot read {source.name}: not a readable volume file", path=str(source)) from exc
-    return from_sitk(image)
+    volume = from_sitk(image)
+    problem = geometry_problem(volume)
+    if problem:
+        raise VolumeFileError(f"cannot use {source.name}: {problem}", path=str(source))
+    if volume.voxels.ndim != 3 or volume.voxels.dtype.kind not in "iuf":
+        raise VolumeFileError(
+            f"cannot use {source.name}: voxels of type {volume.voxels.dtype} with {volume.voxels.ndim} axes "
+            "(a volume has one real number per voxel)",
+            path=str(source),
+        )
+    return volume
+
+
+def geometry_problem(volume: Volume) -> str:
+    """Why ``volume``'s size or geometry cannot be right, in one line, or ``""``.
+
+    A volume has at least one voxel along each axis, a finite spacing within :data:`SPACING_RANGE_MM` (positive:
+    the direction matrix carries every flip), a finite origin within :data:`MAX_POSITION_MM`, and an orthonormal
+    direction matrix (within :data:`DIRECTION_TOLERANCE`).
+    """
+    low, high = SPACING_RANGE_MM
+    direction = np.asarray(volume.direction, dtype=np.float64)
+    if min(volume.voxels.shape, default=0) < 1:
+        return f"size {volume.size} has an empty axis"
+    if not all(math.isfinite(s) and low <= s <= high for s in volume.spacing):
+        return f"spacing {volume.spacing} mm is not between {low:g} and {high:g} mm"
+    if not all(math.isfinite(o) and abs(o) <= MAX_POSITION_MM for o in volume.origin):
+        return f"origin {volume.origin} mm is not finite or lies more than {MAX_POSITION_MM:g} mm away"
+    if direction.shape != (9,) or not np.all(np.isfinite(direction)):
+        return f"direction {volume.direction} is not 9 finite numbers"
+    matrix = direction.reshape(3, 3)
+    if np.abs(matrix.T @ matrix - np.eye(3)).max() > DIRECTION_TOLERANCE:
+        return f"direction {tuple(round(v, 6) for v in volume.direction)} is not orthonormal"
+    return ""

@@ -5,6 +5,8 @@ real skull phantom: every expected value is computed from the phantom's definiti
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -244,6 +246,56 @@ def test_equal_components_are_ranked_by_their_first_voxel_in_raster_order() -> N
     two = segment(volume, SegmentParams(lower_hu=0.0, keep_largest=2))
     assert (two.components_found, two.components_kept, two.voxels) == (3, 2, 16)
     assert not two.mask.voxels[0].any()
+
+
+def test_keep_largest_on_a_large_label_image_is_exact() -> None:
+    """Issue 9: the ranked label image must outlive every read of it (a view of a temporary image read freed
+    memory: a few voxels lost on this 200 kB label image, a segmentation fault on a real CT)."""
+    voxels = np.full((40, 64, 64), -1000, dtype=np.int16)
+    voxels[5:20, 5:30, 5:30] = 1000  # 9375 voxels
+    voxels[25:35, 40:60, 40:60] = 1000  # 4000 voxels
+    voxels[38, 2:4, 60:62] = 1000  # 4 voxels
+    volume = Volume(voxels, (0.7, 0.7, 1.5), (0.0, 0.0, 0.0), IDENTITY)
+    for _ in range(3):  # freed memory is reused differently from one call to the next
+        one = segment(volume, SegmentParams(lower_hu=0.0, keep_largest=1))
+        two = segment(volume, SegmentParams(lower_hu=0.0, keep_largest=2, connectivity=6))
+        seeded = segment(volume, SegmentParams(lower_hu=0.0, seed_lps_mm=(45 * 0.7, 45 * 0.7, 30 * 1.5)))
+        expected_one = np.zeros(voxels.shape, dtype=np.uint8)
+        expected_one[5:20, 5:30, 5:30] = 1
+        np.testing.assert_array_equal(one.mask.voxels, expected_one)
+        assert (one.components_found, one.voxels) == (3, 9375)
+        assert (two.components_kept, two.voxels) == (2, 9375 + 4000)
+        assert not two.mask.voxels[38].any()
+        assert (seeded.components_kept, seeded.voxels) == (1, 4000)
+        assert seeded.mask.voxels[25:35, 40:60, 40:60].all()
+
+
+_LARGE_LABELS = """
+import numpy as np
+from imaging.segment import SegmentParams, segment
+from imaging.volume import Volume
+
+voxels = np.full((130, 260, 260), -1000, dtype=np.int16)
+voxels[2:120, 2:250, 2:250] = 1000
+voxels[128:130, 258:260, 258:260] = 1000  # a speck in the far corner: the labels span the whole volume
+volume = Volume(voxels, (0.5, 0.5, 1.0), (0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0))
+largest = SegmentParams(lower_hu=0.0, keep_largest=1)
+seeded = SegmentParams(lower_hu=0.0, seed_lps_mm=(129.5, 129.5, 129.0))
+for params in (largest, seeded):
+    result = segment(volume, params)
+    print(result.components_found, result.components_kept, result.voxels)
+"""
+
+
+def test_keep_largest_on_labels_too_large_for_the_heap_does_not_crash() -> None:
+    """Issue 9 as it shows on a real CT: a 35 MB label image is its own memory map, unmapped when freed, so a
+    view that outlives it crashed the process (exit 139). Run in a child process so that a crash is a failure."""
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _LARGE_LABELS], cwd=repo, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
+    assert done.stdout.split("\n")[:2] == ["2 1 7257472", "2 1 8"]  # 118 x 248 x 248 voxels, and the speck
 
 
 def test_seed_selects_the_component_under_it() -> None:
