@@ -1,13 +1,16 @@
-"""``dvw case new|list|show`` and ``dvw audit verify`` (CLI.md "Records"), run on a real store in a temp home."""
+"""``dvw case new|list|show`` and ``dvw audit verify`` (CLI.md "Records"), run on a real store: a copy of a set-up
+workstation (``people_home``), whose users create cases with ``--user USER --password-stdin``."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from people import People, password_of
 
 from app.cli import main
 from records.models import append_only_triggers
@@ -21,9 +24,38 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str,
     return code, payload, captured.err
 
 
-def test_case_new_list_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home = str(tmp_path / "home")
-    code, out, _ = _run(capsys, "--home", home, "case", "new", "CP-2026-001", "--json")
+@pytest.fixture
+def home(people_home: tuple[Path, People]) -> Path:
+    """A copy of a set-up workstation's home."""
+    return people_home[0]
+
+
+@pytest.fixture
+def people(people_home: tuple[Path, People]) -> People:
+    """The signed-in users of ``home``."""
+    return people_home[1]
+
+
+@pytest.fixture
+def as_eng1(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
+    """The options naming the engineer, whose password is on stdin (one line, read by --password-stdin)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(password_of("eng1") + "\n"))
+    monkeypatch.delenv("DVW_USER", raising=False)
+    return ("--user", "eng1", "--password-stdin")
+
+
+def _count(home: Path) -> int:
+    with Store.open(home) as store:
+        return store.event_count()
+
+
+def test_case_new_list_show(
+    home: Path, people: People, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = ("--home", str(home))
+    base = _count(home)
+    monkeypatch.setattr("sys.stdin", io.StringIO(password_of("eng1") + "\n"))
+    code, out, _ = _run(capsys, *h, "case", "new", "CP-2026-001", "--user", "eng1", "--password-stdin", "--json")
     assert code == 0
     assert {"code", "revision", "state", "verdict", "event_id", "seq"} <= out.keys()
     assert (out["code"], out["revision"], out["state"], out["verdict"], out["seq"]) == (
@@ -31,12 +63,15 @@ def test_case_new_list_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         1,
         "open",
         None,
-        1,
+        base + 1,
     )
-    assert _run(capsys, "--home", home, "case", "new", "CP-2026-002", "--json")[0] == 0
-    with Store.open(Path(home)) as store:
-        store.append("check_run", case_code="CP-2026-002", payload={"verdict": "out_of_envelope"})
-    code, out, _ = _run(capsys, "--home", home, "case", "list", "--json")
+    monkeypatch.setattr("sys.stdin", io.StringIO(password_of("clin1") + "\n"))
+    assert _run(capsys, *h, "case", "new", "CP-2026-002", "--user", "clin1", "--password-stdin")[0] == 0
+    with Store.open(home) as store:
+        assert [e.actor for e in store.events("CP-2026-001") + store.events("CP-2026-002")] == ["eng1", "clin1"]
+        payload = {"verdict": "out_of_envelope"}
+        store.append("check_run", case_code="CP-2026-002", payload=payload, by=people.engineer)
+    code, out, _ = _run(capsys, *h, "case", "list", "--json")
     assert code == 0
     assert out == {
         "cases": [
@@ -44,7 +79,7 @@ def test_case_new_list_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
             {"code": "CP-2026-002", "revision": 1, "state": "needs_reverification", "verdict": "out_of_envelope"},
         ]
     }
-    code, out, _ = _run(capsys, "--home", home, "case", "show", "CP-2026-002", "--json")
+    code, out, _ = _run(capsys, *h, "case", "show", "CP-2026-002", "--json")
     assert code == 0
     assert (out["code"], out["state"], out["verdict"]) == ("CP-2026-002", "needs_reverification", "out_of_envelope")
     assert [e["kind"] for e in out["events"]] == ["case_created", "check_run"]
@@ -52,33 +87,37 @@ def test_case_new_list_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert {"seq", "event_id", "site_id", "hash", "prev_hash", "created_at", "payload"} <= out["events"][0].keys()
 
 
-def test_human_output_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home = str(tmp_path / "home")
-    code, out, err = _run(capsys, "--home", home, "case", "new", "C1")
+def test_human_output_goes_to_stderr(home: Path, as_eng1: tuple[str, ...], capsys: pytest.CaptureFixture[str]) -> None:
+    count = _count(home)
+    h = str(home)
+    code, out, err = _run(capsys, "--home", h, "case", "new", "C1", *as_eng1)
     assert (code, out) == (0, {})
     assert "case C1 created" in err
-    code, out, err = _run(capsys, "--home", home, "case", "list")
+    code, out, err = _run(capsys, "--home", h, "case", "list")
     assert (code, out) == (0, {})
     assert "C1" in err
-    code, _, err = _run(capsys, "--home", home, "case", "show", "C1")
+    code, _, err = _run(capsys, "--home", h, "case", "show", "C1")
     assert code == 0
-    assert "case_created" in err
-    code, _, err = _run(capsys, "--home", home, "audit", "verify")
+    assert "case_created by eng1" in err
+    code, _, err = _run(capsys, "--home", h, "audit", "verify")
     assert code == 0
-    assert "audit ok: 1 events" in err
+    assert f"audit ok: {count + 1} events" in err
 
 
-def test_case_new_keeps_identity_local(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home = tmp_path / "home"
+def test_case_new_keeps_identity_local(
+    home: Path, as_eng1: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
     argv = ["--home", str(home), "case", "new", "C1", "--patient-name", "Li^Na", "--patient-id", "H77", "--json"]
-    code, _, _ = _run(capsys, *argv, "--birth-date", "1980-12-01")
+    code, _, _ = _run(capsys, *argv, "--birth-date", "1980-12-01", *as_eng1)
     assert code == 0
     with Store.open(home) as store:
         identity = store.patient_identity("C1")
         assert identity is not None
         assert (identity.name, identity.patient_id, identity.birth_date) == ("Li^Na", "H77", "1980-12-01")
         assert "Li^Na" not in json.dumps([e.to_json() for e in store.events()])
-    code, out, _ = _run(capsys, "--home", str(home), "case", "new", "C2", "--birth-date", "1.12.1980", "--json")
+    code, out, _ = _run(
+        capsys, "--home", str(home), "case", "new", "C2", "--birth-date", "1.12.1980", "--json", *as_eng1
+    )
     assert code == 2
     assert out["error"]["code"] == "invalid_event"
     with Store.open(home) as store:
@@ -105,37 +144,75 @@ def test_bad_input_is_one_line_exit_2(
     assert len(err.strip().splitlines()) == 1
 
 
-def test_existing_case_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home = str(tmp_path / "home")
-    assert _run(capsys, "--home", home, "case", "new", "C1")[0] == 0
-    code, out, err = _run(capsys, "--home", home, "case", "new", "C1", "--json")
+def test_case_new_names_the_person_and_refuses_without_one(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DVW_USER", raising=False)
+    count = _count(home)
+    h = ("--home", str(home))
+    code, out, err = _run(capsys, *h, "case", "new", "C1", "--json")
+    assert code == 2
+    assert out["error"]["code"] == "usage"
+    assert "recorded with who did it: give --user USER (or set DVW_USER)" in out["error"]["message"]
+    assert len(err.strip().splitlines()) == 1
+    monkeypatch.setattr("sys.stdin", io.StringIO("not the password\n"))
+    code, out, err = _run(capsys, *h, "case", "new", "C1", "--user", "eng1", "--password-stdin", "--json")
+    assert code == 2
+    assert out["error"]["code"] == "wrong_password"
+    assert "Traceback" not in err
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, out, _ = _run(capsys, *h, "case", "new", "C1", "--user", "eng1", "--password-stdin", "--json")
+    assert (code, out["error"]["code"]) == (2, "usage")
+    assert "no password on stdin" in out["error"]["message"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(password_of("eng1") + "\n"))
+    code, out, _ = _run(capsys, *h, "case", "new", "C1", "--user", "nobody", "--password-stdin", "--json")
+    assert (code, out["error"]["code"]) == (2, "unknown_user")
+    with Store.open(home) as store:
+        assert store.cases() == []
+        assert [e.kind for e in store.events()[count:]] == ["sign_in_failed"]  # the wrong password is recorded
+
+
+def test_existing_case_is_refused(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = str(home)
+    monkeypatch.setattr("sys.stdin", io.StringIO(password_of("eng1") + "\n" + password_of("eng1") + "\n"))
+    assert _run(capsys, "--home", h, "case", "new", "C1", "--user", "eng1", "--password-stdin")[0] == 0
+    code, out, err = _run(capsys, "--home", h, "case", "new", "C1", "--user", "eng1", "--password-stdin", "--json")
     assert code == 2
     assert out["error"]["code"] == "case_exists"
     assert err.strip() == "dvw: error: case C1 already exists"
 
 
-def test_home_from_environment(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+def test_home_and_user_from_environment(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DVW_HOME", str(tmp_path / "env-home"))
-    assert _run(capsys, "case", "new", "E1", "--json")[0] == 0
-    assert (tmp_path / "env-home" / DB_NAME).is_file()
-
-
-def test_audit_verify_ok_and_tampered(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home = tmp_path / "home"
-    assert _run(capsys, "--home", str(home), "case", "new", "C1")[0] == 0
+    monkeypatch.setenv("DVW_HOME", str(home))
+    monkeypatch.setenv("DVW_USER", "clin1")
+    monkeypatch.setattr("sys.stdin", io.StringIO(password_of("clin1") + "\n"))
+    assert _run(capsys, "case", "new", "E1", "--password-stdin", "--json")[0] == 0
     with Store.open(home) as store:
-        store.append("note", case_code="C1", payload={"text": "a"})
-        store.append("note", case_code="C1", payload={"text": "c"})
+        (created,) = store.events("E1")
+    assert (created.kind, created.actor) == ("case_created", "clin1")
+
+
+def test_audit_verify_ok_and_tampered(
+    home: Path, people: People, as_eng1: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(capsys, "--home", str(home), "case", "new", "C1", *as_eng1)[0] == 0
+    with Store.open(home) as store:
+        store.append("note", case_code="C1", payload={"text": "a"}, by=people.engineer)
+        store.append("note", case_code="C1", payload={"text": "c"}, by=people.engineer)
         sha = store.put_artifact(b"mesh bytes", "mesh")
+        count = store.event_count()
+        edited = store.events("C1")[1].seq
     code, out, _ = _run(capsys, "--home", str(home), "audit", "verify", "--json")
     assert code == 0
-    assert out == {"ok": True, "events": 3, "signatures": 0, "problems": []}
+    assert out == {"ok": True, "events": count, "signatures": 0, "pending_signatures": 0, "problems": []}
 
     connection = sqlite3.connect(home / DB_NAME)
     connection.execute("DROP TRIGGER events_no_update")
-    connection.execute("""UPDATE events SET payload = '{"text":"b"}' WHERE seq = 2""")
+    connection.execute(f"""UPDATE events SET payload = '{{"text":"b"}}' WHERE seq = {edited}""")
     connection.execute(append_only_triggers()["events_no_update"])
     connection.commit()
     connection.close()
@@ -146,8 +223,8 @@ def test_audit_verify_ok_and_tampered(tmp_path: Path, capsys: pytest.CaptureFixt
     code, out, err = _run(capsys, "--home", str(home), "audit", "verify", "--json")
     assert code == 2
     assert out["ok"] is False
-    assert (out["events"], out["signatures"]) == (3, 0)
-    assert [(p["code"], p["seq"]) for p in out["problems"]] == [("hash_mismatch", 2), ("artifact_changed", None)]
+    assert (out["events"], out["signatures"]) == (count, 0)
+    assert [(p["code"], p["seq"]) for p in out["problems"]] == [("hash_mismatch", edited), ("artifact_changed", None)]
     assert out["problems"][0]["message"].startswith("hash mismatch: stored ")
     assert out["problems"][1]["sha256"] == sha
     assert out["error"]["code"] == "audit_failed"
@@ -156,7 +233,7 @@ def test_audit_verify_ok_and_tampered(tmp_path: Path, capsys: pytest.CaptureFixt
 
     code, out, err = _run(capsys, "--home", str(home), "audit", "verify")
     assert (code, out) == (2, {})
-    assert "event seq 2" in err
+    assert f"event seq {edited}" in err
     assert "hash mismatch" in err
     assert f"artifact {sha} changed on disk" in err
     code, out, _ = _run(capsys, "--home", str(home), "audit", "verify", "--no-artifacts", "--json")
@@ -175,13 +252,13 @@ def test_a_broken_store_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_audit_verify_reports_a_signature_event_that_is_not_signed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    home: Path, people: People, as_eng1: tuple[str, ...], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    home = tmp_path / "home"
-    assert _run(capsys, "--home", str(home), "case", "new", "C1")[0] == 0
+    assert _run(capsys, "--home", str(home), "case", "new", "C1", *as_eng1)[0] == 0
     with Store.open(home) as store:
-        store.append("signature", case_code="C1", payload={"meaning": "clinical design confirmation"})
+        payload = {"meaning": "clinical design confirmation"}
+        event = store.append("signature", case_code="C1", payload=payload, by=people.clinician)
     code, out, _ = _run(capsys, "--home", str(home), "audit", "verify", "--json")
     assert code == 2
     assert out["signatures"] == 1
-    assert [(p["code"], p["seq"]) for p in out["problems"]] == [("signature", 2)]
+    assert [(p["code"], p["seq"]) for p in out["problems"]] == [("signature", event.seq)]

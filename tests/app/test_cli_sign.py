@@ -1,4 +1,6 @@
-"""``dvw user``, ``dvw reverify`` and ``dvw sign`` (CLI.md "Records") on a real store in a temporary home."""
+"""``dvw setup``, ``dvw user``, ``dvw reverify`` and ``dvw sign`` (CLI.md "Records", "Who is acting") on a real store in
+a temporary home: a fresh one for the set-up and the administrators' acts, a copy of a set-up workstation
+(``people_home``: admin1, eng1, clin1, qa1 and a passed self-test) for the sign-off flow."""
 
 from __future__ import annotations
 
@@ -8,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from people import People, password_of
 
 from app.cli import main
 from records.signatures import signature_checker
 from records.store import Store
+from records.users import Session
 from validation.check import check
 from validation.envelope import parse_envelope
 from validation.manifest import current_manifest
 from validation.parameters import Parameters, ParameterValue
-from validation.selftest import SelftestResult, record_selftest
 
 PASSWORD = "correct horse battery"
 CODE = "CP-2026-007"
@@ -52,20 +55,26 @@ def _run(
     return code, payload, captured.err
 
 
-def _record_out_of_envelope_check(home: Path) -> None:
+def _record_check(home: Path, wall_mm: float, by: Session, code: str = CODE) -> None:
+    """A real envelope check of a wall thickness, recorded for case ``code`` by ``by``."""
     manifest_id = current_manifest().manifest_id
-    parameters = Parameters((ParameterValue("design.min_wall_thickness", 1.6, "mm"),), manifest_id)
+    parameters = Parameters((ParameterValue("design.min_wall_thickness", wall_mm, "mm"),), manifest_id)
     with Store.open(home) as store:
         store.put_artifact(parameters.canonical_bytes(), "parameters")
-        store.append("check_run", case_code=CODE, payload=check(ENVELOPE, parameters, manifest_id).to_json())
+        result = check(ENVELOPE, parameters, manifest_id).to_json()
+        store.append("check_run", case_code=code, payload=result, by=by)
 
 
 def test_the_sign_flow_refuses_then_accepts_after_reverification(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    people_home: tuple[Path, People],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    home = tmp_path / "home"
+    home, people = people_home
     h = ("--home", str(home))
     pw = PASSWORD + "\n"
+    admin_then_new = password_of("admin1") + "\n" + pw  # the administrator's password, then the new user's
     code, out, _ = _run(
         capsys,
         monkeypatch,
@@ -79,37 +88,25 @@ def test_the_sign_flow_refuses_then_accepts_after_reverification(
         "clinician",
         "--qualification",
         "Consultant neurosurgeon, licence 1234",
+        "--by",
+        "admin1",
         "--password-stdin",
         "--json",
-        stdin=pw,
+        stdin=admin_then_new,
     )
     assert code == 0
-    assert (out["user_id"], out["printed_name"], out["role"], out["enabled"]) == (
+    assert (out["user_id"], out["printed_name"], out["role"], out["enabled"], out["added_by"]) == (
         "dr.lee",
         "Dr Ann Lee",
         "clinician",
         True,
+        "admin1",
     )
+    eng_pw = password_of("eng1") + "\n"
     assert (
-        _run(
-            capsys,
-            monkeypatch,
-            *h,
-            "user",
-            "add",
-            "eng1",
-            "--name",
-            "E",
-            "--role",
-            "engineer",
-            "--password-stdin",
-            stdin=pw,
-        )[0]
-        == 0
+        _run(capsys, monkeypatch, *h, "case", "new", CODE, "--user", "eng1", "--password-stdin", stdin=eng_pw)[0] == 0
     )
-    assert _run(capsys, monkeypatch, *h, "case", "new", CODE, "--json")[0] == 0
-    _record_out_of_envelope_check(home)
-    record_selftest(SelftestResult(True, current_manifest().manifest_id, (), 0.0, "2026-01-01T00:00:00+00:00"), home)
+    _record_check(home, 1.6, people.engineer)
 
     sign_args = (*h, "sign", CODE, "--user", "dr.lee", "--meaning", "clinical design confirmation", "--password-stdin")
     code, out, err = _run(capsys, monkeypatch, *sign_args, "--json", stdin=pw)
@@ -138,11 +135,12 @@ def test_the_sign_flow_refuses_then_accepts_after_reverification(
         str(evidence),
         "--password-stdin",
         "--json",
-        stdin=pw,
+        stdin=eng_pw,
     )
     assert code == 0
-    assert (out["kind"], out["payload"]["result"], out["payload"]["verdict"]) == (
+    assert (out["kind"], out["actor"], out["payload"]["result"], out["payload"]["verdict"]) == (
         "reverification_recorded",
+        "eng1",
         "pass",
         "out_of_envelope",
     )
@@ -150,7 +148,7 @@ def test_the_sign_flow_refuses_then_accepts_after_reverification(
 
     code, out, _ = _run(capsys, monkeypatch, *sign_args, "--json", stdin=pw)
     assert code == 0
-    assert out["kind"] == "signature"
+    assert (out["kind"], out["actor"]) == ("signature", "dr.lee")
     assert {"event_id", "hash", "seq", "payload"} <= out.keys()
     assert out["payload"]["signer"]["printed_name"] == "Dr Ann Lee"
     assert out["payload"]["meaning"] == "clinical design confirmation"
@@ -162,14 +160,63 @@ def test_the_sign_flow_refuses_then_accepts_after_reverification(
         assert store.case(CODE).state == "signed"
 
 
+def test_setup_then_only_an_administrator_manages_users(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = ("--home", str(tmp_path / "home"))
+    pw = PASSWORD + "\n"
+    add = ("user", "add")
+    # Before the set-up there is no administrator, so no one may add a user (not even a first "admin").
+    code, out, err = _run(
+        capsys, monkeypatch, *h, *add, "root", "--name", "N root", "--role", "admin", "--by", "root",
+        "--password-stdin", "--json", stdin=pw + pw,
+    )  # fmt: skip
+    assert code == 2
+    assert out["error"]["code"] == "usage"
+    assert "no administrator yet: set it up first (dvw setup --admin USER)" in err
+    code, out, _ = _run(
+        capsys, monkeypatch, *h, "setup", "--admin", "root", "--name", "N root", "--password-stdin", "--json", stdin=pw
+    )
+    assert code == 0
+    assert (out["user_id"], out["role"], out["added_by"]) == ("root", "admin", "root")
+    with Store.open(tmp_path / "home") as store:
+        assert out["site_id"] == store.site_id
+    code, out, _ = _run(
+        capsys, monkeypatch, *h, "setup", "--admin", "boss", "--name", "N boss", "--password-stdin", "--json", stdin=pw
+    )
+    assert code == 2
+    assert out["error"]["code"] == "role_not_permitted"
+    assert "already set up" in out["error"]["message"]
+
+    qa_args = (*add, "qa1", "--name", "N qa1", "--role", "quality", "--password-stdin")
+    code, out, err = _run(capsys, monkeypatch, *h, *qa_args, stdin=pw + pw)
+    assert code == 2
+    assert "give --by ADMIN" in err
+    code, out, err = _run(capsys, monkeypatch, *h, *qa_args, "--by", "root", "--json", stdin="wrong pass\n" + pw)
+    assert code == 2
+    assert out["error"]["code"] == "wrong_password"
+    assert _run(capsys, monkeypatch, *h, *qa_args, "--by", "root", stdin=pw + pw)[0] == 0
+    code, out, err = _run(
+        capsys, monkeypatch, *h, *add, "x1", "--name", "N", "--role", "engineer", "--by", "qa1", "--password-stdin",
+        "--json", stdin=pw + pw,
+    )  # fmt: skip
+    assert code == 2
+    assert out["error"]["code"] == "role_not_permitted"
+    assert "only an admin" in err
+
+
 def test_user_list_disable_and_refusals(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     h = ("--home", str(tmp_path / "home"))
     pw = PASSWORD + "\n"
-    for user_id, role in (("root", "admin"), ("qa1", "quality")):
-        args = (*h, "user", "add", user_id, "--name", f"N {user_id}", "--role", role, "--password-stdin")
-        assert _run(capsys, monkeypatch, *args, stdin=pw)[0] == 0
+    assert (
+        _run(capsys, monkeypatch, *h, "setup", "--admin", "root", "--name", "N root", "--password-stdin", stdin=pw)[0]
+        == 0
+    )
+    by_root = ("--by", "root", "--password-stdin")
+    args = (*h, "user", "add", "qa1", "--name", "N qa1", "--role", "quality", *by_root)
+    assert _run(capsys, monkeypatch, *args, stdin=pw + pw)[0] == 0
 
     code, out, err = _run(
         capsys,
@@ -182,8 +229,8 @@ def test_user_list_disable_and_refusals(
         "N",
         "--role",
         "engineer",
-        "--password-stdin",
-        stdin="short\n",
+        *by_root,
+        stdin=pw + "short\n",
     )
     assert code == 2
     assert "at least 8 characters" in err
@@ -198,13 +245,15 @@ def test_user_list_disable_and_refusals(
         "N",
         "--role",
         "boss",
-        "--password-stdin",
+        *by_root,
         "--json",
-        stdin=pw,
+        stdin=pw + pw,
     )
     assert code == 2
     assert out["error"]["code"] == "invalid_user"
-    code, out, err = _run(capsys, monkeypatch, *h, "user", "add", "x1", "--name", "N", "--role", "engineer")
+    code, out, err = _run(
+        capsys, monkeypatch, *h, "user", "add", "x1", "--name", "N", "--role", "engineer", "--by", "root"
+    )
     assert code == 2
     assert "--password-stdin" in err
 
@@ -229,6 +278,13 @@ def test_user_list_disable_and_refusals(
     assert code == 2
     assert "only an admin" in err
     code, out, _ = _run(
+        capsys, monkeypatch, *h, "user", "role", "qa1", "--role", "engineer", *by_root, "--json", stdin=pw
+    )
+    assert code == 0
+    assert (out["kind"], out["actor"], out["payload"]["role"]) == ("user_role_changed", "root", "engineer")
+    code, out, _ = _run(capsys, monkeypatch, *h, "user", "role", "qa1", "--role", "quality", *by_root, stdin=pw)
+    assert code == 0
+    code, out, _ = _run(
         capsys, monkeypatch, *h, "user", "disable", "qa1", "--by", "root", "--password-stdin", "--json", stdin=pw
     )
     assert code == 0
@@ -237,12 +293,12 @@ def test_user_list_disable_and_refusals(
 
     code, out, _ = _run(capsys, monkeypatch, *h, "user", "list", "--json")
     assert code == 0
-    assert [(u["user_id"], u["role"], u["enabled"]) for u in out["users"]] == [
-        ("root", "admin", True),
-        ("qa1", "quality", False),
+    assert [(u["user_id"], u["role"], u["enabled"], u["added_by"]) for u in out["users"]] == [
+        ("root", "admin", True, "root"),
+        ("qa1", "quality", False, "root"),
     ]
 
-    assert _run(capsys, monkeypatch, *h, "case", "new", CODE)[0] == 0
+    assert _run(capsys, monkeypatch, *h, "case", "new", CODE, "--user", "root", "--password-stdin", stdin=pw)[0] == 0
     sign_args = (*h, "sign", CODE, "--meaning", "release", "--password-stdin", "--json")
     code, out, _ = _run(capsys, monkeypatch, *sign_args, "--user", "qa1", stdin=pw)
     assert code == 2
@@ -253,3 +309,6 @@ def test_user_list_disable_and_refusals(
     code, out, _ = _run(capsys, monkeypatch, *sign_args, "--user", "root", stdin=pw)
     assert code == 2
     assert out["error"]["code"] == "role_not_permitted"
+    with Store.open(tmp_path / "home") as store:
+        report = store.verify()
+        assert report.ok, report.problems

@@ -1,21 +1,32 @@
-"""``dvw selftest``, ``dvw manifest`` (validated or not) and ``dvw demo``, run for real."""
+"""``dvw selftest``, ``dvw manifest`` (validated or not), ``dvw demo`` and ``dvw run``, run for real.
+
+The self-test is run by a user of a set-up workstation (``--user``) and recorded in its log; only that record (never a
+file) validates the software for sign-off there."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+import os
 import re
 import shutil
 import socket
+import stat
 import subprocess
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from people import People, password_of, set_up_people
 
 from app.cli import main
+from records.events import canonical_json
+from records.selftests import is_validated, record_selftest
+from records.store import Store
+from records.users import sign_in, trust_site
 from validation.manifest import compute_manifest, current_manifest
-from validation.selftest import CASES, SelftestResult, is_validated, record_selftest
+from validation.selftest import CASES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,12 +39,25 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str,
 
 
 @pytest.fixture(scope="module")
-def selftest_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object], int]:
-    """A store in which ``dvw selftest --json`` has run once (about half a minute)."""
-    home = tmp_path_factory.mktemp("home")
+def unvalidated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, People]:
+    """A workstation set up with its people but no self-test recorded yet (copied by the tests that need one)."""
+    home = tmp_path_factory.mktemp("unvalidated") / "home"
+    with Store.open(home) as store:
+        people = set_up_people(store, validated=False)
+    return home, people
+
+
+@pytest.fixture(scope="module")
+def selftest_home(
+    unvalidated: tuple[Path, People], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, object], int]:
+    """A set-up store in which ``dvw selftest --user qa1 --json`` has run once (about half a minute)."""
+    home = tmp_path_factory.mktemp("selftest") / "home"
+    shutil.copytree(unvalidated[0], home)
     stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout):
-        code = main(["--home", str(home), "selftest", "--json", "--report", str(home / "iq-oq.pdf")])
+    argv = ["--home", str(home), "selftest", "--user", "qa1", "--password-stdin", "--json"]
+    with contextlib.redirect_stdout(stdout), mock.patch("sys.stdin", io.StringIO(password_of("qa1") + "\n")):
+        code = main([*argv, "--report", str(home / "iq-oq.pdf")])
     return home, json.loads(stdout.getvalue()), code
 
 
@@ -48,9 +72,20 @@ def test_selftest_passes_every_case_and_is_recorded(selftest_home: tuple[Path, d
     assert all(c["passed"] for c in cases), [c for c in cases if not c["passed"]]
     assert all(" ok" in c["detail"] and "FAILED" not in c["detail"] for c in cases)
     assert 0 < float(str(payload["seconds"])) < 120
-    record = Path(str(payload["record"]))
-    assert record.parent == home / "selftest"
-    assert json.loads(record.read_text())["passed"] is True
+    # Recorded in the log, by the user who ran it, with the full result stored by SHA-256.
+    assert payload["recorded_by"] == "qa1"
+    with Store.open(home) as store:
+        (event,) = [e for e in store.events() if e.kind == "selftest_recorded"]
+        assert str(payload["record"]).startswith(f"event {event.event_id} (seq {event.seq}) in ")
+        assert (event.actor, event.case_code) == ("qa1", None)
+        assert (event.payload["manifest_id"], event.payload["passed"]) == (current_manifest().manifest_id, True)
+        assert [c["id"] for c in event.payload["cases"]] == list(CASES)
+        result = {k: v for k, v in payload.items() if k not in ("report", "record", "recorded_by")}
+        assert store.read_artifact(event.payload["result_sha256"]) == canonical_json(result).encode("utf-8")
+        assert store.read_artifact(event.payload["report_sha256"]) == (home / "iq-oq.pdf").read_bytes()
+        assert is_validated(store, current_manifest().manifest_id)
+        assert store.verify().ok
+    assert not (home / "selftest").exists()  # no file outside the log
 
 
 def test_selftest_writes_the_qualification_record(selftest_home: tuple[Path, dict[str, object], int]) -> None:
@@ -87,7 +122,21 @@ def test_selftest_refuses_a_bad_report_path_before_running(capsys: pytest.Captur
     assert code == 2
     assert "output exists" in err
     assert (tmp_path / "iq.pdf").read_bytes() == b"kept"
-    assert not (tmp_path / "home" / "selftest").exists()
+    assert not (tmp_path / "home").exists()  # refused before the store was opened, let alone the suite run
+
+
+def test_selftest_is_recorded_with_who_ran_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, unvalidated: tuple[Path, People]
+) -> None:
+    monkeypatch.delenv("DVW_USER", raising=False)
+    code, out, err = _run(capsys, "--home", str(unvalidated[0]), "selftest", "--json")
+    assert (code, out["error"]["code"]) == (2, "usage")  # type: ignore[index]
+    assert "give --user USER" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("not the password\n"))
+    code, out, _ = _run(
+        capsys, "--home", str(unvalidated[0]), "selftest", "--user", "qa1", "--password-stdin", "--json"
+    )
+    assert (code, out["error"]["code"]) == (2, "wrong_password")  # type: ignore[index]
 
 
 def test_manifest_is_validated_only_where_the_selftest_passed(
@@ -101,17 +150,31 @@ def test_manifest_is_validated_only_where_the_selftest_passed(
     assert payload["validated"] is False
 
 
-def test_a_failed_or_foreign_record_does_not_validate(tmp_path: Path) -> None:
+def test_a_failed_foreign_or_hand_written_record_does_not_validate(
+    unvalidated: tuple[Path, People], people_home: tuple[Path, People], tmp_path: Path
+) -> None:
     manifest_id = current_manifest().manifest_id
-    failed = SelftestResult(False, manifest_id, (), 1.0, "2026-11-24T00:00:00+00:00")
-    record_selftest(failed, tmp_path)
-    assert not is_validated(manifest_id, tmp_path)
-    passed = SelftestResult(True, manifest_id, (), 1.0, "2026-11-24T00:00:00+00:00")
-    record_selftest(passed, tmp_path)
-    assert is_validated(manifest_id, tmp_path)
-    assert not is_validated("0" * 64, tmp_path)
-    (tmp_path / "selftest" / f"{manifest_id}.json").write_text("{not json")
-    assert not is_validated(manifest_id, tmp_path)
+    home = tmp_path / "home"
+    shutil.copytree(unvalidated[0], home)
+    people = unvalidated[1]
+    with Store.open(home) as store:
+        # A file written by hand (what the self-test once wrote) opens nothing: only the attested log counts.
+        (home / "selftest").mkdir()
+        (home / "selftest" / f"{manifest_id}.json").write_text(json.dumps({"manifest_id": manifest_id, "passed": True}))
+        assert not is_validated(store, manifest_id)
+        # Another site's passed self-test validates that site, not this one.
+        with Store.open(people_home[0]) as other:
+            assert is_validated(other, manifest_id)
+            trust_site(store, other.site_id, by=people.admin)
+            store.import_events(event.to_json() for event in other.events())
+        assert not is_validated(store, manifest_id)
+        failed = {"manifest_id": manifest_id, "passed": False, "cases": [], "seconds": 1.0}
+        record_selftest(store, failed, by=people.quality)
+        assert not is_validated(store, manifest_id)
+        record_selftest(store, {**failed, "passed": True}, by=people.quality)
+        assert is_validated(store, manifest_id)
+        assert not is_validated(store, "0" * 64)
+        assert store.verify().ok
 
 
 def test_changing_one_installed_file_changes_the_manifest_id(tmp_path: Path) -> None:
@@ -134,11 +197,13 @@ def test_changing_one_installed_file_changes_the_manifest_id(tmp_path: Path) -> 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object], int, str]:
-    """``dvw demo --json`` run once: its folder, JSON, exit code and stderr."""
+    """``dvw demo --json`` run once (no --home: it records in its own store, OUT/store): its folder, JSON, exit code
+    and stderr."""
     out = tmp_path_factory.mktemp("demo") / "demo"
     stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main(["--home", str(out / "home"), "demo", "--out", str(out), "--json"])
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), mock.patch.dict("os.environ"):
+        os.environ.pop("DVW_HOME", None)
+        code = main(["demo", "--out", str(out), "--json"])
     return out, json.loads(stdout.getvalue()), code, stderr.getvalue()
 
 
@@ -170,10 +235,15 @@ def test_demo_checks_a_fitted_and_a_thin_plate(demo: tuple[Path, dict[str, objec
         assert (out / name).is_file()
 
 
-def test_demo_records_both_cases_in_the_store(
+def test_demo_records_both_cases_in_its_own_store(
     capsys: pytest.CaptureFixture[str], demo: tuple[Path, dict[str, object], int, str]
 ) -> None:
-    home = str(demo[0] / "home")
+    out = demo[0]
+    home = str(out / "store")
+    assert demo[1]["store"] == home
+    users = out / "demo-users.json"
+    assert stat.S_IMODE(users.stat().st_mode) == 0o600  # the demo users' passwords: owner-only
+    assert set(json.loads(users.read_text())["passwords"]) == {"demo-admin", "demo-engineer"}
     code, payload, _ = _run(capsys, "--home", home, "case", "list", "--json")
     assert code == 0
     assert payload["cases"] == [
@@ -183,6 +253,7 @@ def test_demo_records_both_cases_in_the_store(
     code, shown, _ = _run(capsys, "--home", home, "case", "show", "DEMO-THIN", "--json")
     check_run = shown["events"][-1]  # type: ignore[index]
     assert check_run["kind"] == "check_run"
+    assert check_run["actor"] == "demo-engineer"
     inputs = check_run["payload"]["inputs"]
     assert inputs["design"] == demo[1]["designs"][1]["design_sha256"]  # type: ignore[index]
     assert set(inputs) >= {"dicom", "volume", "mask", "anatomy", "design", "parameters", "envelope", "patient"}
@@ -202,8 +273,27 @@ def test_demo_refuses_to_overwrite_without_force(
     assert (out / "ct.nrrd").stat().st_mtime_ns == before
 
 
+def test_demo_in_a_chosen_store_needs_its_user(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DVW_USER", raising=False)
+    code, _, err = _run(capsys, "--home", str(tmp_path / "home"), "demo", "--out", str(tmp_path / "a"))
+    assert code == 2
+    assert "give --user USER" in err
+    monkeypatch.setenv("DVW_HOME", str(tmp_path / "env-home"))  # $DVW_HOME chooses a store as --home does
+    code, _, err = _run(capsys, "demo", "--out", str(tmp_path / "b"))
+    assert code == 2
+    assert "give --user USER" in err
+    assert not (tmp_path / "a" / "store").exists()
+    assert not (tmp_path / "b" / "store").exists()
+
+
 def test_run_gives_the_check_json_and_exit_code(
-    capsys: pytest.CaptureFixture[str], demo: tuple[Path, dict[str, object], int, str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    demo: tuple[Path, dict[str, object], int, str],
+    people_home: tuple[Path, People],
+    tmp_path: Path,
 ) -> None:
     sample = demo[0]
     envelope = str(REPO / "resources" / "envelopes" / "cranial-plate-pekk.toml")
@@ -221,21 +311,32 @@ def test_run_gives_the_check_json_and_exit_code(
     for name in ("ct.nrrd", "bone-mask.nrrd", "bone.stl", "design.stl", "design.params.json", "design.check.json"):
         assert (out / name).is_file(), name
     patient = str(sample / "patient.json")
-    home = str(tmp_path / "home")
-    assert _run(capsys, "--home", home, "case", "new", "C1")[0] == 0  # a case opened before its first run
+    home = str(people_home[0])
+    as_eng1 = ("--user", "eng1", "--password-stdin")
+
+    def with_password() -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(password_of("eng1") + "\n"))
+
+    with_password()
+    assert _run(capsys, "--home", home, "case", "new", "C1", *as_eng1)[0] == 0  # a case opened before its first run
     fitted, thin = str(sample / "sample-plate-fitted.stl"), str(sample / "sample-plate-thin.stl")
 
     def run_case(design: str) -> tuple[int, dict[str, object], str]:
-        options = ("--patient", patient, "--case", "C1", "--out", str(out), "--force", "--json")
+        options = ("--patient", patient, "--case", "C1", "--out", str(out), "--force", "--json", *as_eng1)
+        with_password()
         return _run(capsys, "--home", home, *argv, design, *options)
 
+    monkeypatch.delenv("DVW_USER", raising=False)
+    code, payload, err = _run(capsys, "--home", home, *argv, fitted, "--case", "C1", "--out", str(out), "--force")
+    assert code == 2
+    assert "give --user USER" in err  # recording a case names who ran the check
     code, payload, err = run_case(fitted)
     assert code == 0, err
     assert payload["verdict"] == "within"
     case = payload["case"]
     assert isinstance(case, dict)
     assert case["recorded"] == ["inputs_added", "check_run"]
-    assert (case["revision"], case["state"]) == (1, "checked")
+    assert (case["revision"], case["state"], case["recorded_by"]) == (1, "checked", "eng1")
     # The same check again records nothing, so signatures already given would stay valid.
     code, payload, _ = run_case(fitted)
     assert payload["case"]["recorded"] == []  # type: ignore[index]
@@ -276,10 +377,15 @@ def test_the_whole_review_flow_from_the_command_line(
 ) -> None:
     """Issue 6's acceptance flow on the demo's out-of-envelope case: refused, re-verified, signed, audited, reported."""
     home = tmp_path / "home"
-    shutil.copytree(demo[0] / "home", home)
+    shutil.copytree(demo[0] / "store", home)
+    admin_password = json.loads((demo[0] / "demo-users.json").read_text())["passwords"]["demo-admin"]
     manifest_id = current_manifest().manifest_id
-    (home / "selftest").mkdir()
-    shutil.copyfile(selftest_home[0] / "selftest" / f"{manifest_id}.json", home / "selftest" / f"{manifest_id}.json")
+    # The suite's passed result for this software (run once in this module) is recorded on this workstation by its
+    # administrator, as ``dvw selftest --user`` would record it: that opens sign-off here.
+    with Store.open(home) as store:
+        result = {k: v for k, v in selftest_home[1].items() if k not in ("report", "record", "recorded_by")}
+        assert result["passed"] is True
+        record_selftest(store, result, by=sign_in(store, "demo-admin", admin_password))
 
     def run(*argv: str, password: str | None = None) -> tuple[int, dict[str, object], str]:
         if password is not None:
@@ -302,7 +408,9 @@ def test_the_whole_review_flow_from_the_command_line(
             role,
             "--qualification",
             qualification,
-            password=f"{user}-secret-pw",
+            "--by",
+            "demo-admin",
+            password=f"{admin_password}\n{user}-secret-pw",
         )
         assert code == 0, err
     meaning = "clinical design confirmation"

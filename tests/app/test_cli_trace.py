@@ -1,5 +1,6 @@
 """``dvw udi assign``, ``dvw label``, ``dvw trace add|show|export`` (CLI.md "Traceability") on a real signed case in a
-real store: exit codes, one-line refusals without traceback, nothing half written, and the report's UDI section."""
+real store (a copy of a set-up workstation): exit codes, one-line refusals without traceback, nothing half written, who
+recorded each step, and the report's UDI section."""
 
 from __future__ import annotations
 
@@ -12,27 +13,16 @@ from typing import Any
 import numpy as np
 import pytest
 from jsonschema import Draft7Validator
+from people import People, password_of
 from PIL import Image
-from test_cli_sign import ENVELOPE, PASSWORD, _run
+from test_cli_sign import _record_check, _run
 
 from records.label import decode_symbol
 from records.store import Store
-from validation.check import check
-from validation.manifest import current_manifest
-from validation.parameters import Parameters, ParameterValue
-from validation.selftest import SelftestResult, record_selftest
 
 SCHEMA = Path(__file__).resolve().parents[1] / "records" / "data" / "EPCIS-JSON-Schema.json"
 CODE = "CP-2026-201"
 OTHER = "CP-2026-202"
-
-
-def _check(home: Path, code: str) -> None:
-    manifest_id = current_manifest().manifest_id
-    parameters = Parameters((ParameterValue("design.min_wall_thickness", 4.0, "mm"),), manifest_id)
-    with Store.open(home) as store:
-        store.put_artifact(parameters.canonical_bytes(), "parameters")
-        store.append("check_run", case_code=code, payload=check(ENVELOPE, parameters, manifest_id).to_json())
 
 
 def _events(home: Path) -> int:
@@ -41,31 +31,32 @@ def _events(home: Path) -> int:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``cli(*argv, stdin="")`` runs ``dvw --home <tmp home> *argv`` and returns (exit code, JSON, stderr)."""
-    home = tmp_path / "home"
+def cli(people_home: tuple[Path, People], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``cli(*argv, stdin="", user=None)`` runs ``dvw --home <set-up home> *argv`` (with ``user``: also ``--user USER
+    --password-stdin``, the user's password on stdin) and returns (exit code, JSON, stderr)."""
+    home = people_home[0]
+    monkeypatch.delenv("DVW_USER", raising=False)
 
-    def run(*argv: str, stdin: str = "") -> tuple[int, dict[str, Any], str]:
+    def run(*argv: str, stdin: str = "", user: str | None = None) -> tuple[int, dict[str, Any], str]:
+        if user is not None:
+            argv = (*argv, "--user", user, "--password-stdin")
+            stdin = password_of(user) + "\n"
         return _run(capsys, monkeypatch, "--home", str(home), *argv, stdin=stdin)
 
     run.home = home  # type: ignore[attr-defined]
+    run.people = people_home[1]  # type: ignore[attr-defined]
+    run.monkeypatch = monkeypatch  # type: ignore[attr-defined]
     return run
 
 
 @pytest.fixture
 def signed(cli: Any) -> Any:
-    """A home with a clinician and a quality user, case CODE checked and signed, case OTHER checked only."""
-    pw = PASSWORD + "\n"
-    for user, role in (("dr.lee", "clinician"), ("qa", "quality")):
-        assert cli("user", "add", user, "--name", f"N {user}", "--role", role, "--password-stdin", stdin=pw)[0] == 0
+    """A set-up home with case CODE checked and signed by the clinician, case OTHER checked only."""
     for code in (CODE, OTHER):
-        assert cli("case", "new", code)[0] == 0
-        _check(cli.home, code)
-    record_selftest(
-        SelftestResult(True, current_manifest().manifest_id, (), 0.0, "2026-01-01T00:00:00+00:00"), cli.home
-    )
+        assert cli("case", "new", code, user="eng1")[0] == 0
+        _record_check(cli.home, 4.0, cli.people.engineer, code)
     meaning = "clinical design confirmation"
-    assert cli("sign", CODE, "--user", "dr.lee", "--meaning", meaning, "--password-stdin", stdin=pw)[0] == 0
+    assert cli("sign", CODE, "--meaning", meaning, user="clin1")[0] == 0
     return cli
 
 
@@ -79,7 +70,10 @@ def _refused(result: tuple[int, dict[str, Any], str], code: str) -> str:
 
 
 def test_udi_assign(signed: Any) -> None:
-    status, out, _ = signed("udi", "assign", CODE, "--json")
+    events = _events(signed.home)
+    _refused(signed("udi", "assign", CODE, "--json"), "usage")  # who assigns it is recorded: --user is needed
+    assert _events(signed.home) == events
+    status, out, _ = signed("udi", "assign", CODE, "--json", user="qa1")
     assert status == 0
     assert out["assigned"] is True
     assert (out["case_code"], out["revision"], out["family"], out["udi_di"]) == (
@@ -95,7 +89,9 @@ def test_udi_assign(signed: Any) -> None:
     )
     assert out["element_string"].endswith(f"10{CODE}\x1d21{serial}")
     events = _events(signed.home)
-    status, again, err = signed("udi", "assign", CODE)
+    with Store.open(signed.home) as store:
+        assert store.events(CODE)[-1].actor == "qa1"
+    status, again, err = signed("udi", "assign", CODE, user="qa1")
     assert status == 0
     assert again == {}
     assert "already assigned" in err
@@ -103,12 +99,13 @@ def test_udi_assign(signed: Any) -> None:
     assert out["hri"] in err
     assert _events(signed.home) == events
 
-    err = _refused(signed("udi", "assign", OTHER, "--json"), "not_signed")
+    err = _refused(signed("udi", "assign", OTHER, "--json", user="qa1"), "not_signed")
     assert f"case {OTHER} revision 1 is checked, not signed" in err
-    assert _refused(signed("udi", "assign", "NOPE", "--json"), "case_not_found")
-    _refused(signed("udi", "assign", CODE, "--new", "--serial", "bad serial", "--json"), "invalid_gs1_value")
-    _refused(signed("udi", "assign", CODE, "--new", "--serial", serial, "--json"), "duplicate_serial")
-    assert signed("udi", "assign", CODE, "--production-date", "2026-13-01")[0] == 2
+    assert _refused(signed("udi", "assign", "NOPE", "--json", user="qa1"), "case_not_found")
+    bad_serial = ("udi", "assign", CODE, "--new", "--serial", "bad serial", "--json")
+    _refused(signed(*bad_serial, user="qa1"), "invalid_gs1_value")
+    _refused(signed("udi", "assign", CODE, "--new", "--serial", serial, "--json", user="qa1"), "duplicate_serial")
+    assert signed("udi", "assign", CODE, "--production-date", "2026-13-01", user="qa1")[0] == 2
     assert _events(signed.home) == events
 
 
@@ -116,7 +113,7 @@ def test_label_pdf_and_png(signed: Any, tmp_path: Path) -> None:
     pdf = tmp_path / "label.pdf"
     _refused(signed("label", CODE, "--out", str(pdf), "--json"), "no_udi")
     assert not pdf.exists()
-    _, udi, _ = signed("udi", "assign", CODE, "--json")
+    _, udi, _ = signed("udi", "assign", CODE, "--json", user="qa1")
     status, out, _ = signed("label", CODE, "--out", str(pdf), "--json")
     assert status == 0
     assert (out["format"], out["serial"], out["element_string"], out["verified"]) == (
@@ -143,28 +140,37 @@ def test_label_pdf_and_png(signed: Any, tmp_path: Path) -> None:
 def test_trace_add_show_export_and_report(signed: Any, tmp_path: Path) -> None:
     out_file = tmp_path / "trace.jsonld"
     add = ("trace", "add", CODE, "--where", "ACME plant 2, Shenzhen", "--why", "work order WO-77")
-    _refused(signed(*add, "--step", "design_approved", "--json"), "no_udi")
+    _refused(signed(*add, "--step", "design_approved", "--json", user="eng1"), "no_udi")
     _refused(signed("trace", "export", CODE, "--out", str(out_file), "--json"), "no_udi")
     assert not out_file.exists()
-    _, udi, _ = signed("udi", "assign", CODE, "--json")
+    _, udi, _ = signed("udi", "assign", CODE, "--json", user="qa1")
     events = _events(signed.home)
-    err = _refused(signed(*add, "--step", "shipped", "--json"), "trace_order")
+    err = _refused(signed(*add, "--step", "shipped", "--json", user="eng1"), "trace_order")
     assert "the next step is 'design_approved'" in err
-    _refused(signed(*add, "--step", "design_approved", "--gln", "0614141000006", "--json"), "invalid_gtin")
-    _refused(signed(*add, "--step", "design_approved", "--at", "2026-11-02T09:00:00", "--json"), "invalid_event")
-    _refused(signed(*add, "--step", "design_approved", "--password-stdin", "--json"), "usage")
-    assert _events(signed.home) == events
+    gln = ("--gln", "0614141000006")
+    _refused(signed(*add, "--step", "design_approved", *gln, "--json", user="eng1"), "invalid_gtin")
+    at = ("--at", "2026-11-02T09:00:00")
+    _refused(signed(*add, "--step", "design_approved", *at, "--json", user="eng1"), "invalid_event")
+    err = _refused(signed(*add, "--step", "design_approved", "--password-stdin", "--json"), "usage")
+    assert "give --user USER (or set DVW_USER)" in err
+    wrong = ("--user", "qa1", "--password-stdin", "--json")
+    _refused(signed(*add, "--step", "design_approved", *wrong, stdin="not the password\n"), "wrong_password")
+    assert _events(signed.home) == events + 1  # only the failed sign-in is recorded
 
     status, out, _ = signed(
-        *add, "--step", "design_approved", "--at", "2026-11-02T09:00:00+08:00", "--user", "qa", "--password-stdin",
-        "--json", stdin=PASSWORD + "\n",
+        *add, "--step", "design_approved", "--at", "2026-11-02T09:00:00+08:00", "--json", user="qa1"
+    )
+    assert status == 0
+    assert (out["kind"], out["actor"], out["payload"]["when"]) == ("trace_event", "qa1", "2026-11-02T09:00:00+08:00")
+    assert out["payload"]["who"]["printed_name"] == "Quinn Quality"
+    assert out["payload"]["what"]["serial"] == udi["udi_pi"]["serial"]
+    signed.monkeypatch.setenv("DVW_USER", "eng1")  # $DVW_USER names the person when --user is not given
+    status, out, _ = signed(
+        *add, "--step", "manufactured", "--gln", "0614141000005", "--party", "ACME", "--password-stdin", "--json",
+        stdin=password_of("eng1") + "\n",
     )  # fmt: skip
     assert status == 0
-    assert (out["kind"], out["actor"], out["payload"]["when"]) == ("trace_event", "qa", "2026-11-02T09:00:00+08:00")
-    assert out["payload"]["what"]["serial"] == udi["udi_pi"]["serial"]
-    status, out, _ = signed(*add, "--step", "manufactured", "--gln", "0614141000005", "--party", "ACME", "--json")
-    assert status == 0
-    assert out["actor"] is None
+    assert out["actor"] == "eng1"
     assert out["payload"]["where"] == {"location": "ACME plant 2, Shenzhen", "gln": "0614141000005"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+[+-]\d\d:\d\d", out["payload"]["when"])
 

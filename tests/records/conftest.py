@@ -1,13 +1,16 @@
-"""Fixtures for the store tests: a real store in a temporary home, and hand edits of its SQLite file."""
+"""Fixtures for the store tests: a real store in a temporary home, hand edits of its SQLite file, and a second set-up
+site (another site id than ``people_home``'s) for the tests that move events between sites."""
 
 from __future__ import annotations
 
 import functools
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from people import People, set_up_people
 
 from records.models import append_only_triggers
 from records.store import DB_NAME, Store
@@ -49,3 +52,22 @@ def _tamper(home: Path, *statements: str | tuple[str, tuple[object, ...]]) -> No
 def tamper(home: Path) -> Callable[..., None]:
     """``tamper(*statements)``: hand-edit the store in ``home`` (see :func:`_tamper`)."""
     return functools.partial(_tamper, home)
+
+
+@pytest.fixture(scope="session")
+def _other_site_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, People]:
+    """A second workstation set up like ``people_home``'s template, with its own site id: copied by tests."""
+    home = tmp_path_factory.mktemp("other-site-template") / "home"
+    with Store.open(home) as store:
+        people = set_up_people(store)
+    return home, people
+
+
+@pytest.fixture
+def other_site_home(tmp_path: Path, _other_site_template: tuple[Path, People]) -> tuple[Path, People]:
+    """A fresh copy of another set-up site (the same users' ids as ``people_home``'s, but other users: another
+    site, other keys) and its signed-in people."""
+    template, people = _other_site_template
+    home = tmp_path / "other-site"
+    shutil.copytree(template, home)
+    return home, people

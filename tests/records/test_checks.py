@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from people import People
 
 from records.checks import record_check
+from records.errors import CaseNotFoundError, IdentityInPayloadError
 from records.store import Store
 
 
@@ -40,17 +42,32 @@ def _check_json(verdict: str = "within", parameters: str = "p1") -> dict[str, ob
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "home") as opened:
+def people(people_home: tuple[Path, People]) -> People:
+    """The signed-in users of the set-up workstation ``store`` opens."""
+    return people_home[1]
+
+
+@pytest.fixture
+def store(people_home: tuple[Path, People]) -> Iterator[Store]:
+    """A copy of a set-up workstation's store."""
+    with Store.open(people_home[0]) as opened:
         yield opened
 
 
-def test_a_first_check_creates_the_case_and_records_its_inputs(store: Store, tmp_path: Path) -> None:
+def test_a_first_check_creates_the_case_and_records_its_inputs(store: Store, people: People, tmp_path: Path) -> None:
     files = _files(tmp_path / "run")
-    recorded = record_check(store, "CASE-1", _check_json(), files, dicom_sha256="d" * 64, source="test")
+    recorded = record_check(
+        store, "CASE-1", _check_json(), files, dicom_sha256="d" * 64, source="test", by=people.engineer
+    )
     assert recorded.recorded == ("case_created", "inputs_added", "check_run")
     assert (recorded.revision, recorded.state) == (1, "checked")
     state = store.case("CASE-1")
+    assert [(e.kind, e.actor) for e in state.events] == [
+        ("case_created", "eng1"),
+        ("inputs_added", "eng1"),
+        ("check_run", "eng1"),
+    ]
+    assert store.verify().ok  # each event attested by the engineer
     assert state.inputs["dicom"] == "d" * 64
     assert set(state.inputs) == {"dicom", "volume", "mask", "anatomy", "design", "parameters", "envelope"}
     check = state.check
@@ -59,29 +76,43 @@ def test_a_first_check_creates_the_case_and_records_its_inputs(store: Store, tmp
     assert store.artifact_path(check.payload["artifacts"]["check"]).read_bytes() == b'{"verdict": "within"}\n'
 
 
-def test_the_same_check_again_records_nothing(store: Store, tmp_path: Path) -> None:
+def test_a_check_is_recorded_whole_or_not_at_all(store: Store, people: People, tmp_path: Path) -> None:
     files = _files(tmp_path / "run")
-    record_check(store, "CASE-1", _check_json(), files, dicom_sha256="d" * 64, source="test")
+    count = store.event_count()
+    broken = {**_check_json(), "patient_name": "Doe^Jane"}  # the check_run event is refused ...
+    with pytest.raises(IdentityInPayloadError):
+        record_check(store, "CASE-1", broken, files, dicom_sha256="d" * 64, source="test", by=people.engineer)
+    with pytest.raises(CaseNotFoundError):  # ... and so are the case_created and inputs_added before it
+        store.case("CASE-1")
+    assert store.event_count() == count
+
+
+def test_the_same_check_again_records_nothing(store: Store, people: People, tmp_path: Path) -> None:
+    files = _files(tmp_path / "run")
+    eng = people.engineer
+    record_check(store, "CASE-1", _check_json(), files, dicom_sha256="d" * 64, source="test", by=eng)
     events = len(store.case("CASE-1").events)
-    again = record_check(store, "CASE-1", _check_json(), files, dicom_sha256="d" * 64, source="test")
+    again = record_check(store, "CASE-1", _check_json(), files, dicom_sha256="d" * 64, source="test", by=eng)
     assert again.recorded == ()
     assert len(store.case("CASE-1").events) == events
 
 
-def test_a_different_design_is_a_new_revision(store: Store, tmp_path: Path) -> None:
-    record_check(store, "CASE-1", _check_json(), _files(tmp_path / "a"), dicom_sha256="d" * 64, source="test")
+def test_a_different_design_is_a_new_revision(store: Store, people: People, tmp_path: Path) -> None:
+    eng = people.engineer
+    record_check(store, "CASE-1", _check_json(), _files(tmp_path / "a"), dicom_sha256="d" * 64, source="test", by=eng)
     thinner = _files(tmp_path / "b", design=b"thin plate\n")
     recorded = record_check(
-        store, "CASE-1", _check_json("out_of_envelope", "p2"), thinner, dicom_sha256="d" * 64, source="test"
+        store, "CASE-1", _check_json("out_of_envelope", "p2"), thinner, dicom_sha256="d" * 64, source="test", by=eng
     )
     assert recorded.recorded == ("design_changed", "check_run")
     assert (recorded.revision, recorded.state) == (2, "needs_reverification")
 
 
-def test_other_changed_inputs_are_recorded_before_the_check(store: Store, tmp_path: Path) -> None:
-    record_check(store, "CASE-1", _check_json(), _files(tmp_path / "a"), dicom_sha256="d" * 64, source="test")
+def test_other_changed_inputs_are_recorded_before_the_check(store: Store, people: People, tmp_path: Path) -> None:
+    eng = people.engineer
+    record_check(store, "CASE-1", _check_json(), _files(tmp_path / "a"), dicom_sha256="d" * 64, source="test", by=eng)
     recorded = record_check(
-        store, "CASE-1", _check_json(), _files(tmp_path / "a"), dicom_sha256="e" * 64, source="test"
+        store, "CASE-1", _check_json(), _files(tmp_path / "a"), dicom_sha256="e" * 64, source="test", by=eng
     )
     assert recorded.recorded == ("inputs_added", "check_run")
     assert recorded.revision == 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import subprocess
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+from people import People
 from PIL import Image
 from test_udi import CODE, record_signed_case
 
@@ -47,9 +49,12 @@ def test_the_datamatrix_decodes_to_the_same_element_string_as_gs1(udi: Udi) -> N
 
 
 @pytest.fixture
-def record(store: Store, home: Path) -> UdiRecord:
-    record_signed_case(store, home)
-    return assign_udi(store, CODE)[0]
+def record(people_home: tuple[Path, People]) -> Iterator[UdiRecord]:
+    """The UDI of a signed case on a copy of a set-up workstation."""
+    home, people = people_home
+    with Store.open(home) as store:
+        record_signed_case(store, people)
+        yield assign_udi(store, CODE, by=people.engineer)[0]
 
 
 def _rasterise(pdf: bytes, folder: Path, dpi: int = 300) -> list[Path]:

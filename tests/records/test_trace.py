@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
+from people import People
 from PIL import Image
-from test_signatures import PASSWORD
+from test_signatures import sign_in_session
 from test_udi import CODE, record_signed_case
 
 from records.errors import (
@@ -24,15 +25,15 @@ from records.errors import (
     NotSignedError,
     NoUdiError,
     TraceOrderError,
-    WrongPasswordError,
+    UserDisabledError,
 )
 from records.label import decode_symbol
 from records.report import build_report
-from records.signatures import sign, signature_checker
+from records.signatures import signature_checker
 from records.store import Store
 from records.trace import EPCIS_CONTEXT, STEP_NAMES, STEPS, add_trace_event, epcis_document, trace_events
 from records.udi import assign_udi
-from records.users import add_user
+from records.users import Session, add_user, disable_user, sign_in
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "EPCIS-JSON-Schema.json").read_text(encoding="utf-8"))
 HKT = timezone(timedelta(hours=8))
@@ -63,16 +64,24 @@ def validate(document: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-def signed(store: Store, home: Path) -> Store:
-    record_signed_case(store, home)
+def home(people_home: tuple[Path, People]) -> Path:
+    """A copy of a set-up workstation's home (the ``store`` fixture opens it)."""
+    return people_home[0]
+
+
+@pytest.fixture
+def people(people_home: tuple[Path, People]) -> People:
+    """The signed-in users of ``home``."""
+    return people_home[1]
+
+
+@pytest.fixture
+def signed(store: Store, people: People) -> Store:
+    record_signed_case(store, people)
     return store
 
 
-def _add_qa(store: Store) -> None:
-    add_user(store, "qa", printed_name="Q. Manager", role="quality", password=PASSWORD, qualification="QA lead")
-
-
-def _add(store: Store, step: str, hours: float, **extra: Any) -> Any:
+def _add(store: Store, step: str, hours: float, by: Session, **extra: Any) -> Any:
     return add_trace_event(
         store,
         CODE,
@@ -80,45 +89,58 @@ def _add(store: Store, step: str, hours: float, **extra: Any) -> Any:
         where=f"place of {step}",
         why=f"reason for {step}",
         when=START + timedelta(hours=hours),
+        by=by,
         **extra,
     )
 
 
-def test_steps_before_the_udi_and_out_of_order_are_refused_with_the_next_step(signed: Store) -> None:
-    _add_qa(signed)
+def test_steps_before_the_udi_and_out_of_order_are_refused_with_the_next_step(signed: Store, people: People) -> None:
+    eng = people.engineer
     with pytest.raises(NoUdiError, match=f"dvw udi assign {CODE}"):
-        _add(signed, "design_approved", 0)
-    record, _ = assign_udi(signed, CODE, now=START)
+        _add(signed, "design_approved", 0, eng)
+    record, _ = assign_udi(signed, CODE, now=START, by=eng)
     with pytest.raises(TraceOrderError, match="step 'shipped' is out of order; the next step is 'design_approved'"):
-        _add(signed, "shipped", 1)
-    _add(signed, "design_approved", 1)
+        _add(signed, "shipped", 1, eng)
+    _add(signed, "design_approved", 1, eng)
     with pytest.raises(TraceOrderError, match=r"the next step is 'manufactured' \(recorded: design_approved\)"):
-        _add(signed, "design_approved", 2)
+        _add(signed, "design_approved", 2, eng)
     with pytest.raises(TraceOrderError, match="earlier than the previous step design_approved"):
-        _add(signed, "manufactured", 0.5)
+        _add(signed, "manufactured", 0.5, eng)
     with pytest.raises(InvalidEventError, match="unknown trace step 'sterilised'"):
-        _add(signed, "sterilised", 2)
+        _add(signed, "sterilised", 2, eng)
     with pytest.raises(InvalidEventError, match="no time zone"):
-        add_trace_event(signed, CODE, "manufactured", where="x", why="y", when="2026-11-02T12:00:00")
+        add_trace_event(signed, CODE, "manufactured", where="x", why="y", when="2026-11-02T12:00:00", by=eng)
+    future = datetime.now(HKT) + timedelta(days=1)
     with pytest.raises(InvalidEventError, match="in the future"):
-        add_trace_event(signed, CODE, "manufactured", where="x", why="y", when=datetime.now(HKT) + timedelta(days=1))
+        add_trace_event(signed, CODE, "manufactured", where="x", why="y", when=future, by=eng)
     with pytest.raises(InvalidEventError, match="needs why"):
-        add_trace_event(signed, CODE, "manufactured", where="x", why="  ", when=START + timedelta(hours=2))
+        add_trace_event(signed, CODE, "manufactured", where="x", why="  ", when=START + timedelta(hours=2), by=eng)
     with pytest.raises(InvalidGtinError, match="GLN 0614141000006 has a wrong check digit"):
-        _add(signed, "manufactured", 2, gln="0614141000006")
-    with pytest.raises(WrongPasswordError):
-        _add(signed, "manufactured", 2, user="qa", password="not the password")
+        _add(signed, "manufactured", 2, eng, gln="0614141000006")
+    disable_user(signed, "qa1", by=people.admin)
+    with pytest.raises(UserDisabledError, match="qa1 was disabled"):
+        _add(signed, "manufactured", 2, people.quality)  # a session kept after the user was disabled
     for hours, step in enumerate(STEP_NAMES[1:], start=2):
-        _add(signed, step, hours)
+        _add(signed, step, hours, eng)
     with pytest.raises(TraceOrderError, match=f"device {record.udi.serial}: the trace is complete"):
-        _add(signed, "implanted", 20)
+        _add(signed, "implanted", 20, eng)
     assert [e.payload["step"] for e in trace_events(signed.case(CODE))] == list(STEP_NAMES)
     assert signed.verify(signature_checker(signed)).ok
 
 
-def test_a_trace_event_records_who_what_when_where_why(signed: Store) -> None:
-    _add_qa(signed)
-    record, _ = assign_udi(signed, CODE, now=START)
+def test_a_trace_event_records_who_what_when_where_why(signed: Store, people: People) -> None:
+    password = "quality-lead-password"
+    add_user(
+        signed,
+        "qa",
+        printed_name="Q. Manager",
+        role="quality",
+        password=password,
+        qualification="QA lead",
+        by=people.admin,
+    )
+    qa = sign_in(signed, "qa", password)
+    record, _ = assign_udi(signed, CODE, now=START, by=people.engineer)
     event = add_trace_event(
         signed,
         CODE,
@@ -127,8 +149,7 @@ def test_a_trace_event_records_who_what_when_where_why(signed: Store) -> None:
         why="clinical design confirmation signed",
         gln="0614141000005",
         party="ACME Implants Ltd",
-        user="qa",
-        password=PASSWORD,
+        by=qa,
         when="2026-11-02T10:15:00+08:00",
     )
     assert event.actor == "qa"
@@ -150,35 +171,44 @@ def test_a_trace_event_records_who_what_when_where_why(signed: Store) -> None:
     assert event.payload["where"] == {"location": "DVW design lab, Kowloon", "gln": "0614141000005"}
     assert event.payload["why"] == "clinical design confirmation signed"
     assert (event.payload["udi_event_hash"], event.payload["revision"]) == (record.event.hash, 1)
-    # Without a user the actor is None and the site stands for who recorded it.
-    second = _add(signed, "manufactured", 3)
-    assert second.actor is None
-    assert second.payload["who"] == {"site_id": signed.site_id, "user_id": None, "party": None}
+    # Every step names the person who recorded it (there is no step without one: ``by`` is required).
+    second = _add(signed, "manufactured", 3, people.engineer)
+    assert second.actor == "eng1"
+    assert second.payload["who"] == {
+        "site_id": signed.site_id,
+        "user_id": "eng1",
+        "printed_name": "Eve Engineer",
+        "role": "engineer",
+        "qualification": None,
+        "party": None,
+    }
+    assert signed.verify().ok
 
 
-def test_a_superseded_signature_stops_the_trace_until_the_case_is_signed_again(signed: Store, home: Path) -> None:
-    assign_udi(signed, CODE, now=START)
-    _add(signed, "design_approved", 0)
+def test_a_superseded_signature_stops_the_trace_until_the_case_is_signed_again(signed: Store, people: People) -> None:
+    eng = people.engineer
+    assign_udi(signed, CODE, now=START, by=eng)
+    _add(signed, "design_approved", 0, eng)
     check_event = signed.case(CODE).check
     assert check_event is not None
-    signed.append("check_run", case_code=CODE, payload=check_event.payload)  # the same check, run again
+    signed.append("check_run", case_code=CODE, payload=check_event.payload, by=eng)  # the same check, run again
     with pytest.raises(NotSignedError, match="is checked, not signed"):
-        _add(signed, "manufactured", 1)
+        _add(signed, "manufactured", 1, eng)
     with pytest.raises(NotSignedError):
-        assign_udi(signed, CODE)
-    sign(signed, CODE, "doc", PASSWORD, "clinical design confirmation", home=home)
-    assert _add(signed, "manufactured", 1).payload["sequence"] == 2
+        assign_udi(signed, CODE, by=eng)
+    sign_in_session(signed, people.clinician, "clinical design confirmation", CODE)
+    assert _add(signed, "manufactured", 1, eng).payload["sequence"] == 2
 
 
-def _full_trace(store: Store) -> None:
-    assign_udi(store, CODE, now=START)
+def _full_trace(store: Store, by: Session) -> None:
+    assign_udi(store, CODE, now=START, by=by)
     for hours, step in enumerate(STEP_NAMES):
         gln = "0614141000005" if step in ("shipped", "received") else None
-        _add(store, step, hours, gln=gln)
+        _add(store, step, hours, by, gln=gln)
 
 
-def test_the_epcis_export_validates_against_the_epcis_2_schema(signed: Store) -> None:
-    _full_trace(signed)
+def test_the_epcis_export_validates_against_the_epcis_2_schema(signed: Store, people: People) -> None:
+    _full_trace(signed, people.engineer)
     case = signed.case(CODE)
     created = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
     document = epcis_document(case, created_at=created)
@@ -203,7 +233,7 @@ def test_the_epcis_export_validates_against_the_epcis_2_schema(signed: Store) ->
         "receiving",
         "dispensing",
     ]
-    record = assign_udi(signed, CODE)[0]
+    record = assign_udi(signed, CODE, by=people.engineer)[0]
     for item, event in zip(events, stored, strict=True):
         assert item["type"] == "ObjectEvent"
         assert item["epcList"] == [record.udi.epc_uri]
@@ -224,7 +254,12 @@ def test_the_epcis_export_validates_against_the_epcis_2_schema(signed: Store) ->
     assert events[4]["bizLocation"] == {"id": "https://id.gs1.org/414/0614141000005"}
     assert events[0]["readPoint"] == {"id": f"urn:dvw:site:{signed.site_id}"}
     assert "bizLocation" not in events[0]
-    assert events[0]["dvw:who"] == {"dvw:siteId": signed.site_id}
+    assert events[0]["dvw:who"] == {
+        "dvw:siteId": signed.site_id,
+        "dvw:userId": "eng1",
+        "dvw:printedName": "Eve Engineer",
+        "dvw:role": "engineer",
+    }
 
     # The schema is not a formality: documents that break EPCIS rules fail it.
     broken = json.loads(json.dumps(document))
@@ -237,36 +272,39 @@ def test_the_epcis_export_validates_against_the_epcis_2_schema(signed: Store) ->
     assert any("3 November 2026" in p for p in problems)
 
 
-def test_no_patient_identity_in_trace_events_or_the_export(signed: Store) -> None:
+def test_no_patient_identity_in_trace_events_or_the_export(signed: Store, people: People) -> None:
     signed.set_patient_identity(CODE, name="Wong^Mei Ling", patient_id="HK-PID-778899", birth_date="1961-03-04")
-    assign_udi(signed, CODE, now=START)
+    assign_udi(signed, CODE, now=START, by=people.engineer)
     with pytest.raises(IdentityInPayloadError):
-        _add_text(signed, why="fitted for WONG Mei Ling")
+        _add_text(signed, people.engineer, why="fitted for WONG Mei Ling")
     with pytest.raises(IdentityInPayloadError):
-        _add_text(signed, where="HK-PID-778899")
-    _full_trace(signed)
+        _add_text(signed, people.engineer, where="HK-PID-778899")
+    _full_trace(signed, people.engineer)
     text = json.dumps(epcis_document(signed.case(CODE)))
-    for secret in ("Wong", "Mei Ling", "778899", "1961"):
+    for secret in ("Wong", "Mei Ling"):
         assert secret not in text
+    # Digits are searched outside runs of hex digits: an event hash, id or random serial may hold them by chance.
+    for secret in ("778899", "1961"):
+        assert re.search(rf"(?<![0-9A-Fa-f]){secret}(?![0-9A-Fa-f])", text) is None, secret
 
 
-def _add_text(store: Store, *, where: str = "ward", why: str = "ok") -> None:
-    add_trace_event(store, CODE, "design_approved", where=where, why=why, when=START + timedelta(hours=1))
+def _add_text(store: Store, by: Session, *, where: str = "ward", why: str = "ok") -> None:
+    add_trace_event(store, CODE, "design_approved", where=where, why=why, when=START + timedelta(hours=1), by=by)
 
 
-def test_the_export_needs_a_udi(signed: Store) -> None:
+def test_the_export_needs_a_udi(signed: Store, people: People) -> None:
     with pytest.raises(NoUdiError, match="nothing to export"):
         epcis_document(signed.case(CODE))
-    assign_udi(signed, CODE, now=START)
+    assign_udi(signed, CODE, now=START, by=people.engineer)
     document = epcis_document(signed.case(CODE))
     assert document["epcisBody"]["eventList"] == []
     assert validate(document) == []
 
 
-def test_the_report_shows_the_udi_the_datamatrix_and_the_trace(signed: Store, tmp_path: Path) -> None:
-    _full_trace(signed)
+def test_the_report_shows_the_udi_the_datamatrix_and_the_trace(signed: Store, people: People, tmp_path: Path) -> None:
+    _full_trace(signed, people.engineer)
     case = signed.case(CODE)
-    record = assign_udi(signed, CODE)[0]
+    record = assign_udi(signed, CODE, by=people.engineer)[0]
     pdf = build_report(
         case,
         audit=signed.verify(signature_checker(signed)),

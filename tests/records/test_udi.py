@@ -4,12 +4,16 @@ real signed cases in a real store."""
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from test_signatures import ENVELOPE, PASSWORD, manifest_id, validate_installation
+from people import People
+from test_signatures import open_case, run_check, sign_in_session
 
+import records.udi
 from records.errors import (
     DeviceFamilyError,
     DuplicateSerialError,
@@ -17,7 +21,7 @@ from records.errors import (
     InvalidGtinError,
     NotSignedError,
 )
-from records.signatures import sign, signature_checker
+from records.signatures import signature_checker
 from records.store import Store
 from records.udi import (
     GS,
@@ -36,34 +40,33 @@ from records.udi import (
     parse_yymmdd,
     udi_records,
 )
-from records.users import add_user
-from validation.check import check
+from records.users import trust_site
 from validation.envelope import load_envelope
-from validation.parameters import Parameters, ParameterValue
 
 REPO = Path(__file__).resolve().parents[2]
 CODE = "CP-2026-101"
 HKT = timezone(timedelta(hours=8))
 
 
-def record_signed_case(
-    store: Store, home: Path, code: str = CODE, *, signer: str = "doc", sign_it: bool = True
-) -> None:
-    """A case checked within the cranial-plate test envelope (family ``cranial_plate``) and signed by a clinician.
-
-    The clinician ``signer`` is added when the store does not know it yet; the installation's self-test is recorded.
-    """
-    if signer not in {e.payload.get("user_id") for e in store.events() if e.kind == "user_added"}:
-        add_user(store, signer, printed_name=f"Dr {signer}", role="clinician", password=PASSWORD)
-    store.append("case_created", case_code=code, payload={})
-    design = store.put_artifact(f"solid {code}\nendsolid\n".encode(), "mesh")
-    store.append("inputs_added", case_code=code, payload={"design": design})
-    parameters = Parameters((ParameterValue("design.min_wall_thickness", 4.0, "mm"),), manifest_id())
-    store.put_artifact(parameters.canonical_bytes(), "parameters")
-    store.append("check_run", case_code=code, payload=check(ENVELOPE, parameters, manifest_id()).to_json())
-    validate_installation(home)
+def record_signed_case(store: Store, people: People, code: str = CODE, *, sign_it: bool = True) -> None:
+    """A case checked by the engineer within the cranial-plate test envelope (family ``cranial_plate``) and signed by
+    the clinician, on a set-up workstation (whose self-test of this software is recorded)."""
+    open_case(store, people, code)
+    run_check(store, 4.0, people.engineer, code=code)
     if sign_it:
-        sign(store, code, signer, PASSWORD, "clinical design confirmation", home=home)
+        sign_in_session(store, people.clinician, "clinical design confirmation", code)
+
+
+@pytest.fixture
+def home(people_home: tuple[Path, People]) -> Path:
+    """A copy of a set-up workstation's home (the ``store`` and ``tamper`` fixtures use it)."""
+    return people_home[0]
+
+
+@pytest.fixture
+def people(people_home: tuple[Path, People]) -> People:
+    """The signed-in users of ``home``."""
+    return people_home[1]
 
 
 # ---------------------------------------------------------------------------------------------- check digits
@@ -233,11 +236,13 @@ def test_a_home_family_replaces_the_sample_and_bad_files_are_refused(home: Path)
 # ---------------------------------------------------------------------------------------------- assignment
 
 
-def test_a_signed_case_gets_one_udi_per_revision_linked_to_its_signatures(store: Store, home: Path) -> None:
-    record_signed_case(store, home)
+def test_a_signed_case_gets_one_udi_per_revision_linked_to_its_signatures(store: Store, people: People) -> None:
+    record_signed_case(store, people)
     now = datetime(2026, 11, 24, 10, 30, tzinfo=HKT)
-    record, created = assign_udi(store, CODE, now=now)
+    eng = people.engineer
+    record, created = assign_udi(store, CODE, now=now, by=eng)
     assert created
+    assert record.event.actor == "eng1"
     udi = record.udi
     assert (udi.gtin, udi.lot, udi.production_date, udi.expiry_date) == (
         "00614141000012",
@@ -255,7 +260,7 @@ def test_a_signed_case_gets_one_udi_per_revision_linked_to_its_signatures(store:
             "event_id": signature.event_id,
             "event_hash": signature.hash,
             "meaning": "clinical design confirmation",
-            "signer": "doc",
+            "signer": "clin1",
         }
     ]
     assert case.check is not None
@@ -268,11 +273,11 @@ def test_a_signed_case_gets_one_udi_per_revision_linked_to_its_signatures(store:
     assert record.event.created_at == "2026-11-24T10:30:00.000000+08:00"
 
     events = store.event_count()
-    again, created = assign_udi(store, CODE)
+    again, created = assign_udi(store, CODE, by=eng)
     assert (created, again.udi, store.event_count()) == (False, udi, events)
     with pytest.raises(DuplicateSerialError, match="already has serial"):
-        assign_udi(store, CODE, serial="OTHER-1")
-    remake, created = assign_udi(store, CODE, new=True, now=now)
+        assign_udi(store, CODE, serial="OTHER-1", by=eng)
+    remake, created = assign_udi(store, CODE, new=True, now=now, by=eng)
     assert created
     assert remake.udi.serial != udi.serial
     assert current_udi(store.case(CODE)) == remake
@@ -281,60 +286,105 @@ def test_a_signed_case_gets_one_udi_per_revision_linked_to_its_signatures(store:
     assert report.ok, report.problems
 
 
-def test_unsigned_and_changed_designs_get_no_udi_and_a_new_revision_a_new_serial(store: Store, home: Path) -> None:
-    record_signed_case(store, home, sign_it=False)
+def test_unsigned_and_changed_designs_get_no_udi_and_a_new_revision_a_new_serial(store: Store, people: People) -> None:
+    eng = people.engineer
+    record_signed_case(store, people, sign_it=False)
     with pytest.raises(NotSignedError, match=f"case {CODE} revision 1 is checked, not signed"):
-        assign_udi(store, CODE)
+        assign_udi(store, CODE, by=eng)
     assert not any(event.kind == UDI_ASSIGNED for event in store.events())
-    sign(store, CODE, "doc", PASSWORD, "clinical design confirmation", home=home)
-    first, _ = assign_udi(store, CODE)
+    sign_in_session(store, people.clinician, "clinical design confirmation", CODE)
+    first, _ = assign_udi(store, CODE, by=eng)
     design = store.put_artifact(b"solid v2\nendsolid\n", "mesh")
-    store.append("design_changed", case_code=CODE, payload={"inputs": {"design": design}})
+    store.append("design_changed", case_code=CODE, payload={"inputs": {"design": design}}, by=eng)
     assert current_udi(store.case(CODE)) is None
     with pytest.raises(NotSignedError, match="revision 2 is open"):
-        assign_udi(store, CODE)
-    parameters = Parameters((ParameterValue("design.min_wall_thickness", 3.0, "mm"),), manifest_id())
-    store.put_artifact(parameters.canonical_bytes(), "parameters")
-    store.append("check_run", case_code=CODE, payload=check(ENVELOPE, parameters, manifest_id()).to_json())
-    sign(store, CODE, "doc", PASSWORD, "clinical design confirmation", home=home)
-    second, created = assign_udi(store, CODE)
+        assign_udi(store, CODE, by=eng)
+    run_check(store, 3.0, eng, code=CODE)
+    sign_in_session(store, people.clinician, "clinical design confirmation", CODE)
+    second, created = assign_udi(store, CODE, by=eng)
     assert created
     assert second.revision == 2
     assert second.udi.serial != first.udi.serial
     assert [r.revision for r in udi_records(store.case(CODE))] == [1, 2]
 
 
-def test_a_tampered_signature_blocks_the_udi(store: Store, home: Path, tamper: object) -> None:
-    record_signed_case(store, home)
+def test_a_tampered_signature_blocks_the_udi(store: Store, people: People, tamper: Callable[..., None]) -> None:
+    record_signed_case(store, people)
     (signature,) = store.case(CODE).signatures
     edited = signature.payload_json.replace('"meaning":"clinical design confirmation"', '"meaning":"release"')
     assert edited != signature.payload_json
-    tamper(("UPDATE events SET payload = ? WHERE event_id = ?", (edited, signature.event_id)))  # type: ignore[operator]
+    tamper(("UPDATE events SET payload = ? WHERE event_id = ?", (edited, signature.event_id)))
     with pytest.raises(NotSignedError, match="does not verify"):
-        assign_udi(store, CODE)
+        assign_udi(store, CODE, by=people.engineer)
 
 
-def test_serials_are_unique_across_the_store_and_across_sites(store: Store, home: Path, tmp_path: Path) -> None:
-    record_signed_case(store, home)
-    record_signed_case(store, home, "CP-2026-102")
-    assign_udi(store, CODE, serial="SN-0001")
+def test_serials_are_unique_across_the_store_and_across_sites(
+    store: Store, people: People, other_site_home: tuple[Path, People]
+) -> None:
+    eng = people.engineer
+    record_signed_case(store, people)
+    record_signed_case(store, people, "CP-2026-102")
+    assign_udi(store, CODE, serial="SN-0001", by=eng)
     with pytest.raises(DuplicateSerialError, match=f"serial SN-0001 is already assigned \\(case {CODE}"):
-        assign_udi(store, "CP-2026-102", serial="SN-0001")
+        assign_udi(store, "CP-2026-102", serial="SN-0001", by=eng)
 
     # Another site assigns a serial offline; once its events arrive here, that serial is taken here too.
-    other_home = tmp_path / "other-site"
+    other_home, theirs = other_site_home
     with Store.open(other_home) as other:
-        record_signed_case(other, other_home, "HK-2026-001", signer="doc.hk")
-        theirs, _ = assign_udi(other, "HK-2026-001", serial="SN-0002")
-        generated, _ = assign_udi(other, "HK-2026-001", new=True)
+        record_signed_case(other, theirs, "HK-2026-001")
+        theirs_udi, _ = assign_udi(other, "HK-2026-001", serial="SN-0002", by=theirs.engineer)
+        generated, _ = assign_udi(other, "HK-2026-001", new=True, by=theirs.engineer)
         assert generated.udi.serial.startswith(other.site_id[:6].upper() + "-")
+        trust_site(store, other.site_id, by=people.admin)
         for event in other.events():
             store.append_foreign(event.to_json())
     with pytest.raises(DuplicateSerialError, match="serial SN-0002 is already assigned \\(case HK-2026-001"):
-        assign_udi(store, "CP-2026-102", serial="SN-0002")
+        assign_udi(store, "CP-2026-102", serial="SN-0002", by=eng)
     with pytest.raises(DuplicateSerialError):
-        assign_udi(store, "CP-2026-102", serial=generated.udi.serial)
-    ours, _ = assign_udi(store, "CP-2026-102")
+        assign_udi(store, "CP-2026-102", serial=generated.udi.serial, by=eng)
+    ours, _ = assign_udi(store, "CP-2026-102", by=eng)
     assert ours.udi.serial.startswith(store.site_id[:6].upper() + "-")
-    assert theirs.udi.serial == "SN-0002"
-    assert store.verify(signature_checker(store)).ok
+    assert theirs_udi.udi.serial == "SN-0002"
+    report = store.verify(signature_checker(store))
+    assert report.ok, report.problems
+
+
+def test_two_writers_assigning_one_serial_at_once_give_it_to_one_case(
+    home: Path, store: Store, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both writers check the serial before either has written (the check outside the write transaction passes for
+    both); the store's check inside its write transaction gives the serial to one case and refuses the other."""
+    codes = ("CP-2026-111", "CP-2026-112")
+    for code in codes:
+        record_signed_case(store, people, code)
+    both_checked = threading.Barrier(2, timeout=60)
+    read_serials = records.udi.assigned_serials
+
+    def assigned_serials_then_wait(opened: Store) -> dict[str, tuple[str, str]]:
+        found = read_serials(opened)
+        both_checked.wait()  # the other writer has read the serials too: neither sees the other's assignment
+        return found
+
+    monkeypatch.setattr(records.udi, "assigned_serials", assigned_serials_then_wait)
+    outcomes: dict[str, BaseException | None] = {}
+
+    def assign(code: str) -> None:
+        with Store.open(home) as own:  # each writer with its own connections, as two windows or processes would
+            try:
+                assign_udi(own, code, serial="SN-RACE", by=people.engineer)
+                outcomes[code] = None
+            except DuplicateSerialError as exc:
+                outcomes[code] = exc
+
+    threads = [threading.Thread(target=assign, args=(code,)) for code in codes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == sorted(codes)
+    refused = [exc for exc in outcomes.values() if exc is not None]
+    assert len(refused) == 1
+    assert "serial SN-RACE is already assigned" in str(refused[0])
+    holders = [event.case_code for event in store.events() if event.kind == UDI_ASSIGNED]
+    assert len(holders) == 1
+    assert holders[0] in codes
