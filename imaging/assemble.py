@@ -28,6 +28,7 @@ from imaging.dicom_headers import InstanceHeader, parse_dataset
 from imaging.errors import (
     AmbiguousSeriesError,
     GeometryRefusedError,
+    MissingSlicesError,
     NoSeriesFoundError,
     PixelDataError,
     SeriesNotFoundError,
@@ -187,7 +188,7 @@ def _check_policy(series: SeriesInfo, policy: ImportPolicy) -> None:
             raise GeometryRefusedError(f"--strict refuses {', '.join(refused)}: {detail}")
     if "missing_slices" in codes and not policy.allow_gaps:
         detail = next(f.message for f in series.findings if f.code == "missing_slices")
-        raise GeometryRefusedError(f"missing slices: {detail} (use --allow-gaps to interpolate them)")
+        raise MissingSlicesError(f"missing slices: {detail} (use --allow-gaps to interpolate them)")
 
 
 def _output_dtype(series: SeriesInfo) -> tuple[npt.DTypeLike, float]:

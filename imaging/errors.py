@@ -64,9 +64,15 @@ class UnusableSeriesError(ImagingError):
 
 
 class GeometryRefusedError(ImagingError):
-    """The series' geometry needs a correction that the import policy does not allow (``--strict``, gaps)."""
+    """The series' geometry needs a correction that the import policy does not allow (``--strict``)."""
 
     code = "geometry_refused"
+
+
+class MissingSlicesError(GeometryRefusedError):
+    """Slices are missing from an otherwise regular series and ``--allow-gaps`` was not given."""
+
+    code = "missing_slices"
 
 
 class PixelDataError(ImagingError):

@@ -191,7 +191,7 @@ def test_a_vr_flip_in_one_of_30_files_skips_that_file(capsys: pytest.CaptureFixt
     out = tmp_path / "gap.nrrd"
     code, refused, err = _run(capsys, "import", str(folder), "--out", str(out), "--json")
     assert code == 2
-    assert refused["error"]["code"] == "geometry_refused"  # type: ignore[index]
+    assert refused["error"]["code"] == "missing_slices"  # type: ignore[index]
     assert "1 slice(s) missing" in err
     assert not out.exists()
     code, interpolated, _ = _run(capsys, "import", str(folder), "--allow-gaps", "--out", str(out), "--json")
