@@ -3,7 +3,8 @@
 Every file DVW writes (volumes, masks, meshes, de-identified DICOM) goes through :func:`write_atomically`: the
 content is written to a temporary name in the target's folder, flushed to disk, hashed, and renamed onto the
 target in one step, so a crash, a full disk or a failed encoder leaves either the old file or the new one, never
-a fragment.
+a fragment. The temporary name carries the writing process's id (``.NAME.PID.XXXX.tmp``): one left by a process that
+was killed is removed the next time the same file is written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,31 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+
+def _remove_dead_temporaries(final: Path) -> None:
+    """Remove temporary files of ``final`` left by writers that no longer run (killed between write and rename)."""
+    prefix = f".{final.name}."
+    try:
+        candidates = [p for p in final.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return
+    for path in candidates:
+        pid_text = path.name[len(prefix) :].split(".", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def sha256_file(path: str | Path) -> str:
@@ -45,7 +71,8 @@ def write_atomically(target: str | Path, write: Callable[[Path], object], *, suf
         ``target`` is untouched.
     """
     final = Path(target)
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or ".tmp", dir=final.parent)
+    _remove_dead_temporaries(final)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.{os.getpid()}.", suffix=suffix or ".tmp", dir=final.parent)
     os.close(fd)
     temp = Path(name)
     try:

@@ -218,7 +218,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        _remove_stale_scratch(home)
+        _remove_stale_scratch(home, engine)
         return cls(home, engine, site_id, version)
 
     def close(self) -> None:
@@ -848,29 +848,34 @@ class Store:
                 shutil.copyfile(origin, temp)
 
         target = self._artifact_file(sha)
-        if not (target.is_file() and sha256_file(target) == sha):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Written in this process's scratch folder, then renamed into place: a crash leaves at most a scratch
-            # file, which the next Store.open removes (never a half-written file among the artifacts).
-            fd, name = tempfile.mkstemp(prefix=f"{sha[:16]}.", suffix=".tmp", dir=self.scratch_folder())
-            os.close(fd)
-            temp = Path(name)
-            try:
+        temp: Path | None = None
+        try:
+            if not (target.is_file() and sha256_file(target) == sha):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                # Written and checked in this process's scratch folder, outside the write lock.
+                fd, name = tempfile.mkstemp(prefix=f"{sha[:16]}.", suffix=".tmp", dir=self.scratch_folder())
+                os.close(fd)
+                temp = Path(name)
                 write(temp)
                 with open(temp, "rb+") as fp:
                     os.fsync(fp.fileno())
                 if sha256_file(temp) != sha:
                     raise ArtifactChangedError(f"{label} changed while it was being stored", path=label)
                 temp.chmod(0o444)
-                os.replace(temp, target)
-            finally:
+            with self._write() as conn:
+                conn.exec_driver_sql(
+                    "INSERT OR IGNORE INTO artifacts (sha256, size, kind, added_at) VALUES (?, ?, ?, ?)",
+                    (sha, size, kind, _now()),
+                )
+                if temp is not None:
+                    # Renamed into place inside the write transaction: whoever holds the write lock never sees a
+                    # file of a live writer without its record; one left by a dead writer (killed between this
+                    # rename and the commit) is removed by the next Store.open (_remove_orphan_artifacts).
+                    os.replace(temp, target)
+                    _fsync_dir(target.parent)
+        finally:
+            if temp is not None:
                 temp.unlink(missing_ok=True)
-            _fsync_dir(target.parent)
-        with self._write() as conn:
-            conn.exec_driver_sql(
-                "INSERT OR IGNORE INTO artifacts (sha256, size, kind, added_at) VALUES (?, ?, ?, ?)",
-                (sha, size, kind, _now()),
-            )
         return sha
 
     def artifact_info(self, sha: str) -> ArtifactInfo | None:
@@ -944,7 +949,12 @@ class Store:
             rows = conn.exec_driver_sql(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY seq").all()  # noqa: S608
             issued = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'events'").first()
             trigger_rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+        with self._write() as conn:
+            # Under the write lock, which put_artifact renames files under: no live writer's file is seen without
+            # its record (the files without one are few; only they are hashed here).
             artifact_rows = conn.exec_driver_sql("SELECT sha256, size FROM artifacts ORDER BY sha256").all()
+            recorded = {str(sha) for sha, _size in artifact_rows}
+            stray = audit_artifact_folder(self._home / ARTIFACTS_DIR, recorded) if artifacts else []
         parsed: list[Event] = []
         count, signatures, problems = audit_events(
             (tuple(row) for row in rows),
@@ -958,11 +968,10 @@ class Store:
             for problem in trust.problems
         ]
         problems.sort(key=lambda problem: (problem.seq is None, problem.seq or 0))
-        recorded = {str(sha) for sha, _size in artifact_rows}
         problems += audit_named_artifacts(parsed, self._site_id, recorded, ())
         if artifacts:
             problems += audit_artifacts(((str(s), int(n)) for s, n in artifact_rows), self._artifact_file)
-            problems += audit_artifact_folder(self._home / ARTIFACTS_DIR, recorded)
+            problems += stray
         problems += audit_triggers({str(n): str(q) for n, q in trigger_rows}, append_only_triggers())
         return AuditReport(
             ok=not problems,
@@ -1032,8 +1041,13 @@ def parse_birth_date(birth_date: str | date | None) -> str | None:
         raise InvalidEventError(f"birth date {birth_date!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
-def _remove_stale_scratch(home: Path) -> None:
-    """Remove scratch folders of processes that no longer run (a crash, a kill) and older bundle scratch folders."""
+def _remove_stale_scratch(home: Path, engine: Engine) -> None:
+    """Remove scratch folders of processes that no longer run (a crash, a kill) and older bundle scratch folders.
+
+    A process that died may have died between renaming a file into ``artifacts/`` and committing its record: when a
+    dead process's scratch folder is found, such files are removed first (:func:`_remove_orphan_artifacts`).
+    """
+    dead: list[Path] = []
     for folder in home.glob(".*"):
         if not folder.is_dir():
             continue
@@ -1045,7 +1059,30 @@ def _remove_stale_scratch(home: Path) -> None:
             continue
         pid_text = name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
         if pid_text.isdigit() and not _process_alive(int(pid_text)):
-            shutil.rmtree(folder, ignore_errors=True)
+            dead.append(folder)
+    if dead:
+        _remove_orphan_artifacts(engine, home)
+    for folder in dead:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_orphan_artifacts(engine: Engine, home: Path) -> None:
+    """Remove artifact files without a record whose content matches their name.
+
+    They are what a writer killed between renaming a file into place and committing its record leaves. This runs
+    under the write lock, which :meth:`Store.put_artifact` renames under, so no live writer is caught in between.
+    """
+    folder = home / ARTIFACTS_DIR
+    with engine.connect() as conn:
+        conn.execution_options(dvw_write=True)
+        with conn.begin():
+            recorded = {str(row[0]) for row in conn.exec_driver_sql("SELECT sha256 FROM artifacts").all()}
+            for sub in folder.iterdir() if folder.is_dir() else ():
+                if not sub.is_dir() or sub.name.startswith("."):
+                    continue
+                for path in sub.iterdir():
+                    if path.name not in recorded and is_sha256(path.name) and sha256_file(path) == path.name:
+                        path.unlink()
 
 
 def _process_alive(pid: int) -> bool:
