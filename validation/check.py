@@ -24,6 +24,7 @@ points, tested exactly.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,6 +44,12 @@ Verdict = Literal["within", "out_of_envelope", "indeterminate"]
 
 #: Largest Chebyshev distance from the hull, as a fraction of each axis's validated range, still counted inside.
 HULL_TOLERANCE = 1e-9
+#: Beyond this many validated ranges from the hull's bounding box on some axis, the hull test does not solve the
+#: linear program (its numbers would dwarf its tolerances) and reports the distance to the bounding box, which is
+#: within one range, so within a relative 1e-6, of the distance to the hull.
+HULL_FAR = Decimal(10) ** 6
+#: The largest magnitude a number in a check's JSON may have: the largest double.
+DOUBLE_MAX = Decimal(sys.float_info.max)
 
 
 @dataclass(frozen=True)
@@ -204,12 +211,22 @@ class CheckResult:
 
 
 def _number(value: Decimal | None) -> float | int | None:
-    """A decimal as a JSON number (an int when integral, so 18 prints as 18 rather than 18.0)."""
+    """A decimal as a JSON number (an int when integral, so 18 prints as 18 rather than 18.0).
+
+    A derived number beyond the range of a double (a margin or distance between limits near 1e308) is given as the
+    largest double of its sign, never as infinity, which JSON cannot hold; statuses and verdicts are decided on the
+    exact decimals, and the ``detail`` texts spell them out in full.
+    """
     if value is None:
         return None
     if value == value.to_integral_value() and abs(value) < 2**53:
         return int(value)
-    return float(value)
+    return _float(value)
+
+
+def _float(value: Decimal) -> float:
+    """``value`` as the nearest double, saturated at the largest finite double."""
+    return float(max(-DOUBLE_MAX, min(DOUBLE_MAX, value)))
 
 
 def check(envelope: Envelope, parameters: Parameters, manifest_id: str = "") -> CheckResult:
@@ -287,6 +304,11 @@ def _check_parameter(limits: EnvelopeParameter, parameters: Parameters) -> Param
             f"{limits.name}: the measured unit {measured.unit!r} cannot be compared with the envelope's unit "
             f"{limits.unit!r}: {exc.message}"
         ) from None
+    if abs(value) > DOUBLE_MAX:
+        raise ParameterFileError(
+            f"{limits.name}: the measured {measured.value!r} {measured.unit} is {value:.4g} {limits.unit}, beyond "
+            "the range of numbers a check works with (about 1.8e308)"
+        )
     distances = []
     if limits.min is not None:
         distances.append(value - limits.min)
@@ -342,7 +364,7 @@ def _check_linear(
         "linear",
         "satisfied" if satisfied else "violated",
         detail,
-        distance=0.0 if satisfied else float(excess),
+        distance=0.0 if satisfied else _float(excess),
     )
 
 
@@ -384,7 +406,7 @@ def _check_interval(constraint: HullConstraint, value: Decimal, unit: str) -> Co
         f"{name}={decimal_text(value)} {unit} is outside the validated worst cases' range {span} "
         f"by {decimal_text(outside)} {unit}"
     )
-    return ConstraintResult(constraint.id, "hull", "violated", detail, distance=float(outside))
+    return ConstraintResult(constraint.id, "hull", "violated", detail, distance=_float(outside))
 
 
 def hull_distance(points: Sequence[Sequence[Decimal]], point: Sequence[Decimal]) -> float:
@@ -404,6 +426,8 @@ def hull_distance(points: Sequence[Sequence[Decimal]], point: Sequence[Decimal])
     float
         ``max_d |y_d - x_d|`` minimised over hull points ``y``, each axis ``d`` scaled by the points' range on it
         (by ``max(|value|, 1)`` when all points agree on that axis). Inside when at most :data:`HULL_TOLERANCE`.
+        More than :data:`HULL_FAR` ranges outside the points' bounding box, the distance to that box (at most one
+        range less than the distance to the hull), saturated at the largest double.
 
     Raises
     ------
@@ -418,9 +442,13 @@ def hull_distance(points: Sequence[Sequence[Decimal]], point: Sequence[Decimal])
     for d in range(dims):
         span = max(p[d] for p in points) - lows[d]
         spans.append(span if span > 0 else max(abs(lows[d]), Decimal(1)))
-    # Scale in decimal arithmetic, then go to floats: every coordinate lands in [0, 1] (the point near it).
+    # Scale in decimal arithmetic, then go to floats: every hull coordinate lands in [0, 1].
+    scaled = [(point[d] - lows[d]) / spans[d] for d in range(dims)]
+    outside_box = max(max(-t, t - 1, Decimal(0)) for t in scaled)
+    if outside_box > HULL_FAR:  # far out: the linear program's numbers would dwarf its tolerances
+        return _float(outside_box)
     hull = np.array([[float((p[d] - lows[d]) / spans[d]) for d in range(dims)] for p in points], dtype=np.float64)
-    target = np.array([float((point[d] - lows[d]) / spans[d]) for d in range(dims)], dtype=np.float64)
+    target = np.array([float(t) for t in scaled], dtype=np.float64)
     count = len(points)
     # Variables: weights w (count) and the distance t. Minimise t subject to |hull.T @ w - target| <= t per axis,
     # sum(w) = 1, w >= 0, t >= 0. Always feasible (any weights with a large t).

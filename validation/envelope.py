@@ -42,9 +42,11 @@ The file::
     points = [[20.0, 2.0], [120.0, 2.0], [120.0, 8.0], [20.0, 8.0]]   # in the parameters' envelope units
     rationale = "..."                    # optional
 
-Numbers are read as exact decimals. Constraints may only name parameters declared in ``[[parameter]]``; their
-units are taken from there. Any unknown table or key is an error, so a typo is never silently ignored. Every error
-names the file and the most specific line known (``FILE:LINE: message``).
+Numbers are read as exact decimals; like every TOML file DVW reads, the file goes through
+:mod:`imaging.safe_load` first: at most :data:`MAX_ENVELOPE_BYTES`, UTF-8, nesting at most 64 levels, integers
+within 64 bits, other numbers finite and within the range of a double. Constraints may only name parameters
+declared in ``[[parameter]]``; their units are taken from there. Any unknown table or key is an error, so a typo is
+never silently ignored. Every error names the file and the most specific line known (``FILE:LINE: message``).
 """
 
 from __future__ import annotations
@@ -54,7 +56,6 @@ import difflib
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -62,9 +63,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
+from imaging.safe_load import DataFileError, parse_toml, read_text
 from validation.errors import EnvelopeError, UnitError
 from validation.units import decimal_text, parse_unit
 
+#: The largest envelope file read (bytes): the sample envelopes are 3 to 6 kB; a thousand parameter tables with
+#: long rationales would still fit.
+MAX_ENVELOPE_BYTES = 1024 * 1024
 #: Allowed spelling of an envelope id.
 ENVELOPE_ID_PATTERN = re.compile(r"[a-z0-9._-]+")
 #: Allowed spelling of a constraint id.
@@ -312,8 +317,6 @@ _KEY_SEGMENT = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
 _KEY_RE = re.compile(rf"\s*({_KEY_SEGMENT}(?:\s*\.\s*{_KEY_SEGMENT})*)\s*=")
 _HEADER_RE = re.compile(rf"\s*(\[\[?)\s*({_KEY_SEGMENT}(?:\s*\.\s*{_KEY_SEGMENT})*)\s*(\]\]?)")
 _SEGMENT_RE = re.compile(_KEY_SEGMENT)
-_TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
-_TOML_LINE_RE = re.compile(r"\(at line (\d+)")
 
 
 def _key_path(text: str) -> tuple[str, ...]:
@@ -792,19 +795,15 @@ def parse_envelope(text: str, path: str = "", units: Mapping[str, str] | None = 
     Raises
     ------
     EnvelopeError
-        When the text is not valid TOML or breaks the schema; the message starts with ``FILE:LINE:`` (or
-        ``LINE:``) and ``line`` holds the most specific line known.
+        When the text is not valid TOML, holds what :func:`imaging.safe_load.parse_toml` refuses, or breaks the
+        schema; the message starts with ``FILE:LINE:`` (or ``LINE:``) and ``line`` holds the most specific line
+        known (only a few refusals, such as nesting made of dotted keys, come without a line).
     """
     registered = _default_units() if units is None else units
     try:
-        data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        found = _TOML_LINE_RE.search(message)
-        line = int(found.group(1)) if found else 1
-        detail = _TOML_POSITION_RE.sub("", message)
-        where = f"{path}:{line}" if path else f"{line}"
-        raise EnvelopeError(f"{where}: invalid TOML: {detail}", path=path or None, line=line) from None
+        data = parse_toml(text, source=path, what="envelope file", parse_float=Decimal)
+    except DataFileError as exc:
+        raise EnvelopeError(exc.message, path=exc.path, line=exc.line) from None
     return _Reader(SourceMap.scan(text), path, registered).envelope(data)
 
 
@@ -826,16 +825,13 @@ def load_envelope(path: str | Path, units: Mapping[str, str] | None = None) -> E
     Raises
     ------
     EnvelopeError
-        When the file cannot be read, is not UTF-8 TOML, or breaks the schema (with file and line).
+        When the file cannot be read, is larger than :data:`MAX_ENVELOPE_BYTES`, is not UTF-8 TOML, holds what
+        :func:`imaging.safe_load.parse_toml` refuses (deep nesting, integers beyond 64 bits, numbers that are not
+        finite doubles), or breaks the schema (with file and line).
     """
     source = Path(path)
     try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EnvelopeError(f"no such envelope file: {source}", path=str(source)) from None
-    except UnicodeDecodeError as exc:
-        line = source.read_bytes()[: exc.start].count(b"\n") + 1
-        raise EnvelopeError(f"{source}:{line}: not UTF-8 text", path=str(source), line=line) from None
-    except OSError as exc:
-        raise EnvelopeError(f"cannot read envelope file {source}: {exc.strerror}", path=str(source)) from None
+        text = read_text(source, what="envelope file", max_bytes=MAX_ENVELOPE_BYTES)
+    except DataFileError as exc:
+        raise EnvelopeError(exc.message, path=exc.path, line=exc.line) from None
     return parse_envelope(text, str(source), units)

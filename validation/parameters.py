@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from imaging.files import write_atomically
+from imaging.safe_load import DataFileError, load_json
 from validation.errors import ParameterFileError
+
+#: The largest parameters file read (bytes): one written by ``dvw measure`` for every registered measurement is
+#: about 10 kB.
+MAX_PARAMETERS_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -164,39 +169,43 @@ def parameters_from_json(data: Any, path: str = "") -> Parameters:
     Raises
     ------
     ParameterFileError
-        When the object does not have the documented shape.
+        When the object does not have the documented shape; the message starts with ``path:`` when given.
     """
-    if not isinstance(data, Mapping) or not isinstance(data.get("parameters"), list):
-        raise ParameterFileError('not a parameters file: expected {"parameters": [...]}', path=path)
-    values = tuple(_value_from_json(item, i, path) for i, item in enumerate(data["parameters"]))
-    manifest_id = data.get("manifest_id", "")
     try:
+        if not isinstance(data, Mapping) or not isinstance(data.get("parameters"), list):
+            raise ParameterFileError('not a parameters file: expected {"parameters": [...]}')
+        values = tuple(_value_from_json(item, i, path) for i, item in enumerate(data["parameters"]))
+        manifest_id = data.get("manifest_id", "")
         return Parameters(values, manifest_id if isinstance(manifest_id, str) else "")
-    except ParameterFileError as exc:
-        raise ParameterFileError(exc.message, path=path) from None
+    except ParameterFileError as exc:  # name the file at fault, once
+        raise ParameterFileError(f"{path}: {exc.message}" if path else exc.message, path=path or None) from None
 
 
 def read_parameters(path: str | Path) -> Parameters:
     """Read a parameters file (see the module docstring for its shape).
 
+    Parameters
+    ----------
+    path
+        The parameters file (at most :data:`MAX_PARAMETERS_BYTES`).
+
+    Returns
+    -------
+    validation.parameters.Parameters
+        The values.
+
     Raises
     ------
     ParameterFileError
-        When the file cannot be read, is not JSON, or does not have the documented shape.
+        When the file cannot be read, is too large, is not UTF-8 JSON, holds what JSON files must not (deep
+        nesting, repeated keys, numbers that are not finite doubles, whole numbers beyond 64 bits: see
+        :mod:`imaging.safe_load`), or does not have the documented shape.
     """
     source = Path(path)
     try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterFileError(f"no such parameters file: {source}", path=str(source)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterFileError(f"cannot read parameters file {source}: {exc}", path=str(source)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParameterFileError(
-            f"{source}:{exc.lineno}: not valid JSON: {exc.msg}", path=str(source), line=exc.lineno
-        ) from None
+        data = load_json(source, what="parameters file", max_bytes=MAX_PARAMETERS_BYTES)
+    except DataFileError as exc:
+        raise ParameterFileError(exc.message, path=exc.path, line=exc.line) from None
     return parameters_from_json(data, str(source))
 
 

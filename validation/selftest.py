@@ -23,7 +23,6 @@ not validated on that workstation, and sign-off is refused.
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 import time
@@ -37,7 +36,6 @@ import numpy as np
 from geometry.mesh import mesh_from_volume
 from geometry.plate import PlateDesign, plate_mesh, spherical_plate_values
 from imaging.assemble import assemble, select_series
-from imaging.files import write_atomically
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.segment import SegmentParams, segment
 from imaging.series import scan_folder

@@ -22,6 +22,11 @@ from validation.errors import UnitError
 
 #: The unit string that means "dimensionless" (counts such as shells, flags such as watertight).
 DIMENSIONLESS = "1"
+#: The longest unit string accepted: real ones are a few characters ("mm**2"); pint's parser recurses per operator.
+MAX_UNIT_LENGTH = 64
+#: The range of a unit's size in SI base units (a yottametre is 1e24 m): beyond it, conversions leave the range of
+#: a double and unit arithmetic the range of the decimal context.
+UNIT_SIZE_RANGE = (Decimal("1e-300"), Decimal("1e300"))
 
 
 @cache
@@ -52,23 +57,43 @@ def parse_unit(unit: str) -> pint.Unit:
     Raises
     ------
     UnitError
-        When the string is empty, names an unknown unit, is not a valid unit expression, or carries a number
-        (``2 mm`` is a quantity, not a unit).
+        When the string is empty or longer than :data:`MAX_UNIT_LENGTH`, names an unknown unit, is not a valid unit
+        expression, carries a number (``2 mm`` is a quantity, not a unit), or is a unit whose size in SI base
+        units is outside :data:`UNIT_SIZE_RANGE` (``Ym**30/mm**29``).
     """
     if not isinstance(unit, str) or not unit.strip():
         raise UnitError(f"empty unit {unit!r} (write '1' for a dimensionless value)")
     text = unit.strip()
+    if len(text) > MAX_UNIT_LENGTH:
+        raise UnitError(f"not a unit: {text[:20]!r}... is {len(text)} characters long (at most {MAX_UNIT_LENGTH})")
     ureg = registry()
     try:
         quantity = ureg.parse_expression(text)
     except pint.UndefinedUnitError as exc:
         raise UnitError(f"unknown unit {unit!r} ({exc})") from None
-    except (pint.PintError, AssertionError, SyntaxError, TypeError, ValueError, ArithmeticError, TokenError):
+    except (
+        pint.PintError,
+        AssertionError,
+        SyntaxError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        TokenError,
+        RecursionError,
+    ):
         # pint's expression parser raises assorted built-in errors on malformed text ("mm +", "(mm", "mm/0").
         raise UnitError(f"not a unit expression: {unit!r}") from None
     if not isinstance(quantity, ureg.Quantity) or quantity.magnitude != 1:
         raise UnitError(f"not a unit: {unit!r} carries a number (write the unit alone, e.g. 'mm')")
-    return ureg.Unit(quantity.units)
+    parsed = ureg.Unit(quantity.units)
+    low, high = UNIT_SIZE_RANGE
+    try:
+        size = abs(Decimal(ureg.Quantity(Decimal(1), parsed).to_base_units().magnitude))
+    except (pint.PintError, ArithmeticError, TypeError, ValueError):
+        size = Decimal(0)
+    if not low <= size <= high:
+        raise UnitError(f"not a usable unit: one {unit!r} is not between 1e-300 and 1e300 of its SI base unit")
+    return parsed
 
 
 def dimensionally_compatible(a: str, b: str) -> bool:
@@ -142,7 +167,8 @@ def convert(value: float | int | Decimal, unit: str, target: str) -> Decimal:
     Raises
     ------
     UnitError
-        When either unit is invalid, the units are not dimensionally compatible, or ``value`` is not finite.
+        When either unit is invalid, the units are not dimensionally compatible, ``value`` is not finite, or the
+        converted value leaves the decimal context's range.
     """
     magnitude = to_decimal(value)
     source_unit, target_unit = parse_unit(unit), parse_unit(target)
@@ -153,8 +179,14 @@ def convert(value: float | int | Decimal, unit: str, target: str) -> Decimal:
         )
     if source_unit == target_unit:
         return magnitude
-    converted = registry().Quantity(magnitude, source_unit).to(target_unit).magnitude
-    return converted if isinstance(converted, Decimal) else Decimal(str(converted))
+    try:
+        converted = registry().Quantity(magnitude, source_unit).to(target_unit).magnitude
+        result = converted if isinstance(converted, Decimal) else Decimal(str(converted))
+    except ArithmeticError:  # beyond the decimal context's exponent range
+        raise UnitError(f"cannot convert {value!r} {unit} to {target!r}: the result is out of range") from None
+    if not result.is_finite():
+        raise UnitError(f"cannot convert {value!r} {unit} to {target!r}: the result is not a finite number")
+    return result
 
 
 def decimal_text(value: Decimal) -> str:

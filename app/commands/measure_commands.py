@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -42,22 +41,21 @@ _HELP = (
 )
 
 
+#: The largest patient file read (bytes): one holds a handful of facts (age or dates, weight), well under 1 kB.
+MAX_PATIENT_BYTES = 64 * 1024
+
+
 def read_patient(path: str) -> Mapping[str, Any]:
-    """A patient JSON object; bad input raises ``MeasurementInputError``."""
+    """A patient JSON object; an unreadable, too large, unsafe or invalid file raises ``MeasurementInputError``."""
+    from imaging.safe_load import DataFileError, load_json  # noqa: PLC0415
     from validation.errors import MeasurementInputError  # noqa: PLC0415
 
-    source = Path(path)
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MeasurementInputError(f"no such patient file: {source}", path=str(source)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MeasurementInputError(f"cannot read patient file {source}: {exc}", path=str(source)) from None
-    except json.JSONDecodeError as exc:
-        message = f"{source}:{exc.lineno}: patient file is not valid JSON: {exc.msg}"
-        raise MeasurementInputError(message, path=str(source), line=exc.lineno) from None
+        data = load_json(path, what="patient file", max_bytes=MAX_PATIENT_BYTES)
+    except DataFileError as exc:
+        raise MeasurementInputError(exc.message, path=exc.path, line=exc.line) from None
     if not isinstance(data, dict):
-        raise MeasurementInputError(f"{source}: patient file must hold a JSON object", path=str(source))
+        raise MeasurementInputError(f"{path}: patient file must hold a JSON object", path=path)
     return data
 
 
@@ -82,6 +80,8 @@ def measure_files(
         raise MeasurementInputError(
             "nothing to measure: give at least one of --volume --mask --anatomy --design --patient"
         )
+    # The patient file is read first, within its size limit: a huge file is refused before it is hashed.
+    patient_facts = read_patient(patient) if patient else None
     hashes: dict[str, str] = {}
     for name, path in (
         ("volume", volume),
@@ -99,7 +99,7 @@ def measure_files(
         mask=read_volume(mask) if mask else None,
         anatomy=read_mesh(anatomy) if anatomy else None,
         design=read_mesh(design) if design else None,
-        patient=read_patient(patient) if patient else None,
+        patient=patient_facts,
         sha256=hashes,
     )
     with progress_bar("measuring") as progress:

@@ -186,6 +186,11 @@ MALFORMED_ENVELOPES = [
         'name = "anatomy.defect_span"#2',
         "declared twice",
     ),
+    # Each of these was exit 1 (a RecursionError, ValueError or decimal.Overflow) before the safe TOML loader.
+    ("deep nesting", ENVELOPE.replace("max = 8.0", "max = " + "[" * 5000 + "]" * 5000), "max = [[[", "nested more"),
+    ("5000-digit integer", ENVELOPE.replace("max = 12", "max = " + "1" * 5000), "max = 111", "64 bits"),
+    ("decimal overflow", ENVELOPE.replace("max = 12", "max = 1e999999999"), "max = 1e999999999", "too large"),
+    ("unit out of range", ENVELOPE.replace('unit = "cm"', 'unit = "Ym**30/mm**29"'), "Ym**30", "not a usable unit"),
 ]
 
 
@@ -235,8 +240,24 @@ def test_malformed_envelope_exits_2_with_the_line(
         ('{"values": []}', "not a parameters file"),
         ('{"parameters": [{"name": "design.min_wall_thickness", "value": 3, "unit": "kg"}]}', "cannot be compared"),
         ('{"parameters": [{"name": "anatomy.defect_span", "value": 3, "unit": "lightyr"}]}', "unknown unit"),
+        # Each of these was exit 1, printed Infinity in --json or was silently accepted before the safe JSON loader.
+        ('{"parameters": ' + "[" * 100000 + "]" * 100000 + "}", "nested more than 64 levels"),
+        ('{"parameters": [{"name": "anatomy.defect_span", "value": %s, "unit": "mm"}]}' % ("9" * 400), "64 bits"),
+        ('{"parameters": [{"name": "anatomy.defect_span", "value": 3, "value": 300, "unit": "mm"}]}', "twice"),
+        ('{"parameters": [{"name": "anatomy.defect_span", "value": 3, "unit": "km**999999/m**999998"}]}', "usable"),
+        ('{"parameters": [{"name": "design.min_wall_thickness", "value": 1.8e307, "unit": "cm"}]}', "beyond the range"),
     ],
-    ids=["not json", "wrong shape", "incompatible unit", "unknown unit"],
+    ids=[
+        "not json",
+        "wrong shape",
+        "incompatible unit",
+        "unknown unit",
+        "deep nesting",
+        "400-digit value",
+        "repeated key",
+        "unit out of range",
+        "beyond a double",
+    ],
 )
 def test_malformed_parameters_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, params_text: str, message: str
