@@ -46,7 +46,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import shutil
 import tempfile
 import zipfile
@@ -61,6 +60,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from imaging.files import sha256_file, write_atomically
+from imaging.safe_load import DataFileError, decode_text, parse_json
 from records.audit import AuditReport
 from records.errors import (
     ArtifactChangedError,
@@ -449,24 +449,11 @@ class _Bundle:
     artifacts: Mapping[str, tuple[int, str]]
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    if len(keys) != len(set(keys)):
-        raise ValueError("a JSON object repeats a key")
-    return dict(pairs)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"JSON constant {name} is not allowed")
-
-
 def _parse_json(data: bytes, name: str, where: str) -> dict[str, Any]:
     try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BundleError(f"{where}: {name} is not valid JSON: {exc}", path=where) from None
-    except RecursionError:
-        raise BundleError(f"{where}: {name} nests too deeply to be a DVW bundle", path=where) from None
+        value = parse_json(decode_text(data, source=f"{where}:{name}", what=name), source=f"{where}:{name}", what=name)
+    except DataFileError as exc:
+        raise BundleError(f"{where}: {name} is not a valid DVW bundle document: {exc.message}", path=where) from None
     if not isinstance(value, dict):
         raise BundleError(f"{where}: {name} is not a JSON object", path=where)
     return value

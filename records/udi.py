@@ -66,7 +66,6 @@ import calendar
 import hashlib
 import re
 import secrets
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -75,6 +74,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from imaging.safe_load import DataFileError, decode_text, parse_toml, read_text
 from records.cases import SIGNED, CaseState
 from records.errors import (
     ConflictUnresolvedError,
@@ -570,6 +570,10 @@ def _packaging_level(item: object, index: int, prefix: str, source: str) -> Pack
     return PackagingLevel(level, gtin, contains, description)
 
 
+MAX_FAMILY_BYTES = 64 * 1024
+"""The largest device family file read (bytes): one describes a few packaging levels in well under 4 kB."""
+
+
 def parse_device_family(data: bytes, source: str) -> DeviceFamily:
     """Parse and check one device family file.
 
@@ -588,10 +592,12 @@ def parse_device_family(data: bytes, source: str) -> DeviceFamily:
     InvalidGtinError
         A GTIN with a wrong check digit.
     """
+    if len(data) > MAX_FAMILY_BYTES:
+        raise DeviceFamilyError(f"{source}: {len(data)} bytes; a device family file is at most {MAX_FAMILY_BYTES}")
     try:
-        document = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DeviceFamilyError(f"{source}: not a TOML file: {exc}", path=source) from None
+        document = parse_toml(decode_text(data, source=source, what="device family file"), source=source)
+    except DataFileError as exc:
+        raise DeviceFamilyError(exc.message, path=source) from None
     table = document.get("family")
     if not isinstance(table, Mapping):
         raise DeviceFamilyError(f"{source}: missing the [family] table", path=source)
@@ -660,12 +666,16 @@ def load_device_families(home: Path | None) -> dict[str, DeviceFamily]:
     bundled = resources.files("resources") / "device_families"
     for entry in sorted(bundled.iterdir(), key=lambda item: item.name):
         if entry.name.endswith(".toml"):
-            family = parse_device_family(entry.read_bytes(), f"bundled:{entry.name}")
+            family = parse_device_family(entry.read_bytes(), f"bundled:{entry.name}")  # shipped: small, known
             families[family.family_id] = family
     if home is not None and (home / FAMILIES_DIR).is_dir():
         seen: dict[str, str] = {}
         for path in sorted((home / FAMILIES_DIR).glob("*.toml")):
-            family = parse_device_family(path.read_bytes(), str(path))
+            try:
+                data = read_text(path, what="device family file", max_bytes=MAX_FAMILY_BYTES).encode("utf-8")
+            except DataFileError as exc:
+                raise DeviceFamilyError(exc.message, path=str(path)) from None
+            family = parse_device_family(data, str(path))
             if family.family_id in seen:
                 raise DeviceFamilyError(
                     f"device family {family.family_id!r} is defined twice: {seen[family.family_id]} and {path}",

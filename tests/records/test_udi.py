@@ -388,3 +388,23 @@ def test_two_writers_assigning_one_serial_at_once_give_it_to_one_case(
     holders = [event.case_code for event in store.events() if event.kind == UDI_ASSIGNED]
     assert len(holders) == 1
     assert holders[0] in codes
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[family]\nid = " + "[" * 5000 + "]" * 5000 + "\n", "nest"),
+        ("[family]\nshelf_life_days = " + "9" * 5000 + "\n", "64 bits"),
+        ("[family]\nid = 'x'\n" + "# padding\n" * 20000, "bytes"),
+    ],
+)
+def test_a_device_family_file_that_cannot_be_right_is_refused_with_a_reason(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    """A site's own family file is a user's file: deep nesting, huge integers and huge files are refused (exit 2),
+    never a RecursionError or ValueError."""
+    folder = tmp_path / records.udi.FAMILIES_DIR
+    folder.mkdir()
+    (folder / "bad.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(DeviceFamilyError, match=reason):
+        records.udi.load_device_families(tmp_path)
