@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from app.cli import EXIT_BAD_INPUT, EXIT_OK, UsageError, add_json_flag, emit_json, say
+from app.commands.acting import acting_session, add_acting_user
 from app.home import home_folder
 from app.progress_bar import progress_bar
 
@@ -34,6 +35,11 @@ def _register_server(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
     serve.add_argument("--ssl-keyfile", metavar="KEY", help="TLS private key (PEM) when uvicorn terminates TLS")
     serve.add_argument("--ssl-certfile", metavar="CERT", help="TLS certificate chain (PEM)")
+    serve.add_argument(
+        "--metrics-token-file",
+        metavar="FILE",
+        help="file with the bearer token /metrics requires (default: env DVW_METRICS_TOKEN_FILE; none: /metrics off)",
+    )
     serve.set_defaults(handler=run_serve)
 
     server = sub.add_parser("server", help="administer the sync server's database", description=_SERVER_HELP)
@@ -66,7 +72,7 @@ def _register_site(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     resolve.add_argument("code", metavar="CODE", help="case code")
     resolve.add_argument("--keep", required=True, metavar="SITE", help="the site id whose revision is kept")
     resolve.add_argument("--reason", required=True, help="why")
-    resolve.add_argument("--user", metavar="USER", help="who decided")
+    add_acting_user(resolve, "who decided (re-enters the password)")
     add_json_flag(resolve)
     resolve.set_defaults(handler=run_site_resolve)
 
@@ -76,7 +82,8 @@ _SERVE_HELP = (
     "--db postgresql+psycopg://USER:PASS@HOST/DB for production (several --workers share it); SQLite by default "
     "for trying it out. The schema is migrated before the workers start. Put TLS in front of it (nginx or Caddy "
     "proxying to --host/--port) or give --ssl-keyfile and --ssl-certfile. Logs are JSON lines on stderr; "
-    "/healthz and /metrics need no credentials."
+    "/healthz needs no credentials; /metrics needs 'Authorization: Bearer TOKEN' with the token in "
+    "--metrics-token-file (e.g. made by: openssl rand -hex 32 > FILE) and is off without one."
 )
 _SERVER_HELP = "Enrol sites and verify the server's records (run on the server machine, against its database)."
 _SITE_HELP = (
@@ -110,13 +117,17 @@ def run_serve(args: argparse.Namespace) -> int:
     """``dvw serve``: migrate the database once, then run uvicorn with ``--workers`` processes."""
     import uvicorn  # noqa: PLC0415
 
-    from records.server.app import ENV_DB, LOG_CONFIG  # noqa: PLC0415
+    from records.server.app import ENV_DB, ENV_METRICS_TOKEN_FILE, LOG_CONFIG, read_metrics_token  # noqa: PLC0415
     from records.server.store import ServerStore  # noqa: PLC0415
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     if bool(args.ssl_keyfile) != bool(args.ssl_certfile):
         raise UsageError("give both --ssl-keyfile and --ssl-certfile, or neither")
+    token_file = args.metrics_token_file or os.environ.get(ENV_METRICS_TOKEN_FILE)
+    if token_file:
+        read_metrics_token(token_file)  # refused here, in one line, rather than in every worker
+        os.environ[ENV_METRICS_TOKEN_FILE] = str(Path(token_file).resolve())
     url = _default_db(args)
     with ServerStore.open(url) as store:  # migrates here, once, before any worker starts
         dialect = store.dialect
@@ -128,6 +139,8 @@ def run_serve(args: argparse.Namespace) -> int:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     scheme = "https" if args.ssl_certfile else "http"
     say(f"DVW sync server on {scheme}://{args.host}:{args.port} ({dialect} {_shown(url)}, {args.workers} workers)")
+    if not token_file:
+        say("/metrics is off: give --metrics-token-file FILE to serve it to Prometheus with that bearer token")
     try:
         uvicorn.run(
             "records.server.app:create_app_from_environment",
@@ -140,6 +153,9 @@ def run_serve(args: argparse.Namespace) -> int:
             ssl_keyfile=args.ssl_keyfile,
             ssl_certfile=args.ssl_certfile,
             timeout_graceful_shutdown=5,
+            # A worker answers the supervisor's health check only once it has imported the app: on a busy machine
+            # that takes longer than uvicorn's 5 s, and workers were killed and restarted over and over.
+            timeout_worker_healthcheck=60,
         )
     finally:
         if metrics_dir is not None:
@@ -215,7 +231,8 @@ def run_site_resolve(args: argparse.Namespace) -> int:
     from records.sync.conflicts import resolve_conflict  # noqa: PLC0415
 
     with Store.open(home_folder(args.home)) as store:
-        event = resolve_conflict(store, args.code, kept_site=args.keep, reason=args.reason, actor=args.user)
+        session = acting_session(args, store, "resolving a conflict")
+        event = resolve_conflict(store, args.code, kept_site=args.keep, reason=args.reason, by=session)
     if args.json:
         emit_json({"case": args.code, "event_id": event.event_id, "hash": event.hash, "kept_site": args.keep})
     else:

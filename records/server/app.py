@@ -2,12 +2,20 @@
 
 ``create_app(url)`` builds the app over a :class:`records.server.store.ServerStore`; ``create_app_from_environment``
 is the import-string factory uvicorn calls in each worker (``dvw serve --workers N``), reading the database URL
-from ``DVW_SERVER_DB``. Workers share nothing but the database.
+from ``DVW_SERVER_DB`` and the metrics token file from ``DVW_METRICS_TOKEN_FILE``. Workers share nothing but the
+database.
+
+Requests are authenticated from their headers before any of the body is read (the signature covers the body's
+declared SHA-256, see the protocol), and each route reads its body as a stream under its own limit
+(:data:`records.sync.protocol.MAX_EVENTS_BODY_BYTES`, ``MAX_CHUNK_BYTES``, ...): an oversized, unsigned or replayed
+request is refused without buffering it, and a refused request whose unread body is large or of unknown size gets
+``Connection: close`` so that the rest of it is never read.
 
 Logs: one JSON object per line on stderr (``time``, ``level``, ``site``, ``route``, ``method``, ``status``,
 ``duration_ms``, ``message``); never a payload, a token or a key. Metrics: ``/metrics`` in Prometheus text, with
 request counts and durations (aggregated over workers when ``PROMETHEUS_MULTIPROC_DIR`` is set) and the database's
-own totals (sites, events, artifacts, syncs).
+own totals (sites, events, artifacts, syncs); it answers only with ``Authorization: Bearer TOKEN``, the token read
+from the file ``dvw serve --metrics-token-file`` names (without one, ``/metrics`` is off).
 
 TLS: terminate it in front of the server (nginx or Caddy as a reverse proxy to ``http://127.0.0.1:PORT``), or let
 uvicorn do it (``dvw serve --ssl-keyfile KEY --ssl-certfile CERT``). The app must be mounted at the root path:
@@ -16,24 +24,31 @@ request signatures cover the path as the client sent it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Annotated, Any, TextIO
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from imaging.errors import DvwError
 from records.errors import (
@@ -49,24 +64,49 @@ from records.errors import (
     SyncAuthError,
     SyncRefusedError,
 )
-from records.server.store import ChainGapAtHeadError, OffsetMismatchError, ServerStore
+from records.events import is_event_id, is_sha256
+from records.server.store import (
+    MAX_ARTIFACT_BYTES,
+    ChainGapAtHeadError,
+    OffsetMismatchError,
+    ReplayedRequestError,
+    ServerStore,
+    SignatureInvalidError,
+    database_error_line,
+)
 from records.sync.protocol import (
+    HEADER_CONTENT_SHA256,
+    HEADER_NONCE,
     HEADER_SIGNATURE,
     HEADER_SITE,
     HEADER_TIME,
     MAX_CHUNK_BYTES,
     MAX_CLOCK_SKEW_S,
     MAX_EVENT_BATCH,
+    MAX_EVENTS_BODY_BYTES,
+    MAX_JOIN_BODY_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_LIST_BODY_BYTES,
     MAX_PULL_PAGE,
+    MAX_SMALL_BODY_BYTES,
     PROTOCOL,
     STATUS_BATCH,
+    is_nonce,
+    parse_timestamp,
     verify_request_signature,
 )
 
 ENV_DB = "DVW_SERVER_DB"
 """Environment variable holding the database URL for :func:`create_app_from_environment`."""
-MAX_JSON_BYTES = 256 * 1024 * 1024
-"""Largest JSON request body (256 MiB)."""
+ENV_METRICS_TOKEN_FILE = "DVW_METRICS_TOKEN_FILE"  # noqa: S105 - the name of a variable, not a secret
+"""Environment variable naming the file holding the ``/metrics`` bearer token (``dvw serve --metrics-token-file``)."""
+MIN_METRICS_TOKEN_LENGTH = 16
+_TOKEN = re.compile(r"[\x21-\x7e]{16,4096}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_SIGNATURE_HEADER = 128
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+_DRAIN_BYTES = 64 * 1024
+"""A refused request's unread body up to this size is read and dropped; a larger one ends the connection."""
 
 log = logging.getLogger("dvw.server")
 
@@ -122,13 +162,48 @@ def _ensure_log_handler() -> None:
         log.propagate = False
 
 
-# (status, extra fields) per error type; the first match in order wins (subclasses before their bases).
+class _TooLargeError(InvalidEventError):
+    """A request body over its route's limit (413)."""
+
+    code = "too_large"
+
+
+class _LengthRequiredError(InvalidEventError):
+    """A POST or PUT with neither ``Content-Length`` nor chunked encoding (411)."""
+
+    code = "length_required"
+
+
+class _InvalidRequestError(InvalidEventError):
+    """A query or path parameter of the wrong type or out of range (422)."""
+
+    code = "invalid_request"
+
+
+class _MetricsAuthError(SyncAuthError):
+    """``/metrics`` without the right bearer token (401)."""
+
+    code = "metrics_auth"
+
+
+class _MetricsDisabledError(SyncRefusedError):
+    """``/metrics`` on a server started without a metrics token (403)."""
+
+    code = "metrics_disabled"
+
+
+# Status per error type; the first match in order wins (subclasses before their bases).
 _STATUS: tuple[tuple[type[DvwError], int], ...] = (
+    (_TooLargeError, 413),
+    (_LengthRequiredError, 411),
+    (_InvalidRequestError, 422),
     (SyncAuthError, 401),
     (EnrolmentError, 403),
+    (ReplayedRequestError, 409),
     (OffsetMismatchError, 409),
     (ChainGapError, 409),
     (EventConflictError, 409),
+    (SignatureInvalidError, 422),
     (SyncRefusedError, 403),
     (EventHashError, 422),
     (IdentityInPayloadError, 422),
@@ -141,47 +216,142 @@ _STATUS: tuple[tuple[type[DvwError], int], ...] = (
 
 def _error_response(exc: DvwError) -> JSONResponse:
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
-    if isinstance(exc, SyncRefusedError) and exc.code == "sync_refused" and "signature" in exc.message:
-        status = 422
     error: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if isinstance(exc, ChainGapAtHeadError):
         error.update(head=exc.head, count=exc.count)
     if isinstance(exc, OffsetMismatchError):
         error["received"] = exc.received
-    return JSONResponse({"error": error}, status_code=status)
+    headers: dict[str, str] = {}
+    if isinstance(exc, SyncAuthError):
+        headers["WWW-Authenticate"] = "Bearer" if isinstance(exc, _MetricsAuthError) else PROTOCOL
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 @dataclass(frozen=True)
 class Authenticated:
-    """An authenticated request: the site and the request body (already read and verified)."""
+    """An authenticated request: the site and the request body (read within its limit and matching its digest)."""
 
     site_id: str
     body: bytes
 
     def json(self) -> Any:
-        """The body parsed as JSON (raises :class:`InvalidEventError` when it is not)."""
-        return _parse_json(self.body)
+        """The body parsed as JSON (raises :class:`InvalidEventError` when it is not, see :func:`parse_json`)."""
+        return parse_json(self.body)
 
 
-def _parse_json(body: bytes) -> Any:
+def parse_json(body: bytes) -> Any:
+    """A request body parsed as JSON, refusing what the server does not take.
+
+    Raises
+    ------
+    InvalidEventError
+        Not JSON (or not UTF-8), a number past Python's integer-digit limit, nesting deeper than
+        :data:`records.sync.protocol.MAX_JSON_DEPTH`, or text holding a lone UTF-16 surrogate (which no event can
+        hash).
+    """
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidEventError("the request body is not JSON") from None
+        data = json.loads(body)
+    except RecursionError:
+        raise InvalidEventError(f"the request body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError:  # also UnicodeDecodeError and a number longer than Python converts
+        raise InvalidEventError("the request body is not JSON (UTF-8, numbers of at most 4300 digits)") from None
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise InvalidEventError("the request body holds text with a lone UTF-16 surrogate")
+        elif isinstance(value, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                raise InvalidEventError(f"the request body nests deeper than {MAX_JSON_DEPTH} levels")
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return data
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+def _declared_length(request: Request) -> int | None:
+    """The ``Content-Length`` of a request, None without one, -1 when it is not a byte count."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLargeError(f"request body of {declared} bytes exceeds {limit}")
-    body = await request.body()
-    if len(body) > limit:
-        raise _TooLargeError(f"request body of {len(body)} bytes exceeds {limit}")
-    return body
+    if declared is None:
+        return None
+    return int(declared) if declared.isascii() and declared.isdigit() and len(declared) <= 18 else -1
 
 
-class _TooLargeError(InvalidEventError):
-    code = "too_large"
+def _large_body_unread(request: Request) -> bool:
+    """Whether a request's body was left unread and is large, of unknown size (chunked) or malformed."""
+    if getattr(request.state, "body_read", False):
+        return False
+    declared = _declared_length(request)
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    return chunked or (declared is not None and not 0 <= declared <= _DRAIN_BYTES)
+
+
+def _plan_body(request: Request, limit: int) -> None:
+    """Refuse a body by its headers alone: a declared length over ``limit`` (413), none on a POST or PUT (411)."""
+    declared = _declared_length(request)
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    if declared is not None:
+        if declared < 0:
+            raise InvalidEventError("the Content-Length header is not a byte count")
+        if declared > limit:
+            raise _TooLargeError(f"request body of {declared} bytes exceeds {limit} bytes for {request.url.path}")
+    elif not chunked and request.method in _BODY_METHODS:
+        raise _LengthRequiredError(f"a {request.method} needs a Content-Length header (or chunked encoding)")
+
+
+async def _read_body(request: Request, limit: int) -> tuple[bytes, str]:
+    """The body, read as a stream and refused once it passes ``limit`` bytes; and its SHA-256 (hex).
+
+    Raises
+    ------
+    _TooLargeError
+        The body passed ``limit`` (nothing more of it is read).
+    InvalidEventError
+        The client went away before the body ended.
+    """
+    parts: list[bytes] = []
+    size = 0
+    digest = hashlib.sha256()
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _TooLargeError(f"request body exceeds {limit} bytes for {request.url.path}")
+            digest.update(chunk)
+            parts.append(chunk)
+    except ClientDisconnect:
+        raise InvalidEventError("the client disconnected before the request body ended") from None
+    request.state.body_read = True
+    return b"".join(parts), digest.hexdigest()
+
+
+def read_metrics_token(path: str | Path) -> str:
+    """The ``/metrics`` bearer token from its file (surrounding white space ignored).
+
+    Raises
+    ------
+    ServerStoreError
+        The file cannot be read, or does not hold 16 to 4096 printable ASCII characters without spaces.
+    """
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ServerStoreError(f"cannot read the metrics token file {path}: {exc}", path=str(path)) from None
+    if _TOKEN.fullmatch(token) is None:
+        raise ServerStoreError(
+            f"the metrics token file {path} must hold one token of {MIN_METRICS_TOKEN_LENGTH} to 4096 printable "
+            "ASCII characters (e.g. from: openssl rand -hex 32)",
+            path=str(path),
+        )
+    return token
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        parts.append(f"{where}: {str(error.get('msg', 'invalid'))[:120]}")
+    return "; ".join(parts) or "invalid request"
 
 
 class _Metrics:
@@ -225,13 +395,17 @@ class _DatabaseCollector(Collector):
             yield gauge
 
 
-def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the routes are closures over one store
+def create_app(  # noqa: PLR0915 - the routes are closures over one store
+    store: ServerStore | str, *, metrics_token: str | None = None
+) -> FastAPI:
     """The sync server app over ``store`` (an open :class:`ServerStore`, or a database URL to open).
 
     Parameters
     ----------
     store
         The server store; a URL is opened without migrating (``dvw serve`` migrates once before starting workers).
+    metrics_token
+        The bearer token ``/metrics`` requires (:func:`read_metrics_token`); None turns ``/metrics`` off.
 
     Returns
     -------
@@ -254,9 +428,16 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
 
     @app.exception_handler(DvwError)
     async def _on_dvw_error(_request: Request, exc: DvwError) -> Response:
-        if isinstance(exc, _TooLargeError):
-            return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=413)
         return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _on_invalid_request(_request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(_InvalidRequestError(_validation_message(exc)))
+
+    @app.exception_handler(DBAPIError)
+    async def _on_database_error(_request: Request, exc: DBAPIError) -> Response:
+        # The store turns its own database failures into ServerStoreError; this catches any that slip past it.
+        return _error_response(ServerStoreError(f"the server database failed: {database_error_line(exc)}"))
 
     @app.middleware("http")
     async def _log_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -265,6 +446,9 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
         try:
             response = await call_next(request)
             status = response.status_code
+            if status >= 400 and _large_body_unread(request):
+                # Not worth reading the rest of a refused body: the connection ends with this answer.
+                response.headers["Connection"] = "close"
             return response
         finally:
             elapsed = time.perf_counter() - start
@@ -280,27 +464,64 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
             }
             log.log(logging.WARNING if status >= 500 else logging.INFO, "request", extra={"fields": fields})
 
-    async def authenticate(request: Request) -> Authenticated:
-        site = request.headers.get(HEADER_SITE, "")
-        stamp = request.headers.get(HEADER_TIME, "")
-        signature = request.headers.get(HEADER_SIGNATURE, "")
-        if not site or not stamp or not signature:
-            raise SyncAuthError("the request is not signed (X-DVW-Site, X-DVW-Time, X-DVW-Signature)")
-        if not stamp.isdigit() or abs(time.time() - int(stamp)) > MAX_CLOCK_SKEW_S:
+    async def authenticate(request: Request, limit: int) -> Authenticated:
+        """Headers first (format, clock, declared size, site, signature, nonce), then the body within ``limit``."""
+        headers = request.headers
+        site, stamp = headers.get(HEADER_SITE, ""), headers.get(HEADER_TIME, "")
+        nonce, digest = headers.get(HEADER_NONCE, ""), headers.get(HEADER_CONTENT_SHA256, "")
+        signature = headers.get(HEADER_SIGNATURE, "")
+        if not (site and stamp and nonce and digest and signature):
+            raise SyncAuthError(
+                f"the request is not signed with {PROTOCOL} ({HEADER_SITE}, {HEADER_TIME}, {HEADER_NONCE}, "
+                f"{HEADER_CONTENT_SHA256}, {HEADER_SIGNATURE}); a workstation with an older DVW must be updated"
+            )
+        when = parse_timestamp(stamp)
+        if when is None:
+            raise SyncAuthError(f"{HEADER_TIME} is not a time in Unix seconds (1 to 12 digits)")
+        if abs(time.time() - when) > MAX_CLOCK_SKEW_S:
             raise SyncAuthError(f"the request time differs from the server's clock by more than {MAX_CLOCK_SKEW_S} s")
-        limit = MAX_CHUNK_BYTES + 1024 if request.method == "PUT" else MAX_JSON_BYTES
-        body = await _read_body(request, limit)
+        if not is_event_id(site) or not is_nonce(nonce) or not is_sha256(digest):
+            raise SyncAuthError(
+                f"malformed {HEADER_SITE} (32 hex digits), {HEADER_NONCE} (32 hex digits) or "
+                f"{HEADER_CONTENT_SHA256} (64 hex digits)"
+            )
+        if len(signature) > _MAX_SIGNATURE_HEADER:
+            raise SyncAuthError(f"{HEADER_SIGNATURE} is too long for an Ed25519 signature")
+        _plan_body(request, limit)
         key = await run_in_threadpool(server.site_key, site)
         if key is None:
             raise SyncAuthError(f"site {site} has not joined this server (dvw site join)")
-        query = request.url.query
-        method, path = request.method, request.url.path
         if not verify_request_signature(
-            key, method=method, path=path, query=query, timestamp=stamp, body=body, signature=signature
+            key,
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            timestamp=stamp,
+            nonce=nonce,
+            body_digest=digest,
+            signature=signature,
         ):
             raise SyncAuthError(f"the request signature of site {site} does not verify")
         request.state.site = site
+        await run_in_threadpool(server.record_nonce, site, nonce, when)
+        body, actual = await _read_body(request, limit)
+        if actual != digest:
+            raise SyncAuthError(f"the request body does not match its signed {HEADER_CONTENT_SHA256}")
         return Authenticated(site, body)
+
+    def signed(limit: int) -> Callable[[Request], Awaitable[Authenticated]]:
+        """The dependency authenticating a route's requests, whose bodies may hold at most ``limit`` bytes."""
+
+        async def dependency(request: Request) -> Authenticated:
+            return await authenticate(request, limit)
+
+        return dependency
+
+    no_body = signed(0)
+    events_body = signed(MAX_EVENTS_BODY_BYTES)
+    list_body = signed(MAX_LIST_BODY_BYTES)
+    chunk_body = signed(MAX_CHUNK_BYTES)
+    small_body = signed(MAX_SMALL_BODY_BYTES)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -308,12 +529,20 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
         return JSONResponse({"ok": ok, "database": server.dialect}, status_code=200 if ok else 503)
 
     @app.get("/metrics")
-    def metrics_route() -> Response:
+    def metrics_route(request: Request) -> Response:
+        if metrics_token is None:
+            raise _MetricsDisabledError("/metrics is off: start the server with dvw serve --metrics-token-file FILE")
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        given = credentials.strip().encode("latin-1")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given, metrics_token.encode("ascii")):
+            raise _MetricsAuthError("/metrics needs the header Authorization: Bearer <the metrics token>")
         return Response(metrics.scrape(), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/v1/join")
     async def join(request: Request) -> dict[str, Any]:
-        data = _parse_json(await _read_body(request, 64 * 1024))
+        _plan_body(request, MAX_JOIN_BODY_BYTES)
+        body, _ = await _read_body(request, MAX_JOIN_BODY_BYTES)
+        data = parse_json(body)
         if not isinstance(data, dict):
             raise EnrolmentError("a join request is a JSON object with token, site_id and public_key")
         name = await run_in_threadpool(
@@ -323,7 +552,7 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
         return {"protocol": PROTOCOL, "site_id": data.get("site_id"), "name": name}
 
     @app.get("/v1/state")
-    def state(auth: Authenticated = Depends(authenticate)) -> dict[str, Any]:  # noqa: B008 - FastAPI's idiom
+    def state(auth: Authenticated = Depends(no_body)) -> dict[str, Any]:  # noqa: B008 - FastAPI's idiom
         return {
             "protocol": PROTOCOL,
             "server_time": datetime.now(UTC).isoformat(),
@@ -332,7 +561,7 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
         }
 
     @app.post("/v1/events")
-    def push_events(auth: Authenticated = Depends(authenticate)) -> dict[str, Any]:  # noqa: B008
+    def push_events(auth: Authenticated = Depends(events_body)) -> dict[str, Any]:  # noqa: B008
         data = auth.json()
         batch = data.get("events") if isinstance(data, dict) else None
         if not isinstance(batch, list) or len(batch) > MAX_EVENT_BATCH:
@@ -346,13 +575,13 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
         site: str,
         after: str = "",
         limit: int = MAX_PULL_PAGE,
-        auth: Authenticated = Depends(authenticate),  # noqa: B008, ARG001 - authentication only
+        auth: Authenticated = Depends(no_body),  # noqa: B008, ARG001 - authentication only
     ) -> dict[str, Any]:
         found = server.events_after(site, after, max(1, min(limit, MAX_PULL_PAGE)))
         return {"site": site, "events": found}
 
     @app.post("/v1/artifacts/offer")
-    def offer(auth: Authenticated = Depends(authenticate)) -> dict[str, Any]:  # noqa: B008
+    def offer(auth: Authenticated = Depends(list_body)) -> dict[str, Any]:  # noqa: B008
         data = auth.json()
         items = data.get("artifacts") if isinstance(data, dict) else None
         if not isinstance(items, list) or len(items) > STATUS_BATCH:
@@ -360,7 +589,7 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
         return {"artifacts": [status.to_json() for status in server.offer_artifacts(auth.site_id, items)]}
 
     @app.post("/v1/artifacts/status")
-    def artifact_status(auth: Authenticated = Depends(authenticate)) -> dict[str, Any]:  # noqa: B008
+    def artifact_status(auth: Authenticated = Depends(list_body)) -> dict[str, Any]:  # noqa: B008
         data = auth.json()
         shas = data.get("sha256") if isinstance(data, dict) else None
         if not isinstance(shas, list) or len(shas) > STATUS_BATCH:
@@ -368,7 +597,13 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
         return {"artifacts": [status.to_json() for status in server.artifact_status(str(s) for s in shas)]}
 
     @app.put("/v1/artifacts/{sha256}")
-    def put_chunk(sha256: str, offset: int, auth: Authenticated = Depends(authenticate)) -> dict[str, Any]:  # noqa: B008
+    def put_chunk(
+        sha256: str,
+        offset: Annotated[int, Query(ge=0, le=MAX_ARTIFACT_BYTES)],
+        auth: Authenticated = Depends(chunk_body),  # noqa: B008
+    ) -> dict[str, Any]:
+        if not is_sha256(sha256):
+            raise InvalidEventError(f"{sha256[:80]!r} is not a SHA-256")
         status = server.put_chunk(auth.site_id, sha256, offset, auth.body)
         metrics.bytes_in.inc(len(auth.body))
         return status.to_json()
@@ -376,20 +611,22 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
     @app.get("/v1/artifacts/{sha256}")
     def get_chunk(
         sha256: str,
-        offset: int = 0,
-        length: int = MAX_CHUNK_BYTES,
-        auth: Authenticated = Depends(authenticate),  # noqa: B008, ARG001 - authentication only
+        offset: Annotated[int, Query(ge=0, le=MAX_ARTIFACT_BYTES)] = 0,
+        length: Annotated[int, Query(ge=1, le=MAX_CHUNK_BYTES)] = MAX_CHUNK_BYTES,
+        auth: Authenticated = Depends(no_body),  # noqa: B008, ARG001 - authentication only
     ) -> Response:
+        if not is_sha256(sha256):
+            raise InvalidEventError(f"{sha256[:80]!r} is not a SHA-256")
         data = server.read_artifact(sha256, offset, length)
         metrics.bytes_out.inc(len(data))
         return Response(data, media_type="application/octet-stream")
 
     @app.post("/v1/confirm")
-    def confirm(auth: Authenticated = Depends(authenticate)) -> dict[str, Any]:  # noqa: B008
+    def confirm(auth: Authenticated = Depends(small_body)) -> dict[str, Any]:  # noqa: B008
         data = auth.json()
         if not isinstance(data, dict) or not isinstance(data.get("head"), str):
             raise InvalidEventError("a confirmation is a JSON object with the site's head")
-        counts = {key: value for key, value in data.items() if isinstance(value, int) and not isinstance(value, bool)}
+        counts = {key: value for key, value in data.items() if key != "head"}
         server.confirm(auth.site_id, data["head"], counts)
         return {"ok": True, "head": data["head"]}
 
@@ -397,14 +634,20 @@ def create_app(store: ServerStore | str) -> FastAPI:  # noqa: PLR0915 - the rout
 
 
 def create_app_from_environment() -> FastAPI:
-    """The app for one uvicorn worker: the database URL comes from ``DVW_SERVER_DB`` (set by ``dvw serve``).
+    """The app for one uvicorn worker: settings come from the environment ``dvw serve`` sets.
+
+    ``DVW_SERVER_DB`` is the database URL; ``DVW_METRICS_TOKEN_FILE``, when set, names the file holding the
+    ``/metrics`` bearer token.
 
     Raises
     ------
     ServerStoreError
-        When the variable is unset or the database is not at this software's schema revision.
+        When the database URL is unset, the database is not at this software's schema revision, or the metrics
+        token file is unreadable or malformed.
     """
     url = os.environ.get(ENV_DB)
     if not url:
         raise ServerStoreError(f"{ENV_DB} is not set: start the server with dvw serve")
-    return create_app(url)
+    token_file = os.environ.get(ENV_METRICS_TOKEN_FILE)
+    token = read_metrics_token(token_file) if token_file else None
+    return create_app(url, metrics_token=token)

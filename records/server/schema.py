@@ -13,7 +13,8 @@ Tables
 ``events``
     Every site's events, insert-only (triggers refuse UPDATE and DELETE), keyed by ``hash`` and ``event_id``.
     ``site_seq`` is the position in the site's chain (1, 2, ...); ``(site_id, site_seq)`` and
-    ``(site_id, prev_hash)`` are unique, so no two workers can ever store a gap or a fork in a chain.
+    ``(site_id, prev_hash)`` are unique, so no two workers can ever store a gap or a fork in a chain. The
+    ``attestation`` (the actor's signature over the event's hash; not part of the hash) is kept as the site sent it.
 ``artifact_refs``
     Which site's events name which SHA-256 (a site may upload only artifacts its own events name).
 ``artifacts`` / ``artifact_chunks``
@@ -21,6 +22,11 @@ Tables
     worker and every restart sees the same partial uploads.
 ``sync_log``
     One row per confirmed sync: site, time, own head, counts (insert-only).
+``request_nonces``
+    The nonce of every signed request per site with its time (Unix seconds): a request is single-use. Rows older
+    than the clock-skew window are pruned (a request that old is refused by its time anyway).
+``user_sites``
+    The site that first added each user id (its ``user_added`` event): the only site that speaks for that user.
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ events = sa.Table(
     sa.Column("actor", sa.Text(), nullable=True),
     sa.Column("created_at", sa.Text(), nullable=False),
     sa.Column("received_at", sa.Text(), nullable=False),
+    sa.Column("attestation", sa.Text(), nullable=True),
     sa.UniqueConstraint("site_id", "site_seq", name="uq_events_site_seq"),
     sa.UniqueConstraint("site_id", "prev_hash", name="uq_events_site_prev"),
     sa.Index("ix_events_case", "case_code"),
@@ -112,6 +119,23 @@ sync_log = sa.Table(
     sa.Column("pulled", sa.Integer(), nullable=False),
     sa.Column("artifacts_pushed", sa.Integer(), nullable=False),
     sa.Column("artifacts_pulled", sa.Integer(), nullable=False),
+)
+
+request_nonces = sa.Table(
+    "request_nonces",
+    metadata,
+    sa.Column("site_id", sa.String(32), primary_key=True),
+    sa.Column("nonce", sa.String(32), primary_key=True),
+    sa.Column("request_time", sa.BigInteger(), nullable=False),
+    sa.Index("ix_request_nonces_time", "request_time"),
+)
+
+user_sites = sa.Table(
+    "user_sites",
+    metadata,
+    sa.Column("user_id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.String(32), nullable=False),
+    sa.Column("event_id", sa.String(32), nullable=False),
 )
 
 INSERT_ONLY_TABLES = ("events", "sync_log")

@@ -6,7 +6,12 @@ Concurrency safety comes from the database, never from process memory: each push
 chain position and predecessor, chunk offsets) make a lost race fail instead of storing a gap or a fork. On SQLite
 (the default for trying it out) every write transaction is ``BEGIN IMMEDIATE``, which serialises writers.
 
-Every operation is one transaction: all or none.
+Every operation is one transaction: all or none. A database failure surfaces as :class:`ServerStoreError` with a
+one-line message (never SQLAlchemy's multi-line text).
+
+A site speaks only for its own users: ``user_sites`` names the site that first added each user id, a later
+``user_added`` of that id from another site is refused (:class:`UserNotYoursError`), and a ``signature`` is accepted
+only from the site that added its signer (:class:`SignatureNotYoursError`), verified against that site's own users.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,10 +53,20 @@ from records.errors import (
 from records.events import SIGNATURE, Event, check_payload_privacy, event_from_json, format_time, is_event_id, is_sha256
 from records.migrating import alembic_config
 from records.migrating import head_revision as migrating_head
-from records.server.schema import artifact_chunks, artifact_refs, artifacts, enrolments, events, sites, sync_log
+from records.server.schema import (
+    artifact_chunks,
+    artifact_refs,
+    artifacts,
+    enrolments,
+    events,
+    request_nonces,
+    sites,
+    sync_log,
+    user_sites,
+)
 from records.signatures import verify_signature
-from records.sync.protocol import MAX_CHUNK_BYTES, WITHHELD_KINDS, named_sha256
-from records.users import USER_ADDED, USER_DISABLED, User, users_from_events
+from records.sync.protocol import MAX_CHUNK_BYTES, MAX_CLOCK_SKEW_S, WITHHELD_KINDS, named_sha256
+from records.users import USER_ADDED, USER_DISABLED, USER_ID_PATTERN, User, users_from_events
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SITE_NAME_MAX = 128
@@ -59,6 +75,11 @@ log = logging.getLogger("dvw.server")
 _SYNC_COUNTS = ("pushed", "pulled", "artifacts_pushed", "artifacts_pulled")
 MAX_ARTIFACT_BYTES = 64 * 1024**3
 """Largest artifact the server accepts (64 GiB)."""
+MAX_SYNC_COUNT = 2**31 - 1
+"""Largest count a confirmation may report (the sync log's integer columns)."""
+_NONCE_KEEP_S = MAX_CLOCK_SKEW_S + 60
+"""How long a nonce is kept (seconds after its request's time): past the window its request is refused by time."""
+_PRUNE_EVERY_S = 60.0
 
 
 def _now() -> str:
@@ -157,6 +178,28 @@ class OffsetMismatchError(SyncRefusedError):
         self.received = received
 
 
+class UserNotYoursError(SyncRefusedError):
+    """A pushed ``user_added`` names a user id that another site added first: a site speaks only for its users."""
+
+    code = "user_not_yours"
+
+
+class SignatureNotYoursError(SyncRefusedError):
+    """A pushed ``signature`` names a signer who is not a user added on the pushing site's own chain."""
+
+    code = "signature_not_yours"
+
+
+class SignatureInvalidError(SyncRefusedError):
+    """A pushed ``signature`` of the site's own user does not verify (its content, key or signature is wrong)."""
+
+
+class ReplayedRequestError(SyncRefusedError):
+    """A signed request whose nonce the server has already seen from that site: every request is single-use."""
+
+    code = "replayed"
+
+
 class ChainGapAtHeadError(ChainGapError):
     """A pushed event's predecessor is not held: the client resends from the server's ``head``."""
 
@@ -192,7 +235,7 @@ def create_server_engine(url: str) -> Engine:
     """
     try:
         parsed = sa.make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
         raise ServerStoreError(f"malformed database URL {url!r}") from None
     try:
         if parsed.get_backend_name() == "sqlite":
@@ -252,12 +295,19 @@ def migrate(engine: Engine) -> str:
                 if current != head:
                     command.upgrade(_alembic_config(conn), "head")
     except DBAPIError as exc:
-        raise ServerStoreError(f"cannot open the server database: {_short(exc)}") from None
+        raise ServerStoreError(f"cannot open the server database: {database_error_line(exc)}") from None
     return head
 
 
-def _short(exc: BaseException) -> str:
-    return str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+def database_error_line(exc: BaseException) -> str:
+    """A database error as one line: the driver's own first line, never SQLAlchemy's SQL or "Background" text."""
+    orig = getattr(exc, "orig", None)
+    cause = orig if isinstance(orig, BaseException) else exc
+    for line in str(cause).splitlines():
+        text = line.strip()
+        if text and not text.startswith(("(Background on this error", "[SQL:", "[parameters:")):
+            return text
+    return type(cause).__name__
 
 
 def _insert_ignore(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -278,6 +328,7 @@ def _event_json(row: Any) -> dict[str, Any]:
         "created_at": row.created_at,
         "prev_hash": row.prev_hash,
         "hash": row.hash,
+        "attestation": row.attestation,
     }
 
 
@@ -294,6 +345,7 @@ def _event_from_row(row: Any) -> Event:
         prev_hash=row.prev_hash,
         hash=row.hash,
         payload_json=row.payload,
+        attestation=row.attestation,
     )
 
 
@@ -303,6 +355,7 @@ class ServerStore:
     def __init__(self, engine: Engine, url: str) -> None:
         self._engine = engine
         self._url = url
+        self._next_prune = 0.0
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> ServerStore:
@@ -327,7 +380,7 @@ class ServerStore:
                     )
         except DBAPIError as exc:
             engine.dispose()
-            raise ServerStoreError(f"cannot open the server database: {_short(exc)}") from None
+            raise ServerStoreError(f"cannot open the server database: {database_error_line(exc)}") from None
         except BaseException:
             engine.dispose()
             raise
@@ -350,24 +403,67 @@ class ServerStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn:
-            conn.execution_options(dvw_write=True)
-            with conn.begin():
-                yield conn
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(dvw_write=True)
+                with conn.begin():
+                    yield conn
+        except IntegrityError:
+            raise  # a lost race on a unique key: the caller says what it means
+        except DBAPIError as exc:
+            raise ServerStoreError(f"the server database failed: {database_error_line(exc)}") from None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.begin():
-            yield conn
+        try:
+            with self._engine.connect() as conn, conn.begin():
+                yield conn
+        except DBAPIError as exc:
+            raise ServerStoreError(f"the server database failed: {database_error_line(exc)}") from None
 
     def ping(self) -> bool:
         """Whether the database answers a query."""
         try:
             with self._read() as conn:
                 conn.execute(sa.text("SELECT 1"))
-        except DBAPIError:
+        except ServerStoreError:
             return False
         return True
+
+    # ------------------------------------------------------------------ requests
+
+    def record_nonce(self, site_id: str, nonce: str, request_time: int) -> None:
+        """Remember a signed request's nonce (single use); prune nonces past the clock-skew window now and then.
+
+        Parameters
+        ----------
+        site_id
+            The authenticated site.
+        nonce
+            The request's ``X-DVW-Nonce``.
+        request_time
+            The request's ``X-DVW-Time`` (Unix seconds), already checked against the clock.
+
+        Raises
+        ------
+        ReplayedRequestError
+            The site sent this nonce before (within the window): the request is a replay.
+        """
+        now = time.time()
+        with self._write() as conn:
+            if now >= self._next_prune:
+                # Process memory only paces the pruning; which nonces count is the database's.
+                self._next_prune = now + _PRUNE_EVERY_S
+                conn.execute(request_nonces.delete().where(request_nonces.c.request_time < int(now) - _NONCE_KEEP_S))
+            dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            inserted = conn.execute(
+                dialect_insert(request_nonces)
+                .values(site_id=site_id, nonce=nonce, request_time=request_time)
+                .on_conflict_do_nothing()
+                .returning(request_nonces.c.nonce)  # a row back only when it was inserted (rowcount may be -1)
+            ).first()
+            if inserted is None:
+                raise ReplayedRequestError(f"request nonce {nonce} of site {site_id} was used before: a replay")
 
     # ------------------------------------------------------------------ sites
 
@@ -383,6 +479,8 @@ class ServerStore:
         if not clean or len(clean) > _SITE_NAME_MAX or any(ord(ch) < 32 for ch in clean):
             raise EnrolmentError(f"invalid site name {name!r}: 1 to {_SITE_NAME_MAX} printable characters")
         token = secrets.token_urlsafe(32)
+        while token.startswith("-"):  # a leading "-" reads as an option on the command line (dvw site join --token)
+            token = secrets.token_urlsafe(32)
         try:
             with self._write() as conn:
                 taken = conn.execute(sa.select(enrolments.c.name).where(enrolments.c.name == clean)).first()
@@ -487,7 +585,13 @@ class ServerStore:
         Raises
         ------
         SyncRefusedError
-            An event of another site, or a signature that does not verify.
+            An event of another site.
+        UserNotYoursError
+            A ``user_added`` for a user id another site added first.
+        SignatureNotYoursError
+            A ``signature`` whose signer is not a user added on this site's own chain.
+        SignatureInvalidError
+            A signature of this site's own user that does not verify.
         InvalidEventError, EventHashError, IdentityInPayloadError
             A malformed or tampered event, or one carrying patient identity keys.
         EventConflictError
@@ -502,14 +606,16 @@ class ServerStore:
                 raise SyncRefusedError(
                     f"event {event.event_id} belongs to site {event.site_id}; site {site_id} may only push its own"
                 )
+            if event.actor is not None and "\x00" in event.actor:
+                raise InvalidEventError(f"event {event.event_id} has a NUL character in its actor")
             check_payload_privacy(event.payload)
             checked.append(event)
         try:
             with self._write() as conn:
                 return self._store_events(conn, site_id, checked)
         except IntegrityError:
-            # A concurrent push of the same site won the race for a chain position: nothing of this one is stored.
-            raise EventConflictError(f"a concurrent push of site {site_id} stored events first; retry") from None
+            # A concurrent push won the race for a chain position or a user id: nothing of this one is stored.
+            raise EventConflictError(f"a concurrent push stored events first; site {site_id} may retry") from None
 
     def _store_events(self, conn: Connection, site_id: str, checked: Sequence[Event]) -> PushResult:
         conn.execute(sa.select(sites.c.site_id).where(sites.c.site_id == site_id).with_for_update())
@@ -563,6 +669,7 @@ class ServerStore:
                     "actor": event.actor,
                     "created_at": event.created_at,
                     "received_at": now,
+                    "attestation": event.attestation,
                 }
                 for index, event in enumerate(fresh)
             ]
@@ -579,41 +686,78 @@ class ServerStore:
         return found is not None
 
     @staticmethod
-    def _user_events(conn: Connection) -> list[Event]:
+    def _own_user_events(conn: Connection, site_id: str) -> list[Event]:
         rows = conn.execute(
             sa.select(events)
-            .where(events.c.case_code.is_(None), events.c.kind.in_((USER_ADDED, USER_DISABLED)))
-            .order_by(events.c.seq)
+            .where(
+                events.c.site_id == site_id,
+                events.c.case_code.is_(None),
+                events.c.kind.in_((USER_ADDED, USER_DISABLED)),
+            )
+            .order_by(events.c.site_seq)
         ).all()
         return [_event_from_row(row) for row in rows]
 
-    def _check_users_and_signatures(self, conn: Connection, site_id: str, fresh: Sequence[Event]) -> None:
-        """Refuse a signature that does not verify against its signer's key (the site's own users first).
-
-        A user id another site added with another key is accepted (refusing it would block the site's chain
-        forever) but logged: stores that resolve users across sites in log order will report such signatures.
-        """
-        known = self._user_events(conn)
-        elsewhere = users_from_events(e for e in known if e.site_id != site_id)
-        for user in users_from_events(e for e in fresh if e.case_code is None).values():
-            other = elsewhere.get(user.user_id)
-            if other is not None and other.public_key_sha256 != user.public_key_sha256:
-                log.warning(
-                    "user id added at two sites with two keys",
-                    extra={"fields": {"site": site_id, "user_id": user.user_id}},
+    @staticmethod
+    def _user_owners(conn: Connection, user_ids: Iterable[str]) -> dict[str, str]:
+        """The site that added each of ``user_ids`` first (those recorded in ``user_sites``)."""
+        listed = sorted(user_ids)
+        owners: dict[str, str] = {}
+        for first in range(0, len(listed), 500):
+            rows = conn.execute(
+                sa.select(user_sites.c.user_id, user_sites.c.site_id).where(
+                    user_sites.c.user_id.in_(listed[first : first + 500])
                 )
-        # The pushing site's own user events come first, so its users are the ones its signatures name.
-        ordered = (
-            [e for e in known if e.site_id == site_id]
-            + [e for e in fresh if e.case_code is None]
-            + [e for e in known if e.site_id != site_id]
-        )
-        users = users_from_events(ordered)
+            ).all()
+            owners.update({row.user_id: row.site_id for row in rows})
+        return owners
+
+    def _check_users_and_signatures(self, conn: Connection, site_id: str, fresh: Sequence[Event]) -> None:
+        """Refuse a user or a signature the site may not speak for, and a signature that does not verify.
+
+        A site speaks only for the users it added: a ``user_added`` for a user id that another site added first
+        is refused, and a signature counts only when its signer is a user of the pushing site's own chain (users
+        sign where their sealed key is, at the site that added them). Each signature is verified against the site's
+        own users only. The user ids the site adds now are recorded in ``user_sites`` in this transaction; a
+        concurrent push of the same id by another site loses the race on its unique key.
+        """
+        added: dict[str, Event] = {}
         for event in fresh:
-            if event.kind == SIGNATURE and event.case_code is not None:
-                problem = verify_signature(event, users)
-                if problem is not None:
-                    raise SyncRefusedError(f"signature event {event.event_id} of site {site_id}: {problem}")
+            user_id = _added_user_id(event)
+            if user_id is None:
+                continue
+            if USER_ID_PATTERN.fullmatch(user_id) is None:
+                raise InvalidEventError(f"user_added event {event.event_id} has a malformed user id {user_id!r}")
+            added.setdefault(user_id, event)
+        own = [*self._own_user_events(conn, site_id), *(e for e in fresh if e.case_code is None)]
+        owners = self._user_owners(conn, {uid for e in own if (uid := _added_user_id(e)) is not None})
+        for user_id, event in added.items():
+            owner = owners.get(user_id)
+            if owner is not None and owner != site_id:
+                raise UserNotYoursError(
+                    f"user_added event {event.event_id} of site {site_id} adds user {user_id!r}, which site {owner} "
+                    "added first: a site speaks only for its own users (give users company-wide unique ids)"
+                )
+        new_owners = [
+            {"user_id": user_id, "site_id": site_id, "event_id": event.event_id}
+            for user_id, event in added.items()
+            if user_id not in owners
+        ]
+        if new_owners:
+            conn.execute(user_sites.insert(), new_owners)  # a plain insert: a concurrent owner makes it fail
+        # A user_added held from before this check, for a user id another site added first, does not count.
+        users = users_from_events(e for e in own if owners.get(_added_user_id(e) or "", site_id) == site_id)
+        for event in fresh:
+            if event.kind != SIGNATURE:
+                continue
+            if event.actor is None or event.actor not in users:
+                raise SignatureNotYoursError(
+                    f"signature event {event.event_id} of site {site_id} is signed by {event.actor!r}, who is not a "
+                    "user of that site: a site speaks only for its own users (users sign where they were added)"
+                )
+            problem = verify_signature(event, users)
+            if problem is not None:
+                raise SignatureInvalidError(f"signature event {event.event_id} of site {site_id}: {problem}")
 
     def events_after(self, site_id: str, after: str, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` events of ``site_id``'s chain after the event with hash ``after`` ("" = from the start).
@@ -834,9 +978,15 @@ class ServerStore:
 
         Raises
         ------
+        InvalidEventError
+            A count that is not an integer from 0 to :data:`MAX_SYNC_COUNT`.
         SyncRefusedError
             ``head`` is not the site's head held here (its events are not all pushed).
         """
+        for key in _SYNC_COUNTS:
+            value = counts.get(key, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SYNC_COUNT:
+                raise InvalidEventError(f"a confirmation's {key} must be an integer from 0 to {MAX_SYNC_COUNT}")
         with self._write() as conn:
             held, _ = self._site_head(conn, site_id)
             if held != head:
@@ -848,7 +998,7 @@ class ServerStore:
                     site_id=site_id,
                     confirmed_at=_now(),
                     head=head,
-                    **{key: int(counts.get(key, 0)) for key in _SYNC_COUNTS},
+                    **{key: counts.get(key, 0) for key in _SYNC_COUNTS},
                 )
             )
 
@@ -890,18 +1040,7 @@ class ServerStore:
             if event.site_id not in joined:
                 problems.append(f"event {event.event_id} belongs to site {event.site_id}, which never joined")
             heads[event.site_id] = (event.hash, int(row.site_seq))
-        site_level = [e for e in all_events if e.case_code is None]
-        users_by_site: dict[str, dict[str, User]] = {}
-        for event in all_events:
-            if event.kind == SIGNATURE and event.case_code is not None:
-                if event.site_id not in users_by_site:  # a site's own users first, as on arrival
-                    own = [e for e in site_level if e.site_id == event.site_id]
-                    users_by_site[event.site_id] = users_from_events(
-                        own + [e for e in site_level if e.site_id != event.site_id]
-                    )
-                problem = verify_signature(event, users_by_site[event.site_id])
-                if problem is not None:
-                    problems.append(f"signature event {event.event_id}: {problem}")
+        problems += _foreign_users_and_signatures(rows, all_events)
         complete = 0
         with self._read() as conn:
             stored = conn.execute(sa.select(artifacts).where(artifacts.c.complete.is_(True))).all()
@@ -914,6 +1053,58 @@ class ServerStore:
                     if digest.hexdigest() != row.sha256:
                         problems.append(f"artifact {row.sha256} does not match its SHA-256")
         return ServerAudit(not problems, len(heads), len(all_events), complete, tuple(problems))
+
+
+def _added_user_id(event: Event) -> str | None:
+    """The user id a site-level ``user_added`` event adds (None for any other event or a payload without one)."""
+    if event.kind != USER_ADDED or event.case_code is not None:
+        return None
+    user_id = event.payload.get("user_id")
+    return user_id if isinstance(user_id, str) else None
+
+
+def _foreign_users_and_signatures(rows: Sequence[Any], all_events: Sequence[Event]) -> list[str]:
+    """The problems with users and signatures of held events, as a push today would refuse them.
+
+    A ``user_added`` of a user id that another site added first (by arrival order), a signature whose signer is not
+    a user of its own site's chain, and a signature that does not verify against its site's own users.
+    """
+    problems: list[str] = []
+    arrival = sorted(zip(rows, all_events, strict=True), key=lambda pair: int(pair[0].seq))
+    owners: dict[str, str] = {}
+    for _row, event in arrival:
+        user_id = _added_user_id(event)
+        if user_id is None:
+            continue
+        owner = owners.setdefault(user_id, event.site_id)
+        if owner != event.site_id:
+            problems.append(
+                f"user_added event {event.event_id} of site {event.site_id} adds user {user_id!r}, which site "
+                f"{owner} added first: a site speaks only for its own users"
+            )
+    users_by_site: dict[str, dict[str, User]] = {}
+    for event in all_events:
+        if event.kind != SIGNATURE:
+            continue
+        if event.site_id not in users_by_site:
+            users_by_site[event.site_id] = users_from_events(
+                e
+                for e in all_events
+                if e.site_id == event.site_id
+                and e.case_code is None
+                and owners.get(_added_user_id(e) or "", e.site_id) == e.site_id
+            )
+        users = users_by_site[event.site_id]
+        if event.actor is None or event.actor not in users:
+            problems.append(
+                f"signature event {event.event_id} of site {event.site_id} is signed by {event.actor!r}, who is not "
+                "a user of that site: a site speaks only for its own users"
+            )
+            continue
+        problem = verify_signature(event, users)
+        if problem is not None:
+            problems.append(f"signature event {event.event_id}: {problem}")
+    return problems
 
 
 def _token_sha256(token: str) -> str:

@@ -31,8 +31,10 @@ reported with its status, counts and time, and through the progress callback):
     (:func:`events_not_pushed`).
 
 Requests are signed with the site's Ed25519 key (``home/sync/site_key.pem``, mode 0600, made by :func:`join`); see
-:mod:`records.sync.protocol`. Transient failures (connection refused or dropped, 5xx) are retried with backoff; a
-refusal (tampered data, wrong site, bad credentials) stops the sync with a typed error.
+:mod:`records.sync.protocol`. Every request is single-use on the server, so each attempt is signed anew with a fresh
+nonce. Transient failures (connection refused or dropped, 5xx, and a 409 ``replayed`` that only a proxy re-sending
+an attempt can cause) are retried with backoff; a refusal (tampered data, wrong site, bad credentials) stops the sync
+with a typed error.
 """
 
 from __future__ import annotations
@@ -353,7 +355,8 @@ class SyncConnection:
     http
         The HTTP client (its base URL is the server).
     retries
-        Attempts after the first, on connection failures and 5xx answers.
+        Attempts after the first, on connection failures, 5xx answers and 409 ``replayed`` (each attempt is signed
+        anew, with a fresh nonce).
     backoff_s
         Wait before the first retry; doubled each time, at most 5 s.
     cancel
@@ -398,7 +401,7 @@ class SyncConnection:
                 time.sleep(min(self._backoff_s * 2 ** (attempt - 1), 5.0))
             request = self._http.build_request(method, path, params=params, content=body, headers=headers)
             query = request.url.query.decode("ascii")
-            request.headers.update(
+            request.headers.update(  # a new nonce per attempt: the server refuses a request it has seen
                 sign_request(
                     self._credentials.key,
                     self._site_id,
@@ -414,7 +417,7 @@ class SyncConnection:
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 continue
-            if response.status_code in (500, 502, 503, 504):
+            if response.status_code in (500, 502, 503, 504) or _is_replayed(response):
                 last = _error_message(response)
                 continue
             return response
@@ -427,6 +430,17 @@ class SyncConnection:
         response = self.request(method, path, **kwargs)
         _raise_for(response)
         return response.json()
+
+
+def _is_replayed(response: httpx.Response) -> bool:
+    """Whether the server refused an attempt as a replay (only a proxy re-sending it can cause that: retry)."""
+    if response.status_code != 409:
+        return False
+    try:
+        error = response.json().get("error", {})
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and error.get("code") == "replayed"
 
 
 def _raise_for(response: httpx.Response) -> None:

@@ -23,13 +23,21 @@ import pytest
 import sqlalchemy as sa
 
 from app.cli import main
+from records.store import Store
+from records.users import sign_in, trust_site
 
 PG_ENV = "DVW_TEST_POSTGRES_URL"
 REPO = Path(__file__).resolve().parents[2]
+METRICS_TOKEN = "cli-metrics-token-8d41be07c3"
 
 
-def _run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, Any, str]:
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+PASSWORD = "cli-sync-password-1"
+
+
+def _run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: str = ""
+) -> tuple[int, Any, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = main(list(argv))
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err
@@ -72,7 +80,10 @@ def serve(database: str | None, tmp_path: Path) -> Iterator[tuple[str, list[str]
     home = tmp_path / "server-home"
     db_args = [] if database is None else ["--db", database]
     port = _free_port()
+    token_file = tmp_path / "metrics-token"
+    token_file.write_text(METRICS_TOKEN + "\n", encoding="utf-8")
     command = [sys.executable, "-m", "app.cli", "--home", str(home), "serve", *db_args, "--port", str(port)]
+    command += ["--metrics-token-file", str(token_file)]
     if database is not None:
         command += ["--workers", "2"]  # production: several workers share one PostgreSQL
     log = tmp_path / "serve.log"
@@ -129,37 +140,100 @@ def test_enroll_join_and_sync_two_sites(
     assert error["error"]["code"] == "not_joined"
     assert "dvw site join" in err
 
-    code, _, err = _run(capsys, monkeypatch, "--home", a, "site", "join", "--server", url, "--token", enrolled["token"])
+    join_a = ["--home", a, "site", "join", "--server", url, f"--token={enrolled['token']}"]  # older tokens: "-..."
+    code, _, err = _run(capsys, monkeypatch, *join_a)
     assert code == 0, err
     code, error, _ = _run(
-        capsys, monkeypatch, "--home", b, "site", "join", "--server", url, "--token", enrolled["token"], "--json"
+        capsys, monkeypatch, "--home", b, "site", "join", "--server", url, f"--token={enrolled['token']}", "--json"
     )
     assert code == 2
     assert error["error"]["code"] == "enrolment"
-    code, _, err = _run(capsys, monkeypatch, "--home", b, "site", "join", "--server", url, "--token", second["token"])
+    code, _, err = _run(capsys, monkeypatch, "--home", b, "site", "join", "--server", url, f"--token={second['token']}")
     assert code == 0, err
 
-    assert _run(capsys, monkeypatch, "--home", a, "case", "new", "CP-1", "--patient-name", "Doe^Jane")[0] == 0
+    # Each workstation is set up by its own administrator (site-specific ids: a site speaks only for its users),
+    # and accepts the other site's events.
+    for home, suffix in ((a, "a"), (b, "b")):
+        setup = ["--home", home, "setup", "--admin", f"admin-{suffix}", "--name", f"Ada {suffix}", "--password-stdin"]
+        assert _run(capsys, monkeypatch, *setup, stdin=f"{PASSWORD}\n")[0] == 0
+    for home, suffix, other in ((a, "a", b), (b, "b", a)):
+        with Store.open(Path(home)) as store, Store.open(Path(other)) as peer:
+            trust_site(store, peer.site_id, by=sign_in(store, f"admin-{suffix}", PASSWORD))
+    new_case = ["case", "new", "CP-1", "--patient-name", "Doe^Jane", "--user", "admin-a", "--password-stdin"]
+    assert _run(capsys, monkeypatch, "--home", a, *new_case, stdin=f"{PASSWORD}\n")[0] == 0
+    with Store.open(Path(a)) as store:
+        events_a = len(store.events())
+    with Store.open(Path(b)) as store:
+        events_b = len(store.events())
     code, pushed, _ = _run(capsys, monkeypatch, "--home", a, "sync", "--server", url, "--json")
     assert code == 0
-    assert (pushed["pushed"], pushed["pulled"], pushed["conflicts"]) == (1, 0, [])
+    assert (pushed["pushed"], pushed["pulled"], pushed["conflicts"]) == (events_a, 0, [])
     code, pulled, _ = _run(capsys, monkeypatch, "--home", b, "sync", "--server", url, "--json")
-    assert code == 0
-    assert pulled["pulled"] == 1
-    assert pulled["pushed"] == 1  # B's record of what it received
+    assert code == 0, pulled
+    assert pulled["pulled"] == events_a
+    assert pulled["pushed"] == events_b + 1  # B's own events and its record of what it received
     code, listed, _ = _run(capsys, monkeypatch, "--home", b, "case", "list", "--json")
     assert [case["code"] for case in listed["cases"]] == ["CP-1"]
     code, human, err = _run(capsys, monkeypatch, "--home", a, "sync", "--server", url)
     assert code == 0
     assert human == {}
-    assert "pulled 1 events" in err
+    assert f"pulled {events_b + 1} events" in err
 
     code, conflicts, _ = _run(capsys, monkeypatch, "--home", a, "site", "conflicts", "--json")
     assert (code, conflicts) == (0, {"conflicts": []})
     code, audit, _ = _run(capsys, monkeypatch, *admin, "verify", *db_args, "--json")
     assert code == 0
-    assert (audit["ok"], audit["sites"], audit["events"]) == (True, 2, 2)
+    total = events_a + events_b + 1  # B's record of A's case (A received no case events: no record of its own)
+    assert (audit["ok"], audit["sites"], audit["events"]) == (True, 2, total)
 
-    metrics = httpx.get(f"{url}/metrics").text
-    assert "dvw_sync_events 2.0" in metrics
+    assert httpx.get(f"{url}/metrics").status_code == 401
+    metrics = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
+    assert f"dvw_sync_events {float(total)}" in metrics
     assert "dvw_sync_requests_total" in metrics  # with PostgreSQL: aggregated over the two workers
+
+
+def test_serve_refuses_a_bad_metrics_token_file_and_database_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = str(tmp_path / "server-home")
+    missing = str(tmp_path / "no-such-token")
+    code, _, err = _run(capsys, monkeypatch, "--home", home, "serve", "--metrics-token-file", missing)
+    assert code == 2
+    assert err.startswith("dvw: error: cannot read the metrics token file")
+    assert len(err.strip().splitlines()) == 1, err
+    short = tmp_path / "short-token"
+    short.write_text("abc\n", encoding="utf-8")
+    code, _, err = _run(capsys, monkeypatch, "--home", home, "serve", "--metrics-token-file", str(short))
+    assert code == 2
+    assert "16 to 4096 printable ASCII" in err
+
+    # A database that fails after it opened (a table gone): one line, exit 2, no SQLAlchemy "Background" text.
+    db = tmp_path / "server.sqlite"
+    db_args = ["--db", f"sqlite:///{db}"]
+    code, _, _ = _run(capsys, monkeypatch, "--home", home, "server", "enroll-site", "Hospital A", *db_args, "--json")
+    assert code == 0
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE enrolments")
+    engine.dispose()
+    for args in (["enroll-site", "Hospital B", *db_args], ["enroll-site", "Hospital B", *db_args, "--json"]):
+        code, error, err = _run(capsys, monkeypatch, "--home", home, "server", *args)
+        assert code == 2, err
+        assert "no such table: enrolments" in err
+        assert "Background" not in err
+        assert "[SQL" not in err
+        assert len(err.strip().splitlines()) == 1, err
+    assert error["error"]["code"] == "server_store"
+    code, error, err = _run(
+        capsys,
+        monkeypatch,
+        "--home",
+        home,
+        "server",
+        "verify",
+        "--db",
+        "postgresql+psycopg://u@h:notaport/db",
+        "--json",
+    )
+    assert code == 2, err
+    assert error["error"]["code"] == "server_store"

@@ -20,20 +20,23 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
+from records.events import Event
+from records.selftests import record_selftest
 from records.server.app import create_app
 from records.server.store import ServerStore
 from records.signatures import sign, signature_checker
 from records.store import Store
 from records.sync.client import SyncConnection, SyncResult, load_credentials, sync
-from records.users import add_user, load_users
+from records.users import Session, add_user, setup_admin, sign_in, trust_site
 from validation.check import check
 from validation.envelope import parse_envelope
 from validation.manifest import current_manifest
 from validation.parameters import Parameters, ParameterValue
-from validation.selftest import SelftestResult, record_selftest
 
 PG_ENV = "DVW_TEST_POSTGRES_URL"
 REPO = Path(__file__).resolve().parents[3]
+METRICS_TOKEN = "test-metrics-token-5f0c2a9e41d7"
+"""The ``/metrics`` bearer token of the test servers."""
 
 
 def postgres_base_url() -> str:
@@ -83,13 +86,12 @@ def wait_healthy(url: str, timeout_s: float = 30.0) -> None:
 class ThreadServer:
     """A real uvicorn server on localhost in a thread of this process (one worker)."""
 
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, *, metrics_token: str | None = METRICS_TOKEN) -> None:
         self.db = db
         self.store = ServerStore.open(db)
         self.port = free_port()
-        config = uvicorn.Config(
-            create_app(self.store), host="127.0.0.1", port=self.port, log_config=None, access_log=False
-        )
+        app = create_app(self.store, metrics_token=metrics_token)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -126,14 +128,22 @@ class ProcessServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ProcessServer:
+        """Start uvicorn (its ``/metrics`` token file in the home folder) and wait until it is healthy."""
         command = [sys.executable, "-m", "uvicorn", "--factory", "records.server.app:create_app_from_environment"]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers), "--no-access-log"]
         self.home.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "DVW_SERVER_DB": self.db}
+        token_file = self.home / "metrics-token"
+        token_file.write_text(METRICS_TOKEN + "\n", encoding="utf-8")
+        env = {**os.environ, "DVW_SERVER_DB": self.db, "DVW_METRICS_TOKEN_FILE": str(token_file)}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
         wait_healthy(self.url)
         return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -154,11 +164,46 @@ class ProcessServer:
 
 @dataclass
 class Site:
-    """A workstation: a real store in its own home, joined to a server."""
+    """A workstation: a real store in its own home, joined to a server, with its people once set up."""
 
     name: str
     store: Store
     clients: list[httpx.Client] = field(default_factory=list)
+    people: dict[str, Session] = field(default_factory=dict)
+
+    suffix: str = ""
+
+    def person(self, role: str, suffix: str | None = None) -> Session:
+        """The signed-in user of ``role`` (``admin``, ``engineer``, ``clinician``, ``quality``), added on first use.
+
+        Their ids are ``admin-``, ``eng-``, ``doc-`` and ``qa-`` with the site name (or ``suffix``, given before the
+        first person is made): a site speaks only for its own users, so sites sharing a server give theirs their own
+        ids. The site's administrator is set up first (``dvw setup``) and adds the others; the quality user records
+        a passed self-test for this manifest, so sign-off is open.
+        """
+        if not self.people:
+            self.suffix = self.name if suffix is None else suffix
+            setup_admin(self.store, f"admin-{self.suffix}", printed_name=f"Ada {self.name}", password=PASSWORD)
+            self.people["admin"] = sign_in(self.store, f"admin-{self.suffix}", PASSWORD)
+        if role not in self.people:
+            user_id = f"{_ID_PREFIX[role]}-{self.suffix}"
+            name = f"{_NAME_PREFIX[role]} {self.name}"
+            add_user(self.store, user_id, printed_name=name, role=role, password=PASSWORD, by=self.people["admin"])
+            self.people[role] = sign_in(self.store, user_id, PASSWORD)
+            if role == "quality":
+                manifest = current_manifest().manifest_id
+                result = {"manifest_id": manifest, "passed": True, "cases": [], "seconds": 0.0}
+                record_selftest(self.store, result, by=self.people[role])
+        return self.people[role]
+
+    def append(self, kind: str, *, case_code: str | None, payload: dict[str, Any], **options: Any) -> Event:
+        """Append an event as the site's engineer (every event names and is attested by who did it)."""
+        return self.store.append(kind, case_code=case_code, payload=payload, by=self.person("engineer"), **options)
+
+    def trust(self, *others: Site) -> None:
+        """The site's administrator records that it accepts the other sites' events (they met on the server)."""
+        for other in others:
+            trust_site(self.store, other.store.site_id, by=self.person("admin"), name=other.name)
 
     @property
     def home(self) -> Path:
@@ -270,12 +315,21 @@ class CuttingProxy:
 PASSWORD = "correct horse battery"
 
 
+_ID_PREFIX = {"admin": "admin", "engineer": "eng", "clinician": "doc", "quality": "qa"}
+_NAME_PREFIX = {"admin": "Ada", "engineer": "Erin", "clinician": "Dr", "quality": "Quinn"}
+
+
+def trust_each_other(*sites: Site) -> None:
+    """Every site accepts every other site's events (recorded by its administrator)."""
+    for site in sites:
+        site.trust(*(other for other in sites if other is not site))
+
+
 def add_signed_case(
     site: Site, code: str, *, design: bytes, dicom: bytes | None = None, user_suffix: str | None = None
 ) -> dict[str, str]:
-    """A case at ``site`` with users (``eng-``/``doc-`` and the site name or ``user_suffix``), a design (mesh),
-    optionally a DICOM instance (withheld), a check and a clinician's signature; returns the artifacts' SHA-256 by
-    name."""
+    """A case at ``site`` (its people set up first, see :meth:`Site.person`), a design (mesh), optionally a DICOM
+    instance (withheld), a check and the clinician's signature; returns the artifacts' SHA-256 by name."""
     envelope = parse_envelope(
         """[envelope]
 id = "cranial-test"
@@ -296,24 +350,20 @@ max = 8.0
         {"design.min_wall_thickness": "mm"},
     )
     store = site.store
+    engineer = site.person("engineer", user_suffix)
+    doctor = site.person("clinician")
+    site.person("quality")  # the self-test record that opens sign-off
     manifest_id = current_manifest().manifest_id
-    record_selftest(SelftestResult(True, manifest_id, (), 0.0, "2026-01-01T00:00:00+00:00"), site.home)
-    users = load_users(store)
-    suffix = site.name if user_suffix is None else user_suffix
-    engineer, doctor = f"eng-{suffix}", f"doc-{suffix}"
-    if engineer not in users:
-        add_user(store, engineer, printed_name=f"Erin {site.name}", role="engineer", password=PASSWORD)
-        add_user(store, doctor, printed_name=f"Dr {site.name}", role="clinician", password=PASSWORD)
-    store.append("case_created", case_code=code, payload={})
+    store.append("case_created", case_code=code, payload={}, by=engineer)
     store.set_patient_identity(code, name="Doe^Jane", patient_id="H-991", birth_date="1970-02-03")
     shas = {"design": store.put_artifact(design, "mesh")}
     if dicom is not None:
         shas["dicom"] = store.put_artifact(dicom, "dicom")
-    store.append("inputs_added", case_code=code, payload=dict(shas), actor=engineer)
+    store.append("inputs_added", case_code=code, payload=dict(shas), by=engineer)
     parameters = Parameters((ParameterValue("design.min_wall_thickness", 4.0, "mm"),), manifest_id)
     shas["parameters"] = store.put_artifact(parameters.canonical_bytes(), "parameters")
-    store.append("check_run", case_code=code, payload=check(envelope, parameters, manifest_id).to_json())
-    sign(store, code, doctor, PASSWORD, "clinical design confirmation", home=site.home)
+    store.append("check_run", case_code=code, payload=check(envelope, parameters, manifest_id).to_json(), by=engineer)
+    sign(store, code, doctor.user_id, PASSWORD, "clinical design confirmation")
     return shas
 
 

@@ -11,7 +11,17 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sync_helpers import PASSWORD, Site, ThreadServer, add_signed_case, assert_converged, server_hashes, settle
+from sync_helpers import (
+    METRICS_TOKEN,
+    PASSWORD,
+    Site,
+    ThreadServer,
+    add_signed_case,
+    assert_converged,
+    server_hashes,
+    settle,
+    trust_each_other,
+)
 
 from app.cli import main
 from records.errors import (
@@ -30,10 +40,7 @@ from records.signatures import sign, signature_checker
 from records.store import Store
 from records.sync.client import SyncConnection, join, sync
 from records.sync.conflicts import find_conflicts, resolve_conflict
-from records.sync.protocol import HEADER_SITE, HEADER_TIME, sign_request
-from records.users import add_user
-from validation.manifest import current_manifest
-from validation.selftest import SelftestResult, record_selftest
+from records.sync.protocol import HEADER_SITE, HEADER_TIME, WITHHELD_KINDS, sign_request
 
 DESIGN_A = b"solid a\nfacet normal 0 0 1\nendsolid a\n" * 50
 DESIGN_B = b"solid b\nfacet normal 0 1 0\nendsolid b\n" * 70
@@ -45,13 +52,15 @@ def test_two_sites_exchange_everything_but_patient_identity(
 ) -> None:
     a = make_site("hospital-a", server.store, server.url)
     b = make_site("hospital-b", server.store, server.url)
+    trust_each_other(a, b)
     shas_a = add_signed_case(a, "CP-A-1", design=DESIGN_A, dicom=DICOM)
     shas_b = add_signed_case(b, "CP-B-1", design=DESIGN_B)
 
     first = a.sync(server.url, chunk_bytes=1000)
     assert first.pushed == len(a.store.events())
     assert first.pulled == 0
-    assert first.artifacts_pushed == 2  # the design and the parameters; the DICOM instance stays
+    # The design, the parameters and the self-test record; the DICOM instance stays.
+    assert first.artifacts_pushed == len([i for i in a.store.artifacts() if i.kind not in WITHHELD_KINDS]) == 3
     assert first.withheld == 1
     assert [stage.name for stage in first.stages] == [
         "state",
@@ -154,9 +163,9 @@ def test_batches_twice_reordered_tampered_and_foreign_are_handled(
 ) -> None:
     a = make_site("hospital-a", server.store, server.url)
     b = make_site("hospital-b", server.store, server.url)
-    a.store.append("case_created", case_code="CP-1", payload={})
+    a.append("case_created", case_code="CP-1", payload={})
     for index in range(9):
-        a.store.append("note", case_code="CP-1", payload={"text": f"note {index}"})
+        a.append("note", case_code="CP-1", payload={"text": f"note {index}"})
     events = _wire(a)
     first, second = events[:5], events[5:]
     conn_a, conn_b = a.connection(server.url), b.connection(server.url)
@@ -208,13 +217,13 @@ def test_batches_twice_reordered_tampered_and_foreign_are_handled(
 
     # The sync resends from the server's head and completes; all verify.
     result = a.sync(server.url)
-    assert result.pushed == 5
+    assert result.pushed == len(events) - 5
     assert_converged(server.store, a)
 
 
 def test_a_tampered_event_from_a_site_stops_its_sync(server: ThreadServer, make_site: Callable[..., Site]) -> None:
     a = make_site("hospital-a", server.store, server.url)
-    a.store.append("case_created", case_code="CP-1", payload={"text": "one"})
+    a.append("case_created", case_code="CP-1", payload={"text": "one"})
     with a.store._engine.begin() as conn:  # someone with file access edits the local store by hand
         conn.exec_driver_sql("DROP TRIGGER events_no_update")
         conn.exec_driver_sql('UPDATE events SET payload = \'{"text":"two"}\'')
@@ -228,19 +237,16 @@ def test_concurrent_changes_are_two_revisions_until_a_person_resolves(
 ) -> None:
     a = make_site("hospital-a", server.store, server.url)
     b = make_site("hospital-b", server.store, server.url)
-    a.store.append("case_created", case_code="CP-7", payload={})
-    a.store.append("inputs_added", case_code="CP-7", payload={"design": "a" * 64})
+    trust_each_other(a, b)
+    a.append("case_created", case_code="CP-7", payload={})
+    a.append("inputs_added", case_code="CP-7", payload={"design": "a" * 64})
     a.sync(server.url)
     b.sync(server.url)
     assert b.store.case("CP-7").revision == 1
 
     # Offline, both change the design of the same case without seeing the other's change.
-    a.store.append(
-        "design_changed", case_code="CP-7", payload={"reason": "thicker rim", "inputs": {"design": "b" * 64}}
-    )
-    b.store.append(
-        "design_changed", case_code="CP-7", payload={"reason": "shorter screw", "inputs": {"design": "c" * 64}}
-    )
+    a.append("design_changed", case_code="CP-7", payload={"reason": "thicker rim", "inputs": {"design": "b" * 64}})
+    b.append("design_changed", case_code="CP-7", payload={"reason": "shorter screw", "inputs": {"design": "c" * 64}})
     a_result = a.sync(server.url)
     assert a_result.conflicts == ()  # A has not seen B's change yet
     b_result = b.sync(server.url)
@@ -255,7 +261,9 @@ def test_concurrent_changes_are_two_revisions_until_a_person_resolves(
     assert_converged(server.store, a, b)
 
     # A person at site A keeps B's revision; after the next syncs nobody lists the conflict any more.
-    resolve_conflict(a.store, "CP-7", kept_site=b.store.site_id, reason="agreed with the surgeon", actor=None)
+    resolve_conflict(
+        a.store, "CP-7", kept_site=b.store.site_id, reason="agreed with the surgeon", by=a.person("engineer")
+    )
     assert find_conflicts(a.store.events()) == []
     a.sync(server.url)
     assert b.sync(server.url).conflicts == ()
@@ -263,9 +271,9 @@ def test_concurrent_changes_are_two_revisions_until_a_person_resolves(
     assert_converged(server.store, a, b)
 
     # A change made after seeing the other site's change is not a conflict.
-    b.store.append("check_run", case_code="CP-7", payload={"verdict": "within"})
+    b.append("check_run", case_code="CP-7", payload={"verdict": "within"})
     b.sync(server.url)
-    a.store.append("note", case_code="CP-7", payload={"text": "seen"})
+    a.append("note", case_code="CP-7", payload={"text": "seen"})
     assert a.sync(server.url).conflicts == ()
 
 
@@ -274,14 +282,15 @@ def test_a_case_in_conflict_cannot_be_signed_until_resolved(
 ) -> None:
     a = make_site("hospital-a", server.store, server.url)
     b = make_site("hospital-b", server.store, server.url)
+    trust_each_other(a, b)
     add_signed_case(a, "CP-9", design=b"solid\n")
     settle(server.url, a, b)
-    record_selftest(SelftestResult(True, current_manifest().manifest_id, (), 0.0, "2026-01-01T00:00:00+00:00"), b.home)
-    add_user(b.store, "doc-b", printed_name="Dr B", role="clinician", password=PASSWORD)
+    doctor = b.person("clinician").user_id
+    b.person("quality")  # its self-test record opens sign-off at site B
     # Offline, both sites run the check again on the same revision: two concurrent changes.
     check_payload = next(e for e in reversed(a.store.events("CP-9")) if e.kind == "check_run").payload
-    a.store.append("check_run", case_code="CP-9", payload=dict(check_payload))
-    b.store.append("check_run", case_code="CP-9", payload=dict(check_payload))
+    a.append("check_run", case_code="CP-9", payload=dict(check_payload))
+    b.append("check_run", case_code="CP-9", payload=dict(check_payload))
     settle(server.url, a, b)
     assert [c.case_code for c in find_conflicts(b.store.events())] == ["CP-9"]
     capsys.readouterr()
@@ -291,41 +300,49 @@ def test_a_case_in_conflict_cannot_be_signed_until_resolved(
     assert {r["site_id"] for r in shown["conflicts"][0]["revisions"]} == {a.store.site_id, b.store.site_id}
     before = len(b.store.events())
     with pytest.raises(ConflictUnresolvedError, match="CP-9 has concurrent revisions from sites"):
-        sign(b.store, "CP-9", "doc-b", PASSWORD, "clinical design confirmation", home=b.home)
+        sign(b.store, "CP-9", doctor, PASSWORD, "clinical design confirmation")
     assert len(b.store.events()) == before
 
-    resolve_conflict(b.store, "CP-9", kept_site=b.store.site_id, reason="B's check is the one reviewed", actor=None)
-    b.store.append("check_run", case_code="CP-9", payload=dict(check_payload))
-    event = sign(b.store, "CP-9", "doc-b", PASSWORD, "clinical design confirmation", home=b.home)
+    resolve_conflict(
+        b.store, "CP-9", kept_site=b.store.site_id, reason="B's check is the one reviewed", by=b.person("engineer")
+    )
+    b.append("check_run", case_code="CP-9", payload=dict(check_payload))
+    event = sign(b.store, "CP-9", doctor, PASSWORD, "clinical design confirmation")
     assert event.kind == "signature"
 
 
-def test_the_same_user_id_at_two_sites_keeps_every_signature_valid(
-    server: ThreadServer, make_site: Callable[..., Site]
-) -> None:
+def test_the_same_user_id_at_a_second_site_is_refused(server: ThreadServer, make_site: Callable[..., Site]) -> None:
     a = make_site("hospital-a", server.store, server.url)
     b = make_site("hospital-b", server.store, server.url)
     # Offline, each site adds its own "doc-lee" (different keys) and signs a case with it.
     add_signed_case(a, "CP-A", design=b"solid a\n", user_suffix="lee")
     add_signed_case(b, "CP-B", design=b"solid b\n", user_suffix="lee")
-    settle(server.url, a, b)
-    assert_converged(server.store, a, b)
-    for site in (a, b):
-        report = site.store.verify(signature_checker(site.store))
-        assert report.ok, report.problems
-        assert report.signatures == 2
+    a.sync(server.url)
+    # A site speaks only for its own users: the id site A added first is A's; B's push of it stores nothing.
+    with pytest.raises(SyncRefusedError, match="user_not_yours"):
+        b.sync(server.url)
+    assert b.store.site_id not in {event.site_id for event in server.store.all_events()}
+    assert server.store.verify().ok
+    report = a.store.verify(signature_checker(a.store))
+    assert report.ok, report.problems
+    assert report.signatures == 1
 
 
 def test_health_and_metrics(server: ThreadServer, make_site: Callable[..., Site]) -> None:
     site = make_site("hospital-a", server.store, server.url)
-    site.store.append("case_created", case_code="CP-1", payload={})
+    site.append("case_created", case_code="CP-1", payload={})
     site.sync(server.url)
     health = httpx.get(f"{server.url}/healthz")
     assert health.status_code == 200
     assert health.json() == {"ok": True, "database": server.store.dialect}
-    metrics = httpx.get(f"{server.url}/metrics").text
+    assert httpx.get(f"{server.url}/metrics").status_code == 401
+    assert (
+        httpx.get(f"{server.url}/metrics", headers={"Authorization": "Bearer wrong-token-0123456789"}).status_code
+        == 401
+    )
+    metrics = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
     assert 'dvw_sync_requests_total{method="POST",route="/v1/events",status="200"} 1.0' in metrics
-    assert "dvw_sync_events 1.0" in metrics
+    assert f"dvw_sync_events {float(len(site.store.events()))}" in metrics
     assert "dvw_sync_sites 1.0" in metrics
     assert "dvw_sync_syncs 1.0" in metrics
 
@@ -341,21 +358,6 @@ def test_server_store_reopens_at_head_and_refuses_bad_urls(db_url: str) -> None:
         ServerStore.open("not a url")
 
 
-def test_a_user_id_added_at_two_sites_is_kept_not_blocking(
-    server: ThreadServer, make_site: Callable[..., Site]
-) -> None:
-    # Two workstations each add their own "alice": refusing the second would block that site's chain forever.
-    a = make_site("hospital-a", server.store, server.url)
-    b = make_site("hospital-b", server.store, server.url)
-    add_user(a.store, "alice", printed_name="Alice A", role="engineer", password=PASSWORD)
-    add_user(b.store, "alice", printed_name="Alice B", role="engineer", password=PASSWORD)
-    b.store.append("case_created", case_code="CP-B", payload={})
-    a.sync(server.url)
-    assert b.sync(server.url).pushed == 2
-    settle(server.url, a, b)
-    assert_converged(server.store, a, b)
-
-
 def test_two_workers_pushing_the_same_site_at_once_store_one_chain(
     db_url: str, make_site: Callable[..., Site], tmp_path
 ) -> None:
@@ -365,9 +367,9 @@ def test_two_workers_pushing_the_same_site_at_once_store_one_chain(
         site = Site("hospital-a", Store.open(tmp_path / "racing-site"))
         token = first_worker.enroll_site("hospital-a").token
         first_worker.join_site(token, site.store.site_id, "A" * 43 + "=")
-        site.store.append("case_created", case_code="CP-1", payload={})
+        site.append("case_created", case_code="CP-1", payload={})
         for index in range(399):
-            site.store.append("note", case_code="CP-1", payload={"text": f"note {index}"})
+            site.append("note", case_code="CP-1", payload={"text": f"note {index}"})
         batch = _wire(site)
         outcomes: list[object] = []
 
@@ -383,10 +385,10 @@ def test_two_workers_pushing_the_same_site_at_once_store_one_chain(
         for thread in threads:
             thread.join()
         added = sum(outcome.added for outcome in outcomes if not isinstance(outcome, Exception))
-        assert added == 400
+        assert added == len(batch) == 400 + 2  # with the site's administrator and engineer
         audit = first_worker.verify()
         assert audit.ok, audit.problems
-        assert audit.events == 400
+        assert audit.events == len(batch)
         site.store.close()
     finally:
         first_worker.close()

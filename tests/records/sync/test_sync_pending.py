@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sync_helpers import Site, ThreadServer
+from sync_helpers import Site, ThreadServer, trust_each_other
 
 from app.gui.models import read_sync_status
 from imaging.progress import CancelToken
@@ -28,17 +28,21 @@ def _record(site: Site) -> dict[str, object]:
 def test_the_events_not_pushed_are_counted_exactly(server: ThreadServer, make_site: Callable[..., Site]) -> None:
     a = make_site("ward-a", server.store, server.url)
     b = make_site("ward-b", server.store, server.url)
-    assert _pending(a, server.url) == 0  # nothing written, never synced
-    a.store.append(CASE_CREATED, case_code="P-1", payload={})
-    a.store.append(NOTE, case_code="P-1", payload={"text": "first"})
-    b.store.append(CASE_CREATED, case_code="P-2", payload={})
+    trust_each_other(a, b)  # each site's administrator, set up first
+    a.person("engineer")
+    set_up = len([event for event in a.store.events() if event.site_id == a.store.site_id])
+    assert _pending(a, server.url) == set_up  # never synced: every event of this site
+    a.append(CASE_CREATED, case_code="P-1", payload={})
+    a.append(NOTE, case_code="P-1", payload={"text": "first"})
+    b.append(CASE_CREATED, case_code="P-2", payload={})
     b.sync(server.url)
-    assert _pending(a, server.url) == 2
+    assert _pending(a, server.url) == set_up + 2
 
     result = a.sync(server.url)
     own = [event for event in a.store.events() if event.site_id == a.store.site_id]
     assert result.pushed == len(own)
-    assert result.pulled == 1  # site b's case (and a marker of what site a now knows, pushed in the same sync)
+    # Site b's events, its case among them (and a marker of what site a now knows, pushed in the same sync).
+    assert result.pulled == len([event for event in b.store.events() if event.site_id == b.store.site_id])
     through = _record(a)[PUSHED_THROUGH]
     assert through == {"event_id": own[-1].event_id, "hash": own[-1].hash, "seq": own[-1].seq}
     assert {site.site_id: site.head for site in server.store.sites()}[a.store.site_id] == own[-1].hash
@@ -47,20 +51,20 @@ def test_the_events_not_pushed_are_counted_exactly(server: ThreadServer, make_si
     # N new events, dated before the sync finished (a workstation clock set back): a count by time would miss them.
     earlier = datetime.now().astimezone() - timedelta(hours=1)
     for index in range(3):
-        a.store.append(NOTE, case_code="P-1", payload={"text": f"after {index}"}, at=earlier)
-    b.store.append(NOTE, case_code="P-2", payload={"text": "elsewhere"})
+        a.append(NOTE, case_code="P-1", payload={"text": f"after {index}"}, at=earlier)
+    b.append(NOTE, case_code="P-2", payload={"text": "elsewhere"})
     b.sync(server.url)
     assert a.sync(server.url).pushed >= 3
     assert _pending(a, server.url) == 0
     for index in range(3):
-        a.store.append(NOTE, case_code="P-1", payload={"text": f"later {index}"}, at=earlier)
+        a.append(NOTE, case_code="P-1", payload={"text": f"later {index}"}, at=earlier)
     assert _pending(a, server.url) == 3
 
     # An older record without the field: the events written after the sync finished (by their time) are counted.
     older = {key: value for key, value in _record(a).items() if key != PUSHED_THROUGH}
     (a.home / SYNC_DIR / LAST_SYNC_FILE).write_text(json.dumps(older), encoding="utf-8")
     assert _pending(a, server.url) == 0  # the estimate misses the back-dated events
-    a.store.append(NOTE, case_code="P-1", payload={"text": "now"})
+    a.append(NOTE, case_code="P-1", payload={"text": "now"})
     assert _pending(a, server.url) == 1
 
 
@@ -68,11 +72,13 @@ def test_an_event_written_during_a_sync_after_its_push_is_still_pending(
     server: ThreadServer, make_site: Callable[..., Site]
 ) -> None:
     a = make_site("ward-c", server.store, server.url)
-    a.store.append(CASE_CREATED, case_code="P-3", payload={})
+    a.append(CASE_CREATED, case_code="P-3", payload={})
+    a.sync(server.url)
+    a.append(NOTE, case_code="P-3", payload={"text": "before"})
 
     def write_during_pull(_fraction: float, message: str) -> None:
         if message == "pull_artifacts: started":  # after this sync's pushes, before it finishes
-            a.store.append(NOTE, case_code="P-3", payload={"text": "while syncing"})
+            a.append(NOTE, case_code="P-3", payload={"text": "while syncing"})
 
     a.sync(server.url, progress=write_during_pull)
     own = [event for event in a.store.events() if event.site_id == a.store.site_id]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sync_helpers import Site, ThreadServer, assert_converged, settle
+from sync_helpers import Site, ThreadServer, assert_converged, settle, trust_each_other
 
 from records.store import Store
 from records.sync.client import join
@@ -40,20 +40,20 @@ def _apply(step: tuple[object, ...], sites: list[Site], url: str, counter: list[
     cases = _known_cases(store)
     if kind == "case" or not cases:
         counter[0] += 1
-        store.append("case_created", case_code=f"C{counter[0]}-{site.name}", payload={})
+        site.append("case_created", case_code=f"C{counter[0]}-{site.name}", payload={})
         return
     code = cases[int(step[2]) % len(cases)]  # type: ignore[call-overload]
     counter[0] += 1
     if kind == "note":
-        store.append("note", case_code=code, payload={"text": f"note {counter[0]}"})
+        site.append("note", case_code=code, payload={"text": f"note {counter[0]}"})
     elif kind == "artifact":
         sha = store.put_artifact(bytes(step[3]) + counter[0].to_bytes(4, "big"), "mesh")  # type: ignore[call-overload]
-        store.append("inputs_added", case_code=code, payload={f"design{counter[0]}": sha})
+        site.append("inputs_added", case_code=code, payload={f"design{counter[0]}": sha})
     elif kind == "dicom":
         sha = store.put_artifact(b"DICM" + counter[0].to_bytes(4, "big"), "dicom")
-        store.append("inputs_added", case_code=code, payload={f"image{counter[0]}": sha})
+        site.append("inputs_added", case_code=code, payload={f"image{counter[0]}": sha})
     else:
-        store.append("design_changed", case_code=code, payload={"reason": f"change {counter[0]}"})
+        site.append("design_changed", case_code=code, payload={"reason": f"change {counter[0]}"})
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,6 +68,7 @@ def test_three_sites_converge(steps: list[tuple[object, ...]]) -> None:
                 site = Site(f"s{number}", Store.open(root / f"site{number}"))
                 sites.append(site)
                 join(site.store, server.url, server.store.enroll_site(site.name).token)
+            trust_each_other(*sites)
             counter = [0]
             for step in steps:
                 _apply(step, sites, server.url, counter)
