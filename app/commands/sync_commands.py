@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from app.cli import EXIT_BAD_INPUT, EXIT_OK, UsageError, add_json_flag, emit_json, say
-from app.commands.acting import acting_session, add_acting_user
+from app.commands.acting import acting_session, add_acting_user, add_password_stdin, read_password
 from app.home import home_folder
 from app.progress_bar import progress_bar
 
@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sync = sub.add_parser("sync", help="exchange events and artifacts with the sync server", description=_SYNC_HELP)
     sync.add_argument("--server", metavar="URL", help="the sync server's URL (default: the one joined)")
     sync.add_argument("--retries", type=int, default=5, metavar="N", help="retries per request (default 5)")
+    add_acting_user(
+        sync, "who syncs: the sites the server lists that this store does not trust yet are trusted by them"
+    )
     add_json_flag(sync)
     sync.set_defaults(handler=run_sync)
 
@@ -75,6 +78,15 @@ def _register_site(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     add_acting_user(resolve, "who decided (re-enters the password)")
     add_json_flag(resolve)
     resolve.set_defaults(handler=run_site_resolve)
+    trust = site_actions.add_parser(
+        "trust", help="accept another site's events (administrator)", description=_TRUST_HELP
+    )
+    trust.add_argument("site_id", metavar="SITE", help="the other site's id (32 hex digits)")
+    trust.add_argument("--name", metavar="TEXT", help="what the site is (e.g. the hospital and department)")
+    trust.add_argument("--by", required=True, metavar="ADMIN", help="the administrator (re-enters the password)")
+    add_password_stdin(trust)
+    add_json_flag(trust)
+    trust.set_defaults(handler=run_site_trust)
 
 
 _SERVE_HELP = (
@@ -89,6 +101,12 @@ _SERVER_HELP = "Enrol sites and verify the server's records (run on the server m
 _SITE_HELP = (
     "Join the sync server once (a new Ed25519 site key is kept in HOME/sync, owner-only), list concurrent "
     "revisions of a case found after syncs, and record which one a person kept."
+)
+_TRUST_HELP = (
+    "Record that this store accepts another site's events, e.g. a hospital workstation that sends bundles and has "
+    "never synced with this company's server. Sites the company's sync server lists are trusted by the user who "
+    "runs dvw sync --user; a bundle from a site trusted neither way is refused. Only an administrator trusts a site "
+    "by hand (recorded as site_trusted, attested by them)."
 )
 _SYNC_HELP = (
     "Push this site's events and artifacts and pull the other sites', in resumable stages: state, push events, push "
@@ -240,6 +258,27 @@ def run_site_resolve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_site_trust(args: argparse.Namespace) -> int:
+    """``dvw site trust SITE --by ADMIN``."""
+    from records.store import Store  # noqa: PLC0415
+    from records.users import sign_in, trust_site  # noqa: PLC0415
+
+    password = read_password(args, f"Password for the administrator {args.by}: ")
+    with Store.open(home_folder(args.home)) as store:
+        admin = sign_in(store, args.by, password)
+        event = trust_site(store, args.site_id, by=admin, via="administrator", name=args.name)
+    summary = {"site_id": args.site_id, "trusted": True, "recorded": event is not None, "by": admin.user_id}
+    if event is not None:
+        summary.update(event_id=event.event_id, seq=event.seq)
+    if args.json:
+        emit_json(summary)
+    elif event is None:
+        say(f"site {args.site_id} was already trusted here")
+    else:
+        say(f"site {args.site_id} trusted by {admin.user_id} (event seq {event.seq})")
+    return EXIT_OK
+
+
 def run_sync(args: argparse.Namespace) -> int:
     """``dvw sync [--server URL]``: ``{"pushed", "pulled", "conflicts": [...], ...}``."""
     from records.store import Store  # noqa: PLC0415
@@ -247,8 +286,10 @@ def run_sync(args: argparse.Namespace) -> int:
 
     if args.retries < 0:
         raise UsageError("--retries must be 0 or more")
-    with Store.open(home_folder(args.home)) as store, progress_bar("sync") as progress:
-        result = sync(store, args.server, retries=args.retries, progress=progress)
+    with Store.open(home_folder(args.home)) as store:
+        session = acting_session(args, store, "trusting the server's new sites") if args.user else None
+        with progress_bar("sync") as progress:
+            result = sync(store, args.server, retries=args.retries, progress=progress, by=session)
     if args.json:
         emit_json(result.to_json())
     else:
@@ -258,7 +299,12 @@ def run_sync(args: argparse.Namespace) -> int:
             f"pulled {result.pulled} events and {result.artifacts_pulled} artifacts ({megabytes:.1f} MB) in "
             f"{result.seconds:.1f} s; {result.withheld} artifacts withheld for privacy"
         )
+        for site in result.trusted:
+            say(f"  site {site} (enrolled with the server) is now trusted here, by {args.user}")
         for conflict in result.conflicts:
             sides = " and ".join(branch.site_id for branch in conflict.branches)
             say(f"  conflict: case {conflict.case_code} was changed concurrently by sites {sides}")
+    if result.untrusted:
+        listed = ", ".join(result.untrusted)
+        say(f"  not pulled: site(s) {listed} are new here; run dvw sync --user USER to trust the server's sites")
     return EXIT_OK

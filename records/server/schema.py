@@ -25,8 +25,6 @@ Tables
 ``request_nonces``
     The nonce of every signed request per site with its time (Unix seconds): a request is single-use. Rows older
     than the clock-skew window are pruned (a request that old is refused by its time anyway).
-``user_sites``
-    The site that first added each user id (its ``user_added`` event): the only site that speaks for that user.
 """
 
 from __future__ import annotations
@@ -128,14 +126,6 @@ request_nonces = sa.Table(
     sa.Column("nonce", sa.String(32), primary_key=True),
     sa.Column("request_time", sa.BigInteger(), nullable=False),
     sa.Index("ix_request_nonces_time", "request_time"),
-)
-
-user_sites = sa.Table(
-    "user_sites",
-    metadata,
-    sa.Column("user_id", sa.String(32), primary_key=True),
-    sa.Column("site_id", sa.String(32), nullable=False),
-    sa.Column("event_id", sa.String(32), nullable=False),
 )
 
 INSERT_ONLY_TABLES = ("events", "sync_log")

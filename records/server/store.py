@@ -9,9 +9,11 @@ chain position and predecessor, chunk offsets) make a lost race fail instead of 
 Every operation is one transaction: all or none. A database failure surfaces as :class:`ServerStoreError` with a
 one-line message (never SQLAlchemy's multi-line text).
 
-A site speaks only for its own users: ``user_sites`` names the site that first added each user id, a later
-``user_added`` of that id from another site is refused (:class:`UserNotYoursError`), and a ``signature`` is accepted
-only from the site that added its signer (:class:`SignatureNotYoursError`), verified against that site's own users.
+Every pushed event is judged as a workstation's audit judges it (:func:`records.trust.verify_log`, trusting the
+enrolled sites): attested by an enabled user of the pushing site, user events by that site's administrators, and
+signatures made by the site's own users (:class:`SignatureNotYoursError` otherwise: users sign where they were
+added) that verify and approve exactly what the log holds. Users are (site, user id): two sites may each have a
+``clin1``, and neither speaks for the other's.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +52,7 @@ from records.errors import (
     ServerStoreError,
     SyncRefusedError,
 )
-from records.events import SIGNATURE, Event, check_payload_privacy, event_from_json, format_time, is_event_id, is_sha256
+from records.events import Event, check_payload_privacy, event_from_json, format_time, is_event_id, is_sha256
 from records.migrating import alembic_config
 from records.migrating import head_revision as migrating_head
 from records.server.schema import (
@@ -62,11 +64,9 @@ from records.server.schema import (
     request_nonces,
     sites,
     sync_log,
-    user_sites,
 )
-from records.signatures import verify_signature
 from records.sync.protocol import MAX_CHUNK_BYTES, MAX_CLOCK_SKEW_S, WITHHELD_KINDS, named_sha256
-from records.users import USER_ADDED, USER_DISABLED, USER_ID_PATTERN, User, users_from_events
+from records.trust import verify_log
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SITE_NAME_MAX = 128
@@ -178,12 +178,6 @@ class OffsetMismatchError(SyncRefusedError):
         self.received = received
 
 
-class UserNotYoursError(SyncRefusedError):
-    """A pushed ``user_added`` names a user id that another site added first: a site speaks only for its users."""
-
-    code = "user_not_yours"
-
-
 class SignatureNotYoursError(SyncRefusedError):
     """A pushed ``signature`` names a signer who is not a user added on the pushing site's own chain."""
 
@@ -192,6 +186,12 @@ class SignatureNotYoursError(SyncRefusedError):
 
 class SignatureInvalidError(SyncRefusedError):
     """A pushed ``signature`` of the site's own user does not verify (its content, key or signature is wrong)."""
+
+
+class EventRefusedError(SyncRefusedError):
+    """A pushed event is not attested by an enabled user of its site, or its actor may not write it."""
+
+    code = "event_refused"
 
 
 class ReplayedRequestError(SyncRefusedError):
@@ -652,8 +652,8 @@ class ServerStore:
                 )
             fresh.append(event)
             head = event.hash
-        if any(event.kind in (SIGNATURE, USER_ADDED) for event in fresh):
-            self._check_users_and_signatures(conn, site_id, fresh)
+        if fresh:
+            self._check_fresh(conn, site_id, fresh)
         if fresh:
             now = _now()
             inserted = [
@@ -685,79 +685,49 @@ class ServerStore:
         ).first()
         return found is not None
 
-    @staticmethod
-    def _own_user_events(conn: Connection, site_id: str) -> list[Event]:
-        rows = conn.execute(
-            sa.select(events)
-            .where(
-                events.c.site_id == site_id,
-                events.c.case_code.is_(None),
-                events.c.kind.in_((USER_ADDED, USER_DISABLED)),
-            )
-            .order_by(events.c.site_seq)
-        ).all()
-        return [_event_from_row(row) for row in rows]
+    def _check_fresh(self, conn: Connection, site_id: str, fresh: Sequence[Event]) -> None:
+        """Refuse the push unless every new event holds as :func:`records.trust.verify_log` judges it.
 
-    @staticmethod
-    def _user_owners(conn: Connection, user_ids: Iterable[str]) -> dict[str, str]:
-        """The site that added each of ``user_ids`` first (those recorded in ``user_sites``)."""
-        listed = sorted(user_ids)
-        owners: dict[str, str] = {}
-        for first in range(0, len(listed), 500):
-            rows = conn.execute(
-                sa.select(user_sites.c.user_id, user_sites.c.site_id).where(
-                    user_sites.c.user_id.in_(listed[first : first + 500])
-                )
-            ).all()
-            owners.update({row.user_id: row.site_id for row in rows})
-        return owners
-
-    def _check_users_and_signatures(self, conn: Connection, site_id: str, fresh: Sequence[Event]) -> None:
-        """Refuse a user or a signature the site may not speak for, and a signature that does not verify.
-
-        A site speaks only for the users it added: a ``user_added`` for a user id that another site added first
-        is refused, and a signature counts only when its signer is a user of the pushing site's own chain (users
-        sign where their sealed key is, at the site that added them). Each signature is verified against the site's
-        own users only. The user ids the site adds now are recorded in ``user_sites`` in this transaction; a
-        concurrent push of the same id by another site loses the race on its unique key.
+        The walk covers every site-level event held (users, trust, self-tests, markers), every held event of the
+        cases the push touches, and the new events after them, with the enrolled sites trusted.
         """
-        added: dict[str, Event] = {}
-        for event in fresh:
-            user_id = _added_user_id(event)
-            if user_id is None:
-                continue
-            if USER_ID_PATTERN.fullmatch(user_id) is None:
-                raise InvalidEventError(f"user_added event {event.event_id} has a malformed user id {user_id!r}")
-            added.setdefault(user_id, event)
-        own = [*self._own_user_events(conn, site_id), *(e for e in fresh if e.case_code is None)]
-        owners = self._user_owners(conn, {uid for e in own if (uid := _added_user_id(e)) is not None})
-        for user_id, event in added.items():
-            owner = owners.get(user_id)
-            if owner is not None and owner != site_id:
-                raise UserNotYoursError(
-                    f"user_added event {event.event_id} of site {site_id} adds user {user_id!r}, which site {owner} "
-                    "added first: a site speaks only for its own users (give users company-wide unique ids)"
-                )
-        new_owners = [
-            {"user_id": user_id, "site_id": site_id, "event_id": event.event_id}
-            for user_id, event in added.items()
-            if user_id not in owners
-        ]
-        if new_owners:
-            conn.execute(user_sites.insert(), new_owners)  # a plain insert: a concurrent owner makes it fail
-        # A user_added held from before this check, for a user id another site added first, does not count.
-        users = users_from_events(e for e in own if owners.get(_added_user_id(e) or "", site_id) == site_id)
-        for event in fresh:
-            if event.kind != SIGNATURE:
-                continue
-            if event.actor is None or event.actor not in users:
-                raise SignatureNotYoursError(
-                    f"signature event {event.event_id} of site {site_id} is signed by {event.actor!r}, who is not a "
-                    "user of that site: a site speaks only for its own users (users sign where they were added)"
-                )
-            problem = verify_signature(event, users)
-            if problem is not None:
-                raise SignatureInvalidError(f"signature event {event.event_id} of site {site_id}: {problem}")
+        cases = sorted({event.case_code for event in fresh if event.case_code is not None})
+        query = sa.select(events).where(events.c.case_code.is_(None))
+        rows = list(conn.execute(query).all())
+        for first in range(0, len(cases), 500):
+            rows += conn.execute(sa.select(events).where(events.c.case_code.in_(cases[first : first + 500]))).all()
+        rows.sort(key=lambda row: int(row.seq))
+        held = [_event_from_row(row) for row in rows]
+        last = int(held[-1].seq) if held else 0
+        last = max(last, int(conn.execute(sa.select(sa.func.max(events.c.seq))).scalar() or 0))
+        incoming = [replace(event, seq=last + index + 1) for index, event in enumerate(fresh)]
+        new = {event.event_id for event in incoming}
+        enrolled = {str(row.site_id) for row in conn.execute(sa.select(sites.c.site_id)).all()}
+
+        def seq_of(digest: str) -> int | None:
+            found = conn.execute(sa.select(events.c.seq).where(events.c.hash == digest)).first()
+            return None if found is None else int(found.seq)
+
+        report = verify_log(
+            [*held, *incoming], None, trusted=enrolled, report=lambda e: e.event_id in new, seq_of=seq_of
+        )
+        if not report.problems:
+            return
+        # The first refused event decides the answer; of its problems, a signer who is not the site's own user
+        # comes first, then a signature that does not hold, then anything else.
+        first = report.problems[0].event.event_id
+        own = [p for p in report.problems if p.event.event_id == first]
+        not_yours = [p for p in own if p.code == "signature" and "not a user of the signing site" in p.message]
+        signatures = [p for p in own if p.code in ("signature", "signature_log")]
+        problem = (not_yours or signatures or own)[0]
+        where = f"{problem.event.kind} event {problem.event.event_id} of site {site_id}"
+        if not_yours:
+            raise SignatureNotYoursError(
+                f"{where}: {problem.message}: a site speaks only for its own users (users sign where they were added)"
+            )
+        if signatures:
+            raise SignatureInvalidError(f"{where}: {problem.message}")
+        raise EventRefusedError(f"{where}: {problem.message}")
 
     def events_after(self, site_id: str, after: str, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` events of ``site_id``'s chain after the event with hash ``after`` ("" = from the start).
@@ -1040,7 +1010,12 @@ class ServerStore:
             if event.site_id not in joined:
                 problems.append(f"event {event.event_id} belongs to site {event.site_id}, which never joined")
             heads[event.site_id] = (event.hash, int(row.site_seq))
-        problems += _foreign_users_and_signatures(rows, all_events)
+        arrival = sorted(all_events, key=lambda event: event.seq)
+        trust = verify_log(arrival, None, trusted=joined)
+        problems += [
+            f"{problem.event.kind} event {problem.event.event_id} of site {problem.event.site_id}: {problem.message}"
+            for problem in trust.problems
+        ]
         complete = 0
         with self._read() as conn:
             stored = conn.execute(sa.select(artifacts).where(artifacts.c.complete.is_(True))).all()
@@ -1053,58 +1028,6 @@ class ServerStore:
                     if digest.hexdigest() != row.sha256:
                         problems.append(f"artifact {row.sha256} does not match its SHA-256")
         return ServerAudit(not problems, len(heads), len(all_events), complete, tuple(problems))
-
-
-def _added_user_id(event: Event) -> str | None:
-    """The user id a site-level ``user_added`` event adds (None for any other event or a payload without one)."""
-    if event.kind != USER_ADDED or event.case_code is not None:
-        return None
-    user_id = event.payload.get("user_id")
-    return user_id if isinstance(user_id, str) else None
-
-
-def _foreign_users_and_signatures(rows: Sequence[Any], all_events: Sequence[Event]) -> list[str]:
-    """The problems with users and signatures of held events, as a push today would refuse them.
-
-    A ``user_added`` of a user id that another site added first (by arrival order), a signature whose signer is not
-    a user of its own site's chain, and a signature that does not verify against its site's own users.
-    """
-    problems: list[str] = []
-    arrival = sorted(zip(rows, all_events, strict=True), key=lambda pair: int(pair[0].seq))
-    owners: dict[str, str] = {}
-    for _row, event in arrival:
-        user_id = _added_user_id(event)
-        if user_id is None:
-            continue
-        owner = owners.setdefault(user_id, event.site_id)
-        if owner != event.site_id:
-            problems.append(
-                f"user_added event {event.event_id} of site {event.site_id} adds user {user_id!r}, which site "
-                f"{owner} added first: a site speaks only for its own users"
-            )
-    users_by_site: dict[str, dict[str, User]] = {}
-    for event in all_events:
-        if event.kind != SIGNATURE:
-            continue
-        if event.site_id not in users_by_site:
-            users_by_site[event.site_id] = users_from_events(
-                e
-                for e in all_events
-                if e.site_id == event.site_id
-                and e.case_code is None
-                and owners.get(_added_user_id(e) or "", e.site_id) == e.site_id
-            )
-        users = users_by_site[event.site_id]
-        if event.actor is None or event.actor not in users:
-            problems.append(
-                f"signature event {event.event_id} of site {event.site_id} is signed by {event.actor!r}, who is not "
-                "a user of that site: a site speaks only for its own users"
-            )
-            continue
-        problem = verify_signature(event, users)
-        if problem is not None:
-            problems.append(f"signature event {event.event_id}: {problem}")
-    return problems
 
 
 def _token_sha256(token: str) -> str:

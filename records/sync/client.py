@@ -65,8 +65,7 @@ from records.errors import (
     SyncError,
     SyncRefusedError,
 )
-from records.events import SIGNATURE, Event, event_from_json, format_time
-from records.signatures import verify_signature
+from records.events import Event, event_from_json, format_time
 from records.store import Store
 from records.sync.conflicts import Conflict, ensure_marker, find_conflicts
 from records.sync.protocol import (
@@ -86,7 +85,7 @@ from records.sync.protocol import (
     named_sha256,
     sign_request,
 )
-from records.users import users_from_events
+from records.users import trust_site
 
 SYNC_DIR = "sync"
 KEY_FILE = "site_key.pem"
@@ -179,6 +178,8 @@ class SyncResult:
     resumed: bool
     seconds: float
     retries: int = 0
+    trusted: tuple[str, ...] = ()
+    untrusted: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """``{"pushed", "pulled", "conflicts": [...], ...}`` with artifact counts, bytes and stages."""
@@ -186,6 +187,8 @@ class SyncResult:
             "pushed": self.pushed,
             "pulled": self.pulled,
             "conflicts": [conflict.to_json() for conflict in self.conflicts],
+            "sites_trusted": list(self.trusted),
+            "sites_not_trusted": list(self.untrusted),
             "artifacts_pushed": self.artifacts_pushed,
             "artifacts_pulled": self.artifacts_pulled,
             "bytes_pushed": self.bytes_pushed,
@@ -489,10 +492,14 @@ class _Sync:
         page: int,
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
+        by: Any = None,
     ) -> None:
         self.store = store
         self.server = server
         self.conn = connection
+        self.by = by
+        self.trusted: list[str] = []
+        self.untrusted: list[str] = []
         self.batch = batch
         self.chunk_bytes = chunk_bytes
         self.page = page
@@ -661,9 +668,12 @@ class _Sync:
         )
         pulled = 0
         case_events = False
+        directory = self.store.directory()
         for site in others:
             after = local_heads.get(site, "")
             if after == self._server_head(site):
+                continue
+            if not directory.is_trusted(site) and not self._trust(site):
                 continue
             while True:
                 checkpoint(self.cancel)
@@ -688,24 +698,37 @@ class _Sync:
         stage.items = pulled
         self.counters.pulled += pulled
 
+    def _trust(self, site: str) -> bool:
+        """Record that this store trusts a site the company's server lists (enrolled), when a user runs the sync.
+
+        The trust is the user's act, attested with their key (``site_trusted``, ``via`` ``server``): a sync run by
+        the software alone (no user) pulls only sites already trusted and lists the others.
+        """
+        if self.by is None:
+            self.untrusted.append(site)
+            return False
+        name = self.server_heads.get(site, {}).get("name")
+        trust_site(
+            self.store,
+            site,
+            by=self.by,
+            via="server",
+            name=name if isinstance(name, str) else None,
+            server=self.server,
+        )
+        self.trusted.append(site)
+        return True
+
     def _check_page(self, page: Sequence[Any], site: str, known_users: list[Event]) -> list[Event]:
-        """Every event of a pulled page: its hash, its site, and (for signatures) the signer's key."""
+        """Every event of a pulled page with its hash checked, all of the page's site.
+
+        Everything else (attestations, users, signatures against the log) is checked by the store on import.
+        """
+        del known_users
         events = [event_from_json(data) for data in page]
         wrong = [event.event_id for event in events if event.site_id != site]
         if wrong:
             raise SyncRefusedError(f"the server sent events of another site than {site}: {', '.join(wrong[:3])}")
-        if any(event.kind == SIGNATURE for event in events):
-            # The page's site's own users first: a user id that two sites added with two keys (offline) is
-            # resolved to the key of the site that signed, as the server does.
-            site_level = [*known_users, *(e for e in events if e.case_code is None)]
-            users = users_from_events(
-                [e for e in site_level if e.site_id == site] + [e for e in site_level if e.site_id != site]
-            )
-            for event in events:
-                if event.kind == SIGNATURE and event.case_code is not None:
-                    problem = verify_signature(event, users)
-                    if problem is not None:
-                        raise SyncRefusedError(f"pulled signature event {event.event_id} of site {site}: {problem}")
         return events
 
     # -- pull artifacts
@@ -815,6 +838,7 @@ def sync(
     page: int = PULL_PAGE,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    by: Any = None,
 ) -> SyncResult:
     """Run one sync with the server (the stages of the module docstring); safe to interrupt and run again.
 
@@ -834,6 +858,10 @@ def sync(
         Events per push, artifact bytes per chunk (at most 8 MiB), events per pull.
     progress, cancel
         Progress callback ``(fraction, message)`` and cancel token, checked between requests.
+    by
+        The signed-in user who runs the sync (:class:`records.users.Session`): the sites the server lists that
+        this store does not trust yet are trusted by them (``site_trusted`` via the server) and pulled. Without a
+        user, only sites already trusted are pulled; the others are listed in ``untrusted``.
 
     Returns
     -------
@@ -873,6 +901,7 @@ def sync(
             page=max(1, page),
             progress=progress,
             cancel=cancel,
+            by=by,
         )
         run.run_stage(STAGE_STATE, run.state)
         run.run_stage(STAGE_PUSH_EVENTS, run.push_events)
@@ -905,6 +934,8 @@ def sync(
         resumed=resumed,
         seconds=seconds,
         retries=connection.retried,
+        trusted=tuple(run.trusted),
+        untrusted=tuple(run.untrusted),
     )
     folder = _sync_dir(store.home)
     through = _acknowledged(store, run.pushed_head)

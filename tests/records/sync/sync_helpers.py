@@ -210,7 +210,9 @@ class Site:
         return self.store.home
 
     def sync(self, url: str, **options: Any) -> SyncResult:
+        """One sync run by the site's engineer (who trusts the server's sites this store meets for the first time)."""
         options.setdefault("backoff_s", 0.05)
+        options.setdefault("by", self.person("engineer"))
         return sync(self.store, url, **options)
 
     def connection(self, url: str, *, retries: int = 0) -> SyncConnection:

@@ -171,7 +171,9 @@ def test_a_site_cannot_add_or_sign_as_another_sites_user(server: ThreadServer, s
     assert head == ""
     conn_b = b.connection(server.url)
 
-    # Site B adds "its own" doc-a (B's key) and signs A's case with it: refused, nothing of the batch stored.
+    # Site B slips in a "doc-a" of its own (B's key) that no administrator of B added, and signs A's case with it:
+    # refused, nothing of the batch stored. (Users are (site, user id): a doc-a that B's administrator adds is B's
+    # user, never A's, and signs only on B's chain.)
     batch = _chain(
         b.store.site_id,
         head,
@@ -180,7 +182,8 @@ def test_a_site_cannot_add_or_sign_as_another_sites_user(server: ThreadServer, s
     )
     response = conn_b.request("POST", "/v1/events", json_body={"events": batch})
     assert response.status_code == 403, response.text
-    assert _code(response) == "user_not_yours"
+    assert _code(response) == "event_refused"
+    assert "names no person" in response.json()["error"]["message"]
     assert server_hashes(server.store) == held
 
     # The forged signature alone, or a copy of A's genuine one in B's chain: B does not speak for doc-a.
@@ -218,17 +221,26 @@ def test_server_verify_reports_foreign_users_and_signatures_held_from_before(
     assert not audit.ok
     problems = "\n".join(audit.problems)
     user_event, signature_event = forged_events
-    assert f"user_added event {user_event['event_id']} of site {b.store.site_id} adds user 'doc-a'" in problems
-    assert f"which site {a.store.site_id} added first" in problems
-    assert f"signature event {signature_event['event_id']} of site {b.store.site_id} is signed by 'doc-a'" in problems
-    assert f"signature event {copied[0]['event_id']} of site {c.store.site_id} is signed by 'doc-a'" in problems
-    assert len(audit.problems) == 3
+    assert f"user_added event {user_event['event_id']} of site {b.store.site_id}: user_added event names no person" in (
+        problems
+    )
+    for event, site in ((signature_event, b.store.site_id), (copied[0], c.store.site_id)):
+        assert (
+            f"signature event {event['event_id']} of site {site}: signer 'doc-a' is not a user of the signing site"
+            in problems
+        )
+    flagged = {line.split(" of site ")[0] for line in audit.problems}
+    assert flagged == {
+        f"user_added event {user_event['event_id']}",
+        f"signature event {signature_event['event_id']}",
+        f"signature event {copied[0]['event_id']}",
+    }
 
     capsys.readouterr()
     assert main(["server", "verify", "--db", server.db, "--json"]) == 2
     shown = json.loads(capsys.readouterr().out)
     assert shown["ok"] is False
-    assert len(shown["problems"]) == 3
+    assert len(shown["problems"]) == len(audit.problems)
 
     # And a site whose user was added elsewhere first cannot push more on top of it.
     more = _chain(b.store.site_id, forged_events[-1]["hash"], ("signature", forged, "CP-A", "doc-a"))

@@ -36,7 +36,7 @@ from records.errors import (
 from records.events import compute_hash
 from records.server.schema import enrolments
 from records.server.store import ServerStore
-from records.signatures import sign, signature_checker
+from records.signatures import sign
 from records.store import Store
 from records.sync.client import SyncConnection, join, sync
 from records.sync.conflicts import find_conflicts, resolve_conflict
@@ -311,21 +311,45 @@ def test_a_case_in_conflict_cannot_be_signed_until_resolved(
     assert event.kind == "signature"
 
 
-def test_the_same_user_id_at_a_second_site_is_refused(server: ThreadServer, make_site: Callable[..., Site]) -> None:
+def test_the_same_user_id_at_two_sites_is_two_users(server: ThreadServer, make_site: Callable[..., Site]) -> None:
+    """Users are (site, user id): two hospitals that each added a "doc-lee" have two people, and neither site's
+    signatures are taken for the other's."""
     a = make_site("hospital-a", server.store, server.url)
     b = make_site("hospital-b", server.store, server.url)
-    # Offline, each site adds its own "doc-lee" (different keys) and signs a case with it.
     add_signed_case(a, "CP-A", design=b"solid a\n", user_suffix="lee")
     add_signed_case(b, "CP-B", design=b"solid b\n", user_suffix="lee")
     a.sync(server.url)
-    # A site speaks only for its own users: the id site A added first is A's; B's push of it stores nothing.
-    with pytest.raises(SyncRefusedError, match="user_not_yours"):
-        b.sync(server.url)
-    assert b.store.site_id not in {event.site_id for event in server.store.all_events()}
+    b.sync(server.url)
+    a.sync(server.url)
     assert server.store.verify().ok
-    report = a.store.verify(signature_checker(a.store))
-    assert report.ok, report.problems
-    assert report.signatures == 1
+    for site in (a, b):
+        report = site.store.verify()
+        assert report.ok, report.problems
+        assert report.signatures == 2
+        directory = site.store.directory()
+        keys = {directory.user(other.store.site_id, "doc-lee").public_key_sha256 for other in (a, b)}  # type: ignore[union-attr]
+        assert len(keys) == 2
+    signed = {e.site_id: e.actor for e in a.store.events() if e.kind == "signature"}
+    assert signed == {a.store.site_id: "doc-lee", b.store.site_id: "doc-lee"}
+
+
+def test_a_sync_without_a_user_pulls_only_trusted_sites(server: ThreadServer, make_site: Callable[..., Site]) -> None:
+    a = make_site("hospital-a", server.store, server.url)
+    b = make_site("hospital-b", server.store, server.url)
+    add_signed_case(b, "CP-B", design=b"solid b\n", user_suffix="b")
+    b.sync(server.url)
+    result = a.sync(server.url, by=None)
+    assert (result.pulled, result.untrusted, result.trusted) == (0, (b.store.site_id,), ())
+    assert "CP-B" not in {case.code for case in a.store.cases()}
+    result = a.sync(server.url)  # the engineer runs it: the server's site is trusted by them, then pulled
+    assert result.trusted == (b.store.site_id,)
+    assert result.pulled > 0
+    trusted = [e for e in a.store.events() if e.kind == "site_trusted"]
+    assert [(e.actor, e.payload["via"], e.payload["site_id"]) for e in trusted] == [
+        ("eng-hospital-a", "server", b.store.site_id)
+    ]
+    assert a.store.case("CP-B").state == "signed"
+    assert a.store.verify().ok
 
 
 def test_health_and_metrics(server: ThreadServer, make_site: Callable[..., Site]) -> None:
