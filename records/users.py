@@ -135,6 +135,10 @@ class Session:
         """The raw Ed25519 signature of ``data`` (e-signatures and bundle signatures)."""
         return self._key.sign(data)
 
+    def __reduce__(self) -> Any:
+        # An unlocked key never leaves the process that unlocked it (no pickling to a worker process, no copies).
+        raise TypeError("a signed-in session cannot be pickled: it holds an unlocked private key")
+
 
 def check_user_id(user_id: str) -> str:
     """Return ``user_id`` if it is well formed (``[a-z0-9._-]{2,32}``), else raise :class:`InvalidUserError`."""

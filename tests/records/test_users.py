@@ -6,6 +6,7 @@ Most tests run on a copy of a set-up workstation (``people_home``: admin1, eng1,
 from __future__ import annotations
 
 import json
+import pickle
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -263,3 +264,10 @@ def test_a_tampered_private_key_is_not_decrypted(store: Store, home: Path) -> No
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(CredentialsError, match="cannot decrypt the signing key of user eng1"):
         unlock_signing_key(store, "eng1", password_of("eng1"))
+
+
+def test_a_session_never_leaves_its_process(people_home: tuple[Path, People]) -> None:
+    """An unlocked key is not picklable: it cannot be sent to a worker process or written anywhere by accident."""
+    _home, people = people_home
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(people.engineer)
