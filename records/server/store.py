@@ -715,8 +715,8 @@ class ServerStore:
             return
         # The first refused event decides the answer; of its problems, a signer who is not the site's own user
         # comes first, then a signature that does not hold, then anything else.
-        first = report.problems[0].event.event_id
-        own = [p for p in report.problems if p.event.event_id == first]
+        refused = report.problems[0].event.event_id
+        own = [p for p in report.problems if p.event.event_id == refused]
         not_yours = [p for p in own if p.code == "signature" and "not a user of the signing site" in p.message]
         signatures = [p for p in own if p.code in ("signature", "signature_log")]
         problem = (not_yours or signatures or own)[0]
