@@ -6,6 +6,7 @@ All lengths in mm in the meshes' common frame (patient LPS for DVW meshes).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +15,7 @@ from vtkmodules.vtkCommonCore import vtkDoubleArray
 from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 
 from geometry.errors import GeometryError
-from geometry.mesh import Mesh
+from geometry.mesh import Mesh, merge_vertices
 from imaging.progress import CancelToken, checkpoint
 
 FloatArray = npt.NDArray[np.float64]
@@ -42,6 +43,39 @@ def vertex_normals(mesh: Mesh) -> FloatArray:
     valid = lengths > 0
     normals[valid] /= lengths[valid, None]
     return normals
+
+
+def _distance_function(surface: Mesh) -> Any:
+    """A ``vtkImplicitPolyDataDistance`` of the triangles of ``surface`` that have three distinct vertices.
+
+    VTK signs a distance by the pseudo-normal at the closest point, looking up the neighbours across the edge it
+    lies on; a triangle that names one vertex twice (an OBJ face ``f 1 1 8``, a 3MF triangle with v1 = v2), or two
+    vertices at one position (a PLY listing a position twice), makes that look-up read out of bounds in
+    ``vtkPolyData::GetCellEdgeNeighbors``: ``dvw measure`` on such a design crashed with a segmentation fault in
+    four runs out of five. Positions are merged and triangles without area are left out (segments and points, with
+    no normal); every distance to a surface triangle is unchanged.
+
+    Raises
+    ------
+    GeometryError
+        When ``surface`` has no triangle with three distinct vertices.
+    """
+    # Vertices at the same position are one vertex for VTK's edge look-up too (a file may list a position twice: a
+    # triangle on two such vertices has a zero-length edge, which crashed the look-up the same way), so positions
+    # are merged first; then triangles without three distinct corners, or without area, are left out.
+    merged = merge_vertices(surface) if surface.n_vertices else surface
+    faces = merged.faces
+    proper = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    if np.any(proper):
+        corners = merged.vertices[faces]
+        area2 = np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)
+        proper &= area2 > 0.0
+    if not np.any(proper):
+        raise GeometryError("the reference surface has no triangles")
+    kept = merged if np.all(proper) else Mesh(merged.vertices, faces[proper])
+    implicit = vtkImplicitPolyDataDistance()
+    implicit.SetInput(kept.to_polydata())
+    return implicit
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,10 +120,7 @@ def closest_points(surface: Mesh, points: npt.ArrayLike, *, cancel: CancelToken 
         When ``surface`` has no triangles.
     """
     query = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-    if surface.n_triangles == 0:
-        raise GeometryError("the reference surface has no triangles")
-    implicit = vtkImplicitPolyDataDistance()
-    implicit.SetInput(surface.to_polydata())
+    implicit = _distance_function(surface)
     distances = np.empty(len(query), dtype=np.float64)
     closest = np.empty_like(query)
     found = [0.0, 0.0, 0.0]
@@ -115,10 +146,7 @@ def signed_distances(
         When ``surface`` has no triangles.
     """
     query = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
-    if surface.n_triangles == 0:
-        raise GeometryError("the reference surface has no triangles")
-    implicit = vtkImplicitPolyDataDistance()
-    implicit.SetInput(surface.to_polydata())
+    implicit = _distance_function(surface)
     values = np.empty(len(query), dtype=np.float64)
     for start in range(0, len(query), chunk):
         checkpoint(cancel)

@@ -937,6 +937,9 @@ def _smooth_reduce_half(
     own_vertices, own_faces = _half(smoothed, band_faces, owned[extended])
     share = max(4, round(target * np.count_nonzero(owned) / len(faces)))
     points, reduced = _simplify(own_vertices, own_faces, share, preserve_border=True)
+    # At file precision (see at_file_precision), so that the distances measured below are those of the vertices
+    # written; the cut's positions are rounded alike, so the halves still meet exactly.
+    points, cut = _to_float32(points), _to_float32(cut)
 
     # Distances from the reference triangles on this side of a plane _DEVIATION_MARGIN_MM beyond the half's own
     # triangles: every other triangle lies beyond that plane, so a distance not above the vertex's distance to the
@@ -948,6 +951,13 @@ def _smooth_reduce_half(
     to_plane = points[:, split.axis] - limit if second else limit - points[:, split.axis]
     distances[~(distances <= to_plane)] = np.nan
     return _Half(points, reduced, cut, distances, smoothed_at)
+
+
+def _to_float32(values: FloatArray) -> FloatArray:
+    """``values`` rounded to float32 precision (still float64), -0.0 as 0.0."""
+    rounded: FloatArray = values.astype(np.float32).astype(np.float64)
+    rounded += 0.0
+    return rounded
 
 
 def _row_keys(rows: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.void]:
@@ -1098,6 +1108,118 @@ def repair(mesh: Mesh) -> Mesh:
     return Mesh(unique[used], renumber[faces])
 
 
+#: The largest magnitude a float32 coordinate holds (mm); a mesh file cannot store a vertex farther out.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def stored_form(mesh: Mesh) -> Mesh:
+    """``mesh`` exactly as every DVW mesh file stores it, and as :func:`geometry.io.read_mesh` reads it back.
+
+    The vertices are rounded to float32 (the precision of binary STL and PLY; OBJ and 3MF are written with enough
+    digits to hold them exactly) with -0.0 written as 0.0; vertices at bitwise-equal positions are merged (an STL
+    file cannot keep them apart, since its triangles hold positions, not vertex numbers); vertices no triangle uses
+    are dropped (STL cannot hold them either); the vertices are numbered in the order the triangles first use them
+    (the order an STL reader meets them). The triangles are kept as they are: this is what the file holds, so the
+    metrics of the result are the metrics of the file.
+
+    Returns ``mesh`` itself when it is already in that form (see :func:`geometry.io.write_mesh`'s ``exact``).
+
+    Raises
+    ------
+    GeometryError
+        If a vertex is not a finite number within float32's range (beyond about 3.4e38 mm).
+    """
+    if mesh.n_triangles == 0:
+        return mesh if mesh.n_vertices == 0 else Mesh(np.zeros((0, 3)), mesh.faces)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = mesh.vertices.astype(np.float32).astype(np.float64)
+    if not np.all(np.isfinite(rounded)):
+        raise GeometryError(f"a vertex is not a finite number within float32's range (+-{FLOAT32_MAX:.3g} mm)")
+    rounded += 0.0  # -0.0 + 0.0 is +0.0
+    same = bool(np.array_equal(rounded.view(np.uint64), mesh.vertices.view(np.uint64)))
+    vertices, faces = _merge(Mesh(mesh.vertices if same else rounded, mesh.faces))
+    flat = faces.reshape(-1)
+    seen = np.maximum.accumulate(flat)
+    # The vertices are numbered in the order of first use exactly when each triangle corner uses a vertex used
+    # before or the next new one (the running maximum grows by at most one), and every vertex is used.
+    if seen[0] == 0 and seen[-1] == len(vertices) - 1 and not np.any(np.diff(seen) > 1):
+        if same and vertices is mesh.vertices and faces is mesh.faces:
+            return mesh
+        return Mesh(vertices, faces)
+    used, first = np.unique(flat, return_index=True)
+    order = used[np.argsort(first)]  # vertex numbers in the order of first use (unused ones left out)
+    renumber = np.empty(len(vertices), dtype=np.int64)
+    renumber[order] = np.arange(len(order), dtype=np.int64)
+    return Mesh(vertices[order], renumber[faces])
+
+
+def at_file_precision(mesh: Mesh) -> Mesh:
+    """:func:`stored_form` of ``mesh`` with the triangles the rounding collapsed or folded removed.
+
+    Rounding to float32 can put two vertices of a surface at one position: windowed-sinc smoothing shrinks a
+    component of one or two voxels (a speck of bone, a one-voxel cavity) to within 1e-6 mm of a point, and the
+    tilted skull phantom's bone mesh had 56 such vertices, which made its STL file neither watertight nor manifold
+    (154 shells) while the mesh in memory was both (22 shells). Merged, such a shell leaves triangles that repeat a
+    vertex (dropped) and pairs of triangles on the same three vertices facing opposite ways (a flat fold: both are
+    dropped, which keeps every edge's triangle count even); of copies facing the same way one is kept. The result
+    is measured as it is: this function does not hide a defect, it only removes what has no area and no volume.
+
+    Returns ``mesh`` itself when nothing changes (it is already at file precision).
+
+    Raises
+    ------
+    GeometryError
+        If a vertex is not a finite number within float32's range.
+    """
+    stored = stored_form(mesh)
+    faces = stored.faces
+    if len(faces) == 0:
+        return stored
+    keep = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])
+    keep &= _unfolded(faces)
+    if np.all(keep):
+        return stored
+    return stored_form(Mesh(stored.vertices, faces[keep]))
+
+
+def _unfolded(faces: IndexArray) -> npt.NDArray[np.bool_]:
+    """Which triangles to keep among those on the same three vertices: one per orientation left after pairing.
+
+    Triangles on the same vertex set facing opposite ways cancel in pairs; of the ones left (all facing one way)
+    the first is kept. A triangle whose vertex set no other triangle has is always kept.
+    """
+    keep = np.ones(len(faces), dtype=np.bool_)
+    key = np.sort(faces, axis=1)
+    n = int(key[:, 2].max()) + 1
+    if n < 2_000_000:  # n^3 < 2^63: one int64 key per triangle (one argsort instead of a three-key lexsort)
+        packed = (key[:, 0] * n + key[:, 1]) * n + key[:, 2]
+        order = np.argsort(packed)
+        ordered_packed = packed[order]
+        same = ordered_packed[1:] == ordered_packed[:-1]
+    else:
+        order = np.lexsort((key[:, 2], key[:, 1], key[:, 0]))
+        ordered = key[order]
+        same = np.all(ordered[1:] == ordered[:-1], axis=1)
+    if not np.any(same):
+        return keep
+    starts = np.flatnonzero(np.r_[True, ~same])
+    sizes = np.diff(np.r_[starts, len(faces)])
+    group = np.repeat(np.arange(len(starts)), sizes)
+    # Orientation: rotated to start at its smallest vertex, a triangle faces one way when the other two ascend.
+    rows = faces[order]
+    lowest = np.argmin(rows, axis=1)
+    pick = np.arange(len(rows))
+    second, third = rows[pick, (lowest + 1) % 3], rows[pick, (lowest + 2) % 3]
+    sign = np.where(second < third, 1, -1)
+    net = np.add.reduceat(sign, starts)
+    shared = sizes[group] > 1
+    keep[order[shared]] = False
+    wanted = np.flatnonzero(shared & (sign == np.sign(net)[group]))
+    _, first = np.unique(group[wanted], return_index=True)
+    keep[order[wanted[first]]] = True
+    return keep
+
+
 def _smooth_and_reduce(
     reference: Mesh,
     volume: Volume,
@@ -1228,8 +1350,15 @@ def _mesh_stages(
 
     checkpoint(cancel)
     start = time.perf_counter()
-    # isosurface() and reduce() already repaired the mesh and smooth() keeps its topology: only the orientation
-    # is checked again here (smoothing and reduction do not flip a surface, but a check is cheap).
+    # isosurface() and reduce() already repaired the mesh and smooth() keeps its topology. What is measured is what a
+    # mesh file holds: the vertices at float32 precision, where smoothing may have made some coincide
+    # (at_file_precision). Only when that merged or removed something is the topology measured again (a
+    # renumbering alone changes nothing measured). The orientation is checked again too (smoothing and reduction do
+    # not flip a surface, but a check is cheap).
+    stored = at_file_precision(mesh)
+    if stored.n_vertices != mesh.n_vertices or stored.n_triangles != mesh.n_triangles:
+        known_topology, distances = None, None
+    mesh = stored
     if _signed_volume(mesh.vertices, mesh.faces) < 0:
         mesh = mesh.flipped()
     seconds.append(("repair", time.perf_counter() - start))

@@ -35,6 +35,7 @@ from geometry.distance import closest_points, face_normals, signed_distances
 from geometry.mesh import Mesh
 from imaging.progress import CancelToken
 from imaging.volume import Volume
+from validation.errors import MeasurementInputError
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -47,11 +48,30 @@ RAY_LENGTH_MM = 40.0
 EDGE_EXCLUSION_MM = 3.0
 
 
+MAX_SAMPLE_TRIANGLES = 5_000_000
+"""Most triangles the design's surface is split into for the fit analysis (a cranial plate needs about 100 k)."""
+
+
 def sample_surface(design: Mesh, max_edge_mm: float = SAMPLE_EDGE_MM) -> Mesh:
-    """``design`` with its triangles split until no edge is longer than ``max_edge_mm`` (same surface)."""
+    """``design`` with its triangles split until no edge is longer than ``max_edge_mm`` (same surface).
+
+    Raises
+    ------
+    MeasurementInputError
+        When the split would make more than :data:`MAX_SAMPLE_TRIANGLES` triangles (a design metres across, or a
+        file whose coordinates are not in millimetres): such a design is not measured rather than exhausting memory.
+    """
     from trimesh.remesh import subdivide_to_size  # noqa: PLC0415 - trimesh is imported on first use
 
-    vertices, faces = subdivide_to_size(design.vertices, design.faces, max_edge=max_edge_mm, max_iter=12)
+    corners = design.vertices[design.faces]
+    longest = np.max(np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2), axis=1) if len(corners) else []
+    pieces = float(np.sum(np.ceil(np.asarray(longest, dtype=np.float64) / max_edge_mm) ** 2))
+    if not math.isfinite(pieces) or pieces > MAX_SAMPLE_TRIANGLES:
+        raise MeasurementInputError(
+            f"the design's surface would be split into about {pieces:.3g} pieces of {max_edge_mm} mm (at most "
+            f"{MAX_SAMPLE_TRIANGLES}): is the design in millimetres?"
+        )
+    vertices, faces = subdivide_to_size(design.vertices, design.faces, max_edge=max_edge_mm, max_iter=24)
     return Mesh(np.asarray(vertices, dtype=np.float64), np.asarray(faces, dtype=np.int64))
 
 

@@ -125,7 +125,15 @@ class MeasureContext:
         """
         import trimesh  # noqa: PLC0415 - imported on first use
 
-        box = trimesh.bounds.oriented_bounds(self.design.vertices)[1]
+        points = self.design.vertices
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                box = np.asarray(trimesh.bounds.oriented_bounds(points)[1], dtype=np.float64)
+        except (IndexError, ValueError):  # collinear or coincident points have no convex hull
+            box = np.full(3, np.nan)
+        if not np.all(np.isfinite(box)):
+            # A flat or degenerate design: its axis-aligned extents are the honest answer (the hull is not 3D).
+            box = np.ptp(points, axis=0) if len(points) else np.zeros(3)
         extents = sorted((float(v) for v in box), reverse=True)
         return extents[0], extents[1], extents[2]
 

@@ -106,7 +106,9 @@ def run_mesh(args: argparse.Namespace) -> int:
                 input_sha256=input_sha256,
                 progress=progress,
             )
-    written = write_mesh(result.mesh, output, force=args.force)
+    # The mesh is at file precision (geometry.mesh measures what a file holds): exact=True checks that the file
+    # holds it, so the metrics reported are the written file's.
+    written = write_mesh(result.mesh, output, force=args.force, exact=True)
     deviation = result.metrics.surface_deviation
     payload: dict[str, Any] = {"output": str(output), "sha256": written.sha256}
     payload.update(_metrics_json(result.metrics))
