@@ -122,6 +122,11 @@ class Anatomy:
     files: dict[str, Path]
 
 
+def copy_atomically(source: Path, target: Path) -> str:
+    """Copy ``source`` to ``target`` through a temporary name (a killed run never leaves a cut copy); its SHA-256."""
+    return write_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
+
+
 def _refuse_reuse(out: Path, force: bool) -> None:
     if (out / "ct.nrrd").exists() and not force:
         raise UsageError(f"{out} already holds the outputs of an earlier run (use --force to redo it)", path=str(out))
@@ -161,7 +166,7 @@ def prepare_anatomy(folder: Path, out: Path, series_key: str | None, step: str =
     say(f"{step}meshing the bone ...")
     with progress_bar("meshing") as progress:
         meshed = mesh_from_mask(bone.mask, reduction=BONE_MESH_REDUCTION, input_sha256=mask_sha256, progress=progress)
-    stored = write_mesh(meshed.mesh, out / "bone.stl", force=True)
+    stored = write_mesh(meshed.mesh, out / "bone.stl", force=True, exact=True)  # the metrics are the file's
     m = meshed.metrics
     closed = "watertight" if m.watertight and m.manifold else "NOT watertight"
     say(f"    {stored.path}: {m.triangles} triangles, {m.volume_mm3 / 1000:.1f} cm3, {closed}")
@@ -307,14 +312,13 @@ def _run_pipeline(
     stored = write_mesh(design, out / f"design{Path(args.design).suffix.lower()}", force=True)
     patient_sha256 = None
     if args.patient:
-        shutil.copyfile(args.patient, out / "patient.json")
-        patient_sha256 = sha256_file(out / "patient.json")
+        patient_sha256 = copy_atomically(Path(args.patient), out / "patient.json")
     say(f"measuring and checking against {envelope.id} {envelope.version} ...")
     evaluation = evaluate_design(
         anatomy, stored, patient=patient, patient_sha256=patient_sha256, envelope=envelope, out=out
     )
     envelope_copy = out / "envelope.toml"
-    shutil.copyfile(args.envelope, envelope_copy)
+    copy_atomically(Path(args.envelope), envelope_copy)
     case = None
     if args.case and store is not None and session is not None:
         case = record_case(
@@ -354,8 +358,8 @@ def _demo_store(args: argparse.Namespace, out: Path, stack: ExitStack) -> tuple[
     from records.store import Store  # noqa: PLC0415
     from records.users import add_user, load_users, setup_admin, sign_in  # noqa: PLC0415
 
-    if args.home:
-        acting_user_id(args, "recording the demo cases in the store given by --home")
+    if args.home or os.environ.get("DVW_HOME"):  # a store was chosen (CLI.md: --home or $DVW_HOME): record there
+        acting_user_id(args, "recording the demo cases in the store given by --home or DVW_HOME")
         store = stack.enter_context(Store.open(home_folder(args.home)))
         return store, acting_session(args, store, "recording the demo cases")
     out.mkdir(parents=True, exist_ok=True)
@@ -404,7 +408,7 @@ def _run_demo(args: argparse.Namespace, out: Path, store: Store, session: Sessio
     say("6/7 writing the sample designs, patient facts and envelope ...")
     envelope_path = out / SAMPLE_ENVELOPE
     with resources.as_file(resources.files("resources") / "envelopes" / SAMPLE_ENVELOPE) as source:
-        shutil.copyfile(source, envelope_path)
+        copy_atomically(source, envelope_path)
     envelope = load_envelope(envelope_path)
     patient_path = out / "patient.json"
     write_atomically(
