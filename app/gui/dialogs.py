@@ -1,4 +1,10 @@
-"""Dialogs: settings, recording a re-verification, and signing (showing exactly what is signed)."""
+"""Dialogs: sign in, set up a store, settings, join the sync server, re-verification, signing.
+
+The sign dialog shows exactly what is signed. The sign-in and set-up dialogs collect what the user types and emit
+``submitted``; the window runs the password check in a thread job and answers with
+:meth:`SignInDialog.show_refusal` (the dialog stays open, saying why) or by closing the dialog. No dialog ever holds
+a session.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,17 +25,276 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from app.gui.i18n import LANGUAGES
 from app.gui.settings import GuiSettings
-from app.gui.widgets import state_text, verdict_text
+from app.gui.widgets import refusal_text, state_text, verdict_text
 
 if TYPE_CHECKING:
+    from app.gui.access import SignInRefusal
+    from app.workers import ErrorInfo
     from records.cases import CaseState
     from records.users import User
+
+#: The colour of a refusal's text (the text always says it too).
+REFUSAL_STYLE = "color: #8e1b10;"
+#: Shortest password a new user may have (records.users.MIN_PASSWORD_LENGTH, which loads after the window opens).
+MIN_PASSWORD_LENGTH = 8
+
+
+def _fit_height(dialog: QDialog) -> None:
+    """Make a dialog of wrapped texts as high as its texts need at its width (its size hint wraps them narrower)."""
+    layout = dialog.layout()
+    if layout is None:
+        return
+    layout.activate()
+    height = layout.heightForWidth(dialog.width()) if layout.hasHeightForWidth() else -1
+    if height > 0:
+        dialog.resize(dialog.width(), height)
+
+
+def _password_edit(parent: QWidget) -> QLineEdit:
+    edit = QLineEdit(parent)
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+class SignInDialog(QDialog):
+    """Sign in to the window: user id and password; Enter signs in; a refusal is shown with its reason.
+
+    Emits ``submitted(user_id, password)``; the window checks the password in the background and answers with
+    :meth:`show_refusal`, :meth:`show_error` or by accepting the dialog.
+
+    Parameters
+    ----------
+    store
+        The store folder, shown so that the user knows where they sign in.
+    user_id
+        The user id to offer (the last one signed in here, or the locked user's), or "".
+    note
+        A line to show above the fields (e.g. that signing in as another user closes the open case).
+    """
+
+    submitted = Signal(str, str)
+
+    def __init__(self, store: str, user_id: str = "", *, note: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Sign in to DVW"))
+        self.setMinimumWidth(460)
+        heading = QLabel(self.tr("Sign in to work with the cases and records of this workstation."), self)
+        heading.setWordWrap(True)
+        self.store_label = QLabel(self.tr("Store: %1").replace("%1", store), self)
+        self.store_label.setWordWrap(True)
+        self.store_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note_label = QLabel(note, self)
+        self.note_label.setWordWrap(True)
+        self.note_label.setVisible(bool(note))
+        self.user_edit = QLineEdit(user_id, self)
+        self.user_edit.setPlaceholderText(self.tr("your user id"))
+        self.user_edit.setToolTip(self.tr("Your user id on this workstation (an administrator gave it to you)"))
+        self.password_edit = _password_edit(self)
+        self.password_edit.setToolTip(self.tr("Your password; repeated wrong passwords lock the account for a while"))
+        form = QFormLayout()
+        form.addRow(self.tr("User:"), self.user_edit)
+        form.addRow(self.tr("Password:"), self.password_edit)
+        self.reason_label = QLabel(self)
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setStyleSheet(REFUSAL_STYLE)
+        self.reason_label.setVisible(False)
+        self.buttons = QDialogButtonBox(self)
+        self.sign_in_button = self.buttons.addButton(self.tr("Sign in"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.setToolTip(self.tr("Check the password and sign in (Enter)"))
+        cancel = self.buttons.addButton(self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setToolTip(self.tr("Close; nothing can be recorded until someone signs in"))
+        self.buttons.accepted.connect(self._on_submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.store_label)
+        layout.addWidget(self.note_label)
+        layout.addLayout(form)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.buttons)
+        (self.password_edit if user_id else self.user_edit).setFocus()
+        self.busy = False
+        self.resize(self.minimumWidth(), self.height())
+        _fit_height(self)
+
+    def _on_submit(self) -> None:
+        if self.busy:
+            return
+        user_id, password = self.user_edit.text().strip(), self.password_edit.text()
+        if not user_id or not password:
+            self.show_reason(self.tr("Enter your user id and your password."))
+            (self.user_edit if not user_id else self.password_edit).setFocus()
+            return
+        self.set_busy(True)
+        self.submitted.emit(user_id, password)
+
+    def set_busy(self, busy: bool) -> None:
+        """While the password is checked: the fields and the button wait."""
+        self.busy = busy
+        for widget in (self.user_edit, self.password_edit, self.sign_in_button):
+            widget.setEnabled(not busy)
+        self.sign_in_button.setText(self.tr("Signing in...") if busy else self.tr("Sign in"))
+        if busy:
+            self.reason_label.setVisible(False)
+
+    def show_reason(self, text: str) -> None:
+        """Show why the sign-in did not happen (the dialog stays open)."""
+        self.reason_label.setText(text)
+        self.reason_label.setVisible(True)
+        _fit_height(self)
+
+    def show_refusal(self, refusal: SignInRefusal) -> None:
+        """The password check refused: say why, clear the password and let the user try again."""
+        self.set_busy(False)
+        self.password_edit.clear()
+        self.show_reason(refusal_text(refusal))
+        (self.user_edit if refusal.code == "unknown_user" else self.password_edit).setFocus()
+
+    def show_error(self, info: ErrorInfo) -> None:
+        """The check itself failed (e.g. the store cannot be opened): say so."""
+        self.set_busy(False)
+        self.password_edit.clear()
+        self.show_reason(self.tr("Could not sign in: %1").replace("%1", info.message))
+
+
+class SetupDialog(QDialog):
+    """Set up a store that has no users yet: its first administrator (what ``dvw setup`` does).
+
+    Emits ``submitted`` when the entries are complete (the two passwords equal and long enough); the window reads
+    them (:meth:`user_id`, :meth:`printed_name`, :meth:`qualification`, :meth:`password`) and sets the store up in
+    the background, then signs the administrator in.
+    """
+
+    submitted = Signal()
+
+    def __init__(self, store: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Set up this workstation"))
+        self.setMinimumWidth(520)
+        intro = QLabel(
+            self.tr(
+                "This store has no users yet. Set up its first user, the administrator: the administrator adds the "
+                "other users and signs in here like anyone else. Every record names who made it."
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+        self.store_label = QLabel(self.tr("Store: %1").replace("%1", store), self)
+        self.store_label.setWordWrap(True)
+        self.store_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.user_edit = QLineEdit(self)
+        self.user_edit.setPlaceholderText("admin1")
+        self.user_edit.setToolTip(self.tr("2 to 32 lower-case letters, digits, dots, dashes or underscores"))
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setToolTip(self.tr("The name printed with the administrator's records and signatures"))
+        self.qualification_edit = QLineEdit(self)
+        self.qualification_edit.setPlaceholderText(self.tr("optional"))
+        self.qualification_edit.setToolTip(self.tr("A title or qualification printed with the signatures"))
+        self.password_edit = _password_edit(self)
+        self.password_edit.setToolTip(
+            self.tr("At least %1 characters; it protects the administrator's signing key").replace(
+                "%1", str(MIN_PASSWORD_LENGTH)
+            )
+        )
+        self.repeat_edit = _password_edit(self)
+        self.repeat_edit.setToolTip(self.tr("The same password again"))
+        form = QFormLayout()
+        form.addRow(self.tr("User id:"), self.user_edit)
+        form.addRow(self.tr("Printed name:"), self.name_edit)
+        form.addRow(self.tr("Qualification:"), self.qualification_edit)
+        form.addRow(self.tr("Password:"), self.password_edit)
+        form.addRow(self.tr("Repeat password:"), self.repeat_edit)
+        self.reason_label = QLabel(self)
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setStyleSheet(REFUSAL_STYLE)
+        self.reason_label.setVisible(False)
+        self.buttons = QDialogButtonBox(self)
+        self.setup_button = self.buttons.addButton(self.tr("Set up"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.setup_button.setDefault(True)
+        self.setup_button.setToolTip(self.tr("Make the administrator, with a signing key sealed by the password"))
+        cancel = self.buttons.addButton(self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setToolTip(self.tr("Close; nothing can be recorded until the workstation is set up"))
+        self.buttons.accepted.connect(self._on_submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.store_label)
+        layout.addLayout(form)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.buttons)
+        self.user_edit.setFocus()
+        self.busy = False
+        self.resize(self.minimumWidth(), self.height())
+        _fit_height(self)
+
+    def user_id(self) -> str:
+        """The administrator's user id as typed (trimmed)."""
+        return self.user_edit.text().strip()
+
+    def printed_name(self) -> str:
+        """The printed name as typed (trimmed)."""
+        return self.name_edit.text().strip()
+
+    def qualification(self) -> str | None:
+        """The qualification, or None when empty."""
+        return self.qualification_edit.text().strip() or None
+
+    def password(self) -> str:
+        """The password as typed."""
+        return self.password_edit.text()
+
+    def problem(self) -> str | None:
+        """What is missing or wrong in the entries (translated), or None when they may be submitted."""
+        from records.users import USER_ID_PATTERN  # noqa: PLC0415 - loaded before the dialog opens
+
+        if USER_ID_PATTERN.fullmatch(self.user_id()) is None:
+            return self.tr("The user id must be 2 to 32 lower-case letters, digits, dots, dashes or underscores.")
+        if not self.printed_name():
+            return self.tr("Enter the administrator's printed name.")
+        if len(self.password()) < MIN_PASSWORD_LENGTH:
+            return self.tr("The password must have at least %1 characters.").replace("%1", str(MIN_PASSWORD_LENGTH))
+        if self.repeat_edit.text() != self.password():
+            return self.tr("The two passwords differ.")
+        return None
+
+    def _on_submit(self) -> None:
+        if self.busy:
+            return
+        problem = self.problem()
+        if problem is not None:
+            self.show_reason(problem)
+            return
+        self.set_busy(True)
+        self.submitted.emit()
+
+    def set_busy(self, busy: bool) -> None:
+        """While the administrator is made: the fields and the button wait."""
+        self.busy = busy
+        edits = (self.user_edit, self.name_edit, self.qualification_edit, self.password_edit, self.repeat_edit)
+        for widget in (*edits, self.setup_button):
+            widget.setEnabled(not busy)
+        self.setup_button.setText(self.tr("Setting up...") if busy else self.tr("Set up"))
+        if busy:
+            self.reason_label.setVisible(False)
+
+    def show_reason(self, text: str) -> None:
+        """Say why the set-up did not happen (the dialog stays open)."""
+        self.reason_label.setText(text)
+        self.reason_label.setVisible(True)
+        _fit_height(self)
+
+    def show_error(self, info: ErrorInfo) -> None:
+        """The set-up was refused (e.g. someone set the store up meanwhile): say why."""
+        self.set_busy(False)
+        self.show_reason(self.tr("Could not set up: %1").replace("%1", info.message))
 
 
 class SettingsDialog(QDialog):
@@ -54,10 +320,19 @@ class SettingsDialog(QDialog):
         self.sync_edit = QLineEdit(settings.sync_server, self)
         self.sync_edit.setPlaceholderText("https://dvw.example.com")
         self.sync_edit.setToolTip(self.tr("The company's sync server (empty: this workstation works alone)"))
+        self.lock_spin = QSpinBox(self)
+        self.lock_spin.setRange(1, 60)
+        self.lock_spin.setValue(max(1, min(60, round(settings.lock_after_s / 60.0))))
+        self._lock_shown = self.lock_spin.value()
+        self.lock_spin.setSuffix(self.tr(" min"))
+        self.lock_spin.setToolTip(
+            self.tr("Without use for this long the window locks and asks the signed-in user's password again")
+        )
         form = QFormLayout()
         form.addRow(self.tr("Store folder:"), home_row)
         form.addRow(self.tr("Language:"), self.language_combo)
         form.addRow(self.tr("Sync server:"), self.sync_edit)
+        form.addRow(self.tr("Lock after:"), self.lock_spin)
         note = QLabel(self.tr("A new language applies at once; not while a step is running."), self)
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -86,6 +361,8 @@ class SettingsDialog(QDialog):
         self._settings.home = Path(self.home_edit.text().strip())
         self._settings.language = str(self.language_combo.currentData())
         self._settings.sync_server = self.sync_edit.text()
+        if self.lock_spin.value() != self._lock_shown:  # unchanged: a time set elsewhere (e.g. seconds) is kept
+            self._settings.lock_after_s = self.lock_spin.value() * 60.0
         self._settings.sync()
 
 
@@ -149,10 +426,18 @@ def _users_combo(parent: QWidget, users: Sequence[User], roles: frozenset[str] |
     return combo
 
 
+def _select(combo: QComboBox, user_id: str | None) -> None:
+    """Choose the signed-in user in a users combo when they are listed (else the first user stays chosen)."""
+    if user_id is not None:
+        combo.setCurrentIndex(max(0, combo.findData(user_id)))
+
+
 class ReverificationDialog(QDialog):
     """Record how an out-of-envelope case was re-verified: method, result, justification, evidence, password."""
 
-    def __init__(self, case: CaseState, users: Sequence[User], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, case: CaseState, users: Sequence[User], signed_in: str | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Record re-verification"))
         self.setMinimumWidth(520)
@@ -166,6 +451,7 @@ class ReverificationDialog(QDialog):
         intro.setWordWrap(True)
         self.user_combo = _users_combo(self, users, frozenset({"engineer", "quality"}))
         self.user_combo.setToolTip(self.tr("The engineer or quality user recording the re-verification"))
+        _select(self.user_combo, signed_in)
         self.password_edit = QLineEdit(self)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setToolTip(self.tr("The user's password, re-entered for this record"))
@@ -217,11 +503,19 @@ class ReverificationDialog(QDialog):
 class SignDialog(QDialog):
     """Sign the case's current check: shows exactly what the signature covers, asks for the password."""
 
-    def __init__(self, case: CaseState, users: Sequence[User], manifest_id: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        case: CaseState,
+        users: Sequence[User],
+        manifest_id: str,
+        signed_in: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Sign case %1").replace("%1", case.code))
         self.setMinimumSize(640, 520)
         self._users = list(users)
+        self._signed_in = signed_in
         heading = QLabel(self.tr("You are signing the following, exactly as shown:"), self)
         self.content_view = QPlainTextEdit(self)
         self.content_view.setReadOnly(True)
@@ -270,6 +564,7 @@ class SignDialog(QDialog):
         for user in self._users:
             if user.enabled and user.role in roles:
                 self.user_combo.addItem(f"{user.printed_name} ({user.user_id}, {user.role})", user.user_id)
+        _select(self.user_combo, self._signed_in)
 
     def set_meaning(self, meaning: str) -> None:
         """Choose the meaning (a key of :data:`records.signatures.MEANING_ROLES`)."""

@@ -1,5 +1,15 @@
 """The workstation window: the case bar, the workflow steps, the slice views and the 3D view in one window.
 
+Nobody works in the window without signing in (Part 11, ALCOA+ "attributable"): when the store has opened, the
+window asks for a user id and password (:class:`~app.gui.dialogs.SignInDialog`), or, for a store without users,
+for its first administrator (:class:`~app.gui.dialogs.SetupDialog`, what ``dvw setup`` does). Until then, and
+whenever the window is locked, :class:`~app.gui.lock_view.LockView` takes the place of the content. The session
+lives in :class:`~app.gui.models.SessionModel` only; every step that records reads it when it starts and records
+with it. After :attr:`GuiSettings.lock_after_s <app.gui.settings.GuiSettings.lock_after_s>` without use (15
+minutes) the window locks: the session is dropped and the same user's password unlocks it; another user may sign in
+instead, which closes the open case (its work in progress is not kept). Jobs already running finish and record with
+the session they started with. The password checks (Argon2) run in a thread, so the window keeps answering.
+
 Opening a case loads its work back in the background (:mod:`app.gui.reopen`) and shows it in every panel. The case
 bar shows the case's state from the records log and the store's real sync status (:func:`app.gui.models.
 read_sync_status`, read in the worker process on case changes and every :data:`SYNC_REFRESH_MS`).
@@ -22,6 +32,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -30,6 +41,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -38,16 +50,27 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui import steps
-from app.gui.dialogs import JoinDialog, SettingsDialog
+from app.gui.access import SetupRequest, SignInOutcome, set_up_store, sign_in_user, store_people
+from app.gui.dialogs import JoinDialog, SettingsDialog, SetupDialog, SignInDialog
 from app.gui.i18n import install_language
-from app.gui.models import CaseModel, SyncStatus, WorkspaceModel, read_sync_status
+from app.gui.lock_view import InactivityWatch, LockView
+from app.gui.models import (
+    LOCKED,
+    SIGNED_IN,
+    SIGNED_OUT,
+    CaseModel,
+    SessionModel,
+    SyncStatus,
+    WorkspaceModel,
+    read_sync_status,
+)
 from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
 from app.gui.reopen import ReopenedCase
 from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
 from app.gui.syncing import Joined, SyncOutcome, join_server, sync_now
-from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, state_text, verdict_word
+from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, role_text, state_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker, describe_error
 
 STEPS = ("cases", "import", "segment", "check", "review")
@@ -80,6 +103,7 @@ class MainView(QMainWindow):
         self.setAcceptDrops(True)
         self.case_model = CaseModel(settings.home, self)
         self.workspace = WorkspaceModel(self)
+        self.session_model = SessionModel(self)
         self.last_error: ErrorInfo | None = None
         self._warmed_up = False
         self._store_tried = False
@@ -92,16 +116,25 @@ class MainView(QMainWindow):
         self.sync_status: SyncStatus | None = None
         self.sync_error: ErrorInfo | None = None
         self.last_sync_outcome: SyncOutcome | None = None
+        self.sign_in_dialog: SignInDialog | None = None
+        self.setup_dialog: SetupDialog | None = None
+        # What answers the password check under way (the dialog or the lock view), and how long the window was idle
+        # when it locked (minutes; None when locked by hand).
+        self._access_target: SignInDialog | SetupDialog | LockView | None = None
+        self._idle_minutes: float | None = None
 
         self.slices = SliceViewsPanel(self)
         self.scene = SceneView(self)
         self.slices.grid.addWidget(self.scene, 1, 1)
 
-        self.cases_panel = CasesPanel(self.case_model, self.workspace, self.report_error, self)
+        sessions = self.session_model
+        self.cases_panel = CasesPanel(self.case_model, self.workspace, sessions, self.report_error, self)
         self.import_panel = ImportPanel(self.case_model, self.workspace, settings, self.report_error, self)
         self.segment_panel = SegmentPanel(self.case_model, self.workspace, self.slices, self.report_error, self)
-        self.check_panel = CheckPanel(self.case_model, self.workspace, settings, self.report_error, self)
-        self.review_panel = ReviewPanel(self.case_model, self.report_error, self)
+        self.check_panel = CheckPanel(
+            self.case_model, self.workspace, settings, self.report_error, self, sessions=sessions
+        )
+        self.review_panel = ReviewPanel(self.case_model, sessions, self.report_error, self)
         self.check_panel.wall_map_toggled.connect(self.scene.set_wall_map)
         self.check_panel.wall_limit_changed.connect(self.scene.set_wall_limit)
         self.panels: dict[str, QWidget] = {
@@ -145,7 +178,14 @@ class MainView(QMainWindow):
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.case_bar)
         column.addLayout(body, 1)
-        self.setCentralWidget(central)
+        # The content and the lock view are pages: nothing of the content shows while the lock view is up.
+        self.lock_view = LockView(self)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(central)
+        self.pages.addWidget(self.lock_view)
+        self.pages.setCurrentWidget(self.lock_view)
+        self.lock_view.show_opening(str(settings.home))
+        self.setCentralWidget(self.pages)
         self._build_actions()
         self.statusBar().showMessage(self.tr("Ready"))
 
@@ -182,6 +222,16 @@ class MainView(QMainWindow):
         self.sync_soon.setSingleShot(True)
         self.sync_soon.setInterval(SYNC_AFTER_CHANGE_MS)
         self.sync_soon.timeout.connect(self.refresh_sync_status)
+        # Signing in, unlocking and setting up: the password checks run in a thread of this process (a session
+        # never leaves it); a refusal is answered in the dialog or the lock view, not in a message box.
+        self.access_worker = TaskWorker("sign-in", self)
+        self.access_worker.failed.connect(self._on_access_failed)
+        self.inactivity = InactivityWatch(self)
+        self.inactivity.idle.connect(self._on_idle)
+        self.session_model.changed.connect(self._on_session_changed)
+        self.lock_view.unlock_requested.connect(self._on_unlock_requested)
+        self.lock_view.sign_in_requested.connect(self._on_sign_in_requested)
+        self.lock_view.setup_requested.connect(self.ask_sign_in)  # the set-up, or the sign-in if set up meanwhile
         self.step_list.setCurrentRow(0)
         geometry, state = settings.window_geometry()
         if geometry is not None:
@@ -191,6 +241,7 @@ class MainView(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._on_case_changed()  # the case bar; the store is read once the cores have loaded (_on_warmed_up)
+        self._render_session()
 
     # ------------------------------------------------------------------ building
 
@@ -213,6 +264,11 @@ class MainView(QMainWindow):
         self.sync_button.clicked.connect(self.sync_now)
         self.store_label = ElidedLabel(bar)
         self.store_label.setToolTip(self.tr("The local store folder"))
+        self.user_label = QLabel(bar)
+        self.user_label.setObjectName("userLabel")
+        self.user_label.setToolTip(
+            self.tr("Who is signed in: every record made here names them (File menu: Lock, Switch user, Sign out)")
+        )
         layout = QHBoxLayout(bar)
         layout.setContentsMargins(8, 4, 8, 4)
         for label in (self.case_label, self.state_label, self.verdict_label):
@@ -222,10 +278,15 @@ class MainView(QMainWindow):
             layout.addWidget(label)
             layout.addSpacing(16)
         layout.addStretch(1)
+        layout.addWidget(self.user_label)
+        layout.addSpacing(16)
         layout.addWidget(self.sync_label)
         layout.addWidget(self.sync_button)
         layout.addSpacing(16)
-        layout.addWidget(self.store_label)
+        # The store folder takes the room left (and is elided first): the user and the sync status come first.
+        self.store_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.store_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.store_label, 1)
         return bar
 
     def _action(self, text: str, shortcut: str | QKeySequence.StandardKey, tip: str) -> QAction:
@@ -262,6 +323,20 @@ class MainView(QMainWindow):
             self.tr("Enrol this workstation with the company's sync server once"),
         )
         self.join_action.triggered.connect(self.open_join_dialog)
+        self.lock_action = self._action(
+            self.tr("Lock"), "Ctrl+L", self.tr("Lock the window now; your password unlocks it")
+        )
+        self.lock_action.triggered.connect(self.lock)
+        self.switch_user_action = self._action(
+            self.tr("Switch user..."),
+            "Ctrl+Shift+L",
+            self.tr("Lock the window and let another user sign in; the open case is closed"),
+        )
+        self.switch_user_action.triggered.connect(self.switch_user)
+        self.sign_out_action = self._action(
+            self.tr("Sign out"), "", self.tr("Sign out; the open case is closed and its unchecked work is not kept")
+        )
+        self.sign_out_action.triggered.connect(self.sign_out)
         self.quit_action = self._action(self.tr("Quit"), "Ctrl+Q", self.tr("Close DVW"))
         self.quit_action.triggered.connect(self.close)
         for action in (
@@ -270,9 +345,13 @@ class MainView(QMainWindow):
             self.sync_action,
             self.join_action,
             self.settings_action,
-            self.quit_action,
         ):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        for action in (self.lock_action, self.switch_user_action, self.sign_out_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.step_actions = []
         for index, name in enumerate(STEPS):
@@ -325,12 +404,15 @@ class MainView(QMainWindow):
         try:
             self.case_model.reload()
         except Exception as exc:  # noqa: BLE001 - a store that cannot be opened is shown, the window stays open
-            self.report_error(describe_error(exc))
+            info = describe_error(exc)
+            self.report_error(info)
+            self.lock_view.show_store_problem(str(self.case_model.home), info.message)
             return
         # The store exists and is migrated now.
         self._store_ready = True
         self.refresh_sync_status()
         self.sync_timer.start()
+        self.ask_sign_in()
 
     def workers(self) -> list[TaskWorker]:
         """Every worker of the window's panels."""
@@ -340,6 +422,16 @@ class MainView(QMainWindow):
         """The workers of the workflow's steps (and of loading a case): not the warm-ups and the sync status."""
         background = {self.warmup_worker, self.process_warmup_worker, self.sync_worker}
         return [worker for worker in self.workers() if worker not in background]
+
+    def recording_workers(self) -> list[TaskWorker]:
+        """The workers whose jobs record (with the session they started with): they finish whoever signs in."""
+        return [
+            self.check_panel.check_worker,
+            self.check_panel.record_worker,
+            self.review_panel.records_worker,
+            self.sync_run_worker,
+            self.access_worker,
+        ]
 
     def current_step(self) -> str:
         """The name of the workflow step shown (one of :data:`STEPS`)."""
@@ -371,8 +463,14 @@ class MainView(QMainWindow):
         self.sync_soon.start()
         self.store_label.setText(self.tr("Store: %1").replace("%1", str(self.case_model.home)))
         self.store_label.setToolTip(self.tr("The local store folder") + f"\n{self.case_model.home}")
+        self._render_title()
+
+    def _render_title(self) -> None:
+        """The window's title: the open case's code while someone is signed in (a locked window names nothing)."""
         title = self.tr("DVW design-validation workstation")
-        self.setWindowTitle(title if state is None else f"{state.code} - {title}")
+        state = self.case_model.state
+        shown = state is not None and self.session_model.state == SIGNED_IN
+        self.setWindowTitle(f"{state.code} - {title}" if shown and state is not None else title)
 
     def _on_volume_changed(self) -> None:
         imported = self.workspace.imported
@@ -480,11 +578,247 @@ class MainView(QMainWindow):
         if outcome is not None:
             workspace.set_outcome(outcome)
 
+    # ------------------------------------------------------------------ signing in, locking
+
+    def ask_sign_in(self) -> None:
+        """Ask who works here: the set-up of the first administrator for a store without users, else the sign-in.
+
+        Nothing happens while someone is signed in or the window is locked (the lock view asks for the password).
+        """
+        if self._closed or not self._store_ready or self.session_model.state != SIGNED_OUT:
+            return
+        home = str(self.case_model.home)
+        try:
+            people = store_people(self.case_model.store())
+        except Exception as exc:  # noqa: BLE001 - every failure goes to the one error relay
+            self.report_error(describe_error(exc))
+            return
+        if not people.set_up:
+            self.lock_view.show_setup(home)
+            self.open_setup_dialog()
+        else:
+            self.lock_view.show_signed_out(home)
+            self.open_sign_in_dialog()
+
+    def open_sign_in_dialog(self, *, another_user: bool = False) -> SignInDialog:
+        """Open the sign-in dialog (window-modal, not blocking); returns it.
+
+        ``another_user``: opened from the lock screen, for someone else than the user who locked the window (the
+        dialog says the open case will be closed).
+        """
+        if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible():
+            return self.sign_in_dialog
+        locked = self.session_model.locked_user
+        note = ""
+        if another_user and locked is not None:
+            note = self.tr(
+                "%1 locked this window. If you sign in as another user, the open case is closed and its work not "
+                "yet checked is not kept."
+            ).replace("%1", locked.printed_name)
+        offered = "" if another_user else self.settings.last_user
+        dialog = SignInDialog(str(self.case_model.home), offered, note=note, parent=self)
+        dialog.submitted.connect(partial(self._on_sign_in_submitted, dialog))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.sign_in_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_setup_dialog(self) -> SetupDialog:
+        """Open the set-up of the store's first administrator (window-modal, not blocking); returns it."""
+        if self.setup_dialog is not None and self.setup_dialog.isVisible():
+            return self.setup_dialog
+        dialog = SetupDialog(str(self.case_model.home), self)
+        dialog.submitted.connect(partial(self._on_setup_submitted, dialog))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setup_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _start_access(self, task: Any, target: SignInDialog | SetupDialog | LockView) -> None:
+        self._access_target = target
+        self.access_worker.start(task, on_done=partial(self._on_access_done, target))
+
+    def _on_sign_in_submitted(self, dialog: SignInDialog, user_id: str, password: str) -> None:
+        self._start_access(partial(sign_in_user, self.case_model.home, user_id, password), dialog)
+
+    def _on_setup_submitted(self, dialog: SetupDialog) -> None:
+        request = SetupRequest(
+            self.case_model.home, dialog.user_id(), dialog.printed_name(), dialog.password(), dialog.qualification()
+        )
+        self._start_access(partial(set_up_store, request), dialog)
+
+    def _on_unlock_requested(self, password: str) -> None:
+        locked = self.session_model.locked_user
+        if locked is None:
+            return
+        self._start_access(partial(sign_in_user, self.case_model.home, locked.user_id, password), self.lock_view)
+
+    def _on_sign_in_requested(self) -> None:
+        if self.session_model.state == LOCKED:
+            self.open_sign_in_dialog(another_user=True)
+        else:
+            self.ask_sign_in()
+
+    def _on_access_done(self, target: SignInDialog | SetupDialog | LockView, outcome: object) -> None:
+        self._access_target = None
+        if not isinstance(outcome, SignInOutcome) or self._closed:
+            return
+        if isinstance(target, QDialog) and not target.isVisible():
+            # Cancelled (or closed by a lock) while the password was checked: nobody signs in. A set-up made
+            # meanwhile stays made: the lock view offers the sign-in now.
+            if isinstance(target, SetupDialog) and self.session_model.state != LOCKED:
+                self.lock_view.show_signed_out(str(self.case_model.home))
+            return
+        if isinstance(target, LockView) and self.session_model.state != LOCKED:
+            return
+        if outcome.refusal is not None:
+            if isinstance(target, SignInDialog | LockView):
+                target.show_refusal(outcome.refusal)
+            return
+        session = outcome.session
+        if session is None:
+            return
+        before = self.session_model.user or self.session_model.locked_user
+        if before is not None and before.user_id != session.user_id:
+            self._close_case_work()  # another user: the open case's work in progress was the previous user's
+        self.settings.last_user = session.user_id  # written with the other settings (no disk write here)
+        if isinstance(target, QDialog):
+            target.accept()
+        self.session_model.sign_in(session)
+
+    def _on_access_failed(self, info: object) -> None:
+        target, self._access_target = self._access_target, None
+        if not isinstance(info, ErrorInfo) or info.cancelled:
+            if target is not None:
+                target.set_busy(False)
+            return
+        if target is not None and target.isVisible():
+            target.show_error(info)
+        else:
+            self.report_error(info)
+
+    def lock(self) -> None:
+        """Lock the window now: the session is dropped, the content covered, open dialogs closed.
+
+        The same user unlocks with their password; another user may sign in instead. Running jobs finish and
+        record with the session they started with.
+        """
+        if self.session_model.session is None:
+            return
+        self._idle_minutes = None
+        self.session_model.lock()
+
+    def _on_idle(self) -> None:
+        if self.session_model.session is None:
+            return
+        self._idle_minutes = self.settings.lock_after_s / 60.0
+        self.session_model.lock()
+
+    def switch_user(self) -> None:
+        """Lock the window and ask another user to sign in (who closes the open case); cancelling keeps the lock."""
+        if self.session_model.session is not None:
+            self.lock()
+        if self.session_model.state == LOCKED:
+            self.open_sign_in_dialog(another_user=True)
+
+    def sign_out(self) -> None:
+        """Sign out: the session is dropped, the open case closed (its unchecked work not kept); sign-in is asked."""
+        if self.session_model.session is None:
+            return
+        self._close_case_work()
+        self.session_model.sign_out()
+        self.ask_sign_in()
+
+    def _close_case_work(self) -> None:
+        """Close the open case cleanly; its files and records stay.
+
+        Its running steps are cancelled (those that record finish) and its work in progress (this session's
+        results, the mask edits) is dropped.
+        """
+        recording = set(self.recording_workers())
+        for worker in self.step_workers():
+            if worker not in recording:
+                worker.cancel()
+        if self.review_action.isChecked():
+            self.set_review_mode(False)
+        self.case_model.close_case()
+        self.workspace.clear()
+        self.show_step("cases")
+
+    def _close_dialogs(self) -> None:
+        """Close every dialog of the window (a password typed into one, a case's data shown in one)."""
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
+
+    def _on_session_changed(self) -> None:
+        if self._closed:
+            self.inactivity.stop()
+            return
+        if self.session_model.state != SIGNED_IN:
+            self.inactivity.stop()
+            self._close_dialogs()
+        else:
+            self.inactivity.start(self.settings.lock_after_s)
+        self._render_session()
+
+    def _render_session(self) -> None:
+        """The lock view or the content, the case bar's user, and the actions a signed-in user may use."""
+        state = self.session_model.state
+        user = self.session_model.user
+        if state == SIGNED_IN and user is not None:
+            self.user_label.setText(
+                self.tr("Signed in: %1 (%2)").replace("%1", user.printed_name).replace("%2", role_text(user.role))
+            )
+            if self.pages.currentWidget() is not self.central:
+                self.pages.setCurrentWidget(self.central)  # the 3D view shows its last frame again if current
+        else:
+            self.user_label.setText(self.tr("Not signed in"))
+            self.statusBar().clearMessage()  # the last message may name the case
+            locked = self.session_model.locked_user
+            if state == LOCKED and locked is not None:
+                self.lock_view.show_locked(locked, self._idle_minutes)
+            self.pages.setCurrentWidget(self.lock_view)
+        self._render_title()
+        self._render_actions()
+
+    def _render_actions(self) -> None:
+        signed_in = self.session_model.state == SIGNED_IN
+        syncing = self.sync_run_worker.running
+        joined = self.sync_status is not None and bool(self.sync_status.joined_server)
+        for action in (
+            self.open_folder_action,
+            self.report_action,
+            self.review_action,
+            self.lock_action,
+            self.sign_out_action,
+            *self.step_actions,
+        ):
+            action.setEnabled(signed_in)
+        self.switch_user_action.setEnabled(self.session_model.state != SIGNED_OUT)
+        # The settings may change the store folder: not for someone at a locked window.
+        self.settings_action.setEnabled(self.session_model.state != LOCKED)
+        self.sync_action.setEnabled(signed_in and not syncing)
+        self.sync_button.setEnabled(signed_in and not syncing)
+        self.join_action.setEnabled(signed_in and not syncing and not joined)
+
+    def _need_session(self, what: str) -> bool:
+        if self.session_model.session is not None:
+            return True
+        self.report_error(ErrorInfo("not_signed_in", f"sign in before {what}"))
+        return False
+
     # ------------------------------------------------------------------ sync status
 
     def sync_now(self) -> None:
-        """Sync the store with the server this site joined, in the background (a refusal is shown, with why)."""
+        """Sync the store with the server this site joined, in the background (a refusal is shown, with why).
+
+        Only a signed-in user syncs. The sync itself records no one's event (only the ``sync_received`` marker the
+        software writes), so it runs in the worker process without the session.
+        """
         if not self._store_ready or self._closed or self.sync_run_worker.running:
+            return
+        if not self._need_session("syncing"):
             return
         self.statusBar().showMessage(self.tr("Syncing with the company server..."))
         self.sync_run_worker.start(partial(sync_now, self.case_model.home), on_done=self._on_synced)
@@ -498,6 +832,8 @@ class MainView(QMainWindow):
 
     def _on_join_accepted(self, dialog: JoinDialog) -> None:
         if self.sync_run_worker.running or not self._store_ready:
+            return
+        if not self._need_session("joining the sync server"):
             return
         server = dialog.server()
         task = partial(join_server, self.case_model.home, server, dialog.token())
@@ -513,10 +849,7 @@ class MainView(QMainWindow):
         )
 
     def _on_sync_running(self, running: bool) -> None:
-        joined = self.sync_status is not None and bool(self.sync_status.joined_server)
-        self.sync_action.setEnabled(not running)
-        self.sync_button.setEnabled(not running)
-        self.join_action.setEnabled(not running and not joined)
+        self._render_actions()
         if not running:
             self.refresh_sync_status()
 
@@ -547,7 +880,7 @@ class MainView(QMainWindow):
         if isinstance(status, SyncStatus):
             self.sync_status, self.sync_error = status, None
             self._render_sync_status()
-            self.join_action.setEnabled(not status.joined_server and not self.sync_run_worker.running)
+            self._render_actions()
 
     def _on_sync_status_failed(self, info: object) -> None:
         if isinstance(info, ErrorInfo) and not info.cancelled:
@@ -699,12 +1032,27 @@ class MainView(QMainWindow):
                 )
             )
         dialog.save()
-        if self.settings.home != self.case_model.home:
-            self.workspace.clear()
-            self.case_model.set_home(self.settings.home)
+        new_home = self.settings.home != self.case_model.home
+        if new_home:
+            # The session belongs to the old store's users: nobody is signed in to the new one yet.
+            self._close_case_work()
+            self.session_model.sign_out()
+            try:
+                self.case_model.set_home(self.settings.home)
+            except Exception as exc:  # noqa: BLE001 - a store that cannot be opened is shown, the window stays open
+                info = describe_error(exc)
+                self.report_error(info)
+                self.lock_view.show_store_problem(str(self.settings.home), info.message)
+                return
+            self._store_ready = self._store_tried  # opened now, if the start-up's loading has come that far
         self._on_case_changed()
+        if self.session_model.state == SIGNED_IN:
+            self.inactivity.start(self.settings.lock_after_s)  # the lock time may have changed
         if switch:
             self.switch_language(language)
+        elif new_home:
+            self.lock_view.show_opening(str(self.case_model.home))
+            self.ask_sign_in()
 
     def show_notice(self, text: str) -> None:
         """An information box (window-modal, not blocking)."""
@@ -734,7 +1082,9 @@ class MainView(QMainWindow):
         return replacement
 
     def take_over(self, old: MainView) -> None:
-        """Continue where window ``old`` is: its case, this session's results, inputs, step and review mode."""
+        """Continue where window ``old`` is: who is signed in, the case, results, inputs, step and review mode."""
+        self._idle_minutes = old._idle_minutes
+        self.session_model.take_over(old.session_model)
         code = old.case_model.code
         if code is not None:
             try:
@@ -788,13 +1138,17 @@ class MainView(QMainWindow):
     # ------------------------------------------------------------------ window events
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
-        """Accept a dragged folder."""
+        """Accept a dragged folder (when someone is signed in: nothing reaches a locked window)."""
+        if self.session_model.state != SIGNED_IN:
+            return
         urls = event.mimeData().urls()
         if urls and all(url.isLocalFile() and Path(url.toLocalFile()).is_dir() for url in urls[:1]):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
         """Scan a dropped folder."""
+        if self.session_model.state != SIGNED_IN:
+            return
         urls: list[QUrl] = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             folder = Path(urls[0].toLocalFile())
@@ -808,6 +1162,8 @@ class MainView(QMainWindow):
         from app.workers import wait_for_workers  # noqa: PLC0415
 
         self._closed = True
+        self.inactivity.stop()
+        self.session_model.sign_out()  # the session never outlives the window
         self.sync_timer.stop()
         self.sync_soon.stop()
         for worker in self.workers():

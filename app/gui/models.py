@@ -1,4 +1,10 @@
-"""The GUI's two sources of truth: the case (from the records log) and the working data of the current case.
+"""The GUI's sources of truth: who is signed in, the case (from the records log) and the current case's working data.
+
+:class:`SessionModel` holds the signed-in user's :class:`~records.users.Session`: the one place in the window where
+an unlocked key lives. It is never kept by a widget, never written to disk and never sent to the worker process; a
+step that records reads it when the user starts the step and captures it in that job's input (a thread job of the
+GUI process), so a job still running when the window locks records with the session it started with. Locking drops
+the session and keeps only the user's public facts, to ask that user's password again.
 
 :class:`CaseModel` holds the current case's :class:`~records.cases.CaseState`, always derived from the store's event
 log (STYLE rule 3): widgets render from it, change it only through its methods or through steps that append events
@@ -28,6 +34,73 @@ if TYPE_CHECKING:  # the records and imaging cores load in the background after 
     from imaging.volume import Volume
     from records.cases import CaseState
     from records.store import Store
+    from records.users import Session, User
+
+SIGNED_OUT = "signed_out"
+LOCKED = "locked"
+SIGNED_IN = "signed_in"
+
+
+class SessionModel(QObject):
+    """Who is signed in to the window; emits ``changed`` on sign-in, lock and sign-out.
+
+    States: :data:`SIGNED_OUT` (nobody), :data:`LOCKED` (the window locked after inactivity or on request: the
+    session is dropped, the user's public facts are kept to unlock with their password), :data:`SIGNED_IN`.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session: Session | None = None
+        self._locked_user: User | None = None
+
+    @property
+    def session(self) -> Session | None:
+        """The signed-in user's session (None when signed out or locked): read it when a step starts."""
+        return self._session
+
+    @property
+    def user(self) -> User | None:
+        """The signed-in user's public facts, or None."""
+        return None if self._session is None else self._session.user
+
+    @property
+    def locked_user(self) -> User | None:
+        """The user whose session the lock dropped (who may unlock with their password), or None."""
+        return self._locked_user
+
+    @property
+    def state(self) -> str:
+        """:data:`SIGNED_IN`, :data:`LOCKED` or :data:`SIGNED_OUT`."""
+        if self._session is not None:
+            return SIGNED_IN
+        return LOCKED if self._locked_user is not None else SIGNED_OUT
+
+    def sign_in(self, session: Session) -> None:
+        """``session`` is the window's user now (a sign-in, an unlock or a switch of user)."""
+        self._session, self._locked_user = session, None
+        self.changed.emit()
+
+    def lock(self) -> None:
+        """Drop the session and keep the user's public facts (nothing happens when nobody is signed in)."""
+        if self._session is None:
+            return
+        self._locked_user, self._session = self._session.user, None
+        self.changed.emit()
+
+    def sign_out(self) -> None:
+        """Drop the session and forget the user."""
+        if self._session is None and self._locked_user is None:
+            return
+        self._session, self._locked_user = None, None
+        self.changed.emit()
+
+    def take_over(self, other: SessionModel) -> None:
+        """Continue ``other``'s state (a window rebuilt in another language); ``other`` forgets it: one place."""
+        self._session, self._locked_user = other._session, other._locked_user
+        other._session, other._locked_user = None, None
+        self.changed.emit()
 
 
 class CaseModel(QObject):
@@ -97,8 +170,8 @@ class CaseModel(QObject):
         self._code, self._state = state.code, state
         self.changed.emit()
 
-    def create_case(self, code: str) -> None:
-        """Create case ``code`` (a ``case_created`` event) and make it current.
+    def create_case(self, code: str, *, by: Session) -> None:
+        """Create case ``code`` (a ``case_created`` event by the signed-in ``by``) and make it current.
 
         Raises
         ------
@@ -110,9 +183,16 @@ class CaseModel(QObject):
         from records.events import CASE_CREATED, check_case_code  # noqa: PLC0415
 
         checked = check_case_code(code)
-        self.store().append(CASE_CREATED, case_code=checked, payload={"source": "dvw gui"})
+        self.store().append(CASE_CREATED, case_code=checked, payload={"source": "dvw gui"}, by=by)
         self.reload()
         self.open_case(checked)
+
+    def close_case(self) -> None:
+        """Close the current case (nothing is recorded); the window forgets its work in progress."""
+        if self._code is None:
+            return
+        self._code, self._state = None, None
+        self.changed.emit()
 
     def reload(self) -> None:
         """Re-read the cases and the current case from the log and emit the change signals."""

@@ -1,7 +1,11 @@
-"""The GUI's persistent settings (QSettings): store location, language, sync server, last folder, window geometry."""
+"""The GUI's persistent settings (QSettings): store, language, sync server, lock time, last user and folder, geometry.
+
+Never a password or a session: those stay in memory (``SessionModel``).
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -15,6 +19,13 @@ _SYNC = "sync/server_url"
 _LAST_FOLDER = "ui/last_folder"
 _GEOMETRY = "ui/geometry"
 _STATE = "ui/window_state"
+_LOCK_AFTER = "security/lock_after_s"
+_LAST_USER = "security/last_user"
+
+#: The window locks after this long without use (Part 11: a workstation left alone asks for the password again).
+DEFAULT_LOCK_AFTER_S = 15 * 60.0
+#: The shortest lock time the settings keep (s); the Settings dialog offers whole minutes, tests shorter times.
+MIN_LOCK_AFTER_S = 0.1
 
 
 class GuiSettings:
@@ -81,6 +92,29 @@ class GuiSettings:
     @last_folder.setter
     def last_folder(self, folder: str) -> None:
         self._settings.setValue(_LAST_FOLDER, folder)
+
+    @property
+    def lock_after_s(self) -> float:
+        """Seconds without use (no key, click, mouse move or wheel) after which the window locks (15 minutes)."""
+        value = self._settings.value(_LOCK_AFTER, DEFAULT_LOCK_AFTER_S)
+        try:
+            seconds = float(value)  # type: ignore[arg-type]  # an INI file gives text, the registry a number
+        except (TypeError, ValueError):
+            return DEFAULT_LOCK_AFTER_S
+        return max(MIN_LOCK_AFTER_S, seconds) if math.isfinite(seconds) else DEFAULT_LOCK_AFTER_S
+
+    @lock_after_s.setter
+    def lock_after_s(self, seconds: float) -> None:
+        self._settings.setValue(_LOCK_AFTER, max(MIN_LOCK_AFTER_S, float(seconds)))
+
+    @property
+    def last_user(self) -> str:
+        """The user id last signed in here ("" at first): the sign-in dialog offers it (an id, never a password)."""
+        return self._text(_LAST_USER)
+
+    @last_user.setter
+    def last_user(self, user_id: str) -> None:
+        self._settings.setValue(_LAST_USER, user_id)
 
     def window_geometry(self) -> tuple[QByteArray | None, QByteArray | None]:
         """The saved window geometry and state (toolbars, docks), or None each."""

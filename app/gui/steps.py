@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # the cores are imported where they are used: the window open
     from imaging.segment import SegmentationResult, SegmentParams
     from imaging.series import ScanResult, SeriesInfo
     from imaging.volume import Volume
+    from records.users import Session
     from validation.check import CheckResult
 
     #: A picture for the report: PNG bytes, or RGB pixels (rows top to bottom) to be fitted and encoded.
@@ -136,6 +138,7 @@ GUI_MODULES = (
     "records.store",
     "records.signatures",
     "records.users",
+    "records.checks",
     "pyvista",
     "vtkmodules.qt.QVTKRenderWindowInteractor",
     # What the 3D view builds itself from (scene_view.SceneView.activate).
@@ -163,7 +166,6 @@ WORKER_MODULES = (
     "geometry.mesh",
     "validation.registry",
     "validation.check",
-    "records.checks",
 )
 
 
@@ -181,6 +183,12 @@ def warm_up(progress: ProgressCallback, cancel: CancelToken, *, modules: Sequenc
         checkpoint(cancel)
         report(progress, index / len(modules), f"loading {name}")
         importlib.import_module(name)
+    if "validation.manifest" in modules:
+        # The software manifest hashes every DVW file: here, once, not on the GUI thread at the first check.
+        from validation.manifest import current_manifest  # noqa: PLC0415
+
+        report(progress, 0.98, "hashing the software")
+        current_manifest()
     if "validation.envelope" in modules:
         # pint reads its unit definitions on first use (about 1.5 s holding the GIL), and reading an envelope
         # loads the parameter registry: here, not when the window first shows an envelope's limits.
@@ -430,7 +438,7 @@ def mesh_anatomy(
     )
     checkpoint(cancel)
     report(progress, 0.97, "writing the mesh")
-    stored = write_mesh(result.mesh, out / "bone.stl", force=True)
+    stored = write_mesh(result.mesh, out / "bone.stl", force=True, exact=True)  # the metrics shown are the file's
     write_sidecar(out / ANATOMY_SIDECAR, stored.path, stored.sha256, anatomy_sidecar(result, mask_path, mask_sha256))
     report(progress, 0.99, "preparing the 3D view")
     display = display_surface(stored.mesh, max_triangles=DISPLAY_MAX_TRIANGLES)
@@ -518,7 +526,12 @@ def bundled_envelopes() -> list[Path]:
 
 @dataclass(frozen=True)
 class CheckInputs:
-    """Everything a check needs, captured on the GUI thread (frozen; crosses to the worker)."""
+    """Everything a check needs, captured on the GUI thread (frozen; crosses to the worker process).
+
+    No session: the person who runs the check records it from the GUI process (:func:`record_measured_check`).
+    ``manifest_id`` is the GUI process's software manifest (computed once there, at start-up), which the sign-off
+    compares the check's with; empty: the manifest of the process that measures.
+    """
 
     home: Path
     code: str
@@ -527,6 +540,33 @@ class CheckInputs:
     design: LoadedDesign
     envelope_path: Path
     patient: Mapping[str, Any] = field(default_factory=dict)
+    manifest_id: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class MeasuredCheck:
+    """A design measured and checked, its files written, not yet recorded: what the worker process hands back.
+
+    Attributes
+    ----------
+    home, code
+        The store and the case the check is for.
+    parameters, result, envelope, locations
+        As :class:`CheckOutcome`.
+    files
+        Name -> file of every artifact (volume, mask, anatomy, design, parameters, check, envelope, patient).
+    dicom_sha256
+        The hash of the DICOM instances the volume was imported from (an input of the record).
+    """
+
+    home: Path
+    code: str
+    parameters: Parameters
+    result: CheckResult
+    envelope: Envelope
+    files: Mapping[str, Path]
+    dicom_sha256: str
+    locations: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -598,23 +638,33 @@ def _point(values: Any) -> tuple[float, float, float]:
     return float(values[0]), float(values[1]), float(values[2])
 
 
-def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: CancelToken) -> CheckOutcome:
-    """Measure the design against the anatomy, check it against the envelope and record the case.
+def check_design(
+    inputs: CheckInputs, session: Session, progress: ProgressCallback, cancel: CancelToken
+) -> CheckOutcome:
+    """Measure, check and record by ``session`` in the calling process (for scripts and tests).
 
-    The same steps and files as ``dvw run --case``: ``patient.json``,
-    ``<design>.params.json``, ``<design>.check.json``, ``envelope.toml``; recording is skipped by the store when
-    an identical check is already recorded.
+    :func:`measure_design`, then :func:`record_measured_check`; the window runs the two apart.
+    """
+    measured = measure_design(inputs, progress, cancel)
+    return record_measured_check(measured, session, progress, cancel)
+
+
+def measure_design(inputs: CheckInputs, progress: ProgressCallback, cancel: CancelToken) -> MeasuredCheck:
+    """Measure the design against the anatomy and check it against the envelope; write the check's files.
+
+    The same steps and files as ``dvw run --case``: ``patient.json``, ``<design>.params.json``,
+    ``<design>.check.json``, ``envelope.toml``. Nothing is recorded: the window runs this in the worker process
+    (the measurements hold the GIL) and records the result from its own process with the signed-in user's session
+    (:func:`record_measured_check`), which never leaves that process.
 
     Raises
     ------
     EnvelopeError
         For a malformed envelope.
     Cancelled
-        When ``cancel`` is set (before anything is recorded).
+        When ``cancel`` is set.
     """
     from imaging.files import write_atomically  # noqa: PLC0415
-    from records.checks import record_check  # noqa: PLC0415
-    from records.store import Store  # noqa: PLC0415
     from validation.check import check  # noqa: PLC0415
     from validation.envelope import load_envelope  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
@@ -645,7 +695,7 @@ def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Cancel
         patient=patient,
         sha256=hashes,
     )
-    manifest_id = current_manifest().manifest_id
+    manifest_id = inputs.manifest_id or current_manifest().manifest_id
     parameters = measure(
         measure_inputs,
         family=envelope.family,
@@ -665,7 +715,6 @@ def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Cancel
     report(progress, 0.92, "locating the flagged parameters")
     locations = flagged_locations(result, inputs.design, inputs.anatomy.stored.mesh, cancel)
     checkpoint(cancel)
-    report(progress, 0.95, "recording the check")
     files = {
         "volume": inputs.imported.path,
         "mask": inputs.anatomy.mask_path,
@@ -675,18 +724,46 @@ def check_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Cancel
         "check": check_path,
     }
     all_files = {**files, "envelope": envelope_copy, "patient": patient_path}
-    with Store.open(inputs.home) as store:
+    report(progress, 1.0, "checked")
+    dicom_sha256 = inputs.imported.result.input_sha256
+    return MeasuredCheck(inputs.home, inputs.code, parameters, result, envelope, all_files, dicom_sha256, locations)
+
+
+def record_measured_check(
+    measured: MeasuredCheck, session: Session, progress: ProgressCallback, cancel: CancelToken
+) -> CheckOutcome:
+    """Record a measured check for its case (:func:`records.checks.record_check`), by ``session``.
+
+    Runs in a thread of the GUI process: ``session`` is the signed-in user's when the check was started (a check
+    still running when the window locks is recorded with it). The files are stored by content, then the events
+    (``case_created``, ``inputs_added`` or ``design_changed``, ``check_run``), each attested by the session's key;
+    an identical check already recorded adds nothing.
+
+    Raises
+    ------
+    Cancelled
+        When ``cancel`` is set before anything is recorded.
+    """
+    from records.checks import record_check  # noqa: PLC0415
+    from records.store import Store  # noqa: PLC0415
+
+    report(progress, 0.0, "recording the check")
+    checkpoint(cancel)
+    with Store.open(measured.home) as store:
         recorded_check = record_check(
             store,
-            inputs.code,
-            result.to_json(),
-            all_files,
-            dicom_sha256=inputs.imported.result.input_sha256,
+            measured.code,
+            measured.result.to_json(),
+            measured.files,
+            dicom_sha256=measured.dicom_sha256,
             source="gui",
+            by=session,
         )
-    recorded = {**recorded_check.to_json(), "store": str(inputs.home)}
-    report(progress, 1.0, "checked")
-    return CheckOutcome(parameters, result, envelope, recorded, all_files, locations)
+    recorded = {**recorded_check.to_json(), "store": str(measured.home)}
+    report(progress, 1.0, "recorded")
+    return CheckOutcome(
+        measured.parameters, measured.result, measured.envelope, recorded, measured.files, measured.locations
+    )
 
 
 # ------------------------------------------------------------------------------------------------ records
@@ -708,13 +785,15 @@ class ReverificationRequest:
 
 def record_reverification(request: ReverificationRequest, progress: ProgressCallback, cancel: CancelToken) -> str:
     """Record the re-verification (:func:`records.reverification.record_reverification`); returns the event id."""
+    from app.workers.priority import at_low_priority  # noqa: PLC0415
     from records.reverification import record_reverification as record  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
 
     report(progress, 0.1, "checking the password")
     checkpoint(cancel)
     with Store.open(request.home) as store:
-        event = record(
+        recording = partial(
+            record,
             store,
             request.code,
             request.user_id,
@@ -724,6 +803,7 @@ def record_reverification(request: ReverificationRequest, progress: ProgressCall
             justification=request.justification,
             evidence=list(request.evidence),
         )
+        event = at_low_priority(recording)  # the password's Argon2 check below the GUI thread's priority
     report(progress, 1.0, "recorded")
     return event.event_id
 
@@ -741,26 +821,33 @@ class SignRequest:
 
 def sign_case(request: SignRequest, progress: ProgressCallback, cancel: CancelToken) -> dict[str, Any]:
     """Sign the case's current check (:func:`records.signatures.sign`); returns the signed content."""
+    from app.workers.priority import at_low_priority  # noqa: PLC0415
     from records.signatures import sign  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
 
     report(progress, 0.1, "checking the password")
     checkpoint(cancel)
     with Store.open(request.home) as store:
-        event = sign(store, request.code, request.user_id, request.password, request.meaning, home=store.home)
+        signing = partial(sign, store, request.code, request.user_id, request.password, request.meaning)
+        event = at_low_priority(signing)  # the password's Argon2 check below the GUI thread's priority
     report(progress, 1.0, "signed")
     content = event.payload["content"]
     return dict(content) if isinstance(content, Mapping) else {}
 
 
-def run_selftest(home: Path, progress: ProgressCallback, cancel: CancelToken) -> bool:
-    """Run the built-in validation suite and record its result in ``home`` (``dvw selftest``); True if it passed."""
+def run_selftest(home: Path, session: Session, progress: ProgressCallback, cancel: CancelToken) -> bool:
+    """Run the built-in validation suite and record its result, by ``session``, in the store at ``home``.
+
+    The same as ``dvw selftest --user``: True if it passed.
+    """
+    from records.selftests import record_selftest  # noqa: PLC0415
+    from records.store import Store  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
-    from validation.selftest import record_selftest  # noqa: PLC0415
     from validation.selftest import run_selftest as run  # noqa: PLC0415
 
     result = run(current_manifest().manifest_id, progress=progress, cancel=cancel)
-    record_selftest(result, home)
+    with Store.open(home) as store:
+        record_selftest(store, result.to_json(), by=session)
     return result.passed
 
 
@@ -788,11 +875,10 @@ def write_case_report(request: ReportRequest, progress: ProgressCallback, cancel
     """Write the case's PDF report (what ``dvw report`` writes; the pictures come from the caller)."""
     from geometry.render import picture_png  # noqa: PLC0415
     from records.report import build_report, write_report  # noqa: PLC0415
-    from records.signatures import signature_checker  # noqa: PLC0415
+    from records.selftests import is_validated  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from records.users import load_users  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
-    from validation.selftest import is_validated  # noqa: PLC0415
 
     manifest = current_manifest()
     report(progress, 0.05, "preparing the pictures")
@@ -803,7 +889,7 @@ def write_case_report(request: ReportRequest, progress: ProgressCallback, cancel
     report(progress, 0.1, "auditing the records")
     with Store.open(request.home) as store:
         case = store.case(request.code)
-        audit = store.verify(signature_checker(store))
+        audit = store.verify()
         checkpoint(cancel)
         users = {
             user.user_id: {
@@ -819,7 +905,7 @@ def write_case_report(request: ReportRequest, progress: ProgressCallback, cancel
             audit=audit,
             manifest_id=manifest.manifest_id,
             software_version=manifest.version,
-            validated=is_validated(manifest.manifest_id, request.home),
+            validated=is_validated(store, manifest.manifest_id),
             users=users,
             images=images,
             generated_at=datetime.now().astimezone(),

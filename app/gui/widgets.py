@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.workers import ErrorInfo, TaskWorker
+
+if TYPE_CHECKING:
+    from app.gui.access import SignInRefusal
 
 #: Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.
 GREEN = ("#d8f0dd", "#1b5e20")
@@ -99,10 +102,68 @@ def error_title(info: ErrorInfo) -> str:
         "input_changed": QCoreApplication.translate("Words", "An input changed since the check: check again."),
         "user_disabled": QCoreApplication.translate("Words", "This user is disabled."),
         "unknown_user": QCoreApplication.translate("Words", "No such user."),
+        "account_locked": QCoreApplication.translate(
+            "Words", "The account is locked after too many wrong passwords; wait, or ask an administrator."
+        ),
+        "not_signed_in": QCoreApplication.translate("Words", "Nobody is signed in: sign in first."),
         "cancelled": QCoreApplication.translate("Words", "Cancelled; nothing was changed."),
         "internal": QCoreApplication.translate("Words", "Internal error (a bug); details were written to a log file."),
     }
     return words.get(info.code, QCoreApplication.translate("Words", "Refused or failed:"))
+
+
+def role_text(role: str) -> str:
+    """The translated name of a user's role."""
+    words = {
+        "engineer": QCoreApplication.translate("Words", "Engineer"),
+        "clinician": QCoreApplication.translate("Words", "Clinician"),
+        "quality": QCoreApplication.translate("Words", "Quality"),
+        "admin": QCoreApplication.translate("Words", "Administrator"),
+    }
+    return words.get(role, role)
+
+
+def refusal_text(refusal: SignInRefusal) -> str:
+    """Why a sign-in was refused, in words: wrong password, locked until when (local HH:MM), disabled, unknown."""
+    from records.identity import LOCKOUT_WINDOW, MAX_FAILED_SIGN_INS  # noqa: PLC0415 - loaded before any sign-in
+
+    minutes = str(round(LOCKOUT_WINDOW.total_seconds() / 60))
+    user = refusal.user_id
+    if refusal.code == "account_locked":
+        until = refusal.locked_until
+        if until is None:
+            return (
+                QCoreApplication.translate(
+                    "Words", "The account %1 is locked after too many wrong passwords; try again in %2 minutes."
+                )
+                .replace("%1", user)
+                .replace("%2", minutes)
+            )
+        return (
+            QCoreApplication.translate(
+                "Words",
+                "The account %1 is locked after too many wrong passwords, until %2. Wait until then, or ask an "
+                "administrator to unlock it.",
+            )
+            .replace("%1", user)
+            .replace("%2", until.astimezone().strftime("%H:%M"))
+        )
+    words = {
+        "wrong_password": QCoreApplication.translate(
+            "Words", "Wrong password for %1. %2 wrong passwords within %3 minutes lock the account for %3 minutes."
+        )
+        .replace("%2", str(MAX_FAILED_SIGN_INS))
+        .replace("%3", minutes),
+        "user_disabled": QCoreApplication.translate("Words", "The user %1 is disabled and may not sign in."),
+        "unknown_user": QCoreApplication.translate("Words", "There is no user %1 on this workstation."),
+        "credentials": QCoreApplication.translate(
+            "Words", "The credentials of %1 are not on this workstation: users sign in where they were added."
+        ),
+    }
+    found = words.get(refusal.code)
+    if found is None:
+        return QCoreApplication.translate("Words", "Could not sign in: %1").replace("%1", refusal.message)
+    return found.replace("%1", user)
 
 
 def severity_icon(severity: str) -> QIcon:

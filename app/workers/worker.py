@@ -10,11 +10,17 @@ the GUI thread through queued signals; nothing in the GUI thread ever waits for 
 polling). Every exception becomes an :class:`ErrorInfo` (a stable code and one line of text): core errors
 (:class:`~imaging.errors.DvwError`) keep their code and message, a cancelled job is ``cancelled``, anything else is
 an internal error whose traceback goes to a log file, never to the screen.
+
+A job for the worker process (``isolated``) must not carry a signed-in session or a private key: those never leave
+the GUI process (the recording half of a step runs in a thread instead). :meth:`TaskWorker.start` refuses such a
+job before anything is pickled (:func:`holds_a_key`); pickling would refuse the key too, but later and less clearly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import itertools
 import os
 import threading
@@ -80,6 +86,31 @@ def wait_for_workers(timeout_ms: int = 30_000) -> bool:
         if not _pool(isolated).waitForDone(left):
             return False
     return active_jobs() == 0
+
+
+def holds_a_key(value: object, depth: int = 3) -> bool:
+    """Whether ``value`` is, or holds within ``depth`` levels, a signed-in session or a private key.
+
+    A session is recognised by what it can do (``attest`` and ``sign_bytes``: :class:`records.users.Session`), a key
+    by its type's name (cryptography's ``...PrivateKey`` classes). Looked into: ``functools.partial`` (function,
+    arguments), dataclasses (fields), tuples, lists, sets and dict values; nothing else is walked (arrays, meshes).
+    """
+    if callable(getattr(value, "attest", None)) and callable(getattr(value, "sign_bytes", None)):
+        return True
+    if type(value).__name__.endswith("PrivateKey"):
+        return True
+    if depth <= 0:
+        return False
+    inner: list[object] = []
+    if isinstance(value, functools.partial):
+        inner = [value.func, *value.args, *value.keywords.values()]
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = [getattr(value, item.name, None) for item in dataclasses.fields(value)]
+    elif isinstance(value, tuple | list | set | frozenset):
+        inner = list(value)
+    elif isinstance(value, dict):
+        inner = list(value.values())
+    return any(holds_a_key(item, depth - 1) for item in inner)
 
 
 _IDS = itertools.count(1)
@@ -210,7 +241,18 @@ class TaskWorker(QObject):
         -------
         int
             The new job's id.
+
+        Raises
+        ------
+        TypeError
+            For the worker process (``isolated``): the task carries a signed-in session or a private key, which
+            never leave the GUI process.
         """
+        if self.isolated and holds_a_key(task):
+            raise TypeError(
+                f"job {self.name!r}: a signed-in session (an unlocked key) never leaves the GUI process; "
+                "record from a thread job instead"
+            )
         if self._token is not None:
             self._token.cancel()
         self._job_id = _next_job_id()

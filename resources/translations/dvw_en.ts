@@ -305,6 +305,114 @@
     </message>
 </context>
 <context>
+    <name>LockView</name>
+    <message>
+        <source>password</source>
+        <translation>password</translation>
+    </message>
+    <message>
+        <source>The password of the user who locked the window; Enter unlocks</source>
+        <translation>The password of the user who locked the window; Enter unlocks</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Unlock</translation>
+    </message>
+    <message>
+        <source>Check the password and continue where the work was left</source>
+        <translation>Check the password and continue where the work was left</translation>
+    </message>
+    <message>
+        <source>Set up...</source>
+        <translation>Set up...</translation>
+    </message>
+    <message>
+        <source>Set up the store&apos;s first administrator</source>
+        <translation>Set up the store&apos;s first administrator</translation>
+    </message>
+    <message>
+        <source>Sign in as another user...</source>
+        <translation>Sign in as another user...</translation>
+    </message>
+    <message>
+        <source>Another user signs in; the open case is closed and its work not yet checked is not kept</source>
+        <translation>Another user signs in; the open case is closed and its work not yet checked is not kept</translation>
+    </message>
+    <message>
+        <source>Sign in...</source>
+        <translation>Sign in...</translation>
+    </message>
+    <message>
+        <source>Sign in with your user id and password</source>
+        <translation>Sign in with your user id and password</translation>
+    </message>
+    <message>
+        <source>Opening the store...</source>
+        <translation>Opening the store...</translation>
+    </message>
+    <message>
+        <source>The store cannot be opened</source>
+        <translation>The store cannot be opened</translation>
+    </message>
+    <message>
+        <source>%1: %2. Choose another store folder in Settings.</source>
+        <translation>%1: %2. Choose another store folder in Settings.</translation>
+    </message>
+    <message>
+        <source>Set up this workstation</source>
+        <translation>Set up this workstation</translation>
+    </message>
+    <message>
+        <source>The store %1 has no users yet. Set up its first administrator to start.</source>
+        <translation>The store %1 has no users yet. Set up its first administrator to start.</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in</source>
+        <translation>Nobody is signed in</translation>
+    </message>
+    <message>
+        <source>Sign in to work with the cases of the store %1. Every record names who made it.</source>
+        <translation>Sign in to work with the cases of the store %1. Every record names who made it.</translation>
+    </message>
+    <message>
+        <source>The window was locked.</source>
+        <translation>The window was locked.</translation>
+    </message>
+    <message>
+        <source>The window locked after less than a minute without use.</source>
+        <translation>The window locked after less than a minute without use.</translation>
+    </message>
+    <message>
+        <source>The window locked after %1 minutes without use.</source>
+        <translation>The window locked after %1 minutes without use.</translation>
+    </message>
+    <message>
+        <source>%1 Enter the password to continue.</source>
+        <translation>%1 Enter the password to continue.</translation>
+    </message>
+    <message>
+        <source>Locked</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <source>%1 (%2, %3)</source>
+        <comment>printed name (user id, role)</comment>
+        <translation>%1 (%2, %3)</translation>
+    </message>
+    <message>
+        <source>Checking...</source>
+        <translation>Checking...</translation>
+    </message>
+    <message>
+        <source>Could not sign in: %1</source>
+        <translation>Could not sign in: %1</translation>
+    </message>
+    <message>
+        <source>Enter the password.</source>
+        <translation>Enter the password.</translation>
+    </message>
+</context>
+<context>
     <name>MainView</name>
     <message>
         <source>DVW design-validation workstation</source>
@@ -368,6 +476,10 @@
         <translation>The local store folder</translation>
     </message>
     <message>
+        <source>Who is signed in: every record made here names them (File menu: Lock, Switch user, Sign out)</source>
+        <translation>Who is signed in: every record made here names them (File menu: Lock, Switch user, Sign out)</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>&amp;File</translation>
     </message>
@@ -406,6 +518,30 @@
     <message>
         <source>Enrol this workstation with the company&apos;s sync server once</source>
         <translation>Enrol this workstation with the company&apos;s sync server once</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Lock</translation>
+    </message>
+    <message>
+        <source>Lock the window now; your password unlocks it</source>
+        <translation>Lock the window now; your password unlocks it</translation>
+    </message>
+    <message>
+        <source>Switch user...</source>
+        <translation>Switch user...</translation>
+    </message>
+    <message>
+        <source>Lock the window and let another user sign in; the open case is closed</source>
+        <translation>Lock the window and let another user sign in; the open case is closed</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <source>Sign out; the open case is closed and its unchecked work is not kept</source>
+        <translation>Sign out; the open case is closed and its unchecked work is not kept</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -499,6 +635,18 @@
     <message>
         <source>Case %1: work made after its last check was loaded; it has not been checked.</source>
         <translation>Case %1: work made after its last check was loaded; it has not been checked.</translation>
+    </message>
+    <message>
+        <source>%1 locked this window. If you sign in as another user, the open case is closed and its work not yet checked is not kept.</source>
+        <translation>%1 locked this window. If you sign in as another user, the open case is closed and its work not yet checked is not kept.</translation>
+    </message>
+    <message>
+        <source>Signed in: %1 (%2)</source>
+        <translation>Signed in: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation>Not signed in</translation>
     </message>
     <message>
         <source>Syncing with the company server...</source>
@@ -765,8 +913,8 @@ Software manifest %2</translation>
         <translation>Run self-test</translation>
     </message>
     <message>
-        <source>Run the built-in validation suite; signing needs it passed</source>
-        <translation>Run the built-in validation suite; signing needs it passed</translation>
+        <source>Run the built-in validation suite and record its result as you; signing needs it passed</source>
+        <translation>Run the built-in validation suite and record its result as you; signing needs it passed</translation>
     </message>
     <message>
         <source>Export report...</source>
@@ -1120,6 +1268,18 @@ Software manifest %2</translation>
         <translation>The language of the window; it applies at once</translation>
     </message>
     <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>Without use for this long the window locks and asks the signed-in user&apos;s password again</source>
+        <translation>Without use for this long the window locks and asks the signed-in user&apos;s password again</translation>
+    </message>
+    <message>
+        <source>Lock after:</source>
+        <translation>Lock after:</translation>
+    </message>
+    <message>
         <source>A new language applies at once; not while a step is running.</source>
         <translation>A new language applies at once; not while a step is running.</translation>
     </message>
@@ -1142,6 +1302,105 @@ Software manifest %2</translation>
     <message>
         <source>Store folder</source>
         <translation>Store folder</translation>
+    </message>
+</context>
+<context>
+    <name>SetupDialog</name>
+    <message>
+        <source>Set up this workstation</source>
+        <translation>Set up this workstation</translation>
+    </message>
+    <message>
+        <source>This store has no users yet. Set up its first user, the administrator: the administrator adds the other users and signs in here like anyone else. Every record names who made it.</source>
+        <translation>This store has no users yet. Set up its first user, the administrator: the administrator adds the other users and signs in here like anyone else. Every record names who made it.</translation>
+    </message>
+    <message>
+        <source>Store: %1</source>
+        <translation>Store: %1</translation>
+    </message>
+    <message>
+        <source>2 to 32 lower-case letters, digits, dots, dashes or underscores</source>
+        <translation>2 to 32 lower-case letters, digits, dots, dashes or underscores</translation>
+    </message>
+    <message>
+        <source>The name printed with the administrator&apos;s records and signatures</source>
+        <translation>The name printed with the administrator&apos;s records and signatures</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>optional</translation>
+    </message>
+    <message>
+        <source>A title or qualification printed with the signatures</source>
+        <translation>A title or qualification printed with the signatures</translation>
+    </message>
+    <message>
+        <source>At least %1 characters; it protects the administrator&apos;s signing key</source>
+        <translation>At least %1 characters; it protects the administrator&apos;s signing key</translation>
+    </message>
+    <message>
+        <source>The same password again</source>
+        <translation>The same password again</translation>
+    </message>
+    <message>
+        <source>User id:</source>
+        <translation>User id:</translation>
+    </message>
+    <message>
+        <source>Printed name:</source>
+        <translation>Printed name:</translation>
+    </message>
+    <message>
+        <source>Qualification:</source>
+        <translation>Qualification:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>Repeat password:</source>
+        <translation>Repeat password:</translation>
+    </message>
+    <message>
+        <source>Set up</source>
+        <translation>Set up</translation>
+    </message>
+    <message>
+        <source>Make the administrator, with a signing key sealed by the password</source>
+        <translation>Make the administrator, with a signing key sealed by the password</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Close; nothing can be recorded until the workstation is set up</source>
+        <translation>Close; nothing can be recorded until the workstation is set up</translation>
+    </message>
+    <message>
+        <source>The user id must be 2 to 32 lower-case letters, digits, dots, dashes or underscores.</source>
+        <translation>The user id must be 2 to 32 lower-case letters, digits, dots, dashes or underscores.</translation>
+    </message>
+    <message>
+        <source>Enter the administrator&apos;s printed name.</source>
+        <translation>Enter the administrator&apos;s printed name.</translation>
+    </message>
+    <message>
+        <source>The password must have at least %1 characters.</source>
+        <translation>The password must have at least %1 characters.</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>The two passwords differ.</translation>
+    </message>
+    <message>
+        <source>Setting up...</source>
+        <translation>Setting up...</translation>
+    </message>
+    <message>
+        <source>Could not set up: %1</source>
+        <translation>Could not set up: %1</translation>
     </message>
 </context>
 <context>
@@ -1253,6 +1512,70 @@ Software manifest %2</translation>
     <message>
         <source>Parameters:</source>
         <translation>Parameters:</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Sign in to DVW</source>
+        <extracomment>The colour of a refusal&apos;s text (the text always says it too). Shortest password a new user may have (records.users.MIN_PASSWORD_LENGTH, which loads after the window opens).</extracomment>
+        <translation>Sign in to DVW</translation>
+    </message>
+    <message>
+        <source>Sign in to work with the cases and records of this workstation.</source>
+        <translation>Sign in to work with the cases and records of this workstation.</translation>
+    </message>
+    <message>
+        <source>Store: %1</source>
+        <translation>Store: %1</translation>
+    </message>
+    <message>
+        <source>your user id</source>
+        <translation>your user id</translation>
+    </message>
+    <message>
+        <source>Your user id on this workstation (an administrator gave it to you)</source>
+        <translation>Your user id on this workstation (an administrator gave it to you)</translation>
+    </message>
+    <message>
+        <source>Your password; repeated wrong passwords lock the account for a while</source>
+        <translation>Your password; repeated wrong passwords lock the account for a while</translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation>User:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <source>Check the password and sign in (Enter)</source>
+        <translation>Check the password and sign in (Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Close; nothing can be recorded until someone signs in</source>
+        <translation>Close; nothing can be recorded until someone signs in</translation>
+    </message>
+    <message>
+        <source>Enter your user id and your password.</source>
+        <translation>Enter your user id and your password.</translation>
+    </message>
+    <message>
+        <source>Signing in...</source>
+        <translation>Signing in...</translation>
+    </message>
+    <message>
+        <source>Could not sign in: %1</source>
+        <translation>Could not sign in: %1</translation>
     </message>
 </context>
 <context>
@@ -1431,6 +1754,14 @@ Software manifest %2</translation>
         <translation>No such user.</translation>
     </message>
     <message>
+        <source>The account is locked after too many wrong passwords; wait, or ask an administrator.</source>
+        <translation>The account is locked after too many wrong passwords; wait, or ask an administrator.</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in: sign in first.</source>
+        <translation>Nobody is signed in: sign in first.</translation>
+    </message>
+    <message>
         <source>Cancelled; nothing was changed.</source>
         <translation>Cancelled; nothing was changed.</translation>
     </message>
@@ -1441,6 +1772,50 @@ Software manifest %2</translation>
     <message>
         <source>Refused or failed:</source>
         <translation>Refused or failed:</translation>
+    </message>
+    <message>
+        <source>Engineer</source>
+        <translation>Engineer</translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation>Clinician</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>Quality</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>The account %1 is locked after too many wrong passwords; try again in %2 minutes.</source>
+        <translation>The account %1 is locked after too many wrong passwords; try again in %2 minutes.</translation>
+    </message>
+    <message>
+        <source>The account %1 is locked after too many wrong passwords, until %2. Wait until then, or ask an administrator to unlock it.</source>
+        <translation>The account %1 is locked after too many wrong passwords, until %2. Wait until then, or ask an administrator to unlock it.</translation>
+    </message>
+    <message>
+        <source>Wrong password for %1. %2 wrong passwords within %3 minutes lock the account for %3 minutes.</source>
+        <translation>Wrong password for %1. %2 wrong passwords within %3 minutes lock the account for %3 minutes.</translation>
+    </message>
+    <message>
+        <source>The user %1 is disabled and may not sign in.</source>
+        <translation>The user %1 is disabled and may not sign in.</translation>
+    </message>
+    <message>
+        <source>There is no user %1 on this workstation.</source>
+        <translation>There is no user %1 on this workstation.</translation>
+    </message>
+    <message>
+        <source>The credentials of %1 are not on this workstation: users sign in where they were added.</source>
+        <translation>The credentials of %1 are not on this workstation: users sign in where they were added.</translation>
+    </message>
+    <message>
+        <source>Could not sign in: %1</source>
+        <translation>Could not sign in: %1</translation>
     </message>
     <message>
         <source>error</source>

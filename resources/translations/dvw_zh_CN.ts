@@ -305,6 +305,114 @@
     </message>
 </context>
 <context>
+    <name>LockView</name>
+    <message>
+        <source>password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>The password of the user who locked the window; Enter unlocks</source>
+        <translation>锁定窗口的用户的密码；按回车键解锁</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Check the password and continue where the work was left</source>
+        <translation>核对密码，从中断处继续工作</translation>
+    </message>
+    <message>
+        <source>Set up...</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Set up the store&apos;s first administrator</source>
+        <translation>设置存储库的第一位管理员</translation>
+    </message>
+    <message>
+        <source>Sign in as another user...</source>
+        <translation>以其他用户登录…</translation>
+    </message>
+    <message>
+        <source>Another user signs in; the open case is closed and its work not yet checked is not kept</source>
+        <translation>由其他用户登录；已打开的病例将被关闭，尚未核查的工作不予保留</translation>
+    </message>
+    <message>
+        <source>Sign in...</source>
+        <translation>登录…</translation>
+    </message>
+    <message>
+        <source>Sign in with your user id and password</source>
+        <translation>使用您的用户名和密码登录</translation>
+    </message>
+    <message>
+        <source>Opening the store...</source>
+        <translation>正在打开存储库…</translation>
+    </message>
+    <message>
+        <source>The store cannot be opened</source>
+        <translation>无法打开存储库</translation>
+    </message>
+    <message>
+        <source>%1: %2. Choose another store folder in Settings.</source>
+        <translation>%1：%2。请在“设置”中选择其他存储库文件夹。</translation>
+    </message>
+    <message>
+        <source>Set up this workstation</source>
+        <translation>设置本工作站</translation>
+    </message>
+    <message>
+        <source>The store %1 has no users yet. Set up its first administrator to start.</source>
+        <translation>存储库 %1 尚无用户。请先设置其第一位管理员。</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in</source>
+        <translation>尚无用户登录</translation>
+    </message>
+    <message>
+        <source>Sign in to work with the cases of the store %1. Every record names who made it.</source>
+        <translation>请登录以处理存储库 %1 中的病例。每条记录都会注明其操作人。</translation>
+    </message>
+    <message>
+        <source>The window was locked.</source>
+        <translation>窗口已锁定。</translation>
+    </message>
+    <message>
+        <source>The window locked after less than a minute without use.</source>
+        <translation>窗口在不到一分钟无操作后已锁定。</translation>
+    </message>
+    <message>
+        <source>The window locked after %1 minutes without use.</source>
+        <translation>窗口在 %1 分钟无操作后已锁定。</translation>
+    </message>
+    <message>
+        <source>%1 Enter the password to continue.</source>
+        <translation>%1请输入密码以继续。</translation>
+    </message>
+    <message>
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>%1 (%2, %3)</source>
+        <comment>printed name (user id, role)</comment>
+        <translation>%1（%2，%3）</translation>
+    </message>
+    <message>
+        <source>Checking...</source>
+        <translation>正在核对…</translation>
+    </message>
+    <message>
+        <source>Could not sign in: %1</source>
+        <translation>无法登录：%1</translation>
+    </message>
+    <message>
+        <source>Enter the password.</source>
+        <translation>请输入密码。</translation>
+    </message>
+</context>
+<context>
     <name>MainView</name>
     <message>
         <source>DVW design-validation workstation</source>
@@ -368,6 +476,10 @@
         <translation>本地存储库文件夹</translation>
     </message>
     <message>
+        <source>Who is signed in: every record made here names them (File menu: Lock, Switch user, Sign out)</source>
+        <translation>当前登录用户：此处生成的每条记录都会注明该用户（文件菜单：锁定、切换用户、退出登录）</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -406,6 +518,30 @@
     <message>
         <source>Enrol this workstation with the company&apos;s sync server once</source>
         <translation>将本工作站在公司同步服务器上注册（仅需一次）</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>锁定</translation>
+    </message>
+    <message>
+        <source>Lock the window now; your password unlocks it</source>
+        <translation>立即锁定窗口；输入您的密码即可解锁</translation>
+    </message>
+    <message>
+        <source>Switch user...</source>
+        <translation>切换用户…</translation>
+    </message>
+    <message>
+        <source>Lock the window and let another user sign in; the open case is closed</source>
+        <translation>锁定窗口并由其他用户登录；已打开的病例将被关闭</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Sign out; the open case is closed and its unchecked work is not kept</source>
+        <translation>退出登录；已打开的病例将被关闭，尚未核查的工作不予保留</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -499,6 +635,18 @@
     <message>
         <source>Case %1: work made after its last check was loaded; it has not been checked.</source>
         <translation>病例 %1：已载入在上次核查之后生成的工作文件；它们尚未经过核查。</translation>
+    </message>
+    <message>
+        <source>%1 locked this window. If you sign in as another user, the open case is closed and its work not yet checked is not kept.</source>
+        <translation>%1 锁定了此窗口。如果您以其他用户登录，已打开的病例将被关闭，尚未核查的工作不予保留。</translation>
+    </message>
+    <message>
+        <source>Signed in: %1 (%2)</source>
+        <translation>已登录：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation>未登录</translation>
     </message>
     <message>
         <source>Syncing with the company server...</source>
@@ -765,8 +913,8 @@ Software manifest %2</source>
         <translation>运行自检</translation>
     </message>
     <message>
-        <source>Run the built-in validation suite; signing needs it passed</source>
-        <translation>运行内置验证套件；签署前必须通过</translation>
+        <source>Run the built-in validation suite and record its result as you; signing needs it passed</source>
+        <translation>运行内置验证套件，并以您的名义记录结果；签署前必须通过</translation>
     </message>
     <message>
         <source>Export report...</source>
@@ -1120,6 +1268,18 @@ Software manifest %2</source>
         <translation>窗口的语言；立即生效</translation>
     </message>
     <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>Without use for this long the window locks and asks the signed-in user&apos;s password again</source>
+        <translation>无操作达到此时长后，窗口将锁定，并要求已登录用户重新输入密码</translation>
+    </message>
+    <message>
+        <source>Lock after:</source>
+        <translation>自动锁定：</translation>
+    </message>
+    <message>
         <source>A new language applies at once; not while a step is running.</source>
         <translation>新语言立即生效；步骤运行期间除外。</translation>
     </message>
@@ -1142,6 +1302,105 @@ Software manifest %2</source>
     <message>
         <source>Store folder</source>
         <translation>存储库文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>SetupDialog</name>
+    <message>
+        <source>Set up this workstation</source>
+        <translation>设置本工作站</translation>
+    </message>
+    <message>
+        <source>This store has no users yet. Set up its first user, the administrator: the administrator adds the other users and signs in here like anyone else. Every record names who made it.</source>
+        <translation>此存储库尚无用户。请设置其第一位用户，即管理员：管理员负责添加其他用户，并与其他人一样在此登录。每条记录都会注明其操作人。</translation>
+    </message>
+    <message>
+        <source>Store: %1</source>
+        <translation>存储库：%1</translation>
+    </message>
+    <message>
+        <source>2 to 32 lower-case letters, digits, dots, dashes or underscores</source>
+        <translation>2 至 32 个小写字母、数字、点、连字符或下划线</translation>
+    </message>
+    <message>
+        <source>The name printed with the administrator&apos;s records and signatures</source>
+        <translation>打印在管理员的记录和签名上的姓名</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>可选</translation>
+    </message>
+    <message>
+        <source>A title or qualification printed with the signatures</source>
+        <translation>打印在签名上的职称或资质</translation>
+    </message>
+    <message>
+        <source>At least %1 characters; it protects the administrator&apos;s signing key</source>
+        <translation>至少 %1 个字符；用于保护管理员的签名密钥</translation>
+    </message>
+    <message>
+        <source>The same password again</source>
+        <translation>再次输入相同的密码</translation>
+    </message>
+    <message>
+        <source>User id:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Printed name:</source>
+        <translation>打印姓名：</translation>
+    </message>
+    <message>
+        <source>Qualification:</source>
+        <translation>资质：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Repeat password:</source>
+        <translation>确认密码：</translation>
+    </message>
+    <message>
+        <source>Set up</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Make the administrator, with a signing key sealed by the password</source>
+        <translation>创建管理员及其由密码保护的签名密钥</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Close; nothing can be recorded until the workstation is set up</source>
+        <translation>关闭；在本工作站完成设置之前无法记录任何内容</translation>
+    </message>
+    <message>
+        <source>The user id must be 2 to 32 lower-case letters, digits, dots, dashes or underscores.</source>
+        <translation>用户名必须由 2 至 32 个小写字母、数字、点、连字符或下划线组成。</translation>
+    </message>
+    <message>
+        <source>Enter the administrator&apos;s printed name.</source>
+        <translation>请输入管理员的打印姓名。</translation>
+    </message>
+    <message>
+        <source>The password must have at least %1 characters.</source>
+        <translation>密码至少需要 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Setting up...</source>
+        <translation>正在设置…</translation>
+    </message>
+    <message>
+        <source>Could not set up: %1</source>
+        <translation>无法完成设置：%1</translation>
     </message>
 </context>
 <context>
@@ -1253,6 +1512,70 @@ Software manifest %2</source>
     <message>
         <source>Parameters:</source>
         <translation>参数：</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Sign in to DVW</source>
+        <extracomment>The colour of a refusal&apos;s text (the text always says it too). Shortest password a new user may have (records.users.MIN_PASSWORD_LENGTH, which loads after the window opens).</extracomment>
+        <translation>登录 DVW</translation>
+    </message>
+    <message>
+        <source>Sign in to work with the cases and records of this workstation.</source>
+        <translation>登录后即可处理本工作站的病例和记录。</translation>
+    </message>
+    <message>
+        <source>Store: %1</source>
+        <translation>存储库：%1</translation>
+    </message>
+    <message>
+        <source>your user id</source>
+        <translation>您的用户名</translation>
+    </message>
+    <message>
+        <source>Your user id on this workstation (an administrator gave it to you)</source>
+        <translation>您在本工作站上的用户名（由管理员分配）</translation>
+    </message>
+    <message>
+        <source>Your password; repeated wrong passwords lock the account for a while</source>
+        <translation>您的密码；多次输错将使账户被锁定一段时间</translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation>用户：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Check the password and sign in (Enter)</source>
+        <translation>核对密码并登录（回车键）</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Close; nothing can be recorded until someone signs in</source>
+        <translation>关闭；在有用户登录之前无法记录任何内容</translation>
+    </message>
+    <message>
+        <source>Enter your user id and your password.</source>
+        <translation>请输入您的用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Signing in...</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <source>Could not sign in: %1</source>
+        <translation>无法登录：%1</translation>
     </message>
 </context>
 <context>
@@ -1431,6 +1754,14 @@ Software manifest %2</source>
         <translation>没有该用户。</translation>
     </message>
     <message>
+        <source>The account is locked after too many wrong passwords; wait, or ask an administrator.</source>
+        <translation>因多次输错密码，账户已被锁定；请稍候，或联系管理员。</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in: sign in first.</source>
+        <translation>尚无用户登录：请先登录。</translation>
+    </message>
+    <message>
         <source>Cancelled; nothing was changed.</source>
         <translation>已取消；未作任何更改。</translation>
     </message>
@@ -1441,6 +1772,50 @@ Software manifest %2</source>
     <message>
         <source>Refused or failed:</source>
         <translation>被拒绝或失败：</translation>
+    </message>
+    <message>
+        <source>Engineer</source>
+        <translation>工程师</translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation>临床医生</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>质量人员</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>The account %1 is locked after too many wrong passwords; try again in %2 minutes.</source>
+        <translation>因多次输错密码，账户 %1 已被锁定；请在 %2 分钟后重试。</translation>
+    </message>
+    <message>
+        <source>The account %1 is locked after too many wrong passwords, until %2. Wait until then, or ask an administrator to unlock it.</source>
+        <translation>因多次输错密码，账户 %1 已被锁定，直至 %2。请等到那时再试，或请管理员解锁。</translation>
+    </message>
+    <message>
+        <source>Wrong password for %1. %2 wrong passwords within %3 minutes lock the account for %3 minutes.</source>
+        <translation>%1 的密码错误。%3 分钟内输错 %2 次密码，账户将被锁定 %3 分钟。</translation>
+    </message>
+    <message>
+        <source>The user %1 is disabled and may not sign in.</source>
+        <translation>用户 %1 已被停用，不能登录。</translation>
+    </message>
+    <message>
+        <source>There is no user %1 on this workstation.</source>
+        <translation>本工作站上没有用户 %1。</translation>
+    </message>
+    <message>
+        <source>The credentials of %1 are not on this workstation: users sign in where they were added.</source>
+        <translation>本工作站上没有 %1 的凭据：用户只能在添加其账户的工作站上登录。</translation>
+    </message>
+    <message>
+        <source>Could not sign in: %1</source>
+        <translation>无法登录：%1</translation>
     </message>
     <message>
         <source>error</source>

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gui_support import ENVELOPE, PipelineResults, add_users
+from gui_support import ENVELOPE, PipelineResults
+from people import People
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
@@ -62,9 +64,15 @@ def _no_leaked_workers(qapp: QApplication) -> Iterator[None]:
 
 
 @pytest.fixture
-def gui_settings(tmp_path: Path) -> GuiSettings:
-    """Settings in an INI file of the test, with the store in ``tmp_path/home``."""
-    return GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(tmp_path / "home"))
+def gui_settings(tmp_path: Path, people_home: tuple[Path, People]) -> GuiSettings:
+    """Settings in an INI file of the test, with the store of a set-up workstation (``people_home``)."""
+    return GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(people_home[0]))
+
+
+@pytest.fixture
+def new_store_settings(tmp_path: Path) -> GuiSettings:
+    """Settings in an INI file of the test, with a store not set up yet in ``tmp_path/new-home``."""
+    return GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(tmp_path / "new-home"))
 
 
 @pytest.fixture(scope="session")
@@ -88,11 +96,16 @@ def _quiet(_fraction: float, _message: str) -> None:
 
 @pytest.fixture(scope="session")
 def pipeline(
-    tmp_path_factory: pytest.TempPathFactory, sample_dicom: Path, sample_designs: dict[str, Path]
+    tmp_path_factory: pytest.TempPathFactory,
+    sample_dicom: Path,
+    sample_designs: dict[str, Path],
+    _people_template: tuple[Path, People],
 ) -> PipelineResults:
-    """Both sample designs checked as cases ``SHOT-FITTED`` and ``SHOT-THIN`` in a store of their own."""
-    home = tmp_path_factory.mktemp("pipeline-home")
-    add_users(home)
+    """Both sample designs checked by the engineer as cases ``SHOT-FITTED`` and ``SHOT-THIN`` in a store of their own
+    (a copy of the set-up workstation of ``tests/people.py``)."""
+    template, people = _people_template
+    home = tmp_path_factory.mktemp("pipeline") / "home"
+    shutil.copytree(template, home)
     cancel = CancelToken()
     scan = steps.scan(sample_dicom, _quiet, cancel)
     out = steps.work_folder(home, "SHOT")
@@ -105,5 +118,5 @@ def pipeline(
         design = steps.load_design(path, steps.work_folder(home, code), _quiet, cancel)
         inputs = steps.CheckInputs(home, code, imported, anatomy, design, ENVELOPE, dict(SAMPLE_PATIENT_FACTS))
         results.designs[variant] = design
-        results.outcomes[variant] = steps.check_design(inputs, _quiet, cancel)
+        results.outcomes[variant] = steps.check_design(inputs, people.engineer, _quiet, cancel)
     return results

@@ -1,4 +1,8 @@
-"""Helpers shared by the GUI tests: users and a recorded self-test, the sample envelope, the event-loop watchdog."""
+"""Helpers shared by the GUI tests: signing in through the window, the sample envelope, the event-loop watchdog.
+
+The test workstations are ``tests/people.py``'s: an administrator, an engineer, a clinician and a quality user with
+a passed self-test recorded for this software (the ``people_home`` fixture copies one such home per test).
+"""
 
 from __future__ import annotations
 
@@ -10,32 +14,48 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from people import USERS, password_of
+from PySide6.QtCore import Qt, QTimer
+from pytestqt.qtbot import QtBot
 
 from app.gui import steps
-from records.store import Store
-from records.users import add_user
-from validation.manifest import current_manifest
-from validation.selftest import SelftestResult, record_selftest
+from app.gui.main_window import MainView
+from app.gui.settings import GuiSettings
 
-PASSWORD = "correct horse battery"
 ENVELOPE = Path(__file__).resolve().parents[2] / "resources" / "envelopes" / "cranial-plate-pekk.toml"
+#: The engineer who works in the window in most tests, and their printed name.
+ENGINEER = "eng1"
+ENGINEER_NAME = USERS[ENGINEER][1]
+#: Sign-in checks a password with Argon2 twice (about a second each on a busy machine).
+SIGN_IN_TIMEOUT_MS = 60_000
 
 
-def add_users(home: Path) -> None:
-    """An engineer and a clinician with :data:`PASSWORD`, and a passed self-test recorded for this software."""
-    with Store.open(home) as store:
-        add_user(store, "eng1", printed_name="Erin Engineer", role="engineer", password=PASSWORD)
-        add_user(
-            store,
-            "dr.lee",
-            printed_name="Dr Ann Lee",
-            role="clinician",
-            password=PASSWORD,
-            qualification="Consultant neurosurgeon",
-        )
-    result = SelftestResult(True, current_manifest().manifest_id, (), 0.0, "2026-01-01T00:00:00+00:00")
-    record_selftest(result, home)
+def sign_in(qtbot: QtBot, window: MainView, user_id: str = ENGINEER, password: str | None = None) -> None:
+    """Sign in through the window's sign-in dialog as a user does: type the id and password, press Enter."""
+    qtbot.waitUntil(
+        lambda: window.sign_in_dialog is not None and window.sign_in_dialog.isVisible(), timeout=SIGN_IN_TIMEOUT_MS
+    )
+    dialog = window.sign_in_dialog
+    assert dialog is not None
+    dialog.user_edit.setText(user_id)
+    dialog.password_edit.setText(password_of(user_id) if password is None else password)
+    with qtbot.waitSignal(window.session_model.changed, timeout=SIGN_IN_TIMEOUT_MS):
+        qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    user = window.session_model.user
+    assert user is not None
+    assert user.user_id == user_id
+
+
+def open_window(qtbot: QtBot, settings: GuiSettings, user_id: str | None = ENGINEER) -> MainView:
+    """A window on ``settings``' store, shown, signed in as ``user_id`` (None: not signed in), libraries loaded."""
+    window = MainView(settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    if user_id is not None:
+        sign_in(qtbot, window, user_id)
+    qtbot.waitUntil(lambda: not window.warmup_worker.running, timeout=SIGN_IN_TIMEOUT_MS)
+    return window
 
 
 @dataclass

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gui_support import PipelineResults
+from gui_support import ENGINEER, PipelineResults, open_window
+from people import People
 from pytestqt.qtbot import QtBot
 
 from app.gui import reopen, steps
@@ -53,12 +54,7 @@ PATIENT = SyntheticPatient(name="DOE^JANE", patient_id="PID-4711", birth_date="1
 
 
 def _window(qtbot: QtBot, settings: GuiSettings) -> MainView:
-    window = MainView(settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: not window.warmup_worker.running, timeout=30_000)
-    return window
+    return open_window(qtbot, settings)  # signed in as the engineer
 
 
 def _quiet(_fraction: float, _message: str) -> None:
@@ -142,6 +138,9 @@ def test_opening_a_case_in_a_new_window_shows_its_work(
         qtbot.waitExposed(chinese)
         assert not window.isVisible()
         assert chinese.case_model.code == "SHOT-THIN"
+        assert chinese.session_model.user is not None  # the same user stays signed in
+        assert chinese.session_model.user.user_id == ENGINEER
+        assert window.session_model.session is None  # the session lives in one window's model only
         assert "病例" in chinese.case_label.text()
         assert CJK.search(chinese.check_panel.banner.text())
         assert CJK.search(chinese.check_panel.check_button.text())
@@ -222,7 +221,7 @@ def test_the_sidecars_bring_back_the_import_and_the_anatomy_as_made(
     assert [name for name, _ in result.stage_seconds] == ["isosurface", "smoothing", "reduction", "repair", "metrics"]
 
 
-def _tilted_case(home: Path, dicom: Path) -> steps.ImportedVolume:
+def _tilted_case(home: Path, dicom: Path, people: People) -> steps.ImportedVolume:
     """A small gantry-tilted series of :data:`PATIENT` imported as case ``TILT`` (no check recorded)."""
     voxels = np.full((10, 24, 24), -1000.0)
     voxels[3:7, 8:16, 8:16] = 700.0
@@ -235,14 +234,16 @@ def _tilted_case(home: Path, dicom: Path) -> steps.ImportedVolume:
         patient=PATIENT,
     )
     with Store.open(home) as store:
-        store.append(CASE_CREATED, case_code="TILT", payload={})
+        store.append(CASE_CREATED, case_code="TILT", payload={}, by=people.engineer)
     series = scan_folder(dicom).usable_volumes[0]
     return steps.import_series(series, steps.work_folder(home, "TILT"), _quiet, CancelToken())
 
 
-def test_a_reopened_volume_shows_its_import_findings_and_no_patient_identity(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    imported = _tilted_case(home, tmp_path / "dicom")
+def test_a_reopened_volume_shows_its_import_findings_and_no_patient_identity(
+    tmp_path: Path, people_home: tuple[Path, People]
+) -> None:
+    home, people = people_home
+    imported = _tilted_case(home, tmp_path / "dicom", people)
     codes = [finding.code for finding in imported.result.findings]
     assert {"gantry_tilt", "resampled"} <= set(codes)
     sidecar = steps.work_folder(home, "TILT") / steps.VOLUME_SIDECAR

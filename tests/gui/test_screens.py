@@ -1,5 +1,7 @@
 """Every main screen in English and Simplified Chinese: screenshots saved, and no untranslated text in Chinese.
 
+The screens include signing in (with a refusal), the set-up of a new store's administrator and the lock screen.
+
 The screens show real data: the sample case run through the GUI's steps (the ``pipeline`` fixture) and put into
 the window's models, so tables, banners and labels are filled as a user sees them. Screenshots go to
 ``tests/gui/screenshots/<language>-<n>-<screen>.png`` (git-ignored).
@@ -9,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from gui_support import PASSWORD, PipelineResults
+from gui_support import ENGINEER, PipelineResults, open_window
+from people import USERS
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from app.gui.access import SignInRefusal
 from app.gui.i18n import install_language
 from app.gui.main_window import STEPS, MainView
 from app.gui.settings import GuiSettings
@@ -66,12 +71,7 @@ def filled_window(
     language = request.param
     install_language(language)
     settings = GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(pipeline.home))
-    window = MainView(settings)
-    qtbot.addWidget(window)
-    window.resize(1500, 950)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: not window.warmup_worker.running, timeout=30_000)
+    window = open_window(qtbot, settings)
     # Opening the case loads what its work folder holds (here the design and the check); the screens then show
     # every step's result, set below.
     with qtbot.waitSignal(window.cases_panel.load_worker.finished, timeout=60_000):
@@ -117,6 +117,33 @@ def test_screenshots_of_every_main_screen(qtbot: QtBot, filled_window: MainView)
         qtbot.waitExposed(dialog)
         saved.append(_save(dialog, f"{language}-{name}"))
         dialog.reject()
+    # Signing in: refused after five wrong passwords (until when, in local time); the set-up of a new store.
+    sign_in = window.open_sign_in_dialog()
+    until = datetime.now().astimezone() + timedelta(minutes=15)
+    sign_in.show_refusal(SignInRefusal("account_locked", "locked", ENGINEER, until))
+    qtbot.waitExposed(sign_in)
+    qtbot.wait(50)
+    saved.append(_save(sign_in, f"{language}-11-sign-in-dialog"))
+    sign_in.reject()
+    setup = window.open_setup_dialog()
+    setup.user_edit.setText("admin1")
+    setup.name_edit.setText(USERS["admin1"][1])
+    setup.password_edit.setText("a-password")
+    setup.repeat_edit.setText("another one")
+    setup._on_submit()  # refused: the two passwords differ
+    qtbot.waitExposed(setup)
+    qtbot.wait(50)
+    saved.append(_save(setup, f"{language}-12-setup-dialog"))
+    setup.reject()
+    # The lock screen covers everything; another user may sign in (the dialog says the case will be closed).
+    window.lock()
+    qtbot.wait(100)
+    saved.append(_save(window, f"{language}-13-lock-screen"))
+    another = window.open_sign_in_dialog(another_user=True)
+    qtbot.waitExposed(another)
+    qtbot.wait(50)
+    saved.append(_save(another, f"{language}-14-sign-in-another-user"))
+    another.reject()
     assert all(path.stat().st_size > 10_000 for path in saved)
     assert window.check_panel.banner.verdict == "out_of_envelope"
     assert window.review_panel.table.rowCount() > 10
@@ -124,11 +151,8 @@ def test_screenshots_of_every_main_screen(qtbot: QtBot, filled_window: MainView)
 
 def _data_strings(window: MainView) -> list[str]:
     """Text that is data, not interface: case codes, user names and ids, paths, the store folder."""
-    return sorted(
-        {CODE, "SHOT", "Dr Ann Lee", "Erin Engineer", "dr.lee", "eng1", str(window.case_model.home), PASSWORD},
-        key=len,
-        reverse=True,
-    )
+    people = {text for user_id, (_role, name, password) in USERS.items() for text in (user_id, name, password)}
+    return sorted({CODE, "SHOT", str(window.case_model.home), *people}, key=len, reverse=True)
 
 
 _NOT_WORDS = re.compile(
@@ -192,12 +216,18 @@ def _visible_texts(window: MainView) -> Iterator[tuple[str, str]]:
 @pytest.mark.parametrize("filled_window", ["zh_CN"], indirect=True)
 def test_no_english_left_in_the_chinese_window(qtbot: QtBot, filled_window: MainView) -> None:
     window = filled_window
-    # Open the dialogs so that their strings are walked too.
+    # The lock screen's texts (locked, with a refusal), then every dialog opened so that their strings are walked.
+    window.lock()
+    window.lock_view.show_refusal(SignInRefusal("wrong_password", "wrong password", ENGINEER))
+    setup = window.open_setup_dialog()
+    setup._on_submit()  # refused: no user id
     for dialog in (
         window.review_panel.open_sign_dialog(),
         window.review_panel.open_reverification_dialog(),
         window.open_settings(),
         window.open_join_dialog(),
+        window.open_sign_in_dialog(another_user=True),
+        setup,
     ):
         assert dialog is not None
         qtbot.waitExposed(dialog)

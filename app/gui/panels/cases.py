@@ -16,14 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui import reopen
-from app.gui.models import CaseModel, WorkspaceModel
-from app.gui.panels.common import Report, new_table
+from app.gui.models import CaseModel, SessionModel, WorkspaceModel
+from app.gui.panels.common import Report, need_session, new_table
 from app.gui.widgets import ProgressPanel, state_text, verdict_word
 from app.workers import TaskWorker
 
 
 class CasesPanel(QWidget):
-    """The store's cases with their state from the log; create and open cases.
+    """The store's cases with their state from the log; create (as the signed-in user) and open cases.
 
     Opening a case loads what its work folder and records hold (:func:`app.gui.reopen.reopen_case`) in the worker
     process; ``loaded`` then carries the :class:`~app.gui.reopen.ReopenedCase` and :attr:`started_revision` the
@@ -33,11 +33,17 @@ class CasesPanel(QWidget):
     loaded = Signal(object)
 
     def __init__(
-        self, case_model: CaseModel, workspace: WorkspaceModel, report: Report, parent: QWidget | None = None
+        self,
+        case_model: CaseModel,
+        workspace: WorkspaceModel,
+        sessions: SessionModel,
+        report: Report,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._case_model = case_model
         self._workspace = workspace
+        self._sessions = sessions
         self._report = report
         # Reading the meshes and measuring them again holds the GIL for seconds: the worker process does it.
         self.load_worker = TaskWorker("reopen", self, isolated=True)
@@ -87,8 +93,11 @@ class CasesPanel(QWidget):
         code = self.code_edit.text().strip()
         if not code:
             return
+        session = need_session(self._sessions, self._report, "creating a case")
+        if session is None:
+            return
         try:
-            self._case_model.create_case(code)
+            self._case_model.create_case(code, by=session)
         except Exception as exc:  # noqa: BLE001 - every failure goes to the one error relay
             from app.workers import describe_error  # noqa: PLC0415
 

@@ -1,4 +1,10 @@
-"""The Design & Check panel: load the design, pick the envelope, check, show the verdict."""
+"""The Design & Check panel: load the design, pick the envelope, check, show the verdict.
+
+The check runs in two jobs: the worker process measures and checks (the measurements hold the GIL) and writes the
+check's files; then a thread of the GUI process records the check with the session of the user who started it
+(read when the check button was pressed and kept in the jobs' inputs: a session never leaves the GUI process, and
+a check still running when the window locks is recorded by who started it).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui import steps
-from app.gui.models import CaseModel, WorkspaceModel
+from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.settings import GuiSettings
 from app.gui.widgets import (
     CheckTableView,
@@ -34,10 +40,10 @@ from app.gui.widgets import (
 from app.workers import TaskWorker
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
-    pass
+    from records.users import Session
 
 
-from app.gui.panels.common import Report, need_case
+from app.gui.panels.common import Report, need_case, need_session
 
 
 class CheckPanel(QWidget):
@@ -49,7 +55,7 @@ class CheckPanel(QWidget):
     view.
     """
 
-    checked = Signal()
+    checked = Signal()  # a check was recorded and is shown
     wall_map_toggled = Signal(bool)  # the wall-thickness toggle changed: colour the design by it (True) or not
     wall_limit_changed = Signal(float)  # the chosen envelope's minimum wall thickness (mm), NaN for none
 
@@ -60,14 +66,19 @@ class CheckPanel(QWidget):
         settings: GuiSettings,
         report: Report,
         parent: QWidget | None = None,
+        *,
+        sessions: SessionModel,
     ) -> None:
         super().__init__(parent)
         self._case_model = case_model
         self._workspace = workspace
+        self._sessions = sessions
         self._settings = settings
         self._report = report
         self.design_worker = TaskWorker("design", self, isolated=True)
         self.check_worker = TaskWorker("check", self, isolated=True)
+        # Recording the check: a thread of this process, with the session of who started the check.
+        self.record_worker = TaskWorker("check-record", self)
         self.design_button = QPushButton(self.tr("Load design..."), self)
         self.design_button.setToolTip(self.tr("Load the device design (STL, 3MF, PLY, OBJ) (Ctrl+D)"))
         self.design_button.setShortcut(QKeySequence("Ctrl+D"))
@@ -136,6 +147,7 @@ class CheckPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.check_button)
         layout.addWidget(ProgressPanel(self.check_worker, self))
+        layout.addWidget(ProgressPanel(self.record_worker, self))
         layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)
         workspace.design_changed.connect(self._on_design_changed)
@@ -143,10 +155,11 @@ class CheckPanel(QWidget):
         workspace.anatomy_changed.connect(self._on_busy_changed)
         self.design_worker.running_changed.connect(self._on_busy_changed)
         self.check_worker.running_changed.connect(self._on_busy_changed)
+        self.record_worker.running_changed.connect(self._on_busy_changed)
         self._on_busy_changed()
 
     def _on_busy_changed(self, _running: bool = False) -> None:
-        busy = self.design_worker.running or self.check_worker.running
+        busy = self.design_worker.running or self.check_worker.running or self.record_worker.running
         ready = self._workspace.anatomy is not None and self._workspace.design is not None
         self.design_button.setEnabled(not busy)
         self.check_button.setEnabled(not busy and ready)
@@ -233,6 +246,11 @@ class CheckPanel(QWidget):
         code = need_case(self._case_model, self._report, "checking")
         if code is None:
             return
+        session = need_session(self._sessions, self._report, "checking")
+        if session is None:
+            return
+        from validation.manifest import current_manifest  # noqa: PLC0415 - computed by the start-up's loading
+
         inputs = steps.CheckInputs(
             home=self._case_model.home,
             code=code,
@@ -241,11 +259,21 @@ class CheckPanel(QWidget):
             design=workspace.design,
             envelope_path=Path(str(self.envelope_combo.currentData())),
             patient=self.patient_facts(),
+            manifest_id=current_manifest().manifest_id,  # this process's, which the sign-off compares with
         )
-        self.check_worker.start(partial(steps.check_design, inputs), on_done=self._on_check_done)
+        self.check_worker.start(partial(steps.measure_design, inputs), on_done=partial(self._on_measured, session))
+
+    def _on_measured(self, session: Session, measured: object) -> None:
+        assert isinstance(measured, steps.MeasuredCheck)
+        task = partial(steps.record_measured_check, measured, session)
+        self.record_worker.start(task, on_done=self._on_check_done)
 
     def _on_check_done(self, result: object) -> None:
         assert isinstance(result, steps.CheckOutcome)
+        if result.recorded.get("code") != self._case_model.code:
+            # The case was closed meanwhile (another user signed in): recorded, but not this window's work now.
+            self._case_model.reload()
+            return
         self._workspace.set_outcome(result)
         self._case_model.reload()
         self.checked.emit()

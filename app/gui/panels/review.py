@@ -1,4 +1,9 @@
-"""The Review panel: the joint review, re-verification, signing, self-test and the report."""
+"""The Review panel: the joint review, re-verification, signing, self-test and the report.
+
+Re-verification and signing re-authenticate (Part 11: the person re-enters the password for the record they make),
+as the command line does: their dialogs offer the signed-in user first; in a joint review the clinician chooses
+themself and signs with their own password. The self-test is recorded with the signed-in user's session.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.gui import steps
 from app.gui.dialogs import ReverificationDialog, SignDialog
-from app.gui.models import CaseModel
+from app.gui.models import CaseModel, SessionModel
 from app.gui.widgets import (
     CheckTableView,
     ProgressPanel,
@@ -34,7 +39,7 @@ if TYPE_CHECKING:  # loaded in the background after the window opens
     from records.users import User
 
 
-from app.gui.panels.common import Report, new_table
+from app.gui.panels.common import Report, need_session, new_table
 
 
 class ReviewPanel(QWidget):
@@ -43,9 +48,12 @@ class ReviewPanel(QWidget):
     review_mode_toggled = Signal(bool)
     report_requested = Signal()
 
-    def __init__(self, case_model: CaseModel, report: Report, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - a panel's widgets are built and wired in one place
+    def __init__(  # noqa: PLR0915 - a panel's widgets are built and wired in one place
+        self, case_model: CaseModel, sessions: SessionModel, report: Report, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._case_model = case_model
+        self._sessions = sessions
         self._report = report
         self.records_worker = TaskWorker("records", self)
         self.review_button = QPushButton(self.tr("Review mode"), self)
@@ -68,7 +76,9 @@ class ReviewPanel(QWidget):
         self.sign_button.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.sign_button.clicked.connect(self.open_sign_dialog)
         self.selftest_button = QPushButton(self.tr("Run self-test"), self)
-        self.selftest_button.setToolTip(self.tr("Run the built-in validation suite; signing needs it passed"))
+        self.selftest_button.setToolTip(
+            self.tr("Run the built-in validation suite and record its result as you; signing needs it passed")
+        )
         self.selftest_button.clicked.connect(self._on_selftest_clicked)
         self.report_button = QPushButton(self.tr("Export report..."), self)
         self.report_button.setToolTip(self.tr("Write the case's PDF report (Ctrl+E)"))
@@ -164,6 +174,10 @@ class ReviewPanel(QWidget):
                     self.audit_table.setItem(row, column, QTableWidgetItem(value))
             self.audit_table.resizeColumnsToContents()
 
+    def _signed_in_id(self) -> str | None:
+        user = self._sessions.user
+        return None if user is None else user.user_id
+
     def _users(self) -> list[User]:
         from records.users import load_users  # noqa: PLC0415
 
@@ -174,7 +188,7 @@ class ReviewPanel(QWidget):
         state = self._case_model.state
         if state is None:
             return None
-        dialog = ReverificationDialog(state, self._users(), self)
+        dialog = ReverificationDialog(state, self._users(), self._signed_in_id(), self)
         dialog.accepted.connect(lambda: self._on_reverification_accepted(dialog))
         self.reverification_dialog = dialog
         dialog.open()
@@ -204,7 +218,7 @@ class ReviewPanel(QWidget):
         state = self._case_model.state
         if state is None:
             return None
-        dialog = SignDialog(state, self._users(), current_manifest().manifest_id, self)
+        dialog = SignDialog(state, self._users(), current_manifest().manifest_id, self._signed_in_id(), self)
         dialog.accepted.connect(lambda: self._on_sign_accepted(dialog))
         self.sign_dialog = dialog
         dialog.open()
@@ -225,7 +239,11 @@ class ReviewPanel(QWidget):
         self.records_worker.start(partial(steps.sign_case, request), on_done=self._on_recorded)
 
     def _on_selftest_clicked(self) -> None:
-        self.records_worker.start(partial(steps.run_selftest, self._case_model.home), on_done=self._on_selftest_done)
+        session = need_session(self._sessions, self._report, "running the self-test")
+        if session is None:
+            return
+        task = partial(steps.run_selftest, self._case_model.home, session)  # a thread: the session stays here
+        self.records_worker.start(task, on_done=self._on_selftest_done)
 
     def _on_selftest_done(self, passed: object) -> None:
         self.outcome_label.setText(self.tr("Self-test passed.") if passed else self.tr("Self-test FAILED."))
