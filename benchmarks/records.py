@@ -4,6 +4,7 @@ Rows: 100,000 ``note`` events spread over 100 cases, each with a ~250-byte paylo
 
 - DVW, single-event transactions: ``Store.append`` (one ``BEGIN IMMEDIATE`` ... ``COMMIT`` with ``synchronous=FULL``
   per event, so each event is on disk when the call returns: the rate a workstation sees for interactive writes);
+  every DVW event is attested (its actor's Ed25519 signature over its hash) and its actor checked against the log;
 - DVW, batched: ``Store.append_many`` with 1,000 events per transaction (the rate for imports and sync);
 - DVW verify: ``Store.verify`` (recompute every hash and each site's chain; no artifacts here);
 - baseline: plain ``sqlite3`` inserts of the same rows (same columns, precomputed, no hashing, no checks) in the
@@ -28,6 +29,16 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _H
 
 from records.events import NewEvent  # noqa: E402
 from records.store import Store  # noqa: E402
+from records.users import Session, setup_admin, sign_in  # noqa: E402
+
+_PASSWORD = "benchmark-password-1"
+
+
+def _admin(store: Store) -> Session:
+    """The store's administrator, who records (and attests) every benchmark event."""
+    setup_admin(store, "bench-admin", printed_name="Benchmark", password=_PASSWORD)
+    return sign_in(store, "bench-admin", _PASSWORD)
+
 
 _SCHEMA = """CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT UNIQUE NOT NULL,
 site_id TEXT NOT NULL, case_code TEXT, kind TEXT NOT NULL, payload TEXT NOT NULL, actor TEXT,
@@ -46,17 +57,19 @@ def bench_dvw(folder: Path, events: int, single: int, batch: int, cases: int) ->
     codes = _codes(cases)
     results: dict[str, float] = {}
     with Store.open(folder / "single") as store:
-        store.append_many([NewEvent("case_created", code, {}) for code in codes])
+        by = _admin(store)
+        store.append_many([NewEvent("case_created", code, {}, by) for code in codes])
         start = time.perf_counter()
         for i in range(single):
-            store.append("note", case_code=codes[i % cases], payload=_payload(i))
+            store.append("note", case_code=codes[i % cases], payload=_payload(i), by=by)
         results["append_single"] = single / (time.perf_counter() - start)
     with Store.open(folder / "batched") as store:
-        store.append_many([NewEvent("case_created", code, {}) for code in codes])
+        by = _admin(store)
+        store.append_many([NewEvent("case_created", code, {}, by) for code in codes])
         start = time.perf_counter()
         for first in range(0, events, batch):
             store.append_many(
-                [NewEvent("note", codes[i % cases], _payload(i)) for i in range(first, min(events, first + batch))]
+                [NewEvent("note", codes[i % cases], _payload(i), by) for i in range(first, min(events, first + batch))]
             )
         results["append_batched"] = events / (time.perf_counter() - start)
         start = time.perf_counter()

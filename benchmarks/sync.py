@@ -43,6 +43,7 @@ from records.events import NewEvent  # noqa: E402
 from records.server.store import ServerStore  # noqa: E402
 from records.store import Store  # noqa: E402
 from records.sync.client import SyncResult, join, sync  # noqa: E402
+from records.users import setup_admin, sign_in  # noqa: E402
 
 REPO = _HERE.parent
 
@@ -144,17 +145,19 @@ class _CuttingProxy:
 
 def _make_site(home: Path, events: int, megabytes: int, artifact_mb: int) -> None:
     with Store.open(home) as store:
+        setup_admin(store, "bench-admin", printed_name="Benchmark", password="benchmark-password-1")
+        by = sign_in(store, "bench-admin", "benchmark-password-1")
         codes = [f"BENCH-{c:03d}" for c in range(200)]
-        store.append_many([NewEvent("case_created", code, {}) for code in codes])
+        store.append_many([NewEvent("case_created", code, {}, by) for code in codes])
         count = megabytes // artifact_mb
         for index in range(count):
             sha = store.put_artifact(os.urandom(artifact_mb * 1024 * 1024), "mesh")
-            store.append("inputs_added", case_code=codes[index % len(codes)], payload={f"design{index}": sha})
+            store.append("inputs_added", case_code=codes[index % len(codes)], payload={f"design{index}": sha}, by=by)
         notes = max(0, events - len(codes) - count)
         for first in range(0, notes, 1000):
             store.append_many(
                 [
-                    NewEvent("note", codes[i % len(codes)], {"i": i, "text": "design note " + "x" * 200})
+                    NewEvent("note", codes[i % len(codes)], {"i": i, "text": "design note " + "x" * 200}, by)
                     for i in range(first, min(notes, first + 1000))
                 ]
             )

@@ -372,7 +372,8 @@ def verify_log(
     trusted
         Sites trusted besides those the log's ``site_trusted`` events name (the server: its enrolled sites).
     report
-        Which events to report problems for (default: all); every event still feeds the walk.
+        Which events to check and report problems for (default: all); the others are context, already judged
+        (held in the store): they feed the directory and the signatures' facts, unchecked.
     seq_of
         Looks up the ``seq`` of a held event missing from ``events`` (for ``sync_received`` heads).
 
@@ -393,10 +394,17 @@ def verify_log(
             problems.append(TrustProblem(code, message, event))
 
     for event in events:
-        for code, message in _event_problems(event, directory, extra):
-            add(code, message, event)
         if event.case_code is not None:
             by_case.setdefault(event.case_code, []).append(event)
+        if report is not None and not report(event):
+            # Context only (held events, judged when they were stored): it feeds the directory, without the
+            # signature checks that make a walk cost (a push or import checks its new events against thousands).
+            allowed = event.case_code is None and event.kind in DIRECTORY_KINDS
+            if allowed and directory.authorize(event.site_id, event.kind, event.payload, event.actor) is None:
+                directory.apply(event)
+            continue
+        for code, message in _event_problems(event, directory, extra):
+            add(code, message, event)
         if event.kind == SIGNATURE and event.case_code is not None:
             count += 1
             problem = check_signature(event, directory.user(event.site_id, event.actor), directory)
