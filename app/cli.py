@@ -66,7 +66,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # _SubParsersAction is invariant in its parser type; every command module registers plain ArgumentParsers.
     commands.register(cast("argparse._SubParsersAction[argparse.ArgumentParser]", sub))
+    _global_options_after_the_command(parser)
     return parser
+
+
+def _global_options_after_the_command(parser: argparse.ArgumentParser) -> None:
+    """Accept ``--home DIR`` after the command too (``dvw demo --home DIR``, as CLI.md writes it).
+
+    Every command's own parser gets ``--home`` with a suppressed default: given after the command it sets the same
+    ``home`` the global option does; not given there, the global value (or ``$DVW_HOME``) stays.
+    """
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:  # argparse keeps sub-parsers only here
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+        if current is parser or any("--home" in action.option_strings for action in current._actions):
+            continue
+        if not any(isinstance(action, argparse._SubParsersAction) for action in current._actions):
+            current.add_argument(
+                "--home",
+                metavar="DIR",
+                default=argparse.SUPPRESS,
+                help="local store folder (may also be given before the command)",
+            )
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -262,3 +262,17 @@ def test_audit_verify_reports_a_signature_event_that_is_not_signed(
     assert code == 2
     assert out["signatures"] == 1
     assert [(p["code"], p["seq"]) for p in out["problems"]] == [("signature", event.seq)]
+
+
+def test_the_global_home_may_follow_the_command(
+    home: Path, as_eng1: tuple[str, ...], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """CLI.md writes ``dvw demo [--home DIR]``: ``--home`` is accepted on either side of the command, and given after
+    it, it wins over ``$DVW_HOME``."""
+    assert _run(capsys, "--home", str(home), "case", "new", "CP-HOME-1", *as_eng1, "--json")[0] == 0
+    before = _run(capsys, "--home", str(home), "case", "list", "--json")
+    after = _run(capsys, "case", "list", "--json", "--home", str(home))
+    assert before[:2] == after[:2]
+    assert [case["code"] for case in after[1]["cases"]] == ["CP-HOME-1"]
+    other = tmp_path / "other-home"
+    assert _run(capsys, "--home", str(other), "case", "list", "--home", str(home), "--json")[1] == after[1]
