@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from records.events import SIGNATURE, Event, compute_hash
+from records.payloads import CheckRun, ReverificationRecorded, read_or_none
 
 SignatureChecker = Callable[[Event], str | None]
 """Checks one ``signature`` event; returns a one-line problem text, or None when the signature holds."""
@@ -320,14 +321,12 @@ def audit_named_artifacts(
         if event.site_id != own_site or event.case_code is None:
             continue
         named: list[tuple[str, str]] = []
-        if event.kind == "check_run":
-            artifacts = event.payload.get("artifacts")
-            if isinstance(artifacts, Mapping):
-                named = [(str(role), str(sha)) for role, sha in artifacts.items() if role not in skip]
-        elif event.kind == "reverification_recorded":
-            evidence = event.payload.get("evidence")
-            if isinstance(evidence, list):
-                named = [("evidence", str(item.get("sha256"))) for item in evidence if isinstance(item, Mapping)]
+        checked = read_or_none(event, CheckRun)
+        if checked is not None:
+            named = [(role, sha) for role, sha in checked.artifacts.items() if role not in skip]
+        answer = read_or_none(event, ReverificationRecorded)
+        if answer is not None:
+            named = [("evidence", sha) for sha in answer.evidence_sha256]
         for role, sha in named:
             if sha not in recorded:
                 problems.append(

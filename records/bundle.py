@@ -85,9 +85,18 @@ from records.events import (
     is_event_id,
     is_sha256,
 )
+from records.payloads import (
+    BundleImported,
+    CheckRun,
+    ReverificationRecorded,
+    UserAdded,
+    UserDisabled,
+    read_or_none,
+    to_payload,
+)
 from records.signatures import events_signature_checker
 from records.store import Store
-from records.users import USER_ADDED, USER_DISABLED, User, unlock_signing_key, users_from_events
+from records.users import User, unlock_signing_key, users_from_events
 
 BUNDLE_FORMAT = "dvw-bundle/1"
 SIGNATURE_FORMAT = "dvw-bundle-signature/1"
@@ -215,8 +224,10 @@ def _bundle_events(events: Sequence[Event], code: str, exporter: str) -> list[Ev
     users = {event.actor for event in case_events if event.actor is not None} | {exporter}
     needed = {event.event_id for event in case_events}
     for event in events:
-        relevant = event.case_code is None and event.kind in (USER_ADDED, USER_DISABLED)
-        if relevant and event.payload.get("user_id") in users:
+        if event.case_code is not None:
+            continue
+        named = read_or_none(event, UserAdded) or read_or_none(event, UserDisabled)
+        if named is not None and named.user_id in users:
             needed.add(event.event_id)
     last: dict[str, int] = {}
     for index, event in enumerate(events):
@@ -231,12 +242,12 @@ def _stored_by_this_site(events: Sequence[Event], code: str, site_id: str) -> di
     for event in events:
         if event.case_code != code or event.site_id != site_id:
             continue
-        artifacts = event.payload.get("artifacts") if event.kind == "check_run" else None
-        if isinstance(artifacts, Mapping):
-            stored.update({str(sha): str(role) for role, sha in artifacts.items() if role != "patient"})
-        evidence = event.payload.get("evidence") if event.kind == "reverification_recorded" else None
-        if isinstance(evidence, list):
-            stored.update({str(item.get("sha256")): "evidence" for item in evidence if isinstance(item, Mapping)})
+        checked = read_or_none(event, CheckRun)
+        if checked is not None:
+            stored.update({sha: role for role, sha in checked.artifacts.items() if role != "patient"})
+        answer = read_or_none(event, ReverificationRecorded)
+        if answer is not None:
+            stored.update(dict.fromkeys(answer.evidence_sha256, "evidence"))
     return stored
 
 
@@ -777,18 +788,14 @@ def import_bundle(store: Store, path: Path, *, by: Any, max_total_bytes: int = M
                         staged.append((copy, kind))
                 for copy, kind in staged:
                     store.put_artifact(copy, kind)
-                record = NewEvent(
-                    BUNDLE_IMPORTED,
-                    None,
-                    {
-                        "case_code": bundle.case_code,
-                        "bundle_sha256": sha256_file(source),
-                        "from_site": bundle.site_id,
-                        "exported_by": bundle.exported_by,
-                        "events": len(bundle.event_json),
-                    },
-                    by,
+                imported_record = BundleImported(
+                    case_code=bundle.case_code,
+                    bundle_sha256=sha256_file(source),
+                    from_site=bundle.site_id,
+                    exported_by=bundle.exported_by,
+                    events=len(bundle.event_json),
                 )
+                record = NewEvent(BUNDLE_IMPORTED, None, to_payload(imported_record), by)
                 imported = store.import_events(bundle.event_json, record=record)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)

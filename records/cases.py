@@ -24,7 +24,7 @@ signature was *allowed* is decided by whoever records it (``dvw sign``); this mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ from records.events import (
     SIGNATURE,
     Event,
 )
+from records.payloads import CheckRun, DesignChanged, InputsAdded, ReverificationRecorded, read_or_none
 
 OPEN = "open"
 CHECKED = "checked"
@@ -122,10 +123,8 @@ def needs_reverification(check: Event) -> bool:
 
 
 def _needs_reverification(check: Event) -> bool:
-    flag = check.payload.get("requires_reverification")
-    if isinstance(flag, bool):
-        return flag
-    return check.payload.get("verdict") != "within"
+    typed = read_or_none(check, CheckRun)
+    return True if typed is None else typed.needs_reverification
 
 
 def case_state(events: Iterable[Event]) -> CaseState:
@@ -152,57 +151,98 @@ def case_state(events: Iterable[Event]) -> CaseState:
         raise CaseNotFoundError(f"no case {code!r}: its log has no case_created event first")
     code = ordered[0].case_code
     assert code is not None  # a case_created event always names its case
-    revision = 1
-    state = OPEN
+    walk = _Walk()
+    for event in ordered[1:]:
+        apply = _APPLY.get(event.kind)
+        if apply is not None:
+            apply(walk, event)
+    return CaseState(
+        code=code,
+        revision=walk.revision,
+        state=walk.state,
+        verdict=walk.verdict,
+        check=walk.check,
+        reverification=walk.reverification,
+        inputs=walk.inputs,
+        events=ordered,
+        signatures=tuple(walk.signatures),
+        superseded=frozenset(walk.superseded),
+        owner_site=ordered[0].site_id,
+    )
+
+
+@dataclass
+class _Walk:
+    """The state being derived while :func:`case_state` walks a case's events."""
+
+    revision: int = 1
+    state: str = OPEN
     verdict: str | None = None
     check: Event | None = None
     reverification: Event | None = None
-    inputs: dict[str, str] = {}
-    signatures: list[Event] = []
-    superseded: set[str] = set()
+    inputs: dict[str, str] = field(default_factory=dict)
+    signatures: list[Event] = field(default_factory=list)
+    superseded: set[str] = field(default_factory=set)
 
-    def supersede_all() -> None:
-        superseded.update(s.event_id for s in signatures)
+    def reopen(self) -> None:
+        """No current check any more; every signature so far is superseded."""
+        self.check, self.reverification, self.state = None, None, OPEN
+        self.superseded.update(s.event_id for s in self.signatures)
 
-    for event in ordered[1:]:
-        if event.kind == INPUTS_ADDED:
-            inputs.update({str(k): str(v) for k, v in event.payload.items()})
-            if check is not None or signatures:
-                check, reverification, state = None, None, OPEN
-                supersede_all()
-        elif event.kind == CHECK_RUN:
-            found = event.payload.get("verdict")
-            verdict = found if isinstance(found, str) else None
-            check, reverification = event, None
-            state = NEEDS_REVERIFICATION if _needs_reverification(event) else CHECKED
-            supersede_all()
-        elif event.kind == REVERIFICATION_RECORDED:
-            if state in (NEEDS_REVERIFICATION, REVERIFIED, REVERIFICATION_FAILED) and check is not None:
-                reverification = event
-                state = REVERIFIED if event.payload.get("result") == "pass" else REVERIFICATION_FAILED
-        elif event.kind == DESIGN_CHANGED:
-            revision += 1
-            changed = event.payload.get("inputs")
-            if isinstance(changed, Mapping):
-                inputs.update({str(k): str(v) for k, v in changed.items()})
-            check, reverification, state = None, None, OPEN
-            supersede_all()
-        elif event.kind == SIGNATURE:
-            signatures.append(event)
-            state = SIGNED
-    return CaseState(
-        code=code,
-        revision=revision,
-        state=state,
-        verdict=verdict,
-        check=check,
-        reverification=reverification,
-        inputs=inputs,
-        events=ordered,
-        signatures=tuple(signatures),
-        superseded=frozenset(superseded),
-        owner_site=ordered[0].site_id,
-    )
+
+# A payload that does not fit its kind (a hand edit: the audit reports it) changes nothing here.
+
+
+def _on_inputs(walk: _Walk, event: Event) -> None:
+    added = read_or_none(event, InputsAdded)
+    if added is None:
+        return
+    walk.inputs.update(added.inputs)
+    if walk.check is not None or walk.signatures:
+        walk.reopen()
+
+
+def _on_check(walk: _Walk, event: Event) -> None:
+    checked = read_or_none(event, CheckRun)
+    if checked is None:
+        return
+    walk.superseded.update(s.event_id for s in walk.signatures)
+    walk.verdict = checked.verdict
+    walk.check, walk.reverification = event, None
+    walk.state = NEEDS_REVERIFICATION if checked.needs_reverification else CHECKED
+
+
+def _on_reverification(walk: _Walk, event: Event) -> None:
+    answered = read_or_none(event, ReverificationRecorded)
+    if answered is None:
+        return
+    if walk.state in (NEEDS_REVERIFICATION, REVERIFIED, REVERIFICATION_FAILED) and walk.check is not None:
+        walk.reverification = event
+        walk.state = REVERIFIED if answered.result == "pass" else REVERIFICATION_FAILED
+
+
+def _on_design_changed(walk: _Walk, event: Event) -> None:
+    changed = read_or_none(event, DesignChanged)
+    if changed is None:
+        return
+    walk.revision += 1
+    walk.inputs.update(changed.inputs)
+    walk.reopen()
+
+
+def _on_signature(walk: _Walk, event: Event) -> None:
+    walk.signatures.append(event)
+    walk.state = SIGNED
+
+
+_APPLY: Mapping[str, Callable[[_Walk, Event], None]] = {
+    INPUTS_ADDED: _on_inputs,
+    CHECK_RUN: _on_check,
+    REVERIFICATION_RECORDED: _on_reverification,
+    DESIGN_CHANGED: _on_design_changed,
+    SIGNATURE: _on_signature,
+}
+"""How each kind changes a case (see the module docstring); other kinds change nothing."""
 
 
 def case_states(events: Iterable[Event]) -> list[CaseState]:

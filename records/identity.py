@@ -43,8 +43,20 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from records.errors import CredentialsError
+from records.errors import CredentialsError, InvalidEventError
 from records.events import SYNC_RECEIVED, Event, aware_time, is_event_id, is_sha256
+from records.payloads import (
+    REGISTRY,
+    SelftestRecorded,
+    SignInFailed,
+    SiteTrusted,
+    UserAdded,
+    UserDisabled,
+    UserRoleChanged,
+    UserUnlocked,
+    decode,
+    read_or_none,
+)
 
 USER_ADDED = "user_added"
 USER_DISABLED = "user_disabled"
@@ -208,26 +220,22 @@ def verify_attestation(pem: str, user_id: str, event: Event) -> bool:
 
 def user_from_added(event: Event, added_by: str | None = None) -> User | None:
     """The user a ``user_added`` event defines, or None when its payload is malformed."""
-    payload = event.payload
-    fields = ("user_id", "printed_name", "role", "public_key_pem", "public_key_sha256")
-    if not all(isinstance(payload.get(key), str) for key in fields):
+    added = read_or_none(event, UserAdded)
+    if added is None or added.role not in ROLES:
         return None
-    if payload["role"] not in ROLES:
-        return None
-    qualification = payload.get("qualification")
     try:
-        key = _public_key(payload["public_key_pem"], str(payload["user_id"]))
+        key = _public_key(added.public_key_pem, added.user_id)
     except CredentialsError:
         return None
-    if public_key_sha256(key) != payload["public_key_sha256"]:
+    if public_key_sha256(key) != added.public_key_sha256:
         return None
     return User(
-        user_id=payload["user_id"],
-        printed_name=payload["printed_name"],
-        role=payload["role"],
-        qualification=qualification if isinstance(qualification, str) else None,
-        public_key_pem=payload["public_key_pem"],
-        public_key_sha256=payload["public_key_sha256"],
+        user_id=added.user_id,
+        printed_name=added.printed_name,
+        role=added.role,
+        qualification=added.qualification,
+        public_key_pem=added.public_key_pem,
+        public_key_sha256=added.public_key_sha256,
         enabled=True,
         added_at=event.created_at,
         site_id=event.site_id,
@@ -326,9 +334,13 @@ class Directory:
         rule = _RULES.get(kind)
         if rule is None:
             return None
+        try:
+            typed = decode(payload, REGISTRY[kind], where=f"{kind} event")
+        except InvalidEventError as exc:
+            return exc.message
         site = self._site(site_id)
         by = site.users.get(actor) if actor is not None else None
-        return rule(site, site_id, payload, actor, by)
+        return rule(site, site_id, typed, actor, by)
 
     def apply(self, event: Event) -> None:
         """Follow one event (events of other kinds and case events are ignored); call :meth:`authorize` first."""
@@ -349,7 +361,8 @@ class Directory:
             first
             and event.kind == USER_ADDED
             and event.case_code is None
-            and event.payload.get("user_id") == event.actor
+            and (added := read_or_none(event, UserAdded)) is not None
+            and added.user_id == event.actor
         ):
             return user_from_added(event, added_by=event.actor)
         return None
@@ -377,37 +390,41 @@ class Directory:
         return None
 
 
-_Rule = Callable[[_Site, str, Mapping[str, Any], "str | None", "User | None"], "str | None"]
+_Rule = Callable[[_Site, str, Any, "str | None", "User | None"], "str | None"]
 
 
-def _rule_user_added(
-    site: _Site, site_id: str, payload: Mapping[str, Any], actor: str | None, by: User | None
-) -> str | None:
-    new_id = payload.get("user_id")
-    if not isinstance(new_id, str) or new_id in site.users:
-        return f"user {new_id!r} already exists on site {site_id} (user ids are never reused)"
-    if payload.get("role") not in ROLES:
-        return f"user_added names an unknown role {payload.get('role')!r}"
+def _rule_user_added(site: _Site, site_id: str, payload: UserAdded, actor: str | None, by: User | None) -> str | None:
+    if payload.user_id in site.users:
+        return f"user {payload.user_id!r} already exists on site {site_id} (user ids are never reused)"
+    if payload.role not in ROLES:
+        return f"user_added names an unknown role {payload.role!r}"
     if not site.any_user_event and not site.users:
-        if actor != new_id or payload.get("role") != ADMIN:
+        if actor != payload.user_id or payload.role != ADMIN:
             return "a site's first user is its administrator, added by themself at set-up (dvw setup)"
         return None
     return _admin_problem(by, actor, site_id, "add a user")
 
 
 def _rule_user_change(kind: str) -> _Rule:
-    def rule(site: _Site, site_id: str, payload: Mapping[str, Any], actor: str | None, by: User | None) -> str | None:
+    def rule(
+        site: _Site,
+        site_id: str,
+        payload: UserDisabled | UserRoleChanged | UserUnlocked,
+        actor: str | None,
+        by: User | None,
+    ) -> str | None:
         problem = _admin_problem(by, actor, site_id, kind.replace("_", " "))
         if problem is not None:
             return problem
-        target = site.users.get(str(payload.get("user_id")))
+        target = site.users.get(payload.user_id)
         if target is None:
-            return f"{kind} names {payload.get('user_id')!r}, no user of site {site_id}"
-        if kind == USER_ROLE_CHANGED and payload.get("role") not in ROLES:
-            return f"user_role_changed names an unknown role {payload.get('role')!r}"
-        if kind == USER_DISABLED and not target.enabled:
+            return f"{kind} names {payload.user_id!r}, no user of site {site_id}"
+        new_role = payload.role if isinstance(payload, UserRoleChanged) else None
+        if isinstance(payload, UserRoleChanged) and new_role not in ROLES:
+            return f"user_role_changed names an unknown role {new_role!r}"
+        if isinstance(payload, UserDisabled) and not target.enabled:
             return f"user {target.user_id} is already disabled"
-        losing_admin = kind == USER_DISABLED or (kind == USER_ROLE_CHANGED and payload.get("role") != ADMIN)
+        losing_admin = isinstance(payload, UserDisabled) or (isinstance(payload, UserRoleChanged) and new_role != ADMIN)
         if target.role == ADMIN and losing_admin:
             admins = [u for u in site.users.values() if u.role == ADMIN and u.enabled]
             if len(admins) <= 1:
@@ -418,30 +435,28 @@ def _rule_user_change(kind: str) -> _Rule:
 
 
 def _rule_site_trusted(
-    _site: _Site, site_id: str, payload: Mapping[str, Any], actor: str | None, by: User | None
+    _site: _Site, site_id: str, payload: SiteTrusted, actor: str | None, by: User | None
 ) -> str | None:
     if by is None or not by.enabled:
         return f"site_trusted needs an enabled user of site {site_id}, not {actor!r}"
-    if payload.get("via") == "administrator" and by.role != ADMIN:
+    if payload.via == "administrator" and by.role != ADMIN:
         return f"only an administrator trusts a site by hand; {by.user_id} is {by.role}"
-    if payload.get("via") not in ("administrator", "server") or not is_event_id(payload.get("site_id")):
+    if payload.via not in ("administrator", "server") or not is_event_id(payload.site_id):
         return "site_trusted needs a site id and how it is trusted (via administrator or server)"
     return None
 
 
 def _rule_selftest(
-    _site: _Site, site_id: str, payload: Mapping[str, Any], actor: str | None, by: User | None
+    _site: _Site, site_id: str, payload: SelftestRecorded, actor: str | None, by: User | None
 ) -> str | None:
     if by is None or not by.enabled:
         return f"a self-test record needs an enabled user of site {site_id}, not {actor!r}"
-    if not is_sha256(payload.get("manifest_id")):
+    if not is_sha256(payload.manifest_id):
         return "a self-test record names no software manifest"
     return None
 
 
-def _no_rule(
-    _site: _Site, _site_id: str, _payload: Mapping[str, Any], _actor: str | None, _by: User | None
-) -> str | None:
+def _no_rule(_site: _Site, _site_id: str, _payload: Any, _actor: str | None, _by: User | None) -> str | None:
     return None
 
 
@@ -465,39 +480,44 @@ def _apply_user_added(site: _Site, event: Event) -> None:
 
 
 def _apply_user_disabled(site: _Site, event: Event) -> None:
-    target = site.users.get(str(event.payload.get("user_id")))
+    payload = read_or_none(event, UserDisabled)
+    target = None if payload is None else site.users.get(payload.user_id)
     if target is not None and target.enabled:
         site.users[target.user_id] = replace(target, enabled=False, disabled_at=event.created_at)
 
 
 def _apply_role_changed(site: _Site, event: Event) -> None:
-    target = site.users.get(str(event.payload.get("user_id")))
-    role = event.payload.get("role")
-    if target is not None and isinstance(role, str) and role in ROLES:
-        site.users[target.user_id] = replace(target, role=role)
+    payload = read_or_none(event, UserRoleChanged)
+    target = None if payload is None else site.users.get(payload.user_id)
+    if payload is not None and target is not None and payload.role in ROLES:
+        site.users[target.user_id] = replace(target, role=payload.role)
 
 
 def _apply_unlocked(site: _Site, event: Event) -> None:
-    site.failures.pop(str(event.payload.get("user_id")), None)
+    payload = read_or_none(event, UserUnlocked)
+    if payload is not None:
+        site.failures.pop(payload.user_id, None)
 
 
 def _apply_sign_in_failed(site: _Site, event: Event) -> None:
-    at = aware_time(event.payload.get("at")) or aware_time(event.created_at)
-    user_id = event.payload.get("user_id")
-    if at is not None and isinstance(user_id, str):
-        site.failures.setdefault(user_id, []).append(at)
+    payload = read_or_none(event, SignInFailed)
+    if payload is None:
+        return
+    at = aware_time(payload.at) or aware_time(event.created_at)
+    if at is not None:
+        site.failures.setdefault(payload.user_id, []).append(at)
 
 
 def _apply_site_trusted(site: _Site, event: Event) -> None:
-    trusted = event.payload.get("site_id")
-    if isinstance(trusted, str) and trusted != event.site_id:
-        site.trusted[trusted] = str(event.payload.get("via"))
+    payload = read_or_none(event, SiteTrusted)
+    if payload is not None and payload.site_id != event.site_id:
+        site.trusted[payload.site_id] = payload.via
 
 
 def _apply_selftest(site: _Site, event: Event) -> None:
-    manifest = event.payload.get("manifest_id")
-    if isinstance(manifest, str) and event.payload.get("passed") is True:
-        site.validated[manifest] = event.hash
+    payload = read_or_none(event, SelftestRecorded)
+    if payload is not None and payload.passed:
+        site.validated[payload.manifest_id] = event.hash
 
 
 _APPLY: Mapping[str, Callable[[_Site, Event], None]] = {

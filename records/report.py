@@ -28,6 +28,7 @@ from records.cases import CaseState
 from records.errors import TraceabilityError
 from records.events import Event
 from records.label import symbol_drawing
+from records.payloads import Signature, read_or_none
 from records.trace import trace_events
 from records.udi import UdiRecord, current_udi, udi_records
 
@@ -126,23 +127,26 @@ def _constraints_table(check: Mapping[str, Any], style: ParagraphStyle) -> Table
 def _signature_rows(case: CaseState, users: Mapping[str, Mapping[str, str]], style: ParagraphStyle) -> list[list[Any]]:
     rows: list[list[Any]] = [["signed by", "meaning", "signed at", "status"]]
     for event in case.signatures:
-        content = event.payload.get("content", {})
-        signer = content.get("signer", {}) if isinstance(content, Mapping) else {}
-        user_id = str(signer.get("user_id", event.actor or ""))
+        signed = read_or_none(event, Signature)
+        user_id = event.actor or ""
         known = users.get(user_id, {})
-        who = (
-            f"<b>{signer.get('printed_name', known.get('printed_name', user_id))}</b> ({user_id}), "
-            f"{signer.get('role', known.get('role', ''))}"
-        )
-        qualification = signer.get("qualification") or known.get("qualification")
+        if signed is not None:
+            facts = signed.content.signer
+            name, role, qualification = facts.printed_name, facts.role, facts.qualification
+            meaning, signed_at = signed.content.meaning, signed.content.signed_at
+        else:  # not a signature's payload (the audit in this report says so): what the log's users say
+            name, role, qualification = known.get("printed_name", user_id), known.get("role", ""), None
+            meaning, signed_at = "", event.created_at
+        who = f"<b>{name}</b> ({user_id}), {role}"
+        qualification = qualification or known.get("qualification")
         if qualification:
             who += f"<br/>{qualification}"
         status = "superseded" if event.event_id in case.superseded else "valid"
         rows.append(
             [
                 Paragraph(who, style),
-                Paragraph(str(content.get("meaning", "")), style),
-                Paragraph(str(content.get("signed_at", event.created_at)), style),
+                Paragraph(meaning, style),
+                Paragraph(signed_at, style),
                 status,
             ]
         )

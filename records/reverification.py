@@ -14,6 +14,15 @@ from typing import Any
 
 from records.errors import ArtifactMissingError, ReverificationRefusedError, RoleNotPermittedError
 from records.events import REVERIFICATION_RECORDED, Event
+from records.payloads import (
+    CheckRun,
+    Evidence,
+    ReverificationRecorded,
+    SignerFacts,
+    read,
+    read_or_none,
+    to_payload,
+)
 from records.store import Store
 from records.users import ENGINEER, QUALITY, sign_in
 
@@ -29,10 +38,8 @@ def requires_reverification(check: Event) -> bool:
     Its payload's ``requires_reverification`` decides when it is a boolean (``CheckResult.to_json()`` writes it);
     otherwise any verdict but ``within`` does.
     """
-    flag = check.payload.get("requires_reverification")
-    if isinstance(flag, bool):
-        return flag
-    return check.payload.get("verdict") != "within"
+    checked = read_or_none(check, CheckRun)
+    return True if checked is None else checked.needs_reverification
 
 
 def record_reverification(
@@ -118,15 +125,15 @@ def record_reverification(
     attached: list[dict[str, Any]] = [
         {"file": path.name, "sha256": store.put_artifact(path, "evidence")} for path in files
     ]
-    payload = {
-        "result": result,
-        "method": method_text,
-        "justification": reason,
-        "evidence": attached,
-        "check_event_id": check.event_id,
-        "check_hash": check.hash,
-        "verdict": check.payload.get("verdict"),
-        "revision": case.revision,
-        "recorded_by": user.signer_json(),
-    }
-    return store.append(REVERIFICATION_RECORDED, case_code=case.code, payload=payload, by=session, at=now)
+    payload = ReverificationRecorded(
+        result=result,
+        method=method_text,
+        justification=reason,
+        evidence=[Evidence(**item) for item in attached],
+        check_event_id=check.event_id,
+        check_hash=check.hash,
+        verdict=read(check, CheckRun).verdict,
+        revision=case.revision,
+        recorded_by=SignerFacts(**user.signer_json()),
+    )
+    return store.append(REVERIFICATION_RECORDED, case_code=case.code, payload=to_payload(payload), by=session, at=now)

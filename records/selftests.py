@@ -20,6 +20,7 @@ from typing import Any
 from records.errors import InvalidEventError
 from records.events import Event, canonical_json, is_sha256
 from records.identity import SELFTEST_RECORDED
+from records.payloads import SelftestCase, SelftestRecorded, to_payload
 from records.store import Store
 
 
@@ -50,27 +51,27 @@ def record_selftest(store: Store, result: Mapping[str, Any], *, by: Any, report:
     """
     manifest_id = result.get("manifest_id")
     passed = result.get("passed")
-    if not is_sha256(manifest_id) or not isinstance(passed, bool):
+    if not isinstance(manifest_id, str) or not is_sha256(manifest_id) or not isinstance(passed, bool):
         raise InvalidEventError("a self-test result needs its manifest id and whether it passed")
     data = canonical_json(dict(result)).encode("utf-8")
     result_sha = store.put_artifact(data, "selftest")
     report_sha = None if report is None else store.put_artifact(Path(report), "qualification")
     cases = result.get("cases")
     summary = [
-        {"id": str(case.get("id")), "passed": case.get("passed") is True}
+        SelftestCase(id=str(case.get("id")), passed=case.get("passed") is True)
         for case in (cases if isinstance(cases, list) else [])
         if isinstance(case, Mapping)
     ]
     seconds = result.get("seconds")
-    payload = {
-        "manifest_id": manifest_id,
-        "passed": passed,
-        "cases": summary,
-        "seconds": round(float(seconds), 3) if isinstance(seconds, int | float) else None,
-        "result_sha256": result_sha,
-        "report_sha256": report_sha,
-    }
-    return store.append(SELFTEST_RECORDED, case_code=None, payload=payload, by=by)
+    payload = SelftestRecorded(
+        manifest_id=manifest_id,
+        passed=passed,
+        cases=summary,
+        seconds=round(float(seconds), 3) if isinstance(seconds, int | float) else None,
+        result_sha256=result_sha,
+        report_sha256=report_sha,
+    )
+    return store.append(SELFTEST_RECORDED, case_code=None, payload=to_payload(payload), by=by)
 
 
 def is_validated(store: Store, manifest_id: str) -> bool:

@@ -41,6 +41,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from records.audit import SignatureChecker
 from records.cases import CaseState
 from records.errors import (
@@ -55,7 +57,17 @@ from records.errors import (
     SignatureRefusedError,
 )
 from records.events import SIGNATURE, Event, format_time, is_sha256
-from records.reverification import requires_reverification
+from records.payloads import (
+    CheckRun,
+    ReverificationRecorded,
+    Signature,
+    SignedCheck,
+    SignedContent,
+    SignedReverification,
+    SignerFacts,
+    read,
+    read_or_none,
+)
 from records.store import Store
 from records.trust import (
     ALGORITHM,
@@ -100,8 +112,7 @@ def _check_artifacts(store: Store, case: CaseState, check: Event, reverification
     named = [(f"input {name}", sha) for name, sha in case.inputs.items() if is_sha256(sha)]
     named += [(f"check {where}", sha) for where, sha in _named_hashes(check.payload)]
     named += [("re-verification evidence", sha) for sha in _evidence_hashes(reverification)]
-    stored = check.payload.get("artifacts")
-    own_files = {str(sha) for sha in stored.values()} if isinstance(stored, Mapping) else set()
+    own_files = set(read(check, CheckRun).artifacts.values())
     if reverification is not None:
         own_files.update(_evidence_hashes(reverification))
     for label, sha in named:
@@ -130,8 +141,9 @@ def _refuse_unsignable(store: Store, case: CaseState, meaning: str, manifest_id:
             f"case {case.code}: the latest check no longer applies (inputs or design changed; revision "
             f"{case.revision}); run the check again before signing"
         )
-    check_manifest = check.payload.get("manifest_id")
-    if not isinstance(check_manifest, str) or not check_manifest:
+    checked = read(check, CheckRun)
+    check_manifest = checked.manifest_id
+    if not check_manifest:
         raise ManifestNotValidatedError(
             f"case {case.code}: the check (event {check.event_id}) names no software manifest; run the check again"
         )
@@ -146,13 +158,13 @@ def _refuse_unsignable(store: Store, case: CaseState, meaning: str, manifest_id:
             "run the self-test first (dvw selftest --user USER)"
         )
     reverification = case.reverification
-    if requires_reverification(check):
-        verdict = check.payload.get("verdict")
+    if checked.needs_reverification:
+        verdict = checked.verdict
         if reverification is None:
             raise ReverificationRequiredError(
                 f"case {case.code} is {verdict}: record its re-verification (dvw reverify) before signing"
             )
-        if reverification.payload.get("result") != "pass":
+        if read(reverification, ReverificationRecorded).result != "pass":
             if meaning == RELEASE:
                 raise ReverificationRequiredError(
                     f"case {case.code} is {verdict} and its re-verification failed: a nonconforming device is never "
@@ -190,39 +202,39 @@ def _signed_content(
     at: datetime,
     manifest_id: str,
 ) -> dict[str, Any]:
-    envelope = check.payload.get("envelope")
-    envelope_json = dict(envelope) if isinstance(envelope, Mapping) else {}
-    envelope_sha = envelope_json.get("sha256")
-    return {
-        "format": SIGNATURE_FORMAT,
-        "case_code": case.code,
-        "revision": case.revision,
-        "meaning": meaning,
-        "signed_at": format_time(at),
-        "signer": user.signer_json(),
-        "public_key_sha256": user.public_key_sha256,
-        "verdict": check.payload.get("verdict"),
-        "envelope_sha256": envelope_sha if isinstance(envelope_sha, str) else None,
-        "manifest_id": manifest_id,
-        "inputs": dict(sorted(case.inputs.items())),
-        "check": {
-            "event_id": check.event_id,
-            "event_hash": check.hash,
-            "payload_sha256": hashlib.sha256(check.payload_json.encode("utf-8")).hexdigest(),
-            "parameters_sha256": check.payload.get("parameters_sha256"),
-            "envelope": envelope_json,
-            "hashes": dict(_named_hashes(check.payload)),
-        },
-        "reverification": None
-        if reverification is None
-        else {
-            "event_id": reverification.event_id,
-            "event_hash": reverification.hash,
-            "result": reverification.payload.get("result"),
-            "evidence_sha256": _evidence_hashes(reverification),
-        },
-        "case_head_hash": case.events[-1].hash,
-    }
+    checked = read(check, CheckRun)
+    answer = None if reverification is None else read(reverification, ReverificationRecorded)
+    content = SignedContent(
+        format=SIGNATURE_FORMAT,
+        case_code=case.code,
+        revision=case.revision,
+        meaning=meaning,
+        signed_at=format_time(at),
+        signer=SignerFacts(**user.signer_json()),
+        public_key_sha256=user.public_key_sha256,
+        verdict=checked.verdict,
+        envelope_sha256=checked.envelope_ref.sha256,
+        manifest_id=manifest_id,
+        inputs=dict(sorted(case.inputs.items())),
+        check=SignedCheck(
+            event_id=check.event_id,
+            event_hash=check.hash,
+            payload_sha256=hashlib.sha256(check.payload_json.encode("utf-8")).hexdigest(),
+            parameters_sha256=checked.parameters_sha256,
+            envelope=dict(checked.envelope),
+            hashes=dict(_named_hashes(check.payload)),
+        ),
+        reverification=None
+        if reverification is None or answer is None
+        else SignedReverification(
+            event_id=reverification.event_id,
+            event_hash=reverification.hash,
+            result=answer.result,
+            evidence_sha256=answer.evidence_sha256,
+        ),
+        case_head_hash=case.events[-1].hash,
+    )
+    return dict(msgspec.to_builtins(content))
 
 
 def sign(
@@ -374,8 +386,8 @@ def signature_status(case: CaseState) -> list[tuple[Event, str]]:
     """
     statuses: list[tuple[Event, str]] = []
     for event in case.signatures:
-        content = event.payload.get("content")
-        revision = content.get("revision") if isinstance(content, Mapping) else None
+        signed = read_or_none(event, Signature)
+        revision = None if signed is None else signed.content.revision
         old = event.event_id in case.superseded or revision != case.revision
         statuses.append((event, SUPERSEDED if old else VALID))
     return statuses

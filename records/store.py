@@ -91,6 +91,7 @@ from records.identity import DIRECTORY_KINDS, SYSTEM_KINDS, Directory, directory
 from records.migrating import alembic_config
 from records.migrating import head_revision as migrating_head
 from records.models import append_only_triggers
+from records.payloads import REGISTRY, decode
 from records.trust import verify_log
 
 DB_NAME = "dvw.sqlite"
@@ -380,6 +381,10 @@ class Store:
         prepared = [(item, check_kind(item.kind), check_payload(item.payload)) for item in items]
         if not prepared:
             return []
+        for item, kind, _payload_json in prepared:
+            cls = REGISTRY.get(kind)
+            if cls is not None:  # a payload of a known kind must fit its class (records.payloads), as on read
+                decode(item.payload, cls, where=f"the {kind} event to append")
         with self._write() as conn:
             return self._append_in(conn, prepared, precondition, tuple(precondition_kinds))
 

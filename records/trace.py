@@ -53,9 +53,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from records.cases import CaseState
 from records.errors import InvalidEventError, NoUdiError, TraceOrderError
 from records.events import Event, format_time
+from records.payloads import TraceEvent, TraceWho, read, read_or_none
 from records.store import Store
 from records.udi import UdiRecord, check_gln, current_udi, refuse_conflict, udi_records, valid_signatures
 from records.users import Session
@@ -98,7 +101,7 @@ def trace_events(case: CaseState, serial: str | None = None) -> list[Event]:
     return [
         event
         for event in case.events
-        if event.kind == TRACE_EVENT and (serial is None or event.payload.get("what", {}).get("serial") == serial)
+        if (step := read_or_none(event, TraceEvent)) is not None and (serial is None or step.what.serial == serial)
     ]
 
 
@@ -215,17 +218,18 @@ def add_trace_event(
             f"case {case.code} device {record.udi.serial}: the trace is complete ({STEPS[-1].name} recorded)"
         )
     if step != expected:
-        recorded = ", ".join(str(e.payload.get("step")) for e in done) or "none"
+        recorded = ", ".join(read(e, TraceEvent).step for e in done) or "none"
         raise TraceOrderError(
             f"case {case.code} device {record.udi.serial}: step {step!r} is out of order; the next step is "
             f"{expected!r} (recorded: {recorded})"
         )
     if done:
-        previous = datetime.fromisoformat(str(done[-1].payload.get("when")))
+        last = read(done[-1], TraceEvent)
+        previous = datetime.fromisoformat(last.when)
         if at < previous:
             raise TraceOrderError(
                 f"case {case.code} device {record.udi.serial}: {step} at {format_time(at)} is earlier than the "
-                f"previous step {done[-1].payload.get('step')} at {done[-1].payload.get('when')}"
+                f"previous step {last.step} at {last.when}"
             )
     who: dict[str, Any] = {"site_id": store.site_id, "user_id": None, "party": party_text}
     who.update(by.user.signer_json())
@@ -268,19 +272,18 @@ _WHO_KEYS = {
 }
 
 
-def _who(who: object) -> dict[str, Any]:
+def _who(who: TraceWho) -> dict[str, Any]:
     # Nested keys of an extension field are namespaced too, so a JSON-LD processor keeps them when expanding.
-    if not isinstance(who, Mapping):
-        return {}
-    return {_WHO_KEYS[key]: value for key, value in who.items() if key in _WHO_KEYS and value is not None}
+    fields = msgspec.structs.asdict(who)
+    return {_WHO_KEYS[key]: value for key, value in fields.items() if key in _WHO_KEYS and value is not None}
 
 
 def _object_event(event: Event, records: Mapping[str, UdiRecord]) -> dict[str, Any]:
-    payload = event.payload
-    step = _BY_NAME[str(payload["step"])]
-    when = datetime.fromisoformat(str(payload["when"]))
-    what, where = payload.get("what", {}), payload.get("where", {})
-    gln = where.get("gln")
+    payload = read(event, TraceEvent)
+    step = _BY_NAME[payload.step]
+    when = datetime.fromisoformat(payload.when)
+    what, where = payload.what, payload.where
+    gln = where.gln
     location = f"https://id.gs1.org/414/{gln}" if gln else None
     item: dict[str, Any] = {
         "type": "ObjectEvent",
@@ -288,7 +291,7 @@ def _object_event(event: Event, records: Mapping[str, UdiRecord]) -> dict[str, A
         "eventTime": when.isoformat(),
         "eventTimeZoneOffset": _offset(when),
         "recordTime": event.created_at,
-        "epcList": [str(what.get("epc"))],
+        "epcList": [what.epc],
         "action": step.action,
         "bizStep": step.biz_step,
         "disposition": step.disposition,
@@ -296,7 +299,7 @@ def _object_event(event: Event, records: Mapping[str, UdiRecord]) -> dict[str, A
     }
     if location is not None:
         item["bizLocation"] = {"id": location}
-    record = records.get(str(payload.get("udi_event_id")))
+    record = records.get(payload.udi_event_id)
     if step.action == "ADD" and record is not None:
         ilmd: dict[str, Any] = {}
         if record.udi.lot is not None:
@@ -308,12 +311,12 @@ def _object_event(event: Event, records: Mapping[str, UdiRecord]) -> dict[str, A
     item.update(
         {
             "dvw:step": step.name,
-            "dvw:why": payload.get("why"),
-            "dvw:where": where.get("location"),
-            "dvw:who": _who(payload.get("who")),
-            "dvw:udi": what.get("hri"),
+            "dvw:why": payload.why,
+            "dvw:where": where.location,
+            "dvw:who": _who(payload.who),
+            "dvw:udi": what.hri,
             "dvw:caseCode": event.case_code,
-            "dvw:revision": payload.get("revision"),
+            "dvw:revision": payload.revision,
             "dvw:eventHash": event.hash,
         }
     )

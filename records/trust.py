@@ -9,6 +9,8 @@ They make a record hold against someone who can write the store's files but hold
 - ``unattributed`` / ``attestation``: a case step without a person, or an event whose actor is not an enabled user of
   the event's own site at that point of its chain, or whose attestation (the actor's Ed25519 signature over the
   event's hash) is missing or does not verify;
+- ``bad_payload``: a payload that does not fit its kind's class (:mod:`records.payloads`: a missing field, a wrong
+  type);
 - ``unauthorized``: a user or trust event its actor may not write (only administrators manage users);
 - ``signature``: a sign-off whose Ed25519 signature, signer facts, role or self-test gate do not hold *at that point
   of the signer's site's chain* (a signer added later, or disabled before, in chain order, whatever the timestamps);
@@ -31,11 +33,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from cryptography.exceptions import InvalidSignature
 
-from records.cases import case_state, needs_reverification
-from records.errors import CaseNotFoundError, CredentialsError
-from records.events import CASE_CREATED, SIGNATURE, SYNC_RECEIVED, Event, aware_time, canonical_json, is_sha256
+from records.cases import case_state
+from records.errors import CaseNotFoundError, CredentialsError, InvalidEventError
+from records.events import CASE_CREATED, SIGNATURE, Event, aware_time, canonical_json, is_sha256
 from records.identity import (
     CLINICIAN,
     DIRECTORY_KINDS,
@@ -43,6 +46,18 @@ from records.identity import (
     QUALITY,
     Directory,
     User,
+)
+from records.payloads import (
+    REGISTRY,
+    CheckRun,
+    ReverificationRecorded,
+    Signature,
+    SignedContent,
+    SignedReverification,
+    SyncReceived,
+    decode,
+    read,
+    read_or_none,
 )
 
 SIGNATURE_FORMAT = "dvw-signature/1"
@@ -105,12 +120,8 @@ def named_hashes(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
 
 def evidence_hashes(reverification: Event | None) -> list[str]:
     """The SHA-256 of every evidence file a ``reverification_recorded`` event names."""
-    if reverification is None:
-        return []
-    found = reverification.payload.get("evidence")
-    if not isinstance(found, list):
-        return []
-    return [str(item["sha256"]) for item in found if isinstance(item, Mapping) and is_sha256(item.get("sha256"))]
+    answer = None if reverification is None else read_or_none(reverification, ReverificationRecorded)
+    return [] if answer is None else answer.evidence_sha256
 
 
 # ---------------------------------------------------------------------------------------------------- knowledge
@@ -137,12 +148,11 @@ class Knowledge:
         self.markers: dict[str, tuple[list[int], list[Mapping[str, Any]]]] = {}
         for event in events:
             self.order[event.hash] = (event.site_id, event.seq)
-            if event.kind == SYNC_RECEIVED and event.case_code is None:
-                found = event.payload.get("heads")
-                if isinstance(found, Mapping):
-                    indexes, heads = self.markers.setdefault(event.site_id, ([], []))
-                    indexes.append(event.seq)
-                    heads.append(found)
+            marker = read_or_none(event, SyncReceived) if event.case_code is None else None
+            if marker is not None:
+                indexes, heads = self.markers.setdefault(event.site_id, ([], []))
+                indexes.append(event.seq)
+                heads.append(marker.heads)
 
     def _seq(self, digest: str) -> int | None:
         found = self.order.get(digest)
@@ -200,16 +210,21 @@ def check_signature(event: Event, user: User | None, directory: Directory | None
     """
     if event.kind != SIGNATURE:
         return f"event is a {event.kind} event, not a signature"
-    payload = event.payload
-    content = payload.get("content")
-    if not isinstance(content, Mapping):
+    raw_content = event.payload.get("content")
+    if not isinstance(raw_content, Mapping):
         return "signature payload holds no signed content"
-    problem = _form_problem(event, content) or _signer_problem(event, content, user)
+    try:
+        signed = read(event, Signature)
+    except InvalidEventError as exc:
+        return exc.message
+    content = signed.content
+    problem = _form_problem(event, signed) or _signer_problem(event, signed, user)
     if problem is not None or user is None:
         return problem
     try:
-        raw = base64.b64decode(str(payload.get("signature", "")).encode("ascii"), validate=True)
-        user.public_key().verify(raw, signed_bytes(content))
+        raw = base64.b64decode(signed.signature.encode("ascii"), validate=True)
+        # The bytes signed are those of the content as stored (every field, known here or not).
+        user.public_key().verify(raw, signed_bytes(raw_content))
     except (binascii.Error, UnicodeEncodeError, ValueError):
         return "signature is not base64"
     except CredentialsError as exc:
@@ -219,52 +234,49 @@ def check_signature(event: Event, user: User | None, directory: Directory | None
             f"Ed25519 signature by {user.user_id} does not verify over the signed content "
             "(the content or the signature bytes were altered)"
         )
-    if aware_time(content.get("signed_at")) is None:
-        return f"signed time {content.get('signed_at')!r} is not a timezone-aware ISO 8601 time"
-    if directory is not None:
-        manifest = content.get("manifest_id")
-        if not isinstance(manifest, str) or directory.validated(event.site_id, manifest) is None:
-            return (
-                f"software manifest {str(manifest)[:12]}... had no passed self-test recorded on site "
-                f"{event.site_id} before this signature (the sign-off gate)"
-            )
+    if aware_time(content.signed_at) is None:
+        return f"signed time {content.signed_at!r} is not a timezone-aware ISO 8601 time"
+    if directory is not None and directory.validated(event.site_id, content.manifest_id) is None:
+        return (
+            f"software manifest {content.manifest_id[:12]}... had no passed self-test recorded on site "
+            f"{event.site_id} before this signature (the sign-off gate)"
+        )
     return None
 
 
-def _form_problem(event: Event, content: Mapping[str, Any]) -> str | None:
-    if content.get("format") != SIGNATURE_FORMAT:
-        return f"signed content has format {content.get('format')!r}, expected {SIGNATURE_FORMAT!r}"
-    if event.payload.get("algorithm") != ALGORITHM:
-        return f"signature algorithm is {event.payload.get('algorithm')!r}, expected {ALGORITHM!r}"
-    if content.get("case_code") != event.case_code:
-        return f"signed content names case {content.get('case_code')!r} but the event belongs to {event.case_code!r}"
+def _form_problem(event: Event, signed: Signature) -> str | None:
+    content = signed.content
+    if content.format != SIGNATURE_FORMAT:
+        return f"signed content has format {content.format!r}, expected {SIGNATURE_FORMAT!r}"
+    if signed.algorithm != ALGORITHM:
+        return f"signature algorithm is {signed.algorithm!r}, expected {ALGORITHM!r}"
+    if content.case_code != event.case_code:
+        return f"signed content names case {content.case_code!r} but the event belongs to {event.case_code!r}"
     return None
 
 
-def _signer_problem(event: Event, content: Mapping[str, Any], user: User | None) -> str | None:
-    signer = content.get("signer")
-    if not isinstance(signer, Mapping):
-        return "signed content names no signer"
-    signer_id = signer.get("user_id")
-    if signer_id != event.actor:
-        return f"signed content names signer {signer_id!r} but the event's actor is {event.actor!r}"
+def _signer_problem(event: Event, signed: Signature, user: User | None) -> str | None:
+    content = signed.content
+    signer = content.signer
+    if signer.user_id != event.actor:
+        return f"signed content names signer {signer.user_id!r} but the event's actor is {event.actor!r}"
     if user is None:
-        return f"signer {signer_id!r} is not a user of the signing site {event.site_id} at this point of its chain"
+        return f"signer {signer.user_id!r} is not a user of the signing site {event.site_id} at this point of its chain"
     if not user.enabled:
         return f"signer {user.user_id} was disabled ({user.disabled_at}) before this signature in the log"
-    fingerprint = event.payload.get("public_key_sha256")
-    if fingerprint != user.public_key_sha256 or content.get("public_key_sha256") != user.public_key_sha256:
+    fingerprint = signed.public_key_sha256
+    if fingerprint != user.public_key_sha256 or content.public_key_sha256 != user.public_key_sha256:
         return (
             f"signature names key {fingerprint!r} but user {user.user_id} has key {user.public_key_sha256} "
             "(from its user_added event)"
         )
     facts = user.signer_json()
-    if dict(signer) != facts:
-        differing = sorted(key for key in set(signer) | set(facts) if signer.get(key) != facts.get(key))
+    written = msgspec.structs.asdict(signer)
+    if written != facts:
+        differing = sorted(key for key in set(written) | set(facts) if written.get(key) != facts.get(key))
         return f"signed signer facts ({', '.join(differing)}) differ from user {user.user_id}'s record"
-    meaning = content.get("meaning")
-    if not isinstance(meaning, str) or user.role not in MEANING_ROLES.get(meaning, frozenset()):
-        return f"role {user.role} may not sign meaning {meaning!r}"
+    if user.role not in MEANING_ROLES.get(content.meaning, frozenset()):
+        return f"role {user.role} may not sign meaning {content.meaning!r}"
     return None
 
 
@@ -289,62 +301,60 @@ def check_signed_facts(event: Event, case_events: Sequence[Event], knowledge: Kn
     str or None
         The first difference, or None when the signed content is exactly the log's.
     """
-    content = event.payload.get("content")
-    assert isinstance(content, Mapping)
+    content = read(event, Signature).content
     known = [e for e in case_events if e.hash != event.hash and knowledge.knew(event, e)]
-    head = content.get("case_head_hash")
-    if head not in {e.hash for e in known}:
-        return f"the signed case head {str(head)[:16]}... is not an event of case {event.case_code} the signer held"
+    if content.case_head_hash not in {e.hash for e in known}:
+        return (
+            f"the signed case head {content.case_head_hash[:16]}... is not an event of case {event.case_code} the "
+            "signer held"
+        )
     try:
         state = case_state(known)
     except CaseNotFoundError:
         return f"case {event.case_code} had no case_created event among the events the signer held"
-    if content.get("revision") != state.revision:
-        return _mismatch("revision", content.get("revision"), state.revision)
-    check = state.check
-    signed_check = content.get("check")
-    if not isinstance(signed_check, Mapping):
-        return "the signed content names no check"
-    if check is None:
+    if content.revision != state.revision:
+        return _mismatch("revision", content.revision, state.revision)
+    if state.check is None:
         return "the log held no current check for the case when it was signed"
-    if content.get("inputs") != dict(sorted(state.inputs.items())):
+    if content.inputs != dict(sorted(state.inputs.items())):
         return "the signature's inputs are not the case's inputs in the log at that point"
-    return _check_problem(content, signed_check, check) or _reverification_problem(
-        content.get("reverification"), check, state.reverification
+    return _check_problem(content, state.check) or _reverification_problem(
+        content.reverification, state.check, state.reverification
     )
 
 
-def _check_problem(content: Mapping[str, Any], signed_check: Mapping[str, Any], check: Event) -> str | None:
-    if signed_check.get("event_hash") != check.hash or signed_check.get("event_id") != check.event_id:
-        return _mismatch("check event", signed_check.get("event_hash"), check.hash)
+def _check_problem(content: SignedContent, check: Event) -> str | None:
+    signed_check = content.check
+    if signed_check.event_hash != check.hash or signed_check.event_id != check.event_id:
+        return _mismatch("check event", signed_check.event_hash, check.hash)
     payload_sha = hashlib.sha256(check.payload_json.encode("utf-8")).hexdigest()
-    if signed_check.get("payload_sha256") != payload_sha:
-        return _mismatch("check payload SHA-256", signed_check.get("payload_sha256"), payload_sha)
-    if content.get("verdict") != check.payload.get("verdict"):
-        return _mismatch("verdict", content.get("verdict"), check.payload.get("verdict"))
-    envelope = check.payload.get("envelope")
-    envelope_json = dict(envelope) if isinstance(envelope, Mapping) else {}
-    if signed_check.get("envelope") != envelope_json:
-        return _mismatch("envelope", signed_check.get("envelope"), envelope_json)
-    if content.get("envelope_sha256") != envelope_json.get("sha256"):
-        return _mismatch("envelope SHA-256", content.get("envelope_sha256"), envelope_json.get("sha256"))
-    held_parameters = check.payload.get("parameters_sha256")
-    if signed_check.get("parameters_sha256") != held_parameters:
-        return _mismatch("parameters SHA-256", signed_check.get("parameters_sha256"), held_parameters)
-    if signed_check.get("hashes") != dict(named_hashes(check.payload)):
+    if signed_check.payload_sha256 != payload_sha:
+        return _mismatch("check payload SHA-256", signed_check.payload_sha256, payload_sha)
+    held = read(check, CheckRun)
+    if content.verdict != held.verdict:
+        return _mismatch("verdict", content.verdict, held.verdict)
+    if signed_check.envelope != held.envelope:
+        return _mismatch("envelope", signed_check.envelope, held.envelope)
+    if content.envelope_sha256 != held.envelope_ref.sha256:
+        return _mismatch("envelope SHA-256", content.envelope_sha256, held.envelope_ref.sha256)
+    if signed_check.parameters_sha256 != held.parameters_sha256:
+        return _mismatch("parameters SHA-256", signed_check.parameters_sha256, held.parameters_sha256)
+    if signed_check.hashes != dict(named_hashes(check.payload)):
         return "the signature's check hashes are not the hashes the check event holds"
     return None
 
 
-def _reverification_problem(signed: object, check: Event, held: Event | None) -> str | None:
-    if needs_reverification(check) and (held is None or held.payload.get("result") != "pass"):
-        return f"the signed check is {check.payload.get('verdict')} and the log held no passed re-verification"
+def _reverification_problem(signed: SignedReverification | None, check: Event, held: Event | None) -> str | None:
+    answer = None if held is None else read(held, ReverificationRecorded)
+    checked = read(check, CheckRun)
+    if checked.needs_reverification and (answer is None or answer.result != "pass"):
+        return f"the signed check is {checked.verdict} and the log held no passed re-verification"
     if (signed is None) != (held is None):
         return _mismatch("re-verification", signed, None if held is None else held.hash)
-    if isinstance(signed, Mapping) and held is not None:
-        if signed.get("event_hash") != held.hash or signed.get("result") != held.payload.get("result"):
-            return _mismatch("re-verification", signed.get("event_hash"), held.hash)
-        if signed.get("evidence_sha256") != evidence_hashes(held):
+    if signed is not None and held is not None and answer is not None:
+        if signed.event_hash != held.hash or signed.result != answer.result:
+            return _mismatch("re-verification", signed.event_hash, held.hash)
+        if signed.evidence_sha256 != answer.evidence_sha256:
             return "the signature's re-verification evidence is not what the log holds"
     return None
 
@@ -428,6 +438,12 @@ def verify_log(
 def _event_problems(event: Event, directory: Directory, extra: set[str]) -> list[tuple[str, str]]:
     """Trust, attestation and directory rules for one event; follows it in the directory when it holds."""
     found: list[tuple[str, str]] = []
+    cls = REGISTRY.get(event.kind)
+    if cls is not None:
+        try:
+            decode(event.payload, cls, where=f"{event.kind} event")
+        except InvalidEventError as exc:
+            found.append(("bad_payload", exc.message))
     if event.site_id not in extra and not directory.is_trusted(event.site_id):
         found.append(("untrusted_site", f"site {event.site_id} is not trusted by this store (not enrolled)"))
     actor_problem = directory.check_actor(event)

@@ -85,6 +85,7 @@ from records.errors import (
     NotSignedError,
 )
 from records.events import Event, format_time
+from records.payloads import CheckRun, Signature, UdiAssigned, read, read_or_none
 from records.store import Store
 
 UDI_ASSIGNED = "udi_assigned"
@@ -740,15 +741,14 @@ class UdiRecord:
         InvalidGs1ValueError, InvalidGtinError
             When the event's element string is malformed.
         """
-        payload = event.payload
-        family = payload.get("family", {})
-        family = family if isinstance(family, Mapping) else {}
+        payload = read(event, UdiAssigned)
+        family = payload.family
         reference = datetime.fromisoformat(event.created_at).date()
         return cls(
             event=event,
-            udi=parse_udi(str(payload.get("element_string", "")), reference=reference),
+            udi=parse_udi(payload.element_string, reference=reference),
             case_code=str(event.case_code),
-            revision=int(payload.get("revision", 0)),
+            revision=payload.revision,
             family_id=str(family.get("id", "")),
             device_name=str(family.get("device_name", "")),
             sample=bool(family.get("sample", False)),
@@ -785,11 +785,9 @@ def assigned_serials(store: Store) -> dict[str, tuple[str, str]]:
     """Every serial held in the store (all sites' ``udi_assigned`` events) -> (case code, event id)."""
     serials: dict[str, tuple[str, str]] = {}
     for event in store.events():
-        if event.kind == UDI_ASSIGNED:
-            pi = event.payload.get("udi_pi")
-            serial = pi.get("serial") if isinstance(pi, Mapping) else None
-            if isinstance(serial, str):
-                serials.setdefault(serial, (str(event.case_code), event.event_id))
+        assigned = read_or_none(event, UdiAssigned)
+        if assigned is not None:
+            serials.setdefault(assigned.udi_pi.serial, (str(event.case_code), event.event_id))
     return serials
 
 
@@ -849,9 +847,8 @@ def valid_signatures(store: Store, case: CaseState) -> list[Event]:
 
 def _family_id(case: CaseState) -> str:
     check = case.check
-    envelope = check.payload.get("envelope") if check is not None else None
-    family = envelope.get("family") if isinstance(envelope, Mapping) else None
-    if not isinstance(family, str) or not family:
+    family = None if check is None else read(check, CheckRun).envelope_ref.family
+    if not family:
         raise DeviceFamilyError(f"case {case.code}: its check names no device family (envelope.family)")
     return family
 
@@ -968,7 +965,7 @@ def assign_udi(
             {
                 "event_id": event.event_id,
                 "event_hash": event.hash,
-                "meaning": event.payload.get("content", {}).get("meaning"),
+                "meaning": read(event, Signature).content.meaning,
                 "signer": event.actor,
             }
             for event in signatures
@@ -981,16 +978,18 @@ def assign_udi(
     def still_free(held: Sequence[Event]) -> None:
         # Inside the write transaction: no other process can assign meanwhile.
         for other in held:
-            pi = other.payload.get("udi_pi")
-            if isinstance(pi, Mapping) and pi.get("serial") == chosen:
+            assigned = read_or_none(other, UdiAssigned)
+            if assigned is None:
+                continue
+            if assigned.udi_pi.serial == chosen:
                 raise DuplicateSerialError(
                     f"serial {chosen} is already assigned (case {other.case_code}, event {other.event_id}); serials "
                     "are never reused"
                 )
-            if not new and other.case_code == case.code and other.payload.get("revision") == case.revision:
+            if not new and other.case_code == case.code and assigned.revision == case.revision:
                 raise DuplicateSerialError(
-                    f"case {case.code} revision {case.revision} was given serial "
-                    f"{pi.get('serial') if isinstance(pi, Mapping) else '?'} meanwhile; ask again to see it"
+                    f"case {case.code} revision {case.revision} was given serial {assigned.udi_pi.serial} "
+                    "meanwhile; ask again to see it"
                 )
 
     event = store.append(

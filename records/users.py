@@ -73,6 +73,15 @@ from records.identity import (
     public_key_sha256,
     user_from_added,
 )
+from records.payloads import (
+    SignInFailed,
+    SiteTrusted,
+    UserAdded,
+    UserDisabled,
+    UserRoleChanged,
+    UserUnlocked,
+    to_payload,
+)
 from records.store import Store
 
 __all__ = [
@@ -347,14 +356,16 @@ def _new_user_event(
             "private_key": _encrypt_private_key(private, password, user_id, fingerprint),
         },
     )
-    payload = {
-        "user_id": user_id,
-        "printed_name": name,
-        "role": role,
-        "qualification": title,
-        "public_key_pem": pem,
-        "public_key_sha256": fingerprint,
-    }
+    payload = to_payload(
+        UserAdded(
+            user_id=user_id,
+            printed_name=str(name),
+            role=role,
+            qualification=title,
+            public_key_pem=pem,
+            public_key_sha256=fingerprint,
+        )
+    )
     attestor: Any = by
     if by is None:
         attestor = Session(
@@ -562,7 +573,8 @@ def sign_in(store: Store, user_id: str, password: str, *, now: datetime | None =
     try:
         data = _check_password(store, user, password)
     except WrongPasswordError:
-        store.append(SIGN_IN_FAILED, case_code=None, payload={"user_id": user_id, "at": format_time(at)})
+        failed = SignInFailed(user_id=user_id, at=format_time(at))
+        store.append(SIGN_IN_FAILED, case_code=None, payload=to_payload(failed))
         if store.directory().locked_until(store.site_id, user_id, at) is not None:
             raise AccountLockedError(
                 f"wrong password for user {user_id!r}: {MAX_FAILED_SIGN_INS} wrong passwords, the account is locked "
@@ -599,8 +611,8 @@ def disable_user(store: Store, user_id: str, *, by: Session, now: datetime | Non
     target = get_user(store, user_id)
     if not target.enabled:
         raise UserDisabledError(f"user {user_id!r} is already disabled (since {target.disabled_at})")
-    payload = {"user_id": user_id, "by": by.user_id}
-    return store.append(USER_DISABLED, case_code=None, payload=payload, by=by, at=now)
+    payload = UserDisabled(user_id=user_id, by=by.user_id)
+    return store.append(USER_DISABLED, case_code=None, payload=to_payload(payload), by=by, at=now)
 
 
 def change_role(store: Store, user_id: str, role: str, *, by: Session, now: datetime | None = None) -> Event:
@@ -621,15 +633,15 @@ def change_role(store: Store, user_id: str, role: str, *, by: Session, now: date
     target = get_user(store, user_id)
     if target.role == role:
         raise InvalidUserError(f"user {user_id!r} already has role {role}")
-    payload = {"user_id": user_id, "role": role, "previous_role": target.role}
-    return store.append(USER_ROLE_CHANGED, case_code=None, payload=payload, by=by, at=now)
+    payload = UserRoleChanged(user_id=user_id, role=role, previous_role=target.role)
+    return store.append(USER_ROLE_CHANGED, case_code=None, payload=to_payload(payload), by=by, at=now)
 
 
 def unlock_user(store: Store, user_id: str, *, by: Session, now: datetime | None = None) -> Event:
     """Lift a lockout after wrong passwords (an administrator's act), recorded as ``user_unlocked``."""
     _require_admin(by, "unlock accounts")
     get_user(store, user_id)
-    return store.append(USER_UNLOCKED, case_code=None, payload={"user_id": user_id}, by=by, at=now)
+    return store.append(USER_UNLOCKED, case_code=None, payload=to_payload(UserUnlocked(user_id=user_id)), by=by, at=now)
 
 
 def trust_site(
@@ -675,5 +687,5 @@ def trust_site(
         _require_admin(by, "trust a site by hand")
     if store.directory().is_trusted(site_id):
         return None
-    payload: dict[str, Any] = {"site_id": site_id, "via": via, "name": name, "server": server}
-    return store.append(SITE_TRUSTED, case_code=None, payload=payload, by=by, at=now)
+    payload = SiteTrusted(site_id=site_id, via=via, name=name, server=server)
+    return store.append(SITE_TRUSTED, case_code=None, payload=to_payload(payload), by=by, at=now)

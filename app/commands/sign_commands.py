@@ -262,6 +262,7 @@ def run_user_unlock(args: argparse.Namespace) -> int:
 
 def run_reverify(args: argparse.Namespace) -> int:
     """``dvw reverify``."""
+    from records.payloads import ReverificationRecorded, read  # noqa: PLC0415
     from records.reverification import record_reverification  # noqa: PLC0415
 
     password = read_password(args, f"Password for {args.user}: ")
@@ -276,46 +277,48 @@ def run_reverify(args: argparse.Namespace) -> int:
             justification=args.justification,
             evidence=[Path(path) for path in args.evidence],
         )
-    payload = event.payload
+    answer = read(event, ReverificationRecorded)
     summary = {
-        "result": payload["result"],
-        "method": payload["method"],
-        "verdict": payload["verdict"],
-        "revision": payload["revision"],
-        "evidence": payload["evidence"],
-        "check_event_id": payload["check_event_id"],
+        "result": answer.result,
+        "method": answer.method,
+        "verdict": answer.verdict,
+        "revision": answer.revision,
+        "evidence": event.payload["evidence"],
+        "check_event_id": answer.check_event_id,
     }
     if args.json:
         emit_json(_event_json(event, summary))
     else:
-        say(f"re-verification of case {args.code} recorded: {payload['result']} (event seq {event.seq})")
+        say(f"re-verification of case {args.code} recorded: {answer.result} (event seq {event.seq})")
     return EXIT_OK
 
 
 def run_sign(args: argparse.Namespace) -> int:
     """``dvw sign``."""
+    from records.payloads import Signature, read  # noqa: PLC0415
     from records.signatures import sign  # noqa: PLC0415
 
     password = read_password(args, f"Password for {args.user}: ")
     with _open(args) as store:
         event = sign(store, args.code, args.user, password, args.meaning, home=store.home)
-    content = event.payload["content"]
+    signed = read(event, Signature)
+    content = signed.content
     summary = {
-        "meaning": content["meaning"],
-        "signer": content["signer"],
-        "signed_at": content["signed_at"],
-        "revision": content["revision"],
-        "verdict": content["verdict"],
-        "envelope_sha256": content["envelope_sha256"],
-        "manifest_id": content["manifest_id"],
-        "public_key_sha256": event.payload["public_key_sha256"],
+        "meaning": content.meaning,
+        "signer": event.payload["content"]["signer"],
+        "signed_at": content.signed_at,
+        "revision": content.revision,
+        "verdict": content.verdict,
+        "envelope_sha256": content.envelope_sha256,
+        "manifest_id": content.manifest_id,
+        "public_key_sha256": signed.public_key_sha256,
     }
     if args.json:
         emit_json(_event_json(event, summary))
     else:
-        signer = content["signer"]
+        signer = content.signer
         say(
-            f"case {args.code} revision {content['revision']} signed by {signer['printed_name']} ({signer['role']}) "
-            f"as {content['meaning']!r} at {content['signed_at']} (event seq {event.seq})"
+            f"case {args.code} revision {content.revision} signed by {signer.printed_name} ({signer.role}) "
+            f"as {content.meaning!r} at {content.signed_at} (event seq {event.seq})"
         )
     return EXIT_OK

@@ -200,6 +200,7 @@ def run_label(args: argparse.Namespace) -> int:
 def run_trace_add(args: argparse.Namespace) -> int:
     """``dvw trace add CODE --step STEP --where ... --why ...``."""
     from records.events import check_case_code  # noqa: PLC0415
+    from records.payloads import TraceEvent, read  # noqa: PLC0415
     from records.trace import add_trace_event  # noqa: PLC0415
 
     check_case_code(args.code)
@@ -232,9 +233,10 @@ def run_trace_add(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
+    step = read(event, TraceEvent)
     say(
-        f"case {event.case_code} device {payload['what']['serial']}: {payload['step']} at {payload['when']} "
-        f"({payload['where']['location']}) recorded (event seq {event.seq})"
+        f"case {event.case_code} device {step.what.serial}: {step.step} at {step.when} ({step.where.location}) "
+        f"recorded (event seq {event.seq})"
     )
     return EXIT_OK
 

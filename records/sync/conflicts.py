@@ -40,6 +40,7 @@ from records.events import (
     Event,
     check_case_code,
 )
+from records.payloads import ConflictResolved, SyncReceived, read_or_none, to_payload
 from records.store import Store
 
 CONFLICT_RESOLVED = "conflict_resolved"
@@ -102,11 +103,10 @@ class _Knowledge:
             heads: list[Mapping[str, Any]] = []
             for index, event in enumerate(chain):
                 self.position[event.hash] = (site, index)
-                if event.kind == SYNC_RECEIVED and event.case_code is None:
-                    found = event.payload.get("heads")
-                    if isinstance(found, Mapping):
-                        indexes.append(index)
-                        heads.append(found)
+                marker = read_or_none(event, SyncReceived) if event.case_code is None else None
+                if marker is not None:
+                    indexes.append(index)
+                    heads.append(marker.heads)
             self.markers[site] = (indexes, heads)
 
     def knew(self, later: Event, earlier: Event) -> bool:
@@ -220,9 +220,9 @@ def ensure_marker(store: Store, *, server: str | None = None, at: datetime | Non
     own = store.site_id
     last_heads: Mapping[str, Any] = {}
     for event in events:
-        if event.site_id == own and event.kind == SYNC_RECEIVED and event.case_code is None:
-            found = event.payload.get("heads")
-            last_heads = found if isinstance(found, Mapping) else {}
+        marker = read_or_none(event, SyncReceived) if event.site_id == own and event.case_code is None else None
+        if marker is not None:
+            last_heads = marker.heads
     uncovered = False
     passed: dict[str, bool] = dict.fromkeys(last_heads, False)
     for event in events:
@@ -237,10 +237,8 @@ def ensure_marker(store: Store, *, server: str | None = None, at: datetime | Non
             passed[site] = True
     if not uncovered:
         return None
-    payload: dict[str, Any] = {"heads": _foreign_heads(events, own)}
-    if server is not None:
-        payload["server"] = server
-    return store.append(SYNC_RECEIVED, case_code=None, payload=payload, at=at)
+    payload = SyncReceived(heads=_foreign_heads(events, own), server=server)
+    return store.append(SYNC_RECEIVED, case_code=None, payload=to_payload(payload), at=at)
 
 
 def resolve_conflict(
@@ -293,5 +291,5 @@ def resolve_conflict(
         listed = ", ".join(sorted(sides))
         raise InvalidEventError(f"site {kept_site!r} is not a side of case {code}'s conflict ({listed})")
     resolves = [event.hash for branch in conflict.branches for event in branch.events]
-    payload = {"kept_site": kept_site, "reason": reason, "resolves": resolves}
-    return store.append(CONFLICT_RESOLVED, case_code=code, payload=payload, by=by, at=at)
+    payload = ConflictResolved(kept_site=kept_site, reason=reason, resolves=resolves)
+    return store.append(CONFLICT_RESOLVED, case_code=code, payload=to_payload(payload), by=by, at=at)

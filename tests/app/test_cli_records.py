@@ -13,6 +13,7 @@ import pytest
 from people import People, password_of
 
 from app.cli import main
+from records.errors import InvalidEventError
 from records.models import append_only_triggers
 from records.store import DB_NAME, Store
 
@@ -256,12 +257,34 @@ def test_audit_verify_reports_a_signature_event_that_is_not_signed(
 ) -> None:
     assert _run(capsys, "--home", str(home), "case", "new", "C1", *as_eng1)[0] == 0
     with Store.open(home) as store:
-        payload = {"meaning": "clinical design confirmation"}
+        with pytest.raises(InvalidEventError, match="not a valid signature payload"):
+            store.append("signature", case_code="C1", payload={"meaning": "approved"}, by=people.clinician)
+        clinician = people.clinician.user
+        content = {
+            "format": "dvw-signature/1",
+            "case_code": "C1",
+            "revision": 1,
+            "meaning": "clinical design confirmation",
+            "signed_at": "2026-05-01T09:30:00+08:00",
+            "signer": clinician.signer_json(),
+            "public_key_sha256": clinician.public_key_sha256,
+            "manifest_id": "0" * 64,
+            "inputs": {},
+            "check": {"event_id": "0" * 32, "event_hash": "0" * 64, "payload_sha256": "0" * 64},
+            "case_head_hash": "0" * 64,
+        }
+        payload = {
+            "content": content,
+            "signature": "AAAA",
+            "algorithm": "Ed25519",
+            "public_key_sha256": clinician.public_key_sha256,
+        }
         event = store.append("signature", case_code="C1", payload=payload, by=people.clinician)
     code, out, _ = _run(capsys, "--home", str(home), "audit", "verify", "--json")
     assert code == 2
     assert out["signatures"] == 1
     assert [(p["code"], p["seq"]) for p in out["problems"]] == [("signature", event.seq)]
+    assert "does not verify" in out["problems"][0]["message"]
 
 
 def test_the_global_home_may_follow_the_command(

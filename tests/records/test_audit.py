@@ -288,11 +288,16 @@ def _forged_row(template: Event, *, seq: int, prev_hash: str, payload: dict[str,
 
 
 _INSERT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_FORGED = [("attestation", "actor 'mallory' is not a user of site"), ("signature", "signature payload holds no")]
+_FORGED = [
+    ("bad_payload", "signature event: not a valid signature payload"),
+    ("attestation", "actor 'mallory' is not a user of site"),
+    ("signature", "signature payload holds no"),
+]
 
 
 def _forged_problems(problems: list[tuple[str, int | None, str | None, str]], seq: int) -> None:
-    """The forged signature is also found for what it is: no user wrote it, and it signs nothing."""
+    """The forged signature is also found for what it is: not a signature's payload, no user wrote it, and it signs
+    nothing."""
     assert [(code, at) for code, at, _, _ in problems] == [(code, seq) for code, _ in _FORGED]
     for (_, _, _, message), (_, start) in zip(problems, _FORGED, strict=True):
         assert message.startswith(start), message
@@ -334,16 +339,17 @@ def test_a_row_inserted_before_the_first_is_found(home: Path, filled: list[Event
     row = _forged_row(filled[0], seq=0, prev_hash="", payload={"meaning": "forged"})
     tamper((_INSERT, row))
     problems = _problems(home)
-    assert [(code, seq) for code, seq, _, _ in problems[:1] + problems[3:]] == [
+    forged = len(_FORGED)
+    assert [(code, seq) for code, seq, _, _ in problems[:1] + problems[1 + forged :]] == [
         ("bad_seq", 0),
         ("chain_broken", 1),
         ("signature_log", filled[5].seq),
     ]
     assert problems[0][3] == "unexpected seq 0: sequence numbers start at 1"
-    assert problems[3][3].endswith("it is empty")
-    _forged_problems(problems[1:3], 0)
+    assert problems[1 + forged][3].endswith("it is empty")
+    _forged_problems(problems[1 : 1 + forged], 0)
     # The forged row now heads case C1's log, so the real signature no longer approves the log as it stands.
-    assert problems[4][3] == "case C1 had no case_created event among the events the signer held"
+    assert problems[2 + forged][3] == "case C1 had no case_created event among the events the signer held"
 
 
 def test_a_dropped_trigger_is_reported(home: Path, filled: list[Event]) -> None:

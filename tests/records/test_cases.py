@@ -46,7 +46,7 @@ def test_within_then_signed(store: Store, people: People) -> None:
     store.append("note", case_code="C1", payload={"text": "looks fine"}, by=people.engineer)
     assert _state(store) == (1, "checked", "within")
     signature = store.append(
-        "signature", case_code="C1", payload={"meaning": "clinical design confirmation"}, by=people.clinician
+        "signature", case_code="C1", payload=_signed("clinical design confirmation"), by=people.clinician
     )
     state = store.case("C1")
     assert (state.revision, state.state, state.verdict) == (1, "signed", "within")
@@ -57,6 +57,48 @@ def test_within_then_signed(store: Store, people: People) -> None:
     assert [e.kind for e in state.events] == ["case_created", "inputs_added", "check_run", "note", "signature"]
 
 
+def _signed(meaning: str = "clinical design confirmation", revision: int = 1) -> dict[str, object]:
+    """A signature payload of the shape DVW writes (records.payloads.Signature); the case's state only counts it,
+    so nothing in it is checked here (the audit checks signatures: tests/records/test_signatures.py)."""
+    return {
+        "content": {
+            "format": "dvw-signature/1",
+            "case_code": "C1",
+            "revision": revision,
+            "meaning": meaning,
+            "signed_at": "2026-05-01T09:30:00+08:00",
+            "signer": {"user_id": "clin1", "printed_name": "Dr C", "role": "clinician", "qualification": None},
+            "public_key_sha256": "0" * 64,
+            "verdict": "within",
+            "envelope_sha256": None,
+            "manifest_id": "0" * 64,
+            "inputs": {},
+            "check": {"event_id": "0" * 32, "event_hash": "0" * 64, "payload_sha256": "0" * 64},
+            "reverification": None,
+            "case_head_hash": "0" * 64,
+        },
+        "signature": "",
+        "algorithm": "Ed25519",
+        "public_key_sha256": "0" * 64,
+    }
+
+
+def _answer(result: str) -> dict[str, object]:
+    """A re-verification payload as DVW writes it (records.payloads.ReverificationRecorded); only its result
+    matters to the case's state."""
+    return {
+        "result": result,
+        "method": "FEA",
+        "justification": "stress below the limit",
+        "evidence": [],
+        "check_event_id": "0" * 32,
+        "check_hash": "0" * 64,
+        "verdict": "out_of_envelope",
+        "revision": 1,
+        "recorded_by": {"user_id": "eng1", "printed_name": "Eve Engineer", "role": "engineer", "qualification": None},
+    }
+
+
 @pytest.mark.parametrize(("verdict", "flag"), [("out_of_envelope", True), ("indeterminate", None)])
 def test_out_of_envelope_needs_reverification(store: Store, people: People, verdict: str, flag: bool | None) -> None:
     store.append("case_created", case_code="C1", payload={}, by=people.engineer)
@@ -65,28 +107,26 @@ def test_out_of_envelope_needs_reverification(store: Store, people: People, verd
         payload["requires_reverification"] = flag
     store.append("check_run", case_code="C1", payload=payload, by=people.engineer)
     assert _state(store) == (1, "needs_reverification", verdict)
-    record = store.append(
-        "reverification_recorded", case_code="C1", payload={"result": "pass", "method": "FEA"}, by=people.engineer
-    )
+    record = store.append("reverification_recorded", case_code="C1", payload=_answer("pass"), by=people.engineer)
     assert _state(store) == (1, "reverified", verdict)
     assert store.case("C1").reverification == record
-    store.append("signature", case_code="C1", payload={"meaning": "re-verification approved"}, by=people.clinician)
+    store.append("signature", case_code="C1", payload=_signed("re-verification approved"), by=people.clinician)
     assert _state(store) == (1, "signed", verdict)
 
 
 def test_failed_reverification(store: Store, people: People) -> None:
     store.append("case_created", case_code="C1", payload={}, by=people.engineer)
     store.append("check_run", case_code="C1", payload={"verdict": "out_of_envelope"}, by=people.engineer)
-    store.append("reverification_recorded", case_code="C1", payload={"result": "fail"}, by=people.engineer)
+    store.append("reverification_recorded", case_code="C1", payload=_answer("fail"), by=people.engineer)
     assert _state(store) == (1, "reverification_failed", "out_of_envelope")
 
 
 def test_reverification_without_a_check_needing_it_changes_nothing(store: Store, people: People) -> None:
     store.append("case_created", case_code="C1", payload={}, by=people.engineer)
-    store.append("reverification_recorded", case_code="C1", payload={"result": "pass"}, by=people.engineer)
+    store.append("reverification_recorded", case_code="C1", payload=_answer("pass"), by=people.engineer)
     assert _state(store) == (1, "open", None)
     store.append("check_run", case_code="C1", payload={"verdict": "within"}, by=people.engineer)
-    store.append("reverification_recorded", case_code="C1", payload={"result": "pass"}, by=people.engineer)
+    store.append("reverification_recorded", case_code="C1", payload=_answer("pass"), by=people.engineer)
     assert _state(store) == (1, "checked", "within")
     assert store.case("C1").reverification is None
 
@@ -95,7 +135,7 @@ def test_a_design_change_makes_a_new_revision_and_supersedes_signatures(store: S
     store.append("case_created", case_code="C1", payload={}, by=people.engineer)
     store.append("inputs_added", case_code="C1", payload={"design": SHA_A}, by=people.engineer)
     store.append("check_run", case_code="C1", payload={"verdict": "within"}, by=people.engineer)
-    old = store.append("signature", case_code="C1", payload={}, by=people.clinician)
+    old = store.append("signature", case_code="C1", payload=_signed(), by=people.clinician)
     store.append(
         "design_changed",
         case_code="C1",
@@ -118,7 +158,7 @@ def test_a_design_change_makes_a_new_revision_and_supersedes_signatures(store: S
 def test_changed_inputs_after_a_check_reopen_the_case(store: Store, people: People) -> None:
     store.append("case_created", case_code="C1", payload={}, by=people.engineer)
     store.append("check_run", case_code="C1", payload={"verdict": "within"}, by=people.engineer)
-    signature = store.append("signature", case_code="C1", payload={}, by=people.clinician)
+    signature = store.append("signature", case_code="C1", payload=_signed(), by=people.clinician)
     store.append("inputs_added", case_code="C1", payload={"ct": SHA_B}, by=people.engineer)
     state = store.case("C1")
     assert (state.revision, state.state) == (1, "open")
@@ -128,7 +168,7 @@ def test_changed_inputs_after_a_check_reopen_the_case(store: Store, people: Peop
 def test_a_new_check_supersedes_earlier_signatures(store: Store, people: People) -> None:
     store.append("case_created", case_code="C1", payload={}, by=people.engineer)
     store.append("check_run", case_code="C1", payload={"verdict": "within"}, by=people.engineer)
-    first = store.append("signature", case_code="C1", payload={}, by=people.clinician)
+    first = store.append("signature", case_code="C1", payload=_signed(), by=people.clinician)
     store.append("check_run", case_code="C1", payload={"verdict": "within"}, by=people.engineer)
     state = store.case("C1")
     assert state.state == "checked"
