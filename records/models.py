@@ -1,8 +1,9 @@
-"""The store's SQLAlchemy 2 models (SQLite) and the triggers that make its tables append-only.
+"""The store's tables (SQLAlchemy Core, SQLite) and the triggers that make them append-only.
 
-These classes stay inside :mod:`records`; the store converts rows into the frozen domain dataclasses
-(:class:`records.events.Event`, ...). The schema itself is created and changed only by the Alembic migrations in
-``records/migrations/versions``; the models mirror the latest revision.
+The tables stay inside :mod:`records`; the store reads rows with SQL on these tables and converts them into the
+frozen domain dataclasses (:class:`records.events.Event`, ...). The schema itself is created and changed only by
+the Alembic migrations in ``records/migrations/versions``; the tables here mirror the latest revision (as the
+sync server's :mod:`records.server.schema` does for its database: one way to describe a schema, Core tables).
 
 Tables
 ------
@@ -21,70 +22,63 @@ place or deleted (REQUIREMENTS 4.4.1).
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+import sqlalchemy as sa
 
+metadata = sa.MetaData()
+"""The local store's tables (SQLAlchemy Core, as the sync server's :mod:`records.server.schema`)."""
 
-class Base(DeclarativeBase):
-    """Declarative base of the store's models."""
+site = sa.Table(
+    "site",
+    metadata,
+    sa.Column("site_id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.Text(), nullable=False),
+)
+"""The identity of this site (exactly one row)."""
 
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("site_id", sa.String(32), nullable=False),
+    sa.Column("case_code", sa.String(64), nullable=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("actor", sa.Text(), nullable=True),
+    sa.Column("created_at", sa.Text(), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("attestation", sa.Text(), nullable=True),
+    sa.Index("ix_events_site_seq", "site_id", "seq"),
+    sa.Index("ix_events_case_seq", "case_code", "seq"),
+    sa.Index("ix_events_site_level", "site_id", "case_code", "kind"),
+    sqlite_autoincrement=True,
+)
+"""One event of the log; see :class:`records.events.Event` for the fields."""
 
-class SiteRow(Base):
-    """The identity of this site (exactly one row)."""
+artifacts = sa.Table(
+    "artifacts",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("added_at", sa.Text(), nullable=False),
+)
+"""A content-addressed file: its SHA-256, size in bytes, kind (``dicom``, ``volume``, ``mesh``, ...)."""
 
-    __tablename__ = "site"
-
-    site_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    created_at: Mapped[str] = mapped_column(Text)
-
-
-class EventRow(Base):
-    """One event of the log; see :class:`records.events.Event` for the fields."""
-
-    __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_site_seq", "site_id", "seq"),
-        Index("ix_events_case_seq", "case_code", "seq"),
-        Index("ix_events_site_level", "site_id", "case_code", "kind"),
-        {"sqlite_autoincrement": True},
-    )
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(String(32), unique=True)
-    site_id: Mapped[str] = mapped_column(String(32))
-    case_code: Mapped[str | None] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[str] = mapped_column(Text)
-    actor: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-    attestation: Mapped[str | None] = mapped_column(Text)
-
-
-class ArtifactRow(Base):
-    """A content-addressed file: its SHA-256, size in bytes, kind (``dicom``, ``volume``, ``mesh``, ...)."""
-
-    __tablename__ = "artifacts"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(Text)
-    added_at: Mapped[str] = mapped_column(Text)
-
-
-class PatientIdentityRow(Base):
-    """Patient identity of a case; stays on this site and never enters an event."""
-
-    __tablename__ = "patient_identity"
-    __table_args__ = (Index("ix_patient_identity_case", "case_code", "id"), {"sqlite_autoincrement": True})
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_code: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str | None] = mapped_column(Text)
-    patient_id: Mapped[str | None] = mapped_column(Text)
-    birth_date: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[str] = mapped_column(Text)
+patient_identity = sa.Table(
+    "patient_identity",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("case_code", sa.String(64), nullable=False),
+    sa.Column("name", sa.Text(), nullable=True),
+    sa.Column("patient_id", sa.Text(), nullable=True),
+    sa.Column("birth_date", sa.Text(), nullable=True),
+    sa.Column("recorded_at", sa.Text(), nullable=False),
+    sa.Index("ix_patient_identity_case", "case_code", "id"),
+    sqlite_autoincrement=True,
+)
+"""Patient identity of a case; stays on this site and never enters an event."""
 
 
 APPEND_ONLY_TABLES = ("site", "events", "artifacts", "patient_identity")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from records.models import Base
+from records.models import metadata
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
     raise RuntimeError("the DVW store migrations run only from records.store.Store.open (no connection given)")
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()

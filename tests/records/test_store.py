@@ -46,7 +46,7 @@ from records.errors import (
 )
 from records.events import NewEvent, canonical_json, hash_material
 from records.identity import verify_attestation
-from records.models import Base
+from records.models import metadata
 from records.store import DB_NAME, Store, head_revision
 from records.users import Session, disable_user, trust_site
 
@@ -98,11 +98,11 @@ def test_open_creates_a_wal_store_at_the_head_revision(tmp_path: Path) -> None:
     store.close()
 
 
-def test_models_match_the_migrated_schema(store: Store) -> None:
+def test_the_tables_match_the_migrated_schema(store: Store) -> None:
     engine = create_engine(f"sqlite:///{store.path}")
     try:
         with engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     finally:
         engine.dispose()
 
