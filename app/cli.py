@@ -48,8 +48,12 @@ class _Parser(argparse.ArgumentParser):
 Handler = Callable[[argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full ``dvw`` parser with every sub-command registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``dvw`` parser, with every sub-command's own parser or only ``command``'s.
+
+    The other commands are then listed by name and help (see :mod:`app.commands`): only the command being run
+    loads its modules.
+    """
     from app import commands  # noqa: PLC0415 - the command modules import the cores lazily for start-up time
 
     parser = _Parser(
@@ -65,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # _SubParsersAction is invariant in its parser type; every command module registers plain ArgumentParsers.
-    commands.register(cast("argparse._SubParsersAction[argparse.ArgumentParser]", sub))
+    commands.register(cast("argparse._SubParsersAction[argparse.ArgumentParser]", sub), command)
     _global_options_after_the_command(parser)
     return parser
 
@@ -143,6 +147,29 @@ def _gui_request(args: Sequence[str]) -> str | None:
     return None
 
 
+def _version() -> str:
+    """DVW's version, as installed (the same the software manifest records), without hashing the installation."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 - only for --version
+
+    try:
+        return version("dvw")
+    except PackageNotFoundError:  # as validation.manifest records it then
+        return "0+unknown"
+
+
+def _command_of(args: Sequence[str]) -> str | None:
+    """The command named in ``args`` (the first word that is neither a global option nor its value), or None."""
+    skip = False
+    for word in args:
+        if skip:
+            skip = False
+        elif word == "--home":
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def _start_gui(home: str | None) -> int:
     """``dvw`` with no command: open the workstation window (PySide6 is imported only here, for start-up time)."""
     try:
@@ -160,12 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         gui_home = _gui_request(args_list)
         if gui_home is not None:  # before the full parser: it imports every command module (seconds)
             return _start_gui(gui_home or None)
-        parser = build_parser()
+        command = _command_of(args_list)
+        if command is None and "--version" in args_list:  # before any command module is loaded
+            sys.stdout.write(f"dvw {_version()}\n")
+            return EXIT_OK
+        parser = build_parser(command)
         args = parser.parse_args(args_list)
         if args.version:
-            from validation.manifest import current_manifest  # noqa: PLC0415
-
-            sys.stdout.write(f"dvw {current_manifest().version}\n")
+            sys.stdout.write(f"dvw {_version()}\n")
             return EXIT_OK
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:

@@ -341,6 +341,22 @@ def audit_named_artifacts(
     return problems
 
 
+APPEND_ONLY_TABLES = ("site", "events", "artifacts", "patient_identity")
+
+
+def append_only_triggers() -> dict[str, str]:
+    """Trigger name -> ``CREATE TRIGGER`` statement for every append-only table (used by the migrations)."""
+    triggers: dict[str, str] = {}
+    for table in APPEND_ONLY_TABLES:
+        for action in ("UPDATE", "DELETE"):
+            name = f"{table}_no_{action.lower()}"
+            triggers[name] = (
+                f"CREATE TRIGGER {name} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {action} refused'); END"
+            )
+    return triggers
+
+
 def audit_triggers(present: Mapping[str, str], expected: Mapping[str, str]) -> list[AuditProblem]:
     """Check that each append-only trigger exists with its expected statement."""
     problems: list[AuditProblem] = []

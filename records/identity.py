@@ -37,11 +37,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import TYPE_CHECKING, Any, Protocol
 
 from records.errors import CredentialsError, InvalidEventError
 from records.events import SYNC_RECEIVED, Event, aware_time, is_event_id, is_sha256
@@ -57,6 +53,9 @@ from records.payloads import (
     decode,
     read_or_none,
 )
+
+if TYPE_CHECKING:  # cryptography loads when a key is first used: listing cases never needs it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 USER_ADDED = "user_added"
 USER_DISABLED = "user_disabled"
@@ -189,6 +188,9 @@ def _public_key(pem: str, user_id: str) -> Ed25519PublicKey:
     found = _KEYS.get(pem)
     if found is not None:
         return found
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - see the TYPE_CHECKING block
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: PLC0415
+
     try:
         key = serialization.load_pem_public_key(pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError, TypeError):
@@ -202,6 +204,8 @@ def _public_key(pem: str, user_id: str) -> Ed25519PublicKey:
 
 def public_key_sha256(key: Ed25519PublicKey) -> str:
     """The fingerprint of an Ed25519 public key: SHA-256 (hex) of its raw 32 bytes."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - see the TYPE_CHECKING block
+
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
 
@@ -210,6 +214,8 @@ def verify_attestation(pem: str, user_id: str, event: Event) -> bool:
     """Whether ``event.attestation`` is the Ed25519 signature of ``event.hash`` by the key ``pem``."""
     if not isinstance(event.attestation, str):
         return False
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - see the TYPE_CHECKING block
+
     try:
         raw = base64.b64decode(event.attestation.encode("ascii"), validate=True)
         _public_key(pem, user_id).verify(raw, attestation_message(event.hash))

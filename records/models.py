@@ -24,6 +24,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from records.audit import APPEND_ONLY_TABLES, append_only_triggers
+
+__all__ = ["APPEND_ONLY_TABLES", "append_only_triggers", "artifacts", "events", "metadata", "patient_identity", "site"]
+
 metadata = sa.MetaData()
 """The local store's tables (SQLAlchemy Core, as the sync server's :mod:`records.server.schema`)."""
 
@@ -79,19 +83,3 @@ patient_identity = sa.Table(
     sqlite_autoincrement=True,
 )
 """Patient identity of a case; stays on this site and never enters an event."""
-
-
-APPEND_ONLY_TABLES = ("site", "events", "artifacts", "patient_identity")
-
-
-def append_only_triggers() -> dict[str, str]:
-    """Trigger name -> ``CREATE TRIGGER`` statement for every append-only table (used by the migrations)."""
-    triggers: dict[str, str] = {}
-    for table in APPEND_ONLY_TABLES:
-        for action in ("UPDATE", "DELETE"):
-            name = f"{table}_no_{action.lower()}"
-            triggers[name] = (
-                f"CREATE TRIGGER {name} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {action} refused'); END"
-            )
-    return triggers

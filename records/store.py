@@ -34,21 +34,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import ConnectionPoolEntry
-
 from imaging.files import sha256_file
 from records.audit import (
     AuditProblem,
     AuditReport,
     EventRow,
     SignatureChecker,
+    append_only_triggers,
     audit_artifact_folder,
     audit_artifacts,
     audit_events,
@@ -88,9 +80,6 @@ from records.events import (
     is_sha256,
 )
 from records.identity import DIRECTORY_KINDS, SYSTEM_KINDS, Directory, directory_of, verify_attestation
-from records.migrating import alembic_config
-from records.migrating import head_revision as migrating_head
-from records.models import append_only_triggers
 from records.payloads import REGISTRY, decode
 from records.trust import verify_log
 
@@ -151,25 +140,64 @@ def _now() -> str:
     return format_time(datetime.now().astimezone())
 
 
-def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # pysqlite's own transaction handling is switched off so that SQLAlchemy's "begin" event below decides how
-    # each transaction begins (the recipe in SQLAlchemy's SQLite dialect documentation).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
+SCHEMA_HEAD = "0002"
+"""The latest schema revision (``records/migrations/versions``); a test checks it against Alembic's head. A store at
+this revision is opened without loading SQLAlchemy or Alembic, which only a migration needs."""
+
+
+class _Result:
+    """The rows of one statement (the two ways the store reads them)."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return self._cursor.fetchall()
+
+    def first(self) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self._cursor.fetchone()
+        return row
+
+
+class Connection:
+    """One SQLite connection in one transaction (the store opens one per transaction: threads never share one)."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def exec_driver_sql(self, sql: str, params: Any = ()) -> _Result:
+        """Run one statement; a list of parameter tuples runs it once per tuple."""
+        if isinstance(params, list):
+            return _Result(self.raw.executemany(sql, params))
+        return _Result(self.raw.execute(sql, params))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit mode: the store begins every transaction itself (BEGIN IMMEDIATE for writers).
+    raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=FULL")
+    raw.execute("PRAGMA foreign_keys=ON")
+    # REPLACE conflict resolution deletes rows; with recursive triggers the delete triggers see that too.
+    raw.execute("PRAGMA recursive_triggers=ON")
+    raw.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    return raw
+
+
+@contextmanager
+def _transaction(path: Path, *, write: bool) -> Iterator[Connection]:
+    """One transaction on a new connection: committed when the block ends, rolled back when it raises."""
+    raw = _connect(path)
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # REPLACE conflict resolution deletes rows; with recursive triggers the delete triggers see that too.
-        cursor.execute("PRAGMA recursive_triggers=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield Connection(raw)
+        except BaseException:
+            raw.rollback()
+            raise
+        raw.commit()
     finally:
-        cursor.close()
-
-
-def _on_begin(connection: Connection) -> None:
-    write = connection.get_execution_options().get("dvw_write", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        raw.close()
 
 
 class Store:
@@ -178,9 +206,8 @@ class Store:
     A store may be shared by threads (writes are serialised by a lock) and by processes (by SQLite's lock).
     """
 
-    def __init__(self, home: Path, engine: Engine, site_id: str, schema_version: str) -> None:
+    def __init__(self, home: Path, site_id: str, schema_version: str) -> None:
         self._home = home
-        self._engine = engine
         self._site_id = site_id
         self._schema_version = schema_version
         self._lock = threading.RLock()
@@ -214,24 +241,16 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the store folder {home}: {exc}", path=str(home)) from None
         path = home / DB_NAME
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S})
-        event.listen(engine, "connect", _on_connect)
-        event.listen(engine, "begin", _on_begin)
         try:
-            version = _migrate(engine, path)
-            site_id = _ensure_site(engine)
-        except (DBAPIError, sqlite3.DatabaseError) as exc:
-            engine.dispose()
+            version = _migrate(path)
+            site_id = _ensure_site(path)
+        except sqlite3.Error as exc:
             raise StoreError(f"cannot open the store {path}: {database_error_line(exc)}", path=str(path)) from None
-        except BaseException:
-            engine.dispose()
-            raise
-        _remove_stale_scratch(home, engine)
-        return cls(home, engine, site_id, version)
+        _remove_stale_scratch(home, path)
+        return cls(home, site_id, version)
 
     def close(self) -> None:
-        """Close every database connection of this store and remove its scratch folder."""
-        self._engine.dispose()
+        """Release this store object: remove its scratch folder (connections live one transaction each)."""
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
@@ -274,20 +293,18 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         try:
-            with self._lock, self._engine.connect() as conn:
-                conn.execution_options(dvw_write=True)
-                with conn.begin():
-                    yield conn
-        except (DBAPIError, sqlite3.DatabaseError) as exc:
+            with self._lock, _transaction(self.path, write=True) as conn:
+                yield conn
+        except sqlite3.Error as exc:
             # "database is locked" after the busy timeout, a full disk, a damaged file: one line, no SQL.
             raise StoreError(f"the store {self.path}: {database_error_line(exc)}", path=str(self.path)) from None
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
-            with self._engine.connect() as conn, conn.begin():
+            with _transaction(self.path, write=False) as conn:
                 yield conn
-        except (DBAPIError, sqlite3.DatabaseError) as exc:
+        except sqlite3.Error as exc:
             raise StoreError(f"the store {self.path}: {database_error_line(exc)}", path=str(self.path)) from None
 
     # ------------------------------------------------------------------ events
@@ -1056,7 +1073,7 @@ def parse_birth_date(birth_date: str | date | None) -> str | None:
         raise InvalidEventError(f"birth date {birth_date!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
-def _remove_stale_scratch(home: Path, engine: Engine) -> None:
+def _remove_stale_scratch(home: Path, path: Path) -> None:
     """Remove scratch folders of processes that no longer run (a crash, a kill) and older bundle scratch folders.
 
     A process that died may have died between renaming a file into ``artifacts/`` and committing its record: when a
@@ -1076,28 +1093,26 @@ def _remove_stale_scratch(home: Path, engine: Engine) -> None:
         if pid_text.isdigit() and not _process_alive(int(pid_text)):
             dead.append(folder)
     if dead:
-        _remove_orphan_artifacts(engine, home)
+        _remove_orphan_artifacts(path, home)
     for folder in dead:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _remove_orphan_artifacts(engine: Engine, home: Path) -> None:
+def _remove_orphan_artifacts(path: Path, home: Path) -> None:
     """Remove artifact files without a record whose content matches their name.
 
     They are what a writer killed between renaming a file into place and committing its record leaves. This runs
     under the write lock, which :meth:`Store.put_artifact` renames under, so no live writer is caught in between.
     """
     folder = home / ARTIFACTS_DIR
-    with engine.connect() as conn:
-        conn.execution_options(dvw_write=True)
-        with conn.begin():
-            recorded = {str(row[0]) for row in conn.exec_driver_sql("SELECT sha256 FROM artifacts").all()}
-            for sub in folder.iterdir() if folder.is_dir() else ():
-                if not sub.is_dir() or sub.name.startswith("."):
-                    continue
-                for path in sub.iterdir():
-                    if path.name not in recorded and is_sha256(path.name) and sha256_file(path) == path.name:
-                        path.unlink()
+    with _transaction(path, write=True) as conn:  # the files are looked at under the write lock
+        recorded = {str(row[0]) for row in conn.exec_driver_sql("SELECT sha256 FROM artifacts").all()}
+        for sub in folder.iterdir() if folder.is_dir() else ():
+            if not sub.is_dir() or sub.name.startswith("."):
+                continue
+            for file in sub.iterdir():
+                if file.name not in recorded and is_sha256(file.name) and sha256_file(file) == file.name:
+                    file.unlink()
 
 
 def _process_alive(pid: int) -> bool:
@@ -1139,34 +1154,56 @@ def _foreign_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _alembic_config(connection: Connection | None = None) -> Config:
-    return alembic_config(_MIGRATIONS, connection)
-
-
 def head_revision() -> str:
-    """The latest schema revision this software knows."""
+    """The latest schema revision of the migration scripts (Alembic's head; :data:`SCHEMA_HEAD` must equal it)."""
+    from records.migrating import head_revision as migrating_head  # noqa: PLC0415 - Alembic loads only here
+
     return migrating_head(_MIGRATIONS)
 
 
 def _current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    table = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).first()
+    if table is None:
+        return None
+    found = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    return None if found is None else str(found[0])
 
 
-def _migrate(engine: Engine, path: Path) -> str:
-    """Bring the schema to the head revision; a store already at head is only read, never written."""
-    script = ScriptDirectory.from_config(_alembic_config())
+def _migrate(path: Path) -> str:
+    """Bring the schema to the head revision; a store already at head is only read, never written.
+
+    The common case (a store at :data:`SCHEMA_HEAD`) is one read with sqlite3. Only a new or older store loads
+    Alembic (and SQLAlchemy, which it runs on) to upgrade, under the write lock.
+    """
+    with _transaction(path, write=False) as conn:
+        current = _current_revision(conn)
+    if current == SCHEMA_HEAD:
+        return SCHEMA_HEAD
+    from alembic import command  # noqa: PLC0415 - only a migration needs Alembic and SQLAlchemy
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+    from sqlalchemy import create_engine, event  # noqa: PLC0415
+
+    from records.migrating import alembic_config  # noqa: PLC0415
+
+    script = ScriptDirectory.from_config(alembic_config(_MIGRATIONS))
     head = script.get_current_head()
     assert head is not None
-    with engine.connect() as conn:
-        with conn.begin():
-            current = _current_revision(conn)
-        if current == head:
-            return head
-    with engine.connect() as conn:
-        conn.execution_options(dvw_write=True)
-        with conn.begin():
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S, "isolation_level": None})
+
+    def begin_immediately(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine, "begin", begin_immediately)
+    try:
+        with engine.connect() as migrating, migrating.begin():
             # Re-read under the write lock: another process may have migrated meanwhile.
-            current = _current_revision(conn)
+            found = migrating.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).first()
+            row = migrating.exec_driver_sql("SELECT version_num FROM alembic_version").first() if found else None
+            current = None if row is None else str(row[0])
             if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
                 raise StoreError(
                     f"the store {path} has schema revision {current}, newer than this DVW knows ({head}); "
@@ -1174,21 +1211,27 @@ def _migrate(engine: Engine, path: Path) -> str:
                     path=str(path),
                 )
             if current != head:
-                command.upgrade(_alembic_config(conn), "head")
+                command.upgrade(alembic_config(_MIGRATIONS, migrating), "head")
+    except Exception as exc:
+        from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+        if isinstance(exc, DBAPIError):
+            raise StoreError(f"cannot open the store {path}: {database_error_line(exc)}", path=str(path)) from None
+        raise
+    finally:
+        engine.dispose()
     return head
 
 
-def _ensure_site(engine: Engine) -> str:
-    with engine.connect() as conn:
-        with conn.begin():
-            found = conn.exec_driver_sql("SELECT site_id FROM site").first()
+def _ensure_site(path: Path) -> str:
+    with _transaction(path, write=False) as conn:
+        found = conn.exec_driver_sql("SELECT site_id FROM site").first()
+    if found is not None:
+        return str(found[0])
+    with _transaction(path, write=True) as conn:
+        found = conn.exec_driver_sql("SELECT site_id FROM site").first()
         if found is not None:
             return str(found[0])
-        conn.execution_options(dvw_write=True)
-        with conn.begin():
-            found = conn.exec_driver_sql("SELECT site_id FROM site").first()
-            if found is not None:
-                return str(found[0])
-            site_id = uuid.uuid4().hex
-            conn.exec_driver_sql("INSERT INTO site (site_id, created_at) VALUES (?, ?)", (site_id, _now()))
-            return site_id
+        site_id = uuid.uuid4().hex
+        conn.exec_driver_sql("INSERT INTO site (site_id, created_at) VALUES (?, ?)", (site_id, _now()))
+        return site_id

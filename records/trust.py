@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from cryptography.exceptions import InvalidSignature
 
 from records.cases import case_state
 from records.errors import CaseNotFoundError, CredentialsError, InvalidEventError
@@ -221,6 +220,8 @@ def check_signature(event: Event, user: User | None, directory: Directory | None
     problem = _form_problem(event, signed) or _signer_problem(event, signed, user)
     if problem is not None or user is None:
         return problem
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - loaded when a signature is checked
+
     try:
         raw = base64.b64decode(signed.signature.encode("ascii"), validate=True)
         # The bytes signed are those of the content as stored (every field, known here or not).

@@ -47,7 +47,7 @@ from records.errors import (
 from records.events import NewEvent, canonical_json, hash_material
 from records.identity import verify_attestation
 from records.models import metadata
-from records.store import DB_NAME, Store, head_revision
+from records.store import DB_NAME, SCHEMA_HEAD, Store, head_revision
 from records.users import Session, disable_user, trust_site
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,9 +92,9 @@ def test_open_creates_a_wal_store_at_the_head_revision(tmp_path: Path) -> None:
         connection.close()
     assert {"site", "events", "artifacts", "patient_identity", "alembic_version"} <= tables
     assert columns[-1] == "attestation"
-    with store._engine.connect() as conn:  # the store's own connections: durable commits, foreign keys on
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with store._read() as conn:  # the store's own connections: durable commits, foreign keys on
+        assert conn.exec_driver_sql("PRAGMA synchronous").first() == (2,)  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").first() == (1,)
     store.close()
 
 
@@ -355,7 +355,7 @@ def test_update_and_delete_are_refused_by_triggers(home: Path, store: Store, peo
 def test_insert_or_replace_cannot_overwrite_an_event(store: Store, people: People) -> None:
     event = store.append("case_created", case_code="C1", payload={}, by=people.engineer)
     held = store.events()
-    with store._engine.connect() as conn, pytest.raises(Exception, match="append-only"):
+    with pytest.raises(Exception, match="append-only"), store._write() as conn:
         conn.exec_driver_sql(
             "INSERT OR REPLACE INTO events VALUES (?, ?, ?, 'C1', 'note', '{}', NULL, 'x', '', ?, NULL)",
             (event.seq, event.event_id, store.site_id, "0" * 64),
@@ -671,3 +671,8 @@ def test_hash_material_is_the_canonical_json_of_the_fields(text: str) -> None:
     payload = {"text": text, "n": [1, 2.5, None, True]}
     material = hash_material(**fields, payload_json=canonical_json(payload))  # type: ignore[arg-type]
     assert material == canonical_json({**fields, "payload": payload}).encode("utf-8")
+
+
+def test_the_schema_head_the_store_knows_is_alembics() -> None:
+    """A store at SCHEMA_HEAD opens without Alembic: the constant must be the migration scripts' head."""
+    assert head_revision() == SCHEMA_HEAD
