@@ -12,7 +12,10 @@ the session they started with. The password checks (Argon2) run in a thread, so 
 
 Opening a case loads its work back in the background (:mod:`app.gui.reopen`) and shows it in every panel. The case
 bar shows the case's state from the records log and the store's real sync status (:func:`app.gui.models.
-read_sync_status`, read in the worker process on case changes and every :data:`SYNC_REFRESH_MS`).
+read_sync_status`, read in the worker process on case changes and every :data:`SYNC_REFRESH_MS`). Sync now syncs in
+the worker process and, when the server lists sites this store does not trust yet, records the signed-in user's
+trust of them from its job's thread and syncs again to receive them (:mod:`app.gui.syncing`); the status bar says
+which sites are now trusted.
 
 A new language applies at once by rebuilding the window (:meth:`MainView.switch_language`): the translators are
 installed, a new window is built with the same settings, it takes over the open case, this session's results, the
@@ -65,6 +68,7 @@ from app.gui.models import (
     read_sync_status,
 )
 from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
+from app.gui.panels.common import need_session
 from app.gui.reopen import ReopenedCase
 from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
@@ -72,6 +76,7 @@ from app.gui.slice_view import SliceViewsPanel
 from app.gui.syncing import Joined, SyncOutcome, join_server, sync_now
 from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, role_text, state_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker, describe_error
+from app.workers.process import run_in_worker_process
 
 STEPS = ("cases", "import", "segment", "check", "review")
 #: What the window loads in the background after it opens: first the records (the case list), then the rest.
@@ -81,6 +86,10 @@ _REVIEW_FONT_PT = 16
 # How often the case bar's sync status is read again (ms); a read takes about 70 ms for a store of 5,000 events.
 SYNC_REFRESH_MS = 30_000
 SYNC_AFTER_CHANGE_MS = 1_000
+# How many hex digits of a site's id the status bar shows.
+SITE_ID_SHOWN = 8
+# The width of Sync now's progress bar, stage and Cancel in the status bar (px).
+SYNC_PROGRESS_WIDTH = 420
 
 
 class MainView(QMainWindow):
@@ -209,11 +218,16 @@ class MainView(QMainWindow):
         # never stall the window. A failure is shown in the case bar, not in a message box every refresh.
         self.sync_worker = TaskWorker("sync-status", self, isolated=True)
         self.sync_worker.failed.connect(self._on_sync_status_failed)
-        # Sync now (File menu, the case bar's button): in the worker process too, with progress in the status bar.
-        self.sync_run_worker = TaskWorker("sync", self, isolated=True)
+        # Sync now (File menu, the case bar's button) and joining the server: the syncs and the join run in the
+        # worker process; Sync now's job waits for them in a thread of this process, where it records the signed-in
+        # user's trust of the sites the server lists between two syncs (app.gui.syncing). One progress and Cancel.
+        self.sync_run_worker = TaskWorker("sync", self, waits_for_process=True)
         self.sync_run_worker.failed.connect(self.report_error)
         self.sync_run_worker.running_changed.connect(self._on_sync_running)
-        self.statusBar().addPermanentWidget(ProgressPanel(self.sync_run_worker, self))
+        self.sync_progress = ProgressPanel(self.sync_run_worker, self)
+        # A fixed width: the panel would otherwise take half the status bar (its bar expands), clipping the message.
+        self.sync_progress.setFixedWidth(SYNC_PROGRESS_WIDTH)
+        self.statusBar().addPermanentWidget(self.sync_progress)
         self.sync_timer = QTimer(self)
         self.sync_timer.setInterval(SYNC_REFRESH_MS)
         self.sync_timer.timeout.connect(self.refresh_sync_status)
@@ -813,15 +827,18 @@ class MainView(QMainWindow):
     def sync_now(self) -> None:
         """Sync the store with the server this site joined, in the background (a refusal is shown, with why).
 
-        Only a signed-in user syncs. The sync itself records no one's event (only the ``sync_received`` marker the
-        software writes), so it runs in the worker process without the session.
+        Only a signed-in user syncs, and the sites the server lists that this store does not trust yet are trusted
+        by them (``site_trusted`` via the server, attested with their session) and pulled: the syncs run in the
+        worker process without the session, the trust is recorded in between from this job's thread
+        (:func:`app.gui.syncing.sync_now`).
         """
         if not self._store_ready or self._closed or self.sync_run_worker.running:
             return
-        if not self._need_session("syncing"):
+        session = need_session(self.session_model, self.report_error, "syncing")  # who pressed Sync now trusts
+        if session is None:
             return
         self.statusBar().showMessage(self.tr("Syncing with the company server..."))
-        self.sync_run_worker.start(partial(sync_now, self.case_model.home), on_done=self._on_synced)
+        self.sync_run_worker.start(partial(sync_now, self.case_model.home, session), on_done=self._on_synced)
 
     def open_join_dialog(self) -> JoinDialog:
         """Ask for the server and the enrolment token (not blocking); joining runs in the background."""
@@ -835,9 +852,9 @@ class MainView(QMainWindow):
             return
         if not self._need_session("joining the sync server"):
             return
-        server = dialog.server()
-        task = partial(join_server, self.case_model.home, server, dialog.token())
-        self.sync_run_worker.start(task, on_done=self._on_joined)
+        # Joining records nothing (the site key and the server file): in the worker process, without the session.
+        join = partial(join_server, self.case_model.home, dialog.server(), dialog.token())
+        self.sync_run_worker.start(partial(run_in_worker_process, join), on_done=self._on_joined)
 
     def _on_joined(self, joined: object) -> None:
         if not isinstance(joined, Joined):
@@ -857,16 +874,35 @@ class MainView(QMainWindow):
         if not isinstance(outcome, SyncOutcome):
             return
         self.last_sync_outcome = outcome
-        self.statusBar().showMessage(
-            self.tr("Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6")
-            .replace("%1", outcome.server)
-            .replace("%2", str(outcome.pushed))
-            .replace("%3", str(outcome.pulled))
-            .replace("%4", str(outcome.artifacts_pushed))
-            .replace("%5", str(outcome.artifacts_pulled))
-            .replace("%6", str(outcome.conflicts)),
-            30_000,
-        )
+        # What was trusted comes first: it is the news, and the counts include what it let in.
+        # A site by its name and the start of its id (the records and the audit name it in full).
+        sentences = [
+            self.tr("Site %1 (%2), enrolled with the server, is now trusted.")
+            .replace("%1", site.site_id[:SITE_ID_SHOWN])
+            .replace("%2", site.name)
+            if site.name
+            else self.tr("Site %1, enrolled with the server, is now trusted.").replace(
+                "%1", site.site_id[:SITE_ID_SHOWN]
+            )
+            for site in outcome.trusted
+        ]
+        counts = (outcome.pushed, outcome.pulled, outcome.artifacts_pushed, outcome.artifacts_pulled, outcome.conflicts)
+        if outcome.trusted:  # the server left out, so that the message fits the status bar (the case bar names it)
+            synced = self.tr("Synced: %1 events sent, %2 received; %3 files sent, %4 received; conflicts: %5")
+            values: tuple[object, ...] = counts
+        else:
+            synced = self.tr("Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6")
+            values = (outcome.server, *counts)
+        for number in range(len(values), 0, -1):  # the last first: a "%2" in the server's URL stays as it is
+            synced = synced.replace(f"%{number}", str(values[number - 1]))
+        sentences.append(synced)
+        if outcome.untrusted:  # only when the server enrolled a site while this one synced: the next sync takes it
+            sentences.append(
+                self.tr("Sites not trusted yet, sync again: %1").replace(
+                    "%1", ", ".join(site.site_id[:SITE_ID_SHOWN] for site in outcome.untrusted)
+                )
+            )
+        self.statusBar().showMessage(" ".join(sentences), 30_000)
         self.case_model.reload()  # cases and events other sites made arrive with a sync
 
     def refresh_sync_status(self) -> None:

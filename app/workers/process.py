@@ -13,10 +13,17 @@ with ``spawn``, so it never inherits the GUI's threads or Qt state), and the GUI
   the child (a watcher thread there follows a shared value) and stops at its next check.
 - Failures come back as :class:`~app.workers.errors.ErrorInfo` (described in the child, where the exception is),
   so exceptions never need to be pickled.
+- A signed-in session (an unlocked key) never goes there (:func:`holds_a_key`): a job that records runs in a thread
+  of the GUI process and may hand the parts that hold the GIL to the worker process itself
+  (:func:`run_in_worker_process`), e.g. Sync now, which records the trust of the sites the server lists between
+  two syncs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import itertools
 import multiprocessing
 import threading
 import time
@@ -36,6 +43,41 @@ _INTERVAL_S = 0.05
 # In the child: the progress queue and the shared "cancel this job" value, set by the pool's initializer.
 _child_queue: Any = None
 _child_cancel: Any = None
+
+
+_IDS = itertools.count(1)
+_IDS_LOCK = threading.Lock()
+
+
+def next_job_id() -> int:
+    """A job id unique in the process (the worker process tells the jobs of every worker apart by it)."""
+    with _IDS_LOCK:
+        return next(_IDS)
+
+
+def holds_a_key(value: object, depth: int = 3) -> bool:
+    """Whether ``value`` is, or holds within ``depth`` levels, a signed-in session or a private key.
+
+    A session is recognised by what it can do (``attest`` and ``sign_bytes``: :class:`records.users.Session`), a key
+    by its type's name (cryptography's ``...PrivateKey`` classes). Looked into: ``functools.partial`` (function,
+    arguments), dataclasses (fields), tuples, lists, sets and dict values; nothing else is walked (arrays, meshes).
+    """
+    if callable(getattr(value, "attest", None)) and callable(getattr(value, "sign_bytes", None)):
+        return True
+    if type(value).__name__.endswith("PrivateKey"):
+        return True
+    if depth <= 0:
+        return False
+    inner: list[object] = []
+    if isinstance(value, functools.partial):
+        inner = [value.func, *value.args, *value.keywords.values()]
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = [getattr(value, item.name, None) for item in dataclasses.fields(value)]
+    elif isinstance(value, tuple | list | set | frozenset):
+        inner = list(value)
+    elif isinstance(value, dict):
+        inner = list(value.values())
+    return any(holds_a_key(item, depth - 1) for item in inner)
 
 
 class JobFailed(Exception):  # noqa: N818 - it carries the failure as the GUI shows it
@@ -167,3 +209,25 @@ _RUNNER = ProcessRunner()
 def process_runner() -> ProcessRunner:
     """The process-wide worker process (started on first use)."""
     return _RUNNER
+
+
+def run_in_worker_process(task: Task, progress: ProgressCallback, cancel: CancelToken) -> object:
+    """Run ``task`` in the worker process from a job running in a thread, and return its result.
+
+    For a thread job that records with a session between parts that hold the GIL: the session stays in the thread,
+    the parts go to the worker process with their own job id, ``progress`` and ``cancel``. Blocks the calling
+    thread (never call it from the GUI thread); run the job with ``TaskWorker(..., waits_for_process=True)`` so that
+    it waits in a thread that computes nothing.
+
+    Raises
+    ------
+    TypeError
+        ``task`` carries a signed-in session or a private key (they never leave the GUI process).
+    Cancelled
+        When ``cancel`` was set before the job started or the job stopped for it.
+    JobFailed
+        When the job raised (the worker turns it into the job's :class:`ErrorInfo`).
+    """
+    if holds_a_key(task):
+        raise TypeError("a signed-in session (an unlocked key) never leaves the GUI process; record from the thread")
+    return process_runner().run(next_job_id(), task, progress, cancel)

@@ -13,15 +13,14 @@ an internal error whose traceback goes to a log file, never to the screen.
 
 A job for the worker process (``isolated``) must not carry a signed-in session or a private key: those never leave
 the GUI process (the recording half of a step runs in a thread instead). :meth:`TaskWorker.start` refuses such a
-job before anything is pickled (:func:`holds_a_key`); pickling would refuse the key too, but later and less clearly.
+job before anything is pickled (:func:`~app.workers.process.holds_a_key`); pickling would refuse the key too, but
+later and less clearly. A thread job that records between parts which hold the GIL hands those parts to the worker
+process itself (:func:`~app.workers.process.run_in_worker_process`) and runs with ``waits_for_process``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import functools
-import itertools
 import os
 import threading
 import time
@@ -30,7 +29,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance
 
 from app.workers.errors import ErrorInfo, describe_error
-from app.workers.process import JobFailed, process_runner
+from app.workers.process import JobFailed, holds_a_key, next_job_id, process_runner
 from imaging.progress import CancelToken, ProgressCallback
 
 Task = Callable[[ProgressCallback, CancelToken], object]
@@ -41,28 +40,28 @@ PROGRESS_INTERVAL_S = 0.05
 
 _POOL_LOCK = threading.Lock()
 _POOLS: dict[bool, QThreadPool] = {}
-#: Threads that only wait for the worker process (isolated jobs): they use no CPU, and the process runs one job at
-#: a time, so this many is plenty.
+#: Threads that only wait for the worker process (isolated jobs, and thread jobs ``waits_for_process``): they use
+#: (next to) no CPU, and the process runs one job at a time, so this many is plenty.
 _WAITING_THREADS = 4
 _ACTIVE_LOCK = threading.Lock()
 _ACTIVE = 0
 
 
-def _pool(isolated: bool) -> QThreadPool:
+def _pool(waits: bool) -> QThreadPool:
     """DVW's own thread pools (not the global one, so tests can tell DVW's jobs from anything else).
 
-    Jobs that run in a thread have a pool of their own, so that jobs which only wait for the worker process (the
-    other pool) never hold them up: with one pool, two such waits (the worker process's warm-up and a sync status
-    read queued behind it) kept the window's own loading waiting for seconds.
+    Jobs that compute in a thread have a pool of their own, so that jobs which only wait for the worker process
+    (``waits``: the other pool) never hold them up: with one pool, two such waits (the worker process's warm-up and a
+    sync status read queued behind it) kept the window's own loading waiting for seconds.
     """
     with _POOL_LOCK:
-        pool = _POOLS.get(isolated)
+        pool = _POOLS.get(waits)
         if pool is None:
             pool = QThreadPool()
-            pool.setObjectName("dvw-process-waits" if isolated else "dvw-workers")
+            pool.setObjectName("dvw-process-waits" if waits else "dvw-workers")
             # Two cores on the reference machine: more parallel threads would only steal time from the GUI thread.
-            pool.setMaxThreadCount(_WAITING_THREADS if isolated else max(2, min(4, os.cpu_count() or 2)))
-            _POOLS[isolated] = pool
+            pool.setMaxThreadCount(_WAITING_THREADS if waits else max(2, min(4, os.cpu_count() or 2)))
+            _POOLS[waits] = pool
         return pool
 
 
@@ -81,46 +80,11 @@ def wait_for_workers(timeout_ms: int = 30_000) -> bool:
         True when no job is left running.
     """
     deadline = time.monotonic() + timeout_ms / 1000.0
-    for isolated in (True, False):
+    for waits in (True, False):
         left = max(0, round((deadline - time.monotonic()) * 1000.0))
-        if not _pool(isolated).waitForDone(left):
+        if not _pool(waits).waitForDone(left):
             return False
     return active_jobs() == 0
-
-
-def holds_a_key(value: object, depth: int = 3) -> bool:
-    """Whether ``value`` is, or holds within ``depth`` levels, a signed-in session or a private key.
-
-    A session is recognised by what it can do (``attest`` and ``sign_bytes``: :class:`records.users.Session`), a key
-    by its type's name (cryptography's ``...PrivateKey`` classes). Looked into: ``functools.partial`` (function,
-    arguments), dataclasses (fields), tuples, lists, sets and dict values; nothing else is walked (arrays, meshes).
-    """
-    if callable(getattr(value, "attest", None)) and callable(getattr(value, "sign_bytes", None)):
-        return True
-    if type(value).__name__.endswith("PrivateKey"):
-        return True
-    if depth <= 0:
-        return False
-    inner: list[object] = []
-    if isinstance(value, functools.partial):
-        inner = [value.func, *value.args, *value.keywords.values()]
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        inner = [getattr(value, item.name, None) for item in dataclasses.fields(value)]
-    elif isinstance(value, tuple | list | set | frozenset):
-        inner = list(value)
-    elif isinstance(value, dict):
-        inner = list(value.values())
-    return any(holds_a_key(item, depth - 1) for item in inner)
-
-
-_IDS = itertools.count(1)
-_IDS_LOCK = threading.Lock()
-
-
-def _next_job_id() -> int:
-    """A job id unique in the process (the worker process tells jobs of every TaskWorker apart by it)."""
-    with _IDS_LOCK:
-        return next(_IDS)
 
 
 def _count(delta: int) -> None:
@@ -201,6 +165,10 @@ class TaskWorker(QObject):
     isolated
         Run the jobs in the worker process (:mod:`app.workers.process`) instead of a thread: for cores that hold
         the GIL for long stretches. The task and its result must then be picklable.
+    waits_for_process
+        The jobs run in a thread but spend their time waiting for the worker process
+        (:func:`~app.workers.process.run_in_worker_process`), e.g. a sync that records between two syncs there:
+        they wait in the pool of the threads that wait, never holding up the jobs that compute in threads.
     """
 
     progress = Signal(float, str)
@@ -208,11 +176,14 @@ class TaskWorker(QObject):
     failed = Signal(object)
     running_changed = Signal(bool)
 
-    def __init__(self, name: str, parent: QObject | None = None, *, isolated: bool = False) -> None:
+    def __init__(
+        self, name: str, parent: QObject | None = None, *, isolated: bool = False, waits_for_process: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(f"{name}-worker")
         self.name = name
         self.isolated = isolated
+        self.waits_for_process = waits_for_process
         self._signals = _JobSignals(self)
         self._signals.progress.connect(self._on_job_progress)
         self._signals.succeeded.connect(self._on_job_succeeded)
@@ -255,11 +226,12 @@ class TaskWorker(QObject):
             )
         if self._token is not None:
             self._token.cancel()
-        self._job_id = _next_job_id()
+        self._job_id = next_job_id()
         self._token = CancelToken()
         self._on_done = on_done
         _count(1)
-        _pool(self.isolated).start(_JobRunnable(self._job_id, task, self._token, self._signals, self.isolated))
+        runnable = _JobRunnable(self._job_id, task, self._token, self._signals, self.isolated)
+        _pool(self.isolated or self.waits_for_process).start(runnable)
         self._set_running(True)
         return self._job_id
 

@@ -657,8 +657,24 @@
         <translation>Joined %1 as %2.</translation>
     </message>
     <message>
+        <source>Site %1 (%2), enrolled with the server, is now trusted.</source>
+        <translation>Site %1 (%2), enrolled with the server, is now trusted.</translation>
+    </message>
+    <message>
+        <source>Site %1, enrolled with the server, is now trusted.</source>
+        <translation>Site %1, enrolled with the server, is now trusted.</translation>
+    </message>
+    <message>
+        <source>Synced: %1 events sent, %2 received; %3 files sent, %4 received; conflicts: %5</source>
+        <translation>Synced: %1 events sent, %2 received; %3 files sent, %4 received; conflicts: %5</translation>
+    </message>
+    <message>
         <source>Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6</source>
         <translation>Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6</translation>
+    </message>
+    <message>
+        <source>Sites not trusted yet, sync again: %1</source>
+        <translation>Sites not trusted yet, sync again: %1</translation>
     </message>
     <message>
         <source>Sync: status unknown</source>

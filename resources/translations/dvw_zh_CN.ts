@@ -657,8 +657,24 @@
         <translation>已以 %2 的身份加入 %1。</translation>
     </message>
     <message>
+        <source>Site %1 (%2), enrolled with the server, is now trusted.</source>
+        <translation>已在服务器注册的站点 %1（%2）现已受信任。</translation>
+    </message>
+    <message>
+        <source>Site %1, enrolled with the server, is now trusted.</source>
+        <translation>已在服务器注册的站点 %1 现已受信任。</translation>
+    </message>
+    <message>
+        <source>Synced: %1 events sent, %2 received; %3 files sent, %4 received; conflicts: %5</source>
+        <translation>已同步：发送事件 %1 个，接收 %2 个；发送文件 %3 个，接收 %4 个；冲突：%5</translation>
+    </message>
+    <message>
         <source>Synced with %1: %2 events sent, %3 received; %4 files sent, %5 received; conflicts: %6</source>
         <translation>已与 %1 同步：发送事件 %2 个，接收 %3 个；发送文件 %4 个，接收 %5 个；冲突：%6</translation>
+    </message>
+    <message>
+        <source>Sites not trusted yet, sync again: %1</source>
+        <translation>尚未受信任的站点（请再次同步）：%1</translation>
     </message>
     <message>
         <source>Sync: status unknown</source>

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from gui_support import ENGINEER, Watchdog, open_window
+from gui_support import sign_in as sign_in_window
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
@@ -26,12 +27,15 @@ from app.gui.i18n import install_language
 from app.gui.main_window import MainView
 from app.gui.models import SyncStatus
 from app.gui.settings import GuiSettings
+from app.gui.syncing import ServerSite
 from app.workers import ErrorInfo
+from records.events import CASE_CREATED, Event
+from records.identity import SITE_TRUSTED
 from records.server.app import create_app
 from records.server.store import ServerStore
 from records.store import Store
 from records.sync.client import join, sync
-from records.users import setup_admin, sign_in, trust_site
+from records.users import Session, setup_admin, sign_in
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -252,6 +256,42 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         process.wait(timeout=15)
 
 
+def _new_site(home: Path, server_home: Path, url: str, name: str, capsys: pytest.CaptureFixture[str]) -> Session:
+    """Another workstation: its administrator set up, a case of theirs, enrolled on the server as ``name`` and joined.
+
+    Returns the administrator's session.
+    """
+    assert cli_main(["--home", str(server_home), "server", "enroll-site", name, "--json"]) == 0
+    token = json.loads(capsys.readouterr().out)["token"]
+    admin = name.lower().replace(" ", "")
+    with Store.open(home) as store:
+        setup_admin(store, admin, printed_name=f"{name} Admin", password=f"{admin}-password")
+        session = sign_in(store, admin, f"{admin}-password")
+        store.append(CASE_CREATED, case_code=f"{admin.upper()}-1", payload={"source": "test"}, by=session)
+        join(store, url, token)
+    return session
+
+
+def _trusts(home: Path) -> list[Event]:
+    with Store.open(home) as store:
+        return [event for event in store.events() if event.kind == SITE_TRUSTED and event.site_id == store.site_id]
+
+
+def _site_id(home: Path) -> str:
+    with Store.open(home) as store:
+        return store.site_id
+
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def _shot(window: MainView, name: str) -> Path:
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    assert window.grab().save(str(path))
+    return path
+
+
 def test_sync_now_from_the_window(
     qtbot: QtBot,
     gui_settings: GuiSettings,
@@ -259,7 +299,14 @@ def test_sync_now_from_the_window(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     url, server_home = served
-    window = open_window(qtbot, gui_settings)
+    # Syncing and joining are for a signed-in user: before the sign-in, neither can be started.
+    window = open_window(qtbot, gui_settings, None)
+    qtbot.waitUntil(lambda: window.sign_in_dialog is not None and window.sign_in_dialog.isVisible(), timeout=60_000)
+    assert not window.sync_action.isEnabled()
+    assert not window.sync_button.isEnabled()
+    assert not window.join_action.isEnabled()
+    sign_in_window(qtbot, window)
+    assert window.join_action.isEnabled()
     # Not joined: refused with the reason and what to do, nothing half done.
     with qtbot.waitSignal(window.sync_run_worker.failed, timeout=30_000) as refused:
         qtbot.mouseClick(window.sync_button, Qt.MouseButton.LeftButton)
@@ -271,10 +318,13 @@ def test_sync_now_from_the_window(
     window.error_box.close()
 
     # Enrolled on the server, joined from the window: a wrong token is refused with the server's reason, the
-    # right one joins (and the settings keep the server); two cases written here are sent by Sync now.
+    # right one joins (and the settings keep the server); joining records nothing. Two cases written here are sent
+    # by Sync now.
     assert cli_main(["--home", str(server_home), "server", "enroll-site", "Ward 3", "--json"]) == 0
     token = json.loads(capsys.readouterr().out)["token"]
     home = gui_settings.home
+    with Store.open(home) as store:
+        before_join = len(store.events())
     dialog = window.open_join_dialog()
     assert not dialog.join_button.isEnabled()
     dialog.server_edit.setText(url)
@@ -296,6 +346,8 @@ def test_sync_now_from_the_window(
     assert "Ward 3" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: window.sync_status is not None and window.sync_status.joined_server == url)
     assert not window.join_action.isEnabled()  # once
+    with Store.open(home) as store:
+        assert len(store.events()) == before_join  # the enrolment is the site key and server file, no event
     for code in ("SYNC-A", "SYNC-B"):
         window.cases_panel.code_edit.setText(code)
         qtbot.mouseClick(window.cases_panel.new_button, Qt.MouseButton.LeftButton)
@@ -307,29 +359,112 @@ def test_sync_now_from_the_window(
     with qtbot.waitSignal(window.sync_run_worker.finished, timeout=60_000):
         window.sync_action.trigger()
         assert not window.sync_button.isEnabled()  # one sync at a time
-    gaps = watchdog.stop()
+    watchdog.mark("test")
     outcome = window.last_sync_outcome
     assert outcome is not None
     assert (outcome.server, outcome.pushed, outcome.pulled, outcome.conflicts) == (url, held, 0, 0)
+    assert outcome.trusted == outcome.untrusted == ()  # the server lists no other site yet
     assert f"{held} events sent" in window.statusBar().currentMessage()
+    assert "trusted" not in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: window.sync_status is not None and window.sync_status.last_sync != "", timeout=30_000)
     assert window.sync_status is not None
     assert window.sync_status.pending == 0
     assert window.sync_button.isEnabled()
-    # The server holds them: a second site that joins receives both cases, each made by the signed-in engineer.
-    # The second site accepts this site's events once it trusts it: here its administrator trusts it by hand (the
-    # sync client does not yet record the trust of the sites the server enrolled).
-    assert cli_main(["--home", str(server_home), "server", "enroll-site", "Ward 4", "--json"]) == 0
+
+    # A second site joins and syncs, run by its administrator: it trusts this site, which the server lists (the
+    # trust is the administrator's, via the server; nobody trusts anything by hand), and receives both cases, each
+    # made by the signed-in engineer.
+    first_site = _site_id(home)
     other = Path(str(home) + "-other")
-    with Store.open(home) as store:
-        first_site = store.site_id
+    admin4 = _new_site(other, server_home, url, "Ward 4", capsys)
     with Store.open(other) as store:
-        setup_admin(store, "admin4", printed_name="Ward Four Admin", password="ward-4-password")
-        trust_site(store, first_site, by=sign_in(store, "admin4", "ward-4-password"), name="Ward 3")
-        join(store, url, json.loads(capsys.readouterr().out)["token"])
-        sync(store)
-        assert [case.code for case in store.cases()] == ["SYNC-A", "SYNC-B"]
-        assert {case.events[0].actor for case in store.cases()} == {ENGINEER}
+        result = sync(store, by=admin4)
+        assert result.trusted == (first_site,)
+        assert sorted(case.code for case in store.cases()) == ["SYNC-A", "SYNC-B", "WARD4-1"]
+        assert {case.events[0].actor for case in store.cases() if case.code.startswith("SYNC")} == {ENGINEER}
         assert store.verify().ok
-    sys.stderr.write(f"\nevent-loop stall during Sync now: {gaps['sync']:.0f} ms\n")
-    assert gaps["sync"] < 100.0
+    assert [(e.actor, e.payload["via"], e.payload["site_id"]) for e in _trusts(other)] == [
+        ("ward4", "server", first_site)
+    ]
+
+    # Sync now in the window: the server lists Ward 4, which this store does not trust yet. The sync in the worker
+    # process pulls nothing of it; the signed-in engineer's trust is recorded from the job's thread; the second sync
+    # pulls Ward 4's events. One action: one job running from start to end, with one progress and Cancel.
+    ward4 = _site_id(other)
+    running: list[bool] = []
+    window.sync_run_worker.running_changed.connect(running.append)
+    qtbot.wait(200)
+    watchdog.mark("sync, trusting a site")
+    with qtbot.waitSignal(window.sync_run_worker.finished, timeout=60_000):
+        window.sync_action.trigger()
+    gaps = watchdog.stop()
+    assert running == [True, False]
+    outcome = window.last_sync_outcome
+    assert outcome is not None
+    assert outcome.trusted == (ServerSite(ward4, "Ward 4"),)
+    assert outcome.untrusted == ()
+    assert outcome.pulled >= 3  # Ward 4's administrator, its trust of this site, its case, its sync marker
+    assert outcome.pushed >= 1  # the trust event (and this site's marker of what it now holds)
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"Site {ward4[:8]} (Ward 4), enrolled with the server, is now trusted. Synced: ")
+    assert f"{outcome.pulled} received" in message
+    qtbot.waitUntil(lambda: "WARD4-1" in [case.code for case in window.case_model.cases], timeout=10_000)
+    # The trust is the signed-in engineer's act: their event, via the server, attested by their key.
+    trusts = _trusts(home)
+    assert [(e.actor, e.payload["via"], e.payload["site_id"], e.payload["name"]) for e in trusts] == [
+        (ENGINEER, "server", ward4, "Ward 4")
+    ]
+    assert trusts[0].payload["server"] == url
+    with Store.open(home) as store:
+        audit = store.verify()
+        assert audit.ok, audit
+        assert store.directory().is_trusted(ward4)
+        assert store.case("WARD4-1").events[0].actor == "ward4"
+    _shot(window, "en-sync-trusted")
+    # A sync after it trusts nothing more.
+    with qtbot.waitSignal(window.sync_run_worker.finished, timeout=60_000):
+        window.sync_action.trigger()
+    assert window.last_sync_outcome is not None
+    assert window.last_sync_outcome.trusted == ()
+    assert len(_trusts(home)) == 1
+
+    # The same in Chinese: a third site joins; Sync now in the window rebuilt in Chinese trusts it, and says so
+    # in Chinese (only the site's id and name and the server's URL stay as they are).
+    ward5 = Path(str(home) + "-third")
+    _new_site(ward5, server_home, url, "Ward 5", capsys)
+    with Store.open(ward5) as store:
+        sync(store)  # without a user: it pushes its own events and trusts no one
+    ward5_site = _site_id(ward5)
+    try:
+        dialog = window.open_settings()
+        dialog.set_language("zh_CN")
+        dialog.accept()
+        chinese = window.replacement
+        assert chinese is not None
+        qtbot.addWidget(chinese)
+        qtbot.waitExposed(chinese)
+        qtbot.waitUntil(lambda: not chinese.warmup_worker.running, timeout=60_000)
+        qtbot.waitUntil(chinese.sync_action.isEnabled, timeout=10_000)
+        with qtbot.waitSignal(chinese.sync_run_worker.finished, timeout=60_000):
+            chinese.sync_action.trigger()
+        chinese_outcome = chinese.last_sync_outcome
+        assert chinese_outcome is not None
+        assert chinese_outcome.trusted == (ServerSite(ward5_site, "Ward 5"),)
+        message = chinese.statusBar().currentMessage()
+        assert CJK.search(message)
+        assert message.startswith(f"已在服务器注册的站点 {ward5_site[:8]}")
+        assert "Ward 5" in message.split("。")[0]
+        assert "现已受信任" in message.split("。")[0]
+        rest = message.replace(ward5_site[:8], "").replace("Ward 5", "")
+        assert not re.findall(r"[A-Za-z]{2,}", rest), message
+        _shot(chinese, "zh_CN-sync-trusted")
+    finally:
+        install_language("en")
+    assert [(e.actor, e.payload["site_id"]) for e in _trusts(home)] == [(ENGINEER, ward4), (ENGINEER, ward5_site)]
+    with Store.open(home) as store:
+        assert store.verify().ok
+
+    report = ", ".join(f"{phase} {gap:.0f} ms" for phase, gap in gaps.items() if phase != "test")
+    sys.stderr.write(f"\nevent-loop stalls during Sync now: {report}\n")
+    assert gaps["sync"] < 100.0, report
+    assert gaps["sync, trusting a site"] < 100.0, report

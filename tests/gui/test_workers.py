@@ -6,10 +6,12 @@ import threading
 from functools import partial
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.gui import steps
 from app.workers import ErrorInfo, TaskWorker
+from app.workers.process import run_in_worker_process
 from imaging.errors import NotADicomFolderError
 from imaging.progress import CancelToken, ProgressCallback, checkpoint
 
@@ -87,3 +89,35 @@ def test_isolated_jobs_run_in_the_worker_process(qtbot: QtBot, tmp_path: Path) -
     assert isinstance(info, ErrorInfo)
     assert info.code not in ("internal", "cancelled")
     assert "missing" in info.message
+
+
+class _SessionLike:
+    """Looks like a signed-in session to the key check (it can attest and sign)."""
+
+    def attest(self, event_hash: str) -> str:
+        return event_hash
+
+    def sign_bytes(self, data: bytes) -> bytes:
+        return data
+
+
+def test_a_thread_job_hands_parts_to_the_worker_process(qtbot: QtBot, tmp_path: Path) -> None:
+    # A job in a thread (waiting in the pool of the threads that wait) runs parts in the worker process: their
+    # results come back to it, and a part's failure is the job's, with the core's code.
+    worker = TaskWorker("test", waits_for_process=True)
+    parts: list[object] = []
+
+    def job(progress: ProgressCallback, cancel: CancelToken) -> object:
+        parts.append(run_in_worker_process(partial(steps.warm_up, modules=("json",)), progress, cancel))
+        return run_in_worker_process(partial(steps.scan, tmp_path / "missing"), progress, cancel)
+
+    with qtbot.waitSignal(worker.failed, timeout=60_000) as failed:
+        worker.start(job)
+    info = failed.args[0]
+    assert isinstance(info, ErrorInfo)
+    assert parts == [None]
+    assert info.code not in ("internal", "cancelled")
+    assert "missing" in info.message
+    # A part carrying a session is refused before anything is sent.
+    with pytest.raises(TypeError, match="never leaves the GUI process"):
+        run_in_worker_process(partial(steps.warm_up, _SessionLike()), lambda _f, _m: None, CancelToken())
