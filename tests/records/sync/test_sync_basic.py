@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -224,9 +225,13 @@ def test_batches_twice_reordered_tampered_and_foreign_are_handled(
 def test_a_tampered_event_from_a_site_stops_its_sync(server: ThreadServer, make_site: Callable[..., Site]) -> None:
     a = make_site("hospital-a", server.store, server.url)
     a.append("case_created", case_code="CP-1", payload={"text": "one"})
-    with a.store._engine.begin() as conn:  # someone with file access edits the local store by hand
-        conn.exec_driver_sql("DROP TRIGGER events_no_update")
-        conn.exec_driver_sql('UPDATE events SET payload = \'{"text":"two"}\'')
+    # Someone with file access edits the local store by hand.
+    raw = sqlite3.connect(a.store.path, isolation_level=None)
+    try:
+        raw.execute("DROP TRIGGER events_no_update")
+        raw.execute('UPDATE events SET payload = \'{"text":"two"}\'')
+    finally:
+        raw.close()
     with pytest.raises(SyncRefusedError, match="event_hash"):
         a.sync(server.url)
     assert server_hashes(server.store) == set()
