@@ -14,9 +14,6 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from vtkmodules.util.numpy_support import vtk_to_numpy
-from vtkmodules.vtkCommonCore import vtkIdList, vtkPoints
-from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator
 
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 
@@ -78,23 +75,40 @@ class MeshMetrics:
     surface_deviation: SurfaceDeviation | None
 
 
+#: Largest angle (degrees) between a wall ray and the outward normal of the triangle it leaves the solid through for
+#: the ray to measure a wall: the two sides of a wall face each other (0 deg for parallel sides, up to the taper of a
+#: thinning edge, about 10-20 deg where a design follows a CT surface's ripples). A ray that leaves through a surface
+#: it grazes runs along the wall rather than through it: at a plate's closing band the band's rays run along the
+#: plate and meet its inner surface at 80-90 deg after a fraction of a millimetre (issue 19), which is no wall.
+WALL_OPPOSITE_DEG = 45.0
+
+
 @dataclass(frozen=True)
 class WallThickness:
-    """The thinnest wall of a closed mesh, measured along inward normals.
+    """The thinnest wall of a closed mesh, measured along the inward normals of its triangles.
 
     Attributes
     ----------
     min_mm
-        Minimum distance (mm) from a vertex, along its inverted normal, to the first other surface hit.
+        Minimum distance (mm) from a triangle's centroid, along its inward normal, to the surface the ray leaves the
+        solid through (see :func:`face_wall_thickness`).
     location
-        LPS position (mm) of the vertex where the minimum was found.
+        LPS position (mm) of the triangle centroid where the minimum was found.
     direction
         Unit vector (LPS) of the inward ray there.
+    uncertainty_mm
+        How far the true thinnest wall may be from ``min_mm`` (mm): half the largest difference between the
+        minimum and the walls of the triangles around it (the minimum is sampled at centroids), combined
+        (root sum of squares) with the ray's obliquity to the surface it meets, ``min_mm (1 - cos angle)``.
+    triangles_measured
+        How many triangles' rays measured a wall.
     """
 
     min_mm: float
     location: tuple[float, float, float]
     direction: tuple[float, float, float]
+    uncertainty_mm: float = 0.0
+    triangles_measured: int = 0
 
 
 def _edges(faces: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -319,21 +333,130 @@ def mesh_metrics(
     )
 
 
-def _inward_normals(vertices: FloatArray, faces: IndexArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Unit inverted vertex normals (area-weighted averages of the incident triangles' normals) and where defined.
+#: Triangles meeting at a crease sharper than this (degrees) are not averaged into each other's surface normal: a
+#: plate's inner surface and its closing band meet at about 90 deg.
+CREASE_DEG = 60.0
 
-    A vertex that no triangle uses, or whose incident normals cancel, has no normal (zero vector, ``False``).
+
+def surface_normals(vertices: FloatArray, faces: IndexArray) -> tuple[FloatArray, FloatArray]:
+    """Each triangle's surface normal (unit, outward) and its centroid (LPS mm).
+
+    The surface normal of a triangle is the area-weighted mean of the normals of the triangles that share a corner
+    with it (itself included), leaving out those that meet it at a crease sharper than :data:`CREASE_DEG`. On a
+    smooth surface it is the triangle's own normal to within the facets' curvature; a sliver (a long, thin triangle
+    of a reduced or CAD mesh, whose own normal can lie 25 deg off the surface on a curved part) takes its
+    neighbours'; across a crease (a plate's border) the two sides are not mixed. A triangle without area and with no
+    neighbour within the crease angle has a zero normal.
     """
+    from scipy.sparse import csr_matrix  # noqa: PLC0415 - scipy.sparse is imported on first use
+
     a, b, c = (vertices[faces[:, k]] for k in range(3))
-    face_normals = np.cross(b - a, c - a)  # length = 2 x area: area weighting
-    normals = np.zeros_like(vertices)
-    for k in range(3):
-        np.add.at(normals, faces[:, k], face_normals)
-    lengths = np.linalg.norm(normals, axis=1)
-    valid = lengths > 0
-    inward = np.zeros_like(normals)
-    inward[valid] = -normals[valid] / lengths[valid, None]
-    return inward, valid
+    cross = np.cross(b - a, c - a)
+    double_area = np.linalg.norm(cross, axis=1)
+    own = np.divide(cross, double_area[:, None], out=np.zeros_like(cross), where=double_area[:, None] > 0)
+    n_faces = len(faces)
+    incidence = csr_matrix(
+        (np.ones(3 * n_faces), (np.repeat(np.arange(n_faces), 3), faces.reshape(-1))),
+        shape=(n_faces, len(vertices)),
+    )
+    shared = (incidence @ incidence.T).tocoo()
+    rows, cols = shared.row.astype(np.int64), shared.col.astype(np.int64)
+    alike = np.einsum("ij,ij->i", own[rows], own[cols]) >= math.cos(math.radians(CREASE_DEG))
+    weights = csr_matrix((double_area[cols] * alike, (rows, cols)), shape=(n_faces, n_faces))
+    summed = np.asarray(weights @ own)
+    length = np.linalg.norm(summed, axis=1, keepdims=True)
+    normals = np.divide(summed, length, out=np.zeros_like(summed), where=length > 0)
+    return normals, (a + b + c) / 3.0
+
+
+@dataclass(frozen=True, eq=False)
+class FaceWalls:
+    """The wall thickness measured from every triangle of a closed mesh (see :func:`face_wall_thickness`).
+
+    Attributes
+    ----------
+    thickness
+        ``(n_triangles,)`` mm; NaN where the triangle's ray measures no wall.
+    cos_angle
+        ``(n_triangles,)`` cosine of the angle between each ray and the outward normal of the triangle it leaves
+        through (NaN where there is no hit).
+    centroids, directions
+        ``(n_triangles, 3)`` where each ray starts (LPS mm) and its unit direction (the inward normal).
+    """
+
+    thickness: FloatArray
+    cos_angle: FloatArray
+    centroids: FloatArray
+    directions: FloatArray
+
+
+def face_wall_thickness(
+    mesh: Mesh,
+    *,
+    epsilon_mm: float = 1e-3,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> FaceWalls:
+    """The wall behind every triangle: from its centroid along its inward face normal to where the ray leaves the solid.
+
+    The definition (issue 19): a ray starts at each triangle's centroid and runs inward along the triangle's surface
+    normal (:func:`surface_normals`: its own normal, averaged with its neighbours' but never across a crease), which
+    is perpendicular to the surface there; its first hit farther than ``epsilon_mm`` is where it leaves the solid.
+    The ray measures a wall only when the surface it leaves through faces it back: the angle between the ray and
+    that triangle's surface normal is at most :data:`WALL_OPPOSITE_DEG`. Rays that graze the surface they meet (a
+    plate's closing band, whose rays run along the plate) measure no wall. Vertex normals are not used: at a border
+    they average the surface with its band and point up to 85 deg off both.
+
+    Parameters
+    ----------
+    mesh
+        A closed, outward-oriented triangle mesh (LPS mm).
+    epsilon_mm
+        Hits closer than this to the ray's start are ignored (mm).
+    progress, cancel
+        Progress callback and cancel token.
+
+    Returns
+    -------
+    FaceWalls
+        The wall (mm) per triangle, NaN where none is measured.
+    """
+    n = mesh.n_triangles
+    normals, centroids = surface_normals(mesh.vertices, mesh.faces)
+    inward = -normals
+    thickness = np.full(n, np.nan)
+    cos_angle = np.full(n, np.nan)
+    if n == 0:
+        return FaceWalls(thickness, cos_angle, centroids, inward)
+    rays = np.flatnonzero(np.any(inward != 0, axis=1))
+    grid = RayGrid(mesh.vertices, mesh.faces)
+    distance, hit = grid.first_hits_with_triangles(
+        centroids[rays],
+        inward[rays],
+        np.full(len(rays), -1, dtype=np.int64),
+        epsilon_mm=epsilon_mm,
+        progress=progress,
+        cancel=cancel,
+    )
+    found = np.isfinite(distance)
+    outward_hit = normals[hit[found]]
+    cosine = np.full(len(rays), np.nan)
+    cosine[found] = np.einsum("ij,ij->i", outward_hit, inward[rays[found]])
+    cos_angle[rays] = cosine
+    opposite = found & (np.nan_to_num(cosine, nan=-1.0) >= math.cos(math.radians(WALL_OPPOSITE_DEG)))
+    thickness[rays[opposite]] = distance[opposite]
+    return FaceWalls(thickness, cos_angle, centroids, inward)
+
+
+def _face_neighbours(faces: IndexArray) -> tuple[IndexArray, IndexArray]:
+    """Pairs ``(i, j)`` of triangles that share an edge (both orders)."""
+    edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    owner = np.tile(np.arange(len(faces), dtype=np.int64), 3)
+    order = np.lexsort((edges[:, 1], edges[:, 0]))
+    edges, owner = edges[order], owner[order]
+    same = np.all(edges[1:] == edges[:-1], axis=1)
+    first, second = owner[:-1][same], owner[1:][same]
+    return np.concatenate([first, second]), np.concatenate([second, first])
 
 
 def min_wall_thickness(
@@ -343,57 +466,28 @@ def min_wall_thickness(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> WallThickness | None:
-    """The thinnest wall: from each vertex, along its inverted (inward) normal, to the first surface hit.
+    """The thinnest wall of a closed mesh: the minimum of :func:`face_wall_thickness` over its triangles.
 
-    Vertex normals are area-weighted averages of the incident triangles' normals (robust to slivers). Hits closer
-    than ``epsilon_mm`` and hits on triangles that use the vertex are ignored. Rays are cast with a
-    ``vtkStaticCellLocator``, one vertex at a time. Returns None when no ray hits anything (e.g. an open sheet).
+    Returns None when no triangle's ray measures a wall (an open sheet, or no two surfaces facing each other).
+    The uncertainty is described in :class:`WallThickness`.
     """
-    if mesh.n_triangles == 0:
+    walls = face_wall_thickness(mesh, epsilon_mm=epsilon_mm, progress=progress, cancel=cancel)
+    measured = np.isfinite(walls.thickness)
+    if not measured.any():
         return None
-    vertices, faces = mesh.vertices, mesh.faces
-    inward, valid = _inward_normals(vertices, faces)
-    extent = float(np.linalg.norm(vertices.max(axis=0) - vertices.min(axis=0))) * 1.01 + 1.0
-
-    # Triangles incident to each vertex (CSR), to ignore the ray's own fan.
-    corner_vertex = faces.reshape(-1)
-    order = np.argsort(corner_vertex, kind="stable")
-    fan_faces = order // 3
-    fan_start = np.searchsorted(corner_vertex[order], np.arange(len(vertices) + 1))
-
-    locator = vtkStaticCellLocator()
-    locator.SetDataSet(mesh.to_polydata())
-    locator.BuildLocator()
-    points, cells = vtkPoints(), vtkIdList()
-    best = math.inf
-    best_index = -1
-    total = len(vertices)
-    for index in np.flatnonzero(valid):
-        if index % 2000 == 0:
-            checkpoint(cancel)
-            report(progress, index / total, "wall thickness")
-        start = vertices[index]
-        direction = inward[index]
-        locator.IntersectWithLine(start, start + extent * direction, 0.0, points, cells)
-        count = points.GetNumberOfPoints()
-        if count == 0:
-            continue
-        hits = vtk_to_numpy(points.GetData()).reshape(-1, 3)
-        ids = np.fromiter((cells.GetId(k) for k in range(cells.GetNumberOfIds())), dtype=np.int64)
-        distances = (hits - start) @ direction
-        own = np.isin(ids, fan_faces[fan_start[index] : fan_start[index + 1]])
-        keep = ~own & (distances > epsilon_mm)
-        if np.any(keep):
-            nearest = float(distances[keep].min())
-            if nearest < best:
-                best, best_index = nearest, int(index)
-    report(progress, 1.0, "wall thickness")
-    if best_index < 0:
-        return None
-    loc = vertices[best_index]
-    ray = inward[best_index]
+    best = int(np.nanargmin(walls.thickness))
+    value = float(walls.thickness[best])
+    first, second = _face_neighbours(mesh.faces)
+    around = second[(first == best) & measured[second]]
+    sampling = 0.5 * float(np.max(walls.thickness[around] - value)) if around.size else 0.0
+    obliquity = value * (1.0 - float(walls.cos_angle[best]))
+    loc, ray = walls.centroids[best], walls.directions[best]
     return WallThickness(
-        best, (float(loc[0]), float(loc[1]), float(loc[2])), (float(ray[0]), float(ray[1]), float(ray[2]))
+        value,
+        (float(loc[0]), float(loc[1]), float(loc[2])),
+        (float(ray[0]), float(ray[1]), float(ray[2])),
+        math.hypot(sampling, obliquity),
+        int(measured.sum()),
     )
 
 
@@ -404,37 +498,33 @@ def wall_thickness_map(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> FloatArray:
-    """Wall thickness (mm) at every vertex, by the rule of :func:`min_wall_thickness`, for a colour map.
+    """Wall thickness (mm) at every vertex, for a colour map: the thinnest wall measured by its triangles.
 
-    Each vertex casts a ray along its inverted, area-weighted normal; its thickness is the distance to the first
-    triangle hit farther than ``epsilon_mm``, ignoring the triangles that use the vertex. These are the rays
-    :func:`min_wall_thickness` casts one at a time with VTK; here all rays walk a uniform grid of binned triangles
-    together (:class:`_RayGrid`), so the minimum of the map is the same ray's distance (the two agree to 1e-6 mm,
-    checked in tests/geometry/test_wall_map.py) and a 28 k-triangle plate takes about 0.2 s instead of 4-5 s.
+    Each triangle's wall is :func:`face_wall_thickness`; a vertex shows the smallest wall among the triangles that
+    use it, so the map's minimum is :func:`min_wall_thickness` and a border vertex shows its surface's wall, not a
+    ray along the plate.
 
     Returns
     -------
     numpy.ndarray
-        ``(n_vertices,)`` float64; NaN where the ray hits nothing (an open sheet's edge) or the vertex has no normal.
+        ``(n_vertices,)`` float64; NaN where none of the vertex's triangles measures a wall (an open sheet, a lone
+        vertex).
     """
-    thickness = np.full(mesh.n_vertices, np.nan)
-    if mesh.n_triangles == 0:
-        return thickness
-    vertices, faces = mesh.vertices, mesh.faces
-    inward, valid = _inward_normals(vertices, faces)
-    rays = np.flatnonzero(valid)
-    grid = _RayGrid(vertices, faces)
-    thickness[rays] = grid.first_hits(
-        vertices[rays], inward[rays], rays, epsilon_mm=epsilon_mm, progress=progress, cancel=cancel
-    )
+    thickness = np.full(mesh.n_vertices, np.inf)
+    if mesh.n_triangles:
+        walls = face_wall_thickness(mesh, epsilon_mm=epsilon_mm, progress=progress, cancel=cancel)
+        per_face = np.where(np.isfinite(walls.thickness), walls.thickness, np.inf)
+        for k in range(3):
+            np.minimum.at(thickness, mesh.faces[:, k], per_face)
+    thickness[~np.isfinite(thickness)] = np.nan
     return thickness
 
 
-#: Largest grid (cells) whose list starts :class:`_RayGrid` keeps in a table (8 bytes a cell).
+#: Largest grid (cells) whose list starts :class:`RayGrid` keeps in a table (8 bytes a cell).
 _MAX_TABLE_CELLS = 1 << 24
 
 
-class _RayGrid:
+class RayGrid:
     """Triangles binned on a uniform grid, for casting many rays at once (3D DDA through the cells, vectorized).
 
     A triangle is listed in every cell its bounding box (widened by a millionth of a cell) overlaps, so a ray meets
@@ -502,17 +592,46 @@ class _RayGrid:
         own: IndexArray,
         *,
         epsilon_mm: float,
+        max_distance_mm: float = math.inf,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> FloatArray:
         """Distance along each unit ray to its first hit farther than ``epsilon_mm`` (NaN for none).
 
-        Ray ``i`` ignores the triangles that use vertex ``own[i]``. A ray ends when its nearest hit so far is no
-        farther than where it leaves its current cell: every triangle it could meet before that point has been
-        tested (it is listed in a cell the ray has walked through).
+        See :meth:`first_hits_with_triangles`.
+        """
+        distance, _ = self.first_hits_with_triangles(
+            origins,
+            directions,
+            own,
+            epsilon_mm=epsilon_mm,
+            max_distance_mm=max_distance_mm,
+            progress=progress,
+            cancel=cancel,
+        )
+        return distance
+
+    def first_hits_with_triangles(
+        self,
+        origins: FloatArray,
+        directions: FloatArray,
+        own: IndexArray,
+        *,
+        epsilon_mm: float,
+        max_distance_mm: float = math.inf,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> tuple[FloatArray, IndexArray]:
+        """Distance along each unit ray to its first hit farther than ``epsilon_mm``, and the triangle hit.
+
+        Ray ``i`` ignores the triangles that use vertex ``own[i]`` (-1: none). A ray ends when its nearest hit so
+        far is no farther than where it leaves its current cell: every triangle it could meet before that point has
+        been tested (it is listed in a cell the ray has walked through); or when it has walked past
+        ``max_distance_mm``. Rays without a hit within ``max_distance_mm`` get NaN and triangle -1.
         """
         n = len(origins)
         best = np.full(n, np.inf)
+        best_triangle = np.full(n, -1, dtype=np.int64)
         cell = self.cell
         position = (origins - self.low) / cell
         current = np.clip(np.floor(position).astype(np.int64), 0, self.dims - 1)
@@ -536,34 +655,72 @@ class _RayGrid:
             counts = end - begin
             total = int(counts.sum())
             if total:
-                slot = np.repeat(np.arange(len(active), dtype=np.int64), counts)
-                listed = np.repeat(begin - (np.cumsum(counts) - counts), counts) + np.arange(total, dtype=np.int64)
-                triangle = self.triangles[listed]
-                ray = active[slot]
-                # The planes first (4 numbers a triangle): most listed triangles are behind the ray or farther
-                # than its best hit, and only the others are tested inside their edges.
-                nx, ny, nz, offset = np.take(self.planes, triangle, axis=1)
-                ox, oy, oz, dx, dy, dz = np.take(columns, ray, axis=1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    along = (offset - (nx * ox + ny * oy + nz * oz)) / (nx * dx + ny * dy + nz * dz)
-                ahead = np.flatnonzero((along > epsilon_mm) & (along < best[ray]))
-                ray, triangle = ray[ahead], triangle[ahead]
-                distance = self._intersect(np.take(columns, ray, axis=1), triangle)
-                hit = np.flatnonzero(distance > epsilon_mm)
-                ray, triangle, distance = ray[hit], triangle[hit], distance[hit]
-                # A ray leaves its own fan at distance 0; the test matters only for a ray in a fan triangle's plane.
-                keep = ~np.any(self.faces[triangle] == own[ray, None], axis=1)
-                np.minimum.at(best, ray[keep], distance[keep])
+                self._hits_in_cells(
+                    active,
+                    begin=begin,
+                    counts=counts,
+                    columns=columns,
+                    own=own,
+                    epsilon_mm=epsilon_mm,
+                    best=best,
+                    best_triangle=best_triangle,
+                )
             leave = t_next[active].min(axis=1)
-            going = active[best[active] > leave]
+            going = active[(best[active] > leave) & (leave <= max_distance_mm)]
             axis = np.argmin(t_next[going], axis=1)
             current[going, axis] += step[going, axis]
             t_next[going, axis] += t_delta[going, axis]
             moved = current[going, axis]
             active = going[(moved >= 0) & (moved < self.dims[axis])]
         report(progress, 1.0, "wall thickness")
-        best[~np.isfinite(best)] = np.nan
-        return best
+        missed = ~(best <= max_distance_mm)
+        best[missed] = np.nan
+        best_triangle[missed] = -1
+        return best, best_triangle
+
+    def _hits_in_cells(
+        self,
+        active: IndexArray,
+        *,
+        begin: IndexArray,
+        counts: IndexArray,
+        columns: FloatArray,
+        own: IndexArray,
+        epsilon_mm: float,
+        best: FloatArray,
+        best_triangle: IndexArray,
+    ) -> None:
+        """Test the active rays against the triangles listed in their current cells; update ``best`` in place."""
+        total = int(counts.sum())
+        slot = np.repeat(np.arange(len(active), dtype=np.int64), counts)
+        listed = np.repeat(begin - (np.cumsum(counts) - counts), counts) + np.arange(total, dtype=np.int64)
+        triangle = self.triangles[listed]
+        ray = active[slot]
+        # The planes first (4 numbers a triangle): most listed triangles are behind the ray or farther than its best
+        # hit, and only the others are tested inside their edges.
+        nx, ny, nz, offset = np.take(self.planes, triangle, axis=1)
+        ox, oy, oz, dx, dy, dz = np.take(columns, ray, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            along = (offset - (nx * ox + ny * oy + nz * oz)) / (nx * dx + ny * dy + nz * dz)
+        ahead = np.flatnonzero((along > epsilon_mm) & (along < best[ray]))
+        ray, triangle = ray[ahead], triangle[ahead]
+        distance = self._intersect(np.take(columns, ray, axis=1), triangle)
+        hit = np.flatnonzero(distance > epsilon_mm)
+        ray, triangle, distance = ray[hit], triangle[hit], distance[hit]
+        # A ray leaves its own fan at distance 0; the test matters only for a ray in a fan triangle's plane.
+        keep = ~np.any(self.faces[triangle] == own[ray, None], axis=1)
+        ray, triangle, distance = ray[keep], triangle[keep], distance[keep]
+        if not ray.size:
+            return
+        # Each ray's nearest hit in these cells, kept where it beats the ray's best so far.
+        order = np.lexsort((distance, ray))
+        ray, triangle, distance = ray[order], triangle[order], distance[order]
+        first = np.ones(len(ray), dtype=bool)
+        first[1:] = ray[1:] != ray[:-1]
+        ray, triangle, distance = ray[first], triangle[first], distance[first]
+        better = distance < best[ray]
+        best[ray[better]] = distance[better]
+        best_triangle[ray[better]] = triangle[better]
 
     def _intersect(self, rays: FloatArray, triangle: IndexArray) -> FloatArray:
         """Ray parameter where each ray (a column of origin and direction) crosses its triangle; NaN for a miss.
@@ -573,17 +730,19 @@ class _RayGrid:
         """
         ox, oy, oz, dx, dy, dz = rays
         v0x, v0y, v0z, ax, ay, az, bx, by, bz = np.take(self.corners, triangle, axis=1)
-        px, py, pz = dy * bz - dz * by, dz * bx - dx * bz, dx * by - dy * bx
-        det = ax * px + ay * py + az * pz
-        tx, ty, tz = ox - v0x, oy - v0y, oz - v0z
-        qx, qy, qz = ty * az - tz * ay, tz * ax - tx * az, tx * ay - ty * ax
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # Degenerate triangles (det 0) and coordinates so large that the products overflow give inf or NaN here:
+        # every comparison below is then False, a miss, which is what such a triangle is for a ray.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            px, py, pz = dy * bz - dz * by, dz * bx - dx * bz, dx * by - dy * bx
+            det = ax * px + ay * py + az * pz
+            tx, ty, tz = ox - v0x, oy - v0y, oz - v0z
+            qx, qy, qz = ty * az - tz * ay, tz * ax - tx * az, tx * ay - ty * ax
             inverse = 1.0 / det
             u = (tx * px + ty * py + tz * pz) * inverse
             v = (dx * qx + dy * qy + dz * qz) * inverse
             t = (bx * qx + by * qy + bz * qz) * inverse
-        tolerance = 1e-10
-        inside = (det != 0) & (u >= -tolerance) & (v >= -tolerance) & (u + v <= 1.0 + tolerance)
+            tolerance = 1e-10
+            inside = (det != 0) & (u >= -tolerance) & (v >= -tolerance) & (u + v <= 1.0 + tolerance) & np.isfinite(t)
         return np.where(inside, t, np.nan)
 
 

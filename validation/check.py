@@ -3,11 +3,16 @@
 Every parameter the envelope declares is looked up among the measured parameters, converted exactly (in decimal
 arithmetic) to the envelope's unit and compared with its inclusive limits; then every constraint is evaluated.
 
+A value inside its range is ``near_limit`` when its margin to the nearest limit is at most the parameter's
+``near_limit`` band or at most its own measured uncertainty (converted to the envelope's unit): within its
+uncertainty of a limit, the measurement cannot tell on which side the true value lies.
+
 Verdict:
 
 - ``out_of_envelope`` when a value is below or above its range, or a constraint is violated;
 - otherwise ``indeterminate`` when a required value is missing (not measured, or not measurable) or a constraint
-  cannot be evaluated because a value it needs is missing;
+  cannot be evaluated because a value it needs is missing, or when the envelope says
+  ``near_limit_blocks_within = true`` and a parameter is ``near_limit``;
 - otherwise ``within``.
 
 Anything but ``within`` requires re-evaluation and re-verification of the case. Optional parameters that are missing
@@ -69,8 +74,8 @@ class ParameterResult:
     required
         Whether the envelope requires the value.
     status
-        ``within``, ``near_limit`` (inside, at most ``near_limit`` from a limit), ``below``, ``above`` or
-        ``missing``.
+        ``within``, ``near_limit`` (inside, at most ``near_limit`` or ``uncertainty`` from a limit), ``below``,
+        ``above`` or ``missing``.
     value
         The measured value converted exactly to ``unit``; None when missing.
     margin
@@ -80,6 +85,8 @@ class ParameterResult:
         The value and unit as measured (None when the parameter is absent from the parameters file).
     reason
         Why the value is missing ("" otherwise).
+    uncertainty
+        The measured value's uncertainty converted to ``unit`` (None when the parameters file gives none).
     """
 
     name: str
@@ -94,9 +101,14 @@ class ParameterResult:
     measured_value: float | None = None
     measured_unit: str | None = None
     reason: str = ""
+    uncertainty: Decimal | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The result's JSON object (CLI.md ``results`` item, plus ``near_limit``, ``required``, ``measured``)."""
+        """The result's JSON object: CLI.md's ``results`` item and more.
+
+        The extra keys: ``near_limit``, ``required``, ``measured`` (value and unit as measured) and, when the value
+        was measured with one, ``uncertainty`` (in ``unit``).
+        """
         data: dict[str, Any] = {
             "name": self.name,
             "value": _number(self.value),
@@ -111,6 +123,8 @@ class ParameterResult:
             if self.measured_unit is None
             else {"value": self.measured_value, "unit": self.measured_unit},
         }
+        if self.uncertainty is not None:
+            data["uncertainty"] = _number(self.uncertainty)
         if self.status == "missing":
             data["reason"] = self.reason
         return data
@@ -261,8 +275,13 @@ def check(envelope: Envelope, parameters: Parameters, manifest_id: str = "") -> 
     verdict: Verdict = "within"
     if any(r.status in ("below", "above") for r in results) or any(c.status == "violated" for c in constraints):
         verdict = "out_of_envelope"
-    elif any(r.status == "missing" and r.required for r in results) or any(c.status == "missing" for c in constraints):
-        verdict = "indeterminate"
+    else:
+        missing = any(r.status == "missing" and r.required for r in results) or any(
+            c.status == "missing" for c in constraints
+        )
+        blocked = envelope.near_limit_blocks_within and any(r.status == "near_limit" for r in results)
+        if missing or blocked:
+            verdict = "indeterminate"
     return CheckResult(
         verdict=verdict,
         envelope_id=envelope.id,
@@ -309,6 +328,12 @@ def _check_parameter(limits: EnvelopeParameter, parameters: Parameters) -> Param
             f"{limits.name}: the measured {measured.value!r} {measured.unit} is {value:.4g} {limits.unit}, beyond "
             "the range of numbers a check works with (about 1.8e308)"
         )
+    uncertainty = None
+    if measured.uncertainty is not None:
+        # A difference of two values: converted by the units' scale alone (the offset of an affine unit cancels).
+        uncertainty = abs(
+            convert(measured.uncertainty, measured.unit, limits.unit) - convert(0, measured.unit, limits.unit)
+        )
     distances = []
     if limits.min is not None:
         distances.append(value - limits.min)
@@ -320,7 +345,9 @@ def _check_parameter(limits: EnvelopeParameter, parameters: Parameters) -> Param
         status = "below"
     elif limits.max is not None and value > limits.max:
         status = "above"
-    elif limits.near_limit is not None and margin <= limits.near_limit:
+    elif (limits.near_limit is not None and margin <= limits.near_limit) or (
+        uncertainty is not None and margin <= uncertainty
+    ):
         status = "near_limit"
     else:
         status = "within"
@@ -331,6 +358,7 @@ def _check_parameter(limits: EnvelopeParameter, parameters: Parameters) -> Param
         margin=margin,
         measured_value=measured.value,
         measured_unit=measured.unit,
+        uncertainty=uncertainty,
     )
 
 

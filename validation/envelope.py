@@ -17,6 +17,7 @@ The file::
     approved_by = "J. Smith, QA"         # required
     approved_on = 2026-03-02             # required: TOML date or ISO date string
     description = "..."                  # optional
+    near_limit_blocks_within = false     # optional (default false): see below
 
     [[parameter]]                        # at least one
     name = "design.min_wall_thickness"   # required: a registered parameter name
@@ -41,6 +42,12 @@ The file::
     parameters = ["anatomy.defect_span", "design.min_wall_thickness"]
     points = [[20.0, 2.0], [120.0, 2.0], [120.0, 8.0], [20.0, 8.0]]   # in the parameters' envelope units
     rationale = "..."                    # optional
+
+A parameter is ``near_limit`` when it is inside its range but no farther from a limit than its ``near_limit`` band or
+than its measured uncertainty (a value measured with an uncertainty, see :mod:`validation.fit`). By default that is
+reported and the verdict can still be ``within``; with ``near_limit_blocks_within = true`` any ``near_limit``
+parameter makes the verdict ``indeterminate`` (whether the case is inside cannot be decided to the measurements'
+accuracy), so it goes to re-verification. The key is hashed only when true: envelopes without it keep their hash.
 
 Numbers are read as exact decimals; like every TOML file DVW reads, the file goes through
 :mod:`imaging.safe_load` first: at most :data:`MAX_ENVELOPE_BYTES`, UTF-8, nesting at most 64 levels, integers
@@ -78,7 +85,7 @@ CONSTRAINT_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
 LinearOp = Literal["<=", ">="]
 
 _ENVELOPE_REQUIRED = ("id", "version", "family", "title", "validation_report", "approved_by", "approved_on")
-_ENVELOPE_KEYS = (*_ENVELOPE_REQUIRED, "description")
+_ENVELOPE_KEYS = (*_ENVELOPE_REQUIRED, "description", "near_limit_blocks_within")
 _PARAMETER_KEYS = ("name", "unit", "min", "max", "near_limit", "required", "rationale")
 _LINEAR_KEYS = ("id", "type", "terms", "op", "bound", "rationale")
 _HULL_KEYS = ("id", "type", "parameters", "points", "rationale")
@@ -251,6 +258,9 @@ class Envelope:
         The constraints, in file order.
     path
         The file it was read from ("" when parsed from text); not part of the hash.
+    near_limit_blocks_within
+        Whether a ``near_limit`` parameter makes the verdict ``indeterminate`` instead of ``within`` (default
+        False); part of the hash only when True.
     """
 
     id: str
@@ -264,6 +274,7 @@ class Envelope:
     parameters: tuple[EnvelopeParameter, ...]
     constraints: tuple[Constraint, ...] = ()
     path: str = field(default="", compare=False)
+    near_limit_blocks_within: bool = False
 
     def parameter(self, name: str) -> EnvelopeParameter | None:
         """The parameter named ``name``, or None when the envelope does not declare it."""
@@ -277,19 +288,23 @@ class Envelope:
 
         Comments, whitespace, key order, the order of ``[[parameter]]`` and ``[[constraint]]`` tables (sorted by
         name and id here), number spelling (``2``, ``2.0``, ``2.00``) and defaults written out or left implicit
-        do not change it; any value does.
+        do not change it; any value does. ``near_limit_blocks_within`` is written only when true, so envelopes
+        written before it existed keep their hash.
         """
+        meta: dict[str, Any] = {
+            "id": self.id,
+            "version": self.version,
+            "family": self.family,
+            "title": self.title,
+            "validation_report": self.validation_report,
+            "approved_by": self.approved_by,
+            "approved_on": self.approved_on.isoformat(),
+            "description": self.description,
+        }
+        if self.near_limit_blocks_within:
+            meta["near_limit_blocks_within"] = True
         return {
-            "envelope": {
-                "id": self.id,
-                "version": self.version,
-                "family": self.family,
-                "title": self.title,
-                "validation_report": self.validation_report,
-                "approved_by": self.approved_by,
-                "approved_on": self.approved_on.isoformat(),
-                "description": self.description,
-            },
+            "envelope": meta,
             "parameters": [p.canonical() for p in sorted(self.parameters, key=lambda p: p.name)],
             "constraints": [c.canonical() for c in sorted(self.constraints, key=lambda c: c.id)],
         }
@@ -581,6 +596,13 @@ class _Reader:
         strings = {key: self.string(meta, key, "[envelope]", section) for key in _ENVELOPE_REQUIRED[1:-1]}
         approved_on = self.date(meta, "approved_on", section)
         description = self.string(meta, "description", "[envelope]", section, required=False)
+        blocks = meta.get("near_limit_blocks_within", False)
+        if not isinstance(blocks, bool):
+            self.fail(
+                f"[envelope]: near_limit_blocks_within must be true or false, not {_type_name(blocks)}",
+                section,
+                "near_limit_blocks_within",
+            )
 
         raw_parameters = data.get("parameter")
         if raw_parameters is None:
@@ -619,6 +641,7 @@ class _Reader:
             parameters=tuple(parameters.values()),
             constraints=tuple(constraints.values()),
             path=self.path,
+            near_limit_blocks_within=blocks,
         )
 
     def date(self, meta: Mapping[str, Any], key: str, section: Section) -> datetime.date:

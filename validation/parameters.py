@@ -8,6 +8,10 @@ A parameters file (``PARAMS.json``, written by ``dvw measure``) is the input of 
 
 A registered measurement that its inputs allow but that cannot be computed on this case (for example a fit without
 any contact) is written with ``"value": null`` and a ``"reason"``; the check treats it like a missing value.
+
+A value measured at a place carries it, ``"location": [x, y, z]`` (LPS mm), and ``"uncertainty"``: how far the true
+value may be from it, in its unit (see :mod:`validation.fit`). Both are optional: files without them read and check
+as before (no place, no uncertainty).
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ class ParameterValue:
         SHA-256 of every input the value was computed from.
     reason
         Why the value is None (empty when it has a value).
+    location
+        Where the value was measured (LPS mm), or None when it has no place.
+    uncertainty
+        How far the true value may be from ``value``, in ``unit`` (non-negative); None when not given.
     """
 
     name: str
@@ -55,9 +63,14 @@ class ParameterValue:
     method: str = ""
     inputs_sha256: tuple[str, ...] = ()
     reason: str = ""
+    location: tuple[float, float, float] | None = None
+    uncertainty: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object of this value (``reason`` only when there is no value)."""
+        """The JSON object of this value.
+
+        ``reason`` only when there is no value; ``location`` and ``uncertainty`` only when given.
+        """
         data: dict[str, Any] = {
             "name": self.name,
             "value": self.value,
@@ -67,6 +80,10 @@ class ParameterValue:
         }
         if self.value is None:
             data["reason"] = self.reason
+        if self.location is not None:
+            data["location"] = list(self.location)
+        if self.uncertainty is not None:
+            data["uncertainty"] = self.uncertainty
         return data
 
 
@@ -141,6 +158,21 @@ def _value_from_json(item: Any, index: int, path: str) -> ParameterValue:
     hashes = item.get("inputs_sha256", [])
     if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
         raise ParameterFileError(f"{where} ({name}): inputs_sha256 must be a list of strings", path=path)
+    location = item.get("location")
+    if location is not None and (
+        not isinstance(location, list)
+        or len(location) != 3
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in location)
+    ):
+        raise ParameterFileError(f"{where} ({name}): location must be a list of 3 finite numbers (LPS mm)", path=path)
+    uncertainty = item.get("uncertainty")
+    if uncertainty is not None and (
+        not isinstance(uncertainty, int | float)
+        or isinstance(uncertainty, bool)
+        or not math.isfinite(uncertainty)
+        or uncertainty < 0
+    ):
+        raise ParameterFileError(f"{where} ({name}): uncertainty must be a finite number >= 0", path=path)
     return ParameterValue(
         name=name,
         value=None if value is None else float(value),
@@ -148,6 +180,8 @@ def _value_from_json(item: Any, index: int, path: str) -> ParameterValue:
         method=str(item.get("method", "")),
         inputs_sha256=tuple(hashes),
         reason=str(item.get("reason", "")),
+        location=None if location is None else (float(location[0]), float(location[1]), float(location[2])),
+        uncertainty=None if uncertainty is None else float(uncertainty),
     )
 
 

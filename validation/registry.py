@@ -2,10 +2,15 @@
 
 Each :class:`Measurement` has a dotted name (``imaging.*``, ``anatomy.*``, ``design.*``, ``fit.*``,
 ``patient.*``), a unit (as pint spells it; ``1`` for counts and flags), a title, a description of exactly how it is
-computed, the inputs it needs, and a function. :func:`measure` computes every measurement that the given inputs
-allow. A measurement whose inputs are present but which cannot be made on this case (no bearing surface, a field the
-volume file does not carry, an unreadable patient value) is recorded with no value and the reason; the envelope
-check treats it as missing, so a required one makes the case indeterminate.
+computed, the inputs it needs (and those it uses when given), and a function. :func:`measure` computes every
+measurement that the given inputs allow. A measurement whose inputs are present but which cannot be made on this
+case (no bearing surface, a field the volume file does not carry, an unreadable patient value) is recorded with no
+value and the reason; the envelope check treats it as missing, so a required one makes the case indeterminate.
+
+The values measured at a place (the thinnest wall, the largest gap, the deepest penetration, the defect, the
+thinnest bone...) carry that place (LPS mm) and an uncertainty in their unit (see :mod:`validation.fit`): the GUI
+marks the place of a flagged value, and the envelope check reports a value within its uncertainty of a limit as
+``near_limit``.
 """
 
 from __future__ import annotations
@@ -20,17 +25,21 @@ from typing import Any, Literal
 import numpy as np
 
 from geometry.mesh import Mesh
-from geometry.metrics import MeshMetrics, mesh_metrics, min_wall_thickness
+from geometry.metrics import WALL_OPPOSITE_DEG, MeshMetrics, WallThickness, mesh_metrics, min_wall_thickness
 from imaging.errors import DvwError
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.volume import Volume
 from validation.fit import (
-    BEARING_ANGLE_DEG,
     CAPTURE_MM,
-    EDGE_EXCLUSION_MM,
+    EDGE_MARGIN_MM,
+    EXIT_ANGLE_DEG,
     SAMPLE_EDGE_MM,
+    SENSITIVITY_MM,
+    BoneThicknessValues,
     FitAnalysis,
+    FitValue,
     analyse_fit,
+    bone_thickness_values,
 )
 from validation.parameters import Parameters, ParameterValue
 
@@ -129,7 +138,7 @@ class MeasureContext:
         try:
             with np.errstate(divide="ignore", invalid="ignore"):
                 box = np.asarray(trimesh.bounds.oriented_bounds(points)[1], dtype=np.float64)
-        except (IndexError, ValueError):  # collinear or coincident points have no convex hull
+        except (IndexError, ValueError, TypeError):  # collinear or coincident points: no hull (or trimesh finds none)
             box = np.full(3, np.nan)
         if not np.all(np.isfinite(box)):
             # A flat or degenerate design: its axis-aligned extents are the honest answer (the hull is not 3D).
@@ -139,17 +148,45 @@ class MeasureContext:
 
     @cached_property
     def fit(self) -> FitAnalysis:
-        """The design's surface classified against the anatomy."""
-        return analyse_fit(self.design, self.anatomy, cancel=self.cancel)
+        """The design's surface classified against the anatomy (the mask, when given, for the uncertainties)."""
+        return analyse_fit(self.design, self.anatomy, grid=self.inputs.mask, cancel=self.cancel)
 
     @cached_property
-    def bone_thickness(self) -> np.ndarray[Any, np.dtype[np.float64]]:
-        """Bone thickness under the bearing surface, away from unsupported edges (mm)."""
-        return self.fit.bone_thickness(self.mask)
+    def bone_thickness(self) -> BoneThicknessValues:
+        """Bone thickness under the seat, away from the defect's edge (mm)."""
+        return bone_thickness_values(self.fit, self.mask)
+
+    @cached_property
+    def wall(self) -> WallThickness | None:
+        """The design's thinnest wall."""
+        return min_wall_thickness(self.design, cancel=self.cancel)
 
 
-#: What a measurement function returns: the value and the method sentence.
-Result = tuple[float, str]
+@dataclass(frozen=True)
+class Measured:
+    """A value measured at a place, with its uncertainty.
+
+    Attributes
+    ----------
+    value
+        The value in the measurement's unit.
+    method
+        How it was computed (one sentence, with the settings used).
+    location
+        Where it was measured (LPS mm), or None.
+    uncertainty
+        How far the true value may be from ``value``, in the measurement's unit; None when the value is exact by
+        its definition on the given inputs.
+    """
+
+    value: float
+    method: str
+    location: tuple[float, float, float] | None = None
+    uncertainty: float | None = None
+
+
+#: What a measurement function returns: the value and the method sentence, or a :class:`Measured`.
+Result = tuple[float, str] | Measured
 
 
 @dataclass(frozen=True)
@@ -169,9 +206,13 @@ class Measurement:
     inputs
         The inputs it needs (all of them).
     compute
-        Returns (value in ``unit``, method sentence); raises :class:`UnmeasurableError` when it cannot be measured.
+        Returns (value in ``unit``, method sentence) or a :class:`Measured`; raises :class:`UnmeasurableError`
+        when it cannot be measured.
     families
         Device families it applies to (empty: all).
+    uses
+        Inputs it uses when they are given but does not need (the mask's voxel grid, for the fit's uncertainties):
+        their hashes are recorded with the value when they are given.
     """
 
     name: str
@@ -181,6 +222,7 @@ class Measurement:
     inputs: tuple[Input, ...]
     compute: Callable[[MeasureContext], Result]
     families: tuple[str, ...] = ()
+    uses: tuple[Input, ...] = ()
 
 
 def _meta_float(volume: Volume, key: str, what: str) -> float:
@@ -231,59 +273,91 @@ def _bone_volume(ctx: MeasureContext) -> Result:
     return voxels * spacing[0] * spacing[1] * spacing[2], "voxels set in the mask times the voxel volume"
 
 
+def _uncertainty_words(ctx: MeasureContext) -> str:
+    if ctx.inputs.mask is not None:
+        resolution = "half the mask's voxel along the surface normal"
+    else:
+        resolution = "no mask given: the voxel grid's resolution is not included"
+    return (
+        f"uncertainty: root sum of squares of {resolution}, the sampling, and the change when the {EDGE_MARGIN_MM:g} "
+        f"mm edge margin moves by {SENSITIVITY_MM:g} mm"
+    )
+
+
+def _fit_method(what: str, detail: str, ctx: MeasureContext) -> str:
+    return (
+        f"{what} ({detail}); design sampled to edges <= {SAMPLE_EDGE_MM} mm; bearing = facing the anatomy with bone "
+        f"within {CAPTURE_MM:g} mm straight below (along the normal) or inside the bone; seat = bearing at least "
+        f"{EDGE_MARGIN_MM:g} mm from the defect's outline; {_uncertainty_words(ctx)}"
+    )
+
+
+def _located(found: FitValue | None, what: str, reason: str, ctx: MeasureContext) -> Measured:
+    if found is None:
+        raise UnmeasurableError(reason)
+    return Measured(found.value, _fit_method(what, found.detail, ctx), found.location, found.uncertainty)
+
+
 def _bone_thickness(kind: Literal["min", "mean"]) -> Callable[[MeasureContext], Result]:
     def compute(ctx: MeasureContext) -> Result:
         values = ctx.bone_thickness
-        if not len(values):
-            raise UnmeasurableError("no part of the design bears on bone away from the defect's edge")
-        value = float(values.min()) if kind == "min" else float(values.mean())
-        return value, (
-            f"{kind} over {len(values)} bearing triangles of bone thickness along their normal in the mask "
-            f"(trilinear, >= 0.5), excluding those within {EDGE_EXCLUSION_MM} mm of an unsupported triangle"
+        found = values.min if kind == "min" else values.mean
+        if found is None:
+            raise UnmeasurableError(
+                f"no ray from the design's seat (bearing, {EDGE_MARGIN_MM:g} mm or more from the defect's edge) "
+                "crosses the bone and leaves it through its far side"
+            )
+        what = "thinnest" if kind == "min" else "mean"
+        method = (
+            f"{what} bone along the normals of the seat's triangles through the mask (trilinear, >= 0.5, crossings "
+            f"interpolated), counting rays that leave the bone through a surface within {EXIT_ANGLE_DEG:g} deg of "
+            f"the ray ({found.detail}); uncertainty: root sum of squares of half the mask's voxel along the ray at "
+            f"both surfaces, the crossings, and the change when the {EDGE_MARGIN_MM:g} mm edge margin moves by "
+            f"{SENSITIVITY_MM:g} mm"
         )
+        return Measured(found.value, method, found.location, found.uncertainty)
 
     return compute
 
 
-def _fit_method(what: str) -> str:
-    return (
-        f"{what}; design sampled to edges <= {SAMPLE_EDGE_MM} mm; bearing = facing the anatomy with the closest bone "
-        f"within {CAPTURE_MM} mm and {BEARING_ANGLE_DEG:g} deg of the normal, or inside the bone"
+def _defect_span(ctx: MeasureContext) -> Result:
+    return _located(
+        ctx.fit.defect_span(),
+        "largest distance between two points of the defect's outline",
+        "every facing part of the design bears on bone: no defect under it",
+        ctx,
     )
 
 
-def _defect_span(ctx: MeasureContext) -> Result:
-    if not ctx.fit.unsupported.any():
-        raise UnmeasurableError("every facing part of the design bears on bone: no defect under it")
-    return ctx.fit.defect_span, _fit_method("largest distance between two unsupported facing triangles")
-
-
 def _defect_area(ctx: MeasureContext) -> Result:
-    return ctx.fit.defect_area, _fit_method("area of the unsupported facing triangles")
+    found = ctx.fit.defect_area()
+    if found is None:  # no defect: its area is 0, exactly
+        return Measured(0.0, _fit_method("area of the defect regions", "there is none", ctx), None, 0.0)
+    return _located(found, "area of the defect regions", "", ctx)
+
+
+_NO_SEAT = f"no part of the design bears on the anatomy {EDGE_MARGIN_MM:g} mm or more from the defect's edge (no seat)"
 
 
 def _max_gap(ctx: MeasureContext) -> Result:
-    value = ctx.fit.max_gap
-    if value is None:
-        raise UnmeasurableError("no part of the design bears on the anatomy outside it")
-    return value, _fit_method("largest distance from a bearing triangle's centre to the anatomy")
+    return _located(ctx.fit.max_gap(), "largest clearance of the seat from the anatomy (0 inside it)", _NO_SEAT, ctx)
 
 
 def _mean_gap(ctx: MeasureContext) -> Result:
-    value = ctx.fit.mean_gap
-    if value is None:
-        raise UnmeasurableError("no part of the design bears on the anatomy outside it")
-    return value, _fit_method("area-weighted mean distance of bearing triangles (outside the bone) to the anatomy")
+    return _located(
+        ctx.fit.mean_gap(), "area-weighted mean clearance of the seat from the anatomy (0 inside it)", _NO_SEAT, ctx
+    )
 
 
 def _max_penetration(ctx: MeasureContext) -> Result:
-    return ctx.fit.max_penetration, _fit_method("depth of the design's deepest sampled point inside the anatomy")
+    found = ctx.fit.max_penetration()
+    return _located(found, "depth of the design's deepest sampled point inside the anatomy", "", ctx)
 
 
 def _contact_area(ctx: MeasureContext) -> Result:
-    if not ctx.fit.bearing.any():
-        raise UnmeasurableError("no part of the design bears on the anatomy")
-    return ctx.fit.contact_area, _fit_method("area of the bearing triangles")
+    return _located(
+        ctx.fit.contact_area(), "area of the bearing triangles", "no part of the design bears on the anatomy", ctx
+    )
 
 
 def _design_volume(ctx: MeasureContext) -> Result:
@@ -304,11 +378,17 @@ def _extent(index: int) -> Callable[[MeasureContext], Result]:
 
 
 def _min_wall(ctx: MeasureContext) -> Result:
-    wall = min_wall_thickness(ctx.design, cancel=ctx.cancel)
+    wall = ctx.wall
     if wall is None:
-        raise UnmeasurableError("no ray from the design's surface meets its opposite side (an open sheet?)")
+        raise UnmeasurableError("no ray from the design's surface meets an opposite side facing it (an open sheet?)")
     where = ", ".join(f"{v:.1f}" for v in wall.location)
-    return wall.min_mm, f"shortest ray from a vertex along its inward normal to the opposite surface, at ({where}) mm"
+    method = (
+        f"shortest ray from a triangle's centroid along its inward surface normal to where it leaves the design "
+        f"through a surface facing it back (within {WALL_OPPOSITE_DEG:g} deg), over {wall.triangles_measured} "
+        f"triangles; thinnest at ({where}) mm; uncertainty: half the largest difference to the walls of the "
+        "triangles around it and the ray's obliquity there"
+    )
+    return Measured(wall.min_mm, method, wall.location, wall.uncertainty_mm)
 
 
 def _shells(ctx: MeasureContext) -> Result:
@@ -444,9 +524,10 @@ REGISTRY: tuple[Measurement, ...] = (
         "anatomy.bone_thickness_min",
         "mm",
         "Thinnest bone under the design",
-        "Smallest bone thickness under the design's bearing surface: from each bearing triangle along its normal "
-        "through the mask (trilinear, inside at >= 0.5, steps of 0.1 mm), excluding triangles within 3 mm of the "
-        "defect's edge, where a ray leaves the bone through the cut face.",
+        "Smallest bone thickness under the design's seat (the bearing surface 5 mm or more from the defect's "
+        "outline): from each seat triangle along its normal through the mask (trilinear, inside at >= 0.5, steps of "
+        "0.1 mm, crossings interpolated), counting only rays that leave the bone through a surface facing them back "
+        "(within 60 deg): a ray that leaves sideways through a cut face measures no thickness.",
         ("mask", "anatomy", "design"),
         _bone_thickness("min"),
     ),
@@ -462,20 +543,24 @@ REGISTRY: tuple[Measurement, ...] = (
         "anatomy.defect_span",
         "mm",
         "Defect span",
-        "Largest distance between two unsupported parts of the design's bone-facing surface: the span of the "
-        "defect the design bridges.",
+        "Largest distance between two points of the outline of the defect the design bridges: the unsupported "
+        "regions of its bone-facing surface (no bone within 3 mm straight below) of 25 mm^2 or more, their outline "
+        "found between unsupported and bearing triangles by rays cast from just above the bone along the cut face.",
         ("anatomy", "design"),
         _defect_span,
         _CRANIAL,
+        uses=("mask",),
     ),
     Measurement(
         "anatomy.defect_area",
         "mm**2",
         "Defect area",
-        "Area of the design's bone-facing surface that does not bear on bone (the defect as the design covers it).",
+        "Area of the design's bone-facing surface over the defect: its unsupported regions (no bone within 3 mm "
+        "straight below) of 25 mm^2 or more; 0 when there is none.",
         ("anatomy", "design"),
         _defect_area,
         _CRANIAL,
+        uses=("mask",),
     ),
     Measurement(
         "design.volume",
@@ -523,8 +608,10 @@ REGISTRY: tuple[Measurement, ...] = (
         "design.min_wall_thickness",
         "mm",
         "Minimum wall thickness",
-        "Shortest distance from any vertex of the design, along its inward (area-weighted) normal, to the opposite "
-        "surface.",
+        "Thinnest wall of the design: the shortest ray from a triangle's centroid along its inward surface normal "
+        "(averaged with its neighbours' but never across a crease of 60 deg or more) to where it leaves the design "
+        "through a surface facing it back (within 45 deg); rays that graze a surface (along a plate's closing band) "
+        "measure no wall.",
         ("design",),
         _min_wall,
     ),
@@ -549,35 +636,42 @@ REGISTRY: tuple[Measurement, ...] = (
         "fit.max_gap",
         "mm",
         "Largest gap",
-        "Largest distance between the design's bearing surface (the bone-facing part within 3 mm of the bone and "
-        "straight above it) and the anatomy.",
+        "Largest clearance between the design's seat and the anatomy: over the bone-facing triangles with bone "
+        "within 3 mm straight below (or inside the bone) and 5 mm or more from the defect's outline, the distance "
+        "of their centres from the bone (0 inside it).",
         ("anatomy", "design"),
         _max_gap,
+        uses=("mask",),
     ),
     Measurement(
         "fit.mean_gap",
         "mm",
         "Mean gap",
-        "Area-weighted mean distance between the design's bearing surface and the anatomy.",
+        "Area-weighted mean clearance between the design's seat and the anatomy (0 where the seat is inside the "
+        "bone); the seat as for fit.max_gap.",
         ("anatomy", "design"),
         _mean_gap,
+        uses=("mask",),
     ),
     Measurement(
         "fit.max_penetration",
         "mm",
         "Largest penetration",
-        "Depth of the design's deepest point inside the anatomy; 0 when the design does not enter the bone.",
+        "Depth of the design's deepest sampled point inside the anatomy, 5 mm or more from the defect's outline "
+        "(nearer, the bone mesh shows the cut's rounded edge); 0 when the design does not enter the bone.",
         ("anatomy", "design"),
         _max_penetration,
+        uses=("mask",),
     ),
     Measurement(
         "fit.contact_area",
         "mm**2",
         "Contact area",
-        "Area of the design's bearing surface (bone-facing, within 3 mm of the bone and straight above it, or "
-        "inside it).",
+        "Area of the design's bearing surface: its bone-facing triangles with bone within 3 mm straight below "
+        "(along their normal) or inside the bone.",
         ("anatomy", "design"),
         _contact_area,
+        uses=("mask",),
     ),
     Measurement(
         "patient.age",
@@ -651,16 +745,29 @@ def measure(
     for index, measurement in enumerate(chosen):
         checkpoint(cancel)
         report(progress, index / max(1, len(chosen)), measurement.name)
-        hashes = tuple(h for h in (inputs.digest(name) for name in measurement.inputs) if h)
+        used = (*measurement.inputs, *(name for name in measurement.uses if inputs.has(name)))
+        hashes = tuple(h for h in (inputs.digest(name) for name in used) if h)
         try:
-            value, method = measurement.compute(context)
+            outcome = measurement.compute(context)
         except (UnmeasurableError, DvwError) as exc:
             reason = exc.message if isinstance(exc, DvwError) else str(exc)
             values.append(ParameterValue(measurement.name, None, measurement.unit, "", hashes, reason))
             continue
-        if not math.isfinite(value):
-            values.append(ParameterValue(measurement.name, None, measurement.unit, method, hashes, "not finite"))
+        found = outcome if isinstance(outcome, Measured) else Measured(outcome[0], outcome[1])
+        numbers = (found.value, *(found.location or ()), *(() if found.uncertainty is None else (found.uncertainty,)))
+        if not all(math.isfinite(v) for v in numbers):
+            values.append(ParameterValue(measurement.name, None, measurement.unit, found.method, hashes, "not finite"))
             continue
-        values.append(ParameterValue(measurement.name, float(value), measurement.unit, method, hashes))
+        values.append(
+            ParameterValue(
+                measurement.name,
+                float(found.value),
+                measurement.unit,
+                found.method,
+                hashes,
+                location=found.location,
+                uncertainty=found.uncertainty,
+            )
+        )
     report(progress, 1.0, "measured")
     return Parameters(tuple(values), manifest_id)

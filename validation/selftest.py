@@ -295,7 +295,8 @@ def _case_fit() -> _Checks:
             checks.near("fit.max_penetration at 0.5 mm (mm)", values.get("fit.max_penetration"), 0.0, 1e-9)
         else:
             checks.near("fit.max_penetration at -0.3 mm (mm)", values.get("fit.max_penetration"), -gap, 0.02)
-        # The bearing rule also accepts a strip about gap x tan(30 deg) wide inside the defect's edge.
+        # Bearing = bone within 3 mm straight below: exactly the inner surface over the bone (2 % is the triangles'
+        # classification by their centres along the defect's edge).
         checks.near(
             f"fit.contact_area at {gap} mm (mm2)",
             values.get("fit.contact_area"),

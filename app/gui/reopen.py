@@ -237,6 +237,7 @@ def check_result_from_payload(payload: Mapping[str, Any]) -> CheckResult:
                 measured_value=measured.get("value"),
                 measured_unit=measured.get("unit"),
                 reason=str(item.get("reason", "")),
+                uncertainty=_decimal(item.get("uncertainty")),
             )
         )
     constraints = [

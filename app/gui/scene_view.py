@@ -36,11 +36,9 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.gui.steps import CLOSED_OUTWARD, WALL_RANGE, WALL_SCALARS, display_surface
+from app.gui.steps import WALL_SCALARS, DisplaySurface, display_surface
 
 if TYPE_CHECKING:
-    import pyvista as pv
-
     from geometry.mesh import Mesh
 
 #: Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red.
@@ -79,8 +77,6 @@ def _rgb(colour: str) -> tuple[float, float, float]:
 
 def wall_lookup_table(value_range: tuple[float, float]) -> Any:
     """The wall-thickness colour table (:data:`WALL_STOPS`, 256 colours) over ``value_range`` (mm)."""
-    # VTK's own table: pyvista's LookupTable loads pyvista's plotting package (and matplotlib), seconds on the
-    # GUI thread the first time a design is shown.
     from vtkmodules.vtkCommonCore import vtkLookupTable  # noqa: PLC0415
 
     positions = np.array([position for position, _ in WALL_STOPS])
@@ -146,7 +142,7 @@ class SceneView(QWidget):
         self.anatomy: Mesh | None = None
         self.wall_limit_mm: float | None = None
         self.design: Mesh | None = None
-        self._surfaces: dict[str, Any] = {}
+        self._surfaces: dict[str, DisplaySurface | None] = {}
         self.markers: list[tuple[str, tuple[float, float, float]]] = []
         self.wall_map = True  # colour the design by its wall thickness (when its surface carries it)
         self.renders = 0  # renders of the render window (each is counted when it ends)
@@ -240,7 +236,7 @@ class SceneView(QWidget):
         return self._closed
 
     @property
-    def design_surface(self) -> pv.PolyData | None:
+    def design_surface(self) -> DisplaySurface | None:
         """The design's display surface as shown (None without a design)."""
         return self._surfaces.get("design")
 
@@ -255,7 +251,7 @@ class SceneView(QWidget):
         """The titles of the scales shown in the view (:data:`WALL_BAR_TITLE` while the wall map is drawn)."""
         return () if self._wall_bar is None else (str(self._wall_bar.GetTitle()),)
 
-    def set_anatomy(self, mesh: Mesh | None, surface: pv.PolyData | None = None) -> None:
+    def set_anatomy(self, mesh: Mesh | None, surface: DisplaySurface | None = None) -> None:
         """Show the anatomy (None removes it); ``surface`` is its prepared display surface (made if not given)."""
         self.anatomy = mesh
         self._surfaces["anatomy"] = surface if surface is not None or mesh is None else display_surface(mesh)
@@ -263,7 +259,7 @@ class SceneView(QWidget):
         self._frame()
         self.render_later()
 
-    def set_design(self, mesh: Mesh | None, surface: pv.PolyData | None = None) -> None:
+    def set_design(self, mesh: Mesh | None, surface: DisplaySurface | None = None) -> None:
         """Show the design (None removes it); ``surface`` is its prepared display surface (made if not given).
 
         A surface made by :func:`app.gui.steps.design_display` carries the wall thickness, shown as colours while
@@ -307,17 +303,17 @@ class SceneView(QWidget):
         self._actors.setdefault(name, []).append(prop)
 
     @staticmethod
-    def _surface_actor(surface: Any) -> tuple[Any, Any]:
+    def _surface_actor(surface: DisplaySurface) -> tuple[Any, Any]:
         """A mapper and an actor for a display surface, smooth-shaded with the point normals it carries."""
         from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper  # noqa: PLC0415
 
         mapper = vtkPolyDataMapper()
-        mapper.SetInputData(surface)
+        mapper.SetInputData(surface.polydata())
         mapper.ScalarVisibilityOff()
         actor = vtkActor()
         actor.SetMapper(mapper)
         actor.GetProperty().SetInterpolationToGouraud()
-        if CLOSED_OUTWARD in surface.field_data and bool(surface.field_data[CLOSED_OUTWARD][0]):
+        if surface.closed_outward:
             # Its back faces are hidden behind its front faces: not drawing them halves a software render.
             actor.GetProperty().BackfaceCullingOn()
         return mapper, actor
@@ -327,7 +323,7 @@ class SceneView(QWidget):
             return
         self._remove("anatomy")
         surface = self._surfaces.get("anatomy")
-        if self.anatomy is not None and surface is not None and surface.n_cells:
+        if self.anatomy is not None and surface is not None and surface.n_triangles:
             _, actor = self._surface_actor(surface)
             actor.GetProperty().SetColor(*BONE_RGB)
             self._add("anatomy", actor)
@@ -340,7 +336,7 @@ class SceneView(QWidget):
         self._remove("design")
         self._wall_bar = None
         surface = self.design_surface
-        if self.design is None or surface is None or not surface.n_cells:
+        if self.design is None or surface is None or not surface.n_triangles:
             return
         mapper, actor = self._surface_actor(surface)
         actor.GetProperty().SetColor(*DESIGN_RGB)
@@ -349,8 +345,8 @@ class SceneView(QWidget):
             return
         if self.wall_limit_mm is not None:
             low, high = 0.0, 2.0 * self.wall_limit_mm
-        elif WALL_RANGE in surface.field_data:
-            low, high = (float(v) for v in surface.field_data[WALL_RANGE])
+        elif surface.wall_range_mm is not None:
+            low, high = surface.wall_range_mm
         else:
             low, high = 0.0, 1.0
         table = wall_lookup_table((low, high))

@@ -139,7 +139,7 @@ GUI_MODULES = (
     "records.signatures",
     "records.users",
     "records.checks",
-    "pyvista",
+    "vtkmodules.util.numpy_support",  # the display surfaces as VTK data (DisplaySurface.polydata)
     "vtkmodules.qt.QVTKRenderWindowInteractor",
     # What the 3D view builds itself from (scene_view.SceneView.activate).
     "vtkmodules.vtkRenderingOpenGL2",
@@ -161,7 +161,7 @@ WORKER_MODULES = (
     "imaging.volume",
     "SimpleITK",
     "scipy.ndimage",
-    "pyvista",
+    "vtkmodules.vtkFiltersCore",  # the display surfaces' normals (display_surface)
     "geometry.info",
     "geometry.mesh",
     "validation.registry",
@@ -203,28 +203,96 @@ def warm_up(progress: ProgressCallback, cancel: CancelToken, *, modules: Sequenc
     report(progress, 1.0, "ready")
 
 
-#: Name of the per-vertex wall thickness (mm) on a design's display surface, and of its colour range (mm).
+#: Name of the per-vertex wall thickness (mm) on a design's display surface (:attr:`DisplaySurface.point_data`).
 WALL_SCALARS = "wall_thickness_mm"
-WALL_RANGE = "wall_thickness_range_mm"
-#: The field array of a display surface that says it is closed with outward normals (1) or not (0): see
-#: :func:`closed_outward`.
-CLOSED_OUTWARD = "closed_outward"
 #: Most triangles the 3D view draws of one surface: larger ones get a reduced display-only copy (the measured mesh
 #: is untouched). With software OpenGL a render of the 94 k-triangle sample skull takes 62 ms, of a 60 k copy 50 ms.
 DISPLAY_MAX_TRIANGLES = 60_000
 
 
+@dataclass(frozen=True, eq=False)
+class DisplaySurface:
+    """A surface prepared for the 3D view: its triangles as drawn, with point normals for smooth shading.
+
+    Made in the worker (:func:`display_surface`), drawn on the GUI thread (:meth:`polydata`); plain arrays, so it
+    crosses to the GUI process by pickling. Never modified after it is made (the view draws these arrays).
+
+    Attributes
+    ----------
+    points
+        (n, 3) float64 positions, patient LPS mm (the mesh's, or its reduced copy's).
+    triangles
+        (m, 3) int64 point indices, as VTK's normals filter ordered them (consistently with their neighbours).
+    normals
+        (n, 3) float32 unit point normals (the triangles' normals averaged at each point; no point is split).
+    point_data
+        Per-point arrays carried along, by name (e.g. :data:`WALL_SCALARS`, mm, NaN where not measured).
+    closed_outward
+        Whether the surface is closed with outward normals (:func:`closed_outward`): the view skips its back faces.
+    wall_range_mm
+        The colour range (mm) of :data:`WALL_SCALARS` (:func:`wall_colour_range`); None without a wall map.
+    """
+
+    points: npt.NDArray[np.float64]
+    triangles: npt.NDArray[np.int64]
+    normals: npt.NDArray[np.float32]
+    point_data: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict)
+    closed_outward: bool = False
+    wall_range_mm: tuple[float, float] | None = None
+
+    @property
+    def n_triangles(self) -> int:
+        """Number of triangles drawn."""
+        return len(self.triangles)
+
+    def polydata(self) -> Any:
+        """The surface as a ``vtkPolyData`` sharing these arrays (points, triangles, active normals, point data)."""
+        import numpy as np  # noqa: PLC0415
+        from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray  # noqa: PLC0415
+        from vtkmodules.vtkCommonCore import vtkPoints  # noqa: PLC0415
+        from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData  # noqa: PLC0415
+
+        points = vtkPoints()
+        points.SetData(numpy_to_vtk(np.ascontiguousarray(self.points), deep=False))
+        cells = vtkCellArray()
+        offsets = np.arange(0, 3 * self.n_triangles + 1, 3, dtype=np.int64)
+        cells.SetData(
+            numpy_to_vtkIdTypeArray(offsets, deep=True),
+            numpy_to_vtkIdTypeArray(np.ascontiguousarray(self.triangles).ravel(), deep=True),
+        )
+        surface = vtkPolyData()
+        surface.SetPoints(points)
+        surface.SetPolys(cells)
+        normals = numpy_to_vtk(np.ascontiguousarray(self.normals), deep=False)
+        normals.SetName("Normals")
+        surface.GetPointData().SetNormals(normals)
+        for name, values in self.point_data.items():
+            array = numpy_to_vtk(np.ascontiguousarray(values), deep=False)
+            array.SetName(name)
+            surface.GetPointData().AddArray(array)
+        return surface
+
+
 def display_surface(
     mesh: Mesh, point_data: Mapping[str, Any] | None = None, *, max_triangles: int | None = None
-) -> Any:
-    """``mesh`` as a ``pyvista.PolyData`` with point normals for smooth shading (LPS mm, as the mesh).
+) -> DisplaySurface:
+    """``mesh`` prepared for the 3D view: with point normals for smooth shading (LPS mm, as the mesh).
 
     ``point_data`` are per-vertex arrays to carry along (e.g. :data:`WALL_SCALARS`). With ``max_triangles``, a mesh
     with more triangles is drawn as a copy reduced to that many (quadric edge collapse, ``fast_simplification``);
     each vertex of the copy takes the point data of the nearest vertex of the mesh. Only the picture is reduced.
+
+    Raises
+    ------
+    VtkError
+        When VTK's normals filter reports an error.
     """
     import numpy as np  # noqa: PLC0415
-    import pyvista as pv  # noqa: PLC0415 - only the GUI draws meshes
+    from vtkmodules.util.numpy_support import vtk_to_numpy  # noqa: PLC0415
+    from vtkmodules.vtkFiltersCore import vtkPolyDataNormals  # noqa: PLC0415
+
+    from geometry._vtk import run_filter  # noqa: PLC0415
+    from geometry.mesh import Mesh  # noqa: PLC0415
 
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
     triangles = np.asarray(mesh.faces, dtype=np.int64)
@@ -238,15 +306,26 @@ def display_surface(
             _, nearest = cKDTree(vertices).query(points)
             data = {name: values[nearest] for name, values in data.items()}
         vertices, triangles = np.asarray(points, dtype=np.float64), np.asarray(reduced, dtype=np.int64)
-    faces = np.hstack([np.full((len(triangles), 1), 3, dtype=np.int64), triangles])
-    surface = pv.PolyData(vertices, faces.ravel())
-    for name, values in data.items():
-        surface.point_data[name] = values
-    surface = surface.compute_normals(
-        cell_normals=False, point_normals=True, split_vertices=False, auto_orient_normals=False
+    # Point normals only, no point split at sharp edges (one vertex, one normal: the colours of the wall map stay
+    # per vertex); the triangles are put in a consistent order, and their orientation is kept as it is.
+    normals = vtkPolyDataNormals()
+    normals.ComputeCellNormalsOff()
+    normals.ComputePointNormalsOn()
+    normals.SplittingOff()
+    normals.FlipNormalsOff()
+    normals.ConsistencyOn()
+    normals.AutoOrientNormalsOff()
+    normals.NonManifoldTraversalOn()
+    normals.SetInputData(Mesh(vertices, triangles).to_polydata())
+    output = run_filter(normals, "normals for the 3D view")
+    computed = output.GetPointData().GetNormals()  # none for a surface without triangles
+    return DisplaySurface(
+        points=vertices,
+        triangles=vtk_to_numpy(output.GetPolys().GetConnectivityArray()).astype(np.int64).reshape(-1, 3),
+        normals=np.zeros((len(vertices), 3), np.float32) if computed is None else vtk_to_numpy(computed).copy(),
+        point_data=data,
+        closed_outward=closed_outward(vertices, triangles),
     )
-    surface.field_data[CLOSED_OUTWARD] = np.asarray([closed_outward(vertices, triangles)], dtype=np.uint8)
-    return surface
 
 
 def closed_outward(vertices: Any, triangles: Any) -> bool:
@@ -291,19 +370,20 @@ def wall_colour_range(wall_map: Any) -> tuple[float, float]:
     return 0.0, max(0.5, float(np.percentile(values, 95.0)))
 
 
-def design_display(mesh: Mesh, wall_map: Any) -> Any:
+def design_display(mesh: Mesh, wall_map: Any) -> DisplaySurface:
     """A design's display surface (:func:`display_surface`) with its wall thickness and the map's colour range.
 
     The thickness is the point array :data:`WALL_SCALARS` (mm, NaN where no inward ray meets the surface), its
-    colour range (:func:`wall_colour_range`) the field array :data:`WALL_RANGE`. A design of more than
+    colour range (:func:`wall_colour_range`) :attr:`DisplaySurface.wall_range_mm`. A design of more than
     :data:`DISPLAY_MAX_TRIANGLES` triangles is drawn reduced.
     """
+    import dataclasses  # noqa: PLC0415
+
     import numpy as np  # noqa: PLC0415
 
     thickness = np.asarray(wall_map, dtype=np.float64)
     surface = display_surface(mesh, {WALL_SCALARS: thickness}, max_triangles=DISPLAY_MAX_TRIANGLES)
-    surface.field_data[WALL_RANGE] = np.asarray(wall_colour_range(wall_map), dtype=np.float64)
-    return surface
+    return dataclasses.replace(surface, wall_range_mm=wall_colour_range(wall_map))
 
 
 # ------------------------------------------------------------------------------------------------ import
@@ -401,9 +481,8 @@ class AnatomyMesh:
     stored
         ``bone.stl`` as written (its mesh, path and SHA-256).
     display
-        The surface prepared for the 3D view (``pyvista.PolyData`` with point normals, reduced to at most
-        :data:`DISPLAY_MAX_TRIANGLES` triangles), made in the worker so that the GUI thread only draws it; never
-        modified after it is made.
+        The surface prepared for the 3D view (:class:`DisplaySurface`: point normals, reduced to at most
+        :data:`DISPLAY_MAX_TRIANGLES` triangles), made in the worker so that the GUI thread only draws it.
     """
 
     mask: Volume
@@ -411,7 +490,7 @@ class AnatomyMesh:
     mask_sha256: str
     result: MeshResult
     stored: MeshFile
-    display: Any = field(default=None, compare=False, repr=False)
+    display: DisplaySurface | None = field(default=None, compare=False, repr=False)
 
 
 def mesh_anatomy(
@@ -475,8 +554,8 @@ class LoadedDesign:
     stored, info, source
         The copy in the case folder (with its mesh), its metrics (and thinnest wall), the file it was read from.
     display
-        The surface prepared for the 3D view (``pyvista.PolyData`` with point normals and, when ``wall_map`` is
-        given, the wall thickness: see :func:`design_display`); made in the worker, never modified after.
+        The surface prepared for the 3D view (:class:`DisplaySurface` with, when ``wall_map`` is given, the wall
+        thickness: see :func:`design_display`); made in the worker.
     wall_map
         Wall thickness (mm) at every vertex of ``stored.mesh`` (:func:`geometry.metrics.wall_thickness_map`),
         NaN where no inward ray meets the surface; None when not measured.
@@ -485,7 +564,7 @@ class LoadedDesign:
     stored: MeshFile
     info: MeshInfo
     source: Path
-    display: Any = field(default=None, compare=False, repr=False)
+    display: DisplaySurface | None = field(default=None, compare=False, repr=False)
     wall_map: Any = field(default=None, compare=False, repr=False)
 
 
@@ -605,18 +684,28 @@ LOCATED_PARAMETERS = ("design.min_wall_thickness", "fit.max_gap", "fit.max_penet
 
 
 def flagged_locations(
-    result: CheckResult, design: LoadedDesign, anatomy: Mesh, cancel: CancelToken | None = None
+    result: CheckResult,
+    design: LoadedDesign,
+    anatomy: Mesh,
+    cancel: CancelToken | None = None,
+    parameters: Parameters | None = None,
 ) -> dict[str, tuple[float, float, float]]:
     """Where the flagged parameters of ``result`` that have a place were measured (LPS mm).
 
-    ``design.min_wall_thickness``: the vertex of the thinnest wall. ``fit.max_gap``: the centre of the bearing
-    triangle farthest from the anatomy; ``fit.max_penetration``: the design's deepest sampled point inside it (the
-    fit is analysed again, as :mod:`validation.fit` measures it, only when one of these two is flagged).
+    With ``parameters``, each flagged parameter is placed where its value says it was measured
+    (``ParameterValue.location``: the thinnest wall, the largest gap, the deepest penetration, the thinnest bone, the
+    defect...). Without, ``design.min_wall_thickness`` is placed at the design's thinnest wall, and ``fit.max_gap``
+    and ``fit.max_penetration`` where :mod:`validation.fit` measures them (the fit is analysed again).
     """
-    import numpy as np  # noqa: PLC0415
-
-    flagged = {item.name for item in result.results if item.status in FLAGGED_STATUSES} & set(LOCATED_PARAMETERS)
+    flagged = {item.name for item in result.results if item.status in FLAGGED_STATUSES}
     places: dict[str, tuple[float, float, float]] = {}
+    if parameters is not None:
+        for name in sorted(flagged):
+            value = parameters.get(name)
+            if value is not None and value.location is not None:
+                places[name] = value.location
+        return places
+    flagged &= set(LOCATED_PARAMETERS)
     wall = design.info.wall
     if "design.min_wall_thickness" in flagged and wall is not None:
         places["design.min_wall_thickness"] = wall.location
@@ -624,13 +713,10 @@ def flagged_locations(
         from validation.fit import analyse_fit  # noqa: PLC0415
 
         fit = analyse_fit(design.stored.mesh, anatomy, cancel=cancel)
-        gaps = np.flatnonzero(fit.gap_triangles)
-        if "fit.max_gap" in flagged and gaps.size:
-            places["fit.max_gap"] = _point(fit.centroids[gaps[np.argmax(fit.signed_distance[gaps])]])
-        if "fit.max_penetration" in flagged and fit.max_penetration > 0:
-            points = np.vstack([fit.centroids, fit.surface.vertices])
-            depths = np.concatenate([fit.signed_distance, fit.vertex_signed_distance])
-            places["fit.max_penetration"] = _point(points[np.argmin(depths)])
+        found = {"fit.max_gap": fit.max_gap(), "fit.max_penetration": fit.max_penetration()}
+        for name, measured in found.items():
+            if name in flagged and measured is not None and measured.location is not None:
+                places[name] = measured.location
     return places
 
 
@@ -713,7 +799,7 @@ def measure_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Canc
     write_atomically(check_path, lambda tmp: tmp.write_text(check_text, encoding="utf-8"))
     checkpoint(cancel)
     report(progress, 0.92, "locating the flagged parameters")
-    locations = flagged_locations(result, inputs.design, inputs.anatomy.stored.mesh, cancel)
+    locations = flagged_locations(result, inputs.design, inputs.anatomy.stored.mesh, cancel, parameters)
     checkpoint(cancel)
     files = {
         "volume": inputs.imported.path,

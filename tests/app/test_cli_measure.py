@@ -30,6 +30,8 @@ PLATE = PlateDesign((0.0, 0.0, 0.0), (R, R, R), AXIS, 35.0, 0.5, 4.0, rings=24, 
 SKULL = PlateDesign((0.0, 0.0, 0.0), (R, R, R), AXIS, 60.0, -6.0, 6.0, rings=40, sectors=180, hole_radius_mm=25.0)
 PATIENT = {"birth_date": "1980-05-02", "reference_date": "2026-05-01", "weight_kg": 70.5}
 VALUE_KEYS = {"name", "value", "unit", "method", "inputs_sha256"}
+#: What a value measured at a place adds: where (LPS mm) and how far off it may be.
+PLACED_KEYS = {"location", "uncertainty"}
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
@@ -107,7 +109,14 @@ def test_measure_writes_the_parameters_file(measured: tuple[int, dict[str, Any],
     assert [p["name"] for p in written["parameters"]] == expected
     hashes = {name: sha256_file(path) for name, path in case.items()}
     for item in written["parameters"]:
-        assert set(item) == VALUE_KEYS, item["name"]  # all measurable here: no reason key
+        # All measurable here: no reason key; the fit, wall and anatomy values say where and how sure.
+        placed = item["name"].startswith(("fit.", "anatomy.")) or item["name"] == "design.min_wall_thickness"
+        assert set(item) == (VALUE_KEYS | PLACED_KEYS if placed else VALUE_KEYS), item["name"]
+        if placed:
+            assert len(item["location"]) == 3, item["name"]
+            # mm: below two voxels of this 1 mm-scale case; mm^2: a few percent of the area
+            bound = 2.0 if item["unit"] == "mm" else 0.05 * item["value"]
+            assert 0.0 <= item["uncertainty"] < bound, item["name"]
         measurement = next(m for m in REGISTRY if m.name == item["name"])
         assert item["unit"] == measurement.unit
         assert item["method"]

@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from app.gui.scene_view import SceneView
-from app.gui.steps import CLOSED_OUTWARD, closed_outward, display_surface
+from app.gui.steps import closed_outward, display_surface
 from geometry.distance import signed_distances
 
 HERE = Path(__file__).resolve().parent
@@ -113,9 +113,21 @@ def test_flagged_places_are_where_they_were_measured(pipeline: PipelineResults) 
     # On the plate (a bearing triangle's centre of its finely sampled surface), as far from the skull as measured.
     assert float(signed_distances(pipeline.anatomy.stored.mesh, place)[0]) == pytest.approx(float(gap.value), abs=1e-6)
     assert float(np.abs(signed_distances(design.stored.mesh, place)[0])) < 0.05
-    # Parameters within the envelope have no place marked.
-    assert set(outcome.locations) == {"design.min_wall_thickness", "fit.max_gap"}
-    assert status["fit.max_penetration"].status == "within"
+    # The deepest point is within its uncertainty (half a 1.5 mm slice along the normal) of the limit: it is
+    # flagged and placed, on the plate, as deep in the skull as measured.
+    depth = status["fit.max_penetration"]
+    assert depth.status == "near_limit"
+    assert depth.value is not None
+    assert depth.uncertainty is not None
+    assert depth.value + depth.uncertainty >= depth.max
+    place = np.array([outcome.locations["fit.max_penetration"]])
+    assert float(signed_distances(pipeline.anatomy.stored.mesh, place)[0]) == pytest.approx(
+        -float(depth.value), abs=1e-6
+    )
+    assert float(np.abs(signed_distances(design.stored.mesh, place)[0])) < 0.05
+    # Parameters within the envelope, and those with no place (the pixel spacing), have no place marked.
+    assert status["imaging.pixel_spacing"].status == "near_limit"
+    assert set(outcome.locations) == {"design.min_wall_thickness", "fit.max_gap", "fit.max_penetration"}
 
 
 def test_closed_surfaces_skip_their_back_faces(pipeline: PipelineResults) -> None:
@@ -130,9 +142,9 @@ def test_closed_surfaces_skip_their_back_faces(pipeline: PipelineResults) -> Non
     assert not closed_outward(design.vertices, flipped)
     assert not closed_outward(design.vertices, design.faces[:0])
     # The prepared surfaces say so (the reduced 60 k-triangle copy of the skull too), and the view follows it.
-    assert int(pipeline.anatomy.display.field_data[CLOSED_OUTWARD][0]) == 1
-    opened = display_surface(design.__class__(design.vertices, design.faces[1:]))
-    assert int(opened.field_data[CLOSED_OUTWARD][0]) == 0
+    assert pipeline.anatomy.display is not None
+    assert pipeline.anatomy.display.closed_outward
+    assert not display_surface(design.__class__(design.vertices, design.faces[1:])).closed_outward
 
 
 def test_a_repaint_that_only_uncovers_the_view_does_not_render(qtbot: QtBot, pipeline: PipelineResults) -> None:

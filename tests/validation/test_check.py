@@ -505,3 +505,70 @@ def test_decimal_results_are_json_numbers() -> None:
     assert missing["results"][0]["margin"] is None
     assert missing["results"][0]["reason"] == "not in the parameters file"
     assert missing["verdict"] == "indeterminate"
+
+
+# -- uncertainty: near a limit within it, and envelopes where that blocks "within" ----------------------------------
+
+
+def _uncertain(value: float, uncertainty: float | None, unit: str = "mm") -> Parameters:
+    return Parameters((ParameterValue("design.min_wall_thickness", value, unit, uncertainty=uncertainty),), "m" * 64)
+
+
+@pytest.mark.parametrize(
+    ("value", "uncertainty", "status"),
+    [
+        (2.5, 0.5, "near_limit"),  # the margin 0.5 is the uncertainty: the true value may be on the limit
+        (2.5, 0.49, "within"),
+        (7.6, 0.4, "near_limit"),  # towards the upper limit just the same
+        (5.0, 0.4, "within"),
+        (1.9, 0.5, "below"),  # outside is outside, whatever the uncertainty
+        (8.1, 0.5, "above"),
+        (2.5, None, "within"),  # no uncertainty measured: as before
+        (2.5, 0.0, "within"),
+    ],
+)
+def test_a_value_within_its_uncertainty_of_a_limit_is_near_it(
+    value: float, uncertainty: float | None, status: str
+) -> None:
+    result = check(WALL_NO_BAND, _uncertain(value, uncertainty))
+    assert result.results[0].status == status
+    assert result.verdict == ("out_of_envelope" if status in ("below", "above") else "within")
+    data = result.results[0].to_json()
+    if uncertainty is None:
+        assert "uncertainty" not in data  # old parameter files check as before, with the same JSON
+    else:
+        assert data["uncertainty"] == pytest.approx(uncertainty)
+
+
+def test_the_uncertainty_is_converted_to_the_envelope_s_unit() -> None:
+    envelope = _envelope('[[parameter]]\nname = "design.min_wall_thickness"\nunit = "cm"\nmin = 0.2\nmax = 0.8\n')
+    near = check(envelope, _uncertain(2.3, 0.3))  # 0.23 cm, 0.03 cm above the limit, uncertainty 0.03 cm
+    assert near.results[0].status == "near_limit"
+    assert near.results[0].uncertainty == Decimal("0.03")
+    assert check(envelope, _uncertain(2.31, 0.3)).results[0].status == "within"
+
+
+def test_the_band_and_the_uncertainty_each_make_a_value_near_its_limit() -> None:
+    assert check(WALL, _uncertain(2.3, 0.35)).results[0].status == "near_limit"  # by the uncertainty
+    assert check(WALL, _uncertain(2.15, 0.01)).results[0].status == "near_limit"  # by the 0.2 band
+    assert check(WALL, _uncertain(2.3, 0.01)).results[0].status == "within"
+
+
+BLOCKING = _envelope(
+    'near_limit_blocks_within = true\n\n[[parameter]]\nname = "design.min_wall_thickness"\nunit = "mm"\n'
+    "min = 2.0\nmax = 8.0\nnear_limit = 0.2\n"
+)
+
+
+def test_an_envelope_may_let_near_limit_block_within() -> None:
+    assert BLOCKING.near_limit_blocks_within
+    assert not WALL.near_limit_blocks_within
+    near = check(BLOCKING, _uncertain(2.5, 0.6))
+    assert near.results[0].status == "near_limit"
+    assert near.verdict == "indeterminate"  # cannot tell, to the measurement's accuracy, that the case is inside
+    assert near.requires_reverification
+    assert check(BLOCKING, _uncertain(2.1, None)).verdict == "indeterminate"  # by the band alike
+    assert check(BLOCKING, _uncertain(5.0, 0.6)).verdict == "within"
+    assert check(BLOCKING, _uncertain(1.0, 0.1)).verdict == "out_of_envelope"  # outside still wins
+    # Without the option a near-limit value is reported and the case is within, as before.
+    assert check(WALL, _uncertain(2.5, 0.6)).verdict == "within"

@@ -276,6 +276,18 @@ MALFORMED: list[tuple[str, Edit, str, str]] = [
     ("hull point too long", _replace("[2.0, 2.0],", "[2.0, 2.0, 1.0],"), "[2.0, 2.0, 1.0]", "point #1 has 3"),
     ("hull point not numbers", _replace("[2.0, 8.0],", '[2.0, "8"],'), '[2.0, "8"]', "must be a number"),
     ("hull with one point", _one_point_hull, "points = [[2.0, 2.0]]", "at least 2 validated points, got 1"),
+    (
+        "near_limit_blocks_within not a boolean",
+        _replace('version = "1.0"', 'version = "1.0"\nnear_limit_blocks_within = "yes"'),
+        "near_limit_blocks_within",
+        "near_limit_blocks_within must be true or false, not a string",
+    ),
+    (
+        "near_limit_blocks_within misspelt",
+        _replace('version = "1.0"', 'version = "1.0"\nnear_limit_blocks = true'),
+        "near_limit_blocks =",
+        "did you mean 'near_limit_blocks_within'",
+    ),
 ]
 
 
@@ -436,6 +448,7 @@ def test_canonical_hash_ignores_formatting_order_and_spelling() -> None:
 
 
 CHANGES = [
+    ("near_limit_blocks_within", 'version = "1.0"', 'version = "1.0"\nnear_limit_blocks_within = true'),
     ("version", 'version = "1.0"', 'version = "1.1"'),
     ("max", "max = 8.0", "max = 8.01"),
     ("min", "min = 2\n", "min = 3\n"),
@@ -459,3 +472,20 @@ def test_canonical_hash_changes_with_any_value(what: str, old: str, new: str) ->
     original = parse_envelope(ENVELOPE, "", REGISTERED)
     changed = parse_envelope(ENVELOPE.replace(old, new, 1), "", REGISTERED)
     assert changed.sha256 != original.sha256, what
+
+
+def test_near_limit_blocks_within_is_optional_and_hashed_only_when_true() -> None:
+    """Envelopes written before the option existed keep their hash; saying false explicitly changes nothing."""
+    original = parse_envelope(ENVELOPE, "", REGISTERED)
+    assert original.near_limit_blocks_within is False
+    explicit = parse_envelope(
+        ENVELOPE.replace('version = "1.0"', 'version = "1.0"\nnear_limit_blocks_within = false'), "", REGISTERED
+    )
+    assert explicit.near_limit_blocks_within is False
+    assert explicit.sha256 == original.sha256
+    assert "near_limit_blocks_within" not in original.canonical()["envelope"]
+    blocking = parse_envelope(
+        ENVELOPE.replace('version = "1.0"', 'version = "1.0"\nnear_limit_blocks_within = true'), "", REGISTERED
+    )
+    assert blocking.near_limit_blocks_within is True
+    assert blocking.canonical()["envelope"]["near_limit_blocks_within"] is True

@@ -259,6 +259,11 @@ BAD_PARAMETERS = [
     ("unit overflow", _params("3", unit="km**999999/m**999998"), "not a usable unit"),
     ("converted beyond a double", _params("1.797693134862316e+307", unit="cm"), "beyond the range"),
     ("oversized", _params("3") + " " * (1024 * 1024), "too large"),
+    ("location of two numbers", _params('3, "location": [1, 2]'), "location must be a list of 3 finite numbers"),
+    ("location of text", _params('3, "location": ["1", 2, 3]'), "location must be a list of 3 finite numbers"),
+    ("location a boolean", _params('3, "location": [true, 2, 3]'), "location must be a list of 3 finite numbers"),
+    ("negative uncertainty", _params('3, "uncertainty": -0.1'), "uncertainty must be a finite number >= 0"),
+    ("uncertainty as text", _params('3, "uncertainty": "0.1"'), "uncertainty must be a finite number >= 0"),
 ]
 
 
@@ -278,6 +283,17 @@ def test_parameters_with_a_byte_order_mark_are_read(tmp_path: Path) -> None:
     assert read_parameters(path).get("design.min_wall_thickness") == ParameterValue(
         "design.min_wall_thickness", 3.0, "mm"
     )
+
+
+def test_a_place_and_an_uncertainty_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(_params('3, "location": [1, -2.5, 700], "uncertainty": 0.25'), encoding="utf-8")
+    value = read_parameters(path).get("design.min_wall_thickness")
+    assert value == ParameterValue(
+        "design.min_wall_thickness", 3.0, "mm", location=(1.0, -2.5, 700.0), uncertainty=0.25
+    )
+    assert value.to_json()["location"] == [1.0, -2.5, 700.0]
+    assert value.to_json()["uncertainty"] == 0.25
 
 
 def test_shape_errors_name_the_file(tmp_path: Path) -> None:

@@ -5,6 +5,10 @@ The phantom (all in one frame, mm): a skull that is a sphere of radius R = 70 ab
 analytic ring (a :class:`PlateDesign` with a hole) 6 mm thick between radii 64 and 70, with a round defect whose edge
 is 25 mm from the axis (polar angle theta_h = asin(25 / 70) = 20.92 deg) and an outline 60 mm from it; and a plate of
 radius 35 mm (outline at theta_o = 30 deg) and 4 mm wall, its inner surface at r_in = R + gap, covering the defect.
+
+The plate's inner surface bears on the skull where the ray from it along its normal (towards the centre) meets the
+bone within 3 mm, or where it is inside the bone: exactly between theta_h and theta_o, for any gap up to 3 mm and for
+a sunk plate alike (see validation.fit). Its seat is the part 5 mm or more from the defect's outline.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from imaging.assemble import assemble, select_series
 from imaging.series import scan_folder
 from imaging.synthetic import AXIAL, regular_stack, tilted_stack, write_ct_series
 from imaging.volume import Volume, read_volume, write_volume
-from validation.fit import BEARING_ANGLE_DEG
+from validation.fit import EDGE_MARGIN_MM, bone_rays
 from validation.parameters import Parameters, ParameterValue
 from validation.registry import REGISTRY, MeasureInputs, applicable, lookup, measure, registered_units
 from validation.units import parse_unit
@@ -64,37 +68,16 @@ def _value(parameters: Parameters, name: str) -> float:
     return found.value
 
 
-def bearing_edge(gap: float) -> tuple[float, float]:
-    """Polar angle (rad) of the edge of the plate's bearing surface, and its gap to the defect's rim there.
-
-    Inside the defect the closest bone to a point of the inner surface (radius r = R + gap, polar angle
-    theta < theta_h) is the rim corner C at (R, theta_h); the point bears when C lies within the bearing angle a of its
-    inward normal -u(theta): r - R cos(d) >= cos(a) |P - C|, d = theta_h - theta. At the edge, with c = cos(d) and
-    a = 30 deg, (r - R c)^2 = 3/4 (r^2 + R^2 - 2 r R c), i.e. R^2 c^2 - r R c / 2 + r^2 / 4 - 3 R^2 / 4 = 0, whose
-    root near 1 is c = (r / 2 + sqrt(3 R^2 - 3 r^2 / 4)) / (2 R). A plate resting on the bone (gap > 0) so bears on
-    a strip about gap x tan(30 deg) wide inside the defect's edge; a sunk one (gap <= 0) has its inner surface
-    inside the defect's cut face, whose closest point is sideways, never within 30 deg of the normal: no strip.
-    """
-    assert BEARING_ANGLE_DEG == 30.0  # the closed form below is for the registry's 30 deg
-    if gap <= 0:
-        return THETA_H, 0.0
-    r = R + gap
-    cos_d = (r / 2 + math.sqrt(3 * R * R - 0.75 * r * r)) / (2 * R)
-    distance = math.sqrt(r * r + R * R - 2 * r * R * cos_d)
-    assert r - R * cos_d == pytest.approx(math.cos(math.radians(30.0)) * distance)  # the right root
-    return THETA_H - math.acos(cos_d), distance
-
-
 def quantisation_mm2(gap: float) -> float:
     """How far the bearing area may be off because whole triangles are classified by their centroid.
 
     The plate's triangles come in pairs per quad between two rings, with centroids 1/3 and 2/3 of the ring pitch
-    from the inner ring, so the counted area ends within 1/3 pitch of the exact edge: at most a band 1/3 pitch wide
-    along the edge's circle. Plus 0.1 % of the area for the facets' sag inside the sphere (design.area is 0.03 % low).
+    from the inner ring, so the counted area ends within 1/3 pitch of the exact edge theta_h: at most a band 1/3 pitch
+    wide along the edge's circle. Plus 0.1 % of the area for the facets' sag inside the sphere (design.area is 0.03 %
+    low).
     """
     r_in = R + gap
-    edge, _ = bearing_edge(gap)
-    band = 2 * math.pi * r_in * math.sin(edge) * (r_in * PITCH / 3)
+    band = 2 * math.pi * r_in * math.sin(THETA_H) * (r_in * PITCH / 3)
     return band + 0.001 * 2 * math.pi * r_in**2 * (1 - math.cos(THETA_O))
 
 
@@ -183,73 +166,81 @@ def test_two_pieces_and_an_open_sheet_are_counted() -> None:
 
 def test_gaps_of_a_plate_resting_half_a_millimetre_above_the_bone(resting: Parameters) -> None:
     gap = 0.5
-    _, strip_gap = bearing_edge(gap)
-    # Over the bone every bearing point is 0.5 mm off (its centroid sags <= (1.8 mm)^2 / (18 x 70.5) = 0.003 mm
-    # towards it); the strip inside the defect's edge bears at up to strip_gap = 0.577 mm from the rim corner.
-    assert gap - 0.01 <= _value(resting, "fit.max_gap") <= strip_gap + 0.01
-    # The strip is 2 % of the bearing area and at most 0.077 mm further: it moves the mean by < 0.002 mm.
-    assert _value(resting, "fit.mean_gap") == pytest.approx(gap, abs=0.01)
+    # Every seat centroid is 0.5 mm off (its centroid sags <= (1.8 mm)^2 / (18 x 70.5) = 0.003 mm towards the bone):
+    # the seat leaves out the defect's edge, where the earlier rule also counted a strip bearing on the rim.
+    assert _value(resting, "fit.max_gap") == pytest.approx(gap, abs=0.005)
+    assert _value(resting, "fit.mean_gap") == pytest.approx(gap, abs=0.005)
     # The plate is outside the bone everywhere: exactly 0.
     assert _value(resting, "fit.max_penetration") == 0.0
 
 
-def test_contact_area_is_the_seat_on_bone_plus_the_bearing_strip(resting: Parameters) -> None:
+def test_contact_area_is_the_seat_on_bone(resting: Parameters) -> None:
     gap = 0.5
     r_in = R + gap
-    edge, _ = bearing_edge(gap)
     seat = spherical_plate_values(_plate(gap), DEFECT_MM).contact_area_mm2  # inner surface over bone
-    strip = 2 * math.pi * r_in**2 * (math.cos(edge) - math.cos(THETA_H))  # 45.9 mm^2, 2.2 % of the seat
-    tolerance = quantisation_mm2(gap)  # 42 mm^2: below the strip, so a rule without the strip fails here
-    assert strip > tolerance
-    assert _value(resting, "fit.contact_area") == pytest.approx(seat + strip, abs=tolerance)
-    # The rest of the inner surface (inside the strip's edge) is the unsupported defect.
-    defect = 2 * math.pi * r_in**2 * (1 - math.cos(edge))
+    tolerance = quantisation_mm2(gap)
+    assert _value(resting, "fit.contact_area") == pytest.approx(seat, abs=tolerance)
+    # The rest of the inner surface (inside the defect's edge) is the defect.
+    defect = 2 * math.pi * r_in**2 * (1 - math.cos(THETA_H))
     assert _value(resting, "anatomy.defect_area") == pytest.approx(defect, abs=tolerance)
-    # Bearing + unsupported = the whole inner surface (every inner triangle faces the skull, nothing else does).
+    # Bearing + defect = the whole inner surface (every inner triangle faces the skull, nothing else does).
     inner = 2 * math.pi * r_in**2 * (1 - math.cos(THETA_O))
     total = _value(resting, "fit.contact_area") + _value(resting, "anatomy.defect_area")
     assert total == pytest.approx(inner, rel=0.001)
 
 
-def _span_bounds(gap: float) -> tuple[float, float]:
-    """The largest chord across the unsupported inner surface: 2 r_in sin(edge), and its lower bound when the
-    outermost unsupported centroid lies up to 2/3 of a ring pitch inside the edge (centroids sit at 1/3 and 2/3)."""
-    r_in = R + gap
-    edge, _ = bearing_edge(gap)
-    return 2 * r_in * math.sin(edge - 2 * PITCH / 3) - 0.02, 2 * r_in * math.sin(edge) + 0.02
-
-
-def test_defect_span_is_the_chord_across_the_unsupported_surface(resting: Parameters, sunk: Parameters) -> None:
-    # The defect is 50 mm across on the skull; the plate's inner surface sees it as 2 r_in sin(edge): 49.8 mm above
-    # the bone (the strip bears), 49.8 mm sunk (r_in = 69.7 mm). +-0.02 mm for the facets' sag.
+def test_defect_span_is_the_defect_s_diameter(resting: Parameters, sunk: Parameters) -> None:
+    # The defect is cut at right angles to the skull: its faces run along the radii, as the plate's normals do, so
+    # the rays that find the outline run along the faces (see validation.fit._along_cut_faces) and find the rim at
+    # polar angle theta_h on the plate: a chord of 2 r_in sin(theta_h), 50.36 mm above the bone, 49.79 mm sunk, to
+    # the outline's step (32 samples over 2.6 mm) and the facets' sag.
     for parameters, gap in ((resting, 0.5), (sunk, -0.3)):
-        low, high = _span_bounds(gap)
-        assert low <= _value(parameters, "anatomy.defect_span") <= high, gap
+        chord = 2 * (R + gap) * math.sin(THETA_H)
+        assert _value(parameters, "anatomy.defect_span") == pytest.approx(chord, abs=0.1), gap
 
 
 def test_a_sunk_plate_penetrates_by_its_depth_and_has_no_gap(sunk: Parameters) -> None:
     # Vertices are exactly 0.3 mm inside the sphere; facet centroids sag up to 0.005 mm deeper.
     assert _value(sunk, "fit.max_penetration") == pytest.approx(0.3, abs=0.01)
-    values = _values(sunk)
-    for name in ("fit.max_gap", "fit.mean_gap"):  # every bearing point is inside the bone
-        assert values[name].value is None
-        assert "no part of the design bears" in values[name].reason
-        assert values[name].method == ""
-    # No strip when sunk (see bearing_edge): the seat is exactly the inner surface over the bone.
+    # The whole seat is inside the bone: no clearance anywhere, a gap of 0 (no longer missing).
+    assert _value(sunk, "fit.max_gap") == 0.0
+    assert _value(sunk, "fit.mean_gap") == 0.0
+    # The bearing surface is exactly the inner surface over the bone, as for the plate above it.
     seat = spherical_plate_values(_plate(-0.3), DEFECT_MM).contact_area_mm2
     assert _value(sunk, "fit.contact_area") == pytest.approx(seat, abs=quantisation_mm2(-0.3))
 
 
 def test_bone_thickness_under_the_plate_from_a_mask(resting: Parameters) -> None:
     # The mask is binary at voxel centres (1 mm): each of the ray's two crossings of the 0.5 level lies within a
-    # voxel of the true surface, which is 6 mm apart along the normal. The minimum over ~3,000 rays is within one
+    # voxel of the true surface, which is 6 mm apart along the normal. The minimum over ~1,500 rays is within one
     # voxel; the errors average out over rays crossing the lattice at every phase, so the mean is within 1/4 voxel.
-    # Rays within 3 mm of the defect would leave through its cut face and read ~0: they are excluded.
+    # Rays near the defect would leave through its cut face: the seat keeps 5 mm from the outline, and a ray that
+    # leaves the bone sideways is not counted.
     assert _value(resting, "anatomy.bone_thickness_min") == pytest.approx(6.0, abs=1.0)
     assert _value(resting, "anatomy.bone_thickness_mean") == pytest.approx(6.0, abs=0.25)
     method = _values(resting)["anatomy.bone_thickness_min"].method
-    assert "bearing triangles" in method
-    assert "excluding those within 3.0 mm" in method
+    assert "seat" in method
+    assert "left the bone sideways" in method
+
+
+def test_a_ray_leaving_the_bone_through_a_cut_face_measures_no_thickness() -> None:
+    """Beside the defect, a ray 15 deg off the cut face leaves the bone through it: it does not count.
+
+    The ray starts 0.5 mm outside the rim and runs into the bone 15 deg from the radial direction, towards the
+    defect: it crosses the cone-shaped cut face about 2 mm down, at 76 deg to its normal (more than 60).
+    """
+    mask = bone_mask()
+    polar = THETA_H + 0.5 / R  # 0.5 mm outside the defect's edge, on the skull
+    e1 = np.cross(UNIT_AXIS, [0.0, 0.0, 1.0])
+    e1 /= np.linalg.norm(e1)
+    point = R * (math.cos(polar) * UNIT_AXIS + math.sin(polar) * e1)
+    inward = -point / R
+    tilted = math.cos(math.radians(15.0)) * inward - math.sin(math.radians(15.0)) * e1  # towards the defect
+    rays = bone_rays(mask, np.array([point + 1.0 * point / R] * 2), np.array([inward, tilted]), np.arange(2))
+    assert rays.thickness[0] == pytest.approx(6.0, abs=1.0)  # straight through the bone
+    assert not rays.sideways[0]
+    assert rays.sideways[1]  # through the cut face: no thickness (it would read about 2 mm)
+    assert np.isnan(rays.thickness[1])
 
 
 def test_bone_volume_is_the_masked_voxels_times_the_voxel_volume() -> None:
@@ -279,15 +270,68 @@ def test_every_value_carries_its_unit_method_and_input_hashes(resting: Parameter
         assert value.value is not None, f"{value.name}: {value.reason}"
         assert value.reason == ""
         assert value.method
-        assert value.inputs_sha256 == tuple(HASHES[name] for name in measurement.inputs), value.name
+        # The inputs it needs, then those it used because they were given (the mask, for the fit's uncertainty).
+        used = (*measurement.inputs, *(name for name in measurement.uses if name in HASHES))
+        assert value.inputs_sha256 == tuple(HASHES[name] for name in used), value.name
     fit_max_gap = _values(resting)["fit.max_gap"]
-    assert fit_max_gap.inputs_sha256 == (HASHES["anatomy"], HASHES["design"])
-    # And in the file's JSON shape.
+    assert fit_max_gap.inputs_sha256 == (HASHES["anatomy"], HASHES["design"], HASHES["mask"])
+    # And in the file's JSON shape, with its place and uncertainty.
     data = fit_max_gap.to_json()
-    assert set(data) == {"name", "value", "unit", "method", "inputs_sha256"}
+    assert set(data) == {"name", "value", "unit", "method", "inputs_sha256", "location", "uncertainty"}
+    # A value without a place has no location key: old files and new ones read the same.
+    assert set(_values(resting)["design.volume"].to_json()) == {"name", "value", "unit", "method", "inputs_sha256"}
     # An input without a known hash is left out rather than recorded as an empty string.
     unhashed = measure(MeasureInputs(patient={"weight_kg": 70.0}))
     assert {v.inputs_sha256 for v in unhashed.values} == {()}
+
+
+LOCATED = (
+    "design.min_wall_thickness",
+    "fit.max_gap",
+    "fit.mean_gap",
+    "fit.max_penetration",
+    "fit.contact_area",
+    "anatomy.defect_span",
+    "anatomy.defect_area",
+    "anatomy.bone_thickness_min",
+    "anatomy.bone_thickness_mean",
+)
+
+
+def test_located_values_say_where_and_how_sure(resting: Parameters) -> None:
+    values = _values(resting)
+    for name in LOCATED:
+        value = values[name]
+        assert value.location is not None, name
+        assert value.uncertainty is not None, name
+        assert value.uncertainty >= 0.0, name
+    # The places: the thinnest wall on the plate, the largest gap on its inner surface over the seat (5 mm or more
+    # from the defect's rim at theta_h), the thinnest bone on the skull's outer surface under the seat.
+    wall = np.asarray(values["design.min_wall_thickness"].location)
+    assert np.linalg.norm(wall) == pytest.approx(R + 0.5, abs=0.01) or np.linalg.norm(wall) == pytest.approx(
+        R + 4.5, abs=0.01
+    )
+    gap = np.asarray(values["fit.max_gap"].location)
+    assert np.linalg.norm(gap) == pytest.approx(R + 0.5, abs=0.01)
+    polar = math.acos(float(gap @ UNIT_AXIS) / np.linalg.norm(gap))
+    assert (polar - THETA_H) * R >= EDGE_MARGIN_MM - 0.1
+    bone = np.asarray(values["anatomy.bone_thickness_min"].location)
+    assert np.linalg.norm(bone) == pytest.approx(R, abs=0.6)  # within a voxel of the mask's outer surface
+    # The uncertainties: the fit's are half the mask's 1 mm voxel along the normal (0.5 mm) with the sampling and
+    # the margin's sensitivity, which add nothing on this even plate; the wall's is ~0 (two parallel spheres); the
+    # bone's is sqrt(2) half voxels.
+    assert values["fit.max_gap"].uncertainty == pytest.approx(0.5, abs=0.01)
+    assert values["fit.mean_gap"].uncertainty == pytest.approx(0.5, abs=0.01)
+    assert values["design.min_wall_thickness"].uncertainty == pytest.approx(0.0, abs=0.01)
+    assert values["anatomy.bone_thickness_min"].uncertainty == pytest.approx(math.sqrt(2) * 0.5, abs=0.1)
+
+
+def test_without_a_mask_the_fit_s_uncertainty_leaves_out_the_voxels(skull: Mesh) -> None:
+    values = _values(measure(MeasureInputs(anatomy=skull, design=plate_mesh(_plate(0.5)))))
+    gap = values["fit.max_gap"]
+    assert gap.uncertainty is not None
+    assert gap.uncertainty < 0.01  # the sampling and the margin's sensitivity only, both ~0 here
+    assert "no mask given" in gap.method
 
 
 # -- patient.* ------------------------------------------------------------------------------------------------------
