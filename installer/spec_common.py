@@ -4,10 +4,18 @@ DVW's own packages are collected as source files (module collection mode ``py``)
 software manifest hashes exactly the files that run, so a bundle's manifest is the manifest of its sources, its
 resources and its ``uv.lock`` (see README.md). Library metadata is copied so that the manifest can name each key
 library's version and so that plugin entry points (pydicom's pixel decoders) are found.
+
+The desktop bundle leaves out what the desktop never runs: the sync server's stack (``dvw serve`` and
+``dvw server`` refuse there in one line) and every VTK module but those DVW loads (:data:`VTK_MODULES`).
 """
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +25,45 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "installer" / "dvw_entry.py")
 DVW_PACKAGES = ["app", "imaging", "geometry", "validation", "records"]
 #: Key libraries named by the manifest (validation/manifest.py KEY_LIBRARIES) and the DICOM decoders' entry points.
+#: The server's libraries (fastapi, uvicorn, psycopg) are named too, as the lock pins them, so that the bundle's
+#: manifest stays the source tree's: only their metadata is copied, their code is not in the bundle (SERVER_STACK).
 METADATA = [
     "dvw", "numpy", "scipy", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pylibjpeg-rle",
     "pyjpegls", "SimpleITK", "vtk", "trimesh", "fast-simplification", "pint", "SQLAlchemy", "alembic",
-    "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials", "pyvista",
+    "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials",
     "fastapi", "uvicorn", "httpx", "psycopg",
 ]  # fmt: skip
-EXCLUDES = ["tkinter", "pytest", "IPython", "skimage", "hypothesis", "mypy", "ruff"]
+#: The sync server's stack: the desktop never imports it (``dvw sync`` and ``dvw site join`` need httpx only).
+SERVER_STACK = [
+    "fastapi", "starlette", "uvicorn", "psycopg", "psycopg_binary", "psycopg_pool", "prometheus_client", "pydantic",
+    "pydantic_core", "pydantic_settings", "email_validator",
+]  # fmt: skip
+#: The VTK modules DVW loads: those it imports (``from vtkmodules.X import``: checked by :func:`vtk_excludes`), and
+#: those that these and vtkmodules.qt import when they load (the OpenGL2 backend imports the HyperTreeGrid and Label
+#: renderers; vtkmodules.util.data_model registers VTK's pickling, from vtkParallelCore; ...), as found by importing
+#: every DVW module and drawing the 3D view and a report picture. The rest of the vtk wheel is left out: 130 of its
+#: 154 modules and, with them, all but 94 of its 368 libraries (Viskores among them).
+VTK_MODULES = frozenset(
+    {
+        # imported by DVW
+        "vtkCommonCore", "vtkCommonDataModel", "vtkFiltersCore", "vtkFiltersSources", "vtkIOImage",
+        "vtkImagingCore", "vtkInteractionStyle", "vtkInteractionWidgets", "vtkRenderingAnnotation",
+        "vtkRenderingCore", "vtkRenderingFreeType", "vtkRenderingOpenGL2",
+        # imported by those when they load, and by vtkmodules.qt (vtkRenderingUI)
+        "vtkCommonExecutionModel", "vtkCommonMath", "vtkCommonMisc", "vtkCommonSystem", "vtkCommonTransforms",
+        "vtkFiltersGeneral", "vtkIOCore", "vtkParallelCore", "vtkRenderingContext2D", "vtkRenderingHyperTreeGrid",
+        "vtkRenderingLabel", "vtkRenderingUI",
+    }
+)  # fmt: skip
+#: Python packages that DVW never imports: tools, and what only pyvista or the server loaded (matplotlib comes with
+#: the vtk wheel for vtkRenderingMatplotlib, which DVW does not use).
+EXCLUDES = [
+    "tkinter", "pytest", "IPython", "skimage", "hypothesis", "mypy", "ruff", "matplotlib",
+    "vtk", "vtkmodules.all", "vtkmodules.gtk", "vtkmodules.tk", "vtkmodules.wx", "vtkmodules.test",
+    "vtkmodules.web", "vtkmodules.generate_pyi",
+    # vtkmodules.qt's QOpenGLWidget base (DVW's view is a QWidget: see app/gui/scene_view.py)
+    "PySide6.QtOpenGLWidgets", "PySide6.QtOpenGL",
+]  # fmt: skip
 
 
 def datas() -> list[tuple[str, str]]:
@@ -47,10 +87,61 @@ def hidden_imports() -> list[str]:
     found: list[str] = []
     for package in DVW_PACKAGES:
         found += collect_submodules(package)
-    found += ["libjpeg", "openjpeg", "rle", "jpeg_ls", "psycopg_binary", "SimpleITK"]
+    found += ["libjpeg", "openjpeg", "rle", "jpeg_ls", "SimpleITK"]
     # VTK imports its Python overrides by name when a module loads (vtkmodules.MODULE_MAPPER: without
     # numpy_interface.array_overrides, VTK arrays lose __array__ and implicit arrays fail to convert to numpy).
     found += collect_submodules("vtkmodules.util") + collect_submodules("vtkmodules.numpy_interface")
+    found += [f"vtkmodules.{name}" for name in sorted(VTK_MODULES)]
+    return found
+
+
+def vtk_excludes() -> list[str]:
+    """Every VTK module of the installed wheel that is not in :data:`VTK_MODULES`.
+
+    Raises SystemExit when a DVW source file imports a VTK module that is not listed (it would be missing from the
+    bundle), or when a listed module is not in the wheel (a VTK upgrade renamed it).
+    """
+    spec = importlib.util.find_spec("vtkmodules")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("vtkmodules is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    installed = {path.name.split(".")[0] for path in folder.glob("vtk*") if path.name.endswith(suffixes)}
+    imported = {
+        match
+        for package in DVW_PACKAGES
+        for source in sorted((ROOT / package).rglob("*.py"))
+        for match in re.findall(r"vtkmodules\.(vtk\w+)", source.read_text(encoding="utf-8"))
+    }
+    if imported - VTK_MODULES:
+        missing = sorted(imported - VTK_MODULES)
+        raise SystemExit(f"DVW imports VTK modules the bundle leaves out: add {missing} to VTK_MODULES")
+    if VTK_MODULES - installed:
+        raise SystemExit(f"VTK_MODULES names modules the vtk wheel does not have: {sorted(VTK_MODULES - installed)}")
+    return [f"vtkmodules.{name}" for name in sorted(installed - VTK_MODULES)]
+
+
+def stripped_vtk(binaries: list[tuple[str, str, str]], folder: Path) -> list[tuple[str, str, str]]:
+    """``binaries`` (``Analysis.binaries``) with VTK's libraries replaced by copies in ``folder`` without symbol tables.
+
+    The vtk wheel's libraries carry their full symbol tables, about a quarter of their size (85 of the 345 MB DVW
+    ships); loading uses only the dynamic symbols, which stay, as do the build IDs (a crash's addresses can still be
+    resolved against the wheel's libraries). Only VTK's: PyInstaller's own ``strip`` option strips every binary,
+    and the libraries that auditwheel repaired (numpy's OpenBLAS, ...) then fail to load ("ELF load command
+    address/offset not page-aligned"); the rest gain little. Stripped afresh at every build (a few seconds).
+    """
+    strip = shutil.which("strip")
+    if strip is None:
+        raise SystemExit("strip (binutils) is needed to build the bundle")
+    found = []
+    for name, source, kind in binaries:
+        if not (name.startswith("vtkmodules/") and kind in ("BINARY", "EXTENSION")):
+            found.append((name, source, kind))
+            continue
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([strip, "-o", str(target), source], check=True)  # noqa: S603 - the wheel's own files
+        found.append((name, str(target), kind))
     return found
 
 
@@ -60,7 +151,7 @@ def analysis_options() -> dict[str, Any]:
         "pathex": [str(ROOT)],
         "datas": datas(),
         "hiddenimports": hidden_imports(),
-        "excludes": EXCLUDES,
+        "excludes": EXCLUDES + SERVER_STACK + vtk_excludes(),
         "module_collection_mode": dict.fromkeys(DVW_PACKAGES, "py"),
         "noarchive": False,
     }

@@ -40,7 +40,6 @@ KEY_LIBRARIES = (
     "reportlab",
     "zxing-cpp",
     "PySide6-Essentials",
-    "pyvista",
     "fastapi",
     "uvicorn",
     "httpx",

@@ -14,6 +14,10 @@ from app.home import home_folder
 from app.progress_bar import progress_bar
 
 SERVER_DB = Path("server") / "dvw-server.sqlite"
+#: What the sync server runs on: installed with DVW on the server machine, left out of the desktop bundle
+#: (installer/spec_common.py SERVER_STACK), where ``dvw serve`` and ``dvw server`` refuse with :data:`NOT_IN_BUNDLE`.
+SERVER_LIBRARIES = ("fastapi", "uvicorn", "prometheus_client")
+NOT_IN_BUNDLE = "the sync server is not part of the desktop bundle; install dvw[server] on the server machine"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -121,6 +125,23 @@ def _default_db(args: argparse.Namespace) -> str:
     return f"sqlite:///{home_folder(args.home).resolve() / SERVER_DB}"
 
 
+def _require_server_libraries() -> None:
+    """Refuse in one line where the sync server's libraries are not installed (the desktop bundle).
+
+    They are looked up, not imported (fastapi takes about a second to load, and ``dvw server`` does not need it):
+    a library that is installed but broken still fails loudly where it is imported.
+
+    Raises
+    ------
+    UsageError
+        :data:`NOT_IN_BUNDLE`, when one of :data:`SERVER_LIBRARIES` is not installed.
+    """
+    from importlib.util import find_spec  # noqa: PLC0415
+
+    if any(find_spec(name) is None for name in SERVER_LIBRARIES):
+        raise UsageError(NOT_IN_BUNDLE)
+
+
 def _shown(url: str) -> str:
     from sqlalchemy import make_url  # noqa: PLC0415
     from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
@@ -133,6 +154,7 @@ def _shown(url: str) -> str:
 
 def run_serve(args: argparse.Namespace) -> int:
     """``dvw serve``: migrate the database once, then run uvicorn with ``--workers`` processes."""
+    _require_server_libraries()
     import uvicorn  # noqa: PLC0415
 
     from records.server.app import ENV_DB, ENV_METRICS_TOKEN_FILE, LOG_CONFIG, read_metrics_token  # noqa: PLC0415
@@ -183,6 +205,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_enroll_site(args: argparse.Namespace) -> int:
     """``dvw server enroll-site NAME``: print the one-time token (the server keeps only its hash)."""
+    _require_server_libraries()
     from records.server.store import ServerStore  # noqa: PLC0415
 
     with ServerStore.open(_default_db(args)) as store:
@@ -197,6 +220,7 @@ def run_enroll_site(args: argparse.Namespace) -> int:
 
 def run_server_verify(args: argparse.Namespace) -> int:
     """``dvw server verify``: exit 0 when every chain, signature and artifact verifies, else 2."""
+    _require_server_libraries()
     from records.server.store import ServerStore  # noqa: PLC0415
 
     with ServerStore.open(_default_db(args)) as store:
