@@ -366,7 +366,9 @@ def _iter_loaded(series: SeriesInfo, cancel: CancelToken | None) -> Iterator[tup
                 future.cancel()
 
 
-def _to_values(ref: FrameRef, stored: npt.NDArray[Any], fill: float) -> npt.NDArray[np.float64] | npt.NDArray[Any]:
+def _to_values(
+    ref: FrameRef, stored: npt.NDArray[Any], fill: float, padding: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.float64] | npt.NDArray[Any]:
     slope = ref.frame.rescale_slope if ref.frame.rescale_slope is not None else 1.0
     intercept = ref.frame.rescale_intercept if ref.frame.rescale_intercept is not None else 0.0
     if slope == 1.0 and float(intercept).is_integer():
@@ -374,22 +376,34 @@ def _to_values(ref: FrameRef, stored: npt.NDArray[Any], fill: float) -> npt.NDAr
         values: npt.NDArray[Any] = np.add(stored, int(intercept), dtype=np.int64)
     else:
         values = stored.astype(np.float64) * slope + intercept
-    padding = ref.instance.pixel_padding_value
     if padding is not None:
-        values[stored == padding] = fill
+        values[padding] = fill
     return values
 
 
-def _has_padding(ref: FrameRef, stored: npt.NDArray[Any]) -> bool:
+def _padding_mask(ref: FrameRef, stored: npt.NDArray[Any]) -> npt.NDArray[np.bool_] | None:
+    """Where ``stored`` holds the PixelPaddingValue, or None when no pixel does (computed once per slice)."""
     padding = ref.instance.pixel_padding_value
-    return padding is not None and bool(np.any(stored == padding))
+    if padding is None:
+        return None
+    mask = stored == padding
+    return mask if mask.any() else None
 
 
-def _store_exact(voxels: npt.NDArray[Any], index: int, ref: FrameRef, stored: npt.NDArray[Any], fill: float) -> bool:
+def _store_exact(
+    voxels: npt.NDArray[Any],
+    index: int,
+    ref: FrameRef,
+    stored: npt.NDArray[Any],
+    fill: float,
+    *,
+    padding: npt.NDArray[np.bool_] | None,
+) -> bool:
     """Write HU for an unresampled int16 slice without temporaries; False when this fast path does not apply.
 
     Applies when the modality LUT is a pure integer shift and every stored value is below 32768, so that the
-    stored array can be reinterpreted as int16 and shifted in place into the output slice.
+    stored array can be reinterpreted as int16 and shifted in place into the output slice. ``padding`` is
+    :func:`_padding_mask`'s mask.
     """
     slope = ref.frame.rescale_slope if ref.frame.rescale_slope is not None else 1.0
     intercept = ref.frame.rescale_intercept if ref.frame.rescale_intercept is not None else 0.0
@@ -407,9 +421,8 @@ def _store_exact(voxels: npt.NDArray[Any], index: int, ref: FrameRef, stored: np
         return False
     target = voxels[index]
     np.add(stored.view(np.int16), np.int16(intercept), out=target)
-    padding = ref.instance.pixel_padding_value
     if padding is not None:
-        target[stored == padding] = int(fill)
+        target[padding] = int(fill)
     return True
 
 
@@ -548,9 +561,11 @@ def _fill(
         ref = series.frames[index]
         hashes[loaded.path] = loaded.sha256
         stored = loaded.frames[ref.frame.frame_index]
-        padded = padded or _has_padding(ref, stored)
-        if plan.resampled or not _store_exact(voxels, index, ref, stored, fill):
-            corrected = _place_in_plane(_to_values(ref, stored, fill), plan, index, fill, (shape[0], shape[1]))
+        padding = _padding_mask(ref, stored)
+        padded = padded or padding is not None
+        if plan.resampled or not _store_exact(voxels, index, ref, stored, fill, padding=padding):
+            values = _to_values(ref, stored, fill, padding)
+            corrected = _place_in_plane(values, plan, index, fill, (shape[0], shape[1]))
             for out_index in sources_by_upper.get(index, []):
                 source = plan.sources[out_index]
                 if source.lower == source.upper or source.weight >= 1.0:

@@ -13,7 +13,6 @@ from imaging.errors import AmbiguousSeriesError, OutputExistsError
 from imaging.progress import report
 from imaging.summary import import_summary, series_summary
 from imaging.volume import volume_suffix, write_volume
-from validation.manifest import current_manifest
 
 if TYPE_CHECKING:  # the DICOM modules load pydicom and its decoders: only when a command runs (start-up time)
     from imaging.assemble import ImportResult
@@ -105,6 +104,8 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def import_json(result: ImportResult, output: Path, sha256: str) -> dict[str, Any]:
     """The CLI contract's JSON for an import by this software."""
+    from validation.manifest import current_manifest  # noqa: PLC0415 - only --json names the software
+
     return import_summary(result, output, sha256, current_manifest().manifest_id)
 
 
