@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import shutil
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -12,15 +14,17 @@ import numpy as np
 import pydicom
 import pytest
 from pydicom.data import get_testdata_file
-from pydicom.datadict import dictionary_has_tag, keyword_for_tag, tag_for_keyword
+from pydicom.datadict import dictionary_has_tag, tag_for_keyword
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, CTImageStorage, EnhancedCTImageStorage, ExplicitVRLittleEndian, RTPlanStorage
 
+from imaging import ps315_table
 from imaging.assemble import assemble, select_series
 from imaging.deidentify import (
     BASIC_PROFILE,
     DEFAULT_METHOD,
     DVW_ADDITIONS,
+    PROFILE_EDITION,
     ActionCounts,
     AttributeType,
     BurnedInAnnotationError,
@@ -37,7 +41,8 @@ from imaging.errors import ImagingError, NotADicomFolderError, OutputExistsError
 from imaging.progress import Cancelled, CancelToken
 from imaging.series import scan_folder
 
-CT_3SLICE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ct-3slice"
+REPO = Path(__file__).resolve().parents[2]
+CT_3SLICE = REPO.parent / "shared" / "data" / "ct-3slice"
 SITE = UidMap(b"dvw-test-site-secret-0123456789")
 
 # Identifying values planted in the built data sets; none may survive anywhere in a written file.
@@ -233,20 +238,115 @@ def has_odd_group(ds: Dataset) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_table_entries_are_dictionary_tags_with_valid_codes() -> None:
+# Rows of PS3.15 Table E.1-1 (edition 2026c; Basic Profile column) as the standard prints them: tag, attribute
+# name, action code. Patient ID is Z/D since the 2024 editions (Z in 2023 and before).
+PUBLISHED_ROWS_2026C = [
+    ((0x0010, 0x0010), "Patient's Name", "Z"),
+    ((0x0010, 0x0020), "Patient ID", "Z/D"),
+    ((0x0010, 0x0030), "Patient's Birth Date", "Z"),
+    ((0x0010, 0x1010), "Patient's Age", "X"),
+    ((0x0010, 0x2160), "Ethnic Group", "X"),
+    ((0x0008, 0x0020), "Study Date", "Z"),
+    ((0x0008, 0x0023), "Content Date", "Z/D"),
+    ((0x0008, 0x0050), "Accession Number", "Z"),
+    ((0x0008, 0x0080), "Institution Name", "X/Z/D"),
+    ((0x0008, 0x0090), "Referring Physician's Name", "Z"),
+    ((0x0008, 0x1010), "Station Name", "X/Z/D"),
+    ((0x0008, 0x1140), "Referenced Image Sequence", "X/Z/U*"),
+    ((0x0008, 0x0018), "SOP Instance UID", "U"),
+    ((0x0020, 0x000D), "Study Instance UID", "U"),
+    ((0x0020, 0x0052), "Frame of Reference UID", "U"),
+    ((0x0018, 0x1000), "Device Serial Number", "X/Z/D"),
+    ((0x0018, 0x1030), "Protocol Name", "X/D"),
+    ((0x0040, 0x0555), "Acquisition Context Sequence", "X/Z"),
+    ((0x0040, 0xA730), "Content Sequence", "D"),
+]
+
+
+def test_the_table_is_generated_for_the_stated_edition() -> None:
+    assert PROFILE_EDITION == ps315_table.EDITION == "2026c"
+    assert ps315_table.SOURCE == (
+        "dicom-anonymizer 2.1.0 dicomanonymizer/dicom_anonymization_databases/dicomfields_2026c.py"
+    )
+    assert len(ps315_table.SOURCE_SHA256) == 64
+    tags = [tag for tag, _, _ in ps315_table.ROWS]
+    assert tags == sorted(set(tags))  # sorted, each tag once
+    assert len(ps315_table.ROWS) == len(BASIC_PROFILE) == 652
+
+
+def test_the_generated_module_is_what_the_generator_makes() -> None:
+    # The generator reads the pinned source package (dev group), checks it against the hash in the package's
+    # RECORD and compares its output with the checked-in module: a hand edit or a changed source fails here.
+    done = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "generate_ps315.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(("tag", "name", "code"), PUBLISHED_ROWS_2026C, ids=[row[1] for row in PUBLISHED_ROWS_2026C])
+def test_generated_rows_match_published_rows(tag: tuple[int, int], name: str, code: str) -> None:
+    value = (tag[0] << 16) | tag[1]
+    rows = {row_tag: (row_name, row_code) for row_tag, row_name, row_code in ps315_table.ROWS}
+    assert rows[value] == (name, code)
+    assert BASIC_PROFILE[value] == code
+
+
+def test_table_entries_have_valid_codes_and_known_tags() -> None:
     codes = {"D", "Z", "X", "K", "C", "U", "Z/D", "X/Z", "X/D", "X/Z/D", "X/Z/U*"}
-    assert len(BASIC_PROFILE) > 500
     for tag, code in {**BASIC_PROFILE, **DVW_ADDITIONS}.items():
+        assert code in codes, (hex(tag), code)
+    for tag in DVW_ADDITIONS:
         assert dictionary_has_tag(tag), hex(tag)
-        assert code in codes, (keyword_for_tag(tag), code)
     assert not set(BASIC_PROFILE) & set(DVW_ADDITIONS)
+    # Rows newer than pydicom's data dictionary (pydicom 3.0 predates them): all removed (X), which is what DVW
+    # does with attributes it cannot judge anyway; the walker applies the table's row first.
+    newer = {tag: code for tag, code in BASIC_PROFILE.items() if not dictionary_has_tag(tag)}
+    assert set(newer.values()) <= {"X"}, {hex(tag): code for tag, code in newer.items()}
+    # Repeating-group rows: curve and overlay rows are X, and DVW removes their whole groups.
+    for pattern, mask, _name, code in ps315_table.REPEATING_ROWS:
+        assert code == "X"
+        assert mask >> 16 == 0xFF00
+        assert pattern >> 16 in (0x5000, 0x6000)
+
+
+def test_attributes_the_2026c_table_added_are_acted_on() -> None:
+    ds = build_ct()
+    ds.SecondaryCaptureDeviceID = "SCDEV-LEAK-01"
+    ds.HardcopyCreationDeviceID = "HCDEV-LEAK-02"
+    ds.EthnicGroupCodeSequence = [_item(CodeValue="ETH123", CodingSchemeDesignator="L", CodeMeaning="leak")]
+    ds.UnformattedTextValue = "UNFORMATTED LEAK"
+    ds.TableTopPositionAlignmentUID = _uid("table-top")
+    ds.add_new(0x00100012, "LO", "NAME TO USE LEAK")  # Name to Use: newer than pydicom's dictionary
+    result = deidentify(ds, uid_map=SITE)
+    out = result.dataset
+    for keyword in ("SecondaryCaptureDeviceID", "HardcopyCreationDeviceID", "EthnicGroupCodeSequence"):
+        assert keyword not in out, keyword
+    assert 0x00100012 not in out
+    assert out.UnformattedTextValue == "ANONYMIZED"
+    assert out.TableTopPositionAlignmentUID == SITE.replace(_uid("table-top"))
+    assert result.counts.unknown_removed == 0  # the table's X, not the unknown-attribute rule
+
+
+def test_patient_id_is_emptied_at_the_top_level_of_any_iod() -> None:
+    # Z/D, and Type 2 in the Patient Module of every composite IOD: emptied (as the Z of earlier editions) also
+    # in an IOD whose other Types DVW does not model; inside a sequence item its Type is unknown: a dummy.
+    ds = pydicom.dcmread(pydicom_file("rtplan.dcm"))
+    ds.PatientID = "PID-RT-7781"
+    ds.ContributingEquipmentSequence = [_item(Manufacturer="ACME", PatientID="NESTED-PID-1")]
+    result = deidentify(ds, uid_map=SITE)
+    assert result.dataset.PatientID == ""
+    assert result.dataset.ContributingEquipmentSequence[0].PatientID == "ANONYMIZED"
+    assert deidentify(build_ct(), uid_map=SITE).dataset.PatientID == ""
 
 
 @pytest.mark.parametrize(
     ("keyword", "code"),
     [
         ("PatientName", "Z"),
-        ("PatientID", "Z"),
+        ("PatientID", "Z/D"),
         ("PatientBirthDate", "Z"),
         ("PatientSex", "Z"),
         ("PatientAge", "X"),
