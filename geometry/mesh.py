@@ -8,10 +8,10 @@ shares the volume's voxel buffer (no copy unless the object touches the volume b
 needed to close it), maps the points from index space to LPS with the volume's spacing, origin and direction, then
 optionally smooths (windowed sinc, which does not shrink), reduces (quadric edge collapse with
 ``fast_simplification``, checked to stay watertight and manifold, with ``vtkQuadricDecimation`` as the fallback)
-and repairs small defects. Large surfaces are smoothed, reduced and measured in two halves at once, one in a forked
-process, and joined exactly at the cut (:func:`_smooth_reduce_in_halves`); anything that prevents that falls back
-to one process. Every result carries its metrics, including the distance of the final surface from the
-unsmoothed, unreduced isosurface (see :mod:`geometry.metrics`).
+and repairs small defects. Large surfaces are reduced and measured in two halves at once, one in a second process,
+and joined exactly at the cut (:mod:`geometry.parallel`); anything that prevents that falls back to one process.
+Every result carries its metrics, including the distance of the final surface from the unsmoothed, unreduced
+isosurface (see :mod:`geometry.metrics`).
 """
 
 from __future__ import annotations
@@ -19,19 +19,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import multiprocessing
-import os
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import fast_simplification
 import numpy as np
 import numpy.typing as npt
 from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray, vtk_to_numpy
-from vtkmodules.vtkCommonCore import vtkPoints, vtkSMPTools
+from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkImageData, vtkPolyData
 from vtkmodules.vtkFiltersCore import (
     vtkFlyingEdges3D,
@@ -42,13 +39,11 @@ from vtkmodules.vtkFiltersCore import (
 
 from geometry._vtk import run_filter
 from geometry.errors import EmptyMeshError, GeometryError
-from geometry.metrics import MeshMetrics, SurfaceDeviation, mesh_metrics, rotate, surface_index, topology
+from geometry.metrics import MeshMetrics, SurfaceDeviation, mesh_metrics, rotate, topology
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
 from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]
-_Own = TypeVar("_Own")
-_Other = TypeVar("_Other")
 IndexArray = npt.NDArray[np.int64]
 
 #: Windowed-sinc pass band (normalized coordinates). DESIGN.md: 0.01 with 20 iterations brings a binary-mask sphere
@@ -68,8 +63,6 @@ BONE_MESH_REDUCTION = 0.25
 REDUCTION_AGG = 5.0
 #: How many times :func:`reduce` halves the share of triangles removed when a reduction opens the surface.
 _REDUCTION_RETRIES = 4
-#: Meshes with fewer triangles are reduced in one run (forking a process costs more than it saves).
-_PARALLEL_MIN_TRIANGLES = 400_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -290,9 +283,9 @@ def isosurface(
     them by 0.5 HU's worth of their edge. Coincident vertices that remain (none are expected) are merged and the
     triangles that then repeat a vertex (or another triangle) are removed, looking only at the vertices near a voxel
     centre (0.3 s instead of a full :func:`repair`'s 1.2 s for 2.2 M triangles). The orientation is that of flying
-    edges' triangles (see :func:`_flying_edges_outward`), reversed for a left-handed direction matrix. Large
-    volumes are meshed as two slabs on two threads and stitched at their shared slice into the same surface (see
-    :func:`_seam_slice` and :func:`_stitch`).
+    edges' triangles (see :func:`_flying_edges_outward`), reversed for a left-handed direction matrix. Flying edges
+    runs on every core when VTK's ``STDThread`` backend is in use (meshing selects it, see
+    :func:`geometry.parallel.use_vtk_threads`).
 
     Parameters
     ----------
@@ -314,30 +307,21 @@ def isosurface(
         raise GeometryError(f"the iso value must be finite, got {level}")
     level = _iso_value(volume.voxels, level)
     voxels, offset = _prepare_voxels(volume.voxels, level)
-    seam = _seam_slice(voxels)
-    spacing = np.asarray(volume.spacing, dtype=np.float64)
     direction = volume.direction_matrix
-    origin = np.asarray(volume.origin, dtype=np.float64)
-    frame: dict[str, Any] = {"offset": offset, "spacing": spacing, "direction": direction, "origin": origin}
-    if seam is None:
-        part = _isosurface_part(voxels, 0, level, **frame, progress=progress, cancel=cancel)
-        if part is None:
-            raise EmptyMeshError(f"nothing in the volume reaches {level:g}: the isosurface is empty")
-        vertices, faces = part.world, part.faces
-    else:
-        # Two slabs sharing slice ``seam``, meshed at once: VTK releases the GIL while flying edges runs.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dvw-isosurface") as pool:
-            upper = pool.submit(_isosurface_part, voxels[seam:], seam, level, **frame, cancel=cancel)
-            lower = _isosurface_part(voxels[: seam + 1], 0, level, **frame, progress=progress, cancel=cancel)
-            above = upper.result()
-        stitched = _stitch(lower, above, seam, spacing)
-        if stitched is None:  # the slabs did not meet exactly (not expected): mesh the volume in one piece
-            part = _isosurface_part(voxels, 0, level, **frame, cancel=cancel)
-            if part is None:
-                raise EmptyMeshError(f"nothing in the volume reaches {level:g}: the isosurface is empty")
-            stitched = part.world, part.faces
-        vertices, faces = stitched
+    surface = _isosurface_of(
+        voxels,
+        level,
+        offset=offset,
+        spacing=np.asarray(volume.spacing, dtype=np.float64),
+        direction=direction,
+        origin=np.asarray(volume.origin, dtype=np.float64),
+        progress=progress,
+        cancel=cancel,
+    )
     del voxels
+    if surface is None:
+        raise EmptyMeshError(f"nothing in the volume reaches {level:g}: the isosurface is empty")
+    vertices, faces = surface
     if _flying_edges_outward() != (np.linalg.det(direction) > 0):
         faces = faces[:, ::-1]
     return Mesh(vertices, np.array(faces, dtype=np.int64, order="C"))  # a copy: not a view of VTK's array
@@ -360,39 +344,8 @@ def _iso_value(voxels: npt.NDArray[Any], level: float) -> float:
     return (float(level) + top) / 2.0
 
 
-#: Volumes with at least this many voxels are meshed as two slabs at once (see :func:`_seam_slice`).
-_SLAB_MIN_VOXELS = 4_000_000
-
-
-def _seam_slice(voxels: npt.NDArray[Any]) -> int | None:
-    """The slice (axis 0) where the isosurface is cut in two slabs, or None to mesh the volume in one piece.
-
-    Flying edges runs on one core here (VTK's sequential SMP backend) and releases the GIL, so two slabs meshed on
-    two threads take about half the time. The slabs share the middle slice, whose in-plane edges both slabs give
-    the same vertices (same voxel values, same in-plane coordinates): :func:`_stitch` joins them there.
-    """
-    depth = int(voxels.shape[0])
-    if voxels.size < _SLAB_MIN_VOXELS or depth < 4 or (os.cpu_count() or 1) < 2 or not _vtk_is_sequential():
-        return None
-    return depth // 2
-
-
-@dataclass(frozen=True)
-class _IsoPart:
-    """One slab's isosurface.
-
-    Vertices in LPS mm, triangles, and each vertex's position as VTK gave it (mm from the slab's voxel (0, 0, 0),
-    float32), which tells the seam's vertices.
-    """
-
-    world: FloatArray
-    faces: IndexArray
-    local: npt.NDArray[np.float32]
-
-
-def _isosurface_part(
+def _isosurface_of(
     voxels: npt.NDArray[Any],
-    first_slice: int,
     level: float,
     *,
     offset: int,
@@ -401,11 +354,10 @@ def _isosurface_part(
     origin: FloatArray,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-) -> _IsoPart | None:
-    """Flying edges on ``voxels`` (slices ``first_slice`` on of the prepared volume), merged on voxel centres.
+) -> tuple[FloatArray, IndexArray] | None:
+    """Flying edges on the prepared ``voxels``, in LPS mm, merged on voxel centres: vertices and triangles.
 
-    ``offset`` is the padding of the prepared volume (see :func:`_prepare_voxels`). None when the slab has no
-    surface.
+    ``offset`` is the padding of the prepared volume (see :func:`_prepare_voxels`). None when there is no surface.
     """
     poly = _flying_edges(
         voxels, (float(spacing[0]), float(spacing[1]), float(spacing[2])), level, progress=progress, cancel=cancel
@@ -415,79 +367,16 @@ def _isosurface_part(
         return None
     if polys.GetConnectivityArray().GetNumberOfValues() != 3 * polys.GetNumberOfCells():
         raise GeometryError("flying edges returned polygons that are not triangles")
-    points = vtk_to_numpy(poly.GetPoints().GetData())  # float32 index * spacing, from voxel (0, 0, 0) of the slab
+    points = vtk_to_numpy(poly.GetPoints().GetData())  # float32 index * spacing, from voxel (0, 0, 0) of the voxels
     # Voxel index of each vertex (float32 is enough to tell the vertices within 1e-3 voxel of a voxel centre).
     index = points * (1.0 / spacing).astype(np.float32)
-    shift = np.array([0.0, 0.0, float(first_slice)]) - offset  # slab voxel (0, 0, 0) in voxels of the volume
-    index += shift.astype(np.float32)
+    shift = -float(offset)  # the prepared voxel (0, 0, 0) in voxels of the volume
+    index += np.float32(shift)
     local = points.astype(np.float64) + shift * spacing  # mm from the volume's voxel (0, 0, 0), volume axes
     faces = vtk_to_numpy(polys.GetConnectivityArray()).reshape(-1, 3)
     world = rotate(local, direction.T)
     world += origin
-    merged, merged_faces, kept = _merge_on_voxel_centres(world, index, faces)
-    return _IsoPart(merged, merged_faces, points if kept is None else points[kept])
-
-
-def _stitch(
-    lower: _IsoPart | None, upper: _IsoPart | None, seam: int, spacing: FloatArray
-) -> tuple[FloatArray, IndexArray] | None:
-    """The two slabs' surfaces as one, as flying edges and :func:`_merge_on_voxel_centres` make it in one piece.
-
-    The shared slice's vertices are the lower slab's highest ones and the upper slab's lowest ones (z = 0 in its
-    own frame). Both slabs computed their in-plane coordinates from the same voxel values (and merged the vertices
-    on a voxel centre whose value equals the level alike), so they pair up by the exact bits of (x, y); the lower
-    slab's copy stays. A triangle lying in the shared slice can come from a cell on each side: the second copy is
-    dropped, as the merge does in one piece. None when the vertices do not pair up one to one.
-    """
-    if lower is None or upper is None:
-        only = lower if lower is not None else upper
-        return None if only is None else (only.world, only.faces)
-    n_lower = len(lower.world)
-    in_upper = np.flatnonzero(upper.local[:, 2] == 0.0)
-    if len(in_upper) == 0:  # the surface does not cross the shared slice
-        return np.concatenate([lower.world, upper.world]), np.concatenate([lower.faces, upper.faces + n_lower])
-    top = lower.local[:, 2].max()
-    if abs(float(top) / spacing[2] - seam) > 1e-3:  # the lower slab has no vertex in the shared slice
-        return None
-    in_lower = np.flatnonzero(lower.local[:, 2] == top)
-    lower_keys = _row_keys(lower.local[in_lower, :2])
-    order = np.argsort(lower_keys)
-    sorted_keys = lower_keys[order]
-    upper_keys = _row_keys(upper.local[in_upper, :2])
-    slot = np.minimum(np.searchsorted(sorted_keys, upper_keys), len(sorted_keys) - 1)
-    hit = sorted_keys[slot] == upper_keys
-    if np.any(sorted_keys[1:] == sorted_keys[:-1]) or len(np.unique(slot[hit])) != np.count_nonzero(hit):
-        return None
-    # A vertex on a voxel edge of the shared slice is used by cells on both sides; only one on a voxel centre
-    # (a voxel at the level) may belong to one slab's triangles only.
-    matched_lower = np.zeros(len(in_lower), dtype=np.bool_)
-    matched_lower[order[slot[hit]]] = True
-    unmatched = np.concatenate([lower.local[in_lower[~matched_lower], :2], upper.local[in_upper[~hit], :2]])
-    if len(unmatched):
-        cells = unmatched / spacing[:2].astype(np.float32)
-        if not np.all(np.abs(cells - np.rint(cells)) < 1e-3):
-            return None
-    in_upper, slot = in_upper[hit], slot[hit]
-    own = np.ones(len(upper.world), dtype=np.bool_)
-    own[in_upper] = False
-    target = np.empty(len(upper.world), dtype=np.int64)
-    target[own] = n_lower + np.arange(np.count_nonzero(own))
-    target[in_upper] = in_lower[order[slot]]
-    vertices = np.concatenate([lower.world, upper.world[own]])
-    faces = np.concatenate([lower.faces, target[upper.faces]])
-    on_seam = np.zeros(len(vertices), dtype=np.bool_)
-    on_seam[in_lower] = True
-    flat = np.flatnonzero(on_seam[faces].all(axis=1))
-    if len(flat) > 1:
-        key = np.sort(faces[flat], axis=1)
-        ranked = np.lexsort((key[:, 2], key[:, 1], key[:, 0]))  # stable: the first copy (lower slab) leads
-        repeated = np.zeros(len(flat), dtype=np.bool_)
-        repeated[ranked[1:]] = np.all(key[ranked[1:]] == key[ranked[:-1]], axis=1)
-        if np.any(repeated):
-            keep = np.ones(len(faces), dtype=np.bool_)
-            keep[flat[repeated]] = False
-            faces = faces[keep]
-    return vertices, faces
+    return _merge_on_voxel_centres(world, index, faces)
 
 
 def _flying_edges(
@@ -526,21 +415,21 @@ def _flying_edges_outward() -> bool:
 
 def _merge_on_voxel_centres(
     vertices: FloatArray, index: npt.NDArray[np.floating[Any]], faces: npt.NDArray[np.integer[Any]]
-) -> tuple[FloatArray, IndexArray, npt.NDArray[np.bool_] | None]:
+) -> tuple[FloatArray, IndexArray]:
     """Merge an isosurface's coincident vertices, then drop repeated and degenerate triangles and unused vertices.
 
     Two vertices of flying edges lie on different voxel edges, so they can only coincide at a voxel centre shared
     by their edges (a voxel whose value equals the level): only vertices within 1e-3 voxel of a voxel centre
     (``index`` is the vertex position in voxel units) are compared, by their exact positions in ``vertices``.
-    Returns the vertices, the triangles and which of the given vertices were kept (None: all, in order).
+    Returns the vertices and the triangles (``vertices`` itself when nothing was merged).
     """
     triangles: IndexArray = np.asarray(faces, dtype=np.int64)
     near = np.flatnonzero(np.all(np.abs(index - np.rint(index)) < 1e-3, axis=1))
     if near.size < 2:
-        return vertices, triangles, None
+        return vertices, triangles
     unique, renumbered = _merge(Mesh(vertices[near], np.arange(near.size).reshape(-1, 1).repeat(3, axis=1)))
     if len(unique) == near.size:
-        return vertices, triangles, None
+        return vertices, triangles
     # The first vertex of each group (in the order of ``near``) stands for the group.
     group = renumbered[:, 0]
     first = np.full(len(unique), near.size, dtype=np.int64)
@@ -567,7 +456,7 @@ def _merge_on_voxel_centres(
     used[moved] = False
     renumber = np.cumsum(used) - 1
     np.take(renumber, kept, out=kept, mode="clip")  # element by element: in place is safe
-    return vertices[used], kept, used
+    return vertices[used], kept
 
 
 def smooth(
@@ -587,8 +476,8 @@ def smooth(
     The filter runs on coordinates normalized to ``frame`` = (centre, half-size in mm): by default the centre and
     half the longest side of the mesh's bounding box, as VTK's own normalization does. The filter's gain at zero
     frequency is not exactly 1, so it scales the surface very slightly (a few 1e-4 mm over 100 mm) about that centre;
-    parts of one surface smoothed separately (see :func:`_smooth_reduce_in_halves`) therefore share the whole
-    surface's frame.
+    parts of one surface smoothed separately (see :func:`geometry.parallel.smooth_reduce_in_halves`) therefore share
+    the whole surface's frame. With VTK's ``STDThread`` backend the filter uses every core.
 
     A non-manifold vertex (where the merge of coincident vertices pinched the surface, see :func:`isosurface`)
     stays where the isosurface put it, as do the vertices on a border. On a manifold surface the result is the
@@ -641,9 +530,9 @@ def reduce(
       volume -0.002 %, deviation max 0.078 mm; VTK quadric 26.9 s, deviation max 0.078 mm;
     - ellipsoidal shell phantom reduced to 10 %: both watertight and manifold, deviation max < 0.5 mm (tests).
 
-    Meshes of ``_PARALLEL_MIN_TRIANGLES`` or more are reduced in two halves at once, one in a forked process
-    (:func:`_reduce_halves`: 2.0-2.5 s instead of 3.4-3.8 s on the skull, deviation max 0.07776 mm against
-    0.07760 mm in one run).
+    Meshes of ``geometry.parallel.PARALLEL_MIN_TRIANGLES`` or more are reduced in two halves at once, one in a
+    second process started from a fork server (:func:`geometry.parallel.reduce_halves`; deviation max 0.07776 mm
+    against 0.07760 mm in one run on the skull: the cut keeps a line of unreduced vertices).
 
     ``fast_simplification`` reports no progress and cannot be aborted: it holds the GIL for its whole run, so
     neither a worker thread nor a watchdog can stop it, and splitting it into several shorter runs one after the
@@ -703,11 +592,13 @@ def _reduce(
 def _fast_reduce(mesh: Mesh, keep_fraction: float) -> tuple[Mesh, tuple[bool, bool, int]]:
     """``fast_simplification`` to ``keep_fraction`` of the triangles, repaired, with the result's topology.
 
-    Large meshes are reduced in two halves at once (see :func:`_reduce_halves`); smaller ones, or where that is not
-    possible, in one run.
+    Large meshes are reduced in two halves at once (see :func:`geometry.parallel.reduce_halves`); smaller ones, or
+    where that is not possible, in one run.
     """
+    from geometry import parallel  # noqa: PLC0415 - geometry.parallel builds on this module
+
     target = max(4, round(keep_fraction * mesh.n_triangles))
-    points_faces = _reduce_halves(mesh, target)
+    points_faces = parallel.reduce_halves(mesh, target)
     if points_faces is None:
         points_faces = _simplify(mesh.vertices, mesh.faces, target, preserve_border=False)
     reduced = repair(Mesh(*points_faces))
@@ -725,90 +616,6 @@ def _simplify(
     return np.asarray(points, dtype=np.float64), np.asarray(reduced, dtype=np.int64)
 
 
-def _half(vertices: FloatArray, faces: IndexArray, chosen: npt.NDArray[np.bool_]) -> tuple[FloatArray, IndexArray]:
-    """The ``chosen`` triangles with only the vertices they use, renumbered in order."""
-    part = faces[chosen]
-    used = np.zeros(len(vertices), dtype=np.bool_)
-    used[part.reshape(-1)] = True
-    renumber = np.cumsum(used) - 1
-    return vertices[used], renumber[part]
-
-
-def _child_main(connection: Any, work: Callable[[], object]) -> None:  # pragma: no cover - runs in the child
-    try:
-        connection.send(("ok", work()))
-    except BaseException as exc:  # noqa: BLE001 - any failure goes back to the parent, which works in one process
-        connection.send(("error", repr(exc)))
-    finally:
-        connection.close()
-
-
-def _at_once(
-    own: Callable[[], _Own], other: Callable[[], _Other], *, cancel: CancelToken | None = None
-) -> tuple[_Own, _Other] | None:
-    """Run ``other`` in a forked child while this process runs ``own``; both results, or None if the child failed.
-
-    The child inherits everything ``other`` reads (nothing is copied to it) and sends back only its result. When
-    ``cancel`` is set after ``own`` returns, the child is stopped and :class:`~imaging.progress.Cancelled` raised.
-    """
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(sender, other), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        mine = own()
-        checkpoint(cancel)
-        message = receiver.recv()
-    except EOFError:  # the child died without an answer (e.g. killed for memory)
-        return None
-    finally:
-        receiver.close()
-        if child.is_alive() and cancel is not None and cancel.cancelled:
-            child.kill()
-        child.join()
-    if message[0] != "ok":
-        return None
-    theirs: _Other = message[1]
-    return mine, theirs
-
-
-def _reduce_halves(mesh: Mesh, target: int) -> tuple[FloatArray, IndexArray] | None:
-    """Reduce the two halves of ``mesh`` at once, one in a forked process; None when that cannot be done.
-
-    ``fast_simplification`` holds the GIL and keeps its state in globals, so a second core can only help in a second
-    process. The triangles are split at the median of their centroids along the mesh's longest axis; each half is
-    reduced to its share of ``target`` with its open border kept (no vertex on the cut moves or goes), so the halves
-    meet again exactly: :func:`repair` merges the cut's vertices, which are bitwise equal. The forked child inherits
-    the half it reduces (nothing is copied to it) and sends back only the reduced arrays.
-
-    Measured on the 2.2 M-triangle synthetic skull (smoothed) to 300 k triangles, 2 cores: 2.3-2.5 s against
-    3.4-3.8 s in one run, watertight and manifold, deviation max 0.07776 mm against 0.07760 mm (the cut keeps a
-    line of unreduced vertices, which lie where the smoothed surface does).
-
-    Returns None (the caller reduces in one run) for meshes under ``_PARALLEL_MIN_TRIANGLES``, on one core, where
-    processes cannot be forked, or when the child fails.
-    """
-    if not _can_fork(mesh.n_triangles):
-        return None
-    split = _plan_split(mesh)
-    if split is None:
-        return None
-    vertices, faces = mesh.vertices, mesh.faces
-    vertices_a, faces_a = _half(vertices, faces, split.first)
-    vertices_b, faces_b = _half(vertices, faces, ~split.first)
-    target_a = max(4, round(target * len(faces_a) / len(faces)))
-    target_b = max(4, target - target_a)
-    both = _at_once(
-        functools.partial(_simplify, vertices_a, faces_a, target_a, preserve_border=True),
-        functools.partial(_simplify, vertices_b, faces_b, target_b, preserve_border=True),
-    )
-    if both is None:
-        return None
-    (points_a, reduced_a), (points_b, reduced_b) = both
-    return np.concatenate([points_a, points_b]), np.concatenate([reduced_a, reduced_b + len(points_a)])
-
-
 def _vtk_quadric(
     mesh: Mesh, keep_fraction: float, *, progress: ProgressCallback | None, cancel: CancelToken | None
 ) -> Mesh:
@@ -820,216 +627,6 @@ def _vtk_quadric(
     quadric.AttributeErrorMetricOff()
     out = run_filter(quadric, "reduction", progress=progress, cancel=cancel)
     return Mesh.from_polydata(out)
-
-
-def _can_fork(n_triangles: int) -> bool:
-    """Whether a mesh of ``n_triangles`` is worth working on in two processes here (2+ cores, ``fork`` exists)."""
-    return (
-        n_triangles >= _PARALLEL_MIN_TRIANGLES
-        and (os.cpu_count() or 1) >= 2
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
-
-
-def _vtk_is_sequential() -> bool:
-    """Whether VTK runs its SMP filters on the calling thread only (then a forked child may run VTK filters).
-
-    With a thread-pool backend (``VTK_SMP_BACKEND_IN_USE=STDThread``) a forked child inherits a pool whose threads
-    did not survive the fork, so it must not run VTK.
-    """
-    return str(vtkSMPTools.GetBackend()) == "Sequential"
-
-
-@dataclass(frozen=True)
-class _Split:
-    """Where an isosurface is cut in two for :func:`_smooth_reduce_in_halves`.
-
-    ``first`` marks the triangles whose centroid lies below ``plane`` (mm) along LPS axis ``axis``; the others form
-    the second half. ``cut`` lists (ascending) the vertices used by both halves; ``reach`` is the largest extent (mm)
-    of a triangle along the axis, so one edge moves a path by at most ``reach`` along it. ``frame`` is the whole
-    surface's normalization frame for smoothing (see :func:`smooth`).
-    """
-
-    axis: int
-    plane: float
-    first: npt.NDArray[np.bool_]
-    low: FloatArray
-    high: FloatArray
-    cut: IndexArray
-    reach: float
-    frame: tuple[FloatArray, float]
-
-
-@dataclass(frozen=True)
-class _Half:
-    """One half, smoothed and reduced.
-
-    Its vertices (LPS mm) and triangles, the smoothed positions of the cut's vertices (in the order of
-    ``_Split.cut``), and each vertex's distance (mm) from the reference isosurface (NaN where the half's part of the
-    reference could not make it exact).
-    """
-
-    points: FloatArray
-    faces: IndexArray
-    cut: FloatArray
-    distances: FloatArray
-    smoothed_at: float
-
-
-def _plan_split(reference: Mesh) -> _Split | None:
-    """Cut at the median of the triangles' centroids along the longest axis (two halves of equal triangle count)."""
-    vertices, faces = reference.vertices, reference.faces
-    # Column by column: numpy's reductions along a short last axis are several times slower on millions of rows.
-    columns = [np.ascontiguousarray(vertices[:, k]) for k in range(3)]
-    lows = np.array([column.min() for column in columns])
-    highs = np.array([column.max() for column in columns])
-    axis = int(np.argmax(highs - lows))
-    a, b, c = (columns[axis][faces[:, k]] for k in range(3))
-    low, high = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
-    centroid = (a + b + c) / 3.0
-    plane = float(np.median(centroid))
-    first = centroid < plane
-    if not 0 < np.count_nonzero(first) < len(faces):
-        return None
-    in_first = np.zeros(len(vertices), dtype=np.bool_)
-    in_second = np.zeros(len(vertices), dtype=np.bool_)
-    second = ~first
-    for k in range(3):  # column by column: 3x faster than scattering faces[first] (a copy of the rows) at once
-        corner = faces[:, k]
-        in_first[corner[first]] = True
-        in_second[corner[second]] = True
-    cut = np.flatnonzero(in_first & in_second)
-    frame = ((lows + highs) / 2.0, max(float((highs - lows).max()) / 2.0, 1e-9))  # as _frame(vertices)
-    return _Split(axis, plane, first, low, high, cut, float((high - low).max()), frame)
-
-
-#: Margin (mm) beyond a half's own triangles of the reference triangles it measures its vertices against. A vertex
-#: whose distance is not below its own distance to the margin's edge is measured again against the whole reference.
-_DEVIATION_MARGIN_MM = 2.0
-
-
-def _smooth_reduce_half(
-    reference: Mesh, lattice: Volume, split: _Split, *, second: bool, iterations: int, target: int
-) -> _Half:
-    """Smooth, reduce and measure one half of ``reference`` (see :func:`_smooth_reduce_in_halves`)."""
-    vertices, faces = reference.vertices, reference.faces
-    owned = ~split.first if second else split.first
-    # Windowed sinc with N iterations moves a vertex only by the vertices within N edges of it. The half is smoothed
-    # with every triangle within (N + 2) * reach of its own ones along the axis, so the border of that band (which
-    # stays still) is more than N edges from any vertex of the half: the half's vertices end where smoothing the
-    # whole surface puts them (to rounding: the band's coordinates are normalized differently).
-    band = (iterations + 3) * split.reach
-    if iterations == 0:
-        extended = owned
-    elif second:
-        extended = split.high > split.plane - band
-    else:
-        extended = split.low < split.plane + band
-    chosen = faces[extended]
-    used = np.zeros(len(vertices), dtype=np.bool_)
-    used[chosen.reshape(-1)] = True
-    renumber = np.cumsum(used) - 1
-    band_faces = renumber[chosen]
-    del chosen
-    smoothed = smooth(Mesh(vertices[used], band_faces), iterations, frame=split.frame).vertices
-    cut = smoothed[renumber[split.cut]]
-    smoothed_at = time.perf_counter()
-    own_vertices, own_faces = _half(smoothed, band_faces, owned[extended])
-    share = max(4, round(target * np.count_nonzero(owned) / len(faces)))
-    points, reduced = _simplify(own_vertices, own_faces, share, preserve_border=True)
-    # At file precision (see at_file_precision), so that the distances measured below are those of the vertices
-    # written; the cut's positions are rounded alike, so the halves still meet exactly.
-    points, cut = _to_float32(points), _to_float32(cut)
-
-    # Distances from the reference triangles on this side of a plane _DEVIATION_MARGIN_MM beyond the half's own
-    # triangles: every other triangle lies beyond that plane, so a distance not above the vertex's distance to the
-    # plane is the exact distance from the whole reference.
-    limit = split.plane + (split.reach + _DEVIATION_MARGIN_MM) * (-1.0 if second else 1.0)
-    region = split.high > limit if second else split.low < limit
-    index = surface_index(Mesh(vertices, faces[region]), lattice=lattice)
-    distances = index.distances(points)
-    to_plane = points[:, split.axis] - limit if second else limit - points[:, split.axis]
-    distances[~(distances <= to_plane)] = np.nan
-    return _Half(points, reduced, cut, distances, smoothed_at)
-
-
-def _to_float32(values: FloatArray) -> FloatArray:
-    """``values`` rounded to float32 precision (still float64), -0.0 as 0.0."""
-    rounded: FloatArray = values.astype(np.float32).astype(np.float64)
-    rounded += 0.0
-    return rounded
-
-
-def _row_keys(rows: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.void]:
-    """Each row of coordinates as one opaque value: equal exactly when all the row's bit patterns are equal."""
-    contiguous = np.ascontiguousarray(rows)
-    return contiguous.view(np.dtype((np.void, contiguous.itemsize * contiguous.shape[1]))).reshape(-1)
-
-
-def _join_halves(first: _Half, second: _Half) -> tuple[Mesh, FloatArray, float] | None:
-    """The two halves as one mesh, the second half's copies of the cut's vertices replaced by the first's.
-
-    The reduction kept every cut vertex where its half's smoothing put it; the two halves smoothed them to the same
-    place up to rounding, so the second half's copies are found by their exact positions and given the first half's,
-    and :func:`repair` merges them. None when that does not give exactly one vertex per cut vertex.
-    """
-    if len(first.cut) != len(second.cut):
-        return None
-    cut_keys = _row_keys(second.cut)
-    order = np.argsort(cut_keys)
-    sorted_keys = cut_keys[order]
-    if np.any(sorted_keys[1:] == sorted_keys[:-1]):
-        return None
-    keys = _row_keys(second.points)
-    slot = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    hit = sorted_keys[slot] == keys
-    if np.count_nonzero(hit) != len(second.cut):
-        return None
-    points = second.points.copy()
-    points[hit] = first.cut[order[slot[hit]]]
-    merged = repair(
-        Mesh(np.concatenate([first.points, points]), np.concatenate([first.faces, second.faces + len(first.points)]))
-    )
-    if merged.n_vertices != len(first.points) + len(points) - len(second.cut):
-        return None
-    return merged, np.concatenate([first.distances, second.distances[~hit]]), first.smoothed_at
-
-
-def _smooth_reduce_in_halves(
-    reference: Mesh, lattice: Volume, iterations: int, target: int, *, cancel: CancelToken | None
-) -> tuple[Mesh, FloatArray, float] | None:
-    """Smooth, reduce and measure the two halves of ``reference`` at once, one in a forked process.
-
-    Windowed-sinc smoothing runs on one core and ``fast_simplification`` holds the GIL, so a second core helps only
-    in a second process. ``reference`` is cut at the median of its triangles' centroids along its longest axis
-    (:func:`_plan_split`). Each half is smoothed together with a band of neighbouring triangles wide enough that its
-    own vertices end where smoothing the whole surface puts them, reduced to its share of ``target`` with its open
-    border (the cut) kept in place, and its vertices' distances from the reference are measured; the halves are then
-    joined at the cut (:func:`_join_halves`). The forked child inherits the surfaces (nothing is copied to it) and
-    sends back only its reduced half.
-
-    Returns the joined mesh, the distance (mm) of each of its vertices from ``reference`` (NaN where not exact)
-    and the ``time.perf_counter()`` when this process's half was smoothed; or None (the caller then works in one
-    process) when the mesh cannot be cut or joined or the child fails.
-
-    Raises
-    ------
-    Cancelled
-        When ``cancel`` is set (the child is stopped).
-    """
-    split = _plan_split(reference)
-    if split is None:
-        return None
-    both = _at_once(
-        functools.partial(
-            _smooth_reduce_half, reference, lattice, split, second=False, iterations=iterations, target=target
-        ),
-        functools.partial(
-            _smooth_reduce_half, reference, lattice, split, second=True, iterations=iterations, target=target
-        ),
-        cancel=cancel,
-    )
-    return None if both is None else _join_halves(*both)
 
 
 #: Odd 64-bit multipliers mixing a vertex's three coordinate bit patterns into one sort key.
@@ -1234,26 +831,46 @@ def _smooth_and_reduce(
 
     Returns the mesh, its topology when known, and its vertices' distances from ``reference`` when measured.
     """
+    from geometry import parallel  # noqa: PLC0415 - geometry.parallel builds on this module
+
     start = time.perf_counter()
     halves: tuple[Mesh, tuple[bool, bool, int], FloatArray, float] | None = None
     known_topology: tuple[bool, bool, int] | None
     distances: FloatArray | None = None
-    if keep < 1.0 and _can_fork(reference.n_triangles) and (smoothing == 0 or _vtk_is_sequential()):
-        report(progress, 0.3, "smoothing and reduction in two processes")
+    smoothed: Mesh | None = None
+    smoothed_by_vtk = 0.0
+    if keep < 1.0 and parallel.can_split(reference.n_triangles):
         target = max(4, round(keep * reference.n_triangles))
-        joined = _smooth_reduce_in_halves(reference, volume, smoothing, target, cancel=cancel)
+        lattice = (
+            np.asarray(volume.spacing, dtype=np.float64),
+            np.asarray(volume.origin, dtype=np.float64),
+            np.asarray(volume.direction_matrix, dtype=np.float64),
+        )
+        surface, iterations = reference, smoothing
+        if smoothing and not parallel.vtk_is_sequential():
+            # VTK's threads smooth the whole surface on every core; the halves then reduce and measure it.
+            smoothed = smooth(reference, smoothing, progress=subrange(progress, 0.3, 0.5), cancel=cancel)
+            surface, iterations, smoothed_by_vtk = smoothed, 0, time.perf_counter()
+        stage = "smoothing and reduction" if smoothed is None else "reduction"
+        report(progress, 0.5, f"{stage} in two processes")
+        joined = parallel.smooth_reduce_in_halves(surface, reference, lattice, iterations, target, cancel=cancel)
         if joined is not None:
             known = topology(joined[0].faces, joined[0].n_vertices)
             if known[0] and known[1]:
                 halves = (joined[0], known, joined[1], joined[2])
     if halves is not None:
-        # Two processes: smoothing ends when this process's half is smoothed; the reduction then also holds
-        # measuring the half's vertices, waiting for the other process and joining the halves.
+        # Two processes: smoothing ends when VTK smoothed the whole surface, or else when this process's half is
+        # smoothed; the reduction then also holds measuring the half's vertices, waiting for the other process and
+        # joining the halves.
         mesh, known_topology, distances, smoothed_at = halves
+        if smoothed is not None:
+            smoothed_at = smoothed_by_vtk
         seconds.append(("smoothing", smoothed_at - start))
         seconds.append(("reduction", time.perf_counter() - smoothed_at))
     else:
-        mesh = smooth(reference, smoothing, progress=subrange(progress, 0.3, 0.5), cancel=cancel)
+        if smoothed is None:
+            smoothed = smooth(reference, smoothing, progress=subrange(progress, 0.3, 0.5), cancel=cancel)
+        mesh = smoothed
         seconds.append(("smoothing", time.perf_counter() - start))
         start = time.perf_counter()
         mesh, known_topology = _reduce(mesh, keep, progress=subrange(progress, 0.5, 0.75), cancel=cancel)
@@ -1275,13 +892,18 @@ def _mesh(
     progress: ProgressCallback | None,
     cancel: CancelToken | None,
 ) -> MeshResult:
+    from geometry import parallel  # noqa: PLC0415 - geometry.parallel builds on this module
+
+    if parallel.VTK_THREADS:
+        parallel.use_vtk_threads()
+    reducing = reduction is not None or target_triangles is not None
+    if reducing and volume.voxels.size >= parallel.WARM_UP_MIN_VOXELS and parallel.two_cores():
+        parallel.warm_up()  # a large volume makes a large surface, reduced in halves: start the second process now
     # Without the input file's hash the result names a hash of the voxels (0.1 s for 150 MB), on a thread: hashlib
-    # releases the GIL. It starts where a core is idle: beside an isosurface made in one piece (VTK runs it on one
-    # core), else after the two processes' smoothing and reduction, beside the checks of the joined mesh.
+    # releases the GIL. It starts where a core is idle (see _mesh_stages): beside a reduction in one process
+    # (fast_simplification holds the GIL on one core), else after the two processes, beside the checks.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dvw-volume-digest") as pool:
         named: str | _Digest = input_sha256 if input_sha256 is not None else _Digest(pool, digest_of)
-        if isinstance(named, _Digest) and _seam_slice(volume.voxels) is None:
-            named.start()
         return _mesh_stages(
             volume,
             level,
@@ -1325,6 +947,8 @@ def _mesh_stages(
     progress: ProgressCallback | None,
     cancel: CancelToken | None,
 ) -> MeshResult:
+    from geometry import parallel  # noqa: PLC0415 - geometry.parallel builds on this module
+
     if smoothing < 0:
         raise GeometryError(f"smoothing iterations must be >= 0, got {smoothing}")
     if reduction is not None and target_triangles is not None:
@@ -1341,6 +965,8 @@ def _mesh_stages(
         keep = min(1.0, target_triangles / max(1, reference.n_triangles))
     if not 0.0 < keep <= 1.0:
         raise GeometryError(f"the fraction of triangles to keep must be in (0, 1], got {keep}")
+    if isinstance(input_sha256, _Digest) and not (keep < 1.0 and parallel.can_split(reference.n_triangles)):
+        input_sha256.start()
 
     mesh, known_topology, distances = _smooth_and_reduce(
         reference, volume, smoothing, keep, seconds, progress=progress, cancel=cancel
