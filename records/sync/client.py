@@ -43,6 +43,7 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,6 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from imaging.files import write_atomically
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from records.errors import (
     ArtifactMissingError,
@@ -210,21 +210,29 @@ def _sync_dir(home: Path) -> Path:
     return Path(home) / SYNC_DIR
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def _write_private(path: Path, data: bytes, scratch: Path) -> None:
+    """Write ``path`` (owner-only) whole or not at all, through a temporary file in ``scratch``.
+
+    ``scratch`` is the store's scratch folder (:meth:`Store.scratch_folder`, in the same home, so the rename is
+    atomic): a temporary file that a killed sync leaves there is removed by the next :meth:`Store.open`, whereas
+    one beside ``path`` stayed in ``sync/`` until that file was written again.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temp.replace(path)
+    fd, name = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=scratch)  # mode 0600
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_json(path: Path, data: Mapping[str, Any], scratch: Path) -> None:
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8"))
+    _write_private(path, text.encode("utf-8"), scratch)
 
 
 def load_credentials(home: Path) -> Credentials:
@@ -294,7 +302,7 @@ def join(store: Store, server: str, token: str, *, client: httpx.Client | None =
         raise EnrolmentError(f"this site already joined the sync server {joined.get('server')}", path=str(folder))
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    _write_private(folder / KEY_FILE, pem)
+    _write_private(folder / KEY_FILE, pem, store.scratch_folder())
     raw = _public_raw(key)
     body = {"token": token, "site_id": store.site_id, "public_key": _b64(raw)}
     http = _http_client(server, client)
@@ -317,7 +325,7 @@ def join(store: Store, server: str, token: str, *, client: httpx.Client | None =
         "public_key_sha256": fingerprint,
         "protocol": PROTOCOL,
     }
-    _write_json(folder / SERVER_FILE, info)
+    _write_json(folder / SERVER_FILE, info, store.scratch_folder())
     return JoinResult(server, store.site_id, name, fingerprint)
 
 
@@ -531,7 +539,7 @@ class _Sync:
         checkpoint(self.cancel)
         stage = self.stages[name]
         stage.status = "running"
-        _update_session(self.store.home, self.server, name)
+        _update_session(self.store, self.server, name)
         start = time.perf_counter()
         self._report(name, 0.0, "started")
         work(stage)
@@ -735,6 +743,10 @@ class _Sync:
 
     def pull_artifacts(self, stage: StageReport) -> None:
         local = {info.sha256 for info in self.store.artifacts()}
+        partial = _sync_dir(self.store.home) / PARTIAL_DIR
+        for part in partial.glob("*.part") if partial.is_dir() else ():
+            if part.name.removesuffix(".part") in local:
+                part.unlink(missing_ok=True)  # stored by a sync killed before it removed the part
         wanted = sorted(
             {
                 sha
@@ -817,13 +829,13 @@ def _wire(event: Event) -> dict[str, Any]:
     return data
 
 
-def _update_session(home: Path, server: str, stage: str) -> None:
-    path = _sync_dir(home) / SESSION_FILE
+def _update_session(store: Store, server: str, stage: str) -> None:
+    path = _sync_dir(store.home) / SESSION_FILE
     started = _now()
     if path.is_file():
         with contextlib.suppress(OSError, json.JSONDecodeError):
             started = str(json.loads(path.read_text(encoding="utf-8")).get("started_at", started))
-    _write_json(path, {"server": server, "started_at": started, "stage": stage})
+    _write_json(path, {"server": server, "started_at": started, "stage": stage}, store.scratch_folder())
 
 
 def sync(
@@ -939,7 +951,8 @@ def sync(
     )
     folder = _sync_dir(store.home)
     through = _acknowledged(store, run.pushed_head)
-    _write_json(folder / LAST_SYNC_FILE, {"finished_at": _now(), **result.to_json(), PUSHED_THROUGH: through})
+    record = {"finished_at": _now(), **result.to_json(), PUSHED_THROUGH: through}
+    _write_json(folder / LAST_SYNC_FILE, record, store.scratch_folder())
     (folder / SESSION_FILE).unlink(missing_ok=True)
     return result
 

@@ -1,5 +1,5 @@
-"""Kill tests ("Trust" issue): ``dvw run --case``, ``dvw sign`` and ``dvw bundle import`` killed with SIGKILL at
-points spread over their run, as real processes on real stores.
+"""Kill tests ("Trust" issue): ``dvw run --case``, ``dvw sign``, ``dvw bundle import`` and ``dvw sync`` (push and
+pull) killed with SIGKILL at points spread over their run, as real processes on real stores.
 
 After each kill, in the store the command wrote to:
 - the audit is clean (``Store.verify().ok``; its problems are reported when not);
@@ -8,10 +8,10 @@ After each kill, in the store the command wrote to:
 - once the store is opened again (what the next command does), no scratch folder or temporary file of the dead
   process is left under the home, and the same command run again completes and audits clean.
 
-Kill points per command (at least 9): right after the start; seeded random delays drawn across the first 85 % of
-an unkilled run's duration (``DVW_KILL_SEED`` picks another seed); and points found by watching the process, which
-reach the end whatever the machine's load: a new file appears in ``artifacts/`` (the store is between renaming a
-file into place and recording it), an output is being written (a temporary file in the output folder), the
+Kill points per command (at least 9; 8 per sync): right after the start; seeded random delays drawn across the first
+85 % of an unkilled run's duration (``DVW_KILL_SEED`` picks another seed); and points found by watching the process,
+which reach the end whatever the machine's load: a new file appears in ``artifacts/`` (the store is between renaming
+a file into place and recording it), an output is being written (a temporary file in the output folder), the
 write-ahead log grows (a commit), the success is printed. Every point is checked, and the test then fails with
 every point that broke a rule (what the kill left, the audit's problems), not only the first; ``pytest -s`` prints
 what each point found.
@@ -20,21 +20,34 @@ The commands run a copy of the code made when the module starts (the checkout ma
 signature is refused when the check was made by another software manifest), with their byte code cached in a
 temporary folder.
 
-The sync kill points (push and pull) are not here yet: they wait for the work in ``records/sync/`` and
-``records/server/``.
+``dvw sync`` (push and pull) runs against a real server in its own process (the app ``dvw serve`` runs, on SQLite)
+with two sites: before each push point the killed site records a new signed case whose design (5.4 MB) spans two
+4 MiB chunks; before each pull point the other site does and pushes it, and the killed site pulls. After each kill,
+besides the audit and the scratch: the server's audit is clean, its copy of the site's chain is a prefix of the
+site's, what was pulled is a prefix of the other site's chain, a printed result means the server's head is the
+site's head and the pulled events and files are held, ``sync/partial/`` holds at most resumable parts, and the same
+sync run again converges (every event on both sides, every file held) and leaves ``sync/partial/`` empty. Its
+watched points: the site's events stored on the server, the upload under way (the server holds part of the design),
+``last_sync.json`` being written, the result printed (push); the log grows, the download under way (a part in
+``sync/partial/``), a downloaded file appears in ``artifacts/``, the session file of the ``pull_artifacts`` stage
+being written, the result printed (pull).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import random
 import shutil
+import sqlite3
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kill_support import (
@@ -59,17 +72,24 @@ from geometry.sample_design import sample_plate_design
 from imaging.sample_case import SAMPLE_CASE, SAMPLE_PATIENT_FACTS, SampleCase, write_sample_dicom
 from imaging.volume import read_volume
 from records.bundle import BUNDLE_IMPORTED, MANIFEST_NAME, export_bundle
+from records.events import Event
 from records.reverification import record_reverification
 from records.selftests import record_selftest
-from records.store import ARTIFACTS_DIR, DB_NAME, Store
+from records.server.store import ServerStore
+from records.store import ARTIFACTS_DIR, DB_NAME, SCRATCH_PREFIX, Store
+from records.sync.client import PARTIAL_DIR, SYNC_DIR, join
+from records.sync.protocol import CHUNK_BYTES, WITHHELD_KINDS, named_sha256
 from records.users import sign_in, trust_site
 from validation.manifest import compute_manifest, current_manifest
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "records" / "sync"))  # the sync tests' helpers
+from sync_helpers import PASSWORD, ProcessServer, Site, add_signed_case, assert_converged, settle
 
 pytestmark = pytest.mark.slow
 
 SEED = 20260107
 """The default seed of the random kill delays (``DVW_KILL_SEED`` overrides it to explore other points)."""
-RANDOM_POINTS = {"run": 5, "sign": 6, "bundle": 5}
+RANDOM_POINTS = {"run": 5, "sign": 6, "bundle": 5, "sync-push": 3, "sync-pull": 3}
 """Random kill delays per command (besides the start and the watched points; ``dvw run`` is the slow one)."""
 #: The sample head at a quarter of its resolution along each axis (same field of view): a run takes seconds.
 SMALL_CASE = SampleCase(size=(64, 64, 30), spacing=(3.6, 3.6, 6.0), origin=SAMPLE_CASE.origin)
@@ -93,6 +113,9 @@ MODULES = (
     "records.checks",
     "records.bundle",
     "records.signatures",
+    "app.commands.sync_commands",
+    "records.sync.client",
+    "records.sync.conflicts",
 )
 
 
@@ -259,12 +282,12 @@ class Findings:
         for line in self.lines:
             print(f"   {line}")  # noqa: T201
 
-    def assert_held(self, started: list[Outcome]) -> None:
-        """Every point held, at least 9 were tried and at least 7 kills ended the command (a random delay near the
-        end may fall after a faster run's end: that point then checks an unkilled command)."""
+    def assert_held(self, started: list[Outcome], *, tried: int = 9, killed: int = 7) -> None:
+        """Every point held, at least ``tried`` were tried and at least ``killed`` kills ended the command (a random
+        delay near the end may fall after a faster run's end: that point then checks an unkilled command)."""
         assert not self.failures, "\n".join(self.failures)
-        assert len(started) >= 9, [outcome.summary() for outcome in started]
-        assert sum(1 for outcome in started if outcome.killed) >= 7, [outcome.summary() for outcome in started]
+        assert len(started) >= tried, [outcome.summary() for outcome in started]
+        assert sum(1 for outcome in started if outcome.killed) >= killed, [outcome.summary() for outcome in started]
 
 
 def random_points(name: str, duration: float) -> list[KillPoint]:
@@ -592,3 +615,337 @@ def test_bundle_import_killed_anywhere_keeps_the_store_whole(
     finally:
         findings.show()
     findings.assert_held(started)
+
+
+# ------------------------------------------------------------------------------------------------ dvw sync
+
+SYNC_DESIGN_BYTES = CHUNK_BYTES + 1_234_567
+"""A design of 5.4 MB: its upload and its download span two 4 MiB chunks."""
+
+
+@dataclass
+class SyncWorld:
+    """A real server in its own process (SQLite) and two sites joined to it: ``site`` runs the killed ``dvw sync``
+    (its store is closed meanwhile), ``other`` records and pushes, in this process, what ``site`` pulls."""
+
+    server: ProcessServer
+    server_store: ServerStore
+    db: Path
+    site: Site
+    other: Site
+    cases: int = 0
+
+    def new_case(self, site: Site) -> str:
+        """A new signed case at ``site`` (its store open) with a design of several chunks; the design's SHA-256."""
+        self.cases += 1
+        design = random.Random(f"{_seed()}-design-{self.cases}").randbytes(SYNC_DESIGN_BYTES)
+        return add_signed_case(site, f"KILL-SYNC-{self.cases:02d}", design=design)["design"]
+
+    def argv(self) -> list[str]:
+        """``dvw sync`` of ``site`` by its engineer (password on stdin), who trusts the sites the server lists."""
+        user = self.site.person("engineer").user_id
+        return ["--home", str(self.site.home), "sync", "--user", user, "--password-stdin", "--json"]
+
+
+@contextlib.contextmanager
+def opened(site: Site) -> Iterator[Store]:
+    """The site's store opened in this process for a while (closed again: the killed command opens it itself)."""
+    site.store = Store.open(site.home)
+    try:
+        yield site.store
+    finally:
+        site.store.close()
+
+
+@pytest.fixture(scope="module")
+def sync_world(tmp_path_factory: pytest.TempPathFactory, env: Env) -> Iterator[SyncWorld]:
+    root = tmp_path_factory.mktemp("kill-sync")
+    db = root / "server" / "dvw-server.sqlite"
+    db.parent.mkdir()
+    server_store = ServerStore.open(f"sqlite:///{db}")  # migrated before the server starts, as dvw serve does
+    server = ProcessServer(f"sqlite:///{db}", root / "server-home")
+    sites: list[Site] = []
+    try:
+        server.start()
+        for name in ("kill-a", "kill-b"):
+            sites.append(Site(name, Store.open(root / name)))
+            join(sites[-1].store, server.url, server_store.enroll_site(name).token)
+        world = SyncWorld(server, server_store, db, *sites)
+        world.new_case(world.site)
+        world.new_case(world.other)
+        settle(server.url, *sites)  # each engineer trusts the other site; every event and file on both
+        world.site.store.close()
+        # Once through the command line (nothing to move), so that the first measured run is not a cold start.
+        warm = Command(world.argv(), root / "logs", env.ready(), PASSWORD + "\n").run("warm-up")
+        assert warm.returncode == 0, warm.stderr
+        yield world
+    finally:
+        server.stop()
+        for site in sites:
+            site.store.close()
+        server_store.close()
+
+
+@dataclass(frozen=True)
+class SyncBefore:
+    """Before a command: how many of the site's events the server held, and of the other site's the site held."""
+
+    on_server: int
+    pulled: int
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the site and the server hold of the two chains (hashes in chain order) and of the files they name."""
+
+    own: list[str]
+    on_server: list[str]
+    pulled: list[str]
+    theirs: list[str]
+    travelling: set[str]
+    uploaded: set[str]
+    available: set[str]
+    held: set[str]
+
+    def summary(self) -> str:
+        return (
+            f"the server holds {len(self.on_server)} of the site's {len(self.own)} events and {len(self.uploaded)} "
+            f"of its {len(self.travelling)} files; the site holds {len(self.pulled)} of the other's "
+            f"{len(self.theirs)} events and {len(self.held)} of {len(self.available)} files"
+        )
+
+
+def _chain(events: list[Event], site_id: str) -> list[str]:
+    return [event.hash for event in events if event.site_id == site_id]
+
+
+def _server_chain(world: SyncWorld, site_id: str) -> list[str]:
+    return [str(event["hash"]) for event in world.server_store.events_after(site_id, "", 1_000_000)]
+
+
+def _sync_state(world: SyncWorld, store: Store) -> SyncState:
+    """The state of the site (``store``, open) and the server; the files that travel are those not withheld."""
+    other = world.other.store
+    events = store.events()
+    kinds = {info.sha256: info.kind for info in store.artifacts()}
+    travelling = {
+        sha
+        for event in events
+        if event.site_id == store.site_id
+        for sha in named_sha256(event.payload)
+        if sha in kinds and kinds[sha] not in WITHHELD_KINDS
+    }
+    wanted = {sha for event in events if event.site_id != store.site_id for sha in named_sha256(event.payload)}
+    available = {status.sha256 for status in world.server_store.artifact_status(wanted)}
+    return SyncState(
+        own=_chain(events, store.site_id),
+        on_server=_server_chain(world, store.site_id),
+        pulled=_chain(events, other.site_id),
+        theirs=_chain(other.events(), other.site_id),
+        travelling=travelling,
+        uploaded={status.sha256 for status in world.server_store.artifact_status(travelling)},
+        available=available,
+        held=available & set(kinds),
+    )
+
+
+def _partial_files(home: Path) -> list[str]:
+    folder = home / SYNC_DIR / PARTIAL_DIR
+    return sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
+
+
+def _sync_before(world: SyncWorld) -> SyncBefore:
+    with opened(world.site) as store:
+        pulled = len(_chain(store.events(), world.other.store.site_id))
+    return SyncBefore(len(_server_chain(world, world.site.store.site_id)), pulled)
+
+
+def _server_row(db: Path, query: str, *values: object) -> tuple[object, ...] | None:
+    """One row of the server's SQLite database, read-only (None when there is none or the database is busy)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)) as conn:
+            row: tuple[object, ...] | None = conn.execute(query, values).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return row
+
+
+def upload_under_way(db: Path, sha: str) -> Callable[[], bool]:
+    """A trigger: the server's database holds part of artifact ``sha`` (at least one chunk, not all of them)."""
+
+    def trigger() -> bool:
+        row = _server_row(db, "SELECT received, complete FROM artifacts WHERE sha256 = ?", sha)
+        return row is not None and int(str(row[0])) > 0 and not row[1]
+
+    return trigger
+
+
+def server_chain_grows(db: Path, site_id: str, held: int) -> Callable[[], bool]:
+    """A trigger: the server's database holds more than ``held`` events of the site (a pushed batch is stored)."""
+
+    def trigger() -> bool:
+        row = _server_row(db, "SELECT count(*) FROM events WHERE site_id = ?", site_id)
+        return row is not None and int(str(row[0])) > held
+
+    return trigger
+
+
+def sync_file_being_written(home: Path, name: str, after_stage: str = "") -> Callable[[], bool]:
+    """A trigger: the sync's file ``name`` (``session.json``, ``last_sync.json``) is being written: a temporary file
+    of it exists, beside it in ``sync/`` or in a scratch folder of the store; with ``after_stage``, only once
+    ``sync/session.json`` names that stage (the session of the stage after it is being written)."""
+    session = home / SYNC_DIR / "session.json"
+
+    def trigger() -> bool:
+        if after_stage and f'"{after_stage}"' not in (session.read_text(encoding="utf-8") if session.is_file() else ""):
+            return False
+        try:
+            with os.scandir(home) as entries:
+                folders = [entry.path for entry in entries if entry.name.startswith(SCRATCH_PREFIX)]
+        except FileNotFoundError:
+            return False
+        for folder in [*folders, str(home / SYNC_DIR)]:
+            try:
+                with os.scandir(folder) as entries:
+                    if any(entry.name.lstrip(".").startswith(f"{name}.") for entry in entries):
+                        return True
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+        return False
+
+    return trigger
+
+
+def _check_printed(state: SyncState, printed: dict[str, Any] | None, before: SyncBefore) -> None:
+    """A printed result (the sync acknowledged): the server's head of the site is the site's head, the server holds
+    the site's files, the site holds the other site's events and files, and the counts printed are what moved."""
+    if printed is None:
+        return
+    assert state.on_server[-1:] == state.own[-1:], "acknowledged, but the server's head of the site is not its head"
+    # At most: a request of an earlier killed run may have been stored after ``before`` was counted.
+    assert printed["pushed"] <= len(state.on_server) - before.on_server, (printed["pushed"], before)
+    assert state.uploaded == state.travelling, f"acknowledged, but the server lacks {state.travelling - state.uploaded}"
+    assert state.pulled == state.theirs, "acknowledged, but the other site's events are not all held"
+    assert printed["pulled"] == len(state.pulled) - before.pulled, (printed["pulled"], before)
+    assert state.held == state.available, f"acknowledged, but the pulled files {state.available - state.held} lack"
+
+
+def _check_sync(world: SyncWorld, outcome: Outcome, before: SyncBefore) -> str:
+    """After a ``dvw sync`` (killed or not): both audits, the chains' prefixes, what a printed result promises."""
+    left_by_kill, store = reopen(world.site.home, outcome)  # the site's audit, no scratch left once reopened
+    world.site.store = store
+    with store:
+        state = _sync_state(world, store)
+    server_audit = world.server_store.verify()
+    assert server_audit.ok, f"the server's audit fails: {server_audit.problems}; the kill left {left_by_kill}"
+    assert state.own[: len(state.on_server)] == state.on_server, "the server's copy of the site's chain is no prefix"
+    assert state.theirs[: len(state.pulled)] == state.pulled, "the pulled events are no prefix of the other chain"
+    parts = _partial_files(world.site.home)
+    assert all(name.endswith(".part") for name in parts), f"sync/partial/ holds {parts}"
+    printed = outcome.json()
+    _check_printed(state, printed, before)
+    acknowledged = "acknowledged" if printed is not None else "not acknowledged"
+    return (
+        f"{acknowledged}; {state.summary()}; parts {parts or 'none'}; the kill left {left_by_kill or 'nothing'}; "
+        "both audits ok, nothing left once reopened"
+    )
+
+
+def _check_sync_again(world: SyncWorld, done: Outcome, before: SyncBefore) -> str:
+    """The same ``dvw sync`` run again to its end: it succeeds, converges and leaves no part or scratch behind."""
+    assert done.returncode == 0, done.stderr
+    printed = done.json()
+    assert printed is not None, done.stdout
+    left = leftovers(world.site.home)
+    assert not left, f"the completed sync left {left}"
+    assert not _partial_files(world.site.home), f"sync/partial/ holds {_partial_files(world.site.home)}"
+    with opened(world.site) as store:
+        assert_converged(world.server_store, world.site)  # both audits; the same events on the site and the server
+        state = _sync_state(world, store)
+    _check_printed(state, printed, before)
+    return f"run again: pushed {printed['pushed']}, pulled {printed['pulled']}; {state.summary()}; converged"
+
+
+def _sync_kill_points(
+    world: SyncWorld,
+    name: str,
+    tmp_path: Path,
+    variables: dict[str, str],
+    prepare: Callable[[], str],
+    watched: list[Callable[[str, Command], KillPoint]],
+) -> None:
+    """Measure an unkilled ``dvw sync`` of ``prepare``'s new work, then per kill point: new work, the kill, the
+    checks, and the same sync again to its end (checked too). ``prepare`` returns the new design's SHA-256."""
+    findings = Findings(f"dvw sync ({name})")
+    command = Command(world.argv(), tmp_path / "logs", variables, PASSWORD + "\n")
+    started: list[Outcome] = []
+    try:
+        prepare()
+        before = _sync_before(world)
+        measured = command.run("unkilled")
+        assert measured.returncode == 0, measured.stderr
+        findings.check(measured, functools.partial(_check_sync, world, measured, before))
+        plans = [*(functools.partial(_given, given) for given in random_points(f"sync-{name}", measured.seconds))]
+        for make in [*plans, *watched]:
+            sha = prepare()
+            before = _sync_before(world)
+            outcome = command.kill(make(sha, command))
+            started.append(outcome)
+            findings.check(outcome, functools.partial(_check_sync, world, outcome, before))
+            before = _sync_before(world)
+            done = command.run("again")
+            findings.check(done, functools.partial(_check_sync_again, world, done, before))
+    finally:
+        findings.show()
+    findings.assert_held(started, tried=8, killed=6)
+    with opened(world.site):
+        settle(world.server.url, world.site, world.other)
+        assert_converged(world.server_store, world.site, world.other)
+
+
+def test_sync_push_killed_anywhere_keeps_both_sides_whole(env: Env, sync_world: SyncWorld, tmp_path: Path) -> None:
+    world = sync_world
+    home = world.site.home
+
+    def prepare() -> str:
+        with opened(world.site):
+            return world.new_case(world.site)
+
+    site_id = world.site.store.site_id
+
+    def events_stored(_sha: str, _command: Command) -> KillPoint:
+        held = len(_server_chain(world, site_id))
+        return KillPoint("events stored on the server", trigger=server_chain_grows(world.db, site_id, held))
+
+    # No local commit to watch: a push writes nothing to the store (the log-grows point is the pull's).
+    watched: list[Callable[[str, Command], KillPoint]] = [
+        events_stored,
+        lambda sha, _c: KillPoint("upload under way", trigger=upload_under_way(world.db, sha)),
+        lambda _s, _c: KillPoint("last_sync.json written", trigger=sync_file_being_written(home, "last_sync.json")),
+        lambda _s, c: KillPoint("result printed", trigger=text_in(lambda: c.running_stdout, '"pushed"')),
+    ]
+    _sync_kill_points(world, "push", tmp_path, env.ready(), prepare, watched)
+
+
+def test_sync_pull_killed_anywhere_keeps_both_sides_whole(env: Env, sync_world: SyncWorld, tmp_path: Path) -> None:
+    world = sync_world
+    home = world.site.home
+
+    def prepare() -> str:
+        sha = world.new_case(world.other)
+        world.other.sync(world.server.url)  # the other site pushes first (and pulls what the site pushed)
+        return sha
+
+    watched: list[Callable[[str, Command], KillPoint]] = [
+        lambda _s, _c: KillPoint("log grows (commit)", trigger=wal_grows(home)),
+        lambda _s, _c: KillPoint(
+            "download under way", trigger=new_file_under(home / SYNC_DIR, files_under(home / SYNC_DIR))
+        ),
+        lambda _s, _c: KillPoint("artifact file appears", trigger=new_artifact(home)),
+        lambda _s, _c: KillPoint(
+            "session.json of pull_artifacts written",
+            trigger=sync_file_being_written(home, "session.json", after_stage="pull_events"),
+        ),
+        lambda _s, c: KillPoint("result printed", trigger=text_in(lambda: c.running_stdout, '"pushed"')),
+    ]
+    _sync_kill_points(world, "pull", tmp_path, env.ready(), prepare, watched)
