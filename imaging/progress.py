@@ -38,6 +38,16 @@ class CancelToken:
         """Whether :meth:`cancel` has been called."""
         return self._event.is_set()
 
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` (a pause between retries, say), returning early when :meth:`cancel` is called.
+
+        Returns
+        -------
+        bool
+            Whether cancellation was requested (at once or during the wait).
+        """
+        return self._event.wait(max(0.0, seconds))
+
     def raise_if_cancelled(self) -> None:
         """Raise :class:`Cancelled` if cancellation was requested.
 

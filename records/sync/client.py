@@ -33,8 +33,9 @@ reported with its status, counts and time, and through the progress callback):
 Requests are signed with the site's Ed25519 key (``home/sync/site_key.pem``, mode 0600, made by :func:`join`); see
 :mod:`records.sync.protocol`. Every request is single-use on the server, so each attempt is signed anew with a fresh
 nonce. Transient failures (connection refused or dropped, 5xx, and a 409 ``replayed`` that only a proxy re-sending
-an attempt can cause) are retried with backoff; a refusal (tampered data, wrong site, bad credentials) stops the sync
-with a typed error.
+an attempt can cause) are retried, as often as the caller's ``retries`` allow, after waits that double from
+``backoff_s`` up to 5 s (no jitter) and that a cancel cuts short; a refusal (tampered data, wrong site, bad
+credentials) stops the sync with a typed error.
 """
 
 from __future__ import annotations
@@ -354,8 +355,19 @@ class _ServerConflictError(SyncError):
         self.error = dict(error)
 
 
+class _TransientError(Exception):
+    """An attempt that failed in a way worth retrying (connection failure, 5xx, 409 ``replayed``); says how."""
+
+
+MAX_BACKOFF_S = 5.0
+"""The longest wait between two attempts of a request."""
+
+
 class SyncConnection:
     """Signed requests of one site to the server, retried with backoff on transient failures.
+
+    The retries are :mod:`tenacity`'s: a deterministic exponential backoff (no jitter) whose waits end early when
+    the sync is cancelled.
 
     Parameters
     ----------
@@ -369,9 +381,9 @@ class SyncConnection:
         Attempts after the first, on connection failures, 5xx answers and 409 ``replayed`` (each attempt is signed
         anew, with a fresh nonce).
     backoff_s
-        Wait before the first retry; doubled each time, at most 5 s.
+        Wait before the first retry; doubled each time, at most :data:`MAX_BACKOFF_S`.
     cancel
-        Checked before every attempt.
+        Checked before every attempt; a cancel during a wait between attempts ends the wait at once.
     """
 
     def __init__(
@@ -384,6 +396,8 @@ class SyncConnection:
         backoff_s: float,
         cancel: CancelToken | None,
     ) -> None:
+        import tenacity  # noqa: PLC0415 - only syncs need it; the GUI's sync status reads this module
+
         self._credentials = credentials
         self._site_id = site_id
         self._http = http
@@ -391,6 +405,14 @@ class SyncConnection:
         self._backoff_s = backoff_s
         self._cancel = cancel
         self.retried = 0
+        self._retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(retries + 1),
+            wait=tenacity.wait_exponential(multiplier=backoff_s, max=MAX_BACKOFF_S),
+            retry=tenacity.retry_if_exception_type(_TransientError),
+            sleep=self._pause,
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
 
     def request(
         self,
@@ -401,40 +423,60 @@ class SyncConnection:
         body: bytes = b"",
         json_body: Any = None,
     ) -> httpx.Response:
+        """Send a signed request, retrying transient failures; the answer, whatever its status.
+
+        Raises
+        ------
+        SyncConnectionError
+            When every attempt failed transiently; the message names the last failure.
+        Cancelled
+            When the sync was cancelled before an attempt or during a wait.
+        """
         if json_body is not None:
             body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json" if json_body is not None else "application/octet-stream"}
-        last = ""
-        for attempt in range(self._retries + 1):
-            checkpoint(self._cancel)
-            if attempt:
-                self.retried += 1
-                time.sleep(min(self._backoff_s * 2 ** (attempt - 1), 5.0))
-            request = self._http.build_request(method, path, params=params, content=body, headers=headers)
-            query = request.url.query.decode("ascii")
-            request.headers.update(  # a new nonce per attempt: the server refuses a request it has seen
-                sign_request(
-                    self._credentials.key,
-                    self._site_id,
-                    method=method,
-                    path=request.url.path,
-                    query=query,
-                    body=body,
-                    now=time.time(),
-                )
+        try:
+            return self._retrying(self._attempt, method, path, params, body, headers)
+        except _TransientError as exc:
+            raise SyncConnectionError(
+                f"the sync server did not answer {method} {path} after {self._retries + 1} attempts ({exc})"
+            ) from None
+
+    def _attempt(
+        self, method: str, path: str, params: Mapping[str, Any] | None, body: bytes, headers: dict[str, str]
+    ) -> httpx.Response:
+        """One attempt, signed anew: the server refuses a nonce it has seen."""
+        checkpoint(self._cancel)
+        request = self._http.build_request(method, path, params=params, content=body, headers=headers)
+        query = request.url.query.decode("ascii")
+        request.headers.update(
+            sign_request(
+                self._credentials.key,
+                self._site_id,
+                method=method,
+                path=request.url.path,
+                query=query,
+                body=body,
+                now=time.time(),
             )
-            try:
-                response = self._http.send(request)
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-                continue
-            if response.status_code in (500, 502, 503, 504) or _is_replayed(response):
-                last = _error_message(response)
-                continue
-            return response
-        raise SyncConnectionError(
-            f"the sync server did not answer {method} {path} after {self._retries + 1} attempts ({last})"
         )
+        try:
+            response = self._http.send(request)
+        except httpx.TransportError as exc:
+            raise _TransientError(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code in (500, 502, 503, 504) or _is_replayed(response):
+            raise _TransientError(_error_message(response))
+        return response
+
+    def _pause(self, seconds: float) -> None:
+        """Wait between attempts; stop at once when the sync is cancelled."""
+        if self._cancel is None:
+            time.sleep(seconds)
+        elif self._cancel.wait(seconds):
+            checkpoint(self._cancel)
+
+    def _count_retry(self, _state: object) -> None:
+        self.retried += 1
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """A request whose answer is JSON; errors become typed exceptions."""

@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
+from imaging.progress import CancelToken
 from records.events import Event
 from records.selftests import record_selftest
 from records.server.app import create_app
@@ -215,11 +216,18 @@ class Site:
         options.setdefault("by", self.person("engineer"))
         return sync(self.store, url, **options)
 
-    def connection(self, url: str, *, retries: int = 0) -> SyncConnection:
+    def connection(
+        self, url: str, *, retries: int = 0, backoff_s: float = 0.05, cancel: CancelToken | None = None
+    ) -> SyncConnection:
         http = httpx.Client(base_url=url, timeout=30.0)
         self.clients.append(http)
         return SyncConnection(
-            load_credentials(self.home), self.store.site_id, http=http, retries=retries, backoff_s=0.05, cancel=None
+            load_credentials(self.home),
+            self.store.site_id,
+            http=http,
+            retries=retries,
+            backoff_s=backoff_s,
+            cancel=cancel,
         )
 
     def hashes(self) -> set[str]:

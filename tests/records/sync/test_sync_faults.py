@@ -24,10 +24,12 @@ from sync_helpers import (
     trust_each_other,
 )
 
+from imaging.progress import Cancelled, CancelToken
 from records.errors import SyncConnectionError
 from records.server.schema import artifacts
 from records.server.store import ServerStore
 from records.store import Store
+from records.sync.client import MAX_BACKOFF_S
 
 BIG = 3 * 1024 * 1024
 
@@ -117,6 +119,49 @@ def test_connection_dropped_mid_artifact_upload_and_download(
     assert not partial.exists()
     a.sync(server.url)
     assert_converged(server.store, a, b)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # one backend: the retries are the client's
+def test_requests_retried_with_backoff_then_given_up(
+    server: ThreadServer, proxy: CuttingProxy, make_site: Callable[..., Site]
+) -> None:
+    a = make_site("hospital-a", server.store, server.url)
+
+    # Two attempts dropped before reaching the server, the third answered: three attempts, two retries.
+    connection = a.connection(proxy.url, retries=2, backoff_s=0.1)
+    proxy.arm(0, "up", times=2)
+    start = time.monotonic()
+    assert connection.call("GET", "/v1/state")["site_id"] == a.store.site_id
+    assert time.monotonic() - start >= 0.1 + 0.2  # waits of backoff_s, then doubled
+    assert proxy.cuts == 2
+    assert connection.retried == 2
+
+    # One drop more than the retries allow: the request is given up with one line naming the attempts.
+    connection = a.connection(proxy.url, retries=2, backoff_s=0.01)
+    proxy.arm(0, "up", times=4)
+    with pytest.raises(SyncConnectionError) as raised:
+        connection.call("GET", "/v1/state")
+    message = str(raised.value)
+    assert message.startswith("the sync server did not answer GET /v1/state after 3 attempts (")
+    assert "\n" not in message
+    assert proxy.cuts == 2 + 3
+    assert connection.retried == 2
+    proxy.arm(0, "up", times=0)
+
+    # A cancel during the wait between attempts stops at once, without another attempt.
+    cancel = CancelToken()
+    connection = a.connection(proxy.url, retries=3, backoff_s=MAX_BACKOFF_S, cancel=cancel)
+    proxy.arm(0, "up", times=4)
+    timer = threading.Timer(0.3, cancel.cancel)
+    timer.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(Cancelled):
+            connection.call("GET", "/v1/state")
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < MAX_BACKOFF_S / 2
+    assert proxy.cuts == 5 + 1
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # production's database; the drops cover SQLite
