@@ -30,6 +30,13 @@ meaning                         roles
 
 A later check, input change or design change (new revision) supersedes every earlier signature of the case
 (:func:`signature_status`).
+
+A clinician's ``clinical design confirmation`` of a case whose check is ``within`` approves the design: the
+``design_approved`` trace step of the case's current device is appended in the same transaction as the signature
+(both or neither), by the same clinician, unless that device's trace already has it. A trace step names its device
+(:mod:`records.trace`), so a revision without a UDI yet gets no step: :class:`Signed` says why, and the step is
+recorded once the UDI is assigned (``dvw trace add CODE --step design_approved``). Other meanings, and a confirmation
+of a case that needed re-verification, record no trace step.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,7 +64,7 @@ from records.errors import (
     RoleNotPermittedError,
     SignatureRefusedError,
 )
-from records.events import SIGNATURE, Event, format_time, is_sha256
+from records.events import SIGNATURE, Event, NewEvent, format_time, is_sha256
 from records.payloads import (
     CheckRun,
     ReverificationRecorded,
@@ -69,6 +77,7 @@ from records.payloads import (
     read_or_none,
 )
 from records.store import Store
+from records.trace import TRACE_EVENT, TracedMeanwhileError, design_approved_event
 from records.trust import (
     ALGORITHM,
     CLINICAL_DESIGN_CONFIRMATION,
@@ -93,7 +102,10 @@ __all__ = [
     "RELEASE",
     "REVERIFICATION_APPROVED",
     "SIGNATURE_FORMAT",
+    "Signed",
     "sign",
+    "sign_and_record",
+    "sign_and_record_as",
     "signature_checker",
     "signature_status",
     "signed_bytes",
@@ -101,6 +113,8 @@ __all__ = [
 ]
 
 VALID = "valid"
+WITHIN = "within"
+"""The verdict whose clinical design confirmation approves the design (no re-verification was needed)."""
 SUPERSEDED = "superseded"
 
 _named_hashes = named_hashes
@@ -237,6 +251,34 @@ def _signed_content(
     return dict(msgspec.to_builtins(content))
 
 
+@dataclass(frozen=True)
+class Signed:
+    """A recorded signature and the ``design_approved`` trace step it recorded with it (see the module docstring).
+
+    Attributes
+    ----------
+    signature
+        The ``signature`` event.
+    design_approved
+        The ``design_approved`` trace event appended in the same transaction, or None.
+    existing
+        The device's ``design_approved`` event recorded before, when this confirmation found it already recorded.
+    note
+        Why no ``design_approved`` was recorded with a confirmation that approves the design (no UDI yet, or
+        already recorded); None when it was recorded or when the signature does not approve the design.
+    """
+
+    signature: Event
+    design_approved: Event | None = None
+    existing: Event | None = None
+    note: str | None = None
+
+    @property
+    def approves_design(self) -> bool:
+        """Whether the signature is a clinical design confirmation of a ``within`` check (it approves the design)."""
+        return self.design_approved is not None or self.note is not None
+
+
 def sign(
     store: Store,
     case_code: str,
@@ -247,7 +289,24 @@ def sign(
     home: Path | None = None,
     now: datetime | None = None,
 ) -> Event:
+    """Sign a case's current check (see :func:`sign_and_record`); returns the ``signature`` event."""
+    return sign_and_record(store, case_code, user_id, password, meaning, home=home, now=now).signature
+
+
+def sign_and_record(
+    store: Store,
+    case_code: str,
+    user_id: str,
+    password: str,
+    meaning: str,
+    *,
+    home: Path | None = None,
+    now: datetime | None = None,
+) -> Signed:
     """Sign a case's current check with the user's Ed25519 key, after every gate holds.
+
+    A clinical design confirmation of a ``within`` check also records the ``design_approved`` trace step in the
+    same transaction when the case's current revision has a UDI (see the module docstring).
 
     Parameters
     ----------
@@ -266,8 +325,9 @@ def sign(
 
     Returns
     -------
-    Event
-        The ``signature`` event (payload: signed content, base64 signature, algorithm, key fingerprint).
+    Signed
+        The ``signature`` event (payload: signed content, base64 signature, algorithm, key fingerprint), and the
+        ``design_approved`` event recorded with it or why none was.
 
     Raises
     ------
@@ -300,16 +360,35 @@ def sign(
     format_time(at)  # refuses a naive time before anything is unlocked
     case = store.case(case_code)
     session = sign_in(store, user_id, password)
-    return sign_as(store, case.code, session, meaning, manifest_id=current_manifest().manifest_id, at=at)
+    return sign_and_record_as(store, case.code, session, meaning, manifest_id=current_manifest().manifest_id, at=at)
 
 
 def sign_as(
     store: Store, case_code: str, session: Session, meaning: str, *, manifest_id: str, at: datetime | None = None
 ) -> Event:
+    """Sign as an already authenticated ``session`` (see :func:`sign_and_record_as`); returns the signature."""
+    return sign_and_record_as(store, case_code, session, meaning, manifest_id=manifest_id, at=at).signature
+
+
+def sign_and_record_as(
+    store: Store, case_code: str, session: Session, meaning: str, *, manifest_id: str, at: datetime | None = None
+) -> Signed:
     """Sign as an already authenticated ``session`` (the caller made the signer re-enter the password).
 
-    See :func:`sign` for the gates and errors; ``manifest_id`` is this installation's software manifest.
+    See :func:`sign_and_record` for the gates, errors and the ``design_approved`` step; ``manifest_id`` is this
+    installation's software manifest.
     """
+    try:
+        return _sign_once(store, case_code, session, meaning, manifest_id=manifest_id, at=at)
+    except TracedMeanwhileError:
+        # Another writer recorded the device's first trace step between our read and our write: nothing of ours
+        # was written; read the case again (the step is then found recorded).
+        return _sign_once(store, case_code, session, meaning, manifest_id=manifest_id, at=at)
+
+
+def _sign_once(
+    store: Store, case_code: str, session: Session, meaning: str, *, manifest_id: str, at: datetime | None
+) -> Signed:
     if meaning not in MEANING_ROLES:
         raise SignatureRefusedError(f"unknown meaning {meaning!r}: use one of {', '.join(map(repr, MEANING_ROLES))}")
     when = datetime.now().astimezone() if at is None else at
@@ -334,7 +413,16 @@ def sign_as(
         "algorithm": ALGORITHM,
         "public_key_sha256": user.public_key_sha256,
     }
-    return store.append(SIGNATURE, case_code=case.code, payload=payload, by=session, at=when)
+    signature = NewEvent(SIGNATURE, case.code, payload, session, when)
+    if meaning != CLINICAL_DESIGN_CONFIRMATION or read(check, CheckRun).verdict != WITHIN:
+        return Signed(store.append_many([signature])[-1])
+    approval = design_approved_event(store, case, why=f"{meaning} signed", by=session, at=when)
+    if approval.item is None:
+        return Signed(store.append_many([signature])[-1], existing=approval.existing, note=approval.note)
+    *_, signed, approved = store.append_many(
+        [signature, approval.item], precondition=approval.precondition, precondition_kinds=(TRACE_EVENT,)
+    )
+    return Signed(signed, design_approved=approved)
 
 
 def verify_signature(event: Event, users: Mapping[str, User]) -> str | None:

@@ -40,6 +40,14 @@ namespace ``dvw`` = ``urn:dvw:epcis:`` (``dvw:step``, ``dvw:why``, ``dvw:where``
 ``dvw:userId``, ``dvw:printedName``, ``dvw:role``, ``dvw:qualification``, ``dvw:party``; ``dvw:udi`` (the HRI),
 ``dvw:caseCode``, ``dvw:revision``, and ``dvw:eventHash``, the hash of the stored event, so the export can be checked
 against the log).
+Recording ``design_approved``: a clinician's ``clinical design confirmation`` signature of a case whose check is
+``within`` records the step itself, in the same transaction as the signature and attested by the same clinician
+(:func:`design_approved_event`, used by :func:`records.signatures.sign`), when the case's current revision already
+has a UDI and that device has no trace step yet. A trace step names its device (the UDI's GTIN and serial, its EPC,
+and for this step the UDI's lot and expiry as ILMD), and a UDI is assigned only to a signed case, so when the
+confirmation is the case's first signature there is no device to name yet: the step is then recorded by hand once
+the UDI is assigned (``dvw trace add CODE --step design_approved``), as before, and ``dvw sign`` says so.
+
 The ``design_approved`` event also carries the lot and expiry date as instance master data (``ilmd``,
 ``cbvmda:lotNumber`` and ``cbvmda:itemExpirationDate``). No patient identity is in an event or in the export: the
 case code is pseudonymous and the store refuses payloads holding identity.
@@ -48,7 +56,7 @@ case code is pseudonymous and the store refuses payloads holding identity.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,9 +65,9 @@ import msgspec
 
 from records.cases import CaseState
 from records.errors import InvalidEventError, NoUdiError, TraceOrderError
-from records.events import Event, format_time
+from records.events import Event, NewEvent, format_time
 from records.payloads import TraceEvent, TraceWho, read, read_or_none
-from records.store import Store
+from records.store import Precondition, Store
 from records.udi import UdiRecord, check_gln, current_udi, refuse_conflict, udi_records, valid_signatures
 from records.users import Session
 
@@ -94,6 +102,8 @@ STEPS: tuple[TraceStep, ...] = (
 )
 STEP_NAMES = tuple(step.name for step in STEPS)
 _BY_NAME = {step.name: step for step in STEPS}
+DESIGN_APPROVED = STEPS[0].name
+"""The first step of every device's trace."""
 
 
 def trace_events(case: CaseState, serial: str | None = None) -> list[Event]:
@@ -231,12 +241,41 @@ def add_trace_event(
                 f"case {case.code} device {record.udi.serial}: {step} at {format_time(at)} is earlier than the "
                 f"previous step {last.step} at {last.when}"
             )
-    who: dict[str, Any] = {"site_id": store.site_id, "user_id": None, "party": party_text}
+    payload = _payload(
+        store,
+        record,
+        step,
+        len(done) + 1,
+        at=at,
+        where=where_text,
+        why=why_text,
+        gln=gln_checked,
+        party=party_text,
+        by=by,
+    )
+    return store.append(TRACE_EVENT, case_code=case.code, payload=payload, by=by)
+
+
+def _payload(
+    store: Store,
+    record: UdiRecord,
+    step: str,
+    sequence: int,
+    *,
+    at: datetime,
+    where: str | None,
+    why: str | None,
+    gln: str | None,
+    party: str | None,
+    by: Session,
+) -> dict[str, Any]:
+    """The payload of a ``trace_event`` (the values are checked by the caller)."""
+    who: dict[str, Any] = {"site_id": store.site_id, "user_id": None, "party": party}
     who.update(by.user.signer_json())
-    payload = {
+    return {
         "format": TRACE_FORMAT,
         "step": step,
-        "sequence": len(done) + 1,
+        "sequence": sequence,
         "revision": record.revision,
         "udi_event_id": record.event.event_id,
         "udi_event_hash": record.event.hash,
@@ -247,11 +286,104 @@ def add_trace_event(
             "epc": record.udi.epc_uri,
         },
         "when": at.isoformat(),
-        "where": {"location": where_text, "gln": gln_checked},
-        "why": why_text,
+        "where": {"location": where, "gln": gln},
+        "why": why,
         "who": who,
     }
-    return store.append(TRACE_EVENT, case_code=case.code, payload=payload, by=by)
+
+
+class TracedMeanwhileError(TraceOrderError):
+    """The device got a trace step between reading the case and appending its ``design_approved`` (another writer)."""
+
+
+@dataclass(frozen=True)
+class DesignApproval:
+    """What recording a design's approval does to the trace of the case's current device.
+
+    Attributes
+    ----------
+    item
+        The ``design_approved`` event to append in the same transaction as the approval, or None.
+    precondition
+        The check to run inside that transaction (the device still has no trace step), or None.
+    record
+        The current revision's UDI (the device the step names), or None when the revision has none.
+    existing
+        The device's ``design_approved`` event when it was already recorded, or None.
+    note
+        One line saying why no step is appended (None when ``item`` is given).
+    """
+
+    item: NewEvent | None
+    precondition: Precondition | None
+    record: UdiRecord | None
+    existing: Event | None
+    note: str | None
+
+
+def design_approved_event(
+    store: Store, case: CaseState, *, why: str, by: Session, at: datetime, where: str | None = None
+) -> DesignApproval:
+    """The ``design_approved`` step to record with a design's approval (see the module docstring).
+
+    Parameters
+    ----------
+    store
+        The local store.
+    case
+        The case as read before the approval is appended.
+    why
+        The reason (e.g. "clinical design confirmation signed").
+    by
+        The person approving (the event's actor, who attests it).
+    at
+        When the design was approved (the event's *when*).
+    where
+        The location as text; default this workstation (``DVW workstation <site id>``).
+
+    Returns
+    -------
+    DesignApproval
+        The event to append, or why there is none: the revision has no UDI yet (the step names its device; it is
+        recorded by hand once the UDI is assigned), or the device's trace already has its first step.
+    """
+    record = current_udi(case)
+    if record is None:
+        return DesignApproval(
+            None,
+            None,
+            None,
+            None,
+            f"{DESIGN_APPROVED} not recorded: case {case.code} revision {case.revision} has no device identifier yet "
+            f"(a trace step names its device); record it once the UDI is assigned: dvw udi assign {case.code}, then "
+            f"dvw trace add {case.code} --step {DESIGN_APPROVED}",
+        )
+    serial = record.udi.serial
+    done = trace_events(case, serial)
+    if done:
+        first = done[0]
+        return DesignApproval(
+            None,
+            None,
+            record,
+            first,
+            f"{DESIGN_APPROVED} of device {serial} was already recorded (event seq {first.seq}); not recorded again",
+        )
+    location = _text(where or f"DVW workstation {store.site_id}", "where (the location)", required=True)
+    reason = _text(why, "why (the reason)", required=True)
+    payload = _payload(
+        store, record, DESIGN_APPROVED, 1, at=at, where=location, why=reason, gln=None, party=None, by=by
+    )
+
+    def untraced(held: Sequence[Event]) -> None:
+        for event in held:
+            step = read_or_none(event, TraceEvent)
+            if step is not None and step.what.serial == serial:
+                raise TracedMeanwhileError(
+                    f"case {case.code} device {serial}: {step.step} was recorded meanwhile (event seq {event.seq})"
+                )
+
+    return DesignApproval(NewEvent(TRACE_EVENT, case.code, payload, by, at), untraced, record, None, None)
 
 
 def _offset(when: datetime) -> str:

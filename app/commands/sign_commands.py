@@ -12,6 +12,7 @@ from app.home import home_folder
 
 if TYPE_CHECKING:
     from records.events import Event
+    from records.signatures import Signed
     from records.store import Store
     from records.users import Session
 
@@ -123,7 +124,10 @@ _SIGN_HELP = (
     "signer. Refused (exit 2) without a current check, without a passed re-verification when one is needed, when "
     "this software has not passed `dvw selftest`, when the role may not sign the meaning, or when an input changed. "
     'Meanings (roles; records.signatures.MEANING_ROLES): "design verification" (engineer, quality), "clinical '
-    'design confirmation" (clinician), "re-verification approved" (quality), "release" (quality).'
+    'design confirmation" (clinician), "re-verification approved" (quality), "release" (quality). A clinical design '
+    "confirmation of a case checked within its envelope also records the design_approved trace step of the case's "
+    "device in the same transaction, when the device has its UDI and no trace step yet; without a UDI it says so "
+    "(the step is then recorded with dvw trace add once the UDI is assigned)."
 )
 
 
@@ -296,11 +300,12 @@ def run_reverify(args: argparse.Namespace) -> int:
 def run_sign(args: argparse.Namespace) -> int:
     """``dvw sign``."""
     from records.payloads import Signature, read  # noqa: PLC0415
-    from records.signatures import sign  # noqa: PLC0415
+    from records.signatures import sign_and_record  # noqa: PLC0415
 
     password = read_password(args, f"Password for {args.user}: ")
     with _open(args) as store:
-        event = sign(store, args.code, args.user, password, args.meaning, home=store.home)
+        result = sign_and_record(store, args.code, args.user, password, args.meaning, home=store.home)
+    event = result.signature
     signed = read(event, Signature)
     content = signed.content
     summary = {
@@ -314,11 +319,32 @@ def run_sign(args: argparse.Namespace) -> int:
         "public_key_sha256": signed.public_key_sha256,
     }
     if args.json:
-        emit_json(_event_json(event, summary))
-    else:
-        signer = content.signer
-        say(
-            f"case {args.code} revision {content.revision} signed by {signer.printed_name} ({signer.role}) "
-            f"as {content.meaning!r} at {content.signed_at} (event seq {event.seq})"
-        )
+        emit_json({**_event_json(event, summary), "design_approved": _design_approved_json(result)})
+        return EXIT_OK
+    signer = content.signer
+    say(
+        f"case {args.code} revision {content.revision} signed by {signer.printed_name} ({signer.role}) "
+        f"as {content.meaning!r} at {content.signed_at} (event seq {event.seq})"
+    )
+    approved = result.design_approved
+    if approved is not None:
+        serial = approved.payload["what"]["serial"]
+        say(f"  design_approved of device {serial} recorded with the signature (event seq {approved.seq})")
+    elif result.note is not None:
+        say(f"  {result.note}")
     return EXIT_OK
+
+
+def _design_approved_json(result: Signed) -> dict[str, Any] | None:
+    """The ``design_approved`` trace step of a signature that approves the design; None for other signatures."""
+    if not result.approves_design:
+        return None
+    event = result.design_approved or result.existing
+    return {
+        "recorded": result.design_approved is not None,
+        "event_id": None if event is None else event.event_id,
+        "seq": None if event is None else event.seq,
+        "hash": None if event is None else event.hash,
+        "serial": None if event is None else event.payload["what"]["serial"],
+        "note": result.note,
+    }

@@ -92,7 +92,9 @@ _TRACE_HELP = f"Critical tracking events of the device of a case, in the order {
 _ADD_HELP = (
     f"Record the next step ({_STEPS_TEXT}) with who, what (the UDI), when (ISO 8601 with offset), where (text, "
     "optional GLN) and why. A step out of order, repeated, earlier than the previous step, or before the UDI is "
-    "assigned is refused (exit 2) with the expected next step."
+    "assigned is refused (exit 2) with the expected next step. design_approved is recorded by the clinician's "
+    '"clinical design confirmation" signature (dvw sign) when the device already had its UDI; otherwise, or when the '
+    "case needed re-verification, record it here."
 )
 _EXPORT_HELP = (
     "Write every trace event of the case as an EPCIS 2.0 JSON-LD EPCISDocument (ObjectEvents with the device's GS1 "

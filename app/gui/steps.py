@@ -906,7 +906,11 @@ class SignRequest:
 
 
 def sign_case(request: SignRequest, progress: ProgressCallback, cancel: CancelToken) -> dict[str, Any]:
-    """Sign the case's current check (:func:`records.signatures.sign`); returns the signed content."""
+    """Sign the case's current check (:func:`records.signatures.sign`); returns the signed content.
+
+    As with ``dvw sign``, a clinical design confirmation of a ``within`` case whose device has its UDI also records
+    the ``design_approved`` trace step in the same transaction.
+    """
     from app.workers.priority import at_low_priority  # noqa: PLC0415
     from records.signatures import sign  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415

@@ -198,3 +198,63 @@ def test_trace_add_show_export_and_report(signed: Any, tmp_path: Path) -> None:
     assert udi["hri"] in re.sub(r"\s+", "", text)
     assert "Trace events" in text
     assert "work order WO-77" in text
+
+
+def test_the_clinical_confirmation_records_design_approved_once_the_udi_exists(cli: Any, tmp_path: Path) -> None:
+    for code in (CODE, OTHER):
+        assert cli("case", "new", code, user="eng1")[0] == 0
+        _record_check(cli.home, 4.0, cli.people.engineer, code)
+    # Confirmed before its UDI: the signature alone, and the command says why and what to do.
+    status, out, err = cli("sign", OTHER, "--meaning", "clinical design confirmation", user="clin1")
+    assert (status, out) == (0, {})
+    assert (
+        f"design_approved not recorded: case {OTHER} revision 1 has no device identifier yet (a trace step names its "
+        f"device); record it once the UDI is assigned: dvw udi assign {OTHER}, then dvw trace add {OTHER} --step "
+        "design_approved"
+    ) in err
+    status, out, _ = cli("sign", OTHER, "--meaning", "clinical design confirmation", "--json", user="clin1")
+    assert out["design_approved"] == {
+        "recorded": False,
+        "event_id": None,
+        "seq": None,
+        "hash": None,
+        "serial": None,
+        "note": out["design_approved"]["note"],
+    }
+    assert "has no device identifier yet" in out["design_approved"]["note"]
+
+    # Verified by the engineer, given its UDI, then confirmed by the clinician: design_approved comes with it.
+    status, out, _ = cli("sign", CODE, "--meaning", "design verification", "--json", user="eng1")
+    assert (status, out["design_approved"]) == (0, None)
+    _, udi, _ = cli("udi", "assign", CODE, "--json", user="qa1")
+    events = _events(cli.home)
+    status, out, _ = cli("sign", CODE, "--meaning", "clinical design confirmation", "--json", user="clin1")
+    assert status == 0
+    assert _events(cli.home) == events + 2
+    approved = out["design_approved"]
+    assert approved["recorded"] is True
+    assert (approved["seq"], approved["serial"], approved["note"]) == (out["seq"] + 1, udi["udi_pi"]["serial"], None)
+    status, shown, _ = cli("trace", "show", CODE, "--json")
+    assert status == 0
+    assert shown["next_step"] == "manufactured"
+    (first,) = shown["events"]
+    assert (first["event_id"], first["actor"], first["step"]) == (approved["event_id"], "clin1", "design_approved")
+    assert first["who"]["role"] == "clinician"
+    assert first["when"] == out["payload"]["signed_at"]
+
+    add = ("trace", "add", CODE, "--where", "ACME plant 2", "--why", "WO-78")
+    err = _refused(cli(*add, "--step", "design_approved", "--json", user="eng1"), "trace_order")
+    assert "the next step is 'manufactured' (recorded: design_approved)" in err
+    assert cli(*add, "--step", "manufactured", "--json", user="eng1")[0] == 0
+    status, _, err = cli("sign", CODE, "--meaning", "clinical design confirmation", user="clin1")
+    assert status == 0
+    assert f"design_approved of device {udi['udi_pi']['serial']} was already recorded" in err
+
+    out_file = tmp_path / "trace.jsonld"
+    status, exported, _ = cli("trace", "export", CODE, "--out", str(out_file), "--json")
+    assert (status, exported["events"]) == (0, 2)
+    document = json.loads(out_file.read_text(encoding="utf-8"))
+    Draft7Validator(json.loads(SCHEMA.read_text(encoding="utf-8"))).validate(document)
+    assert [e["dvw:who"]["dvw:userId"] for e in document["epcisBody"]["eventList"]] == ["clin1", "eng1"]
+    status, audit, _ = cli("audit", "verify", "--json")
+    assert (status, audit["ok"], audit["problems"]) == (0, True, [])

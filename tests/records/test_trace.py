@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
-from people import People
+from people import People, password_of
 from PIL import Image
-from test_signatures import sign_in_session
+from test_signatures import manifest_id, run_check, sign_in_session
 from test_udi import CODE, record_signed_case
 
 from records.errors import (
@@ -27,13 +27,15 @@ from records.errors import (
     TraceOrderError,
     UserDisabledError,
 )
+from records.identity import verify_attestation
 from records.label import decode_symbol
 from records.report import build_report
-from records.signatures import signature_checker
+from records.reverification import record_reverification
+from records.signatures import Signed, sign_and_record_as, signature_checker
 from records.store import Store
 from records.trace import EPCIS_CONTEXT, STEP_NAMES, STEPS, add_trace_event, epcis_document, trace_events
 from records.udi import assign_udi
-from records.users import Session, add_user, disable_user, sign_in
+from records.users import Session, add_user, disable_user, load_users, sign_in
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "EPCIS-JSON-Schema.json").read_text(encoding="utf-8"))
 HKT = timezone(timedelta(hours=8))
@@ -79,6 +81,22 @@ def people(people_home: tuple[Path, People]) -> People:
 def signed(store: Store, people: People) -> Store:
     record_signed_case(store, people)
     return store
+
+
+@pytest.fixture
+def verified(store: Store, people: People) -> Store:
+    """Case CODE checked within its envelope and signed by the engineer's "design verification" only: it may get its
+    UDI before the clinician confirms the design."""
+    record_signed_case(store, people, sign_it=False)
+    sign_in_session(store, people.engineer, "design verification", CODE)
+    return store
+
+
+def _confirm(store: Store, people: People, *, at: datetime = START) -> Signed:
+    """The clinician's "clinical design confirmation" of CODE, signed at ``at``."""
+    return sign_and_record_as(
+        store, CODE, people.clinician, "clinical design confirmation", manifest_id=manifest_id(), at=at
+    )
 
 
 def _add(store: Store, step: str, hours: float, by: Session, **extra: Any) -> Any:
@@ -196,19 +214,32 @@ def test_a_superseded_signature_stops_the_trace_until_the_case_is_signed_again(s
         _add(signed, "manufactured", 1, eng)
     with pytest.raises(NotSignedError):
         assign_udi(signed, CODE, by=eng)
-    sign_in_session(signed, people.clinician, "clinical design confirmation", CODE)
+    again = _confirm(signed, people, at=START + timedelta(minutes=30))
+    # The device's trace already has its first step: the confirmation records no second one, and says so.
+    first = trace_events(signed.case(CODE))[0]
+    assert (again.design_approved, again.existing, again.approves_design) == (None, first, True)
+    serial = first.payload["what"]["serial"]
+    assert (
+        again.note
+        == f"design_approved of device {serial} was already recorded (event seq {first.seq}); not recorded again"
+    )
     assert _add(signed, "manufactured", 1, eng).payload["sequence"] == 2
+    assert [e.payload["step"] for e in trace_events(signed.case(CODE))] == ["design_approved", "manufactured"]
 
 
-def _full_trace(store: Store, by: Session) -> None:
-    assign_udi(store, CODE, now=START, by=by)
-    for hours, step in enumerate(STEP_NAMES):
+def _full_trace(store: Store, people: People) -> None:
+    """The UDI (after the engineer's design verification), the clinician's confirmation (which records
+    design_approved), then every other step by the engineer."""
+    assign_udi(store, CODE, now=START, by=people.engineer)
+    assert _confirm(store, people).design_approved is not None
+    for hours, step in enumerate(STEP_NAMES[1:], start=1):
         gln = "0614141000005" if step in ("shipped", "received") else None
-        _add(store, step, hours, by, gln=gln)
+        _add(store, step, hours, people.engineer, gln=gln)
 
 
-def test_the_epcis_export_validates_against_the_epcis_2_schema(signed: Store, people: People) -> None:
-    _full_trace(signed, people.engineer)
+def test_the_epcis_export_validates_against_the_epcis_2_schema(verified: Store, people: People) -> None:
+    signed = verified
+    _full_trace(signed, people)
     case = signed.case(CODE)
     created = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
     document = epcis_document(case, created_at=created)
@@ -254,12 +285,17 @@ def test_the_epcis_export_validates_against_the_epcis_2_schema(signed: Store, pe
     assert events[4]["bizLocation"] == {"id": "https://id.gs1.org/414/0614141000005"}
     assert events[0]["readPoint"] == {"id": f"urn:dvw:site:{signed.site_id}"}
     assert "bizLocation" not in events[0]
-    assert events[0]["dvw:who"] == {
+    assert events[0]["dvw:who"] == {  # recorded by the clinician's confirmation
         "dvw:siteId": signed.site_id,
-        "dvw:userId": "eng1",
-        "dvw:printedName": "Eve Engineer",
-        "dvw:role": "engineer",
+        "dvw:userId": "clin1",
+        "dvw:printedName": "Dr Cleo Clinician",
+        "dvw:role": "clinician",
     }
+    assert (events[0]["dvw:why"], events[0]["dvw:where"]) == (
+        "clinical design confirmation signed",
+        f"DVW workstation {signed.site_id}",
+    )
+    assert events[1]["dvw:who"]["dvw:userId"] == "eng1"
 
     # The schema is not a formality: documents that break EPCIS rules fail it.
     broken = json.loads(json.dumps(document))
@@ -272,14 +308,15 @@ def test_the_epcis_export_validates_against_the_epcis_2_schema(signed: Store, pe
     assert any("3 November 2026" in p for p in problems)
 
 
-def test_no_patient_identity_in_trace_events_or_the_export(signed: Store, people: People) -> None:
+def test_no_patient_identity_in_trace_events_or_the_export(verified: Store, people: People) -> None:
+    signed = verified
     signed.set_patient_identity(CODE, name="Wong^Mei Ling", patient_id="HK-PID-778899", birth_date="1961-03-04")
     assign_udi(signed, CODE, now=START, by=people.engineer)
     with pytest.raises(IdentityInPayloadError):
         _add_text(signed, people.engineer, why="fitted for WONG Mei Ling")
     with pytest.raises(IdentityInPayloadError):
         _add_text(signed, people.engineer, where="HK-PID-778899")
-    _full_trace(signed, people.engineer)
+    _full_trace(signed, people)
     text = json.dumps(epcis_document(signed.case(CODE)))
     for secret in ("Wong", "Mei Ling"):
         assert secret not in text
@@ -301,8 +338,9 @@ def test_the_export_needs_a_udi(signed: Store, people: People) -> None:
     assert validate(document) == []
 
 
-def test_the_report_shows_the_udi_the_datamatrix_and_the_trace(signed: Store, people: People, tmp_path: Path) -> None:
-    _full_trace(signed, people.engineer)
+def test_the_report_shows_the_udi_the_datamatrix_and_the_trace(verified: Store, people: People, tmp_path: Path) -> None:
+    signed = verified
+    _full_trace(signed, people)
     case = signed.case(CODE)
     record = assign_udi(signed, CODE, by=people.engineer)[0]
     pdf = build_report(
@@ -332,3 +370,138 @@ def test_the_report_shows_the_udi_the_datamatrix_and_the_trace(signed: Store, pe
         with Image.open(page) as image:
             found.append(decode_symbol(np.asarray(image)))
     assert [d.element_string for d in found if d is not None and d.gs1] == [record.udi.element_string]
+
+
+# ------------------------------------------------------------------------- design_approved with the confirmation
+
+
+def test_the_clinical_confirmation_records_design_approved_in_the_same_transaction(
+    verified: Store, people: People
+) -> None:
+    record, _ = assign_udi(verified, CODE, now=START, by=people.engineer)
+    before = verified.event_count()
+    result = _confirm(verified, people)
+    signature, approved = result.signature, result.design_approved
+    assert approved is not None
+    assert (result.existing, result.note, result.approves_design) == (None, None, True)
+    # Both were appended by one append (one transaction): adjacent in the chain, the same time, the same clinician.
+    assert verified.event_count() == before + 2
+    assert (signature.kind, approved.kind) == ("signature", "trace_event")
+    assert approved.seq == signature.seq + 1
+    assert approved.prev_hash == signature.hash
+    assert approved.created_at == signature.created_at == signature.payload["content"]["signed_at"]
+    assert (signature.actor, approved.actor) == ("clin1", "clin1")
+    clinician = load_users(verified)["clin1"]
+    assert verify_attestation(clinician.public_key_pem, "clin1", approved)
+    assert approved.payload == {
+        "format": "dvw-trace/1",
+        "step": "design_approved",
+        "sequence": 1,
+        "revision": 1,
+        "udi_event_id": record.event.event_id,
+        "udi_event_hash": record.event.hash,
+        "what": {
+            "udi_di": "00614141000012",
+            "serial": record.udi.serial,
+            "hri": record.udi.hri,
+            "epc": record.udi.epc_uri,
+        },
+        "when": "2026-11-02T09:00:00+08:00",
+        "where": {"location": f"DVW workstation {verified.site_id}", "gln": None},
+        "why": "clinical design confirmation signed",
+        "who": {
+            "site_id": verified.site_id,
+            "user_id": "clin1",
+            "printed_name": "Dr Cleo Clinician",
+            "role": "clinician",
+            "qualification": None,
+            "party": None,
+        },
+    }
+    stored = verified.events(CODE)
+    assert [(e.kind, e.event_id) for e in stored[-2:]] == [
+        ("signature", signature.event_id),
+        ("trace_event", approved.event_id),
+    ]
+
+    # Once: a second confirmation finds it recorded; recording it by hand is refused with the next step.
+    again = _confirm(verified, people, at=START + timedelta(minutes=5))
+    assert (again.design_approved, again.existing) == (None, approved)
+    assert again.note is not None
+    assert "already recorded" in again.note
+    with pytest.raises(TraceOrderError, match=r"the next step is 'manufactured' \(recorded: design_approved\)"):
+        _add(verified, "design_approved", 1, people.engineer)
+    assert [e.event_id for e in trace_events(verified.case(CODE))] == [approved.event_id]
+    assert _add(verified, "manufactured", 1, people.engineer).payload["sequence"] == 2
+
+    # The audit holds every hash, link, attestation and both signatures; the export still validates.
+    audit = verified.verify(signature_checker(verified))
+    assert (audit.ok, audit.signatures) == (True, 3), audit
+    document = epcis_document(verified.case(CODE), created_at=datetime(2026, 11, 3, 8, 0, tzinfo=UTC))
+    assert validate(document) == []
+    first = document["epcisBody"]["eventList"][0]
+    assert (first["action"], first["bizStep"], first["disposition"], first["dvw:eventHash"]) == (
+        "ADD",
+        "encoding",
+        "encoded",
+        approved.hash,
+    )
+    assert first["ilmd"]["cbvmda:lotNumber"] == CODE
+
+
+def test_a_confirmation_before_the_udi_records_no_step_and_says_why(store: Store, people: People) -> None:
+    record_signed_case(store, people, sign_it=False)
+    before = store.event_count()
+    result = _confirm(store, people)
+    assert (result.design_approved, result.existing, result.approves_design) == (None, None, True)
+    assert result.note == (
+        f"design_approved not recorded: case {CODE} revision 1 has no device identifier yet (a trace step names its "
+        f"device); record it once the UDI is assigned: dvw udi assign {CODE}, then dvw trace add {CODE} --step "
+        "design_approved"
+    )
+    assert store.event_count() == before + 1
+    assign_udi(store, CODE, now=START, by=people.quality)
+    assert trace_events(store.case(CODE)) == []
+    assert _add(store, "design_approved", 1, people.quality).actor == "qa1"  # as the note says
+    assert store.verify(signature_checker(store)).ok
+
+
+def test_other_meanings_and_a_reverified_check_record_no_step(store: Store, people: People, tmp_path: Path) -> None:
+    record_signed_case(store, people, sign_it=False)
+    sign_in_session(store, people.engineer, "design verification", CODE)
+    assign_udi(store, CODE, now=START, by=people.engineer)
+    for session, meaning in ((people.engineer, "design verification"), (people.quality, "release")):
+        result = sign_and_record_as(store, CODE, session, meaning, manifest_id=manifest_id(), at=START)
+        assert (result.design_approved, result.existing, result.note, result.approves_design) == (
+            None,
+            None,
+            None,
+            False,
+        )
+    assert trace_events(store.case(CODE)) == []
+
+    # Out of envelope, re-verified: the clinician may confirm it, but the step is not recorded by itself.
+    other = "CP-2026-777"
+    record_signed_case(store, people, other, sign_it=False)
+    run_check(store, 1.5, people.engineer, code=other)
+    evidence = tmp_path / "fea.txt"
+    evidence.write_text("FEA: the 1.5 mm wall holds\n", encoding="utf-8")
+    record_reverification(
+        store,
+        other,
+        "qa1",
+        password_of("qa1"),
+        method="FEA of the thin wall",
+        result="pass",
+        justification="stress below limit",
+        evidence=[evidence],
+    )
+    sign_in_session(store, people.engineer, "design verification", other)
+    assign_udi(store, other, now=START, by=people.engineer)
+    result = sign_and_record_as(
+        store, other, people.clinician, "clinical design confirmation", manifest_id=manifest_id(), at=START
+    )
+    assert result.signature.payload["content"]["verdict"] == "out_of_envelope"
+    assert (result.design_approved, result.note, result.approves_design) == (None, None, False)
+    assert trace_events(store.case(other)) == []
+    assert store.verify(signature_checker(store)).ok
