@@ -74,11 +74,14 @@ unit: install translations
 
 test: install lint typecheck contracts unit
 
+# The benchmarks' peers and the bundle's build tools are installed only for those targets.
+bench: APT_PACKAGES += dcm2niix pigz
 bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(UV) run --locked python $$b || exit 1; done
 
 BUNDLE_DIR := build/bundle
 
+bundle: APT_PACKAGES += binutils x11-utils
 bundle: install translations
 	$(UV) run --locked pyinstaller --noconfirm --clean installer/dvw-linux.spec \
 	  --distpath $(BUNDLE_DIR) --workpath build/pyinstaller
