@@ -26,6 +26,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -172,10 +173,35 @@ class Connection:
         return _Result(self.raw.execute(sql, params))
 
 
+def use_wal(raw: sqlite3.Connection) -> None:
+    """Put the database in WAL mode (kept in the file: a no-op once any connection has done it).
+
+    SQLite does not wait on its busy timeout to change the journal mode: while another process converts a new store
+    (two processes creating one store at once), the change fails at once with "database is locked". It is tried
+    again here, every 20 ms, for at most the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            mode = raw.execute("PRAGMA journal_mode").fetchone()
+            if mode is not None and str(mode[0]).lower() == "wal":
+                return
+            raw.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # Autocommit mode: the store begins every transaction itself (BEGIN IMMEDIATE for writers).
     raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    raw.execute("PRAGMA journal_mode=WAL")
+    try:
+        use_wal(raw)
+    except BaseException:
+        raw.close()
+        raise
     raw.execute("PRAGMA synchronous=FULL")
     raw.execute("PRAGMA foreign_keys=ON")
     # REPLACE conflict resolution deletes rows; with recursive triggers the delete triggers see that too.

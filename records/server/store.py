@@ -65,6 +65,7 @@ from records.server.schema import (
     sites,
     sync_log,
 )
+from records.store import use_wal
 from records.sync.protocol import MAX_CHUNK_BYTES, MAX_CLOCK_SKEW_S, WITHHELD_KINDS, named_sha256
 from records.trust import verify_log
 
@@ -211,9 +212,9 @@ class ChainGapAtHeadError(ChainGapError):
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below decides how transactions begin
+    use_wal(dbapi_connection)  # retried while another worker converts a new database (SQLite does not wait)
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=60000")
     finally:
