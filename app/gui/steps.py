@@ -679,49 +679,21 @@ class CheckOutcome:
 
 #: Check statuses that are marked on the 3D view where the parameter has a place.
 FLAGGED_STATUSES = frozenset({"below", "above", "near_limit"})
-#: The parameters measured at one place: the thinnest wall (from the design's metrics) and those of the fit.
-LOCATED_PARAMETERS = ("design.min_wall_thickness", "fit.max_gap", "fit.max_penetration")
 
 
-def flagged_locations(
-    result: CheckResult,
-    design: LoadedDesign,
-    anatomy: Mesh,
-    cancel: CancelToken | None = None,
-    parameters: Parameters | None = None,
-) -> dict[str, tuple[float, float, float]]:
-    """Where the flagged parameters of ``result`` that have a place were measured (LPS mm).
+def flagged_locations(result: CheckResult, parameters: Parameters) -> dict[str, tuple[float, float, float]]:
+    """Where the flagged parameters of ``result`` were measured (LPS mm), for the 3D view's markers.
 
-    With ``parameters``, each flagged parameter is placed where its value says it was measured
-    (``ParameterValue.location``: the thinnest wall, the largest gap, the deepest penetration, the thinnest bone, the
-    defect...). Without, ``design.min_wall_thickness`` is placed at the design's thinnest wall, and ``fit.max_gap``
-    and ``fit.max_penetration`` where :mod:`validation.fit` measures them (the fit is analysed again).
+    Each flagged parameter whose value names a place (``ParameterValue.location``: the thinnest wall, the largest
+    gap, the deepest penetration, the thinnest bone, the defect...) is placed there; the others have no marker.
     """
-    flagged = {item.name for item in result.results if item.status in FLAGGED_STATUSES}
+    flagged = sorted(item.name for item in result.results if item.status in FLAGGED_STATUSES)
     places: dict[str, tuple[float, float, float]] = {}
-    if parameters is not None:
-        for name in sorted(flagged):
-            value = parameters.get(name)
-            if value is not None and value.location is not None:
-                places[name] = value.location
-        return places
-    flagged &= set(LOCATED_PARAMETERS)
-    wall = design.info.wall
-    if "design.min_wall_thickness" in flagged and wall is not None:
-        places["design.min_wall_thickness"] = wall.location
-    if flagged & {"fit.max_gap", "fit.max_penetration"}:
-        from validation.fit import analyse_fit  # noqa: PLC0415
-
-        fit = analyse_fit(design.stored.mesh, anatomy, cancel=cancel)
-        found = {"fit.max_gap": fit.max_gap(), "fit.max_penetration": fit.max_penetration()}
-        for name, measured in found.items():
-            if name in flagged and measured is not None and measured.location is not None:
-                places[name] = measured.location
+    for name in flagged:
+        value = parameters.get(name)
+        if value is not None and value.location is not None:
+            places[name] = value.location
     return places
-
-
-def _point(values: Any) -> tuple[float, float, float]:
-    return float(values[0]), float(values[1]), float(values[2])
 
 
 def check_design(
@@ -799,7 +771,7 @@ def measure_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Canc
     write_atomically(check_path, lambda tmp: tmp.write_text(check_text, encoding="utf-8"))
     checkpoint(cancel)
     report(progress, 0.92, "locating the flagged parameters")
-    locations = flagged_locations(result, inputs.design, inputs.anatomy.stored.mesh, cancel, parameters)
+    locations = flagged_locations(result, parameters)
     checkpoint(cancel)
     files = {
         "volume": inputs.imported.path,
