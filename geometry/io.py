@@ -126,8 +126,8 @@ def write_mesh(mesh: Mesh, path: str | Path, *, force: bool = False, exact: bool
     MeshOutputExistsError
         If ``path`` exists and ``force`` is false.
     MeshFileError
-        For an unsupported suffix, a missing folder, a vertex beyond float32's range, or a failed write (nothing
-        is left at ``path`` then).
+        For an unsupported suffix, a missing folder, a mesh without triangles, a vertex beyond float32's range, or
+        a failed write (nothing is left at ``path`` then).
     ValueError
         With ``exact``, when ``mesh`` is not already as a file stores it.
     """
@@ -141,6 +141,8 @@ def write_mesh(mesh: Mesh, path: str | Path, *, force: bool = False, exact: bool
         stored = as_stored(mesh)
     except GeometryError as exc:
         raise MeshFileError(f"cannot write {target}: {exc.message}", path=str(target)) from None
+    if stored.n_triangles == 0:  # read_mesh refuses such a file: nothing is written that DVW cannot read back
+        raise MeshFileError(f"cannot write {target}: the mesh has no triangles", path=str(target))
     if exact and stored is not mesh:
         raise ValueError(
             f"the mesh to write as {target.name} is not at file precision: what the file holds would differ from "

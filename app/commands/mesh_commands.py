@@ -68,7 +68,13 @@ def run_mesh(args: argparse.Namespace) -> int:
 
     from geometry.errors import MeshOutputExistsError  # noqa: PLC0415
     from geometry.io import mesh_suffix, write_mesh  # noqa: PLC0415
-    from geometry.mesh import MASK_SMOOTHING, VOLUME_SMOOTHING, mesh_from_mask, mesh_from_volume  # noqa: PLC0415
+    from geometry.mesh import (  # noqa: PLC0415
+        MASK_SMOOTHING,
+        SHELL_VOLUME_TOLERANCE,
+        VOLUME_SMOOTHING,
+        mesh_from_mask,
+        mesh_from_volume,
+    )
     from imaging.files import sha256_file  # noqa: PLC0415
     from imaging.volume import read_volume  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
@@ -116,6 +122,7 @@ def run_mesh(args: argparse.Namespace) -> int:
         "mean": _round(deviation.mean_mm if deviation else 0.0),
         "max": _round(deviation.max_mm if deviation else 0.0),
     }
+    payload["unsmoothed_shells"] = result.unsmoothed_shells
     payload["input_sha256"] = result.input_sha256
     payload["manifest_id"] = current_manifest().manifest_id
     payload["seconds"] = round(time.perf_counter() - started, 3)
@@ -132,6 +139,11 @@ def run_mesh(args: argparse.Namespace) -> int:
         f"  deviation from the isosurface: mean {payload['surface_deviation_mm']['mean']:.3f} mm, "
         f"max {payload['surface_deviation_mm']['max']:.3f} mm"
     )
+    if result.unsmoothed_shells:
+        say(
+            f"  {result.unsmoothed_shells} shell(s) left unsmoothed: smoothing changed their volume by more than "
+            f"{SHELL_VOLUME_TOLERANCE:.0%} (too small or thin for it)"
+        )
     return EXIT_OK
 
 

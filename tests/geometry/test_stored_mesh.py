@@ -76,16 +76,18 @@ def _without_deviation(metrics: MeshMetrics) -> MeshMetrics:
     return dataclasses.replace(metrics, surface_deviation=None)
 
 
-def test_smoothing_collapses_the_specks_below_float32_precision(specks: Volume, specks_mesh: MeshResult) -> None:
-    # The cause: smoothed, the speck's and the cavity's vertices are distinct in float64 and coincide in float32.
+def test_smoothing_collapses_the_specks_so_they_keep_their_isosurface(specks: Volume, specks_mesh: MeshResult) -> None:
+    # Smoothed, the speck's and the cavity's vertices are distinct in float64 and coincide in float32: they
+    # collapse to points. The mesh made keeps both as the isosurface has them (geometry.mesh.keep_small_shells).
     smoothed = smooth(isosurface(specks, 0.5), MASK_SMOOTHING)
     assert stored_form(smoothed).n_vertices < smoothed.n_vertices
-    # The mesh made is at file precision: the specks (no area, no volume left) are gone and the ball is closed.
+    # The mesh made is at file precision, the ball smoothed and closed, the speck and the cavity whole.
     mesh, metrics = specks_mesh.mesh, specks_mesh.metrics
     assert at_file_precision(mesh) is mesh
     assert stored_form(mesh) is mesh
     assert np.array_equal(mesh.vertices, mesh.vertices.astype(np.float32).astype(np.float64))
-    assert (metrics.watertight, metrics.manifold, metrics.shells) == (True, True, 1)
+    assert (metrics.watertight, metrics.manifold, metrics.shells) == (True, True, 3)
+    assert specks_mesh.unsmoothed_shells == 2
     assert metrics.volume_mm3 == pytest.approx(4 / 3 * np.pi * 4.5**3, rel=0.05)  # the ball's, to the voxels
 
 
@@ -151,7 +153,12 @@ def test_cli_mesh_reports_what_mesh_info_finds_in_its_file(
     code, info = _run(capsys, "mesh-info", str(out), "--json")
     assert code == 0
     assert {key: meshed[key] for key in METRIC_KEYS} == {key: info[key] for key in METRIC_KEYS}
-    assert (meshed["watertight"], meshed["manifold"], meshed["shells"]) == (True, True, 1)
+    assert (meshed["watertight"], meshed["manifold"], meshed["shells"], meshed["unsmoothed_shells"]) == (
+        True,
+        True,
+        3,
+        2,
+    )
     assert meshed["sha256"] == info["sha256"] == sha256_file(out)
 
 
