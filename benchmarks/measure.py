@@ -199,7 +199,6 @@ def _worker(kind: str, work: Path) -> dict[str, Any]:
     files = make_case(work)
     # Imports before the timed part, as the CLI has them loaded when it measures.
     import scipy.ndimage  # noqa: F401, PLC0415
-    import SimpleITK  # noqa: F401, PLC0415
     import trimesh  # noqa: F401, PLC0415
 
     import validation.registry  # noqa: F401, PLC0415

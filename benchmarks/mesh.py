@@ -236,8 +236,8 @@ def _worker(kind: str, path: Path) -> dict[str, Any]:
         import skimage.measure  # noqa: F401, PLC0415 - imported before the baseline, like VTK for the others
         import trimesh  # noqa: F401, PLC0415
     if kind in VARIANTS:
+        import cc3d  # noqa: F401, PLC0415 - labels the components
         import scipy.ndimage  # noqa: F401, PLC0415 - imaging.segment imports it on first use (0.2-0.7 s)
-        import SimpleITK  # noqa: F401, PLC0415 - labels the components; DVW has it loaded (it reads every volume)
 
         import imaging.segment  # noqa: F401, PLC0415
     volume = _volume(path)

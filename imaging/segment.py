@@ -526,42 +526,44 @@ def _select_components(
 ) -> tuple[BoolArray, int, int]:
     """Keep the largest components or the seeded one; returns (mask, found, kept).
 
-    Components are labelled by SimpleITK (multi-threaded run-length union-find: 0.34 s on a 512 x 512 x 300 mask
-    where ``scipy.ndimage.label`` takes 0.6-1.2 s); its labels follow the raster order of each component's first
-    voxel, and ``RelabelComponent`` orders them by size with ties kept in that order.
-
-    The kept voxels are selected by SimpleITK too and copied out with ``GetArrayFromImage``: no numpy view into
-    an image's buffer is ever taken, since a view does not keep its image alive (a view of a temporary image read
-    freed memory: wrong masks, or a segmentation fault on large ones).
+    Components are labelled by cc3d (``connected-components-3d``: 0.14-0.18 s on a 512 x 512 x 300 mask with 139,291
+    components, where SimpleITK took 0.33-0.36 s and ``scipy.ndimage.label`` 0.6-1.4 s). The largest are kept; of
+    components of equal size, the one met first in ``[z, y, x]`` order. Every array here is numpy's own: no view
+    into another library's buffer.
     """
-    import SimpleITK as sitk  # noqa: PLC0415
+    import cc3d  # noqa: PLC0415 - loaded when a mask is segmented
 
-    labeller = sitk.ConnectedComponentImageFilter()
-    labeller.SetFullyConnected(params.connectivity == 26)
-    labels = labeller.Execute(sitk.GetImageFromArray(mask.view(np.uint8)))
-    found = int(labeller.GetObjectCount())
+    labels, found = cc3d.connected_components(
+        mask.view(np.uint8), connectivity=26 if params.connectivity == 26 else 6, return_N=True
+    )
+    found = int(found)
     if seed_zyx is not None:
-        z, y, x = seed_zyx
-        label = int(labels.GetPixel(x, y, z))
+        label = int(labels[seed_zyx])
         if label == 0:
             raise _seed_not_in_mask(params)
-        return _copy_bool(sitk.BinaryThreshold(labels, label, label, 1, 0)), found, 1
+        return np.asarray(labels == label), found, 1
     if found == 0:
         return mask, 0, 0
     if params.keep_largest is None or params.keep_largest >= found:
         return mask, found, found
-    # Stable order: the largest first, ties broken by the lower label (the first met in [z, y, x] order).
-    ranked = sitk.RelabelComponent(labels, sortByObjectSize=True)
-    keep = sitk.BinaryThreshold(ranked, 1, params.keep_largest, 1, 0)
-    return _copy_bool(keep), found, params.keep_largest
+    sizes = np.bincount(labels.reshape(-1), minlength=found + 1)[1:]
+    kept = _largest(labels, sizes, params.keep_largest)
+    keep = labels == kept[0] if len(kept) == 1 else np.isin(labels, kept, kind="table")
+    return keep, found, params.keep_largest
 
 
-def _copy_bool(image: Any) -> BoolArray:
-    """A boolean numpy copy of a 0/1 ``uint8`` SimpleITK image (owning its memory; never a view of the image)."""
-    import SimpleITK as sitk  # noqa: PLC0415
-
-    copied: npt.NDArray[np.uint8] = sitk.GetArrayFromImage(image)
-    return copied.view(np.bool_)
+def _largest(labels: npt.NDArray[Any], sizes: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.int64]:
+    """The labels (from 1) of the ``count`` largest components; among equal sizes the first met in raster order."""
+    order = np.argsort(-sizes, kind="stable")
+    boundary = sizes[order[count - 1]]
+    sure = order[sizes[order] > boundary] + 1
+    tied = order[sizes[order] == boundary] + 1
+    wanted = count - len(sure)
+    if len(tied) > wanted:  # rank the tied components by their first voxel
+        flat = labels.reshape(-1)
+        first = [int(np.flatnonzero(flat == label)[0]) for label in tied]
+        tied = tied[np.argsort(first, kind="stable")]
+    return np.concatenate([sure, tied[:wanted]]).astype(np.int64)
 
 
 def segment(

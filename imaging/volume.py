@@ -5,8 +5,8 @@ A volume's geometry follows ITK: the world position (LPS, mm) of voxel index (i,
 axes. Sizes and spacings are in (x, y, z) order; the voxel array is indexed ``[z, y, x]``.
 NRRD and NIfTI files are written here, compressed by all cores (see :func:`write_volume`), with the very header
 fields SimpleITK writes for the same volume, so that ITK, 3D Slicer, nibabel and every gzip reader read the same
-voxels and geometry back; MetaImage files (and unusual voxel types) are written through SimpleITK. Files are read
-through SimpleITK, which converts NIfTI's RAS convention back to LPS.
+voxels and geometry back; MetaImage files are written and every file is read by :mod:`imaging.volume_files`
+(no native image library: pynrrd, nibabel and DVW's own MetaImage code), which returns what SimpleITK reads.
 """
 
 from __future__ import annotations
@@ -21,16 +21,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    import SimpleITK as sitk
-
 from imaging.errors import OutputExistsError, VolumeFileError
 from imaging.files import write_atomically
+from imaging.volume_files import VolumeData, mha_bytes, read_volume_file
 
 VOLUME_SUFFIXES = (".nrrd", ".nii.gz", ".nii", ".mha")
 #: Plausible voxel spacing (mm): 0.1 micrometre to one metre. Outside it a spacing is a damaged header.
@@ -47,7 +45,6 @@ _GZIP_LEVEL = 1
 #: depends on this size but not on the number of threads.
 _DEFLATE_BLOCK = 1 << 20
 _DEFLATE_WINDOW = 1 << 15
-_META = "dvw."  # prefix of DVW's own metadata keys in file headers
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,47 +119,12 @@ def volume_suffix(path: str | Path) -> str:
     )
 
 
-def _sitk() -> Any:
-    """SimpleITK, imported on first use: it costs about half a second at start-up and only file IO needs it."""
-    import SimpleITK  # noqa: PLC0415
-
-    return SimpleITK
-
-
-def to_sitk(volume: Volume) -> sitk.Image:
-    """A SimpleITK image with the volume's voxels (copied) and geometry."""
-    sitk = _sitk()
-    image = sitk.GetImageFromArray(np.ascontiguousarray(volume.voxels))
-    image.SetSpacing(volume.spacing)
-    image.SetOrigin(volume.origin)
-    image.SetDirection(volume.direction)
-    for key, value in volume.metadata:
-        image.SetMetaData(key, value)
-    return image
-
-
-def from_sitk(image: sitk.Image) -> Volume:
-    """A :class:`Volume` from a 3D SimpleITK image (voxels copied)."""
-    sitk = _sitk()
-    if image.GetDimension() != 3:
-        raise VolumeFileError(f"expected a 3D image, got {image.GetDimension()}D")
-    spacing = image.GetSpacing()
-    origin = image.GetOrigin()
-    return Volume(
-        voxels=sitk.GetArrayFromImage(image),
-        spacing=(float(spacing[0]), float(spacing[1]), float(spacing[2])),
-        origin=(float(origin[0]), float(origin[1]), float(origin[2])),
-        direction=tuple(float(v) for v in image.GetDirection()),
-        metadata=tuple(sorted((k, image.GetMetaData(k)) for k in image.GetMetaDataKeys() if k.startswith(_META))),
-    )
-
-
 def write_volume(volume: Volume, path: str | Path, *, force: bool = False, compress: bool = True) -> str:
     """Write ``volume`` atomically (temporary file, then rename) and return the file's SHA-256.
 
     ``.nrrd``, ``.nii.gz`` and ``.nii`` files of integer or floating-point voxels are written by :func:`write_nrrd`
-    and :func:`write_nifti` (gzip compressed on every core, the header fields SimpleITK writes); ``.mha`` files and
-    other voxel types through SimpleITK.
+    and :func:`write_nifti` (gzip compressed on every core, the header fields SimpleITK writes); ``.mha`` files by
+    :func:`imaging.volume_files.mha_bytes` (zlib level 1, one thread). A boolean mask is written as 0/1 bytes.
 
     Parameters
     ----------
@@ -193,15 +155,19 @@ def write_volume(volume: Volume, path: str | Path, *, force: bool = False, compr
         raise OutputExistsError(f"output exists: {target} (use --force to replace it)", path=str(target))
     if not target.parent.is_dir():
         raise VolumeFileError(f"output folder does not exist: {target.parent}", path=str(target))
+    if volume.voxels.dtype == np.bool_:  # a mask: 0/1 bytes
+        volume = Volume(volume.voxels.view(np.uint8), volume.spacing, volume.origin, volume.direction, volume.metadata)
     write: Callable[[Path], object]
     if suffix == ".nrrd" and _native_writable(volume):
         write = lambda temp: write_nrrd(volume, temp, compress=compress)  # noqa: E731
     elif suffix in (".nii.gz", ".nii") and _native_writable(volume):
         write = lambda temp: write_nifti(volume, temp, compress=suffix == ".nii.gz")  # noqa: E731
+    elif suffix == ".mha":
+        data = VolumeData(volume.voxels, volume.spacing, volume.origin, volume.direction, volume.metadata)
+        encoded = mha_bytes(data, compress=compress, level=_GZIP_LEVEL)
+        write = lambda temp: temp.write_bytes(encoded)  # noqa: E731
     else:
-        image = to_sitk(volume)
-        level = _GZIP_LEVEL if compress else -1
-        write = lambda temp: _sitk().WriteImage(image, str(temp), compress, level)  # noqa: E731
+        raise VolumeFileError(f"no {suffix} file holds voxels of type {volume.voxels.dtype}", path=str(target))
     try:
         digest = write_atomically(target, write, suffix=suffix)
     except (RuntimeError, OSError) as exc:
@@ -732,11 +698,8 @@ def read_volume(path: str | Path) -> Volume:
     if not source.is_file():
         raise VolumeFileError(f"no such file: {source}", path=str(source))
     volume_suffix(source)
-    try:
-        image = _sitk().ReadImage(str(source))
-    except RuntimeError as exc:
-        raise VolumeFileError(f"cannot read {source.name}: not a readable volume file", path=str(source)) from exc
-    volume = from_sitk(image)
+    data = read_volume_file(source, volume_suffix(source))
+    volume = Volume(data.voxels, data.spacing, data.origin, data.direction, data.metadata)
     problem = geometry_problem(volume)
     if problem:
         raise VolumeFileError(f"cannot use {source.name}: {problem}", path=str(source))

@@ -29,7 +29,8 @@ DVW_PACKAGES = ["app", "imaging", "geometry", "validation", "records"]
 #: manifest stays the source tree's: only their metadata is copied, their code is not in the bundle (SERVER_STACK).
 METADATA = [
     "dvw", "numpy", "scipy", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pylibjpeg-rle",
-    "pyjpegls", "SimpleITK", "vtk", "trimesh", "fast-simplification", "pint", "SQLAlchemy", "alembic",
+    "pyjpegls", "pynrrd", "nibabel", "connected-components-3d", "vtk", "trimesh", "fast-simplification", "pint",
+    "SQLAlchemy", "alembic",
     "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials",
     "fastapi", "uvicorn", "httpx", "psycopg",
 ]  # fmt: skip
@@ -58,7 +59,7 @@ VTK_MODULES = frozenset(
 #: Python packages that DVW never imports: tools, and what only pyvista or the server loaded (matplotlib comes with
 #: the vtk wheel for vtkRenderingMatplotlib, which DVW does not use).
 EXCLUDES = [
-    "tkinter", "pytest", "IPython", "skimage", "hypothesis", "mypy", "ruff", "matplotlib",
+    "tkinter", "pytest", "IPython", "skimage", "hypothesis", "mypy", "ruff", "matplotlib", "SimpleITK",
     "vtk", "vtkmodules.all", "vtkmodules.gtk", "vtkmodules.tk", "vtkmodules.wx", "vtkmodules.test",
     "vtkmodules.web", "vtkmodules.generate_pyi",
     # vtkmodules.qt's QOpenGLWidget base (DVW's view is a QWidget: see app/gui/scene_view.py)
@@ -87,7 +88,7 @@ def hidden_imports() -> list[str]:
     found: list[str] = []
     for package in DVW_PACKAGES:
         found += collect_submodules(package)
-    found += ["libjpeg", "openjpeg", "rle", "jpeg_ls", "SimpleITK"]
+    found += ["libjpeg", "openjpeg", "rle", "jpeg_ls"]
     # VTK imports its Python overrides by name when a module loads (vtkmodules.MODULE_MAPPER: without
     # numpy_interface.array_overrides, VTK arrays lose __array__ and implicit arrays fail to convert to numpy).
     found += collect_submodules("vtkmodules.util") + collect_submodules("vtkmodules.numpy_interface")

@@ -389,7 +389,7 @@ class MainView(QMainWindow):
         super().showEvent(event)
         if not self._warmed_up:
             self._warmed_up = True
-            # The records first: the case list and the sync status need only them; then VTK, SimpleITK and the
+            # The records first: the case list and the sync status need only them; then VTK, the volume readers and the
             # other cores, which take seconds more to load.
             first = partial(steps.warm_up, modules=_STORE_MODULES)
             self.warmup_worker.start(first, on_done=self._on_store_loaded)

@@ -149,7 +149,8 @@ GUI_MODULES = (
     "vtkmodules.vtkRenderingAnnotation",
     "imaging.series",
     "imaging.assemble",
-    "SimpleITK",
+    "imaging.volume_files",
+    "nrrd",
     "pydicom.pixels",
     "validation.manifest",
     "validation.envelope",
@@ -159,7 +160,9 @@ GUI_MODULES = (
 WORKER_MODULES = (
     "imaging.segment",
     "imaging.volume",
-    "SimpleITK",
+    "cc3d",
+    "nrrd",
+    "nibabel",
     "scipy.ndimage",
     "vtkmodules.vtkFiltersCore",  # the display surfaces' normals (display_surface)
     "geometry.info",
@@ -174,8 +177,8 @@ def warm_up(progress: ProgressCallback, cancel: CancelToken, *, modules: Sequenc
 
     The window opens before any of them is loaded (start-up time), then runs this once in a worker thread (and
     once in the worker process with :data:`WORKER_MODULES`). A module's first import holds the GIL while its C
-    extension initialises (SimpleITK: about 0.4 s), which would otherwise stall the GUI in the middle of the first
-    step that needs it.
+    extension initialises (VTK's modules: tenths of a second), which would otherwise stall the GUI in the middle of
+    the first step that needs it.
     """
     import importlib  # noqa: PLC0415
 
