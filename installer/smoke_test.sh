@@ -74,6 +74,26 @@ grep -q "WITHIN" "$work/demo.txt" && grep -q "OUT_OF_ENVELOPE" "$work/demo.txt" 
   || { cat "$work/demo.txt" >&2; echo "FAIL: the demo did not give both verdicts" >&2; exit 1; }
 echo "demo: both verdicts ($(grep -c . "$work/demo.txt") lines of output)"
 
+# Compressed DICOM through the bundle's (stripped) decoders, then the components (cc3d) and a mesh (VTK): every
+# real compressed series of ../shared/data, when it is beside the repository (it is in CI).
+compressed="$repo/../shared/data/dicom2nifti-real/generic"
+if [ -d "$compressed" ]; then
+  decoded=""
+  for series in compressed compressed_j2k compressed_jpeg compressed_jpegls compressed_rle; do
+    [ -d "$compressed/$series" ] || continue
+    run import "$compressed/$series" --out "$work/$series.nrrd" > "$work/import.txt" 2>&1 \
+      && run segment "$work/$series.nrrd" --threshold 100 --keep-largest 1 --out "$work/$series-mask.nrrd" \
+        > "$work/segment.txt" 2>&1 \
+      && run mesh "$work/$series-mask.nrrd" --out "$work/$series.stl" > "$work/mesh.txt" 2>&1 \
+      || { cat "$work/import.txt" "$work/segment.txt" "$work/mesh.txt" >&2 2>/dev/null || true
+           echo "FAIL: import, segment and mesh of $series" >&2; exit 1; }
+    decoded="$decoded $series"
+  done
+  echo "dicom: imported, segmented and meshed:$decoded"
+else
+  echo "dicom: compressed series not checked ($compressed is absent)"
+fi
+
 # The sync server is not in the desktop bundle: dvw serve and dvw server refuse in one line (exit 2). The sync client
 # is: joining a server that does not answer fails as a network error (exit 2), not as a missing module.
 refusal="the sync server is not part of the desktop bundle; install dvw[server] on the server machine"

@@ -183,7 +183,6 @@ class SceneView(QWidget):
         import vtkmodules.vtkRenderingFreeType  # noqa: PLC0415
         import vtkmodules.vtkRenderingOpenGL2  # noqa: F401, PLC0415
         from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera  # noqa: PLC0415
-        from vtkmodules.vtkInteractionWidgets import vtkOrientationMarkerWidget  # noqa: PLC0415
         from vtkmodules.vtkRenderingAnnotation import vtkAxesActor  # noqa: PLC0415
         from vtkmodules.vtkRenderingCore import vtkLight, vtkRenderer  # noqa: PLC0415
 
@@ -213,13 +212,18 @@ class SceneView(QWidget):
         axes.SetZAxisLabelText("S")
         for shaft in (axes.GetXAxisShaftProperty, axes.GetYAxisShaftProperty, axes.GetZAxisShaftProperty):
             shaft().SetLineWidth(2)
-        self._orientation = vtkOrientationMarkerWidget()
-        self._orientation.SetOrientationMarker(axes)
-        self._orientation.SetInteractor(interactor)
-        self._orientation.SetCurrentRenderer(self.renderer)
+        # The axes in the lower-left corner: a renderer of their own on a layer above the scene, its camera turned
+        # with the scene's before every render (what vtkOrientationMarkerWidget does, without VTK's widget module
+        # and the 30 MB of libraries it loads).
+        window.SetNumberOfLayers(2)
+        self._orientation = vtkRenderer()
+        self._orientation.SetLayer(1)
         self._orientation.SetViewport(0.0, 0.0, 0.2, 0.2)
-        self._orientation.SetEnabled(1)
         self._orientation.InteractiveOff()
+        self._orientation.AddActor(axes)
+        self._orientation.ResetCamera()
+        window.AddRenderer(self._orientation)
+        window.AddObserver("StartEvent", self._turn_orientation_axes)
         self.interactor = interactor
         self._layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()
@@ -229,6 +233,14 @@ class SceneView(QWidget):
         self._frame()
         self._draw_markers()
         self.render_later()
+
+    def _turn_orientation_axes(self, _caller: object = None, _event: str = "") -> None:
+        """Turn the corner axes' camera as the scene's: the same direction of view and view-up."""
+        scene, corner = self.renderer.GetActiveCamera(), self._orientation.GetActiveCamera()
+        focal = np.asarray(corner.GetFocalPoint())
+        towards = np.asarray(scene.GetDirectionOfProjection())
+        corner.SetPosition(*(focal - towards * corner.GetDistance()))
+        corner.SetViewUp(*scene.GetViewUp())
 
     @property
     def closed(self) -> bool:
@@ -567,6 +579,6 @@ class SceneView(QWidget):
         if self.interactor is not None and not self._closed:
             self._closed = True
             self.interactor.EnableRenderOff()  # a late paint of the widget renders nothing
-            self._orientation.SetEnabled(0)
+            self._orientation.RemoveAllViewProps()
             self.renderer.RemoveAllViewProps()
             self.interactor.GetRenderWindow().Finalize()

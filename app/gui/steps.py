@@ -145,7 +145,6 @@ GUI_MODULES = (
     "vtkmodules.vtkRenderingOpenGL2",
     "vtkmodules.vtkRenderingFreeType",
     "vtkmodules.vtkInteractionStyle",
-    "vtkmodules.vtkInteractionWidgets",
     "vtkmodules.vtkRenderingAnnotation",
     "imaging.series",
     "imaging.assemble",
