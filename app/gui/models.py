@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:  # the records and imaging cores load in the background after the window opens
-    from app.gui.steps import AnatomyMesh, CheckOutcome, ImportedVolume, LoadedDesign
     from imaging.progress import CancelToken, ProgressCallback
     from imaging.segment import SegmentationResult
     from imaging.series import ScanResult
@@ -35,6 +34,7 @@ if TYPE_CHECKING:  # the records and imaging cores load in the background after 
     from records.cases import CaseState
     from records.store import Store
     from records.users import Session, User
+    from workflow.steps import AnatomyMesh, CheckOutcome, ImportedVolume, LoadedDesign
 
 SIGNED_OUT = "signed_out"
 LOCKED = "locked"

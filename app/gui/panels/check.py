@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import steps
 from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.settings import GuiSettings
 from app.gui.widgets import (
@@ -38,6 +37,7 @@ from app.gui.widgets import (
     VerdictBannerView,
 )
 from app.workers import TaskWorker
+from workflow import folder, steps
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
     from records.users import Session
@@ -180,7 +180,7 @@ class CheckPanel(QWidget):
         if code is None:
             return
         self._settings.last_folder = str(path.parent)
-        out = steps.work_folder(self._case_model.home, code)
+        out = folder.work_folder(self._case_model.home, code)
         self.design_worker.start(partial(steps.load_design, path, out), on_done=self._on_design_loaded)
 
     def _on_design_loaded(self, result: object) -> None:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import steps
 from app.gui.models import CaseModel, WorkspaceModel
 from app.gui.settings import GuiSettings
 from app.gui.widgets import (
@@ -30,6 +29,7 @@ from app.gui.widgets import (
     severity_text,
 )
 from app.workers import TaskWorker
+from workflow import folder, steps
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
     pass
@@ -162,7 +162,7 @@ class ImportPanel(QWidget):
         if code is None:
             return
         series = scan.series[row]
-        out = steps.work_folder(self._case_model.home, code)
+        out = folder.work_folder(self._case_model.home, code)
         self.findings_list.clear()
         self.import_worker.start(partial(steps.import_series, series, out), on_done=self.show_import)
 

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import steps
 from app.gui.models import CaseModel, WorkspaceModel
 from app.gui.slice_view import SliceViewsPanel
 from app.gui.slicing import (
@@ -45,6 +44,7 @@ from app.gui.widgets import (
 )
 from app.workers import TaskWorker
 from imaging.segment import PRESETS, SegmentParams
+from workflow import folder, steps
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
     from imaging.edit import EditResult, MaskEdit
@@ -656,7 +656,7 @@ class SegmentPanel(QWidget):
         code = need_case(self._case_model, self._report, "meshing")
         if code is None:
             return
-        out = steps.work_folder(self._case_model.home, code)
+        out = folder.work_folder(self._case_model.home, code)
         self.mesh_worker.start(partial(steps.mesh_anatomy, mask, out), on_done=self._on_mesh_done)
 
     def _on_mesh_done(self, result: object) -> None:
