@@ -11,7 +11,7 @@ instead, which closes the open case (its work in progress is not kept). Jobs alr
 the session they started with. The password checks (Argon2) run in a thread, so the window keeps answering.
 
 Opening a case loads its work back in the background (:mod:`workflow.reopen`) and shows it in every panel. The case
-bar shows the case's state from the records log and the store's real sync status (:func:`app.gui.models.
+bar shows the case's state from the records log and the store's real sync status (:func:`workflow.sync_status.
 read_sync_status`, read in the worker process on case changes and every :data:`SYNC_REFRESH_MS`). Sync now syncs in
 the worker process and, when the server lists sites this store does not trust yet, records the signed-in user's
 trust of them from its job's thread and syncs again to receive them (:mod:`app.gui.syncing`); the status bar says
@@ -63,9 +63,7 @@ from app.gui.models import (
     SIGNED_OUT,
     CaseModel,
     SessionModel,
-    SyncStatus,
     WorkspaceModel,
-    read_sync_status,
 )
 from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
 from app.gui.panels.common import need_session
@@ -77,6 +75,7 @@ from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, role_text, 
 from app.workers import ErrorInfo, TaskWorker, describe_error
 from app.workers.process import run_in_worker_process
 from workflow.reopen import ReopenedCase
+from workflow.sync_status import SyncStatus, read_sync_status
 
 STEPS = ("cases", "import", "segment", "check", "review")
 #: What the window loads in the background after it opens: first the records (the case list), then the rest.
@@ -1137,22 +1136,7 @@ class MainView(QMainWindow):
             design=work.design,
             outcome=work.outcome,
         )
-        self.import_panel.folder_label.setText(old.import_panel.folder_label.text())
-        old_segment, segment = old.segment_panel, self.segment_panel
-        segment.preset_combo.setCurrentIndex(old_segment.preset_combo.currentIndex())
-        segment.lower_spin.setValue(old_segment.lower_spin.value())
-        segment.upper_spin.setValue(old_segment.upper_spin.value())
-        segment.open_upper_check.setChecked(old_segment.open_upper_check.isChecked())
-        segment.keep_check.setChecked(old_segment.keep_check.isChecked())
-        segment.keep_spin.setValue(old_segment.keep_spin.value())
-        segment.fill_check.setChecked(old_segment.fill_check.isChecked())
-        segment.preview_check.setChecked(old_segment.preview_check.isChecked())
-        old_check, check = old.check_panel, self.check_panel
-        envelope = old_check.envelope_combo.currentData()
-        if envelope:
-            check.select_envelope(Path(str(envelope)))
-        check.age_spin.setValue(old_check.age_spin.value())
-        check.weight_spin.setValue(old_check.weight_spin.value())
+        self.workspace.set_entries(old.workspace.entries)  # the panels show what was entered
         self.sync_status, self.sync_error = old.sync_status, old.sync_error
         self._render_sync_status()
         self.show_step(old.current_step())

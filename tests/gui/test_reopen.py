@@ -86,7 +86,22 @@ def test_opening_a_case_in_a_new_window_shows_its_work(
     assert "volume, mask, anatomy mesh, design, last check loaded" in window.statusBar().currentMessage()
     assert window.last_error is None
 
-    # The language switches at once: a new window in Chinese, the same case, results and step.
+    # What was entered for the steps is one object of the workspace, which the panels show and change.
+    segment = window.segment_panel
+    segment.preset_combo.setCurrentIndex(segment.preset_combo.findData("skin"))
+    segment.lower_spin.setValue(-250.0)
+    segment.keep_spin.setValue(2)
+    segment.fill_check.setChecked(True)
+    check.age_spin.setValue(46)
+    check.weight_spin.setValue(72.5)
+    entered = window.workspace.entries
+    assert entered.segment is not None
+    assert (entered.segment.preset, entered.segment.lower_hu, entered.segment.keep_count) == ("skin", -250.0, 2)
+    assert entered.segment.fill_holes
+    assert segment.params() == entered.segment.params()
+    assert check.patient_facts() == entered.check.patient_facts() == {"age_years": 46.0, "weight_kg": 72.5}
+
+    # The language switches at once: a new window in Chinese, the same case, results, entries and step.
     dialog = window.open_settings()
     dialog.set_language("zh_CN")
     try:
@@ -105,6 +120,11 @@ def test_opening_a_case_in_a_new_window_shows_its_work(
         assert CJK.search(chinese.check_panel.check_button.text())
         assert chinese.check_panel.table.rowCount() == check.table.rowCount()
         assert chinese.scene.design is window.scene.design
+        assert chinese.workspace.entries == entered
+        assert chinese.segment_panel.preset_combo.currentData() == "skin"
+        assert (chinese.segment_panel.lower_spin.value(), chinese.segment_panel.keep_spin.value()) == (-250.0, 2)
+        assert chinese.segment_panel.fill_check.isChecked()
+        assert (chinese.check_panel.age_spin.value(), chinese.check_panel.weight_spin.value()) == (46.0, 72.5)
         assert chinese.stack.currentWidget() is chinese.check_panel
         assert (chinese.width(), chinese.height()) == (window.width(), window.height())
         dialog = chinese.open_settings()
