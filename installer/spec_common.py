@@ -23,7 +23,7 @@ from PyInstaller.utils.hooks import collect_data_files, collect_submodules, copy
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "installer" / "dvw_entry.py")
-DVW_PACKAGES = ["app", "imaging", "geometry", "validation", "records"]
+DVW_PACKAGES = ["app", "workflow", "imaging", "geometry", "validation", "records"]
 #: Key libraries named by the manifest (validation/manifest.py KEY_LIBRARIES) and the DICOM decoders' entry points.
 #: The server's libraries (fastapi, uvicorn, psycopg) are named too, as the lock pins them, so that the bundle's
 #: manifest stays the source tree's: only their metadata is copied, their code is not in the bundle (SERVER_STACK).

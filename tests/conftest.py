@@ -1,5 +1,5 @@
-"""Fixtures shared by the test packages: pydicom's bundled DICOM files, stacks made of copies of one of them, and
-set-up workstations with their signed-in people."""
+"""Fixtures shared by the test packages: pydicom's bundled DICOM files, stacks made of copies of one of them,
+set-up workstations with their signed-in people, and the sample case run through the workflow's steps."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ from people import People, set_up_people
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
+from sample_pipeline import PipelineResults, copy_pipeline_store, run_pipeline
 
+from geometry.io import write_mesh
+from geometry.sample_design import sample_plate
+from imaging.sample_case import write_sample_dicom
 from records.store import Store
 
 
@@ -85,3 +89,43 @@ def people_home(tmp_path: Path, _people_template: tuple[Path, People]) -> tuple[
     home = tmp_path / "people-home"
     shutil.copytree(template, home)
     return home, people
+
+
+# ---------------------------------------------------------------------------------------------------- the sample case
+# The sample case run through the workflow's steps (tests/sample_pipeline.py), for the workflow and GUI tests.
+
+
+@pytest.fixture(scope="session")
+def sample_dicom(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated sample head CT written as a DICOM series (what ``dvw demo`` uses)."""
+    folder = tmp_path_factory.mktemp("sample-dicom")
+    write_sample_dicom(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_designs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sample cranial plates as STL files: ``fitted`` (within the sample envelope) and ``thin`` (out of it)."""
+    folder = tmp_path_factory.mktemp("designs")
+    return {v: write_mesh(sample_plate(v), folder / f"plate-{v}.stl").path for v in ("fitted", "thin")}
+
+
+@pytest.fixture(scope="session")
+def pipeline(
+    tmp_path_factory: pytest.TempPathFactory,
+    sample_dicom: Path,
+    sample_designs: dict[str, Path],
+    _people_template: tuple[Path, People],
+) -> PipelineResults:
+    """Both sample designs checked by the engineer as cases ``SHOT-FITTED`` and ``SHOT-THIN`` in a store of their own
+    (a copy of the set-up workstation of ``tests/people.py``): :func:`sample_pipeline.run_pipeline`."""
+    template, people = _people_template
+    home = tmp_path_factory.mktemp("pipeline") / "home"
+    shutil.copytree(template, home)
+    return run_pipeline(home, people, sample_dicom, sample_designs)
+
+
+@pytest.fixture
+def store_copy(pipeline: PipelineResults, tmp_path: Path) -> Path:
+    """A copy of the pipeline's store in which each case's work folder holds the volume, mask and anatomy too."""
+    return copy_pipeline_store(pipeline, tmp_path)

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 #: DVW's own top-level packages whose files are hashed.
-DVW_PACKAGES = ("app", "imaging", "geometry", "validation", "records", "resources")
+DVW_PACKAGES = ("app", "workflow", "imaging", "geometry", "validation", "records", "resources")
 #: Libraries whose versions change results.
 KEY_LIBRARIES = (
     "numpy",

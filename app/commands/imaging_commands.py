@@ -11,11 +11,11 @@ from app.home import home_folder, site_uid_secret
 from app.progress_bar import progress_bar
 from imaging.errors import AmbiguousSeriesError, OutputExistsError
 from imaging.progress import report
-from imaging.summary import import_summary, series_summary
+from imaging.summary import series_summary
 from imaging.volume import volume_suffix, write_volume
+from workflow import steps
 
 if TYPE_CHECKING:  # the DICOM modules load pydicom and its decoders: only when a command runs (start-up time)
-    from imaging.assemble import ImportResult
     from imaging.series import ScanResult
 
 
@@ -102,13 +102,6 @@ def run_scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def import_json(result: ImportResult, output: Path, sha256: str) -> dict[str, Any]:
-    """The CLI contract's JSON for an import by this software."""
-    from validation.manifest import current_manifest  # noqa: PLC0415 - only --json names the software
-
-    return import_summary(result, output, sha256, current_manifest().manifest_id)
-
-
 def run_import(args: argparse.Namespace) -> int:
     """``dvw import DIR --out FILE``."""
     from imaging.assemble import ImportPolicy, assemble, describe_series, select_series  # noqa: PLC0415
@@ -138,7 +131,7 @@ def run_import(args: argparse.Namespace) -> int:
         report(progress, 0.0, output.name)
         sha256 = write_volume(result.volume, output, force=args.force)
     if args.json:
-        emit_json(import_json(result, output, sha256))
+        emit_json(steps.import_json(result, output, sha256))
         return EXIT_OK
     volume = result.volume
     say(f"imported {describe_series(series)} -> {output}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from app.cli import EXIT_OK, add_json_flag, emit_json, say
 from app.progress_bar import progress_bar
+from workflow import steps
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,24 +41,6 @@ _HELP = (
 )
 
 
-#: The largest patient file read (bytes): one holds a handful of facts (age or dates, weight), well under 1 kB.
-MAX_PATIENT_BYTES = 64 * 1024
-
-
-def read_patient(path: str) -> Mapping[str, Any]:
-    """A patient JSON object; an unreadable, too large, unsafe or invalid file raises ``MeasurementInputError``."""
-    from imaging.safe_load import DataFileError, load_json  # noqa: PLC0415
-    from validation.errors import MeasurementInputError  # noqa: PLC0415
-
-    try:
-        data = load_json(path, what="patient file", max_bytes=MAX_PATIENT_BYTES)
-    except DataFileError as exc:
-        raise MeasurementInputError(exc.message, path=exc.path, line=exc.line) from None
-    if not isinstance(data, dict):
-        raise MeasurementInputError(f"{path}: patient file must hold a JSON object", path=path)
-    return data
-
-
 def measure_files(
     *,
     volume: str | None = None,
@@ -81,7 +63,7 @@ def measure_files(
             "nothing to measure: give at least one of --volume --mask --anatomy --design --patient"
         )
     # The patient file is read first, within its size limit: a huge file is refused before it is hashed.
-    patient_facts = read_patient(patient) if patient else None
+    patient_facts = steps.read_patient(patient) if patient else None
     hashes: dict[str, str] = {}
     for name, path in (
         ("volume", volume),

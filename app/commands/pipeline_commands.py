@@ -20,7 +20,7 @@ import secrets
 import shutil
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,13 +35,12 @@ from app.cli import (
     say,
 )
 from app.commands.acting import acting_session, acting_user_id, add_acting_user, add_password_stdin
-from app.commands.imaging_commands import import_json
-from app.commands.measure_commands import read_patient
 from app.home import home_folder
 from app.progress_bar import progress_bar
-from imaging.files import sha256_file, write_atomically
-from imaging.volume import write_volume
+from imaging.files import sha256_file
 from validation.manifest import current_manifest
+from workflow import steps
+from workflow.folder import ENVELOPE_FILE, MASK_FILE, PATIENT_FILE, VOLUME_FILE, copy_atomically, write_json
 
 if TYPE_CHECKING:  # the cores load VTK, pydicom and friends: only when a step runs (start-up time)
     from geometry.io import MeshFile
@@ -51,7 +50,7 @@ if TYPE_CHECKING:  # the cores load VTK, pydicom and friends: only when a step r
     from records.users import Session
     from validation.check import CheckResult
     from validation.envelope import Envelope
-    from validation.registry import MeasureInputs
+    from workflow.steps import AnatomyMesh, ImportedVolume
 
 #: The sample envelope the demo checks its designs against.
 SAMPLE_ENVELOPE = "cranial-plate-pekk.toml"
@@ -113,72 +112,59 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class Anatomy:
-    """What the first steps produced: the measurement inputs (volume, mask, bone mesh) and the import's JSON."""
+    """What the first steps produced: the imported volume, the bone's mask and mesh, and their JSON summaries."""
 
-    inputs: MeasureInputs
-    import_json: dict[str, Any]
+    imported: ImportedVolume
+    anatomy: AnatomyMesh
     mask_json: dict[str, Any]
     mesh_json: dict[str, Any]
-    files: dict[str, Path]
 
+    @property
+    def import_json(self) -> dict[str, Any]:
+        """The ``dvw import --json`` object of the import."""
+        return self.imported.summary_json()
 
-def copy_atomically(source: Path, target: Path) -> str:
-    """Copy ``source`` to ``target`` through a temporary name (a killed run never leaves a cut copy); its SHA-256."""
-    return write_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
+    @property
+    def files(self) -> dict[str, Path]:
+        """The work files: volume, mask, anatomy."""
+        return {"volume": self.imported.path, "mask": self.anatomy.mask_path, "anatomy": self.anatomy.stored.path}
 
 
 def _refuse_reuse(out: Path, force: bool) -> None:
-    if (out / "ct.nrrd").exists() and not force:
+    if (out / VOLUME_FILE).exists() and not force:
         raise UsageError(f"{out} already holds the outputs of an earlier run (use --force to redo it)", path=str(out))
 
 
 def prepare_anatomy(folder: Path, out: Path, series_key: str | None, step: str = "") -> Anatomy:
     """Scan, import, segment the bone (largest part), mesh it; write ``ct.nrrd``, ``bone-mask.nrrd``, ``bone.stl``."""
-    from geometry.io import write_mesh  # noqa: PLC0415
-    from geometry.mesh import BONE_MESH_REDUCTION, mesh_from_mask  # noqa: PLC0415
-    from imaging.assemble import assemble, select_series  # noqa: PLC0415
-    from imaging.segment import SegmentParams, segment  # noqa: PLC0415
-    from imaging.series import scan_folder  # noqa: PLC0415
-    from validation.registry import MeasureInputs  # noqa: PLC0415
+    from imaging.assemble import select_series  # noqa: PLC0415
+    from imaging.segment import SegmentParams  # noqa: PLC0415
 
     say(f"{step}scanning {folder} ...")
     with progress_bar("scanning") as progress:
-        scan = scan_folder(folder, progress=progress)
+        scan = steps.scan(folder, progress)
     series = select_series(scan, series_key)
-    out.mkdir(parents=True, exist_ok=True)  # only once there is something to import
     say(f"    {scan.files_scanned} files, {len(scan.series)} series; using {series.slices} slices ({series.kind})")
     say(f"{step}importing ...")
     with progress_bar("importing") as progress:
-        result = assemble(series, progress=progress)
-    volume = result.volume
-    volume_path = out / "ct.nrrd"
-    volume_sha256 = write_volume(volume, volume_path, force=True)
-    say(f"    {volume_path}: size {volume.size}, spacing {tuple(round(v, 4) for v in volume.spacing)} mm")
-    say(f"    findings: {', '.join(f.code for f in result.findings) or 'none'}")
+        imported = steps.import_series(series, out, progress)  # the folder is made once there is something to import
+    volume = imported.result.volume
+    say(f"    {imported.path}: size {volume.size}, spacing {tuple(round(v, 4) for v in volume.spacing)} mm")
+    say(f"    findings: {', '.join(f.code for f in imported.result.findings) or 'none'}")
     say(f"{step}segmenting bone ...")
     with progress_bar("segmenting") as progress:
-        bone = segment(
-            volume, SegmentParams.from_preset("bone", keep_largest=1), input_sha256=volume_sha256, progress=progress
-        )
-    mask_path = out / "bone-mask.nrrd"
-    mask_sha256 = write_volume(bone.mask, mask_path, force=True)
-    say(f"    {mask_path}: {bone.volume_mm3 / 1000:.1f} cm3 of bone in {bone.components_kept} part(s)")
+        bone = steps.segment_volume(imported, SegmentParams.from_preset("bone", keep_largest=1), progress)
+    say(f"    {out / MASK_FILE}: {bone.volume_mm3 / 1000:.1f} cm3 of bone in {bone.components_kept} part(s)")
     say(f"{step}meshing the bone ...")
     with progress_bar("meshing") as progress:
-        meshed = mesh_from_mask(bone.mask, reduction=BONE_MESH_REDUCTION, input_sha256=mask_sha256, progress=progress)
-    stored = write_mesh(meshed.mesh, out / "bone.stl", force=True, exact=True)  # the metrics are the file's
-    m = meshed.metrics
+        anatomy = steps.mesh_anatomy(bone.mask, out, progress, display=False)
+    stored, m = anatomy.stored, anatomy.result.metrics
     closed = "watertight" if m.watertight and m.manifold else "NOT watertight"
     say(f"    {stored.path}: {m.triangles} triangles, {m.volume_mm3 / 1000:.1f} cm3, {closed}")
     return Anatomy(
-        inputs=MeasureInputs(
-            volume=volume,
-            mask=bone.mask,
-            anatomy=stored.mesh,
-            sha256={"volume": volume_sha256, "mask": mask_sha256, "anatomy": stored.sha256},
-        ),
-        import_json=import_json(result, volume_path, volume_sha256),
-        mask_json={"output": str(mask_path), "sha256": mask_sha256, "volume_mm3": bone.volume_mm3},
+        imported,
+        anatomy,
+        mask_json={"output": str(anatomy.mask_path), "sha256": anatomy.mask_sha256, "volume_mm3": bone.volume_mm3},
         mesh_json={
             "output": str(stored.path),
             "sha256": stored.sha256,
@@ -186,7 +172,6 @@ def prepare_anatomy(folder: Path, out: Path, series_key: str | None, step: str =
             "volume_mm3": m.volume_mm3,
             "watertight": m.watertight,
         },
-        files={"volume": volume_path, "mask": mask_path, "anatomy": stored.path},
     )
 
 
@@ -200,25 +185,15 @@ def evaluate_design(
     out: Path,
 ) -> Evaluation:
     """Measure ``design`` against the anatomy and check it; write ``<design>.params.json`` and ``.check.json``."""
-    from validation.check import check  # noqa: PLC0415
-    from validation.parameters import write_parameters  # noqa: PLC0415
-    from validation.registry import measure  # noqa: PLC0415
-
-    hashes = {**(anatomy.inputs.sha256 or {}), "design": design.sha256}
-    if patient_sha256 is not None:
-        hashes["patient"] = patient_sha256
-    inputs = replace(anatomy.inputs, design=design.mesh, patient=patient, sha256=hashes)
-    manifest_id = current_manifest().manifest_id
+    inputs = steps.measure_inputs(
+        anatomy.imported, anatomy.anatomy, design, patient=patient, patient_sha256=patient_sha256
+    )
     stem = design.path.name.rsplit(".", 1)[0]
     with progress_bar(f"measuring {stem}") as progress:
-        parameters = measure(inputs, family=envelope.family, manifest_id=manifest_id, progress=progress)
-    params_path = out / f"{stem}.params.json"
-    params_sha256 = write_parameters(parameters, params_path, force=True)
-    result = check(envelope, parameters, manifest_id)
-    check_path = out / f"{stem}.check.json"
-    check_sha256 = write_atomically(
-        check_path, lambda tmp: tmp.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
-    )
+        checked = steps.measure_and_check(
+            inputs, envelope, out, stem, manifest_id=current_manifest().manifest_id, progress=progress
+        )
+    result = checked.result
     flagged = [
         r.name for r in result.results if r.status in ("below", "above") or (r.status == "missing" and r.required)
     ]
@@ -232,14 +207,14 @@ def evaluate_design(
     summary = {
         "design": str(design.path),
         "design_sha256": design.sha256,
-        "parameters": str(params_path),
-        "parameters_sha256": params_sha256,
-        "check": str(check_path),
-        "check_sha256": check_sha256,
+        "parameters": str(checked.parameters_path),
+        "parameters_sha256": checked.parameters_sha256,
+        "check": str(checked.check_path),
+        "check_sha256": checked.check_sha256,
         "verdict": result.verdict,
         "requires_reverification": result.requires_reverification,
     }
-    files = {**anatomy.files, "design": design.path, "parameters": params_path, "check": check_path}
+    files = {**anatomy.files, "design": design.path, "parameters": checked.parameters_path, "check": checked.check_path}
     return Evaluation(result, summary, files)
 
 
@@ -253,19 +228,18 @@ def record_case(
     envelope_path: Path,
     patient_path: Path | None,
 ) -> dict[str, Any]:
-    """Record a checked design as case ``code`` in the store, by ``session`` (:func:`records.checks.record_check`).
+    """Record a checked design as case ``code`` in the store, by ``session`` (:func:`workflow.record.record_case`).
 
-    Returns the summary the commands print: ``code``, ``revision``, ``state``, ``recorded``, ``store``.
+    Returns the summary the commands print: ``code``, ``revision``, ``state``, ``recorded``, ``store``,
+    ``recorded_by``.
     """
-    from records.checks import record_check  # noqa: PLC0415 - the store is only opened when a case is recorded
+    from workflow.record import record_case as record  # noqa: PLC0415 - the store is only opened to record a case
 
     files = {**evaluation.files, "envelope": envelope_path}
     if patient_path is not None:
         files["patient"] = patient_path
-    recorded = record_check(
-        store, code, evaluation.result.to_json(), files, dicom_sha256=dicom_sha256, source="dvw run", by=session
-    )
-    return {**recorded.to_json(), "store": str(store.home), "recorded_by": session.user_id}
+    recorded = record(store, session, code, evaluation.result, files, dicom_sha256=dicom_sha256, source="dvw run")
+    return {**recorded, "recorded_by": session.user_id}
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -275,7 +249,7 @@ def run_run(args: argparse.Namespace) -> int:
 
     envelope = load_envelope(args.envelope)
     design = read_mesh(args.design)  # refuse a bad design before the long steps
-    patient = dict(read_patient(args.patient)) if args.patient else None
+    patient = dict(steps.read_patient(args.patient)) if args.patient else None
     out = Path(args.out or (f"run-{args.case}" if args.case else "run-out"))
     _refuse_reuse(out, args.force)
     with ExitStack() as stack:
@@ -305,19 +279,17 @@ def _run_pipeline(
     store: Store | None,
     session: Session | None,
 ) -> int:
-    from geometry.io import write_mesh  # noqa: PLC0415
-
     started = time.perf_counter()
     anatomy = prepare_anatomy(Path(args.folder), out, args.series, "")
-    stored = write_mesh(design, out / f"design{Path(args.design).suffix.lower()}", force=True)
+    stored = steps.copy_design(design, Path(args.design).suffix.lower(), out)
     patient_sha256 = None
     if args.patient:
-        patient_sha256 = copy_atomically(Path(args.patient), out / "patient.json")
+        patient_sha256 = copy_atomically(Path(args.patient), out / PATIENT_FILE)
     say(f"measuring and checking against {envelope.id} {envelope.version} ...")
     evaluation = evaluate_design(
         anatomy, stored, patient=patient, patient_sha256=patient_sha256, envelope=envelope, out=out
     )
-    envelope_copy = out / "envelope.toml"
+    envelope_copy = out / ENVELOPE_FILE
     copy_atomically(Path(args.envelope), envelope_copy)
     case = None
     if args.case and store is not None and session is not None:
@@ -326,9 +298,9 @@ def _run_pipeline(
             session,
             args.case,
             evaluation,
-            dicom_sha256=anatomy.import_json["input_sha256"],
+            dicom_sha256=anatomy.imported.result.input_sha256,
             envelope_path=envelope_copy,
-            patient_path=out / "patient.json" if args.patient else None,
+            patient_path=out / PATIENT_FILE if args.patient else None,
         )
         recorded = ", ".join(case["recorded"]) or "already recorded"
         say(f"case {case['code']} revision {case['revision']}: {case['state']} ({recorded})")
@@ -380,8 +352,7 @@ def _demo_store(args: argparse.Namespace, out: Path, stack: ExitStack) -> tuple[
             password=passwords[DEMO_ENGINEER],
             by=admin,
         )
-        text = json.dumps({"store": str(folder), "passwords": passwords}, indent=2) + "\n"
-        write_atomically(users_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_json(users_file, {"store": str(folder), "passwords": passwords})
         os.chmod(users_file, 0o600)
     passwords = json.loads(users_file.read_text(encoding="utf-8"))["passwords"]
     say(f"    the demo records its cases in its own store {folder} (users and passwords: {users_file})")
@@ -410,10 +381,8 @@ def _run_demo(args: argparse.Namespace, out: Path, store: Store, session: Sessio
     with resources.as_file(resources.files("resources") / "envelopes" / SAMPLE_ENVELOPE) as source:
         copy_atomically(source, envelope_path)
     envelope = load_envelope(envelope_path)
-    patient_path = out / "patient.json"
-    write_atomically(
-        patient_path, lambda tmp: tmp.write_text(json.dumps(SAMPLE_PATIENT_FACTS, indent=2) + "\n", encoding="utf-8")
-    )
+    patient_path = out / PATIENT_FILE
+    write_json(patient_path, SAMPLE_PATIENT_FACTS)
     variants: tuple[Variant, ...] = ("fitted", "thin")
     designs = [write_mesh(sample_plate(v), out / f"sample-plate-{v}.stl", force=True) for v in variants]
     for variant, stored in zip(variants, designs, strict=True):
@@ -436,7 +405,7 @@ def _run_demo(args: argparse.Namespace, out: Path, store: Store, session: Sessio
             session,
             f"DEMO-{variant.upper()}",
             evaluation,
-            dicom_sha256=anatomy.import_json["input_sha256"],
+            dicom_sha256=anatomy.imported.result.input_sha256,
             envelope_path=envelope_path,
             patient_path=patient_path,
         )

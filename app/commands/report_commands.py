@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
 from app.home import home_folder
@@ -27,68 +26,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report.set_defaults(handler=run_report)
 
 
-def _pictures(store: Any, payload: dict[str, Any]) -> list[tuple[str, bytes]]:
-    """Renderings of the checked anatomy and design (empty, with a message, when rendering is not possible)."""
-    from geometry.io import read_mesh  # noqa: PLC0415
-    from geometry.render import render_png  # noqa: PLC0415
-
-    artifacts, names = payload.get("artifacts", {}), payload.get("file_names", {})
-    if not isinstance(artifacts, dict) or not isinstance(names, dict) or "design" not in artifacts:
-        return []
-
-    def mesh(name: str) -> Any:
-        return read_mesh(store.artifact_path(artifacts[name]), suffix=Path(str(names.get(name, ".stl"))).suffix)
-
-    design = mesh("design")
-    anatomy = mesh("anatomy") if "anatomy" in artifacts else None
-    try:
-        return [
-            ("The design on the anatomy (oblique view)", render_png(anatomy, design, view="design")),
-            ("Overview, seen from outside the design", render_png(anatomy, design, view="overview")),
-        ]
-    except Exception as exc:  # noqa: BLE001 - no OpenGL here: the report is still complete without pictures
-        say(f"dvw: warning: no pictures in the report (rendering failed: {exc})")
-        return []
-
-
 def run_report(args: argparse.Namespace) -> int:
     """``dvw report CODE --out FILE.pdf``."""
-    from records.report import build_report, write_report  # noqa: PLC0415
-    from records.selftests import is_validated  # noqa: PLC0415
-    from records.store import Store  # noqa: PLC0415
-    from records.users import load_users  # noqa: PLC0415
-    from validation.manifest import current_manifest  # noqa: PLC0415
+    from records.report import write_report  # noqa: PLC0415
+    from workflow.report import case_report, recorded_pictures  # noqa: PLC0415
 
     output = Path(args.out)
     if output.suffix.lower() != ".pdf":
         raise UsageError(f"the report is a PDF: {output.name} does not end in .pdf", path=str(output))
     if output.exists() and not args.force:
         raise UsageError(f"output exists: {output} (use --force to replace it)", path=str(output))
-    home = home_folder(args.home)
-    manifest = current_manifest()
-    with Store.open(home) as store:
-        case = store.case(args.code)
-        audit = store.verify()
-        users = {
-            user.user_id: {
-                "printed_name": user.printed_name,
-                "role": user.role,
-                "qualification": user.qualification or "",
-            }
-            for user in load_users(store).values()
-        }
-        pictures = _pictures(store, dict(case.check.payload)) if case.check is not None else []
-        pdf = build_report(
-            case,
-            audit=audit,
-            manifest_id=manifest.manifest_id,
-            software_version=manifest.version,
-            validated=is_validated(store, manifest.manifest_id),
-            users=users,
-            images=pictures,
-            generated_at=datetime.now().astimezone(),
-        )
-    sha256 = write_report(pdf, output)
+
+    def warn(message: str) -> None:
+        say(f"dvw: warning: {message}")
+
+    built = case_report(home_folder(args.home), args.code, images=partial(recorded_pictures, warn=warn))
+    sha256 = write_report(built.pdf, output)
+    case = built.case
     if args.json:
         emit_json(
             {
@@ -96,8 +50,8 @@ def run_report(args: argparse.Namespace) -> int:
                 "sha256": sha256,
                 "case": case.code,
                 "revision": case.revision,
-                "pages": pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages"),
-                "manifest_id": manifest.manifest_id,
+                "pages": built.pages,
+                "manifest_id": built.manifest_id,
             }
         )
         return EXIT_OK

@@ -126,7 +126,6 @@ def sign_in_user(
     StoreError
         When the store cannot be opened.
     """
-    from app.workers.priority import at_low_priority  # noqa: PLC0415
     from records.errors import (  # noqa: PLC0415
         CredentialsError,
         InvalidUserError,
@@ -136,6 +135,7 @@ def sign_in_user(
     )
     from records.store import Store  # noqa: PLC0415
     from records.users import sign_in  # noqa: PLC0415
+    from workflow.priority import at_low_priority  # noqa: PLC0415
 
     report(progress, 0.1, "checking the password")
     checkpoint(cancel)
@@ -170,9 +170,9 @@ def set_up_store(request: SetupRequest, progress: ProgressCallback, cancel: Canc
     RoleNotPermittedError
         The store already has users (someone set it up meanwhile): then sign in.
     """
-    from app.workers.priority import at_low_priority  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from records.users import setup_admin, sign_in  # noqa: PLC0415
+    from workflow.priority import at_low_priority  # noqa: PLC0415
 
     report(progress, 0.05, "making the administrator's key")
     checkpoint(cancel)

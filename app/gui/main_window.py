@@ -10,8 +10,8 @@ minutes) the window locks: the session is dropped and the same user's password u
 instead, which closes the open case (its work in progress is not kept). Jobs already running finish and record with
 the session they started with. The password checks (Argon2) run in a thread, so the window keeps answering.
 
-Opening a case loads its work back in the background (:mod:`app.gui.reopen`) and shows it in every panel. The case
-bar shows the case's state from the records log and the store's real sync status (:func:`app.gui.models.
+Opening a case loads its work back in the background (:mod:`workflow.reopen`) and shows it in every panel. The case
+bar shows the case's state from the records log and the store's real sync status (:func:`workflow.sync_status.
 read_sync_status`, read in the worker process on case changes and every :data:`SYNC_REFRESH_MS`). Sync now syncs in
 the worker process and, when the server lists sites this store does not trust yet, records the signed-in user's
 trust of them from its job's thread and syncs again to receive them (:mod:`app.gui.syncing`); the status bar says
@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import steps
+from app.gui import warmup
 from app.gui.access import SetupRequest, SignInOutcome, set_up_store, sign_in_user, store_people
 from app.gui.dialogs import JoinDialog, SettingsDialog, SetupDialog, SignInDialog
 from app.gui.i18n import install_language
@@ -63,13 +63,10 @@ from app.gui.models import (
     SIGNED_OUT,
     CaseModel,
     SessionModel,
-    SyncStatus,
     WorkspaceModel,
-    read_sync_status,
 )
 from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
 from app.gui.panels.common import need_session
-from app.gui.reopen import ReopenedCase
 from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
@@ -77,11 +74,13 @@ from app.gui.syncing import Joined, SyncOutcome, join_server, sync_now
 from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, role_text, state_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker, describe_error
 from app.workers.process import run_in_worker_process
+from workflow.reopen import ReopenedCase
+from workflow.sync_status import SyncStatus, read_sync_status
 
 STEPS = ("cases", "import", "segment", "check", "review")
 #: What the window loads in the background after it opens: first the records (the case list), then the rest.
-_STORE_MODULES = tuple(name for name in steps.GUI_MODULES if name.startswith("records."))
-_LATER_MODULES = tuple(name for name in steps.GUI_MODULES if name not in _STORE_MODULES)
+_STORE_MODULES = tuple(name for name in warmup.GUI_MODULES if name.startswith("records."))
+_LATER_MODULES = tuple(name for name in warmup.GUI_MODULES if name not in _STORE_MODULES)
 _REVIEW_FONT_PT = 16
 # How often the case bar's sync status is read again (ms); a read takes about 70 ms for a store of 5,000 events.
 SYNC_REFRESH_MS = 30_000
@@ -391,16 +390,16 @@ class MainView(QMainWindow):
             self._warmed_up = True
             # The records first: the case list and the sync status need only them; then VTK, the volume readers and the
             # other cores, which take seconds more to load.
-            first = partial(steps.warm_up, modules=_STORE_MODULES)
+            first = partial(warmup.warm_up, modules=_STORE_MODULES)
             self.warmup_worker.start(first, on_done=self._on_store_loaded)
             # The worker process starts now too, so that the first segmentation does not wait for it.
-            self.process_warmup_worker.start(partial(steps.warm_up, modules=steps.WORKER_MODULES))
+            self.process_warmup_worker.start(partial(warmup.warm_up, modules=warmup.WORKER_MODULES))
 
     def _on_store_loaded(self, _result: object = None) -> None:
         if self._closed:
             return  # replaced by a window in another language meanwhile
         self._open_store()
-        rest = partial(steps.warm_up, modules=_LATER_MODULES)
+        rest = partial(warmup.warm_up, modules=_LATER_MODULES)
         self.warmup_worker.start(rest, on_done=self._on_warmed_up)
 
     def _on_warmed_up(self, _result: object = None) -> None:
@@ -1137,22 +1136,7 @@ class MainView(QMainWindow):
             design=work.design,
             outcome=work.outcome,
         )
-        self.import_panel.folder_label.setText(old.import_panel.folder_label.text())
-        old_segment, segment = old.segment_panel, self.segment_panel
-        segment.preset_combo.setCurrentIndex(old_segment.preset_combo.currentIndex())
-        segment.lower_spin.setValue(old_segment.lower_spin.value())
-        segment.upper_spin.setValue(old_segment.upper_spin.value())
-        segment.open_upper_check.setChecked(old_segment.open_upper_check.isChecked())
-        segment.keep_check.setChecked(old_segment.keep_check.isChecked())
-        segment.keep_spin.setValue(old_segment.keep_spin.value())
-        segment.fill_check.setChecked(old_segment.fill_check.isChecked())
-        segment.preview_check.setChecked(old_segment.preview_check.isChecked())
-        old_check, check = old.check_panel, self.check_panel
-        envelope = old_check.envelope_combo.currentData()
-        if envelope:
-            check.select_envelope(Path(str(envelope)))
-        check.age_spin.setValue(old_check.age_spin.value())
-        check.weight_spin.setValue(old_check.weight_spin.value())
+        self.workspace.set_entries(old.workspace.entries)  # the panels show what was entered
         self.sync_status, self.sync_error = old.sync_status, old.sync_error
         self._render_sync_status()
         self.show_step(old.current_step())

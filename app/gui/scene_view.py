@@ -10,7 +10,7 @@ Both meshes are drawn in their own coordinates, which are the same patient frame
 images sits where it was designed. The orientation widget is labelled with the patient directions of the LPS axes
 (L, P, S).
 
-The design is coloured by its wall thickness (:func:`app.gui.steps.design_display`: red where thin, the design's
+The design is coloured by its wall thickness (:func:`workflow.display.design_display`: red where thin, the design's
 blue where the wall reaches the 95th percentile of its thicknesses, grey where no inward ray meets the surface),
 with a scale in mm; :meth:`SceneView.set_wall_map` switches between that and the plain design colour.
 
@@ -36,7 +36,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.gui.steps import WALL_SCALARS, DisplaySurface, display_surface
+from workflow.display import WALL_SCALARS, DisplaySurface, display_surface
 
 if TYPE_CHECKING:
     from geometry.mesh import Mesh
@@ -274,7 +274,7 @@ class SceneView(QWidget):
     def set_design(self, mesh: Mesh | None, surface: DisplaySurface | None = None) -> None:
         """Show the design (None removes it); ``surface`` is its prepared display surface (made if not given).
 
-        A surface made by :func:`app.gui.steps.design_display` carries the wall thickness, shown as colours while
+        A surface made by :func:`workflow.display.design_display` carries the wall thickness, shown as colours while
         :attr:`wall_map` is on.
         """
         self.design = mesh
@@ -288,7 +288,7 @@ class SceneView(QWidget):
 
         With a limit the scale runs from 0 to twice it, so that a wall at the limit is pale orange, thinner ones
         redder and thicker ones bluer; without one it runs to the map's 95th percentile (see
-        :func:`app.gui.steps.wall_colour_range`).
+        :func:`workflow.display.wall_colour_range`).
         """
         limit = None if not np.isfinite(limit_mm) or limit_mm <= 0 else float(limit_mm)
         if limit == self.wall_limit_mm:

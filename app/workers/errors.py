@@ -6,40 +6,15 @@ Shared by the worker threads and the worker process (:mod:`app.workers.process`)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from app.crashlog import write_crash_log
 from imaging.errors import DvwError
 from imaging.progress import Cancelled
+from workflow.problems import ErrorInfo
 
 log = logging.getLogger("dvw.gui")
 
-
-@dataclass(frozen=True)
-class ErrorInfo:
-    """What went wrong, for the user: a stable ``code``, one line of ``message`` and the file at fault (if any).
-
-    Attributes
-    ----------
-    code
-        The core error's code (e.g. ``wrong_password``), ``cancelled``, or ``internal`` for a bug.
-    message
-        One line; the core's own message (English) for core errors.
-    path
-        The file or folder at fault, or None.
-    log_file
-        Where the traceback of an internal error was written, or None.
-    """
-
-    code: str
-    message: str
-    path: str | None = None
-    log_file: str | None = None
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether the job was cancelled by the user (not an error to show in a message box)."""
-        return self.code == "cancelled"
+__all__ = ["ErrorInfo", "describe_error"]
 
 
 def describe_error(exc: BaseException) -> ErrorInfo:
@@ -47,7 +22,7 @@ def describe_error(exc: BaseException) -> ErrorInfo:
     if isinstance(exc, Cancelled):
         return ErrorInfo("cancelled", "cancelled; nothing was changed")
     if isinstance(exc, DvwError):
-        return ErrorInfo(exc.code, exc.message, exc.path)
+        return ErrorInfo.of(exc)
     logged = write_crash_log(exc, "gui-crash")
     log.error("internal error in a background job: %s: %s", type(exc).__name__, exc)
     return ErrorInfo(

@@ -5,7 +5,7 @@ segmentation, VTK filters and fast_simplification in meshing, the measurement re
 process they stall the event loop for up to seconds. Such jobs run in one persistent child process instead (started
 with ``spawn``, so it never inherits the GUI's threads or Qt state), and the GUI process only waits for the result.
 
-- The job (a picklable callable, e.g. ``functools.partial`` of a function of :mod:`app.gui.steps` with frozen
+- The job (a picklable callable, e.g. ``functools.partial`` of a function of :mod:`workflow.steps` with frozen
   arguments) and its result cross the process boundary by pickling: snapshots, never live objects.
 - Progress comes back through a queue (throttled in the child), read by one thread of the GUI process and handed
   to the job's progress callback.

@@ -178,7 +178,7 @@ def test_a_failed_foreign_or_hand_written_record_does_not_validate(
 
 
 def test_changing_one_installed_file_changes_the_manifest_id(tmp_path: Path) -> None:
-    for package in ("app", "imaging", "geometry", "validation", "records", "resources"):
+    for package in ("app", "workflow", "imaging", "geometry", "validation", "records", "resources"):
         shutil.copytree(REPO / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copyfile(REPO / "uv.lock", tmp_path / "uv.lock")
     before = compute_manifest(tmp_path)

@@ -166,7 +166,8 @@ def test_cli_mesh_reports_what_mesh_info_finds_in_its_file(
 
 
 def test_gui_mesh_step_reports_the_saved_files_metrics(specks: Volume, tmp_path: Path) -> None:
-    from app.gui.steps import ANATOMY_SIDECAR, mesh_anatomy, mesh_metrics_from_json  # noqa: PLC0415 - no Qt here
+    from workflow.folder import ANATOMY_SIDECAR, mesh_metrics_from_json  # noqa: PLC0415 - no Qt here
+    from workflow.steps import mesh_anatomy  # noqa: PLC0415 - no Qt here
 
     anatomy = mesh_anatomy(specks, tmp_path, lambda _fraction, _message: None, CancelToken(), reduction=1.0)
     shown = _without_deviation(anatomy.result.metrics)
@@ -185,14 +186,13 @@ def test_dvw_run_reports_the_anatomy_files_metrics(tmp_path: Path) -> None:
     anatomy = prepare_anatomy(tmp_path / "dicom", tmp_path / "out", None)
     reported = anatomy.mesh_json
     stored = _file_metrics(Path(reported["output"]))
-    assert reported["sha256"] == sha256_file(reported["output"]) == anatomy.inputs.sha256["anatomy"]
+    assert reported["sha256"] == sha256_file(reported["output"]) == anatomy.anatomy.stored.sha256
     assert (reported["triangles"], reported["volume_mm3"], reported["watertight"]) == (
         stored.triangles,
         stored.volume_mm3,
         stored.watertight,
     )
-    assert anatomy.inputs.anatomy is not None
-    assert mesh_metrics(anatomy.inputs.anatomy) == stored
+    assert mesh_metrics(anatomy.anatomy.stored.mesh) == stored
 
 
 # ------------------------------------------------------------------------------------- the tilted skull phantom

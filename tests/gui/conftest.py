@@ -8,25 +8,18 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gui_support import ENVELOPE, PipelineResults
 from people import People
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from app.gui import i18n, steps
+from app.gui import i18n
 from app.gui.settings import GuiSettings
 from app.workers import active_jobs, wait_for_workers
 from app.workers.process import process_runner
-from geometry.io import write_mesh
-from geometry.sample_design import sample_plate
-from imaging.progress import CancelToken
-from imaging.sample_case import SAMPLE_PATIENT_FACTS, write_sample_dicom
-from imaging.segment import SegmentParams
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,50 +66,3 @@ def gui_settings(tmp_path: Path, people_home: tuple[Path, People]) -> GuiSetting
 def new_store_settings(tmp_path: Path) -> GuiSettings:
     """Settings in an INI file of the test, with a store not set up yet in ``tmp_path/new-home``."""
     return GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(tmp_path / "new-home"))
-
-
-@pytest.fixture(scope="session")
-def sample_dicom(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The generated sample head CT written as a DICOM series (what ``dvw demo`` uses)."""
-    folder = tmp_path_factory.mktemp("sample-dicom")
-    write_sample_dicom(folder)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def sample_designs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The sample cranial plates as STL files: ``fitted`` (within the sample envelope) and ``thin`` (out of it)."""
-    folder = tmp_path_factory.mktemp("designs")
-    return {v: write_mesh(sample_plate(v), folder / f"plate-{v}.stl").path for v in ("fitted", "thin")}
-
-
-def _quiet(_fraction: float, _message: str) -> None:
-    return None
-
-
-@pytest.fixture(scope="session")
-def pipeline(
-    tmp_path_factory: pytest.TempPathFactory,
-    sample_dicom: Path,
-    sample_designs: dict[str, Path],
-    _people_template: tuple[Path, People],
-) -> PipelineResults:
-    """Both sample designs checked by the engineer as cases ``SHOT-FITTED`` and ``SHOT-THIN`` in a store of their own
-    (a copy of the set-up workstation of ``tests/people.py``)."""
-    template, people = _people_template
-    home = tmp_path_factory.mktemp("pipeline") / "home"
-    shutil.copytree(template, home)
-    cancel = CancelToken()
-    scan = steps.scan(sample_dicom, _quiet, cancel)
-    out = steps.work_folder(home, "SHOT")
-    imported = steps.import_series(scan.usable_volumes[0], out, _quiet, cancel)
-    segmentation = steps.segment_volume(imported, SegmentParams.from_preset("bone", keep_largest=1), _quiet, cancel)
-    anatomy = steps.mesh_anatomy(segmentation.mask, out, _quiet, cancel)
-    results = PipelineResults(home, scan, imported, segmentation, anatomy)
-    for variant, path in sample_designs.items():
-        code = f"SHOT-{variant.upper()}"
-        design = steps.load_design(path, steps.work_folder(home, code), _quiet, cancel)
-        inputs = steps.CheckInputs(home, code, imported, anatomy, design, ENVELOPE, dict(SAMPLE_PATIENT_FACTS))
-        results.designs[variant] = design
-        results.outcomes[variant] = steps.check_design(inputs, people.engineer, _quiet, cancel)
-    return results

@@ -11,18 +11,14 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from people import USERS, password_of
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
-from app.gui import steps
 from app.gui.main_window import MainView
 from app.gui.settings import GuiSettings
 
-ENVELOPE = Path(__file__).resolve().parents[2] / "resources" / "envelopes" / "cranial-plate-pekk.toml"
 #: The engineer who works in the window in most tests, and their printed name.
 ENGINEER = "eng1"
 ENGINEER_NAME = USERS[ENGINEER][1]
@@ -56,19 +52,6 @@ def open_window(qtbot: QtBot, settings: GuiSettings, user_id: str | None = ENGIN
         sign_in(qtbot, window, user_id)
     qtbot.waitUntil(lambda: not window.warmup_worker.running, timeout=SIGN_IN_TIMEOUT_MS)
     return window
-
-
-@dataclass
-class PipelineResults:
-    """The sample case run through the GUI's steps once (for screens that need data, not for the workflow test)."""
-
-    home: Path
-    scan: steps.ScanResult
-    imported: steps.ImportedVolume
-    segmentation: steps.SegmentationResult
-    anatomy: steps.AnatomyMesh
-    designs: dict[str, steps.LoadedDesign] = field(default_factory=dict)
-    outcomes: dict[str, steps.CheckOutcome] = field(default_factory=dict)
 
 
 def _dump_stalls(watchdog: Watchdog) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from gui_support import ENGINEER, PipelineResults, open_window
+from gui_support import ENGINEER, open_window
 from people import USERS
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from sample_pipeline import PipelineResults
 
 from app.gui.access import SignInRefusal
 from app.gui.i18n import install_language

@@ -25,7 +25,6 @@ from pytestqt.qtbot import QtBot
 from app.cli import main as cli_main
 from app.gui.i18n import install_language
 from app.gui.main_window import MainView
-from app.gui.models import SyncStatus
 from app.gui.settings import GuiSettings
 from app.gui.syncing import ServerSite
 from app.workers import ErrorInfo
@@ -36,6 +35,7 @@ from records.server.store import ServerStore
 from records.store import Store
 from records.sync.client import join, sync
 from records.users import Session, setup_admin, sign_in
+from workflow.sync_status import SyncStatus
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

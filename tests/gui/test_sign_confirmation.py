@@ -12,9 +12,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from gui_support import PipelineResults, open_window
+from gui_support import open_window
 from people import USERS, password_of
 from pytestqt.qtbot import QtBot
+from sample_pipeline import PipelineResults
 
 from app.gui.settings import GuiSettings
 from records.identity import verify_attestation

@@ -16,9 +16,7 @@ import pytest
 from gui_support import (
     ENGINEER,
     ENGINEER_NAME,
-    ENVELOPE,
     SIGN_IN_TIMEOUT_MS,
-    PipelineResults,
     open_window,
     sign_in,
 )
@@ -26,8 +24,8 @@ from people import USERS, password_of
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
+from sample_pipeline import ENVELOPE, PipelineResults
 
-from app.gui import steps
 from app.gui.access import SignInRefusal
 from app.gui.i18n import install_language
 from app.gui.lock_view import LOCKED
@@ -40,6 +38,7 @@ from app.workers.worker import holds_a_key
 from records.identity import LOCKOUT_WINDOW, MAX_FAILED_SIGN_INS, SIGN_IN_FAILED
 from records.store import Store
 from records.users import load_users
+from workflow import record, steps
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -149,7 +148,7 @@ def test_the_right_password_opens_the_window_and_the_case_bar_names_the_user(
     assert not holds_a_key(partial(steps.measure_design, gui_settings.home))
     worker = TaskWorker("leak", window, isolated=True)
     with pytest.raises(TypeError, match="never leaves the GUI process"):
-        worker.start(partial(steps.run_selftest, gui_settings.home, session))
+        worker.start(partial(record.run_selftest, gui_settings.home, session))
     # Sign out: the session is dropped, the case closed, the sign-in asked again.
     window.sign_out()
     assert window.session_model.session is None

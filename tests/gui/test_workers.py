@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.gui import steps
+from app.gui import warmup
 from app.workers import ErrorInfo, TaskWorker
 from app.workers.process import run_in_worker_process
 from imaging.errors import NotADicomFolderError
 from imaging.progress import CancelToken, ProgressCallback, checkpoint
+from workflow import steps
 
 
 def test_a_new_job_supersedes_the_running_one(qtbot: QtBot) -> None:
@@ -80,7 +81,7 @@ def test_cancel_and_errors_become_error_info(qtbot: QtBot, tmp_path: Path) -> No
 def test_isolated_jobs_run_in_the_worker_process(qtbot: QtBot, tmp_path: Path) -> None:
     worker = TaskWorker("test", isolated=True)
     with qtbot.waitSignal(worker.finished, timeout=60_000) as done:
-        worker.start(partial(steps.warm_up, modules=("json", "imaging.volume")))
+        worker.start(partial(warmup.warm_up, modules=("json", "imaging.volume")))
     assert done.args == [None]
     # A core error in the worker process arrives as the same ErrorInfo as from a thread.
     with qtbot.waitSignal(worker.failed, timeout=60_000) as failed:
@@ -108,7 +109,7 @@ def test_a_thread_job_hands_parts_to_the_worker_process(qtbot: QtBot, tmp_path: 
     parts: list[object] = []
 
     def job(progress: ProgressCallback, cancel: CancelToken) -> object:
-        parts.append(run_in_worker_process(partial(steps.warm_up, modules=("json",)), progress, cancel))
+        parts.append(run_in_worker_process(partial(warmup.warm_up, modules=("json",)), progress, cancel))
         return run_in_worker_process(partial(steps.scan, tmp_path / "missing"), progress, cancel)
 
     with qtbot.waitSignal(worker.failed, timeout=60_000) as failed:
@@ -120,4 +121,4 @@ def test_a_thread_job_hands_parts_to_the_worker_process(qtbot: QtBot, tmp_path: 
     assert "missing" in info.message
     # A part carrying a session is refused before anything is sent.
     with pytest.raises(TypeError, match="never leaves the GUI process"):
-        run_in_worker_process(partial(steps.warm_up, _SessionLike()), lambda _f, _m: None, CancelToken())
+        run_in_worker_process(partial(warmup.warm_up, _SessionLike()), lambda _f, _m: None, CancelToken())

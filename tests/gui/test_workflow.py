@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gui_support import ENGINEER, ENGINEER_NAME, ENVELOPE, SIGN_IN_TIMEOUT_MS, Watchdog, open_window
+from gui_support import ENGINEER, ENGINEER_NAME, SIGN_IN_TIMEOUT_MS, Watchdog, open_window
 from people import USERS, password_of
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
+from sample_pipeline import ENVELOPE
 
 from app.gui.main_window import MainView
 from app.gui.settings import GuiSettings

@@ -1,6 +1,6 @@
 """The workflow's panels: Cases, Import, Segment, Design & Check, Review.
 
-Each panel collects input, runs one step of :mod:`app.gui.steps` in its :class:`~app.workers.TaskWorker` and shows
+Each panel collects input, runs one step of :mod:`workflow.steps` in its :class:`~app.workers.TaskWorker` and shows
 the result; the data live in :class:`~app.gui.models.CaseModel` (records) and :class:`~app.gui.models.WorkspaceModel`
 (this session's results). Errors go to the window's one error relay (the ``report`` callable).
 """

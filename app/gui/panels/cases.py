@@ -15,18 +15,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import reopen
 from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.panels.common import Report, need_session, new_table
 from app.gui.widgets import ProgressPanel, state_text, verdict_word
 from app.workers import TaskWorker
+from workflow import reopen
 
 
 class CasesPanel(QWidget):
     """The store's cases with their state from the log; create (as the signed-in user) and open cases.
 
-    Opening a case loads what its work folder and records hold (:func:`app.gui.reopen.reopen_case`) in the worker
-    process; ``loaded`` then carries the :class:`~app.gui.reopen.ReopenedCase` and :attr:`started_revision` the
+    Opening a case loads what its work folder and records hold (:func:`workflow.reopen.reopen_case`) in the worker
+    process; ``loaded`` then carries the :class:`~workflow.reopen.ReopenedCase` and :attr:`started_revision` the
     workspace's revision when the load started (a result older than the workspace is not applied).
     """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import steps
 from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.settings import GuiSettings
 from app.gui.widgets import (
@@ -38,6 +38,8 @@ from app.gui.widgets import (
     VerdictBannerView,
 )
 from app.workers import TaskWorker
+from workflow import folder, steps
+from workflow.entries import CheckEntries
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
     from records.users import Session
@@ -157,6 +159,8 @@ class CheckPanel(QWidget):
         self.check_worker.running_changed.connect(self._on_busy_changed)
         self.record_worker.running_changed.connect(self._on_busy_changed)
         self._on_busy_changed()
+        self._showing_entries = False
+        self._connect_entries()
 
     def _on_busy_changed(self, _running: bool = False) -> None:
         busy = self.design_worker.running or self.check_worker.running or self.record_worker.running
@@ -180,7 +184,7 @@ class CheckPanel(QWidget):
         if code is None:
             return
         self._settings.last_folder = str(path.parent)
-        out = steps.work_folder(self._case_model.home, code)
+        out = folder.work_folder(self._case_model.home, code)
         self.design_worker.start(partial(steps.load_design, path, out), on_done=self._on_design_loaded)
 
     def _on_design_loaded(self, result: object) -> None:
@@ -204,13 +208,40 @@ class CheckPanel(QWidget):
         self.envelope_combo.setCurrentIndex(index)
 
     def patient_facts(self) -> dict[str, Any]:
-        """The patient facts as entered (only the ones given)."""
-        facts: dict[str, Any] = {}
-        if self.age_spin.value() > 0:
-            facts["age_years"] = self.age_spin.value()
-        if self.weight_spin.value() > 0:
-            facts["weight_kg"] = self.weight_spin.value()
-        return facts
+        """The patient facts given (the workspace's :class:`~workflow.entries.CheckEntries`)."""
+        return self._workspace.entries.check.patient_facts()
+
+    def _connect_entries(self) -> None:
+        for edited in (
+            self.envelope_combo.currentIndexChanged,
+            self.age_spin.valueChanged,
+            self.weight_spin.valueChanged,
+        ):
+            edited.connect(self._on_entries_edited)
+        self._workspace.entries_changed.connect(self._on_entries_changed)
+        self._on_entries_edited()
+
+    def _entered(self) -> CheckEntries:
+        envelope = self.envelope_combo.currentData()
+        return CheckEntries(Path(str(envelope)) if envelope else None, self.age_spin.value(), self.weight_spin.value())
+
+    def _on_entries_edited(self) -> None:
+        if not self._showing_entries:
+            self._workspace.set_entries(replace(self._workspace.entries, check=self._entered()))
+
+    def _on_entries_changed(self) -> None:
+        entries = self._workspace.entries.check
+        if entries == self._entered():
+            return
+        self._showing_entries = True  # no echo to the workspace while the widgets are set one by one
+        try:
+            if entries.envelope is not None:
+                self.select_envelope(entries.envelope)
+            self.age_spin.setValue(entries.age_years)
+            self.weight_spin.setValue(entries.weight_kg)
+        finally:
+            self._showing_entries = False
+        self._on_entries_edited()  # as shown (a spin box keeps a value within its range)
 
     def _on_design_changed(self) -> None:
         design = self._workspace.design

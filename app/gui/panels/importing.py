@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import steps
 from app.gui.models import CaseModel, WorkspaceModel
 from app.gui.settings import GuiSettings
 from app.gui.widgets import (
@@ -30,6 +30,8 @@ from app.gui.widgets import (
     severity_text,
 )
 from app.workers import TaskWorker
+from workflow import folder, steps
+from workflow.entries import ImportEntries
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
     pass
@@ -93,7 +95,13 @@ class ImportPanel(QWidget):
         layout.addWidget(self.summary_label)
         self.import_worker.running_changed.connect(self._on_busy_changed)
         self.scan_worker.running_changed.connect(self._on_busy_changed)
+        workspace.entries_changed.connect(self._on_entries_changed)
         self._series_keys: list[str] = []
+
+    def _on_entries_changed(self) -> None:
+        folder = self._workspace.entries.importing.folder
+        if folder is not None:
+            self.folder_label.setText(str(folder))
 
     def _on_busy_changed(self, _running: bool) -> None:
         busy = self.import_worker.running or self.scan_worker.running
@@ -108,7 +116,7 @@ class ImportPanel(QWidget):
     def scan(self, folder: Path) -> None:
         """Scan ``folder`` in the background and list its series."""
         self._settings.last_folder = str(folder)
-        self.folder_label.setText(str(folder))
+        self._workspace.set_entries(replace(self._workspace.entries, importing=ImportEntries(folder)))
         self._series_keys = []
         self.series_table.setRowCount(0)
         self.findings_list.clear()
@@ -162,7 +170,7 @@ class ImportPanel(QWidget):
         if code is None:
             return
         series = scan.series[row]
-        out = steps.work_folder(self._case_model.home, code)
+        out = folder.work_folder(self._case_model.home, code)
         self.findings_list.clear()
         self.import_worker.start(partial(steps.import_series, series, out), on_done=self.show_import)
 

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import steps
 from app.gui.dialogs import ReverificationDialog, SignDialog
 from app.gui.models import CaseModel, SessionModel
 from app.gui.widgets import (
@@ -32,6 +31,8 @@ from app.gui.widgets import (
     state_text,
 )
 from app.workers import TaskWorker
+from workflow import record
+from workflow import report as reports
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
     from collections.abc import Sequence
@@ -198,7 +199,7 @@ class ReviewPanel(QWidget):
         state = self._case_model.state
         if state is None:
             return
-        request = steps.ReverificationRequest(
+        request = record.ReverificationRequest(
             home=self._case_model.home,
             code=state.code,
             user_id=str(dialog.user_combo.currentData()),
@@ -209,7 +210,7 @@ class ReviewPanel(QWidget):
             evidence=tuple(dialog.evidence),
         )
         dialog.password_edit.clear()
-        self.records_worker.start(partial(steps.record_reverification, request), on_done=self._on_recorded)
+        self.records_worker.start(partial(record.record_reverification, request), on_done=self._on_recorded)
 
     def open_sign_dialog(self) -> SignDialog | None:
         """Open the sign dialog (window-modal, not blocking); returns it."""
@@ -228,7 +229,7 @@ class ReviewPanel(QWidget):
         state = self._case_model.state
         if state is None:
             return
-        request = steps.SignRequest(
+        request = record.SignRequest(
             home=self._case_model.home,
             code=state.code,
             user_id=str(dialog.user_combo.currentData()),
@@ -236,13 +237,13 @@ class ReviewPanel(QWidget):
             meaning=str(dialog.meaning_combo.currentData()),
         )
         dialog.password_edit.clear()
-        self.records_worker.start(partial(steps.sign_case, request), on_done=self._on_recorded)
+        self.records_worker.start(partial(record.sign_case, request), on_done=self._on_recorded)
 
     def _on_selftest_clicked(self) -> None:
         session = need_session(self._sessions, self._report, "running the self-test")
         if session is None:
             return
-        task = partial(steps.run_selftest, self._case_model.home, session)  # a thread: the session stays here
+        task = partial(record.run_selftest, self._case_model.home, session)  # a thread: the session stays here
         self.records_worker.start(task, on_done=self._on_selftest_done)
 
     def _on_selftest_done(self, passed: object) -> None:
@@ -255,16 +256,16 @@ class ReviewPanel(QWidget):
     def start_report(
         self,
         output: Path,
-        images: Sequence[tuple[str, steps.Picture]],
+        images: Sequence[tuple[str, reports.Picture]],
         *,
         background: tuple[int, int, int] = (255, 255, 255),
     ) -> None:
-        """Write the PDF report of the current case in the background (pictures as :class:`steps.ReportRequest`)."""
+        """Write the PDF report of the current case in the background (pictures as :class:`reports.ReportRequest`)."""
         state = self._case_model.state
         if state is None:
             return
-        request = steps.ReportRequest(self._case_model.home, state.code, output, tuple(images), background)
-        self.records_worker.start(partial(steps.write_case_report, request), on_done=self._on_report_done)
+        request = reports.ReportRequest(self._case_model.home, state.code, output, tuple(images), background)
+        self.records_worker.start(partial(reports.write_case_report, request), on_done=self._on_report_done)
 
     def _on_report_done(self, path: object) -> None:
         self.outcome_label.setText(self.tr("Report written: %1").replace("%1", str(path)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -27,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import steps
 from app.gui.models import CaseModel, WorkspaceModel
 from app.gui.slice_view import SliceViewsPanel
 from app.gui.slicing import (
@@ -45,6 +45,8 @@ from app.gui.widgets import (
 )
 from app.workers import TaskWorker
 from imaging.segment import PRESETS, SegmentParams
+from workflow import folder, steps
+from workflow.entries import SegmentEntries
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
     from imaging.edit import EditResult, MaskEdit
@@ -221,6 +223,8 @@ class SegmentPanel(QWidget):
         self.edit_worker.running_changed.connect(self._on_busy_changed)
         self.islands_worker.running_changed.connect(self._on_busy_changed)
         self._on_busy_changed(False)
+        self._showing_entries = False
+        self._connect_entries()
 
     def _build_edit_tools(self) -> QGroupBox:  # noqa: PLR0915 - the tools' widgets are built and wired in one place
         """The "Edit the mask" box: paint, erase, scissors, crop to box, remove islands, undo and redo."""
@@ -340,15 +344,58 @@ class SegmentPanel(QWidget):
         return box
 
     def params(self) -> SegmentParams:
-        """The segmentation parameters as set in the panel."""
-        upper = None if self.open_upper_check.isChecked() else self.upper_spin.value()
-        return SegmentParams(
-            lower_hu=self.lower_spin.value(),
-            upper_hu=upper,
+        """The segmentation parameters as entered (the workspace's :class:`~workflow.entries.SegmentEntries`)."""
+        return (self._workspace.entries.segment or self._entered()).params()
+
+    def _connect_entries(self) -> None:
+        # The entries go to the workspace after the panel's own handlers ran (a preset sets the thresholds first).
+        for edited in (
+            self.preset_combo.currentIndexChanged,
+            self.lower_spin.valueChanged,
+            self.upper_spin.valueChanged,
+            self.open_upper_check.toggled,
+            self.keep_check.toggled,
+            self.keep_spin.valueChanged,
+            self.fill_check.toggled,
+            self.preview_check.toggled,
+        ):
+            edited.connect(self._on_entries_edited)
+        self._workspace.entries_changed.connect(self._on_entries_changed)
+        self._on_entries_edited()
+
+    def _entered(self) -> SegmentEntries:
+        return SegmentEntries(
             preset=str(self.preset_combo.currentData()),
-            keep_largest=self.keep_spin.value() if self.keep_check.isChecked() else None,
+            lower_hu=self.lower_spin.value(),
+            upper_hu=self.upper_spin.value(),
+            open_upper=self.open_upper_check.isChecked(),
+            keep_largest=self.keep_check.isChecked(),
+            keep_count=self.keep_spin.value(),
             fill_holes=self.fill_check.isChecked(),
+            preview=self.preview_check.isChecked(),
         )
+
+    def _on_entries_edited(self) -> None:
+        if not self._showing_entries:
+            self._workspace.set_entries(replace(self._workspace.entries, segment=self._entered()))
+
+    def _on_entries_changed(self) -> None:
+        entries = self._workspace.entries.segment
+        if entries is None or entries == self._entered():
+            return
+        self._showing_entries = True  # no echo to the workspace while the widgets are set one by one
+        try:
+            self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(entries.preset)))
+            self.lower_spin.setValue(entries.lower_hu)
+            self.upper_spin.setValue(entries.upper_hu)
+            self.open_upper_check.setChecked(entries.open_upper)
+            self.keep_check.setChecked(entries.keep_largest)
+            self.keep_spin.setValue(entries.keep_count)
+            self.fill_check.setChecked(entries.fill_holes)
+            self.preview_check.setChecked(entries.preview)
+        finally:
+            self._showing_entries = False
+        self._on_entries_edited()  # as shown (a spin box keeps a value within its range)
 
     @property
     def editing(self) -> bool:
@@ -656,7 +703,7 @@ class SegmentPanel(QWidget):
         code = need_case(self._case_model, self._report, "meshing")
         if code is None:
             return
-        out = steps.work_folder(self._case_model.home, code)
+        out = folder.work_folder(self._case_model.home, code)
         self.mesh_worker.start(partial(steps.mesh_anatomy, mask, out), on_done=self._on_mesh_done)
 
     def _on_mesh_done(self, result: object) -> None:

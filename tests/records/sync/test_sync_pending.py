@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from sync_helpers import Site, ThreadServer, trust_each_other
 
-from app.gui.models import read_sync_status
 from imaging.progress import CancelToken
 from records.events import CASE_CREATED, NOTE
 from records.sync.client import LAST_SYNC_FILE, PUSHED_THROUGH, SYNC_DIR
+from workflow.sync_status import read_sync_status
 
 
 def _pending(site: Site, url: str) -> int:

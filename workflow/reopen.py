@@ -1,16 +1,16 @@
 """Reopening a case: what its work folder and its records hold, loaded back into the steps' results (no Qt here).
 
-:func:`reopen_case` reads the case's state from the store and, from its work folder (:func:`steps.work_folder`),
-the imported volume (``ct.nrrd``), the mask (``bone-mask.nrrd``), the anatomy mesh (``bone.stl``) and the design
-(``design.<suffix>``), and rebuilds the latest check's outcome from the latest ``check_run`` event (its results and
-verdict, as recorded) with the parameters and envelope files it names. It returns the same frozen results the steps
-make, so the window shows them exactly as after running the steps.
+:func:`reopen_case` reads the case's state from the store and, from its work folder
+(:func:`workflow.folder.work_folder`), the imported volume (``ct.nrrd``), the mask (``bone-mask.nrrd``), the anatomy
+mesh (``bone.stl``) and the design (``design.<suffix>``), and rebuilds the latest check's outcome from the latest
+``check_run`` event (its results and verdict, as recorded) with the parameters and envelope files it names. It
+returns the same frozen results the steps make, so the window shows them exactly as after running the steps.
 
 Every file the records name (the latest ``inputs_added``/``design_changed`` hashes, else the latest check's
 artifacts) is checked against its SHA-256 first. A file that differs from its record but is the one its sidecar
-(written by the step that made it, :func:`steps.write_sidecar`) describes was made after the case's last check: it
-is loaded and reported with a note (``not_checked``), and the last check's outcome is not loaded, since it was
-measured on other files. A file that matches neither changed since it was recorded: it is not loaded and is
+(written by the step that made it, :func:`workflow.folder.write_sidecar`) describes was made after the case's last
+check: it is loaded and reported with a note (``not_checked``), and the last check's outcome is not loaded, since it
+was measured on other files. A file that matches neither changed since it was recorded: it is not loaded and is
 reported as a problem (``artifact_changed``), as is a file that cannot be read. A missing file is simply not loaded.
 The records stay the authority: the sidecars only say which of the steps' files are DVW's own work in progress.
 
@@ -35,10 +35,25 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-from app.gui import steps
-from app.workers.errors import ErrorInfo, describe_error
 from imaging.errors import DvwError
 from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
+from workflow import steps
+from workflow.display import DISPLAY_MAX_TRIANGLES, design_display, display_surface
+from workflow.folder import (
+    ANATOMY_FILE,
+    ANATOMY_SIDECAR,
+    DESIGN_SIDECAR,
+    DESIGN_STEM,
+    DESIGN_SUFFIXES,
+    MASK_FILE,
+    MASK_SIDECAR,
+    VOLUME_FILE,
+    VOLUME_SIDECAR,
+    mesh_metrics_from_json,
+    read_sidecar,
+    work_folder,
+)
+from workflow.problems import ErrorInfo
 
 if TYPE_CHECKING:
     from geometry.mesh import Mesh, MeshResult
@@ -48,19 +63,14 @@ if TYPE_CHECKING:
     from records.events import Event
     from validation.check import CheckResult
 
-VOLUME_FILE = "ct.nrrd"
-MASK_FILE = "bone-mask.nrrd"
-ANATOMY_FILE = "bone.stl"
-DESIGN_STEM = "design"
-DESIGN_SUFFIXES = (".stl", ".3mf", ".ply", ".obj")
 #: The code of the notes about files made after the case's last check (reported after the problems).
 NOT_CHECKED = "not_checked"
-#: Each work file's sidecar (see :func:`steps.write_sidecar`).
+#: Each work file's sidecar (see :func:`workflow.folder.write_sidecar`).
 SIDECARS = {
-    "volume": steps.VOLUME_SIDECAR,
-    "mask": steps.MASK_SIDECAR,
-    "anatomy": steps.ANATOMY_SIDECAR,
-    "design": steps.DESIGN_SIDECAR,
+    "volume": VOLUME_SIDECAR,
+    "mask": MASK_SIDECAR,
+    "anatomy": ANATOMY_SIDECAR,
+    "design": DESIGN_SIDECAR,
 }
 
 
@@ -135,7 +145,7 @@ class _Files:
     def sidecar(self, name: str, path: Path) -> dict[str, Any] | None:
         """The sidecar of work file ``name`` when it describes ``path`` (by name; its hash is the caller's test)."""
         sidecar = SIDECARS.get(name)
-        return None if sidecar is None else steps.read_sidecar(self.folder / sidecar, path)
+        return None if sidecar is None else read_sidecar(self.folder / sidecar, path)
 
     def described(self, name: str, path: Path, sha: str) -> dict[str, Any] | None:
         """The sidecar of work file ``name`` when it describes ``path`` with SHA-256 ``sha``; else None."""
@@ -180,7 +190,7 @@ class _Files:
 
     def failed(self, name: str, exc: DvwError) -> None:
         """Report a file that could not be read."""
-        self.refused(name, describe_error(exc))
+        self.refused(name, ErrorInfo.of(exc))
 
     def refused(self, name: str, problem: ErrorInfo) -> None:
         """Report a verified file that is not loaded after all (unreadable, or not fitting what was loaded)."""
@@ -353,8 +363,7 @@ def _load_volume(files: _Files, state: CaseState) -> steps.ImportedVolume | None
             note = Finding(
                 "reopened",
                 "info",
-                f"reopened from {path.name}; the findings are those recorded when it was imported "
-                f"({steps.VOLUME_SIDECAR})",
+                f"reopened from {path.name}; the findings are those recorded when it was imported ({VOLUME_SIDECAR})",
             )
             recorded = ImportResult(volume, series, (*findings, note), resampled, (), input_sha256)
             return steps.ImportedVolume(recorded, path, sha)
@@ -446,7 +455,7 @@ def _load_anatomy(
         parameters = MeshingParameters("mask", 0.5, MASK_SMOOTHING, PASS_BAND, BONE_MESH_REDUCTION)
         result = MeshResult(mesh, metrics, parameters, mask_sha, ())
     report(progress, 0.9, "preparing the 3D view")
-    display = steps.display_surface(mesh, max_triangles=steps.DISPLAY_MAX_TRIANGLES)
+    display = display_surface(mesh, max_triangles=DISPLAY_MAX_TRIANGLES)
     return steps.AnatomyMesh(mask, files.folder / MASK_FILE, mask_sha, result, MeshFile(path, sha, mesh), display)
 
 
@@ -460,7 +469,7 @@ def _recorded_meshing(sidecar: Mapping[str, Any], mesh: Mesh) -> MeshResult:
     """
     from geometry.mesh import MeshingParameters, MeshResult  # noqa: PLC0415
 
-    metrics = steps.mesh_metrics_from_json(sidecar["metrics"])
+    metrics = mesh_metrics_from_json(sidecar["metrics"])
     if (metrics.vertices, metrics.triangles) != (mesh.n_vertices, mesh.n_triangles):
         raise ValueError("the sidecar's metrics count other vertices or triangles than the mesh")
     given = sidecar["parameters"]
@@ -485,7 +494,7 @@ def _design_path(folder: Path, check: Event | None) -> Path | None:
 
     for suffix in DESIGN_SUFFIXES:
         candidate = folder / f"{DESIGN_STEM}{suffix}"
-        sidecar = steps.read_sidecar(folder / steps.DESIGN_SIDECAR, candidate)
+        sidecar = read_sidecar(folder / DESIGN_SIDECAR, candidate)
         if sidecar is not None and candidate.is_file() and sha256_file(candidate) == sidecar["sha256"]:
             return candidate
     names = _text_map(check.payload.get("file_names")) if check is not None else {}
@@ -520,7 +529,7 @@ def _load_design(
     # As steps.load_design measures a design: the wall thickness at every vertex, for the 3D view's colours.
     wall_map = wall_thickness_map(mesh, progress=subrange(progress, 0.8, 0.97), cancel=cancel)
     report(progress, 0.98, "preparing the 3D view")
-    return steps.LoadedDesign(MeshFile(path, sha, mesh), info, path, steps.design_display(mesh, wall_map), wall_map)
+    return steps.LoadedDesign(MeshFile(path, sha, mesh), info, path, design_display(mesh, wall_map), wall_map)
 
 
 def _load_outcome(files: _Files, state: CaseState, check: Event) -> steps.CheckOutcome | None:
@@ -581,7 +590,7 @@ def reopen_case(home: Path, code: str, progress: ProgressCallback, cancel: Cance
     with Store.open(home) as store:
         state = store.case(code)
     check = _latest_check(state)
-    files = _Files(steps.work_folder(home, code), expected_hashes(state), checked=check is not None)
+    files = _Files(work_folder(home, code), expected_hashes(state), checked=check is not None)
     checkpoint(cancel)
     report(progress, 0.05, "reading the volume")
     imported = _load_volume(files, state)
