@@ -484,7 +484,8 @@ def _recorded_meshing(sidecar: Mapping[str, Any], mesh: Mesh) -> MeshResult:
         float(given["keep_fraction"]),
     )
     stages = tuple((str(name), float(seconds)) for name, seconds in sidecar.get("stage_seconds", []))
-    return MeshResult(mesh, metrics, parameters, str(sidecar["mask_sha256"]), stages)
+    unsmoothed = int(sidecar.get("unsmoothed_shells", 0))  # sidecars written before it was recorded: none
+    return MeshResult(mesh, metrics, parameters, str(sidecar["mask_sha256"]), stages, unsmoothed)
 
 
 def _design_path(folder: Path, check: Event | None) -> Path | None:

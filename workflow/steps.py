@@ -224,6 +224,7 @@ def anatomy_sidecar(result: MeshResult, mask_path: Path, mask_sha256: str) -> di
         "parameters": asdict(result.parameters),
         "input_sha256": result.input_sha256,
         "stage_seconds": [[name, seconds] for name, seconds in result.stage_seconds],
+        "unsmoothed_shells": result.unsmoothed_shells,
         "mask_file": mask_path.name,
         "mask_sha256": mask_sha256,
     }

@@ -1253,6 +1253,10 @@ Software manifest %2</translation>
         <translation>Mesh: %1 triangles, %2 vertices; volume %3 cm³, area %4 cm²; watertight: %5, manifold: %6; deviation from the isosurface: mean %7 mm, max %8 mm</translation>
     </message>
     <message>
+        <source> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</source>
+        <translation> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</translation>
+    </message>
+    <message>
         <source>yes</source>
         <translation>yes</translation>
     </message>

@@ -1253,6 +1253,10 @@ Software manifest %2</source>
         <translation>网格：%1 个三角面，%2 个顶点；体积 %3 cm³，面积 %4 cm²；水密：%5，流形：%6；与等值面的偏差：平均 %7 mm，最大 %8 mm</translation>
     </message>
     <message>
+        <source> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</source>
+        <translation> %1 个过小或过薄、无法平滑的壳体保持等值面原样。</translation>
+    </message>
+    <message>
         <source>yes</source>
         <translation>是</translation>
     </message>

@@ -717,6 +717,8 @@ class SegmentPanel(QWidget):
             return
         m = anatomy.result.metrics
         deviation = m.surface_deviation
+        unsmoothed = anatomy.result.unsmoothed_shells
+        kept = self.tr(" %1 shell(s) too small or thin to smooth kept as the isosurface has them.")
         self.metrics_label.setText(
             self.tr(
                 "Mesh: %1 triangles, %2 vertices; volume %3 cm³, area %4 cm²; watertight: %5, manifold: %6; "
@@ -730,6 +732,7 @@ class SegmentPanel(QWidget):
             .replace("%6", self.tr("yes") if m.manifold else self.tr("no"))
             .replace("%7", "-" if deviation is None else f"{deviation.mean_mm:.3f}")
             .replace("%8", "-" if deviation is None else f"{deviation.max_mm:.3f}")
+            + (kept.replace("%1", str(unsmoothed)) if unsmoothed else "")
         )
 
 
