@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-from imaging.errors import DvwError
+from base.errors import DvwError
 
 #: Default nesting limit: far above any DVW file (at most 5 levels), far below Python's recursion limit (1000).
 DEFAULT_MAX_DEPTH = 64

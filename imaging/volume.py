@@ -29,8 +29,8 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import SimpleITK as sitk
 
+from base.files import write_atomically
 from imaging.errors import OutputExistsError, VolumeFileError
-from imaging.files import write_atomically
 
 VOLUME_SUFFIXES = (".nrrd", ".nii.gz", ".nii", ".mha")
 #: Plausible voxel spacing (mm): 0.1 micrometre to one metre. Outside it a spacing is a damaged header.

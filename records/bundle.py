@@ -59,7 +59,7 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from imaging.files import sha256_file, write_atomically
+from base.files import sha256_file, write_atomically
 from imaging.safe_load import DataFileError, decode_text, parse_json
 from records.audit import AuditReport
 from records.errors import (

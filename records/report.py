@@ -22,7 +22,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from imaging.files import write_atomically
+from base.files import write_atomically
 from records.audit import AuditReport
 from records.cases import CaseState
 from records.errors import TraceabilityError

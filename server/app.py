@@ -50,7 +50,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from imaging.errors import DvwError
+from base.errors import DvwError
 from records.errors import (
     ArtifactChangedError,
     ArtifactMissingError,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imaging.files import write_atomically
+from base.files import write_atomically
 from imaging.safe_load import DataFileError, load_json
 from validation.errors import ParameterFileError
 

@@ -39,7 +39,7 @@ from app.commands.imaging_commands import import_json
 from app.commands.measure_commands import read_patient
 from app.home import home_folder
 from app.progress_bar import progress_bar
-from imaging.files import sha256_file, write_atomically
+from base.files import sha256_file, write_atomically
 from imaging.volume import write_volume
 from validation.manifest import current_manifest
 

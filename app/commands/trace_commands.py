@@ -165,7 +165,7 @@ def _current(store: Store, code: str) -> UdiRecord:
 
 def run_label(args: argparse.Namespace) -> int:
     """``dvw label CODE --out FILE.pdf|.png``."""
-    from imaging.files import write_atomically  # noqa: PLC0415
+    from base.files import write_atomically  # noqa: PLC0415
     from records.events import check_case_code  # noqa: PLC0415
     from records.label import decode_symbol, label_pdf, label_png, symbol_image  # noqa: PLC0415
 
@@ -276,7 +276,7 @@ def run_trace_show(args: argparse.Namespace) -> int:
 
 def run_trace_export(args: argparse.Namespace) -> int:
     """``dvw trace export CODE --out FILE.jsonld``."""
-    from imaging.files import write_atomically  # noqa: PLC0415
+    from base.files import write_atomically  # noqa: PLC0415
     from records.events import check_case_code  # noqa: PLC0415
     from records.trace import epcis_document  # noqa: PLC0415
 

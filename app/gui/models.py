@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:  # the records and imaging cores load in the background after the window opens
     from app.gui.steps import AnatomyMesh, CheckOutcome, ImportedVolume, LoadedDesign
-    from imaging.progress import CancelToken, ProgressCallback
+    from base.progress import CancelToken, ProgressCallback
     from imaging.segment import SegmentationResult
     from imaging.series import ScanResult
     from imaging.volume import Volume
@@ -342,7 +342,7 @@ def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel
     StoreError
         When the store cannot be opened.
     """
-    from imaging.progress import checkpoint  # noqa: PLC0415
+    from base.progress import checkpoint  # noqa: PLC0415
     from records.errors import NotJoinedError  # noqa: PLC0415
     from records.events import aware_time  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
+from base.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
 
 if TYPE_CHECKING:  # the cores are imported where they are used: the window opens before they are loaded
     import numpy as np
@@ -70,7 +70,7 @@ def write_sidecar(path: Path, described: Path, sha256: str, content: Mapping[str
     describes, so a sidecar left from an earlier file (or a file changed by hand) is recognised and ignored. Write
     it after the file it describes: a step interrupted in between leaves a sidecar naming the earlier file.
     """
-    from imaging.files import write_atomically  # noqa: PLC0415
+    from base.files import write_atomically  # noqa: PLC0415
 
     data = {**content, "format": SIDECAR_FORMAT, "file": described.name, "sha256": sha256}
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
@@ -722,7 +722,7 @@ def measure_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Canc
     Cancelled
         When ``cancel`` is set.
     """
-    from imaging.files import write_atomically  # noqa: PLC0415
+    from base.files import write_atomically  # noqa: PLC0415
     from validation.check import check  # noqa: PLC0415
     from validation.envelope import load_envelope  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
@@ -979,6 +979,6 @@ def write_case_report(request: ReportRequest, progress: ProgressCallback, cancel
 
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file (for showing what is signed)."""
-    from imaging.files import sha256_file  # noqa: PLC0415
+    from base.files import sha256_file  # noqa: PLC0415
 
     return sha256_file(path)

@@ -9,8 +9,8 @@ import logging
 from dataclasses import dataclass
 
 from app.crashlog import write_crash_log
-from imaging.errors import DvwError
-from imaging.progress import Cancelled
+from base.errors import DvwError
+from base.progress import Cancelled
 
 log = logging.getLogger("dvw.gui")
 

@@ -22,9 +22,9 @@ from app.gui import i18n, steps
 from app.gui.settings import GuiSettings
 from app.workers import active_jobs, wait_for_workers
 from app.workers.process import process_runner
+from base.progress import CancelToken
 from geometry.io import write_mesh
 from geometry.sample_design import sample_plate
-from imaging.progress import CancelToken
 from imaging.sample_case import SAMPLE_PATIENT_FACTS, write_sample_dicom
 from imaging.segment import SegmentParams
 

@@ -25,8 +25,8 @@ from app.gui import reopen, steps
 from app.gui.i18n import install_language
 from app.gui.main_window import MainView
 from app.gui.settings import GuiSettings
+from base.progress import CancelToken
 from geometry.io import read_mesh, write_mesh
-from imaging.progress import CancelToken
 from imaging.segment import SegmentParams
 from imaging.series import scan_folder
 from imaging.synthetic import SyntheticPatient, tilted_stack, write_ct_series

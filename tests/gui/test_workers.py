@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from app.gui import steps
 from app.workers import ErrorInfo, TaskWorker
 from app.workers.process import run_in_worker_process
+from base.progress import CancelToken, ProgressCallback, checkpoint
 from imaging.errors import NotADicomFolderError
-from imaging.progress import CancelToken, ProgressCallback, checkpoint
 
 
 def test_a_new_job_supersedes_the_running_one(qtbot: QtBot) -> None:

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
-from imaging.progress import CancelToken
+from base.progress import CancelToken
 from records.events import Event
 from records.selftests import record_selftest
 from records.signatures import sign, signature_checker

@@ -24,7 +24,7 @@ from sync_helpers import (
     trust_each_other,
 )
 
-from imaging.progress import Cancelled, CancelToken
+from base.progress import Cancelled, CancelToken
 from records.errors import SyncConnectionError
 from records.store import Store
 from records.sync.client import MAX_BACKOFF_S

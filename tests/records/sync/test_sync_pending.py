@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sync_helpers import Site, ThreadServer, trust_each_other
 
 from app.gui.models import read_sync_status
-from imaging.progress import CancelToken
+from base.progress import CancelToken
 from records.events import CASE_CREATED, NOTE
 from records.sync.client import LAST_SYNC_FILE, PUSHED_THROUGH, SYNC_DIR
 
