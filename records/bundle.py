@@ -60,7 +60,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from base.files import sha256_file, write_atomically
-from imaging.safe_load import DataFileError, decode_text, parse_json
+from base.safe_load import DataFileError, decode_text, parse_json
 from records.audit import AuditReport
 from records.errors import (
     ArtifactChangedError,

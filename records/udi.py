@@ -74,7 +74,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from imaging.safe_load import DataFileError, decode_text, parse_toml, read_text
+from base.safe_load import DataFileError, decode_text, parse_toml, read_text
 from records.cases import SIGNED, CaseState
 from records.errors import (
     ConflictUnresolvedError,

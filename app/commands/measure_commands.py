@@ -47,7 +47,7 @@ MAX_PATIENT_BYTES = 64 * 1024
 
 def read_patient(path: str) -> Mapping[str, Any]:
     """A patient JSON object; an unreadable, too large, unsafe or invalid file raises ``MeasurementInputError``."""
-    from imaging.safe_load import DataFileError, load_json  # noqa: PLC0415
+    from base.safe_load import DataFileError, load_json  # noqa: PLC0415
     from validation.errors import MeasurementInputError  # noqa: PLC0415
 
     try:

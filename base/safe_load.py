@@ -21,7 +21,7 @@ stack or escaping as an internal error:
 - **keys**: a JSON object must not repeat a key (the standard library would silently keep the last). TOML
   refuses repeated keys itself.
 
-This module is in :mod:`imaging`, the lowest layer, so that every package may use it.
+This module is in :mod:`base`, below every package, so that every package may use it.
 """
 
 from __future__ import annotations
