@@ -23,7 +23,7 @@ from PyInstaller.utils.hooks import collect_data_files, collect_submodules, copy
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "installer" / "dvw_entry.py")
-DVW_PACKAGES = ["app", "base", "imaging", "geometry", "validation", "records"]
+DVW_PACKAGES = ["app", "base", "imaging", "geometry", "validation", "records", "traceability"]
 #: Key libraries named by the manifest (validation/manifest.py KEY_LIBRARIES) and the DICOM decoders' entry points.
 METADATA = [
     "dvw", "numpy", "scipy", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pylibjpeg-rle",

@@ -53,10 +53,11 @@ def _pictures(store: Any, payload: dict[str, Any]) -> list[tuple[str, bytes]]:
 
 def run_report(args: argparse.Namespace) -> int:
     """``dvw report CODE --out FILE.pdf``."""
-    from records.report import build_report, write_report  # noqa: PLC0415
+    from records.report import write_report  # noqa: PLC0415
     from records.selftests import is_validated  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from records.users import load_users  # noqa: PLC0415
+    from traceability.report import build_report  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
 
     output = Path(args.out)

@@ -884,8 +884,8 @@ def sign_case(request: SignRequest, progress: ProgressCallback, cancel: CancelTo
     the ``design_approved`` trace step in the same transaction.
     """
     from app.workers.priority import at_low_priority  # noqa: PLC0415
-    from records.signatures import sign  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
+    from traceability.signing import sign  # noqa: PLC0415
 
     report(progress, 0.1, "checking the password")
     checkpoint(cancel)
@@ -936,10 +936,11 @@ class ReportRequest:
 def write_case_report(request: ReportRequest, progress: ProgressCallback, cancel: CancelToken) -> Path:
     """Write the case's PDF report (what ``dvw report`` writes; the pictures come from the caller)."""
     from geometry.render import picture_png  # noqa: PLC0415
-    from records.report import build_report, write_report  # noqa: PLC0415
+    from records.report import write_report  # noqa: PLC0415
     from records.selftests import is_validated  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from records.users import load_users  # noqa: PLC0415
+    from traceability.report import build_report  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
 
     manifest = current_manifest()
