@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, NoReturn, cast
 
 from app.crashlog import write_crash_log
-from imaging.errors import DvwError
-from imaging.progress import Cancelled
+from base.errors import DvwError
+from base.progress import Cancelled
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1

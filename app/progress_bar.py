@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from tqdm import tqdm
 
-from imaging.progress import ProgressCallback
+from base.progress import ProgressCallback
 
 
 @contextmanager

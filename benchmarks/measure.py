@@ -103,8 +103,8 @@ def make_case(work: Path) -> dict[str, Path]:
 
 def _read(files: dict[str, Path], seconds: dict[str, float]) -> tuple[Any, Any, Any, dict[str, str]]:
     """What ``dvw measure`` reads before it measures: the files' hashes, the two meshes and the mask (timed)."""
+    from base.files import sha256_file  # noqa: PLC0415
     from geometry.io import read_mesh  # noqa: PLC0415
-    from imaging.files import sha256_file  # noqa: PLC0415
     from imaging.volume import read_volume  # noqa: PLC0415
 
     start = time.perf_counter()

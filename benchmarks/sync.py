@@ -40,10 +40,10 @@ import sqlalchemy as sa  # noqa: E402
 
 from records.errors import SyncConnectionError  # noqa: E402
 from records.events import NewEvent  # noqa: E402
-from records.server.store import ServerStore  # noqa: E402
 from records.store import Store  # noqa: E402
 from records.sync.client import SyncResult, join, sync  # noqa: E402
 from records.users import setup_admin, sign_in  # noqa: E402
+from server.store import ServerStore  # noqa: E402
 
 REPO = _HERE.parent
 

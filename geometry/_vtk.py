@@ -10,8 +10,8 @@ from typing import Any
 from vtkmodules.util.misc import calldata_type
 from vtkmodules.util.vtkConstants import VTK_STRING
 
+from base.progress import Cancelled, CancelToken, ProgressCallback, checkpoint, report
 from geometry.errors import VtkError
-from imaging.progress import Cancelled, CancelToken, ProgressCallback, checkpoint, report
 
 
 def run_filter(

@@ -14,9 +14,9 @@ from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkDoubleArray
 from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 
+from base.progress import CancelToken, checkpoint
 from geometry.errors import GeometryError
 from geometry.mesh import Mesh, merge_vertices
-from imaging.progress import CancelToken, checkpoint
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imaging.errors import DvwError
+from base.errors import DvwError
 
 
 class GeometryError(DvwError):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from base.files import sha256_file
+from base.progress import CancelToken, ProgressCallback, subrange
 from geometry.io import read_mesh
 from geometry.metrics import MeshMetrics, WallThickness, mesh_metrics, min_wall_thickness
-from imaging.files import sha256_file
-from imaging.progress import CancelToken, ProgressCallback, subrange
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from base.files import write_atomically
 from geometry.errors import GeometryError, MeshFileError, MeshOutputExistsError
 from geometry.file_limits import check_mesh_file
 from geometry.mesh import Mesh, stored_form
-from imaging.files import write_atomically
 
 MESH_SUFFIXES = (".stl", ".ply", ".obj", ".3mf")
 #: Millimetres per unit, for the units a mesh file may declare (3MF: micron, millimeter, centimeter, inch, foot,

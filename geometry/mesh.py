@@ -39,10 +39,10 @@ from vtkmodules.vtkFiltersCore import (
     vtkWindowedSincPolyDataFilter,
 )
 
+from base.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
 from geometry._vtk import run_filter
 from geometry.errors import EmptyMeshError, GeometryError
 from geometry.metrics import MeshMetrics, SurfaceDeviation, mesh_metrics, rotate, topology
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
 from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]

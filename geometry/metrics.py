@@ -15,7 +15,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 
 if TYPE_CHECKING:
     from geometry.mesh import Mesh

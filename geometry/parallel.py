@@ -42,9 +42,9 @@ import numpy as np
 import numpy.typing as npt
 from vtkmodules.vtkCommonCore import vtkSMPTools
 
+from base.progress import CancelToken, checkpoint
 from geometry.mesh import FloatArray, IndexArray, Mesh, _simplify, repair, smooth
 from geometry.metrics import SurfaceIndex
-from imaging.progress import CancelToken, checkpoint
 
 _Own = TypeVar("_Own")
 _Other = TypeVar("_Other")
@@ -157,7 +157,7 @@ def at_once(
     ``other`` must be picklable (a module-level function, or a ``functools.partial`` of one, with picklable
     arguments): the child is started from the fork server, not forked from this process, so it sees
     only what it is given. It sends back only its result. When ``cancel`` is set after ``own`` returns, the child is
-    stopped and :class:`~imaging.progress.Cancelled` raised; an exception in ``own`` stops the child too.
+    stopped and :class:`~base.progress.Cancelled` raised; an exception in ``own`` stops the child too.
     """
     context = _context()
     if context is None:

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from pydicom.encaps import generate_frames
 from pydicom.uid import UID
 
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.dicom_headers import InstanceHeader, parse_dataset
 from imaging.errors import (
     AmbiguousSeriesError,
@@ -35,7 +36,6 @@ from imaging.errors import (
     UnusableSeriesError,
     VolumeTooLargeError,
 )
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.series import Finding, FrameRef, ScanResult, SeriesInfo
 from imaging.stack import GridPlan, plan_grid
 from imaging.volume import Volume

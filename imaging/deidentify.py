@@ -91,11 +91,11 @@ from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
 from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from base.files import write_atomically
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging import ps315_table
 from imaging.dicom_headers import SECONDARY_CAPTURE_PREFIX, SkippedFile, read_dataset, read_header
 from imaging.errors import ImagingError, OutputExistsError
-from imaging.files import write_atomically
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.ps315_table import ActionCode
 from imaging.series import list_files
 
@@ -752,7 +752,7 @@ def deidentify(
 
 
 def _write_atomic(ds: Dataset, dst: Path, *, overwrite: bool) -> str:
-    """Write ``ds`` to ``dst`` atomically (:func:`imaging.files.write_atomically`); return its SHA-256."""
+    """Write ``ds`` to ``dst`` atomically (:func:`base.files.write_atomically`); return its SHA-256."""
     if dst.exists() and not overwrite:
         raise OutputExistsError(f"output exists (overwriting was not requested): {dst}", path=str(dst))
     try:

@@ -51,8 +51,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.errors import ImagingError
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.volume import Volume
 
 if TYPE_CHECKING:
@@ -600,7 +600,7 @@ def segment(
         If the volume is not 3D.
     SeedError
         If the seed point is outside the volume or not on a mask voxel after thresholding and morphology.
-    imaging.progress.Cancelled
+    base.progress.Cancelled
         If ``cancel`` was cancelled.
     """
     started = time.perf_counter()

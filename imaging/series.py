@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 from pydicom.uid import UID
 
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.dicom_headers import (
     SECONDARY_CAPTURE_PREFIX,
     FrameGeometry,
@@ -33,7 +34,6 @@ from imaging.dicom_headers import (
     read_header,
 )
 from imaging.errors import NotADicomFolderError
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.stack import StackGeometry, analyze_stack, grid_problem, step_tolerance
 
 Severity = Literal["info", "warning", "error"]

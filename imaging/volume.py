@@ -26,8 +26,8 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
+from base.files import write_atomically
 from imaging.errors import OutputExistsError, VolumeFileError
-from imaging.files import write_atomically
 from imaging.volume_files import VolumeData, mha_bytes, read_volume_file
 
 VOLUME_SUFFIXES = (".nrrd", ".nii.gz", ".nii", ".mha")

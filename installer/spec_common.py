@@ -23,21 +23,18 @@ from PyInstaller.utils.hooks import collect_data_files, collect_submodules, copy
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "installer" / "dvw_entry.py")
-DVW_PACKAGES = ["app", "workflow", "imaging", "geometry", "validation", "records"]
+DVW_PACKAGES = ["app", "workflow", "base", "imaging", "geometry", "validation", "records", "traceability"]
 #: Key libraries named by the manifest (validation/manifest.py KEY_LIBRARIES) and the DICOM decoders' entry points.
-#: The server's libraries (fastapi, uvicorn, psycopg) are named too, as the lock pins them, so that the bundle's
-#: manifest stays the source tree's: only their metadata is copied, their code is not in the bundle (SERVER_STACK).
 METADATA = [
     "dvw", "numpy", "scipy", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pylibjpeg-rle",
     "pyjpegls", "pynrrd", "nibabel", "connected-components-3d", "vtk", "trimesh", "fast-simplification", "pint",
-    "SQLAlchemy", "alembic",
-    "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials",
-    "fastapi", "uvicorn", "httpx", "psycopg",
+    "SQLAlchemy", "alembic", "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials", "httpx",
 ]  # fmt: skip
-#: The sync server's stack: the desktop never imports it (``dvw sync`` and ``dvw site join`` need httpx only).
+#: The sync server (DVW's ``server`` package) and its stack, the ``server`` extra: the desktop never imports them
+#: (``dvw sync`` and ``dvw site join`` need httpx only).
 SERVER_STACK = [
-    "fastapi", "starlette", "uvicorn", "psycopg", "psycopg_binary", "psycopg_pool", "prometheus_client", "pydantic",
-    "pydantic_core", "pydantic_settings", "email_validator",
+    "server", "fastapi", "starlette", "uvicorn", "psycopg", "psycopg_binary", "psycopg_pool", "prometheus_client",
+    "pydantic", "pydantic_core", "pydantic_settings", "email_validator",
 ]  # fmt: skip
 #: The VTK modules DVW loads: those it imports (``from vtkmodules.X import``: checked by :func:`vtk_excludes`), and
 #: those that these and vtkmodules.qt import when they load (the OpenGL2 backend imports the HyperTreeGrid and Label
@@ -75,7 +72,7 @@ def datas() -> list[tuple[str, str]]:
     if not compiled:
         raise SystemExit("no compiled translations in build/translations: run make translations first")
     found += [(str(qm), "build/translations") for qm in compiled]
-    for migrations in sorted(ROOT.glob("records/**/migrations")):
+    for migrations in sorted(ROOT.glob("records/**/migrations")):  # the local store's (the server's stay out)
         found.append((str(migrations), str(migrations.relative_to(ROOT))))
     for name in METADATA:
         found += copy_metadata(name)

@@ -59,8 +59,8 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from imaging.files import sha256_file, write_atomically
-from imaging.safe_load import DataFileError, decode_text, parse_json
+from base.files import sha256_file, write_atomically
+from base.safe_load import DataFileError, decode_text, parse_json
 from records.audit import AuditReport
 from records.errors import (
     ArtifactChangedError,

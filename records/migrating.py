@@ -1,6 +1,6 @@
 """Alembic run from code (no ``alembic.ini``): the configuration of a migration folder and its head revision.
 
-Used by the local store (``records/migrations``) and the sync server's database (``records/server/migrations``);
+Used by the local store (``records/migrations``) and the sync server's database (``server/migrations``);
 each keeps its own rules for when and how to upgrade.
 """
 

@@ -3,7 +3,7 @@
 The tables stay inside :mod:`records`; the store reads rows with SQL on these tables and converts them into the
 frozen domain dataclasses (:class:`records.events.Event`, ...). The schema itself is created and changed only by
 the Alembic migrations in ``records/migrations/versions``; the tables here mirror the latest revision (as the
-sync server's :mod:`records.server.schema` does for its database: one way to describe a schema, Core tables).
+sync server's :mod:`server.schema` does for its database: one way to describe a schema, Core tables).
 
 Tables
 ------
@@ -29,7 +29,7 @@ from records.audit import APPEND_ONLY_TABLES, append_only_triggers
 __all__ = ["APPEND_ONLY_TABLES", "append_only_triggers", "artifacts", "events", "metadata", "patient_identity", "site"]
 
 metadata = sa.MetaData()
-"""The local store's tables (SQLAlchemy Core, as the sync server's :mod:`records.server.schema`)."""
+"""The local store's tables (SQLAlchemy Core, as the sync server's :mod:`server.schema`)."""
 
 site = sa.Table(
     "site",

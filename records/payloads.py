@@ -312,7 +312,7 @@ class UdiSignatureRef(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class UdiAssigned(Payload, frozen=True, kw_only=True):
-    """``udi_assigned``: the UDI of a case revision and what it rests on (see :mod:`records.udi`)."""
+    """``udi_assigned``: the UDI of a case revision and what it rests on (see :mod:`traceability.assignment`)."""
 
     KIND: ClassVar[str] = "udi_assigned"
     format: str
@@ -360,7 +360,7 @@ class TraceWho(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TraceEvent(Payload, frozen=True, kw_only=True):
-    """``trace_event``: one critical tracking event of a device (see :mod:`records.trace`)."""
+    """``trace_event``: one critical tracking event of a device (see :mod:`traceability.trace`)."""
 
     KIND: ClassVar[str] = "trace_event"
     format: str

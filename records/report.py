@@ -4,14 +4,14 @@ Built with reportlab from the case's events only (the log is the source of truth
 (the records package draws nothing itself). Sections: the case and its verdict; the software manifest and the
 envelope; the inputs by SHA-256; pictures of the anatomy and the design; every parameter with its limits, margin
 and status; the combination constraints; the re-verification record; each signature with printed name, role,
-qualification, meaning, time and whether it is still valid; the device identification (UDI element string, HRI
-and GS1 DataMatrix) and trace events when the case has them; and the audit of the log.
+qualification, meaning, time and whether it is still valid; the caller's own sections (the workstation adds the
+device identification and trace events: :mod:`traceability.report`); and the audit of the log.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,15 +22,15 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from imaging.files import write_atomically
+from base.files import write_atomically
 from records.audit import AuditReport
 from records.cases import CaseState
-from records.errors import TraceabilityError
 from records.events import Event
-from records.label import symbol_drawing
 from records.payloads import Signature, read_or_none
-from records.trace import trace_events
-from records.udi import UdiRecord, current_udi, udi_records
+
+ReportSection = Callable[[CaseState, Mapping[str, ParagraphStyle]], list[Any]]
+"""Adds a section to the report (e.g. :func:`traceability.report.device_story`): the case and the report's
+paragraph styles (``h2``, ``body``, ``small``, ``mono``) in, reportlab flowables out (none to leave it out)."""
 
 _STATUS_COLOURS = {
     "within": colors.HexColor("#1b7f3b"),
@@ -66,7 +66,11 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def _table(rows: list[list[Any]], widths: Sequence[float], extra: Sequence[tuple[Any, ...]] = ()) -> Table:
+def report_table(rows: list[list[Any]], widths: Sequence[float], extra: Sequence[tuple[Any, ...]] = ()) -> Table:
+    """A table in the report's style: ``rows`` (the first is the header, repeated on each page) at ``widths``.
+
+    ``extra`` adds reportlab table style commands (e.g. a cell's colour).
+    """
     table = Table(rows, colWidths=list(widths), repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -109,7 +113,7 @@ def _results_table(check: Mapping[str, Any]) -> Table:
         colour = _STATUS_COLOURS.get(status)
         if colour is not None:
             extra.append(("TEXTCOLOR", (6, index), (6, index), colour))
-    return _table(rows, [62 * mm, 20 * mm, 16 * mm, 16 * mm, 16 * mm, 18 * mm, 22 * mm], extra)
+    return report_table(rows, [62 * mm, 20 * mm, 16 * mm, 16 * mm, 16 * mm, 18 * mm, 22 * mm], extra)
 
 
 def _constraints_table(check: Mapping[str, Any], style: ParagraphStyle) -> Table:
@@ -121,7 +125,7 @@ def _constraints_table(check: Mapping[str, Any], style: ParagraphStyle) -> Table
         colour = _STATUS_COLOURS.get(status)
         if colour is not None:
             extra.append(("TEXTCOLOR", (1, index), (1, index), colour))
-    return _table(rows, [35 * mm, 20 * mm, 115 * mm], extra)
+    return report_table(rows, [35 * mm, 20 * mm, 115 * mm], extra)
 
 
 def _signature_rows(case: CaseState, users: Mapping[str, Mapping[str, str]], style: ParagraphStyle) -> list[list[Any]]:
@@ -153,77 +157,6 @@ def _signature_rows(case: CaseState, users: Mapping[str, Mapping[str, str]], sty
     return rows
 
 
-def _udi_rows(record: UdiRecord, styles: Mapping[str, ParagraphStyle]) -> list[list[Any]]:
-    udi = record.udi
-    mono = styles["mono"]
-    return [
-        ["item", "value"],
-        ["device", Paragraph(f"{record.device_name} (family {record.family_id})", styles["small"])],
-        ["UDI-DI (GTIN, AI 01)", udi.gtin],
-        ["serial (AI 21)", udi.serial],
-        ["lot (AI 10)", udi.lot or "-"],
-        ["production date (AI 11)", udi.production_date.isoformat()],
-        ["expiry date (AI 17)", "-" if udi.expiry_date is None else udi.expiry_date.isoformat()],
-        ["HRI", Paragraph(udi.hri, mono)],
-        ["element string (<GS> = FNC1)", Paragraph(udi.element_string.replace("\x1d", "&lt;GS&gt;"), mono)],
-        ["GS1 Digital Link", Paragraph(udi.digital_link, mono)],
-        ["assigned", f"revision {record.revision}, {record.event.created_at}"],
-    ]
-
-
-def _trace_rows(case: CaseState, styles: Mapping[str, ParagraphStyle]) -> list[list[Any]]:
-    rows: list[list[Any]] = [["step", "when", "where", "who", "why"]]
-    small = styles["small"]
-    for event in trace_events(case):
-        p = event.payload
-        where = p.get("where", {}) if isinstance(p.get("where"), Mapping) else {}
-        who = p.get("who", {}) if isinstance(p.get("who"), Mapping) else {}
-        place = str(where.get("location", "")) + (f"<br/>GLN {where['gln']}" if where.get("gln") else "")
-        person = who.get("printed_name") or who.get("user_id") or f"site {str(who.get('site_id', ''))[:8]}"
-        if who.get("party"):
-            person = f"{person}<br/>{who['party']}"
-        rows.append(
-            [
-                Paragraph(f"{p.get('sequence', '')}. {p.get('step', '')}", small),
-                Paragraph(str(p.get("when", "")), small),
-                Paragraph(place, small),
-                Paragraph(str(person), small),
-                Paragraph(str(p.get("why", "")), small),
-            ]
-        )
-    return rows
-
-
-def _traceability_story(case: CaseState, styles: Mapping[str, ParagraphStyle]) -> list[Any]:
-    """The UDI and trace sections (nothing when the case has no UDI)."""
-    if not any(event.kind == "udi_assigned" for event in case.events):
-        return []
-    story: list[Any] = [Paragraph("Device identification (UDI)", styles["h2"])]
-    try:
-        records = udi_records(case)
-        record = current_udi(case)
-    except TraceabilityError as exc:
-        return [*story, Paragraph(f"UNREADABLE UDI record: {exc.message}", styles["body"])]
-    if record is None:
-        story.append(Paragraph(f"none for the current revision {case.revision}", styles["body"]))
-    else:
-        symbol = symbol_drawing(record.udi, 30)
-        table = _table(_udi_rows(record, styles), [45 * mm, 90 * mm])
-        story.append(
-            Table([[table, symbol]], colWidths=[137 * mm, 33 * mm], style=[("VALIGN", (0, 0), (-1, -1), "TOP")])
-        )
-    earlier = [r for r in records if record is None or r.event.event_id != record.event.event_id]
-    if earlier:
-        text = "; ".join(f"revision {r.revision}: {r.udi.hri}" for r in earlier)
-        story.append(Paragraph(f"Other identifiers of this case: {text}", styles["small"]))
-    story.append(Paragraph("Trace events", styles["h2"]))
-    if trace_events(case):
-        story.append(_table(_trace_rows(case, styles), [30 * mm, 38 * mm, 37 * mm, 27 * mm, 38 * mm]))
-    else:
-        story.append(Paragraph("none recorded", styles["body"]))
-    return story
-
-
 def build_report(
     case: CaseState,
     *,
@@ -234,6 +167,7 @@ def build_report(
     users: Mapping[str, Mapping[str, str]] | None = None,
     images: Sequence[tuple[str, bytes]] = (),
     generated_at: datetime,
+    sections: Sequence[ReportSection] = (),
 ) -> bytes:
     """The report's PDF bytes.
 
@@ -251,6 +185,9 @@ def build_report(
         (caption, PNG bytes) pictures of the anatomy and design.
     generated_at
         Timezone-aware time of the report.
+    sections
+        Sections added after the signatures, in order (the workstation's: the device identification and trace,
+        :func:`traceability.report.build_report`).
 
     Returns
     -------
@@ -279,7 +216,7 @@ def build_report(
     check_manifest = str(check.get("manifest_id", "-"))
     story += [
         Paragraph("Software and envelope", styles["h2"]),
-        _table(
+        report_table(
             [
                 ["item", "value"],
                 ["DVW version (this report)", software_version],
@@ -300,7 +237,7 @@ def build_report(
     if isinstance(inputs, Mapping) and inputs:
         rows: list[list[Any]] = [["input", "SHA-256"]]
         rows += [[str(k), Paragraph(str(v), styles["mono"])] for k, v in sorted(inputs.items())]
-        story += [Paragraph("Inputs", styles["h2"]), _table(rows, [30 * mm, 140 * mm])]
+        story += [Paragraph("Inputs", styles["h2"]), report_table(rows, [30 * mm, 140 * mm])]
     if images:
         cells = [Image(io.BytesIO(png), width=82 * mm, height=61.5 * mm) for _, png in images[:2]]
         captions = [Paragraph(caption, styles["small"]) for caption, _ in images[:2]]
@@ -318,7 +255,7 @@ def build_report(
         p = reverification.payload
         evidence = "<br/>".join(_evidence_text(e) for e in p.get("evidence", [])) or "none"
         story.append(
-            _table(
+            report_table(
                 [
                     ["item", "record"],
                     ["recorded by", f"{reverification.actor} at {reverification.created_at}"],
@@ -332,11 +269,13 @@ def build_report(
         )
     story.append(Paragraph("Signatures", styles["h2"]))
     if case.signatures:
-        story.append(_table(_signature_rows(case, users or {}, styles["small"]), [70 * mm, 45 * mm, 35 * mm, 20 * mm]))
+        story.append(
+            report_table(_signature_rows(case, users or {}, styles["small"]), [70 * mm, 45 * mm, 35 * mm, 20 * mm])
+        )
     else:
         story.append(Paragraph("none", styles["body"]))
     story += [
-        *_traceability_story(case, styles),
+        *(flowable for section in sections for flowable in section(case, styles)),
         Paragraph("Audit of the record", styles["h2"]),
         Paragraph(
             f"{'intact' if audit.ok else 'PROBLEMS FOUND'}: {audit.events} events, {audit.signatures} signatures "

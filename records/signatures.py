@@ -31,12 +31,12 @@ meaning                         roles
 A later check, input change or design change (new revision) supersedes every earlier signature of the case
 (:func:`signature_status`).
 
-A clinician's ``clinical design confirmation`` of a case whose check is ``within`` approves the design: the
-``design_approved`` trace step of the case's current device is appended in the same transaction as the signature
-(both or neither), by the same clinician, unless that device's trace already has it. A trace step names its device
-(:mod:`records.trace`), so a revision without a UDI yet gets no step: :class:`Signed` says why, and the step is
-recorded once the UDI is assigned (``dvw trace add CODE --step design_approved``). Other meanings, and a confirmation
-of a case that needed re-verification, record no trace step.
+A clinician's ``clinical design confirmation`` of a case whose check is ``within`` approves the design. What an
+approval records besides the signature is given by the caller as an :class:`ApprovalStep`, appended in the same
+transaction as the signature (both or neither): the workstation signs through :mod:`traceability.signing`, whose
+step is the ``design_approved`` trace step of the case's current device (:mod:`traceability.trace`), or a line
+saying why there is none (:class:`Signed`). Without a step (``approval=None``) only the signature is recorded. Other
+meanings, and a confirmation of a case that needed re-verification, record nothing besides the signature.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -76,8 +76,7 @@ from records.payloads import (
     read,
     read_or_none,
 )
-from records.store import Store
-from records.trace import TRACE_EVENT, TracedMeanwhileError, design_approved_event
+from records.store import Precondition, Store
 from records.trust import (
     ALGORITHM,
     CLINICAL_DESIGN_CONFIRMATION,
@@ -102,6 +101,9 @@ __all__ = [
     "RELEASE",
     "REVERIFICATION_APPROVED",
     "SIGNATURE_FORMAT",
+    "Approval",
+    "ApprovalStep",
+    "ApprovedMeanwhileError",
     "Signed",
     "sign",
     "sign_and_record",
@@ -252,20 +254,59 @@ def _signed_content(
 
 
 @dataclass(frozen=True)
+class Approval:
+    """What approving a design records besides the signature, in the same transaction, or why it records nothing.
+
+    Attributes
+    ----------
+    item
+        The event to append after the signature, or None.
+    precondition
+        The check to run inside that transaction (raising :class:`ApprovedMeanwhileError` when another writer
+        recorded the approval meanwhile), or None.
+    existing
+        The approval's event recorded before, when it was found already recorded, or None.
+    note
+        One line saying why nothing is appended (None when ``item`` is given).
+    kinds
+        The event kinds ``precondition`` reads.
+    """
+
+    item: NewEvent | None
+    precondition: Precondition | None = None
+    existing: Event | None = None
+    note: str | None = None
+    kinds: tuple[str, ...] = ()
+
+
+class ApprovalStep(Protocol):
+    """Builds the :class:`Approval` of a design approved by ``by`` at ``at`` (e.g. the ``design_approved`` step)."""
+
+    def __call__(self, store: Store, case: CaseState, *, why: str, by: Session, at: datetime) -> Approval:
+        """The approval of ``case``'s design, signed for the reason ``why`` by ``by`` at ``at``."""
+
+
+class ApprovedMeanwhileError(SignatureRefusedError):
+    """Another writer recorded the approval between reading the case and appending it; nothing was written."""
+
+    code = "approved_meanwhile"
+
+
+@dataclass(frozen=True)
 class Signed:
-    """A recorded signature and the ``design_approved`` trace step it recorded with it (see the module docstring).
+    """A recorded signature and the approval recorded with it (see the module docstring).
 
     Attributes
     ----------
     signature
         The ``signature`` event.
     design_approved
-        The ``design_approved`` trace event appended in the same transaction, or None.
+        The approval's event (the ``design_approved`` trace step) appended in the same transaction, or None.
     existing
-        The device's ``design_approved`` event recorded before, when this confirmation found it already recorded.
+        The approval's event recorded before, when this confirmation found it already recorded.
     note
-        Why no ``design_approved`` was recorded with a confirmation that approves the design (no UDI yet, or
-        already recorded); None when it was recorded or when the signature does not approve the design.
+        Why no approval was recorded with a confirmation that approves the design (no UDI yet, or already
+        recorded); None when it was recorded or when the signature does not approve the design.
     """
 
     signature: Event
@@ -288,9 +329,12 @@ def sign(
     *,
     home: Path | None = None,
     now: datetime | None = None,
+    approval: ApprovalStep | None = None,
 ) -> Event:
     """Sign a case's current check (see :func:`sign_and_record`); returns the ``signature`` event."""
-    return sign_and_record(store, case_code, user_id, password, meaning, home=home, now=now).signature
+    return sign_and_record(
+        store, case_code, user_id, password, meaning, home=home, now=now, approval=approval
+    ).signature
 
 
 def sign_and_record(
@@ -302,11 +346,12 @@ def sign_and_record(
     *,
     home: Path | None = None,
     now: datetime | None = None,
+    approval: ApprovalStep | None = None,
 ) -> Signed:
     """Sign a case's current check with the user's Ed25519 key, after every gate holds.
 
-    A clinical design confirmation of a ``within`` check also records the ``design_approved`` trace step in the
-    same transaction when the case's current revision has a UDI (see the module docstring).
+    A clinical design confirmation of a ``within`` check also records what ``approval`` builds (the workstation's:
+    the ``design_approved`` trace step when the case's current revision has a UDI) in the same transaction.
 
     Parameters
     ----------
@@ -322,12 +367,15 @@ def sign_and_record(
         Unused (kept for callers): the self-test gate is read from the store's log.
     now
         The signing time (timezone-aware); default now in the local zone.
+    approval
+        What a design's approval records besides the signature (:func:`traceability.signing.sign_and_record`
+        passes the ``design_approved`` trace step); None records the signature alone.
 
     Returns
     -------
     Signed
         The ``signature`` event (payload: signed content, base64 signature, algorithm, key fingerprint), and the
-        ``design_approved`` event recorded with it or why none was.
+        approval's event recorded with it or why none was.
 
     Raises
     ------
@@ -360,34 +408,58 @@ def sign_and_record(
     format_time(at)  # refuses a naive time before anything is unlocked
     case = store.case(case_code)
     session = sign_in(store, user_id, password)
-    return sign_and_record_as(store, case.code, session, meaning, manifest_id=current_manifest().manifest_id, at=at)
+    manifest_id = current_manifest().manifest_id
+    return sign_and_record_as(store, case.code, session, meaning, manifest_id=manifest_id, at=at, approval=approval)
 
 
 def sign_as(
-    store: Store, case_code: str, session: Session, meaning: str, *, manifest_id: str, at: datetime | None = None
+    store: Store,
+    case_code: str,
+    session: Session,
+    meaning: str,
+    *,
+    manifest_id: str,
+    at: datetime | None = None,
+    approval: ApprovalStep | None = None,
 ) -> Event:
     """Sign as an already authenticated ``session`` (see :func:`sign_and_record_as`); returns the signature."""
-    return sign_and_record_as(store, case_code, session, meaning, manifest_id=manifest_id, at=at).signature
+    return sign_and_record_as(
+        store, case_code, session, meaning, manifest_id=manifest_id, at=at, approval=approval
+    ).signature
 
 
 def sign_and_record_as(
-    store: Store, case_code: str, session: Session, meaning: str, *, manifest_id: str, at: datetime | None = None
+    store: Store,
+    case_code: str,
+    session: Session,
+    meaning: str,
+    *,
+    manifest_id: str,
+    at: datetime | None = None,
+    approval: ApprovalStep | None = None,
 ) -> Signed:
     """Sign as an already authenticated ``session`` (the caller made the signer re-enter the password).
 
-    See :func:`sign_and_record` for the gates, errors and the ``design_approved`` step; ``manifest_id`` is this
-    installation's software manifest.
+    See :func:`sign_and_record` for the gates, errors and ``approval``; ``manifest_id`` is this installation's
+    software manifest.
     """
     try:
-        return _sign_once(store, case_code, session, meaning, manifest_id=manifest_id, at=at)
-    except TracedMeanwhileError:
-        # Another writer recorded the device's first trace step between our read and our write: nothing of ours
-        # was written; read the case again (the step is then found recorded).
-        return _sign_once(store, case_code, session, meaning, manifest_id=manifest_id, at=at)
+        return _sign_once(store, case_code, session, meaning, manifest_id=manifest_id, at=at, approval=approval)
+    except ApprovedMeanwhileError:
+        # Another writer recorded the approval (the device's first trace step) between our read and our write:
+        # nothing of ours was written; read the case again (the approval is then found recorded).
+        return _sign_once(store, case_code, session, meaning, manifest_id=manifest_id, at=at, approval=approval)
 
 
 def _sign_once(
-    store: Store, case_code: str, session: Session, meaning: str, *, manifest_id: str, at: datetime | None
+    store: Store,
+    case_code: str,
+    session: Session,
+    meaning: str,
+    *,
+    manifest_id: str,
+    at: datetime | None,
+    approval: ApprovalStep | None,
 ) -> Signed:
     if meaning not in MEANING_ROLES:
         raise SignatureRefusedError(f"unknown meaning {meaning!r}: use one of {', '.join(map(repr, MEANING_ROLES))}")
@@ -414,15 +486,15 @@ def _sign_once(
         "public_key_sha256": user.public_key_sha256,
     }
     signature = NewEvent(SIGNATURE, case.code, payload, session, when)
-    if meaning != CLINICAL_DESIGN_CONFIRMATION or read(check, CheckRun).verdict != WITHIN:
+    if approval is None or meaning != CLINICAL_DESIGN_CONFIRMATION or read(check, CheckRun).verdict != WITHIN:
         return Signed(store.append_many([signature])[-1])
-    approval = design_approved_event(store, case, why=f"{meaning} signed", by=session, at=when)
-    if approval.item is None:
-        return Signed(store.append_many([signature])[-1], existing=approval.existing, note=approval.note)
-    *_, signed, approved = store.append_many(
-        [signature, approval.item], precondition=approval.precondition, precondition_kinds=(TRACE_EVENT,)
+    approved = approval(store, case, why=f"{meaning} signed", by=session, at=when)
+    if approved.item is None:
+        return Signed(store.append_many([signature])[-1], existing=approved.existing, note=approved.note)
+    *_, signed, recorded = store.append_many(
+        [signature, approved.item], precondition=approved.precondition, precondition_kinds=approved.kinds
     )
-    return Signed(signed, design_approved=approved)
+    return Signed(signed, design_approved=recorded)
 
 
 def verify_signature(event: Event, users: Mapping[str, User]) -> str | None:

@@ -35,7 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from imaging.files import sha256_file
+from base.files import sha256_file
 from records.audit import (
     AuditProblem,
     AuditReport,

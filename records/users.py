@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from imaging.files import write_atomically
+from base.files import write_atomically
 from records.errors import (
     AccountLockedError,
     CredentialsError,

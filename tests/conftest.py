@@ -129,3 +129,22 @@ def pipeline(
 def store_copy(pipeline: PipelineResults, tmp_path: Path) -> Path:
     """A copy of the pipeline's store in which each case's work folder holds the volume, mask and anatomy too."""
     return copy_pipeline_store(pipeline, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def _other_site_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, People]:
+    """A second workstation set up like ``people_home``'s template, with its own site id: copied by tests."""
+    home = tmp_path_factory.mktemp("other-site-template") / "home"
+    with Store.open(home) as store:
+        people = set_up_people(store)
+    return home, people
+
+
+@pytest.fixture
+def other_site_home(tmp_path: Path, _other_site_template: tuple[Path, People]) -> tuple[Path, People]:
+    """A fresh copy of another set-up site (the same users' ids as ``people_home``'s, but other users: another
+    site, other keys) and its signed-in people."""
+    template, people = _other_site_template
+    home = tmp_path / "other-site"
+    shutil.copytree(template, home)
+    return home, people

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from people import People
 
-from imaging.progress import CancelToken
+from base.progress import CancelToken
 from imaging.sample_case import SAMPLE_PATIENT_FACTS
 from imaging.segment import SegmentParams
 from workflow import folder, steps

@@ -50,7 +50,7 @@ parameter makes the verdict ``indeterminate`` (whether the case is inside cannot
 accuracy), so it goes to re-verification. The key is hashed only when true: envelopes without it keep their hash.
 
 Numbers are read as exact decimals; like every TOML file DVW reads, the file goes through
-:mod:`imaging.safe_load` first: at most :data:`MAX_ENVELOPE_BYTES`, UTF-8, nesting at most 64 levels, integers
+:mod:`base.safe_load` first: at most :data:`MAX_ENVELOPE_BYTES`, UTF-8, nesting at most 64 levels, integers
 within 64 bits, other numbers finite and within the range of a double. Constraints may only name parameters
 declared in ``[[parameter]]``; their units are taken from there. Any unknown table or key is an error, so a typo is
 never silently ignored. Every error names the file and the most specific line known (``FILE:LINE: message``).
@@ -70,7 +70,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
-from imaging.safe_load import DataFileError, parse_toml, read_text
+from base.safe_load import DataFileError, parse_toml, read_text
 from validation.errors import EnvelopeError, UnitError
 from validation.units import decimal_text, parse_unit
 
@@ -818,7 +818,7 @@ def parse_envelope(text: str, path: str = "", units: Mapping[str, str] | None = 
     Raises
     ------
     EnvelopeError
-        When the text is not valid TOML, holds what :func:`imaging.safe_load.parse_toml` refuses, or breaks the
+        When the text is not valid TOML, holds what :func:`base.safe_load.parse_toml` refuses, or breaks the
         schema; the message starts with ``FILE:LINE:`` (or ``LINE:``) and ``line`` holds the most specific line
         known (only a few refusals, such as nesting made of dotted keys, come without a line).
     """
@@ -849,7 +849,7 @@ def load_envelope(path: str | Path, units: Mapping[str, str] | None = None) -> E
     ------
     EnvelopeError
         When the file cannot be read, is larger than :data:`MAX_ENVELOPE_BYTES`, is not UTF-8 TOML, holds what
-        :func:`imaging.safe_load.parse_toml` refuses (deep nesting, integers beyond 64 bits, numbers that are not
+        :func:`base.safe_load.parse_toml` refuses (deep nesting, integers beyond 64 bits, numbers that are not
         finite doubles), or breaks the schema (with file and line).
     """
     source = Path(path)

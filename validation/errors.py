@@ -6,7 +6,7 @@ known, and their message starts with ``FILE:LINE:`` so an editor can jump to it.
 
 from __future__ import annotations
 
-from imaging.errors import DvwError
+from base.errors import DvwError
 
 
 class ValidationError(DvwError):

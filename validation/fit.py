@@ -82,10 +82,10 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 from scipy.spatial.distance import cdist
 
+from base.progress import CancelToken, checkpoint
 from geometry.distance import face_normals, signed_distances
 from geometry.mesh import Mesh, merge_vertices
 from geometry.metrics import RayGrid
-from imaging.progress import CancelToken, checkpoint
 from imaging.volume import Volume
 from validation.errors import MeasurementInputError
 

@@ -16,9 +16,11 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-#: DVW's own top-level packages whose files are hashed.
-DVW_PACKAGES = ("app", "workflow", "imaging", "geometry", "validation", "records", "resources")
-#: Libraries whose versions change results.
+#: DVW's own top-level packages whose files are hashed: the workstation's. The sync server (``server/``, the
+#: ``server`` extra) is a deployable of its own: it stores and relays events, computes no result, and is not in the
+#: desktop bundle, whose manifest must equal the source tree's.
+DVW_PACKAGES = ("app", "workflow", "base", "imaging", "geometry", "validation", "records", "traceability", "resources")
+#: Libraries whose versions change results (the server's, installed with the ``server`` extra only, do not).
 KEY_LIBRARIES = (
     "numpy",
     "scipy",
@@ -42,10 +44,7 @@ KEY_LIBRARIES = (
     "reportlab",
     "zxing-cpp",
     "PySide6-Essentials",
-    "fastapi",
-    "uvicorn",
     "httpx",
-    "psycopg",
 )
 #: The dependency lock file, hashed into the manifest when it is installed beside the packages.
 LOCK_FILE = "uv.lock"

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imaging.files import write_atomically
-from imaging.safe_load import DataFileError, load_json
+from base.files import write_atomically
+from base.safe_load import DataFileError, load_json
 from validation.errors import ParameterFileError
 
 #: The largest parameters file read (bytes): one written by ``dvw measure`` for every registered measurement is
@@ -233,7 +233,7 @@ def read_parameters(path: str | Path) -> Parameters:
     ParameterFileError
         When the file cannot be read, is too large, is not UTF-8 JSON, holds what JSON files must not (deep
         nesting, repeated keys, numbers that are not finite doubles, whole numbers beyond 64 bits: see
-        :mod:`imaging.safe_load`), or does not have the documented shape.
+        :mod:`base.safe_load`), or does not have the documented shape.
     """
     source = Path(path)
     try:

@@ -32,7 +32,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from imaging.files import write_atomically
+from base.files import write_atomically
 from validation.manifest import LOCK_FILE, Manifest
 from validation.selftest import CASE_TITLES, SelftestResult
 

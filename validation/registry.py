@@ -24,10 +24,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from base.errors import DvwError
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from geometry.mesh import Mesh
 from geometry.metrics import WALL_OPPOSITE_DEG, MeshMetrics, WallThickness, mesh_metrics, min_wall_thickness
-from imaging.errors import DvwError
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.volume import Volume
 from validation.fit import (
     CAPTURE_MM,

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from geometry.mesh import mesh_from_volume
 from geometry.plate import PlateDesign, plate_mesh, spherical_plate_values
 from imaging.assemble import assemble, select_series
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
 from imaging.segment import SegmentParams, segment
 from imaging.series import scan_folder
 from imaging.synthetic import AXIAL, regular_stack, tilted_stack, write_ct_series

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imaging.files import write_atomically
+from base.files import write_atomically
 
 if TYPE_CHECKING:
     from geometry.metrics import MeshMetrics

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from imaging.errors import DvwError
+from base.errors import DvwError
 
 
 @dataclass(frozen=True)

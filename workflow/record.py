@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from workflow.priority import at_low_priority
 
 if TYPE_CHECKING:
@@ -94,13 +94,13 @@ class SignRequest:
 
 
 def sign_case(request: SignRequest, progress: ProgressCallback, cancel: CancelToken) -> dict[str, Any]:
-    """Sign the case's current check (:func:`records.signatures.sign`); returns the signed content.
+    """Sign the case's current check (:func:`traceability.signing.sign`); returns the signed content.
 
     As with ``dvw sign``, a clinical design confirmation of a ``within`` case whose device has its UDI also records
     the ``design_approved`` trace step in the same transaction.
     """
-    from records.signatures import sign  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
+    from traceability.signing import sign  # noqa: PLC0415
 
     report(progress, 0.1, "checking the password")
     checkpoint(cancel)

@@ -35,8 +35,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-from imaging.errors import DvwError
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
+from base.errors import DvwError
+from base.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
 from workflow import steps
 from workflow.display import DISPLAY_MAX_TRIANGLES, design_display, display_surface
 from workflow.folder import (
@@ -158,7 +158,7 @@ class _Files:
         A file that matches its sidecar but not its record was made after the last check; one that matches neither
         changed (reported, not loaded: None).
         """
-        from imaging.files import sha256_file  # noqa: PLC0415
+        from base.files import sha256_file  # noqa: PLC0415
 
         if not path.is_file():
             return None
@@ -491,7 +491,7 @@ def _recorded_meshing(sidecar: Mapping[str, Any], mesh: Mesh) -> MeshResult:
 def _design_path(folder: Path, check: Event | None) -> Path | None:
     # The design the GUI loaded last, when its sidecar still describes it (it may have another suffix than the
     # checked one); then the one the last check names; then the newest.
-    from imaging.files import sha256_file  # noqa: PLC0415
+    from base.files import sha256_file  # noqa: PLC0415
 
     for suffix in DESIGN_SUFFIXES:
         candidate = folder / f"{DESIGN_STEM}{suffix}"

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,7 +88,7 @@ def case_report(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> CaseReport:
-    """Build case ``code``'s report from the store at ``home`` (:func:`records.report.build_report`).
+    """Build case ``code``'s report from the store at ``home`` (:func:`traceability.report.build_report`).
 
     The records are audited, the signers named with their role and qualification, and the software manifest of
     this process is stated with whether it was validated on this workstation. ``images`` are (caption, PNG) pairs,
@@ -101,10 +101,10 @@ def case_report(
     Cancelled
         When ``cancel`` is set before the report is built.
     """
-    from records.report import build_report  # noqa: PLC0415
     from records.selftests import is_validated  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from records.users import load_users  # noqa: PLC0415
+    from traceability.report import build_report  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
 
     manifest = current_manifest()

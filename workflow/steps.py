@@ -1,7 +1,7 @@
 """The steps of a case: scan -> import -> segment -> mesh -> design -> measure -> check (no Qt here).
 
 Every step is a plain function with frozen inputs and a frozen result, taking the progress callback and cancel
-token of :mod:`imaging.progress`; the GUI runs them in a worker, the ``dvw`` commands with a progress bar. The step
+token of :mod:`base.progress`; the GUI runs them in a worker, the ``dvw`` commands with a progress bar. The step
 that writes a work file (:mod:`workflow.folder`) writes its sidecar after it, so that a reopened case shows what the
 step found (:mod:`workflow.reopen`). Recording a check, signing and the report are in :mod:`workflow.record` and
 :mod:`workflow.report`.
@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
+from base.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
 from workflow.display import DISPLAY_MAX_TRIANGLES, DisplaySurface, design_display, display_surface
 from workflow.folder import (
     ANATOMY_FILE,
@@ -402,7 +402,7 @@ def read_patient(path: str | Path) -> Mapping[str, Any]:
     MeasurementInputError
         When the file is unreadable, too large (:data:`MAX_PATIENT_BYTES`), unsafe or not a JSON object.
     """
-    from imaging.safe_load import DataFileError, load_json  # noqa: PLC0415
+    from base.safe_load import DataFileError, load_json  # noqa: PLC0415
     from validation.errors import MeasurementInputError  # noqa: PLC0415
 
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from imaging.progress import CancelToken, ProgressCallback
+    from base.progress import CancelToken, ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def read_sync_status(home: Path, server: str, progress: ProgressCallback, cancel
     StoreError
         When the store cannot be opened.
     """
-    from imaging.progress import checkpoint  # noqa: PLC0415
+    from base.progress import checkpoint  # noqa: PLC0415
     from records.errors import NotJoinedError  # noqa: PLC0415
     from records.events import aware_time  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415

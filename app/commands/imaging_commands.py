@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from app.cli import EXIT_OK, add_json_flag, emit_json, say
 from app.home import home_folder, site_uid_secret
 from app.progress_bar import progress_bar
+from base.progress import report
 from imaging.errors import AmbiguousSeriesError, OutputExistsError
-from imaging.progress import report
 from imaging.summary import series_summary
 from imaging.volume import volume_suffix, write_volume
 from workflow import steps

@@ -51,8 +51,8 @@ def measure_files(
     family: str | None = None,
 ) -> Any:
     """Read the given files and measure them; returns ``validation.parameters.Parameters``."""
+    from base.files import sha256_file  # noqa: PLC0415
     from geometry.io import read_mesh  # noqa: PLC0415
-    from imaging.files import sha256_file  # noqa: PLC0415
     from imaging.volume import read_volume  # noqa: PLC0415
     from validation.errors import MeasurementInputError  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415

@@ -66,6 +66,7 @@ def run_mesh(args: argparse.Namespace) -> int:
     """``dvw mesh (MASK | VOLUME --threshold T) --out FILE``."""
     import numpy as np  # noqa: PLC0415 - the cores are imported lazily for start-up time
 
+    from base.files import sha256_file  # noqa: PLC0415
     from geometry.errors import MeshOutputExistsError  # noqa: PLC0415
     from geometry.io import mesh_suffix, write_mesh  # noqa: PLC0415
     from geometry.mesh import (  # noqa: PLC0415
@@ -75,7 +76,6 @@ def run_mesh(args: argparse.Namespace) -> int:
         mesh_from_mask,
         mesh_from_volume,
     )
-    from imaging.files import sha256_file  # noqa: PLC0415
     from imaging.volume import read_volume  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
 

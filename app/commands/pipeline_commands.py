@@ -37,7 +37,7 @@ from app.cli import (
 from app.commands.acting import acting_session, acting_user_id, add_acting_user, add_password_stdin
 from app.home import home_folder
 from app.progress_bar import progress_bar
-from imaging.files import sha256_file
+from base.files import sha256_file
 from validation.manifest import current_manifest
 from workflow import steps
 from workflow.folder import ENVELOPE_FILE, MASK_FILE, PATIENT_FILE, VOLUME_FILE, copy_atomically, write_json

@@ -8,9 +8,9 @@ from typing import Any
 
 from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
 from app.progress_bar import progress_bar
+from base.files import sha256_file
+from base.progress import report
 from imaging.errors import OutputExistsError
-from imaging.files import sha256_file
-from imaging.progress import report
 from imaging.segment import PRESETS, SegmentationResult, SegmentParams, segment
 from imaging.volume import read_volume, volume_suffix, write_volume
 from validation.manifest import current_manifest

@@ -300,7 +300,7 @@ def run_reverify(args: argparse.Namespace) -> int:
 def run_sign(args: argparse.Namespace) -> int:
     """``dvw sign``."""
     from records.payloads import Signature, read  # noqa: PLC0415
-    from records.signatures import sign_and_record  # noqa: PLC0415
+    from traceability.signing import sign_and_record  # noqa: PLC0415
 
     password = read_password(args, f"Password for {args.user}: ")
     with _open(args) as store:

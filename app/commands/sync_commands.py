@@ -14,9 +14,10 @@ from app.home import home_folder
 from app.progress_bar import progress_bar
 
 SERVER_DB = Path("server") / "dvw-server.sqlite"
-#: What the sync server runs on: installed with DVW on the server machine, left out of the desktop bundle
-#: (installer/spec_common.py SERVER_STACK), where ``dvw serve`` and ``dvw server`` refuse with :data:`NOT_IN_BUNDLE`.
-SERVER_LIBRARIES = ("fastapi", "uvicorn", "prometheus_client")
+#: The sync server (DVW's ``server`` package) and what it runs on: the ``server`` extra (``dvw[server]``), installed
+#: on the server machine and left out of the desktop bundle (installer/spec_common.py SERVER_STACK); where any is
+#: missing ``dvw serve`` and ``dvw server`` refuse with :data:`NOT_IN_BUNDLE`.
+SERVER_LIBRARIES = ("server", "fastapi", "uvicorn", "prometheus_client")
 NOT_IN_BUNDLE = "the sync server is not part of the desktop bundle; install dvw[server] on the server machine"
 
 
@@ -126,7 +127,7 @@ def _default_db(args: argparse.Namespace) -> str:
 
 
 def _require_server_libraries() -> None:
-    """Refuse in one line where the sync server's libraries are not installed (the desktop bundle).
+    """Refuse in one line where the sync server is not installed (the desktop bundle, DVW without ``[server]``).
 
     They are looked up, not imported (fastapi takes about a second to load, and ``dvw server`` does not need it):
     a library that is installed but broken still fails loudly where it is imported.
@@ -157,8 +158,8 @@ def run_serve(args: argparse.Namespace) -> int:
     _require_server_libraries()
     import uvicorn  # noqa: PLC0415
 
-    from records.server.app import ENV_DB, ENV_METRICS_TOKEN_FILE, LOG_CONFIG, read_metrics_token  # noqa: PLC0415
-    from records.server.store import ServerStore  # noqa: PLC0415
+    from server.app import ENV_DB, ENV_METRICS_TOKEN_FILE, LOG_CONFIG, read_metrics_token  # noqa: PLC0415
+    from server.store import ServerStore  # noqa: PLC0415
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -183,7 +184,7 @@ def run_serve(args: argparse.Namespace) -> int:
         say("/metrics is off: give --metrics-token-file FILE to serve it to Prometheus with that bearer token")
     try:
         uvicorn.run(
-            "records.server.app:create_app_from_environment",
+            "server.app:create_app_from_environment",
             factory=True,
             host=args.host,
             port=args.port,
@@ -206,7 +207,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_enroll_site(args: argparse.Namespace) -> int:
     """``dvw server enroll-site NAME``: print the one-time token (the server keeps only its hash)."""
     _require_server_libraries()
-    from records.server.store import ServerStore  # noqa: PLC0415
+    from server.store import ServerStore  # noqa: PLC0415
 
     with ServerStore.open(_default_db(args)) as store:
         enrolment = store.enroll_site(args.name)
@@ -221,7 +222,7 @@ def run_enroll_site(args: argparse.Namespace) -> int:
 def run_server_verify(args: argparse.Namespace) -> int:
     """``dvw server verify``: exit 0 when every chain, signature and artifact verifies, else 2."""
     _require_server_libraries()
-    from records.server.store import ServerStore  # noqa: PLC0415
+    from server.store import ServerStore  # noqa: PLC0415
 
     with ServerStore.open(_default_db(args)) as store:
         audit = store.verify()

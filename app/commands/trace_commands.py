@@ -19,7 +19,7 @@ from app.home import home_folder
 
 if TYPE_CHECKING:
     from records.store import Store
-    from records.udi import UdiRecord
+    from traceability.assignment import UdiRecord
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -124,7 +124,7 @@ def _shown(element_string: str) -> str:
 def run_udi_assign(args: argparse.Namespace) -> int:
     """``dvw udi assign CODE``."""
     from records.events import check_case_code  # noqa: PLC0415
-    from records.udi import assign_udi  # noqa: PLC0415
+    from traceability.assignment import assign_udi  # noqa: PLC0415
 
     check_case_code(args.code)
     made: date | None = None
@@ -150,8 +150,8 @@ def run_udi_assign(args: argparse.Namespace) -> int:
 
 
 def _current(store: Store, code: str) -> UdiRecord:
-    from records.errors import NoUdiError  # noqa: PLC0415
-    from records.udi import current_udi, refuse_conflict  # noqa: PLC0415
+    from traceability.assignment import current_udi, refuse_conflict  # noqa: PLC0415
+    from traceability.errors import NoUdiError  # noqa: PLC0415
 
     case = store.case(code)
     refuse_conflict(store, case, "print its label")
@@ -165,9 +165,9 @@ def _current(store: Store, code: str) -> UdiRecord:
 
 def run_label(args: argparse.Namespace) -> int:
     """``dvw label CODE --out FILE.pdf|.png``."""
-    from imaging.files import write_atomically  # noqa: PLC0415
+    from base.files import write_atomically  # noqa: PLC0415
     from records.events import check_case_code  # noqa: PLC0415
-    from records.label import decode_symbol, label_pdf, label_png, symbol_image  # noqa: PLC0415
+    from traceability.label import decode_symbol, label_pdf, label_png, symbol_image  # noqa: PLC0415
 
     check_case_code(args.code)
     output = Path(args.out)
@@ -203,7 +203,7 @@ def run_trace_add(args: argparse.Namespace) -> int:
     """``dvw trace add CODE --step STEP --where ... --why ...``."""
     from records.events import check_case_code  # noqa: PLC0415
     from records.payloads import TraceEvent, read  # noqa: PLC0415
-    from records.trace import add_trace_event  # noqa: PLC0415
+    from traceability.trace import add_trace_event  # noqa: PLC0415
 
     check_case_code(args.code)
     acting_user_id(args, "a trace step")
@@ -245,8 +245,8 @@ def run_trace_add(args: argparse.Namespace) -> int:
 
 def run_trace_show(args: argparse.Namespace) -> int:
     """``dvw trace show CODE``."""
-    from records.trace import next_step, trace_events  # noqa: PLC0415
-    from records.udi import current_udi, udi_records  # noqa: PLC0415
+    from traceability.assignment import current_udi, udi_records  # noqa: PLC0415
+    from traceability.trace import next_step, trace_events  # noqa: PLC0415
 
     with _open(args) as store:
         case = store.case(args.code)
@@ -276,9 +276,9 @@ def run_trace_show(args: argparse.Namespace) -> int:
 
 def run_trace_export(args: argparse.Namespace) -> int:
     """``dvw trace export CODE --out FILE.jsonld``."""
-    from imaging.files import write_atomically  # noqa: PLC0415
+    from base.files import write_atomically  # noqa: PLC0415
     from records.events import check_case_code  # noqa: PLC0415
-    from records.trace import epcis_document  # noqa: PLC0415
+    from traceability.trace import epcis_document  # noqa: PLC0415
 
     check_case_code(args.code)
     output = Path(args.out)

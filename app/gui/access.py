@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 
 if TYPE_CHECKING:  # the records core loads in the background after the window opens
     from records.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from workflow.steps import bundled_envelopes
 
 #: What the GUI process loads in the background when the window opens (see :func:`warm_up`).

@@ -1,7 +1,7 @@
 """Background work for the GUI: one worker abstraction with progress, cancel and one error description.
 
 :class:`~app.workers.worker.TaskWorker` runs a core callable in a thread pool with a progress callback and a
-:class:`~imaging.progress.CancelToken`; its signals arrive on the GUI thread. :func:`~app.workers.worker.describe_error`
+:class:`~base.progress.CancelToken`; its signals arrive on the GUI thread. :func:`~app.workers.worker.describe_error`
 turns any exception a core raises into the one-line :class:`~app.workers.worker.ErrorInfo` the GUI shows.
 """
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 
 from app.crashlog import write_crash_log
-from imaging.errors import DvwError
-from imaging.progress import Cancelled
+from base.errors import DvwError
+from base.progress import Cancelled
 from workflow.problems import ErrorInfo
 
 log = logging.getLogger("dvw.gui")

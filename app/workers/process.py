@@ -9,7 +9,7 @@ with ``spawn``, so it never inherits the GUI's threads or Qt state), and the GUI
   arguments) and its result cross the process boundary by pickling: snapshots, never live objects.
 - Progress comes back through a queue (throttled in the child), read by one thread of the GUI process and handed
   to the job's progress callback.
-- Cancel: a job not yet started is dropped; a running one sees its :class:`~imaging.progress.CancelToken` set in
+- Cancel: a job not yet started is dropped; a running one sees its :class:`~base.progress.CancelToken` set in
   the child (a watcher thread there follows a shared value) and stops at its next check.
 - Failures come back as :class:`~app.workers.errors.ErrorInfo` (described in the child, where the exception is),
   so exceptions never need to be pickled.
@@ -33,7 +33,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from app.workers.errors import ErrorInfo, describe_error
-from imaging.progress import Cancelled, CancelToken, ProgressCallback
+from base.progress import Cancelled, CancelToken, ProgressCallback
 
 Task = Callable[[ProgressCallback, CancelToken], object]
 

@@ -1,14 +1,14 @@
 """The GUI's one worker: a core callable in a thread pool, with progress, cancel and superseded results dropped.
 
 A :class:`TaskWorker` belongs to one panel (or one kind of job) and runs at most one *current* job: starting a new
-job cancels the previous one through its :class:`~imaging.progress.CancelToken`, and anything the previous job still
+job cancels the previous one through its :class:`~base.progress.CancelToken`, and anything the previous job still
 reports (progress, result, error) is dropped, so a slow old result can never overwrite a newer one (STYLE rule 5).
 
 The callable receives a progress callback ``(fraction, message)`` and the token, exactly the API of the cores
-(:mod:`imaging.progress`), and runs in a ``QRunnable`` on a private ``QThreadPool``. Its result or error reaches
+(:mod:`base.progress`), and runs in a ``QRunnable`` on a private ``QThreadPool``. Its result or error reaches
 the GUI thread through queued signals; nothing in the GUI thread ever waits for it (no ``processEvents``, no
 polling). Every exception becomes an :class:`ErrorInfo` (a stable code and one line of text): core errors
-(:class:`~imaging.errors.DvwError`) keep their code and message, a cancelled job is ``cancelled``, anything else is
+(:class:`~base.errors.DvwError`) keep their code and message, a cancelled job is ``cancelled``, anything else is
 an internal error whose traceback goes to a log file, never to the screen.
 
 A job for the worker process (``isolated``) must not carry a signed-in session or a private key: those never leave
@@ -30,7 +30,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstan
 
 from app.workers.errors import ErrorInfo, describe_error
 from app.workers.process import JobFailed, holds_a_key, next_job_id, process_runner
-from imaging.progress import CancelToken, ProgressCallback
+from base.progress import CancelToken, ProgressCallback
 
 Task = Callable[[ProgressCallback, CancelToken], object]
 """A job: called in a worker thread with a progress callback and a cancel token; returns the result."""

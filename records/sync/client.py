@@ -56,7 +56,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from imaging.progress import CancelToken, ProgressCallback, checkpoint, report
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from records.errors import (
     ArtifactMissingError,
     EnrolmentError,

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from app.cli import main
+from base.files import sha256_file
 from geometry.io import write_mesh
 from geometry.plate import PlateDesign, plate_mesh, spherical_plate_values
-from imaging.files import sha256_file
 from validation.parameters import read_parameters
 from validation.registry import REGISTRY
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from app.cli import main
-from imaging.files import sha256_file
+from base.files import sha256_file
 from imaging.volume import Volume, read_volume, write_volume
 
 SPACING = (0.5, 0.5, 1.25)

@@ -6,6 +6,7 @@ locally when unset, failed under CI) or, in the SQLite variant, as ``dvw serve``
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -23,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.cli import main
+from app.commands.sync_commands import NOT_IN_BUNDLE
 from records.store import Store
 from records.users import sign_in, trust_site
 
@@ -237,3 +239,22 @@ def test_serve_refuses_a_bad_metrics_token_file_and_database_errors_are_one_line
     )
     assert code == 2, err
     assert error["error"]["code"] == "server_store"
+
+
+@pytest.mark.parametrize("missing", ["server", "fastapi", "uvicorn", "prometheus_client"])
+def test_serve_and_server_refuse_in_one_line_without_the_server_extra(
+    missing: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DVW installed without dvw[server] (or the desktop bundle): the server package or one of its libraries is absent.
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None) -> Any:
+        return None if name == missing else real_find_spec(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    home = str(tmp_path / "home")
+    for command in (["serve"], ["server", "verify"], ["server", "enroll-site", "Hospital A"]):
+        code, _, err = _run(capsys, monkeypatch, "--home", home, *command)
+        assert code == 2, err
+        assert err.strip() == f"dvw: error: {NOT_IN_BUNDLE}"
+    assert not (tmp_path / "home" / "server").exists()

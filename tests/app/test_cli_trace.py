@@ -17,10 +17,10 @@ from people import People, password_of
 from PIL import Image
 from test_cli_sign import _record_check, _run
 
-from records.label import decode_symbol
 from records.store import Store
+from traceability.label import decode_symbol
 
-SCHEMA = Path(__file__).resolve().parents[1] / "records" / "data" / "EPCIS-JSON-Schema.json"
+SCHEMA = Path(__file__).resolve().parents[1] / "traceability" / "data" / "EPCIS-JSON-Schema.json"
 CODE = "CP-2026-201"
 OTHER = "CP-2026-202"
 

@@ -75,11 +75,11 @@ from records.bundle import BUNDLE_IMPORTED, MANIFEST_NAME, export_bundle
 from records.events import Event
 from records.reverification import record_reverification
 from records.selftests import record_selftest
-from records.server.store import ServerStore
 from records.store import ARTIFACTS_DIR, DB_NAME, SCRATCH_PREFIX, Store
 from records.sync.client import PARTIAL_DIR, SYNC_DIR, join
 from records.sync.protocol import CHUNK_BYTES, WITHHELD_KINDS, named_sha256
 from records.users import sign_in, trust_site
+from server.store import ServerStore
 from validation.manifest import compute_manifest, current_manifest
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "records" / "sync"))  # the sync tests' helpers

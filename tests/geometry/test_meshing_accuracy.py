@@ -22,10 +22,10 @@ from conftest import (
 )
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 
+from base.progress import Cancelled, CancelToken
 from geometry._vtk import run_filter
 from geometry.errors import EmptyMeshError, GeometryError, VtkError
 from geometry.mesh import Mesh, MeshResult, mesh_from_mask, mesh_from_volume
-from imaging.progress import Cancelled, CancelToken
 from imaging.volume import Volume, read_volume, write_volume
 
 HALF_VOXEL = 0.625

@@ -11,9 +11,9 @@ import numpy.typing as npt
 import pytest
 
 import geometry.mesh as mesh_module
+from base.progress import Cancelled, CancelToken
 from geometry.mesh import Mesh, merge_vertices, mesh_from_mask, reduce, repair
 from geometry.metrics import surface_deviation, topology
-from imaging.progress import Cancelled, CancelToken
 from imaging.sample_case import make_head_ct
 from imaging.segment import SegmentParams, segment
 

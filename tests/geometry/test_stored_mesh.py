@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 
 from app.cli import main
+from base.files import sha256_file
+from base.progress import CancelToken
 from geometry.errors import MeshFileError
 from geometry.io import read_mesh, write_mesh
 from geometry.mesh import (
@@ -32,8 +34,6 @@ from geometry.mesh import (
     stored_form,
 )
 from geometry.metrics import MeshMetrics, mesh_metrics
-from imaging.files import sha256_file
-from imaging.progress import CancelToken
 from imaging.synthetic import regular_stack, write_ct_series
 from imaging.volume import Volume, write_volume
 

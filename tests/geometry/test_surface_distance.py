@@ -14,6 +14,7 @@ from vtkmodules.vtkCommonCore import vtkDoubleArray
 from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 
 import geometry.mesh as mesh_module
+from base.progress import Cancelled, CancelToken
 from geometry.mesh import Mesh, isosurface, merge_vertices, mesh_from_volume, repair
 from geometry.metrics import (
     SurfaceIndex,
@@ -23,7 +24,6 @@ from geometry.metrics import (
     surface_index,
     topology,
 )
-from imaging.progress import Cancelled, CancelToken
 from imaging.volume import Volume
 
 FloatArray = npt.NDArray[np.float64]

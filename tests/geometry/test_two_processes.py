@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 from vtkmodules.vtkCommonCore import vtkSMPTools
 
 import geometry.parallel as parallel
+from base.progress import Cancelled, CancelToken
 from geometry.mesh import (
     VOLUME_SMOOTHING,
     MeshResult,
@@ -32,7 +33,6 @@ from geometry.mesh import (
     volume_digest,
 )
 from geometry.metrics import surface_deviation, topology
-from imaging.progress import Cancelled, CancelToken
 
 KEEP = 0.2
 

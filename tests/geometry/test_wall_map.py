@@ -16,11 +16,11 @@ import numpy.typing as npt
 import pytest
 import trimesh
 
+from base.progress import Cancelled, CancelToken
 from geometry.mesh import Mesh
 from geometry.metrics import WALL_OPPOSITE_DEG, face_wall_thickness, min_wall_thickness, wall_thickness_map
 from geometry.plate import PlateDesign, plate_mesh
 from geometry.sample_design import THICKNESS_MM, sample_plate_design
-from imaging.progress import Cancelled, CancelToken
 
 FloatArray = npt.NDArray[np.float64]
 

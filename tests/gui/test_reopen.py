@@ -20,7 +20,7 @@ from sample_pipeline import PipelineResults
 from app.gui.i18n import install_language
 from app.gui.main_window import MainView
 from app.gui.settings import GuiSettings
-from imaging.progress import CancelToken
+from base.progress import CancelToken
 from imaging.segment import SegmentParams
 from records.store import Store
 from workflow import folder as work_files

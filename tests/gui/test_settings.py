@@ -30,11 +30,11 @@ from app.gui.syncing import ServerSite
 from app.workers import ErrorInfo
 from records.events import CASE_CREATED, Event
 from records.identity import SITE_TRUSTED
-from records.server.app import create_app
-from records.server.store import ServerStore
 from records.store import Store
 from records.sync.client import join, sync
 from records.users import Session, setup_admin, sign_in
+from server.app import create_app
+from server.store import ServerStore
 from workflow.sync_status import SyncStatus
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -22,9 +22,9 @@ from records.identity import verify_attestation
 from records.payloads import TraceEvent, read
 from records.signatures import sign_as, signature_checker
 from records.store import Store
-from records.trace import trace_events
-from records.udi import assign_udi
 from records.users import load_users, sign_in
+from traceability.assignment import assign_udi
+from traceability.trace import trace_events
 from validation.manifest import current_manifest
 
 CODE = "SHOT-FITTED"

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from app.gui import warmup
 from app.workers import ErrorInfo, TaskWorker
 from app.workers.process import run_in_worker_process
+from base.progress import CancelToken, ProgressCallback, checkpoint
 from imaging.errors import NotADicomFolderError
-from imaging.progress import CancelToken, ProgressCallback, checkpoint
 from workflow import steps
 
 

@@ -18,6 +18,7 @@ from pydicom.datadict import dictionary_has_tag, tag_for_keyword
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, CTImageStorage, EnhancedCTImageStorage, ExplicitVRLittleEndian, RTPlanStorage
 
+from base.progress import Cancelled, CancelToken
 from imaging import ps315_table
 from imaging.assemble import assemble, select_series
 from imaging.deidentify import (
@@ -38,7 +39,6 @@ from imaging.deidentify import (
     resolve_action,
 )
 from imaging.errors import ImagingError, NotADicomFolderError, OutputExistsError
-from imaging.progress import Cancelled, CancelToken
 from imaging.series import scan_folder
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from base.progress import Cancelled, CancelToken
 from imaging.edit import (
     EditError,
     EditResult,
@@ -26,7 +27,6 @@ from imaging.edit import (
     scissors,
     undo_edit,
 )
-from imaging.progress import Cancelled, CancelToken
 from imaging.sample_case import SAMPLE_CASE, make_head_ct
 from imaging.segment import (
     PRESETS,

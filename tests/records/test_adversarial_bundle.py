@@ -28,9 +28,9 @@ from records.errors import (
 from records.events import canonical_json, compute_hash
 from records.signatures import sign
 from records.store import Store
-from records.trace import add_trace_event
-from records.udi import assign_udi
 from records.users import trust_site
+from traceability.assignment import assign_udi
+from traceability.trace import add_trace_event
 
 CODE = "CP-2026-001"
 

@@ -27,7 +27,6 @@ from records.checks import record_check
 from records.errors import (
     AccountLockedError,
     BundleIntegrityError,
-    DuplicateSerialError,
     InputChangedError,
     ManifestNotValidatedError,
     RoleNotPermittedError,
@@ -39,8 +38,9 @@ from records.identity import MAX_FAILED_SIGN_INS, SIGN_IN_FAILED
 from records.selftests import is_validated
 from records.signatures import sign
 from records.store import ARTIFACTS_DIR, Store
-from records.udi import assign_udi
 from records.users import add_user, disable_user, sign_in, unlock_user
+from traceability.assignment import assign_udi
+from traceability.errors import DuplicateSerialError
 from validation.manifest import current_manifest
 
 CODE = "CP-ADV-001"

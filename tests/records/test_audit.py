@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from case_support import run_check, sign_in_session
 from people import People
-from test_signatures import run_check, sign_in_session
 
 from records.audit import AuditProblem
 from records.events import Event

@@ -1,7 +1,7 @@
 """Hostile TOML and JSON input: every reader refuses it as bad input with one line naming the file, never a crash.
 
 Each case below crashed (exit 1), hung on the input's size, printed non-JSON, or was silently accepted before
-the readers went through :mod:`imaging.safe_load`; the units and the check were hardened for extreme but finite
+the readers went through :mod:`base.safe_load`; the units and the check were hardened for extreme but finite
 numbers at the same time.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from imaging.safe_load import DataFileError, decode_text, load_json, parse_json, parse_toml, read_text
+from base.safe_load import DataFileError, decode_text, load_json, parse_json, parse_toml, read_text
 from validation.check import DOUBLE_MAX, check, hull_distance
 from validation.envelope import load_envelope, parse_envelope
 from validation.errors import EnvelopeError, ParameterFileError, UnitError

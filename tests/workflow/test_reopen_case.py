@@ -17,8 +17,8 @@ import numpy as np
 from people import People
 from sample_pipeline import PipelineResults
 
+from base.progress import CancelToken
 from geometry.io import read_mesh, write_mesh
-from imaging.progress import CancelToken
 from imaging.series import scan_folder
 from imaging.synthetic import SyntheticPatient, tilted_stack, write_ct_series
 from records.events import CASE_CREATED

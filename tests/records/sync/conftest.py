@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sync_helpers import Site, ThreadServer, fresh_postgres_database
 
-from records.server.store import ServerStore
 from records.store import Store
 from records.sync.client import join
+from server.store import ServerStore
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -20,15 +20,15 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 
-from imaging.progress import CancelToken
+from base.progress import CancelToken
 from records.events import Event
 from records.selftests import record_selftest
-from records.server.app import create_app
-from records.server.store import ServerStore
 from records.signatures import sign, signature_checker
 from records.store import Store
 from records.sync.client import SyncConnection, SyncResult, load_credentials, sync
 from records.users import Session, add_user, setup_admin, sign_in, trust_site
+from server.app import create_app
+from server.store import ServerStore
 from validation.check import check
 from validation.envelope import parse_envelope
 from validation.manifest import current_manifest
@@ -130,7 +130,7 @@ class ProcessServer:
 
     def start(self) -> ProcessServer:
         """Start uvicorn (its ``/metrics`` token file in the home folder) and wait until it is healthy."""
-        command = [sys.executable, "-m", "uvicorn", "--factory", "records.server.app:create_app_from_environment"]
+        command = [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app_from_environment"]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers), "--no-access-log"]
         self.home.mkdir(parents=True, exist_ok=True)
         token_file = self.home / "metrics-token"

@@ -30,8 +30,6 @@ from sync_helpers import METRICS_TOKEN, ProcessServer, Site, ThreadServer, add_s
 from app.cli import main
 from records.errors import ServerStoreError
 from records.events import canonical_json, compute_hash
-from records.server.schema import events as events_table
-from records.server.store import ServerStore
 from records.signatures import signed_bytes
 from records.sync.client import SyncConnection, load_credentials, sync
 from records.sync.protocol import (
@@ -43,6 +41,8 @@ from records.sync.protocol import (
     MAX_CHUNK_BYTES,
     sign_request,
 )
+from server.schema import events as events_table
+from server.store import ServerStore
 
 DESIGN = b"solid a\nfacet normal 0 0 1\nendsolid a\n" * 20
 MiB = 1024 * 1024

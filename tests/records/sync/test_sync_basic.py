@@ -35,13 +35,13 @@ from records.errors import (
     SyncRefusedError,
 )
 from records.events import compute_hash
-from records.server.schema import enrolments
-from records.server.store import ServerStore
 from records.signatures import sign
 from records.store import Store
 from records.sync.client import SyncConnection, join, sync
 from records.sync.conflicts import find_conflicts, resolve_conflict
 from records.sync.protocol import HEADER_SITE, HEADER_TIME, WITHHELD_KINDS, sign_request
+from server.schema import enrolments
+from server.store import ServerStore
 
 DESIGN_A = b"solid a\nfacet normal 0 0 1\nendsolid a\n" * 50
 DESIGN_B = b"solid b\nfacet normal 0 1 0\nendsolid b\n" * 70

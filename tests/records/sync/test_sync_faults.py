@@ -24,12 +24,12 @@ from sync_helpers import (
     trust_each_other,
 )
 
-from imaging.progress import Cancelled, CancelToken
+from base.progress import Cancelled, CancelToken
 from records.errors import SyncConnectionError
-from records.server.schema import artifacts
-from records.server.store import ServerStore
 from records.store import Store
 from records.sync.client import MAX_BACKOFF_S
+from server.schema import artifacts
+from server.store import ServerStore
 
 BIG = 3 * 1024 * 1024
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sync_helpers import Site, ThreadServer, trust_each_other
 
-from imaging.progress import CancelToken
+from base.progress import CancelToken
 from records.events import CASE_CREATED, NOTE
 from records.sync.client import LAST_SYNC_FILE, PUSHED_THROUGH, SYNC_DIR
 from workflow.sync_status import read_sync_status

@@ -15,7 +15,10 @@ from people import People
 from PIL import Image
 from test_udi import CODE, record_signed_case
 
-from records.label import (
+from records.store import Store
+from traceability.assignment import UdiRecord, assign_udi
+from traceability.gs1 import Udi
+from traceability.label import (
     PERSONALISED,
     SAMPLE_WARNING,
     datamatrix_modules,
@@ -25,8 +28,6 @@ from records.label import (
     label_png,
     symbol_image,
 )
-from records.store import Store
-from records.udi import Udi, UdiRecord, assign_udi
 
 UDIS = [
     Udi("09506000134352", "12345/A(7)", date(2026, 5, 1), date(2031, 4, 30), "ABC-123"),

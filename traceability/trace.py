@@ -1,8 +1,8 @@
 """Trace events of a device (critical tracking events with their key data elements) and their EPCIS 2.0 export.
 
-After a signed case has its UDI (:mod:`records.udi`), each critical step of the device's chain is recorded as a
-``trace_event`` event, in this order (a step may not be repeated, skipped or recorded before the UDI exists, nor
-while the case's signatures are superseded)::
+After a signed case has its UDI (:mod:`traceability.assignment`), each critical step of the device's chain is
+recorded as a ``trace_event`` event, in this order (a step may not be repeated, skipped or recorded before the UDI
+exists, nor while the case's signatures are superseded)::
 
     design_approved -> manufactured -> inspected -> released -> shipped -> received -> implanted
 
@@ -42,11 +42,12 @@ namespace ``dvw`` = ``urn:dvw:epcis:`` (``dvw:step``, ``dvw:why``, ``dvw:where``
 against the log).
 Recording ``design_approved``: a clinician's ``clinical design confirmation`` signature of a case whose check is
 ``within`` records the step itself, in the same transaction as the signature and attested by the same clinician
-(:func:`design_approved_event`, used by :func:`records.signatures.sign`), when the case's current revision already
-has a UDI and that device has no trace step yet. A trace step names its device (the UDI's GTIN and serial, its EPC,
-and for this step the UDI's lot and expiry as ILMD), and a UDI is assigned only to a signed case, so when the
-confirmation is the case's first signature there is no device to name yet: the step is then recorded by hand once
-the UDI is assigned (``dvw trace add CODE --step design_approved``), as before, and ``dvw sign`` says so.
+(:func:`design_approved_event`, passed to :mod:`records.signatures` by :mod:`traceability.signing`), when the
+case's current revision already has a UDI and that device has no trace step yet. A trace step names its device
+(the UDI's GTIN and serial, its EPC, and for this step the UDI's lot and expiry as ILMD), and a UDI is assigned
+only to a signed case, so when the confirmation is the case's first signature there is no device to name yet: the
+step is then recorded by hand once the UDI is assigned (``dvw trace add CODE --step design_approved``), as before,
+and ``dvw sign`` says so.
 
 The ``design_approved`` event also carries the lot and expiry date as instance master data (``ilmd``,
 ``cbvmda:lotNumber`` and ``cbvmda:itemExpirationDate``). No patient identity is in an event or in the export: the
@@ -64,12 +65,15 @@ from typing import Any
 import msgspec
 
 from records.cases import CaseState
-from records.errors import InvalidEventError, NoUdiError, TraceOrderError
+from records.errors import InvalidEventError
 from records.events import Event, NewEvent, format_time
 from records.payloads import TraceEvent, TraceWho, read, read_or_none
-from records.store import Precondition, Store
-from records.udi import UdiRecord, check_gln, current_udi, refuse_conflict, udi_records, valid_signatures
+from records.signatures import Approval, ApprovedMeanwhileError
+from records.store import Store
 from records.users import Session
+from traceability.assignment import UdiRecord, current_udi, refuse_conflict, udi_records, valid_signatures
+from traceability.errors import NoUdiError, TraceOrderError
+from traceability.gs1 import check_gln
 
 TRACE_EVENT = "trace_event"
 TRACE_FORMAT = "dvw-trace/1"
@@ -292,12 +296,14 @@ def _payload(
     }
 
 
-class TracedMeanwhileError(TraceOrderError):
+class TracedMeanwhileError(TraceOrderError, ApprovedMeanwhileError):
     """The device got a trace step between reading the case and appending its ``design_approved`` (another writer)."""
+
+    code = TraceOrderError.code
 
 
 @dataclass(frozen=True)
-class DesignApproval:
+class DesignApproval(Approval):
     """What recording a design's approval does to the trace of the case's current device.
 
     Attributes
@@ -306,19 +312,18 @@ class DesignApproval:
         The ``design_approved`` event to append in the same transaction as the approval, or None.
     precondition
         The check to run inside that transaction (the device still has no trace step), or None.
-    record
-        The current revision's UDI (the device the step names), or None when the revision has none.
     existing
         The device's ``design_approved`` event when it was already recorded, or None.
     note
         One line saying why no step is appended (None when ``item`` is given).
+    kinds
+        ``trace_event``, the kind ``precondition`` reads.
+    record
+        The current revision's UDI (the device the step names), or None when the revision has none.
     """
 
-    item: NewEvent | None
-    precondition: Precondition | None
-    record: UdiRecord | None
-    existing: Event | None
-    note: str | None
+    kinds: tuple[str, ...] = (TRACE_EVENT,)
+    record: UdiRecord | None = None
 
 
 def design_approved_event(
@@ -351,12 +356,9 @@ def design_approved_event(
     if record is None:
         return DesignApproval(
             None,
-            None,
-            None,
-            None,
-            f"{DESIGN_APPROVED} not recorded: case {case.code} revision {case.revision} has no device identifier yet "
-            f"(a trace step names its device); record it once the UDI is assigned: dvw udi assign {case.code}, then "
-            f"dvw trace add {case.code} --step {DESIGN_APPROVED}",
+            note=f"{DESIGN_APPROVED} not recorded: case {case.code} revision {case.revision} has no device identifier "
+            f"yet (a trace step names its device); record it once the UDI is assigned: dvw udi assign {case.code}, "
+            f"then dvw trace add {case.code} --step {DESIGN_APPROVED}",
         )
     serial = record.udi.serial
     done = trace_events(case, serial)
@@ -364,10 +366,11 @@ def design_approved_event(
         first = done[0]
         return DesignApproval(
             None,
-            None,
-            record,
-            first,
-            f"{DESIGN_APPROVED} of device {serial} was already recorded (event seq {first.seq}); not recorded again",
+            existing=first,
+            note=(
+                f"{DESIGN_APPROVED} of device {serial} was already recorded (event seq {first.seq}); not recorded again"
+            ),
+            record=record,
         )
     location = _text(where or f"DVW workstation {store.site_id}", "where (the location)", required=True)
     reason = _text(why, "why (the reason)", required=True)
@@ -383,7 +386,7 @@ def design_approved_event(
                     f"case {case.code} device {serial}: {step.step} was recorded meanwhile (event seq {event.seq})"
                 )
 
-    return DesignApproval(NewEvent(TRACE_EVENT, case.code, payload, by, at), untraced, record, None, None)
+    return DesignApproval(NewEvent(TRACE_EVENT, case.code, payload, by, at), untraced, record=record)
 
 
 def _offset(when: datetime) -> str:

@@ -10,37 +10,34 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from case_support import open_case, run_check, sign_in_session
 from people import People
-from test_signatures import open_case, run_check, sign_in_session
 
-import records.udi
-from records.errors import (
+import traceability.assignment
+import traceability.families
+from records.signatures import signature_checker
+from records.store import Store
+from records.users import trust_site
+from traceability.assignment import UDI_ASSIGNED, assign_udi, current_udi, udi_records
+from traceability.errors import (
     DeviceFamilyError,
     DuplicateSerialError,
     InvalidGs1ValueError,
     InvalidGtinError,
     NotSignedError,
 )
-from records.signatures import signature_checker
-from records.store import Store
-from records.udi import (
+from traceability.families import device_family, load_device_families
+from traceability.gs1 import (
     GS,
-    UDI_ASSIGNED,
     Udi,
-    assign_udi,
     check_cset82,
     check_gln,
     check_gtin,
-    current_udi,
-    device_family,
     gs1_check_digit,
-    load_device_families,
     parse_ai_values,
     parse_udi,
     parse_yymmdd,
-    udi_records,
 )
-from records.users import trust_site
 from validation.envelope import load_envelope
 
 REPO = Path(__file__).resolve().parents[2]
@@ -358,14 +355,14 @@ def test_two_writers_assigning_one_serial_at_once_give_it_to_one_case(
     for code in codes:
         record_signed_case(store, people, code)
     both_checked = threading.Barrier(2, timeout=60)
-    read_serials = records.udi.assigned_serials
+    read_serials = traceability.assignment.assigned_serials
 
     def assigned_serials_then_wait(opened: Store) -> dict[str, tuple[str, str]]:
         found = read_serials(opened)
         both_checked.wait()  # the other writer has read the serials too: neither sees the other's assignment
         return found
 
-    monkeypatch.setattr(records.udi, "assigned_serials", assigned_serials_then_wait)
+    monkeypatch.setattr(traceability.assignment, "assigned_serials", assigned_serials_then_wait)
     outcomes: dict[str, BaseException | None] = {}
 
     def assign(code: str) -> None:
@@ -403,8 +400,8 @@ def test_a_device_family_file_that_cannot_be_right_is_refused_with_a_reason(
 ) -> None:
     """A site's own family file is a user's file: deep nesting, huge integers and huge files are refused (exit 2),
     never a RecursionError or ValueError."""
-    folder = tmp_path / records.udi.FAMILIES_DIR
+    folder = tmp_path / traceability.families.FAMILIES_DIR
     folder.mkdir()
     (folder / "bad.toml").write_text(text, encoding="utf-8")
     with pytest.raises(DeviceFamilyError, match=reason):
-        records.udi.load_device_families(tmp_path)
+        traceability.families.load_device_families(tmp_path)

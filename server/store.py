@@ -55,7 +55,10 @@ from records.errors import (
 from records.events import Event, check_payload_privacy, event_from_json, format_time, is_event_id, is_sha256
 from records.migrating import alembic_config
 from records.migrating import head_revision as migrating_head
-from records.server.schema import (
+from records.store import use_wal
+from records.sync.protocol import MAX_CHUNK_BYTES, MAX_CLOCK_SKEW_S, WITHHELD_KINDS, named_sha256
+from records.trust import verify_log
+from server.schema import (
     artifact_chunks,
     artifact_refs,
     artifacts,
@@ -65,9 +68,6 @@ from records.server.schema import (
     sites,
     sync_log,
 )
-from records.store import use_wal
-from records.sync.protocol import MAX_CHUNK_BYTES, MAX_CLOCK_SKEW_S, WITHHELD_KINDS, named_sha256
-from records.trust import verify_log
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SITE_NAME_MAX = 128

@@ -29,8 +29,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from records.errors import InvalidGs1ValueError
-from records.udi import AI_TITLES, Udi, UdiRecord
+from traceability.assignment import UdiRecord
+from traceability.errors import InvalidGs1ValueError
+from traceability.gs1 import AI_TITLES, Udi
 
 LABEL_WIDTH_MM = 100.0
 LABEL_HEIGHT_MM = 50.0

@@ -12,30 +12,24 @@ from typing import Any
 
 import numpy as np
 import pytest
+from case_support import manifest_id, run_check, sign_in_session
 from jsonschema import Draft7Validator, FormatChecker
 from people import People, password_of
 from PIL import Image
-from test_signatures import manifest_id, run_check, sign_in_session
 from test_udi import CODE, record_signed_case
 
-from records.errors import (
-    IdentityInPayloadError,
-    InvalidEventError,
-    InvalidGtinError,
-    NotSignedError,
-    NoUdiError,
-    TraceOrderError,
-    UserDisabledError,
-)
+from records.errors import IdentityInPayloadError, InvalidEventError, UserDisabledError
 from records.identity import verify_attestation
-from records.label import decode_symbol
-from records.report import build_report
 from records.reverification import record_reverification
-from records.signatures import Signed, sign_and_record_as, signature_checker
+from records.signatures import Signed, signature_checker
 from records.store import Store
-from records.trace import EPCIS_CONTEXT, STEP_NAMES, STEPS, add_trace_event, epcis_document, trace_events
-from records.udi import assign_udi
 from records.users import Session, add_user, disable_user, load_users, sign_in
+from traceability.assignment import assign_udi
+from traceability.errors import InvalidGtinError, NotSignedError, NoUdiError, TraceOrderError
+from traceability.label import decode_symbol
+from traceability.report import build_report
+from traceability.signing import sign_and_record_as
+from traceability.trace import EPCIS_CONTEXT, STEP_NAMES, STEPS, add_trace_event, epcis_document, trace_events
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "EPCIS-JSON-Schema.json").read_text(encoding="utf-8"))
 HKT = timezone(timedelta(hours=8))

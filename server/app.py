@@ -1,6 +1,6 @@
 """The sync server's HTTP API (FastAPI): the routes of :mod:`records.sync.protocol`, health, metrics, JSON logs.
 
-``create_app(url)`` builds the app over a :class:`records.server.store.ServerStore`; ``create_app_from_environment``
+``create_app(url)`` builds the app over a :class:`server.store.ServerStore`; ``create_app_from_environment``
 is the import-string factory uvicorn calls in each worker (``dvw serve --workers N``), reading the database URL
 from ``DVW_SERVER_DB`` and the metrics token file from ``DVW_METRICS_TOKEN_FILE``. Workers share nothing but the
 database.
@@ -50,7 +50,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from imaging.errors import DvwError
+from base.errors import DvwError
 from records.errors import (
     ArtifactChangedError,
     ArtifactMissingError,
@@ -65,15 +65,6 @@ from records.errors import (
     SyncRefusedError,
 )
 from records.events import is_event_id, is_sha256
-from records.server.store import (
-    MAX_ARTIFACT_BYTES,
-    ChainGapAtHeadError,
-    OffsetMismatchError,
-    ReplayedRequestError,
-    ServerStore,
-    SignatureInvalidError,
-    database_error_line,
-)
 from records.sync.protocol import (
     HEADER_CONTENT_SHA256,
     HEADER_NONCE,
@@ -94,6 +85,15 @@ from records.sync.protocol import (
     is_nonce,
     parse_timestamp,
     verify_request_signature,
+)
+from server.store import (
+    MAX_ARTIFACT_BYTES,
+    ChainGapAtHeadError,
+    OffsetMismatchError,
+    ReplayedRequestError,
+    ServerStore,
+    SignatureInvalidError,
+    database_error_line,
 )
 
 ENV_DB = "DVW_SERVER_DB"
@@ -133,7 +133,7 @@ class JsonFormatter(logging.Formatter):
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "records.server.app.JsonFormatter"}},
+    "formatters": {"json": {"()": "server.app.JsonFormatter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
     "loggers": {
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from imaging.files import write_atomically
+from base.files import write_atomically
 
 
 def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path: Path) -> None:
@@ -16,7 +16,7 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path: 
     # A real writer, killed while it writes: its temporary file stays beside the target.
     script = (
         "import sys, time\n"
-        "from imaging.files import write_atomically\n"
+        "from base.files import write_atomically\n"
         "def slow(path):\n"
         "    path.write_bytes(b'partial')\n"
         "    print('writing', flush=True)\n"

@@ -1,6 +1,6 @@
 """The sync server's tables (SQLAlchemy Core), the same on PostgreSQL and SQLite.
 
-The schema is created and changed only by the Alembic migrations in ``records/server/migrations/versions``; these
+The schema is created and changed only by the Alembic migrations in ``server/migrations/versions``; these
 table objects mirror the latest revision and are what the server's queries use.
 
 Tables

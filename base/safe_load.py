@@ -21,7 +21,7 @@ stack or escaping as an internal error:
 - **keys**: a JSON object must not repeat a key (the standard library would silently keep the last). TOML
   refuses repeated keys itself.
 
-This module is in :mod:`imaging`, the lowest layer, so that every package may use it.
+This module is in :mod:`base`, below every package, so that every package may use it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-from imaging.errors import DvwError
+from base.errors import DvwError
 
 #: Default nesting limit: far above any DVW file (at most 5 levels), far below Python's recursion limit (1000).
 DEFAULT_MAX_DEPTH = 64

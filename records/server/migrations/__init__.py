@@ -1,1 +1,0 @@
-"""Alembic migrations of the sync server's database (run from :func:`records.server.store.migrate`)."""
