@@ -327,13 +327,14 @@ def sign(
     password: str,
     meaning: str,
     *,
+    manifest_id: str,
     home: Path | None = None,
     now: datetime | None = None,
     approval: ApprovalStep | None = None,
 ) -> Event:
     """Sign a case's current check (see :func:`sign_and_record`); returns the ``signature`` event."""
     return sign_and_record(
-        store, case_code, user_id, password, meaning, home=home, now=now, approval=approval
+        store, case_code, user_id, password, meaning, manifest_id=manifest_id, home=home, now=now, approval=approval
     ).signature
 
 
@@ -344,6 +345,7 @@ def sign_and_record(
     password: str,
     meaning: str,
     *,
+    manifest_id: str,
     home: Path | None = None,
     now: datetime | None = None,
     approval: ApprovalStep | None = None,
@@ -363,6 +365,9 @@ def sign_and_record(
         The signer and the password they re-entered (a signature always asks for it again, even in a session).
     meaning
         What the signature means: a key of :data:`MEANING_ROLES`.
+    manifest_id
+        This installation's software manifest (``validation.manifest.current_manifest().manifest_id``): the check
+        must name it and a passed self-test of it must be recorded on this workstation.
     home
         Unused (kept for callers): the self-test gate is read from the store's log.
     now
@@ -399,8 +404,6 @@ def sign_and_record(
     ConflictUnresolvedError
         Two sites changed the case concurrently and no one has resolved it (``dvw site resolve``).
     """
-    from validation.manifest import current_manifest  # noqa: PLC0415 - hashing the installation is done on demand
-
     del home
     if meaning not in MEANING_ROLES:
         raise SignatureRefusedError(f"unknown meaning {meaning!r}: use one of {', '.join(map(repr, MEANING_ROLES))}")
@@ -408,7 +411,6 @@ def sign_and_record(
     format_time(at)  # refuses a naive time before anything is unlocked
     case = store.case(case_code)
     session = sign_in(store, user_id, password)
-    manifest_id = current_manifest().manifest_id
     return sign_and_record_as(store, case.code, session, meaning, manifest_id=manifest_id, at=at, approval=approval)
 
 

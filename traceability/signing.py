@@ -27,11 +27,14 @@ def sign(
     password: str,
     meaning: str,
     *,
+    manifest_id: str,
     home: Path | None = None,
     now: datetime | None = None,
 ) -> Event:
     """Sign a case's current check (see :func:`sign_and_record`); returns the ``signature`` event."""
-    return sign_and_record(store, case_code, user_id, password, meaning, home=home, now=now).signature
+    return sign_and_record(
+        store, case_code, user_id, password, meaning, manifest_id=manifest_id, home=home, now=now
+    ).signature
 
 
 def sign_and_record(
@@ -41,6 +44,7 @@ def sign_and_record(
     password: str,
     meaning: str,
     *,
+    manifest_id: str,
     home: Path | None = None,
     now: datetime | None = None,
 ) -> Signed:
@@ -57,7 +61,15 @@ def sign_and_record(
         As :func:`records.signatures.sign_and_record`.
     """
     return signatures.sign_and_record(
-        store, case_code, user_id, password, meaning, home=home, now=now, approval=design_approved_event
+        store,
+        case_code,
+        user_id,
+        password,
+        meaning,
+        manifest_id=manifest_id,
+        home=home,
+        now=now,
+        approval=design_approved_event,
     )
 
 

@@ -101,11 +101,15 @@ def sign_case(request: SignRequest, progress: ProgressCallback, cancel: CancelTo
     """
     from records.store import Store  # noqa: PLC0415
     from traceability.signing import sign  # noqa: PLC0415
+    from validation.manifest import current_manifest  # noqa: PLC0415
 
     report(progress, 0.1, "checking the password")
     checkpoint(cancel)
     with Store.open(request.home) as store:
-        signing = partial(sign, store, request.code, request.user_id, request.password, request.meaning)
+        manifest_id = current_manifest().manifest_id
+        signing = partial(
+            sign, store, request.code, request.user_id, request.password, request.meaning, manifest_id=manifest_id
+        )
         event = at_low_priority(signing)  # the password's Argon2 check below the GUI thread's priority
     report(progress, 1.0, "signed")
     content = event.payload["content"]

@@ -301,10 +301,14 @@ def run_sign(args: argparse.Namespace) -> int:
     """``dvw sign``."""
     from records.payloads import Signature, read  # noqa: PLC0415
     from traceability.signing import sign_and_record  # noqa: PLC0415
+    from validation.manifest import current_manifest  # noqa: PLC0415
 
     password = read_password(args, f"Password for {args.user}: ")
     with _open(args) as store:
-        result = sign_and_record(store, args.code, args.user, password, args.meaning, home=store.home)
+        manifest_id = current_manifest().manifest_id
+        result = sign_and_record(
+            store, args.code, args.user, password, args.meaning, manifest_id=manifest_id, home=store.home
+        )
     event = result.signature
     signed = read(event, Signature)
     content = signed.content

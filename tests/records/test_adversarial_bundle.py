@@ -31,6 +31,7 @@ from records.store import Store
 from records.users import trust_site
 from traceability.assignment import assign_udi
 from traceability.trace import add_trace_event
+from validation.manifest import current_manifest
 
 CODE = "CP-2026-001"
 
@@ -93,7 +94,14 @@ def test_a_trusted_site_creating_an_existing_code_is_a_conflict_that_blocks_udi_
     with pytest.raises(ConflictUnresolvedError):
         add_trace_event(a, CODE, "design_approved", where="lab", why="test", by=people_a.quality)
     with pytest.raises(ConflictUnresolvedError):
-        sign(a, CODE, "clin1", password_of("clin1"), "clinical design confirmation")
+        sign(
+            a,
+            CODE,
+            "clin1",
+            password_of("clin1"),
+            "clinical design confirmation",
+            manifest_id=current_manifest().manifest_id,
+        )
     imported = [e for e in a.events() if e.kind == "bundle_imported"]
     assert [(e.actor, e.payload["from_site"]) for e in imported] == [("eng1", b.site_id)]
 

@@ -140,7 +140,14 @@ def test_a_disabled_signer_cannot_sign(people_home: tuple[Path, People]) -> None
         record_check_of(store, CODE, 4.0, people)
         disable_user(store, "clin1", by=people.admin)
         with pytest.raises(Exception, match="disabled"):
-            sign(store, CODE, "clin1", password_of("clin1"), "clinical design confirmation")
+            sign(
+                store,
+                CODE,
+                "clin1",
+                password_of("clin1"),
+                "clinical design confirmation",
+                manifest_id=current_manifest().manifest_id,
+            )
         assert store.verify().ok
 
 
@@ -149,7 +156,14 @@ def test_signing_after_the_signer_was_disabled_in_log_order_is_reported(tmp_path
     with Store.open(tmp_path / "h") as store:
         people = set_up_people(store)
         record_check_of(store, CODE, 4.0, people)
-        event = sign(store, CODE, "clin1", password_of("clin1"), "clinical design confirmation")
+        event = sign(
+            store,
+            CODE,
+            "clin1",
+            password_of("clin1"),
+            "clinical design confirmation",
+            manifest_id=current_manifest().manifest_id,
+        )
         disable_user(store, "clin1", by=people.admin)
         home = store.home
     # Move the signature after the disablement in the chain (a consistent rewrite of order and hashes).
@@ -235,7 +249,14 @@ def test_a_check_whose_stored_file_lost_its_record_cannot_be_signed(people_home:
         codes = _codes(store)
         assert "artifact_unrecorded" in codes
         with pytest.raises(InputChangedError, match="record is gone"):
-            sign(store, CODE, "clin1", password_of("clin1"), "clinical design confirmation")
+            sign(
+                store,
+                CODE,
+                "clin1",
+                password_of("clin1"),
+                "clinical design confirmation",
+                manifest_id=current_manifest().manifest_id,
+            )
         with pytest.raises(BundleIntegrityError, match="has no artifact record"):
             export_bundle(store, CODE, home.parent / "b.zip", "eng1", password_of("eng1"))
 
@@ -250,7 +271,14 @@ def test_a_hand_written_selftest_file_opens_nothing(tmp_path: Path) -> None:
         (folder / f"{manifest}.json").write_text(json.dumps({"passed": True, "manifest_id": manifest}))
         assert not is_validated(store, manifest)
         with pytest.raises(ManifestNotValidatedError, match="no passed self-test recorded"):
-            sign(store, CODE, "clin1", password_of("clin1"), "clinical design confirmation")
+            sign(
+                store,
+                CODE,
+                "clin1",
+                password_of("clin1"),
+                "clinical design confirmation",
+                manifest_id=current_manifest().manifest_id,
+            )
     # A forged, unattested self-test event is reported and still opens nothing.
     forged = {"manifest_id": manifest, "passed": True, "cases": [], "seconds": 1.0}
     append_as_attacker(tmp_path / "h", "selftest_recorded", None, forged, "qa1")
@@ -258,7 +286,14 @@ def test_a_hand_written_selftest_file_opens_nothing(tmp_path: Path) -> None:
         assert "attestation" in _codes(store)
         assert not is_validated(store, manifest)
         with pytest.raises(ManifestNotValidatedError):
-            sign(store, CODE, "clin1", password_of("clin1"), "clinical design confirmation")
+            sign(
+                store,
+                CODE,
+                "clin1",
+                password_of("clin1"),
+                "clinical design confirmation",
+                manifest_id=current_manifest().manifest_id,
+            )
 
 
 def test_failed_sign_ins_are_recorded_and_lock_the_account(people_home: tuple[Path, People]) -> None:

@@ -92,7 +92,9 @@ def prepare_site(home: Path) -> People:
         store.put_artifact(parameters.canonical_bytes(), "parameters")
         result = check(ENVELOPE, parameters, manifest_id).to_json()
         store.append("check_run", case_code=CODE, payload=result, by=eng)
-        sign(store, CODE, "doc", DOC_PASSWORD, "clinical design confirmation")
+        sign(
+            store, CODE, "doc", DOC_PASSWORD, "clinical design confirmation", manifest_id=current_manifest().manifest_id
+        )
         store.append("note", case_code=OTHER, payload={"text": "after the signature"}, by=eng)
     return people
 

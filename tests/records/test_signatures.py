@@ -43,6 +43,7 @@ from records.signatures import (
 )
 from records.store import ARTIFACTS_DIR, Store
 from records.users import Session, disable_user, load_users
+from validation.manifest import current_manifest
 
 
 def passed_selftest(store: Store, by: Session, *, passed: bool = True) -> Event:
@@ -52,7 +53,7 @@ def passed_selftest(store: Store, by: Session, *, passed: bool = True) -> Event:
 
 def sign_by(store: Store, user_id: str, meaning: str, code: str = CODE) -> Event:
     """Sign ``code`` as a test user, who re-enters their password."""
-    return sign(store, code, user_id, password_of(user_id), meaning)
+    return sign(store, code, user_id, password_of(user_id), meaning, manifest_id=current_manifest().manifest_id)
 
 
 @pytest.fixture
@@ -103,9 +104,23 @@ def test_a_signature_binds_the_check_inputs_manifest_and_signer(team: Store, peo
 def test_authentication_refusals(team: Store, people: People) -> None:
     run_check(team, 4.0, people.engineer)
     with pytest.raises(WrongPasswordError):
-        sign(team, CODE, "clin1", "wrong password", "clinical design confirmation")
+        sign(
+            team,
+            CODE,
+            "clin1",
+            "wrong password",
+            "clinical design confirmation",
+            manifest_id=current_manifest().manifest_id,
+        )
     with pytest.raises(UnknownUserError):
-        sign(team, CODE, "ghost", password_of("clin1"), "clinical design confirmation")
+        sign(
+            team,
+            CODE,
+            "ghost",
+            password_of("clin1"),
+            "clinical design confirmation",
+            manifest_id=current_manifest().manifest_id,
+        )
     disable_user(team, "clin1", by=people.admin)
     with pytest.raises(UserDisabledError):
         sign_by(team, "clin1", "clinical design confirmation")

@@ -72,7 +72,14 @@ def signed_case(store: Store, code: str, wall_mm: float, people: People, evidenc
             justification="holds",
             evidence=[] if evidence is None else [evidence],
         )
-    return sign(store, code, "clin1", password_of("clin1"), "clinical design confirmation")
+    return sign(
+        store,
+        code,
+        "clin1",
+        password_of("clin1"),
+        "clinical design confirmation",
+        manifest_id=current_manifest().manifest_id,
+    )
 
 
 def rows(home: Path) -> list[dict[str, Any]]:

@@ -373,7 +373,14 @@ max = 8.0
     parameters = Parameters((ParameterValue("design.min_wall_thickness", 4.0, "mm"),), manifest_id)
     shas["parameters"] = store.put_artifact(parameters.canonical_bytes(), "parameters")
     store.append("check_run", case_code=code, payload=check(envelope, parameters, manifest_id).to_json(), by=engineer)
-    sign(store, code, doctor.user_id, PASSWORD, "clinical design confirmation")
+    sign(
+        store,
+        code,
+        doctor.user_id,
+        PASSWORD,
+        "clinical design confirmation",
+        manifest_id=current_manifest().manifest_id,
+    )
     return shas
 
 

@@ -42,6 +42,7 @@ from records.sync.conflicts import find_conflicts, resolve_conflict
 from records.sync.protocol import HEADER_SITE, HEADER_TIME, WITHHELD_KINDS, sign_request
 from server.schema import enrolments
 from server.store import ServerStore
+from validation.manifest import current_manifest
 
 DESIGN_A = b"solid a\nfacet normal 0 0 1\nendsolid a\n" * 50
 DESIGN_B = b"solid b\nfacet normal 0 1 0\nendsolid b\n" * 70
@@ -305,14 +306,23 @@ def test_a_case_in_conflict_cannot_be_signed_until_resolved(
     assert {r["site_id"] for r in shown["conflicts"][0]["revisions"]} == {a.store.site_id, b.store.site_id}
     before = len(b.store.events())
     with pytest.raises(ConflictUnresolvedError, match="CP-9 has concurrent revisions from sites"):
-        sign(b.store, "CP-9", doctor, PASSWORD, "clinical design confirmation")
+        sign(
+            b.store,
+            "CP-9",
+            doctor,
+            PASSWORD,
+            "clinical design confirmation",
+            manifest_id=current_manifest().manifest_id,
+        )
     assert len(b.store.events()) == before
 
     resolve_conflict(
         b.store, "CP-9", kept_site=b.store.site_id, reason="B's check is the one reviewed", by=b.person("engineer")
     )
     b.append("check_run", case_code="CP-9", payload=dict(check_payload))
-    event = sign(b.store, "CP-9", doctor, PASSWORD, "clinical design confirmation")
+    event = sign(
+        b.store, "CP-9", doctor, PASSWORD, "clinical design confirmation", manifest_id=current_manifest().manifest_id
+    )
     assert event.kind == "signature"
 
 
