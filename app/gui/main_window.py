@@ -459,9 +459,12 @@ class MainView(QMainWindow):
     def _on_case_changed(self) -> None:
         state = self.case_model.state
         if self.case_model.code != self._shown_code:
-            # Another case: this session's results belong to the case they were made for.
+            # Another case: this session's results belong to the case they were made for, and so do the folder
+            # scanned and the patient facts (the envelope and the segmentation's settings stay: they are methods).
             self._shown_code = self.case_model.code
             self.workspace.clear()
+            self.workspace.forget_case_entries()
+            self.statusBar().clearMessage()  # the last message may be about the case shown before
         if state is None:
             self.case_label.setText(self.tr("No case open"))
             self.state_label.setText("")

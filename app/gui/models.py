@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from workflow.entries import Entries
+from workflow.entries import Entries, ImportEntries
 
 if TYPE_CHECKING:  # the records and imaging cores load in the background after the window opens
     from imaging.segment import SegmentationResult
@@ -211,7 +211,8 @@ class CaseModel(QObject):
 class WorkspaceModel(QObject):
     """The results of the steps run on the current case in this session, and what was entered for the steps.
 
-    Each change emits its signal. The entries (:class:`~workflow.entries.Entries`) stay when another case is opened.
+    Each change emits its signal. When another case is opened or started, the entries that describe the case (the
+    folder scanned, the patient facts) are forgotten (:meth:`forget_case_entries`); the others stay.
     """
 
     entries_changed = Signal()
@@ -240,6 +241,12 @@ class WorkspaceModel(QObject):
             return
         self.entries = entries
         self.entries_changed.emit()
+
+    def forget_case_entries(self) -> None:
+        """Forget what was entered about the case (the DICOM folder, the patient facts): another case is shown."""
+        entries = self.entries
+        check = replace(entries.check, age_years=0.0, weight_kg=0.0)
+        self.set_entries(replace(entries, importing=ImportEntries(), check=check))
 
     def clear(self) -> None:
         """Forget every result (another case was opened)."""

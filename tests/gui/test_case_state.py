@@ -1,0 +1,70 @@
+"""What the window shows belongs to the case shown: a new or another case never shows the previous case's work.
+
+The store is a copy of the ``pipeline`` fixture's (``store_copy``: the sample case imported, segmented, meshed and
+both sample plates checked, as cases ``SHOT-FITTED`` and ``SHOT-THIN``, with the sample's patient facts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gui_support import open_window
+from pytestqt.qtbot import QtBot
+
+from app.gui.main_window import MainView
+from app.gui.settings import GuiSettings
+
+NO_FOLDER = "No folder chosen; you can also drop a folder on the window."
+
+
+def _reopen(qtbot: QtBot, window: MainView, code: str) -> None:
+    with qtbot.waitSignal(window.cases_panel.load_worker.finished, timeout=60_000):
+        window.cases_panel.open_case(code)
+
+
+def test_a_new_or_other_case_shows_only_its_own_import(
+    qtbot: QtBot, store_copy: Path, sample_dicom: Path, tmp_path: Path
+) -> None:
+    window = open_window(qtbot, GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(store_copy)))
+    panel = window.import_panel
+    _reopen(qtbot, window, "SHOT-THIN")
+    assert "Imported: 256 x 256 x 120" in panel.summary_label.text()
+    assert panel.findings_list.count() == 1  # the note that it was reopened
+    with qtbot.waitSignal(panel.scan_worker.finished, timeout=60_000):
+        panel.scan(sample_dicom)
+    assert panel.folder_label.text() == str(sample_dicom)
+    assert panel.series_table.rowCount() == 1
+    assert panel.import_button.isEnabled()
+
+    # A new case: nothing of SHOT-THIN's import, nor of the folder scanned for it.
+    window.cases_panel.code_edit.setText("NEW-1")
+    window.cases_panel.new_button.click()
+    assert window.case_model.code == "NEW-1"
+    window.show_step("import")
+    assert panel.folder_label.text() == NO_FOLDER
+    assert panel.series_table.rowCount() == 0
+    assert not panel.import_button.isEnabled()
+    assert panel.findings_list.count() == 0
+    assert panel.summary_label.text() == ""
+    assert window.slices.volume is None
+    assert window.check_panel.table.rowCount() == 0
+    assert window.check_panel.banner.verdict is None
+    assert window.scene.anatomy is None
+    assert window.scene.design is None
+    window.grab().save(str(tmp_path / "new-case.png"))
+
+    # Another case opened: its own import, not the folder scanned before.
+    with qtbot.waitSignal(panel.scan_worker.finished, timeout=60_000):
+        panel.scan(sample_dicom)
+    _reopen(qtbot, window, "SHOT-FITTED")
+    assert panel.folder_label.text() == NO_FOLDER  # the records keep no folder path (it may name the patient)
+    assert panel.series_table.rowCount() == 0
+    assert "Imported: 256 x 256 x 120" in panel.summary_label.text()
+    assert window.check_panel.banner.verdict == "within"
+
+    # The new case again: still nothing (it has no saved work).
+    _reopen(qtbot, window, "NEW-1")
+    assert panel.summary_label.text() == ""
+    assert panel.findings_list.count() == 0
+    assert window.check_panel.banner.verdict is None
+    assert window.last_error is None
