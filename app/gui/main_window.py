@@ -528,6 +528,8 @@ class MainView(QMainWindow):
             design=result.design,
             outcome=result.outcome,
         )
+        if result.patient is not None:  # the patient facts the case's last check used, as it recorded them
+            self.workspace.show_patient(result.patient)
         names = {
             "volume": self.tr("volume"),
             "mask": self.tr("mask"),

@@ -17,9 +17,10 @@ show and change. The replication state for the case bar is :func:`workflow.sync_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -247,6 +248,16 @@ class WorkspaceModel(QObject):
         entries = self.entries
         check = replace(entries.check, age_years=0.0, weight_kg=0.0)
         self.set_entries(replace(entries, importing=ImportEntries(), check=check))
+
+    def show_patient(self, facts: Mapping[str, Any]) -> None:
+        """Show the patient facts ``facts`` (``age_years``, ``weight_kg``, as a check's ``patient.json``); 0: none."""
+
+        def number(name: str) -> float:
+            value = facts.get(name)
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+        check = replace(self.entries.check, age_years=number("age_years"), weight_kg=number("weight_kg"))
+        self.set_entries(replace(self.entries, check=check))
 
     def clear(self) -> None:
         """Forget every result (another case was opened)."""

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainView
 from app.gui.settings import GuiSettings
+from imaging.sample_case import SAMPLE_PATIENT_FACTS
 
 NO_FOLDER = "No folder chosen; you can also drop a folder on the window."
 
@@ -68,3 +69,24 @@ def test_a_new_or_other_case_shows_only_its_own_import(
     assert panel.findings_list.count() == 0
     assert window.check_panel.banner.verdict is None
     assert window.last_error is None
+
+
+def test_a_reopened_case_shows_the_patient_facts_its_check_used(qtbot: QtBot, store_copy: Path, tmp_path: Path) -> None:
+    window = open_window(qtbot, GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(store_copy)))
+    check = window.check_panel
+    assert check.age_spin.text() == "not given"
+    _reopen(qtbot, window, "SHOT-THIN")
+    window.show_step("check")
+    expected = {"age_years": 46.0, "weight_kg": 72.5}
+    assert {k: SAMPLE_PATIENT_FACTS[k] for k in expected} == expected
+    assert (check.age_spin.value(), check.weight_spin.value()) == (46.0, 72.5)
+    assert check.age_spin.text() == "46 years"
+    assert check.weight_spin.text() == "72.5 kg"
+    assert check.patient_facts() == expected  # a check run again uses them
+    window.grab().save(str(tmp_path / "reopened-patient.png"))
+
+    # A new case is another patient: no facts until they are given.
+    window.cases_panel.code_edit.setText("NEW-2")
+    window.cases_panel.new_button.click()
+    assert (check.age_spin.text(), check.weight_spin.text()) == ("not given", "not given")
+    assert check.patient_facts() == {}
