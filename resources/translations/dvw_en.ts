@@ -1698,6 +1698,34 @@ Software manifest %2</translation>
         <translation>INDETERMINATE: a required value is missing; re-verification required</translation>
     </message>
     <message>
+        <source>WITHIN THE VALIDATED ENVELOPE: signed</source>
+        <translation>WITHIN THE VALIDATED ENVELOPE: signed</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verified; ready for sign-off</source>
+        <translation>OUT OF ENVELOPE: re-verified; ready for sign-off</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verified and signed</source>
+        <translation>OUT OF ENVELOPE: re-verified and signed</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verification failed; not to be signed</source>
+        <translation>OUT OF ENVELOPE: re-verification failed; not to be signed</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verified, ready for sign-off</source>
+        <translation>INDETERMINATE: a required value is missing; re-verified, ready for sign-off</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verified and signed</source>
+        <translation>INDETERMINATE: a required value is missing; re-verified and signed</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verification failed, not to be signed</source>
+        <translation>INDETERMINATE: a required value is missing; re-verification failed, not to be signed</translation>
+    </message>
+    <message>
         <source>No check yet</source>
         <translation>No check yet</translation>
     </message>

@@ -1698,6 +1698,34 @@ Software manifest %2</source>
         <translation>无法判定：缺少必需数值；必须进行再验证</translation>
     </message>
     <message>
+        <source>WITHIN THE VALIDATED ENVELOPE: signed</source>
+        <translation>在已验证的设计包络范围内：已签署</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verified; ready for sign-off</source>
+        <translation>超出包络：已再验证，可以签署</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verified and signed</source>
+        <translation>超出包络：已再验证并已签署</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verification failed; not to be signed</source>
+        <translation>超出包络：再验证未通过，不得签署</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verified, ready for sign-off</source>
+        <translation>无法判定：缺少必需数值；已再验证，可以签署</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verified and signed</source>
+        <translation>无法判定：缺少必需数值；已再验证并已签署</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verification failed, not to be signed</source>
+        <translation>无法判定：缺少必需数值；再验证未通过，不得签署</translation>
+    </message>
+    <message>
         <source>No check yet</source>
         <translation>尚未核查</translation>
     </message>

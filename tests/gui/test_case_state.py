@@ -6,9 +6,12 @@ both sample plates checked, as cases ``SHOT-FITTED`` and ``SHOT-THIN``, with the
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-from gui_support import open_window
+from gui_support import ENGINEER, open_window
+from people import password_of
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainView
@@ -90,3 +93,56 @@ def test_a_reopened_case_shows_the_patient_facts_its_check_used(qtbot: QtBot, st
     window.cases_panel.new_button.click()
     assert (check.age_spin.text(), check.weight_spin.text()) == ("not given", "not given")
     assert check.patient_facts() == {}
+
+
+def _pdf_text(path: Path) -> str:
+    run = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(run.stdout.split())  # one line: the verdict may wrap
+
+
+def test_the_verdict_words_follow_re_verification_and_signature(qtbot: QtBot, store_copy: Path, tmp_path: Path) -> None:
+    window = open_window(qtbot, GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(store_copy)))
+    _reopen(qtbot, window, "SHOT-THIN")
+    check, review = window.check_panel, window.review_panel
+    required = "OUT OF ENVELOPE: re-verification required before sign-off"
+    assert check.banner.text() == review.banner.text() == required
+
+    rdialog = review.open_reverification_dialog()
+    assert rdialog is not None
+    assert required in rdialog.findChildren(QLabel)[0].text()
+    rdialog.password_edit.setText(password_of(ENGINEER))
+    rdialog.method_edit.setText("impact test on a printed 2.5 mm plate, report IMP-7")
+    rdialog.justification_edit.setPlainText("The printed plate passed the impact test.")
+    with qtbot.waitSignal(review.records_worker.finished, timeout=30_000):
+        rdialog.record_button.click()
+    state = window.case_model.state
+    assert state is not None
+    assert state.state == "reverified"
+    reverified = "OUT OF ENVELOPE: re-verified; ready for sign-off"
+    assert check.banner.text() == review.banner.text() == reverified
+    assert check.banner.verdict == review.banner.verdict == "out_of_envelope"  # the verdict itself stays
+
+    dialog = review.open_sign_dialog()
+    assert dialog is not None
+    shown = dialog.content_view.toPlainText()
+    assert f"Verdict: {reverified}" in shown
+    assert "re-verification required" not in shown
+    dialog.set_meaning("clinical design confirmation")
+    dialog.password_edit.setText(password_of("clin1"))
+    with qtbot.waitSignal(review.records_worker.finished, timeout=30_000):
+        dialog.sign_button.click()
+    state = window.case_model.state
+    assert state is not None
+    assert state.state == "signed"
+    signed = "OUT OF ENVELOPE: re-verified and signed"
+    assert check.banner.text() == review.banner.text() == signed
+    window.show_step("review")
+    window.grab().save(str(tmp_path / "signed.png"))
+
+    report = tmp_path / "report.pdf"
+    with qtbot.waitSignal(review.records_worker.finished, timeout=60_000):
+        window.write_report(report)
+    text = _pdf_text(report)
+    assert "Verdict: OUT OF THE VALIDATED DESIGN ENVELOPE: re-verified and signed" in text
+    assert "re-verification required" not in text
+    assert window.last_error is None
