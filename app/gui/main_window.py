@@ -74,6 +74,7 @@ from app.gui.syncing import Joined, SyncOutcome, join_server, sync_now
 from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, role_text, state_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker, describe_error
 from app.workers.process import run_in_worker_process
+from workflow.folder import work_folder
 from workflow.reopen import ReopenedCase
 from workflow.sync_status import SyncStatus, read_sync_status
 
@@ -465,6 +466,7 @@ class MainView(QMainWindow):
             self.workspace.clear()
             self.workspace.forget_case_entries()
             self.statusBar().clearMessage()  # the last message may be about the case shown before
+            self.scene.set_notice(None)
         if state is None:
             self.case_label.setText(self.tr("No case open"))
             self.state_label.setText("")
@@ -494,6 +496,8 @@ class MainView(QMainWindow):
 
     def _on_anatomy_changed(self) -> None:
         anatomy = self.workspace.anatomy
+        if anatomy is not None:
+            self.scene.set_notice(None)
         if anatomy is None:
             self.scene.set_anatomy(None)
         else:
@@ -501,6 +505,8 @@ class MainView(QMainWindow):
 
     def _on_design_changed(self) -> None:
         design = self.workspace.design
+        if design is not None:
+            self.scene.set_notice(None)
         if design is None:
             self.scene.set_design(None)
         else:
@@ -530,6 +536,7 @@ class MainView(QMainWindow):
         )
         if result.patient is not None:  # the patient facts the case's last check used, as it recorded them
             self.workspace.show_patient(result.patient)
+        self._explain_empty_scene(result)
         names = {
             "volume": self.tr("volume"),
             "mask": self.tr("mask"),
@@ -558,6 +565,20 @@ class MainView(QMainWindow):
                 + "\n".join(note.message for note in result.notes)
             )
         self.statusBar().showMessage(message, 15_000)
+
+    def _explain_empty_scene(self, result: ReopenedCase) -> None:
+        """Say in the 3D view why it is empty when the case was checked but none of its meshes could be loaded."""
+        state = self.case_model.state
+        if result.anatomy is not None or result.design is not None or state is None or state.check is None:
+            return
+        self.scene.set_notice(
+            self.tr(
+                "Nothing to show: case %1 has a recorded check, but its meshes are not in its work folder %2. A case "
+                "recorded by dvw demo or dvw run keeps its files in that command's output folder."
+            )
+            .replace("%1", result.code)
+            .replace("%2", str(work_folder(self.case_model.home, result.code)))
+        )
 
     def apply_results(
         self,

@@ -135,15 +135,25 @@ class SceneView(QWidget):
         self._wall_bar: Any = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)  # the notice above the view, with no gap between them
         self._placeholder = QLabel(self.tr("Loading the 3D view..."), self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setStyleSheet(f"background: {BACKGROUND}; color: #e0e0e0;")
         self._layout.addWidget(self._placeholder)
+        self._notice_label = QLabel(self)
+        self._notice_label.setObjectName("sceneNotice")
+        self._notice_label.setWordWrap(True)
+        self._notice_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._notice_label.setStyleSheet(f"background: {BACKGROUND}; color: #e0e0e0; padding: 12px;")
+        self._notice_label.setVisible(False)
+        self._layout.insertWidget(0, self._notice_label)
         self.anatomy: Mesh | None = None
         self.wall_limit_mm: float | None = None
         self.design: Mesh | None = None
         self._surfaces: dict[str, DisplaySurface | None] = {}
         self.markers: list[tuple[str, tuple[float, float, float]]] = []
+        # Why the view is empty (None: it is not, or nothing needs saying), written in the middle of the view.
+        self.notice: str | None = None
         self.wall_map = True  # colour the design by its wall thickness (when its surface carries it)
         self.renders = 0  # renders of the render window (each is counted when it ends)
         # The size of the last frame rendered, and whether the scene changed since (see frame_is_current).
@@ -391,6 +401,18 @@ class SceneView(QWidget):
             text.BoldOff()
         self._add("design", bar)
         self._wall_bar = bar
+
+    def set_notice(self, text: str | None) -> None:
+        """Say above the view why it shows nothing (None: say nothing).
+
+        A Qt label, not a VTK text: VTK's fonts have no CJK glyphs, and nothing is drawn over the render window (a
+        native window of its own).
+        """
+        if text == self.notice:
+            return
+        self.notice = text
+        self._notice_label.setText(text or "")
+        self._notice_label.setVisible(bool(text))
 
     def set_markers(self, markers: Sequence[tuple[str, tuple[float, float, float]]]) -> None:
         """Mark flagged places (e.g. the thinnest wall) with a red sphere and a label."""

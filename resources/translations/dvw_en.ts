@@ -415,6 +415,10 @@
 <context>
     <name>MainView</name>
     <message>
+        <source>Nothing to show: case %1 has a recorded check, but its meshes are not in its work folder %2. A case recorded by dvw demo or dvw run keeps its files in that command&apos;s output folder.</source>
+        <translation>Nothing to show: case %1 has a recorded check, but its meshes are not in its work folder %2. A case recorded by dvw demo or dvw run keeps its files in that command&apos;s output folder.</translation>
+    </message>
+    <message>
         <source>DVW design-validation workstation</source>
         <extracomment>What the window loads in the background after it opens: first the records (the case list), then the rest.</extracomment>
         <translation>DVW design-validation workstation</translation>

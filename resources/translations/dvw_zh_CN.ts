@@ -415,6 +415,10 @@
 <context>
     <name>MainView</name>
     <message>
+        <source>Nothing to show: case %1 has a recorded check, but its meshes are not in its work folder %2. A case recorded by dvw demo or dvw run keeps its files in that command&apos;s output folder.</source>
+        <translation>没有可显示的内容：病例 %1 已记录核查，但其网格不在其工作文件夹 %2 中。由 dvw demo 或 dvw run 记录的病例，其文件保存在该命令的输出文件夹中。</translation>
+    </message>
+    <message>
         <source>DVW design-validation workstation</source>
         <extracomment>What the window loads in the background after it opens: first the records (the case list), then the rest.</extracomment>
         <translation>DVW 设计验证工作站</translation>

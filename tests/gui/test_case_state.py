@@ -6,14 +6,21 @@ both sample plates checked, as cases ``SHOT-FITTED`` and ``SHOT-THIN``, with the
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import os
 import subprocess
 from pathlib import Path
+from unittest import mock
 
-from gui_support import ENGINEER, open_window
+from gui_support import ENGINEER, open_window, sign_in
 from people import password_of
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
+from app.cli import main
+from app.commands.pipeline_commands import DEMO_ENGINEER, DEMO_USERS_FILE
 from app.gui.main_window import MainView
 from app.gui.settings import GuiSettings
 from imaging.sample_case import SAMPLE_PATIENT_FACTS
@@ -146,3 +153,40 @@ def test_the_verdict_words_follow_re_verification_and_signature(qtbot: QtBot, st
     assert "Verdict: OUT OF THE VALIDATED DESIGN ENVELOPE: re-verified and signed" in text
     assert "re-verification required" not in text
     assert window.last_error is None
+
+
+def test_a_case_recorded_by_dvw_demo_says_why_its_3d_view_is_empty(qtbot: QtBot, tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    with contextlib.redirect_stdout(io.StringIO()), mock.patch.dict("os.environ"):
+        os.environ.pop("DVW_HOME", None)
+        assert main(["demo", "--out", str(out)]) == 0
+    passwords = json.loads((out / DEMO_USERS_FILE).read_text(encoding="utf-8"))["passwords"]
+    settings = GuiSettings.from_file(tmp_path / "settings.ini", home_override=str(out / "store"))
+    window = open_window(qtbot, settings, user_id=None)
+    sign_in(qtbot, window, DEMO_ENGINEER, passwords[DEMO_ENGINEER])
+    scene = window.scene
+    assert scene.notice is None
+    _reopen(qtbot, window, "DEMO-THIN")
+    assert window.workspace.anatomy is None  # the demo wrote its meshes in its output folder, not the case's
+    assert window.workspace.design is None
+    window.show_step("review")
+    window.review_panel.review_button.click()
+    assert window.review_action.isChecked()
+    notice = scene.notice
+    assert notice is not None
+    assert notice.startswith("Nothing to show: case DEMO-THIN has a recorded check, but its meshes are not in")
+    assert str(out / "store" / "work" / "DEMO-THIN") in notice
+    assert "dvw demo" in notice
+    label = scene.findChild(QLabel, "sceneNotice")
+    assert label is not None
+    assert label.isVisible()
+    assert label.text() == notice
+    qtbot.wait(300)
+    window.grab().save(str(tmp_path / "demo-review.png"))
+
+    # The notice belongs to the case: another case does not show it.
+    window.review_panel.review_button.click()
+    window.cases_panel.code_edit.setText("NEW-3")
+    window.cases_panel.new_button.click()
+    assert scene.notice is None
+    assert not label.isVisible()
