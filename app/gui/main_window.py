@@ -131,6 +131,10 @@ class MainView(QMainWindow):
         # when it locked (minutes; None when locked by hand).
         self._access_target: SignInDialog | SetupDialog | LockView | None = None
         self._idle_minutes: float | None = None
+        # The review mode, and the split of the panels and the views before it.
+        self._review_on = False
+        self._sizes_before_review = [460, 1000]
+        self._window_before_review = self.size()
 
         self.slices = SliceViewsPanel(self)
         self.scene = SceneView(self)
@@ -1008,7 +1012,13 @@ class MainView(QMainWindow):
     def set_review_mode(self, on: bool) -> None:
         """The joint review: large fonts, the Review step beside a large 3D view (no step list, no slices)."""
         self.review_action.setChecked(on)
+        if on == self._review_on:
+            return
+        self._review_on = on
         if on:
+            # Given back when the review ends: its large fonts widen the panels and may enlarge the window.
+            self._sizes_before_review = self.splitter.sizes()
+            self._window_before_review = self.size()
             self.show_step("review")
         # The font, not a style sheet: a style sheet on the central widget polishes every widget in it again
         # (about 60 ms more on the GUI thread); a font propagates to the children that do not set their own size.
@@ -1024,7 +1034,24 @@ class MainView(QMainWindow):
         for table in (self.review_panel.table, self.review_panel.audit_table):
             table.resizeColumnsToContents()
             table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.splitter.setSizes([760, 760] if on else [460, 1000])
+        total = sum(self._sizes_before_review)
+        if on:
+            self.splitter.setSizes([total // 2, total - total // 2])
+        else:
+            # Once the panels have laid out again in the window's font: until then the review's large fonts keep
+            # them as large as they were, and neither the window nor the splitter could give the views their room.
+            QTimer.singleShot(0, self, self._restore_layout_after_review)
+
+    def _restore_layout_after_review(self) -> None:
+        """The window's size, the split of panels and views, and the tables' columns as before the review."""
+        if self._review_on:
+            return  # the review started again meanwhile
+        if not (self.isMaximized() or self.isFullScreen()):
+            self.resize(self._window_before_review)
+        self.splitter.setSizes(self._sizes_before_review)
+        for table in (self.check_panel.table, self.review_panel.table, self.review_panel.audit_table):
+            table.resizeColumnsToContents()
+            table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     # ------------------------------------------------------------------ errors
 
