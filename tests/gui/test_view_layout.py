@@ -10,10 +10,12 @@ from __future__ import annotations
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 from gui_support import open_window
 from pytestqt.qtbot import QtBot
 
 from app.gui.main_window import MainView
+from app.gui.scene_view import BACKGROUND_RGB255
 from app.gui.settings import GuiSettings
 
 #: Long enough for a layout change to settle and the 3D view to render at its new size (ms).
@@ -79,3 +81,43 @@ def test_the_slice_labels_never_overlap(qtbot: QtBot, store_copy: Path, tmp_path
     window.grab().save(str(tmp_path / "narrow.png"))
     sagittal = window.slices.views["sagittal"].label_boxes
     assert sagittal["top"].top() >= sagittal["title"].bottom()  # "Sagittal 129/256" leaves no room for the letter
+
+
+def test_the_3d_view_shows_the_whole_anatomy_after_meshing(
+    qtbot: QtBot, gui_settings: GuiSettings, sample_dicom: Path, tmp_path: Path
+) -> None:
+    window = open_window(qtbot, gui_settings)
+    window.cases_panel.code_edit.setText("MESHED")
+    window.cases_panel.new_button.click()
+    panel, segment = window.import_panel, window.segment_panel
+    with qtbot.waitSignal(panel.scan_worker.finished, timeout=60_000):
+        panel.scan(sample_dicom)
+    with qtbot.waitSignal(panel.import_worker.finished, timeout=60_000):
+        panel.import_button.click()
+    with qtbot.waitSignal(segment.segment_worker.finished, timeout=60_000):
+        segment.segment_button.click()
+    renders = window.scene.renders
+    with qtbot.waitSignal(segment.mesh_worker.finished, timeout=120_000):
+        segment.mesh_button.click()
+    qtbot.waitUntil(lambda: window.scene.renders > renders)
+    assert window.scene.anatomy is not None
+    assert window.scene.design is None
+    qtbot.wait(SETTLE_MS)
+    window.grab().save(str(tmp_path / "meshed.png"))
+    for on in (False, True):  # as shown, and in the review's large view
+        if on:
+            window.review_panel.review_button.click()
+            qtbot.wait(SETTLE_MS)
+        picture = window.scene.picture()
+        height, width, _ = picture.shape
+        drawn = np.abs(picture.astype(int) - np.array(BACKGROUND_RGB255)).max(axis=2) > 12
+        corner = (slice(int(height * 0.75), height), slice(0, int(width * 0.25)))  # the orientation axes
+        drawn[corner] = False
+        rows, columns = np.nonzero(drawn)
+        assert rows.size > 0
+        # Nothing of the skull touches the picture's edges, and it fills a good part of it.
+        assert rows.min() > 2
+        assert rows.max() < height - 3
+        assert columns.min() > 2
+        assert columns.max() < width - 3
+        assert rows.max() - rows.min() > 0.5 * height or columns.max() - columns.min() > 0.5 * width
