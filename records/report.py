@@ -46,6 +46,27 @@ _VERDICT_TEXT = {
     "out_of_envelope": "OUT OF THE VALIDATED DESIGN ENVELOPE: re-evaluation and re-verification required",
     "indeterminate": "INDETERMINATE: a required value is missing; re-verification required",
 }
+#: What a re-verification or a signature changed in the words (the verdict itself stays): by verdict, then state.
+_VERDICT_STATE_TEXT = {
+    "within": {"signed": "WITHIN THE VALIDATED DESIGN ENVELOPE: signed"},
+    "out_of_envelope": {
+        "reverified": "OUT OF THE VALIDATED DESIGN ENVELOPE: re-verified; ready for sign-off",
+        "signed": "OUT OF THE VALIDATED DESIGN ENVELOPE: re-verified and signed",
+        "reverification_failed": "OUT OF THE VALIDATED DESIGN ENVELOPE: re-verification failed; not to be signed",
+    },
+    "indeterminate": {
+        "reverified": "INDETERMINATE: a required value is missing; re-verified, ready for sign-off",
+        "signed": "INDETERMINATE: a required value is missing; re-verified and signed",
+        "reverification_failed": "INDETERMINATE: a required value is missing; re-verification failed, not to be signed",
+    },
+}
+
+
+def verdict_text(verdict: str | None, state: str) -> str:
+    """The report's verdict line for ``verdict`` (None: no valid check) in the case's ``state``."""
+    if verdict is None:
+        return "NO VALID CHECK for the current revision and inputs"
+    return _VERDICT_STATE_TEXT.get(verdict, {}).get(state) or _VERDICT_TEXT.get(verdict, verdict)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -206,7 +227,7 @@ def build_report(
         ),
     ]
     verdict = case.verdict if check_event is not None else None
-    text = _VERDICT_TEXT.get(verdict or "", "NO VALID CHECK for the current revision and inputs")
+    text = verdict_text(verdict, case.state)
     colour = colors.HexColor("#1b7f3b") if verdict == "within" else colors.HexColor("#b00020")
     story += [
         Spacer(1, 3 * mm),

@@ -29,6 +29,7 @@ the geometry agrees.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from imaging.volume import Volume
     from records.cases import CaseState
     from records.events import Event
+    from records.store import Store
     from validation.check import CheckResult
 
 #: The code of the notes about files made after the case's last check (reported after the problems).
@@ -96,6 +98,9 @@ class ReopenedCase:
         Files that changed since they were recorded or could not be read (each not loaded), then the notes
         (:attr:`notes`, code :data:`NOT_CHECKED`) on files made after the case's last check (each loaded) and on
         the last check not loaded because of them.
+    patient
+        The patient facts the case's latest check used (``age_years``, ``weight_kg``; see
+        :func:`recorded_patient`), or None when the case has no check or its patient file is not in this store.
     """
 
     code: str
@@ -105,6 +110,7 @@ class ReopenedCase:
     design: steps.LoadedDesign | None = None
     outcome: steps.CheckOutcome | None = None
     problems: tuple[ErrorInfo, ...] = ()
+    patient: Mapping[str, Any] | None = None
 
     @property
     def loaded(self) -> tuple[str, ...]:
@@ -575,6 +581,28 @@ def _load_outcome(files: _Files, state: CaseState, check: Event) -> steps.CheckO
     return steps.CheckOutcome(parameters, check_result_from_payload(check.payload), envelope, recorded, present)
 
 
+def recorded_patient(store: Store, check: Event | None) -> Mapping[str, Any] | None:
+    """The patient facts the ``check_run`` event ``check`` used: its ``patient`` artifact, read from the store.
+
+    The check records the SHA-256 of the ``patient.json`` it measured with (``artifacts.patient``) and the store
+    keeps that file by content, so the facts are those the check used even when the work folder's copy changed
+    since. None without a check, for a check that recorded no patient file, or when this store does not hold it
+    (patient files never leave their site) or it is not a JSON object.
+    """
+    if check is None:
+        return None
+    from records.errors import RecordsError  # noqa: PLC0415
+
+    sha = _text_map(check.payload.get("artifacts")).get("patient")
+    if sha is None:
+        return None
+    try:
+        data = json.loads(store.read_artifact(sha))
+    except (RecordsError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def reopen_case(home: Path, code: str, progress: ProgressCallback, cancel: CancelToken) -> ReopenedCase:
     """Load what case ``code``'s work folder and records hold (see the module docstring).
 
@@ -590,7 +618,8 @@ def reopen_case(home: Path, code: str, progress: ProgressCallback, cancel: Cance
     report(progress, 0.0, "reading the records")
     with Store.open(home) as store:
         state = store.case(code)
-    check = _latest_check(state)
+        check = _latest_check(state)
+        patient = recorded_patient(store, check)
     files = _Files(work_folder(home, code), expected_hashes(state), checked=check is not None)
     checkpoint(cancel)
     report(progress, 0.05, "reading the volume")
@@ -611,7 +640,8 @@ def reopen_case(home: Path, code: str, progress: ProgressCallback, cancel: Cance
     checkpoint(cancel)
     outcome = _load_outcome(files, state, check) if check is not None else None
     report(progress, 1.0, "reopened")
-    return ReopenedCase(code, imported, mask, anatomy, design, outcome, (*files.problems, *files.notes))
+    problems = (*files.problems, *files.notes)
+    return ReopenedCase(code, imported, mask, anatomy, design, outcome, problems, patient)
 
 
-__all__ = ["ReopenedCase", "check_result_from_payload", "expected_hashes", "reopen_case"]
+__all__ = ["ReopenedCase", "check_result_from_payload", "expected_hashes", "recorded_patient", "reopen_case"]

@@ -445,7 +445,7 @@ class ReverificationDialog(QDialog):
             self.tr("Case %1, revision %2: %3. Only an engineer or a quality user may record a re-verification.")
             .replace("%1", case.code)
             .replace("%2", str(case.revision))
-            .replace("%3", verdict_text(case.verdict)),
+            .replace("%3", verdict_text(case.verdict, case.state)),
             self,
         )
         intro.setWordWrap(True)
@@ -577,7 +577,7 @@ class SignDialog(QDialog):
         lines = [
             self.tr("Case: %1, revision %2").replace("%1", case.code).replace("%2", str(case.revision)),
             self.tr("State: %1").replace("%1", state_text(case.state)),
-            self.tr("Verdict: %1").replace("%1", verdict_text(case.verdict)),
+            self.tr("Verdict: %1").replace("%1", verdict_text(case.verdict, case.state)),
             self.tr("Envelope: %1 %2, SHA-256 %3")
             .replace("%1", str(envelope.get("id", "-")))
             .replace("%2", str(envelope.get("version", "-")))

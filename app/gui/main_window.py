@@ -74,6 +74,7 @@ from app.gui.syncing import Joined, SyncOutcome, join_server, sync_now
 from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, role_text, state_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker, describe_error
 from app.workers.process import run_in_worker_process
+from workflow.folder import work_folder
 from workflow.reopen import ReopenedCase
 from workflow.sync_status import SyncStatus, read_sync_status
 
@@ -130,6 +131,10 @@ class MainView(QMainWindow):
         # when it locked (minutes; None when locked by hand).
         self._access_target: SignInDialog | SetupDialog | LockView | None = None
         self._idle_minutes: float | None = None
+        # The review mode, and the split of the panels and the views before it.
+        self._review_on = False
+        self._sizes_before_review = [460, 1000]
+        self._window_before_review = self.size()
 
         self.slices = SliceViewsPanel(self)
         self.scene = SceneView(self)
@@ -459,9 +464,13 @@ class MainView(QMainWindow):
     def _on_case_changed(self) -> None:
         state = self.case_model.state
         if self.case_model.code != self._shown_code:
-            # Another case: this session's results belong to the case they were made for.
+            # Another case: this session's results belong to the case they were made for, and so do the folder
+            # scanned and the patient facts (the envelope and the segmentation's settings stay: they are methods).
             self._shown_code = self.case_model.code
             self.workspace.clear()
+            self.workspace.forget_case_entries()
+            self.statusBar().clearMessage()  # the last message may be about the case shown before
+            self.scene.set_notice(None)
         if state is None:
             self.case_label.setText(self.tr("No case open"))
             self.state_label.setText("")
@@ -491,6 +500,8 @@ class MainView(QMainWindow):
 
     def _on_anatomy_changed(self) -> None:
         anatomy = self.workspace.anatomy
+        if anatomy is not None:
+            self.scene.set_notice(None)
         if anatomy is None:
             self.scene.set_anatomy(None)
         else:
@@ -498,6 +509,8 @@ class MainView(QMainWindow):
 
     def _on_design_changed(self) -> None:
         design = self.workspace.design
+        if design is not None:
+            self.scene.set_notice(None)
         if design is None:
             self.scene.set_design(None)
         else:
@@ -525,6 +538,9 @@ class MainView(QMainWindow):
             design=result.design,
             outcome=result.outcome,
         )
+        if result.patient is not None:  # the patient facts the case's last check used, as it recorded them
+            self.workspace.show_patient(result.patient)
+        self._explain_empty_scene(result)
         names = {
             "volume": self.tr("volume"),
             "mask": self.tr("mask"),
@@ -553,6 +569,20 @@ class MainView(QMainWindow):
                 + "\n".join(note.message for note in result.notes)
             )
         self.statusBar().showMessage(message, 15_000)
+
+    def _explain_empty_scene(self, result: ReopenedCase) -> None:
+        """Say in the 3D view why it is empty when the case was checked but none of its meshes could be loaded."""
+        state = self.case_model.state
+        if result.anatomy is not None or result.design is not None or state is None or state.check is None:
+            return
+        self.scene.set_notice(
+            self.tr(
+                "Nothing to show: case %1 has a recorded check, but its meshes are not in its work folder %2. A case "
+                "recorded by dvw demo or dvw run keeps its files in that command's output folder."
+            )
+            .replace("%1", result.code)
+            .replace("%2", str(work_folder(self.case_model.home, result.code)))
+        )
 
     def apply_results(
         self,
@@ -982,7 +1012,13 @@ class MainView(QMainWindow):
     def set_review_mode(self, on: bool) -> None:
         """The joint review: large fonts, the Review step beside a large 3D view (no step list, no slices)."""
         self.review_action.setChecked(on)
+        if on == self._review_on:
+            return
+        self._review_on = on
         if on:
+            # Given back when the review ends: its large fonts widen the panels and may enlarge the window.
+            self._sizes_before_review = self.splitter.sizes()
+            self._window_before_review = self.size()
             self.show_step("review")
         # The font, not a style sheet: a style sheet on the central widget polishes every widget in it again
         # (about 60 ms more on the GUI thread); a font propagates to the children that do not set their own size.
@@ -998,7 +1034,24 @@ class MainView(QMainWindow):
         for table in (self.review_panel.table, self.review_panel.audit_table):
             table.resizeColumnsToContents()
             table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.splitter.setSizes([760, 760] if on else [460, 1000])
+        total = sum(self._sizes_before_review)
+        if on:
+            self.splitter.setSizes([total // 2, total - total // 2])
+        else:
+            # Once the panels have laid out again in the window's font: until then the review's large fonts keep
+            # them as large as they were, and neither the window nor the splitter could give the views their room.
+            QTimer.singleShot(0, self, self._restore_layout_after_review)
+
+    def _restore_layout_after_review(self) -> None:
+        """The window's size, the split of panels and views, and the tables' columns as before the review."""
+        if self._review_on:
+            return  # the review started again meanwhile
+        if not (self.isMaximized() or self.isFullScreen()):
+            self.resize(self._window_before_review)
+        self.splitter.setSizes(self._sizes_before_review)
+        for table in (self.check_panel.table, self.review_panel.table, self.review_panel.audit_table):
+            table.resizeColumnsToContents()
+            table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     # ------------------------------------------------------------------ errors
 

@@ -17,13 +17,14 @@ show and change. The replication state for the case bar is :func:`workflow.sync_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from workflow.entries import Entries
+from workflow.entries import Entries, ImportEntries
 
 if TYPE_CHECKING:  # the records and imaging cores load in the background after the window opens
     from imaging.segment import SegmentationResult
@@ -211,7 +212,8 @@ class CaseModel(QObject):
 class WorkspaceModel(QObject):
     """The results of the steps run on the current case in this session, and what was entered for the steps.
 
-    Each change emits its signal. The entries (:class:`~workflow.entries.Entries`) stay when another case is opened.
+    Each change emits its signal. When another case is opened or started, the entries that describe the case (the
+    folder scanned, the patient facts) are forgotten (:meth:`forget_case_entries`); the others stay.
     """
 
     entries_changed = Signal()
@@ -240,6 +242,22 @@ class WorkspaceModel(QObject):
             return
         self.entries = entries
         self.entries_changed.emit()
+
+    def forget_case_entries(self) -> None:
+        """Forget what was entered about the case (the DICOM folder, the patient facts): another case is shown."""
+        entries = self.entries
+        check = replace(entries.check, age_years=0.0, weight_kg=0.0)
+        self.set_entries(replace(entries, importing=ImportEntries(), check=check))
+
+    def show_patient(self, facts: Mapping[str, Any]) -> None:
+        """Show the patient facts ``facts`` (``age_years``, ``weight_kg``, as a check's ``patient.json``); 0: none."""
+
+        def number(name: str) -> float:
+            value = facts.get(name)
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+        check = replace(self.entries.check, age_years=number("age_years"), weight_kg=number("weight_kg"))
+        self.set_entries(replace(self.entries, check=check))
 
     def clear(self) -> None:
         """Forget every result (another case was opened)."""

@@ -64,6 +64,8 @@ MARKER_RADIUS_MM = 2.5
 LABEL_OFFSET_PX = 8
 #: How long the view's size must stay the same before it renders at the new size (ms).
 RESIZE_SETTLE_MS = 60
+#: Room around the anatomy framed alone: the camera stands this much farther than where it would just fit.
+FRAME_MARGIN = 1.08
 #: The smallest view (pixels high) whose frame the report's picture takes as it is; a smaller one is rendered at
 #: the picture's size (800 x 600).
 PICTURE_MIN_HEIGHT = 600
@@ -135,15 +137,25 @@ class SceneView(QWidget):
         self._wall_bar: Any = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)  # the notice above the view, with no gap between them
         self._placeholder = QLabel(self.tr("Loading the 3D view..."), self)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._placeholder.setStyleSheet(f"background: {BACKGROUND}; color: #e0e0e0;")
         self._layout.addWidget(self._placeholder)
+        self._notice_label = QLabel(self)
+        self._notice_label.setObjectName("sceneNotice")
+        self._notice_label.setWordWrap(True)
+        self._notice_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._notice_label.setStyleSheet(f"background: {BACKGROUND}; color: #e0e0e0; padding: 12px;")
+        self._notice_label.setVisible(False)
+        self._layout.insertWidget(0, self._notice_label)
         self.anatomy: Mesh | None = None
         self.wall_limit_mm: float | None = None
         self.design: Mesh | None = None
         self._surfaces: dict[str, DisplaySurface | None] = {}
         self.markers: list[tuple[str, tuple[float, float, float]]] = []
+        # Why the view is empty (None: it is not, or nothing needs saying), written in the middle of the view.
+        self.notice: str | None = None
         self.wall_map = True  # colour the design by its wall thickness (when its surface carries it)
         self.renders = 0  # renders of the render window (each is counted when it ends)
         # The size of the last frame rendered, and whether the scene changed since (see frame_is_current).
@@ -392,6 +404,18 @@ class SceneView(QWidget):
         self._add("design", bar)
         self._wall_bar = bar
 
+    def set_notice(self, text: str | None) -> None:
+        """Say above the view why it shows nothing (None: say nothing).
+
+        A Qt label, not a VTK text: VTK's fonts have no CJK glyphs, and nothing is drawn over the render window (a
+        native window of its own).
+        """
+        if text == self.notice:
+            return
+        self.notice = text
+        self._notice_label.setText(text or "")
+        self._notice_label.setVisible(bool(text))
+
     def set_markers(self, markers: Sequence[tuple[str, tuple[float, float, float]]]) -> None:
         """Mark flagged places (e.g. the thinnest wall) with a red sphere and a label."""
         if list(markers) == self.markers and self.interactor is not None:
@@ -483,11 +507,29 @@ class SceneView(QWidget):
         self._stale = False
 
     def _frame(self) -> None:
-        """Point the camera at the design (or the anatomy) from outside, as the report pictures do."""
+        """Point the camera at the design (or the anatomy) from outside, as the report pictures do.
+
+        The anatomy alone is seen from the front, whole: the camera stands far enough for the sphere around it to
+        fit the view's narrower angle (the vertical one, or the horizontal one of a view taller than wide).
+        """
         if self.interactor is None:
             return
         focus = self.design if self.design is not None else self.anatomy
         if focus is None:
+            return
+        camera = self.renderer.GetActiveCamera()
+        if self.design is None:
+            low, high = focus.vertices.min(axis=0), focus.vertices.max(axis=0)
+            centre = (low + high) / 2.0
+            radius = float(np.linalg.norm(focus.vertices - centre, axis=1).max())
+            half_height = np.radians(camera.GetViewAngle() / 2.0)
+            aspect = self.width() / max(1, self.height())
+            half = min(half_height, float(np.arctan(np.tan(half_height) * aspect)))
+            distance = radius / float(np.sin(half)) * FRAME_MARGIN
+            camera.SetPosition(*(float(v) for v in centre + np.array([0.0, -1.0, 0.0]) * distance))  # anterior
+            camera.SetFocalPoint(*(float(v) for v in centre))
+            camera.SetViewUp(0.0, 0.0, 1.0)
+            self.renderer.ResetCameraClippingRange()
             return
         centre = focus.vertices.mean(axis=0)
         origin = self.anatomy.vertices.mean(axis=0) if self.anatomy is not None else centre - np.array([0, 1.0, 0])
@@ -498,14 +540,13 @@ class SceneView(QWidget):
         whole = self.anatomy if self.anatomy is not None else focus
         radius = float(np.linalg.norm(whole.vertices - whole.vertices.mean(axis=0), axis=1).max())
         up = (0.0, 0.0, 1.0) if abs(direction[2]) < 0.9 else (0.0, -1.0, 0.0)
-        camera = self.renderer.GetActiveCamera()
         camera.SetPosition(*(float(v) for v in centre + direction * radius * 3.0))
         camera.SetFocalPoint(*(float(v) for v in centre))
         camera.SetViewUp(*up)
-        if self.design is not None:  # oblique, as in the report pictures, so that the wall and its seat show
-            camera.Azimuth(35.0)
-            camera.Elevation(20.0)
-            camera.OrthogonalizeViewUp()
+        # Oblique, as in the report pictures, so that the wall and its seat show.
+        camera.Azimuth(35.0)
+        camera.Elevation(20.0)
+        camera.OrthogonalizeViewUp()
         self.renderer.ResetCameraClippingRange()
 
     def screenshot_png(self, size: tuple[int, int] | None = None) -> bytes:

@@ -64,6 +64,8 @@ _DRAW_RGB = (255, 80, 80)  # the polygon and rectangle being drawn: red, apart f
 _BOX_RGB = (120, 200, 255)  # the crop box
 _OVERLAY_RGBA = (255, 200, 0, 110)  # mask: translucent amber, visible on bone and soft tissue windows
 _PREVIEW_RGBA = (0, 220, 120, 110)  # live threshold preview: translucent green
+#: The labels' distance from the view's edges (px).
+LABEL_MARGIN = 4.0
 
 
 def _rgba_overlay(base: npt.NDArray[np.uint8], inside: npt.NDArray[np.bool_], rgba: tuple[int, ...]) -> QImage:
@@ -123,6 +125,8 @@ class SliceView(QWidget):
         self._press: QPointF | None = None  # where the left button went down, while it is held
         self._lasso = False
         self._rect: tuple[ImagePoint, ImagePoint] | None = None  # the rectangle being dragged
+        # Where the last paint wrote the title, the window and the orientation letters (widget pixels).
+        self.label_boxes: dict[str, QRectF] = {}
         self.setToolTip(self.tr("Click to move the crosshair; scroll to step through the slices"))
 
     def title(self) -> str:
@@ -188,30 +192,10 @@ class SliceView(QWidget):
         painter.setPen(QPen(QColor(0, 200, 255, 180), 1))
         painter.drawLine(QPointF(target.left(), y), QPointF(target.right(), y))
         painter.drawLine(QPointF(x, target.top()), QPointF(x, target.bottom()))
-        # Orientation letters and the plane's title and slice number.
-        labels = orientation_labels(self.volume, self.plane)
-        painter.setPen(QColor("#ffd54f"))
-        font = painter.font()
-        font.setBold(True)
-        painter.setFont(font)
-        margin = 4.0
-        r = QRectF(self.rect()).adjusted(margin, margin, -margin, -margin)
-        painter.drawText(r, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, labels["left"])
-        painter.drawText(r, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, labels["right"])
-        painter.drawText(r, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, labels["top"])
-        painter.drawText(r, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, labels["bottom"])
-        painter.setPen(QColor("#e0e0e0"))
-        painter.drawText(
-            r,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-            f"{self.title()}  {self.index + 1}/{self.slice_count()}",
-        )
-        painter.drawText(
-            r,
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-            f"W {self.window_hu:g}  L {self.level_hu:g}",
-        )
+        # The plane's title and slice number, the window, and the orientation letters; none drawn over another.
+        self._draw_labels(painter)
         # Scale bar, bottom left: a round length in mm.
+        r = QRectF(self.rect()).adjusted(LABEL_MARGIN, LABEL_MARGIN, -LABEL_MARGIN, -LABEL_MARGIN)
         mm_per_pixel = pixel_size_mm(self.volume, self.plane)[0] / sx
         length_mm = scale_bar_mm(mm_per_pixel, target.width() / 4)
         if length_mm > 0:
@@ -222,6 +206,44 @@ class SliceView(QWidget):
             painter.drawText(QPointF(r.left() + 4, y0 - 5), f"{length_mm:g} mm")
         self._paint_shapes(painter)
         painter.end()
+
+    def _draw_labels(self, painter: QPainter) -> None:
+        """Write the title, the window and the orientation letters (:attr:`label_boxes` records where).
+
+        The title and the window go on the top line and the letters in the middles of the edges; a label at the
+        top moves down a line at a time until it is clear of those written before it, so a narrow view puts the
+        window and the top letter on lines of their own.
+        """
+        assert self.volume is not None
+        letters = orientation_labels(self.volume, self.plane)
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        line = float(painter.fontMetrics().height())
+        area = QRectF(self.rect()).adjusted(LABEL_MARGIN, LABEL_MARGIN, -LABEL_MARGIN, -LABEL_MARGIN)
+        top, left, right = Qt.AlignmentFlag.AlignTop, Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
+        centre, middle = Qt.AlignmentFlag.AlignHCenter, Qt.AlignmentFlag.AlignVCenter
+        placed: dict[str, tuple[QRectF, Qt.AlignmentFlag, str, str]] = {}
+        wanted = [
+            ("title", left | top, f"{self.title()}  {self.index + 1}/{self.slice_count()}", "#e0e0e0"),
+            ("window", right | top, f"W {self.window_hu:g}  L {self.level_hu:g}", "#e0e0e0"),
+            ("top", centre | top, letters["top"], "#ffd54f"),
+            ("left", left | middle, letters["left"], "#ffd54f"),
+            ("right", right | middle, letters["right"], "#ffd54f"),
+            ("bottom", centre | Qt.AlignmentFlag.AlignBottom, letters["bottom"], "#ffd54f"),
+        ]
+        self.label_boxes = {}
+        for name, flags, text, colour in wanted:
+            rect = QRectF(area)
+            box = painter.boundingRect(rect, flags, text)
+            while flags & top and any(box.intersects(other) for other in self.label_boxes.values()):
+                rect.adjust(0.0, line, 0.0, 0.0)  # one line down
+                box = painter.boundingRect(rect, flags, text)
+            self.label_boxes[name] = box
+            placed[name] = (rect, flags, text, colour)
+        for rect, flags, text, colour in placed.values():
+            painter.setPen(QColor(colour))
+            painter.drawText(rect, flags, text)
 
     def voxel_at(self, position: QPointF) -> Voxel | None:
         """The voxel (x, y, z) under a widget position, or None outside the image."""
@@ -485,6 +507,12 @@ class SliceViewsPanel(QWidget):
         """Show only the 3D view (in the grid's free cell, which then fills the panel) for the review, or all views."""
         for view in self.views.values():
             view.setVisible(not on)
+        # Back from the review, four equal cells: by their size hints alone the grid kept the 3D view's cell as
+        # large as in the review and squeezed the axial and sagittal views. In the review, no stretch, so that the
+        # 3D view's cell takes the whole grid (a stretched row or column keeps its room with nothing in it).
+        for index in (0, 1):
+            self.grid.setRowStretch(index, 0 if on else 1)
+            self.grid.setColumnStretch(index, 0 if on else 1)
         for button in self.preset_buttons.values():
             button.setVisible(not on)
         self.window_label.setVisible(not on)

@@ -50,18 +50,45 @@ def status_text(status: str) -> str:
     return words.get(status, status)
 
 
-def verdict_text(verdict: str | None) -> str:
-    """The translated banner text of a verdict (None: no check yet)."""
-    words = {
-        "within": QCoreApplication.translate("Words", "WITHIN THE VALIDATED ENVELOPE"),
-        "out_of_envelope": QCoreApplication.translate(
-            "Words", "OUT OF ENVELOPE: re-verification required before sign-off"
-        ),
-        "indeterminate": QCoreApplication.translate(
-            "Words", "INDETERMINATE: a required value is missing; re-verification required"
-        ),
-    }
-    return words.get(verdict or "", QCoreApplication.translate("Words", "No check yet"))
+def verdict_text(verdict: str | None, state: str | None = None) -> str:
+    """The translated banner text of a verdict (None: no check yet) in the case's state (from the records log).
+
+    The words follow the state: an out-of-envelope or indeterminate check asks for re-verification until one has
+    passed, then says so, and a signed case says it is signed; the verdict itself never changes.
+    """
+    if verdict == "within":
+        if state == "signed":
+            return QCoreApplication.translate("Words", "WITHIN THE VALIDATED ENVELOPE: signed")
+        return QCoreApplication.translate("Words", "WITHIN THE VALIDATED ENVELOPE")
+    if verdict == "out_of_envelope":
+        words = {
+            "reverified": QCoreApplication.translate("Words", "OUT OF ENVELOPE: re-verified; ready for sign-off"),
+            "signed": QCoreApplication.translate("Words", "OUT OF ENVELOPE: re-verified and signed"),
+            "reverification_failed": QCoreApplication.translate(
+                "Words", "OUT OF ENVELOPE: re-verification failed; not to be signed"
+            ),
+        }
+        return words.get(
+            state or "",
+            QCoreApplication.translate("Words", "OUT OF ENVELOPE: re-verification required before sign-off"),
+        )
+    if verdict == "indeterminate":
+        words = {
+            "reverified": QCoreApplication.translate(
+                "Words", "INDETERMINATE: a required value is missing; re-verified, ready for sign-off"
+            ),
+            "signed": QCoreApplication.translate(
+                "Words", "INDETERMINATE: a required value is missing; re-verified and signed"
+            ),
+            "reverification_failed": QCoreApplication.translate(
+                "Words", "INDETERMINATE: a required value is missing; re-verification failed, not to be signed"
+            ),
+        }
+        return words.get(
+            state or "",
+            QCoreApplication.translate("Words", "INDETERMINATE: a required value is missing; re-verification required"),
+        )
+    return QCoreApplication.translate("Words", "No check yet")
 
 
 def verdict_word(verdict: str | None) -> str:
@@ -294,20 +321,21 @@ class VerdictBannerView(QLabel):
         self.setWordWrap(True)
         self.setObjectName("verdictBanner")
         self.verdict: str | None = None
+        self.state: str | None = None
         self.point_size: int | None = None  # the text size for the review (a style sheet's font is not inherited)
         self.set_verdict(None)
 
     def set_point_size(self, points: int | None) -> None:
         """Show the banner's text at ``points`` (the review's large fonts), or at the window's size (None)."""
         self.point_size = points
-        self.set_verdict(self.verdict)
+        self.set_verdict(self.verdict, self.state)
 
-    def set_verdict(self, verdict: str | None) -> None:
-        """Show ``verdict`` (``within``, ``out_of_envelope``, ``indeterminate`` or None)."""
-        self.verdict = verdict
+    def set_verdict(self, verdict: str | None, state: str | None = None) -> None:
+        """Show ``verdict`` (``within``, ``out_of_envelope``, ``indeterminate`` or None) in the case's ``state``."""
+        self.verdict, self.state = verdict, state
         background, text = _VERDICT_COLOURS.get(verdict or "", GREY)
         size = f"font-size: {self.point_size}pt; " if self.point_size else ""
-        self.setText(verdict_text(verdict))
+        self.setText(verdict_text(verdict, state))
         self.setStyleSheet(
             f"QLabel#verdictBanner {{ background: {background}; color: {text}; font-weight: bold; {size}"
             f"padding: 8px; border: 1px solid {text}; border-radius: 4px; }}"

@@ -415,6 +415,10 @@
 <context>
     <name>MainView</name>
     <message>
+        <source>Nothing to show: case %1 has a recorded check, but its meshes are not in its work folder %2. A case recorded by dvw demo or dvw run keeps its files in that command&apos;s output folder.</source>
+        <translation>Nothing to show: case %1 has a recorded check, but its meshes are not in its work folder %2. A case recorded by dvw demo or dvw run keeps its files in that command&apos;s output folder.</translation>
+    </message>
+    <message>
         <source>DVW design-validation workstation</source>
         <extracomment>What the window loads in the background after it opens: first the records (the case list), then the rest.</extracomment>
         <translation>DVW design-validation workstation</translation>
@@ -1696,6 +1700,34 @@ Software manifest %2</translation>
     <message>
         <source>INDETERMINATE: a required value is missing; re-verification required</source>
         <translation>INDETERMINATE: a required value is missing; re-verification required</translation>
+    </message>
+    <message>
+        <source>WITHIN THE VALIDATED ENVELOPE: signed</source>
+        <translation>WITHIN THE VALIDATED ENVELOPE: signed</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verified; ready for sign-off</source>
+        <translation>OUT OF ENVELOPE: re-verified; ready for sign-off</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verified and signed</source>
+        <translation>OUT OF ENVELOPE: re-verified and signed</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verification failed; not to be signed</source>
+        <translation>OUT OF ENVELOPE: re-verification failed; not to be signed</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verified, ready for sign-off</source>
+        <translation>INDETERMINATE: a required value is missing; re-verified, ready for sign-off</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verified and signed</source>
+        <translation>INDETERMINATE: a required value is missing; re-verified and signed</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verification failed, not to be signed</source>
+        <translation>INDETERMINATE: a required value is missing; re-verification failed, not to be signed</translation>
     </message>
     <message>
         <source>No check yet</source>

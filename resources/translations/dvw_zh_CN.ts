@@ -415,6 +415,10 @@
 <context>
     <name>MainView</name>
     <message>
+        <source>Nothing to show: case %1 has a recorded check, but its meshes are not in its work folder %2. A case recorded by dvw demo or dvw run keeps its files in that command&apos;s output folder.</source>
+        <translation>没有可显示的内容：病例 %1 已记录核查，但其网格不在其工作文件夹 %2 中。由 dvw demo 或 dvw run 记录的病例，其文件保存在该命令的输出文件夹中。</translation>
+    </message>
+    <message>
         <source>DVW design-validation workstation</source>
         <extracomment>What the window loads in the background after it opens: first the records (the case list), then the rest.</extracomment>
         <translation>DVW 设计验证工作站</translation>
@@ -1696,6 +1700,34 @@ Software manifest %2</source>
     <message>
         <source>INDETERMINATE: a required value is missing; re-verification required</source>
         <translation>无法判定：缺少必需数值；必须进行再验证</translation>
+    </message>
+    <message>
+        <source>WITHIN THE VALIDATED ENVELOPE: signed</source>
+        <translation>在已验证的设计包络范围内：已签署</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verified; ready for sign-off</source>
+        <translation>超出包络：已再验证，可以签署</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verified and signed</source>
+        <translation>超出包络：已再验证并已签署</translation>
+    </message>
+    <message>
+        <source>OUT OF ENVELOPE: re-verification failed; not to be signed</source>
+        <translation>超出包络：再验证未通过，不得签署</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verified, ready for sign-off</source>
+        <translation>无法判定：缺少必需数值；已再验证，可以签署</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verified and signed</source>
+        <translation>无法判定：缺少必需数值；已再验证并已签署</translation>
+    </message>
+    <message>
+        <source>INDETERMINATE: a required value is missing; re-verification failed, not to be signed</source>
+        <translation>无法判定：缺少必需数值；再验证未通过，不得签署</translation>
     </message>
     <message>
         <source>No check yet</source>

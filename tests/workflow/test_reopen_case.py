@@ -19,6 +19,7 @@ from sample_pipeline import PipelineResults
 
 from base.progress import CancelToken
 from geometry.io import read_mesh, write_mesh
+from imaging.sample_case import SAMPLE_PATIENT_FACTS
 from imaging.series import scan_folder
 from imaging.synthetic import SyntheticPatient, tilted_stack, write_ct_series
 from records.events import CASE_CREATED
@@ -49,6 +50,10 @@ def test_the_reopened_check_is_the_recorded_one(store_copy: Path, pipeline: Pipe
     assert reopened.anatomy.result.metrics.triangles == pipeline.anatomy.result.metrics.triangles
     assert reopened.design is not None
     assert reopened.design.info.wall == pipeline.designs["thin"].info.wall
+    # The patient facts the check used, from the patient file it recorded (also when the work copy changed).
+    assert reopened.patient == SAMPLE_PATIENT_FACTS
+    (work_files.work_folder(store_copy, "SHOT-THIN") / "patient.json").write_text("{}")
+    assert reopen.reopen_case(store_copy, "SHOT-THIN", _quiet, CancelToken()).patient == SAMPLE_PATIENT_FACTS
 
 
 def test_the_sidecars_bring_back_the_import_and_the_anatomy_as_made(

@@ -154,6 +154,7 @@ class CheckPanel(QWidget):
         layout.addWidget(self.table, 1)
         workspace.design_changed.connect(self._on_design_changed)
         workspace.check_changed.connect(self._on_check_changed)
+        case_model.changed.connect(self._on_check_changed)  # re-verified, signed: the banner's words follow
         workspace.anatomy_changed.connect(self._on_busy_changed)
         self.design_worker.running_changed.connect(self._on_busy_changed)
         self.check_worker.running_changed.connect(self._on_busy_changed)
@@ -311,9 +312,17 @@ class CheckPanel(QWidget):
 
     def _on_check_changed(self) -> None:
         outcome = self._workspace.outcome
-        self.banner.set_verdict(None if outcome is None else outcome.result.verdict)
+        self.banner.set_verdict(None if outcome is None else outcome.result.verdict, self._recorded_state())
         self.table.set_check(None if outcome is None else outcome.result.to_json())
         self._on_busy_changed()
+
+    def _recorded_state(self) -> str | None:
+        """The case's state when the check shown is the case's latest recorded one (else None: not recorded)."""
+        outcome, state = self._workspace.outcome, self._case_model.state
+        if outcome is None or state is None or state.check is None:
+            return None
+        recorded = state.check.payload.get("parameters_sha256")
+        return state.state if recorded == outcome.result.parameters_sha256 else None
 
     def _on_wall_map_toggled(self, on: bool) -> None:
         self.wall_map_toggled.emit(on)

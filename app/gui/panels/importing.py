@@ -96,12 +96,28 @@ class ImportPanel(QWidget):
         self.import_worker.running_changed.connect(self._on_busy_changed)
         self.scan_worker.running_changed.connect(self._on_busy_changed)
         workspace.entries_changed.connect(self._on_entries_changed)
+        workspace.scan_changed.connect(self._on_scan_changed)
+        workspace.volume_changed.connect(self._on_volume_changed)
         self._series_keys: list[str] = []
 
     def _on_entries_changed(self) -> None:
         folder = self._workspace.entries.importing.folder
-        if folder is not None:
-            self.folder_label.setText(str(folder))
+        self.folder_label.setText(
+            self.tr("No folder chosen; you can also drop a folder on the window.") if folder is None else str(folder)
+        )
+
+    def _on_scan_changed(self) -> None:
+        if self._workspace.scan is None:  # another case, or a new scan starting: no series listed
+            self._series_keys = []
+            self.series_table.setRowCount(0)
+            self.summary_label.clear()
+            self._on_busy_changed(False)
+
+    def _on_volume_changed(self) -> None:
+        if self._workspace.imported is None:  # the import shown belonged to another case or scan
+            self.findings_list.clear()
+            if self._workspace.scan is None:
+                self.summary_label.clear()
 
     def _on_busy_changed(self, _running: bool) -> None:
         busy = self.import_worker.running or self.scan_worker.running

@@ -134,7 +134,7 @@ class ReviewPanel(QWidget):
             .replace("%3", state_text(state.state))
         )
         check = state.check
-        self.banner.set_verdict(state.verdict if check is not None else None)
+        self.banner.set_verdict(state.verdict if check is not None else None, state.state)
         self.table.set_check(dict(check.payload) if check is not None else None)
         reverification = state.reverification
         if reverification is None:
