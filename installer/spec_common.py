@@ -179,6 +179,8 @@ def analysis_options() -> dict[str, Any]:
     """Keyword arguments of ``Analysis`` shared by every platform."""
     return {
         "pathex": [str(ROOT)],
+        # DVW's own hooks first (installer/hooks: its workflow package shares a name with a contributed hook's).
+        "hookspath": [str(ROOT / "installer" / "hooks")],
         "datas": datas(),
         "hiddenimports": hidden_imports(),
         "excludes": EXCLUDES + SERVER_STACK + vtk_excludes(),
