@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from case_support import ENVELOPE
 from people import People, password_of
 
 from records.events import Event, canonical_json, compute_hash
@@ -17,30 +18,8 @@ from records.reverification import record_reverification
 from records.signatures import sign
 from records.store import DB_NAME, Store
 from validation.check import check
-from validation.envelope import parse_envelope
 from validation.manifest import current_manifest
 from validation.parameters import Parameters, ParameterValue
-
-ENVELOPE = parse_envelope(
-    """[envelope]
-id = "cranial-test"
-version = "1"
-family = "cranial_plate"
-title = "test envelope"
-validation_report = "VR-1"
-approved_by = "QA"
-approved_on = 2026-01-01
-
-[[parameter]]
-name = "design.min_wall_thickness"
-unit = "mm"
-min = 2.0
-max = 8.0
-near_limit = 0.2
-""",
-    "",
-    {"design.min_wall_thickness": "mm"},
-)
 
 
 def record_check_of(store: Store, code: str, wall_mm: float, people: People, *, design: bytes = b"plate") -> Event:
