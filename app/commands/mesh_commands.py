@@ -66,8 +66,6 @@ def _metrics_json(metrics: Any) -> dict[str, Any]:
 
 def run_mesh(args: argparse.Namespace) -> int:
     """``dvw mesh (MASK | VOLUME --threshold T) --out FILE``."""
-    import numpy as np  # noqa: PLC0415 - the cores are imported lazily for start-up time
-
     from base.files import sha256_file  # noqa: PLC0415
     from geometry.errors import MeshOutputExistsError  # noqa: PLC0415
     from geometry.io import mesh_suffix, write_mesh  # noqa: PLC0415
@@ -78,6 +76,7 @@ def run_mesh(args: argparse.Namespace) -> int:
         mesh_from_mask,
         mesh_from_volume,
     )
+    from imaging.segment import holds_only_zero_and_one  # noqa: PLC0415
     from imaging.volume import read_volume  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
 
@@ -92,8 +91,7 @@ def run_mesh(args: argparse.Namespace) -> int:
         raise UsageError(f"--smooth must be >= 0, got {args.smooth}")
     volume = read_volume(args.input)
     input_sha256 = sha256_file(args.input)
-    values = volume.voxels
-    is_mask = values.dtype == np.bool_ or bool(np.all((values == 0) | (values == 1)))
+    is_mask = holds_only_zero_and_one(volume.voxels)
     with progress_bar("meshing") as progress:
         if is_mask:
             smoothing = MASK_SMOOTHING if args.smooth is None else args.smooth

@@ -38,6 +38,7 @@ from imaging.segment import (
     ball_structure,
     check_mask,
     get_preset,
+    holds_only_zero_and_one,
     mask_from_array,
     same_geometry,
     segment,
@@ -595,3 +596,23 @@ def test_oblique_direction_is_respected_by_seed_and_edits() -> None:
     painted = paint_sphere(empty, centre_lps, 4.0)
     expected = np.linalg.norm(_centres(empty) - np.asarray(centre_lps), axis=-1) <= 4.0
     assert np.array_equal(painted.mask.voxels, expected.astype(np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (np.array([0, 1, 1, 0], dtype=np.uint8), True),
+        (np.array([0, 1, 2], dtype=np.int16), False),
+        (np.array([-1, 0, 1], dtype=np.int32), False),
+        (np.array([True, False]), True),
+        (np.array([0.0, 1.0, 1.0]), True),
+        (np.array([0.0, 0.5, 1.0]), False),
+        (np.array([np.nan, 1.0]), False),
+        (np.zeros(0, dtype=np.float32), True),
+        (np.array(["0", "1"]), False),
+    ],
+)
+def test_holds_only_zero_and_one_tells_a_mask_file_from_a_volume(values: np.ndarray, expected: bool) -> None:
+    assert holds_only_zero_and_one(values) is expected
+    if values.dtype.kind in "biuf":  # the plain comparison it replaces agrees
+        assert bool(np.all((values == 0) | (values == 1))) is expected
