@@ -341,10 +341,17 @@ def _iso_value(voxels: npt.NDArray[Any], level: float) -> float:
     by 0.5 / (b - a) voxel: 0.0005 voxel across a 1000 HU bone edge. (Much closer to ``level``, the vertices near a
     voxel centre round to the same float32 positions and pinch the surface again.)
     """
-    if voxels.dtype.kind == "b" or not np.any(voxels == level):
+    if voxels.dtype.kind == "b":
         return float(level)
-    if voxels.dtype.kind in "iu" and float(level).is_integer():
-        return float(level) - 0.5
+    if voxels.dtype.kind in "iu":
+        # No integer voxel equals a fractional level (a mask's 0.5) or one outside the type's range; the others are
+        # compared with a scalar of the voxels' own type (a float comparison converts every voxel: 7x as long).
+        info = np.iinfo(voxels.dtype)
+        if not float(level).is_integer() or not info.min <= level <= info.max:
+            return float(level)
+        return float(level) - 0.5 if np.any(voxels == voxels.dtype.type(int(level))) else float(level)
+    if not np.any(voxels == level):
+        return float(level)
     below = voxels[voxels < level]
     top = float(below.max()) if below.size else float(level) - 1.0
     return (float(level) + top) / 2.0

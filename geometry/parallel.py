@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 from vtkmodules.vtkCommonCore import vtkSMPTools
 
+from base.memory import keep_freed_memory
 from base.progress import CancelToken, checkpoint
 from geometry.mesh import FloatArray, IndexArray, Mesh, _simplify, repair, smooth
 from geometry.metrics import SurfaceIndex
@@ -141,6 +142,7 @@ def warm_up() -> None:
 
 
 def _child_main(connection: Any, work: Callable[[], object]) -> None:  # pragma: no cover - runs in the child
+    keep_freed_memory()  # the child ends with its half: reuse what it frees (base.memory)
     try:
         connection.send(("ok", work()))
     except BaseException as exc:  # noqa: BLE001 - any failure goes back to the parent, which works in one process

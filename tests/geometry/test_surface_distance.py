@@ -179,3 +179,20 @@ def _raw_flying_edges(volume: Volume, level: float) -> object:
     world = rotate(local, volume.direction_matrix.T) + np.asarray(volume.origin)
     poly.GetPoints().SetData(numpy_to_vtk(world, deep=True))
     return poly
+
+
+@pytest.mark.parametrize(
+    ("voxels", "level", "expected"),
+    [
+        (np.array([0, 1, 1], dtype=np.uint8), 0.5, 0.5),  # a mask: no voxel can equal 0.5
+        (np.array([0, 1, 1], dtype=np.uint8), 1.0, 0.5),
+        (np.array([-1000, 300, 1000], dtype=np.int16), 300.0, 299.5),
+        (np.array([-1000, 299, 1000], dtype=np.int16), 300.0, 300.0),
+        (np.array([-1000, 1000], dtype=np.int16), 40000.0, 40000.0),  # beyond int16: nothing equals it
+        (np.array([-1000, 1000], dtype=np.int16), 300.25, 300.25),
+        (np.array([-1000.0, 250.0, 300.0, 1000.0], dtype=np.float32), 300.0, 275.0),  # half-way to the next below
+        (np.array([-1000.0, 1000.0], dtype=np.float32), 300.0, 300.0),
+    ],
+)
+def test_iso_value_moves_off_voxels_at_the_level_only(voxels: np.ndarray, level: float, expected: float) -> None:
+    assert mesh_module._iso_value(voxels, level) == expected
