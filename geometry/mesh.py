@@ -40,6 +40,7 @@ from vtkmodules.vtkFiltersCore import (
 )
 
 from base.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
+from geometry import second_process
 from geometry._vtk import run_filter
 from geometry.errors import EmptyMeshError, GeometryError
 from geometry.metrics import MeshMetrics, SurfaceDeviation, mesh_metrics, rotate, topology
@@ -955,8 +956,8 @@ def _mesh(
     if parallel.VTK_THREADS:
         parallel.use_vtk_threads()
     reducing = reduction is not None or target_triangles is not None
-    if reducing and volume.voxels.size >= parallel.WARM_UP_MIN_VOXELS and parallel.two_cores():
-        parallel.warm_up()  # a large volume makes a large surface, reduced in halves: start the second process now
+    if reducing:  # a large volume makes a large surface, reduced in halves: start the second process now
+        second_process.warm_up_for(volume.voxels.size)
     # Without the input file's hash the result names a hash of the voxels (0.1 s for 150 MB), on a thread: hashlib
     # releases the GIL. It starts where a core is idle (see _mesh_stages): beside a reduction in one process
     # (fast_simplification holds the GIL on one core), else after the two processes, beside the checks.

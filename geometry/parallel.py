@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import multiprocessing
 import os
 import pickle
 import threading
@@ -35,7 +34,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing import shared_memory
-from multiprocessing.context import ForkServerContext
 from typing import Any, TypeVar
 
 import numpy as np
@@ -46,6 +44,8 @@ from base.memory import keep_freed_memory
 from base.progress import CancelToken, checkpoint
 from geometry.mesh import FloatArray, IndexArray, Mesh, _simplify, repair, smooth
 from geometry.metrics import SurfaceIndex
+from geometry.second_process import context as _context
+from geometry.second_process import two_cores
 
 _Own = TypeVar("_Own")
 _Other = TypeVar("_Other")
@@ -54,8 +54,6 @@ _Other = TypeVar("_Other")
 PARALLEL_MIN_TRIANGLES = 400_000
 #: Whether meshing runs VTK's filters on VTK's threads (see :func:`use_vtk_threads`).
 VTK_THREADS = True
-#: Volumes with at least this many voxels start the fork server when meshing starts (see :func:`warm_up`).
-WARM_UP_MIN_VOXELS = 8_000_000
 #: Margin (mm) beyond a half's own triangles of the reference triangles it measures its vertices against. A vertex
 #: whose distance is not below its own distance to the margin's edge is measured again against the whole reference.
 DEVIATION_MARGIN_MM = 2.0
@@ -84,14 +82,6 @@ def vtk_is_sequential() -> bool:
     return str(vtkSMPTools.GetBackend()) == "Sequential"
 
 
-def two_cores() -> bool:
-    """Whether this machine has two cores or more for this process."""
-    try:
-        return len(os.sched_getaffinity(0)) >= 2
-    except AttributeError:  # pragma: no cover - macOS and Windows have no affinity call
-        return (os.cpu_count() or 1) >= 2
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------------------
@@ -108,37 +98,9 @@ def _row_keys(rows: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.void]:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _context() -> ForkServerContext | None:
-    """The context that starts the second process, or None where it cannot be started safely and cheaply.
-
-    ``forkserver``: its server, started once per process (:func:`warm_up`), imports this module, then forks a clean
-    child for each call in a few milliseconds. Where it does not exist (Windows) there is no second process: ``spawn``
-    would start a fresh interpreter and import numpy, VTK and DVW's geometry for every call (about 2 s here), more
-    than the halves save.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
-        return None
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
 def can_split(n_triangles: int) -> bool:
     """Whether a mesh of ``n_triangles`` is worth working on in two processes here (2+ cores, a safe start method)."""
     return n_triangles >= PARALLEL_MIN_TRIANGLES and two_cores() and _context() is not None
-
-
-def warm_up() -> None:
-    """Start the fork server now (it then imports this module while the caller works), if there is one.
-
-    Starting it takes about a second of a core (a fresh interpreter importing numpy, VTK and DVW's geometry); a
-    caller that will split a large mesh calls this when it starts, so that the server is ready by then.
-    """
-    if _context() is not None:
-        from multiprocessing import forkserver  # noqa: PLC0415 - only where the start method exists
-
-        with contextlib.suppress(OSError, RuntimeError):  # then the first call starts it, or works in one process
-            forkserver.ensure_running()
 
 
 def _child_main(connection: Any, work: Callable[[], object]) -> None:  # pragma: no cover - runs in the child

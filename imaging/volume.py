@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from base.files import write_atomically
 from imaging.errors import OutputExistsError, VolumeFileError
-from imaging.volume_files import VolumeData, mha_bytes, read_volume_file
+from imaging.volume_files import VolumeData, header_voxel_count, mha_bytes, read_volume_file
 
 VOLUME_SUFFIXES = (".nrrd", ".nii.gz", ".nii", ".mha")
 #: Plausible voxel spacing (mm): 0.1 micrometre to one metre. Outside it a spacing is a damaged header.
@@ -683,6 +683,19 @@ def _write_block(fp: IO[bytes], future: Future[tuple[bytes, int, int]], crc: int
     deflated, block_crc, length = future.result()
     fp.write(deflated)
     return crc32_combine(crc, block_crc, length), size + length
+
+
+def voxel_count(path: str | Path) -> int | None:
+    """How many voxels the volume file at ``path`` holds, from its header alone (NRRD, MetaImage); None if unknown.
+
+    For a caller that prepares for a large volume before reading it (e.g. starting a second process).
+    """
+    source = Path(path)
+    try:
+        suffix = volume_suffix(source)
+    except VolumeFileError:
+        return None
+    return header_voxel_count(source, suffix) if source.is_file() else None
 
 
 def read_volume(path: str | Path) -> Volume:

@@ -16,6 +16,7 @@ Errors are :class:`~imaging.errors.VolumeFileError` with one line; nothing of a 
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,35 @@ def _native(voxels: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 
 # --- NRRD ---------------------------------------------------------------------------------------------------------
+def header_voxel_count(source: Path, suffix: str) -> int | None:
+    """The number of voxels ``source``'s header declares, reading the header alone; None if not known that way.
+
+    NRRD and MetaImage headers are short text read in milliseconds; a NIfTI header needs nibabel (None here), and
+    a header that cannot be read gives None (reading the whole file then says what is wrong with it).
+    """
+    try:
+        if suffix == ".nrrd":
+            import nrrd  # noqa: PLC0415 - only reading a NRRD file needs it
+
+            sizes = [int(v) for v in nrrd.read_header(str(source))["sizes"]]
+        elif suffix == ".mha":
+            with open(source, "rb") as fp:
+                sizes = []
+                for _ in range(64):
+                    key, _, value = fp.readline(4096).decode("utf-8", errors="replace").partition("=")
+                    if key.strip() == "DimSize":
+                        sizes = [int(v) for v in value.split()]
+                    if key.strip() in {"DimSize", "ElementDataFile", ""}:
+                        break
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - any malformed header: not known from the header
+        return None
+    if not sizes or min(sizes) < 1:
+        return None
+    return math.prod(sizes)
+
+
 def _read_nrrd(source: Path) -> VolumeData:
     import nrrd  # noqa: PLC0415 - only reading a NRRD file needs it
 

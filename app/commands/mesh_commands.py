@@ -66,6 +66,13 @@ def _metrics_json(metrics: Any) -> dict[str, Any]:
 
 def run_mesh(args: argparse.Namespace) -> int:
     """``dvw mesh (MASK | VOLUME --threshold T) --out FILE``."""
+    from geometry import second_process  # noqa: PLC0415 - the standard library only
+    from imaging.volume import voxel_count  # noqa: PLC0415
+
+    if args.reduce is not None and args.reduce < 1.0:
+        # A large volume's surface is reduced in two processes: the second one's server starts now, beside this
+        # process's imports and reading of the input (single-threaded), not later beside VTK's threads.
+        second_process.warm_up_for(voxel_count(args.input))
     from base.files import sha256_file  # noqa: PLC0415
     from geometry.errors import MeshOutputExistsError  # noqa: PLC0415
     from geometry.io import mesh_suffix, write_mesh  # noqa: PLC0415
@@ -77,7 +84,7 @@ def run_mesh(args: argparse.Namespace) -> int:
         mesh_from_volume,
     )
     from imaging.segment import holds_only_zero_and_one  # noqa: PLC0415
-    from imaging.volume import read_volume  # noqa: PLC0415
+    from imaging.volume import read_volume  # noqa: PLC0415 - numpy's import, now that the server starts
     from validation.manifest import current_manifest  # noqa: PLC0415
 
     started = time.perf_counter()

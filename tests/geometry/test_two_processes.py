@@ -218,3 +218,11 @@ def test_cancel_stops_both_processes(shell: Phantom, two_processes: list[bool]) 
     with pytest.raises(Cancelled):
         mesh_from_volume(shell.volume, MIDPOINT, reduction=KEEP, progress=cancel_when_split, cancel=token)
     assert multiprocessing.active_children() == []
+
+
+def test_the_server_starts_early_only_for_a_large_volume() -> None:
+    from geometry import second_process  # noqa: PLC0415
+
+    assert second_process.warm_up_for(None) is False
+    assert second_process.warm_up_for(second_process.WARM_UP_MIN_VOXELS - 1) is False
+    assert second_process.warm_up_for(second_process.WARM_UP_MIN_VOXELS) is second_process.two_cores()
