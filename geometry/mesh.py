@@ -556,16 +556,28 @@ def keep_small_shells(
 def _face_volumes(vertices: FloatArray, faces: IndexArray) -> FloatArray:
     """Each triangle's signed volume (mm^3) with the origin: they sum to a closed surface's enclosed volume.
 
-    Computed on coordinate columns (a . (b x c) written out): 0.29 s for 2.2 M random triangles where ``np.cross``
-    on (n, 3) rows took 3.7 s.
+    Computed on coordinate columns (a . (b x c) written out), 65,536 triangles at a time: the temporaries stay in the
+    processor's cache and are reused instead of being faulted in afresh. 0.05 s for the 2.2 M triangles of the
+    benchmark skull, where the whole-array form took 0.22 s at best and 1.5-2.9 s in a fresh process (its nine
+    gathered 18 MB columns and their products are new memory); ``np.cross`` on (n, 3) rows took 3.7 s.
     """
-    x, y, z = (np.ascontiguousarray(vertices[:, axis]) for axis in range(3))
-    i, j, k = (np.ascontiguousarray(faces[:, corner]) for corner in range(3))
-    ax, ay, az = x[i], y[i], z[i]
-    bx, by, bz = x[j], y[j], z[j]
-    cx, cy, cz = x[k], y[k], z[k]
-    triple = ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx)
-    return np.asarray(triple / 6.0, dtype=np.float64)
+    x, y, z = (np.ascontiguousarray(vertices[:, axis], dtype=np.float64) for axis in range(3))
+    volumes = np.empty(len(faces), dtype=np.float64)
+    for start in range(0, len(faces), _FACE_CHUNK):
+        part = faces[start : start + _FACE_CHUNK]
+        i, j, k = part[:, 0], part[:, 1], part[:, 2]
+        ax, ay, az = x[i], y[i], z[i]
+        bx, by, bz = x[j], y[j], z[j]
+        cx, cy, cz = x[k], y[k], z[k]
+        volumes[start : start + _FACE_CHUNK] = (
+            ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx)
+        )
+    volumes /= 6.0
+    return volumes
+
+
+#: Triangles per block of :func:`_face_volumes` (a block's temporaries: 0.5 MB each).
+_FACE_CHUNK = 1 << 16
 
 
 def _frame(vertices: FloatArray) -> tuple[FloatArray, float]:
