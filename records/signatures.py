@@ -56,6 +56,7 @@ from records.cases import CaseState
 from records.errors import (
     ArtifactChangedError,
     ArtifactMissingError,
+    ChangeNotAcknowledgedError,
     ConflictUnresolvedError,
     InputChangedError,
     ManifestNotValidatedError,
@@ -77,6 +78,7 @@ from records.payloads import (
     read_or_none,
 )
 from records.store import Precondition, Store
+from records.team import pending_acknowledgements, refuse_missing_input, refuse_non_member
 from records.trust import (
     ALGORITHM,
     CLINICAL_DESIGN_CONFIRMATION,
@@ -403,6 +405,12 @@ def sign_and_record(
         An input, result or evidence artifact held in the store changed (or lost its record) since the check.
     ConflictUnresolvedError
         Two sites changed the case concurrently and no one has resolved it (``dvw site resolve``).
+    NotATeamMemberError
+        The case has a team and the signer is not on it (:mod:`records.team`).
+    DesignInputMissingError
+        The case has a team or a design input but lacks the design input or the patient's consent.
+    ChangeNotAcknowledgedError
+        A clinical design confirmation of a changed design before every team member acknowledged the change.
     """
     del home
     if meaning not in MEANING_ROLES:
@@ -473,7 +481,17 @@ def _sign_once(
             f"user {user.user_id!r} has role {user.role}; {meaning!r} may be signed by: {allowed}"
         )
     case = store.case(case_code)
+    refuse_non_member(case, user.user_id, "sign it")
     _refuse_conflicting(store, case)
+    refuse_missing_input(case, "signed")
+    if meaning == CLINICAL_DESIGN_CONFIRMATION:
+        pending = pending_acknowledgements(case)
+        if pending:
+            raise ChangeNotAcknowledgedError(
+                f"case {case.code} revision {case.revision}: the design change is not yet acknowledged by "
+                f"{', '.join(pending)}; every team member acknowledges it first (dvw change ack {case.code} "
+                "--user USER)"
+            )
     check, reverification = _refuse_unsignable(store, case, meaning, manifest_id)
     _check_artifacts(store, case, check, reverification)
     # The store writes a sync_received marker first when it holds other sites' events its last marker lacks; the

@@ -1,0 +1,244 @@
+"""The case team and the gates of the medical-engineering interaction (REQUIREMENTS 4.1.6, 4.4.3, 4.5.1.1, 4.5.4).
+
+A case's team is the users named by its ``team_member_added`` / ``team_member_removed`` events, each with a role on
+the case (:data:`CASE_ROLES`). From the case's first team event on, only members act on it: record its design
+input, run its check, record its re-verification or a design change, sign it (:func:`refuse_non_member`). A case
+without any team event (one recorded by ``dvw run --case`` or ``dvw demo`` before a team was named) is open to
+every user of the site, as before teams existed. When the first team event is written, the user who created the
+case joins the team in the same transaction (with the role their user role gives, :data:`DEFAULT_CASE_ROLE`), so
+the creator never loses the case.
+
+A case with a team, or with a design input, is checked and signed only when its design input is recorded and the
+patient's informed consent is given (:func:`missing_for_work`). A design change (new revision) must be
+acknowledged by every member before the clinician confirms it (:func:`pending_acknowledgements`); who made the
+change counts as having acknowledged it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from records.cases import SIGNED, CaseState
+from records.errors import DesignInputMissingError, NotATeamMemberError, TeamRefusedError
+from records.events import TEAM_MEMBER_ADDED, TEAM_MEMBER_REMOVED, Event, NewEvent
+from records.identity import ADMIN, CLINICIAN, ENGINEER, QUALITY
+from records.payloads import DesignInputRecorded, TeamMemberAdded, TeamMemberRemoved, read_or_none, to_payload
+from records.store import Store
+from records.users import Session, load_users
+
+PRESCRIBING_CLINICIAN = "prescribing_clinician"
+DESIGN_ENGINEER = "design_engineer"
+REVIEWER = "reviewer"
+QUALITY_ROLE = "quality"
+
+CASE_ROLES: Mapping[str, frozenset[str]] = {
+    PRESCRIBING_CLINICIAN: frozenset({CLINICIAN}),
+    DESIGN_ENGINEER: frozenset({ENGINEER}),
+    REVIEWER: frozenset({ENGINEER, CLINICIAN, QUALITY, ADMIN}),
+    QUALITY_ROLE: frozenset({QUALITY}),
+}
+"""Each role a member may have on a case, and the user roles that may hold it."""
+
+DEFAULT_CASE_ROLE: Mapping[str, str] = {
+    ENGINEER: DESIGN_ENGINEER,
+    CLINICIAN: PRESCRIBING_CLINICIAN,
+    QUALITY: QUALITY_ROLE,
+    ADMIN: REVIEWER,
+}
+"""The case role a case's creator gets when the first team event is written, by their user role."""
+
+AT_RISK_DAYS = 3
+"""A case not yet signed whose deadline is this many days away or fewer is at risk (``case list``)."""
+
+
+def is_member(case: CaseState, user_id: str | None) -> bool:
+    """Whether ``user_id`` may act on ``case``: a member of its team, or anyone while it has no team event."""
+    return not case.team_events or (user_id is not None and user_id in case.team)
+
+
+def refuse_non_member(case: CaseState, user_id: str | None, doing: str) -> None:
+    """Refuse a user who is not on the case's team.
+
+    Parameters
+    ----------
+    case
+        The case acted on.
+    user_id
+        Who acts.
+    doing
+        What they try, as a verb phrase (``"sign it"``, ``"run its check"``).
+
+    Raises
+    ------
+    NotATeamMemberError
+        The case has a team and ``user_id`` is not on it.
+    """
+    if is_member(case, user_id):
+        return
+    members = ", ".join(f"{user} ({role})" for user, role in case.team.items()) or "nobody"
+    raise NotATeamMemberError(
+        f"{user_id} is not on the team of case {case.code} (members: {members}); only its members may {doing} "
+        f"(dvw case team {case.code} --add USER --as ROLE)"
+    )
+
+
+def design_input(case: CaseState) -> DesignInputRecorded | None:
+    """The case's latest design input (typed), or None."""
+    return None if case.design_input is None else read_or_none(case.design_input, DesignInputRecorded)
+
+
+def missing_for_work(case: CaseState) -> list[str]:
+    """What a case lacks before it may be checked or signed: its design input, the patient's consent.
+
+    Only a case with a team or a design input is held to it (see the module docstring); for others the list is empty.
+    """
+    recorded = design_input(case)
+    if not case.team_events and recorded is None:
+        return []
+    if recorded is None:
+        return [f"the design input (dvw case input {case.code} --file INPUT.toml)"]
+    missing = []
+    if not recorded.consent.given:
+        missing.append("the patient's informed consent (consent.given is false in the design input)")
+    elif not recorded.consent.document_sha256:
+        missing.append("the signed consent document (consent.document in the design input)")
+    return missing
+
+
+def refuse_missing_input(case: CaseState, doing: str) -> None:
+    """Refuse ``doing`` while :func:`missing_for_work` lists anything.
+
+    Raises
+    ------
+    DesignInputMissingError
+        Naming what is missing.
+    """
+    missing = missing_for_work(case)
+    if missing:
+        raise DesignInputMissingError(f"case {case.code} cannot be {doing}: it lacks {' and '.join(missing)}")
+
+
+def pending_acknowledgements(case: CaseState) -> list[str]:
+    """The members who have not acknowledged the design change that made the current revision (in team order)."""
+    if case.change is None:
+        return []
+    return [user for user in case.team if user not in case.acknowledged]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The delivery deadline of a case (4.7.13) and how it stands on a given day."""
+
+    deadline: str | None
+    days_left: int | None
+    late: bool
+    at_risk: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"deadline", "days_left", "late", "at_risk"}``."""
+        return {"deadline": self.deadline, "days_left": self.days_left, "late": self.late, "at_risk": self.at_risk}
+
+
+def deadline_of(case: CaseState, today: date) -> Deadline:
+    """The case's deadline from its design input, and how it stands on ``today``.
+
+    Late: past it and not signed; at risk: not signed and at most :data:`AT_RISK_DAYS` days left.
+    """
+    recorded = design_input(case)
+    if recorded is None:
+        return Deadline(None, None, late=False, at_risk=False)
+    due = date.fromisoformat(recorded.deadline)
+    left = (due - today).days
+    open_case = case.state != SIGNED
+    return Deadline(
+        recorded.deadline, left, late=open_case and left < 0, at_risk=open_case and 0 <= left <= AT_RISK_DAYS
+    )
+
+
+def change_team(
+    store: Store,
+    code: str,
+    by: Session,
+    *,
+    add: str | None = None,
+    role: str | None = None,
+    remove: str | None = None,
+) -> list[Event]:
+    """Add a member with a role, or remove one, recorded by ``by``.
+
+    Who may: an administrator, or a member (while the case has no team: its creator). The first team event also
+    adds the case's creator (see the module docstring).
+
+    Parameters
+    ----------
+    store
+        The local store.
+    code
+        The case.
+    by
+        The signed-in user changing the team.
+    add, role
+        The user to add and their role on the case (a key of :data:`CASE_ROLES`).
+    remove
+        The user to remove (exclusive with ``add``).
+
+    Returns
+    -------
+    list of Event
+        The events recorded (the creator's first, when added with them).
+
+    Raises
+    ------
+    TeamRefusedError
+        Neither or both of add and remove, an unknown or disabled user, a role the user's role may not hold, the
+        user already a member or not one, the last member removed, or ``by`` not allowed to change the team.
+    CaseNotFoundError
+        No such case.
+    """
+    if (add is None) == (remove is None):
+        raise TeamRefusedError("give either --add USER --as ROLE or --remove USER")
+    case = store.case(code)
+    allowed = case.team if case.team_events else ({case.creator: ""} if case.creator else {})
+    if by.user.role != ADMIN and by.user_id not in allowed:
+        raise TeamRefusedError(
+            f"{by.user_id} may not change the team of case {case.code}: only its members or an administrator may"
+        )
+    if remove is not None:
+        if remove not in case.team:
+            raise TeamRefusedError(f"{remove} is not on the team of case {case.code}")
+        if len(case.team) == 1:
+            raise TeamRefusedError(f"{remove} is the last member of case {case.code}; add another member first")
+        return [
+            store.append(
+                TEAM_MEMBER_REMOVED, case_code=case.code, payload=to_payload(TeamMemberRemoved(user_id=remove)), by=by
+            )
+        ]
+    assert add is not None
+    users = load_users(store)
+    batch: list[NewEvent] = []
+    if not case.team_events and case.creator is not None and case.creator != add:
+        creator = users.get(case.creator)
+        if creator is not None and creator.enabled:
+            joined = TeamMemberAdded(user_id=creator.user_id, role=DEFAULT_CASE_ROLE[creator.role])
+            batch.append(NewEvent(TEAM_MEMBER_ADDED, case.code, to_payload(joined), by))
+    batch.append(NewEvent(TEAM_MEMBER_ADDED, case.code, to_payload(_new_member(case, users, add, role)), by))
+    return store.append_many(batch)
+
+
+def _new_member(case: CaseState, users: Mapping[str, Any], user_id: str, role: str | None) -> TeamMemberAdded:
+    if role is None or role not in CASE_ROLES:
+        raise TeamRefusedError(f"a member needs a role on the case (--as): one of {', '.join(CASE_ROLES)}")
+    user = users.get(user_id)
+    if user is None:
+        raise TeamRefusedError(f"no user {user_id!r} on this workstation (dvw user list)")
+    if not user.enabled:
+        raise TeamRefusedError(f"user {user_id} is disabled")
+    if user.role not in CASE_ROLES[role]:
+        holders = ", ".join(sorted(CASE_ROLES[role]))
+        raise TeamRefusedError(f"{user_id} is a {user.role}; the role {role} is for: {holders}")
+    if user_id in case.team:
+        raise TeamRefusedError(f"{user_id} is already on the team of case {case.code} as {case.team[user_id]}")
+    return TeamMemberAdded(user_id=user_id, role=role)
