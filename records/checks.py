@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from base.files import sha256_file
 from records.cases import CaseState
-from records.errors import CaseNotFoundError, ChangeRefusedError
+from records.errors import CaseNotFoundError
 from records.events import NewEvent
 from records.store import Store
 
@@ -80,15 +81,15 @@ def record_check(
     The files are stored first, then every event in one transaction: a crash leaves either the whole record or
     none of it (stored files without events are harmless and stored again by the next attempt).
     """
-    from records.team import refuse_missing_input, refuse_non_member  # noqa: PLC0415 - team imports users
+    from records.team import refuse_check  # noqa: PLC0415 - team imports users
 
     try:
         state: CaseState | None = store.case(code)
     except CaseNotFoundError:
         state = None
     if state is not None:
-        refuse_non_member(state, getattr(by, "user_id", None), "run its check")
-        refuse_missing_input(state, "checked")
+        design = files.get("design")
+        refuse_check(state, getattr(by, "user_id", None), None if design is None else sha256_file(design))
     artifacts = {name: store.put_artifact(path, _KINDS.get(name, name)) for name, path in files.items()}
     inputs = {"dicom": dicom_sha256, **{k: v for k, v in artifacts.items() if k != "check"}}
     recorded: list[str] = []
@@ -107,12 +108,6 @@ def record_check(
     if not same:
         held = {} if state is None else dict(state.inputs)
         old_design = held.get("design")
-        if old_design is not None and old_design != inputs["design"] and state is not None and state.team_events:
-            raise ChangeRefusedError(
-                f"case {code}: the design checked ({inputs['design'][:12]}...) is not revision {state.revision}'s "
-                f"({old_design[:12]}...); record the change with its reason first: dvw change {code} --design FILE "
-                '--reason "..."'
-            )
         if old_design is not None and old_design != inputs["design"]:
             payload = {"reason": "a different design file was checked", "inputs": inputs}
             batch.append(NewEvent("design_changed", code, payload, by))

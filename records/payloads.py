@@ -131,6 +131,7 @@ class DesignChanged(Payload, frozen=True, kw_only=True):
     inputs: dict[str, str] = msgspec.field(default_factory=dict)
     previous_design: str | None = None
     comparison: dict[str, Any] | None = None
+    design_file: str | None = None
 
 
 class TeamMemberAdded(Payload, frozen=True, kw_only=True):

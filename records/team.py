@@ -22,10 +22,18 @@ from datetime import date
 from typing import Any
 
 from records.cases import SIGNED, CaseState
-from records.errors import DesignInputMissingError, NotATeamMemberError, TeamRefusedError
-from records.events import TEAM_MEMBER_ADDED, TEAM_MEMBER_REMOVED, Event, NewEvent
+from records.errors import ChangeRefusedError, DesignInputMissingError, NotATeamMemberError, TeamRefusedError
+from records.events import CHANGE_ACKNOWLEDGED, TEAM_MEMBER_ADDED, TEAM_MEMBER_REMOVED, Event, NewEvent
 from records.identity import ADMIN, CLINICIAN, ENGINEER, QUALITY
-from records.payloads import DesignInputRecorded, TeamMemberAdded, TeamMemberRemoved, read_or_none, to_payload
+from records.payloads import (
+    ChangeAcknowledged,
+    DesignChanged,
+    DesignInputRecorded,
+    TeamMemberAdded,
+    TeamMemberRemoved,
+    read_or_none,
+    to_payload,
+)
 from records.store import Store
 from records.users import Session, load_users
 
@@ -119,6 +127,30 @@ def refuse_missing_input(case: CaseState, doing: str) -> None:
     missing = missing_for_work(case)
     if missing:
         raise DesignInputMissingError(f"case {case.code} cannot be {doing}: it lacks {' and '.join(missing)}")
+
+
+def refuse_check(case: CaseState, user_id: str | None, design_sha256: str | None) -> None:
+    """Refuse to record a check of ``case`` by ``user_id`` of the design ``design_sha256`` when it may not be.
+
+    Raises
+    ------
+    NotATeamMemberError
+        The case has a team and ``user_id`` is not on it.
+    DesignInputMissingError
+        The case lacks its design input or the patient's consent (:func:`missing_for_work`).
+    ChangeRefusedError
+        A case with a team checked with another design than its current revision's: the change is recorded with
+        its reason first (``dvw change``).
+    """
+    refuse_non_member(case, user_id, "run its check")
+    refuse_missing_input(case, "checked")
+    held = case.inputs.get("design")
+    if case.team_events and held is not None and design_sha256 is not None and held != design_sha256:
+        raise ChangeRefusedError(
+            f"case {case.code}: the design checked ({design_sha256[:12]}...) is not revision {case.revision}'s "
+            f"({held[:12]}...); record the change with its reason first: dvw change {case.code} --design FILE "
+            '--reason "..."'
+        )
 
 
 def pending_acknowledgements(case: CaseState) -> list[str]:
@@ -242,3 +274,57 @@ def _new_member(case: CaseState, users: Mapping[str, Any], user_id: str, role: s
     if user_id in case.team:
         raise TeamRefusedError(f"{user_id} is already on the team of case {case.code} as {case.team[user_id]}")
     return TeamMemberAdded(user_id=user_id, role=role)
+
+
+def acknowledge_change(store: Store, code: str, by: Session) -> Event:
+    """Record that ``by``, a member, acknowledges the design change that made the case's current revision.
+
+    Raises
+    ------
+    ChangeRefusedError
+        The current revision was not made by a design change, or ``by`` acknowledged it already.
+    NotATeamMemberError
+        The case has a team and ``by`` is not on it.
+    """
+    case = store.case(code)
+    refuse_non_member(case, by.user_id, "acknowledge its design change")
+    if case.change is None:
+        raise ChangeRefusedError(f"case {case.code} revision {case.revision} has no design change to acknowledge")
+    if by.user_id in case.acknowledged:
+        raise ChangeRefusedError(
+            f"{by.user_id} has already acknowledged the change to revision {case.revision} of case {case.code}"
+        )
+    payload = ChangeAcknowledged(
+        revision=case.revision, change_event_id=case.change.event_id, change_hash=case.change.hash
+    )
+    return store.append(CHANGE_ACKNOWLEDGED, case_code=case.code, payload=to_payload(payload), by=by)
+
+
+def revisions(case: CaseState) -> list[dict[str, Any]]:
+    """The case's revision history (``dvw case show``).
+
+    Revision 1, then each design change with its reason, figures, who made it and who acknowledged it.
+    """
+    history: list[dict[str, Any]] = [{"revision": 1, "created_at": case.events[0].created_at, "by": case.creator}]
+    acks: dict[str, list[dict[str, str | None]]] = {}
+    for event in case.events:
+        acked = read_or_none(event, ChangeAcknowledged)
+        if acked is not None:
+            acks.setdefault(acked.change_hash, []).append({"user": event.actor, "at": event.created_at})
+    for event in case.events:
+        changed = read_or_none(event, DesignChanged)
+        if changed is None:
+            continue
+        history.append(
+            {
+                "revision": len(history) + 1,
+                "created_at": event.created_at,
+                "by": event.actor,
+                "reason": changed.reason,
+                "design": changed.inputs.get("design"),
+                "previous_design": changed.previous_design,
+                "comparison": changed.comparison,
+                "acknowledged": acks.get(event.hash, []),
+            }
+        )
+    return history

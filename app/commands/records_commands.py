@@ -6,6 +6,8 @@ import argparse
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from app.cli import EXIT_BAD_INPUT, EXIT_OK, UsageError, add_json_flag, emit_json, say
 from app.commands.acting import acting_session, acting_user_id, add_acting_user
 from app.home import home_folder
@@ -217,19 +219,59 @@ def run_case_input(args: argparse.Namespace) -> int:
 
 
 def run_case_show(args: argparse.Namespace) -> int:
-    """``dvw case show``."""
+    """``dvw case show``: the state, team, design input, revision history, events and signatures."""
     from records.sync.conflicts import find_conflicts  # noqa: PLC0415
+    from records.team import deadline_of, design_input, pending_acknowledgements, revisions  # noqa: PLC0415
 
     with _open(args) as store:
         case = store.case(args.code)
         conflicts = [c for c in find_conflicts(store.events()) if c.case_code == case.code]
+    given = design_input(case)
+    due = deadline_of(case, datetime.now().astimezone().date())
+    history = revisions(case)
+    waiting = pending_acknowledgements(case)
     if args.json:
-        emit_json({**case.to_json(), "conflicts": [conflict.to_json() for conflict in conflicts]})
+        emit_json(
+            {
+                **case.to_json(),
+                **due.to_json(),
+                "team": [{"user": user, "role": role} for user, role in case.team.items()],
+                "design_input": None
+                if given is None or case.design_input is None
+                else {"event_id": case.design_input.event_id, **msgspec.to_builtins(given)},
+                "revisions": history,
+                "waiting_acknowledgements": waiting,
+                "conflicts": [conflict.to_json() for conflict in conflicts],
+            }
+        )
         return EXIT_OK
     say(f"case {case.code}: revision {case.revision}, {case.state}, verdict {case.verdict or '-'}")
     for conflict in conflicts:
         sites = ", ".join(branch.site_id[:8] for branch in conflict.branches)
         say(f"  CONFLICT: concurrent revisions from sites {sites}; resolve with dvw site resolve {case.code}")
+    if case.team:
+        say("  team: " + ", ".join(f"{user} ({role})" for user, role in case.team.items()))
+    if given is not None:
+        consent = f"consent given {given.consent.date}" if given.consent.given else "NO CONSENT"
+        flag = " LATE" if due.late else " AT RISK" if due.at_risk else ""
+        say(f"  design input: deadline {given.deadline} ({due.days_left} days left){flag}, {consent}")
+    for item in history[1:]:
+        figures = item["comparison"] or {}
+        acked = ", ".join(str(ack["user"]) for ack in item["acknowledged"]) or "nobody yet"
+        shown = [
+            f"{label} {_figure(figures.get(name))}"
+            for label, name in (
+                ("max", "change.max_deviation_mm"),
+                ("RMS", "change.rms_deviation_mm"),
+                ("changed area", "change.area_changed_mm2"),
+            )
+        ]
+        say(
+            f"  revision {item['revision']} by {item['by']} at {item['created_at']}: {item['reason']}; "
+            f"{', '.join(shown)} (mm, mm²); acknowledged by {acked}"
+        )
+    if waiting:
+        say(f"  waiting for acknowledgement of revision {case.revision}: {', '.join(waiting)}")
     for name, sha in case.inputs.items():
         say(f"  input {name}: {sha}")
     for event in case.events:
@@ -239,6 +281,10 @@ def run_case_show(args: argparse.Namespace) -> int:
         mark = " (superseded)" if signature.event_id in case.superseded else ""
         say(f"  signature seq {signature.seq}{mark}")
     return EXIT_OK
+
+
+def _figure(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, int | float) else "-"
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
