@@ -216,14 +216,34 @@ class RevisionComparison:
         }
 
 
+def _near(surface: Mesh, points: FloatArray, reach: FloatArray) -> Mesh:
+    """The triangles of ``surface`` that may hold the closest point of one of ``points``.
+
+    Those whose bounding box meets the box of the points grown by the largest ``reach`` (an upper bound of each
+    point's distance, e.g. to the nearest vertex). Every closer triangle meets it, and so do the triangles around a
+    closest point (they hold it), so distances and signs are those of the whole surface. The whole surface when the
+    box keeps most of it.
+    """
+    grow = float(reach.max())
+    low, high = points.min(axis=0) - grow, points.max(axis=0) + grow
+    corners = surface.vertices[surface.faces]
+    keep = np.all((corners.max(axis=1) >= low) & (corners.min(axis=1) <= high), axis=1)
+    if keep.mean() > 0.5:
+        return surface
+    used, faces = np.unique(surface.faces[keep], return_inverse=True)
+    return Mesh(surface.vertices[used], faces.reshape(-1, 3))
+
+
 def compare_revisions(
     previous: Mesh, new: Mesh, *, tolerance_mm: float = 0.2, cancel: CancelToken | None = None
 ) -> RevisionComparison:
     """Compare a new design with the previous revision's design (both closed, outward-oriented, in mm).
 
-    Distances are exact point-to-triangle distances (:func:`signed_distances`) of every vertex of each mesh from
-    the other's surface; areas are vertex areas (:func:`vertex_areas`), so the figures do not depend on how evenly
-    the meshes are triangulated.
+    Distances are exact point-to-triangle distances (:func:`signed_distances`) from the other design's surface:
+    of every vertex of the new design (a vertex at the position of a previous vertex lies on that surface: 0), and
+    of the previous design's vertices that could change a figure (those whose nearest new vertex is farther than
+    the tolerance or the largest forward distance: the others are within both). Areas are vertex areas
+    (:func:`vertex_areas`), so the figures do not depend on how evenly the meshes are triangulated.
 
     Parameters
     ----------
@@ -248,8 +268,26 @@ def compare_revisions(
         raise GeometryError(f"the change tolerance must be a positive length in mm, not {tolerance_mm}")
     if new.n_triangles == 0 or previous.n_triangles == 0:
         raise GeometryError("a design to compare has no triangles")
-    forward = signed_distances(previous, new.vertices, cancel=cancel)
-    backward = np.abs(signed_distances(new, previous.vertices, cancel=cancel))
+    from scipy.spatial import cKDTree  # noqa: PLC0415 - loaded when designs are compared
+
+    # A vertex at the position of a vertex of the other surface lies on it: its distance is exactly 0. Only the
+    # others are measured (most of a design that was edited locally keeps its vertices).
+    nearest_old = np.asarray(cKDTree(previous.vertices).query(new.vertices)[0], dtype=np.float64)
+    forward = np.zeros(new.n_vertices)
+    moved = nearest_old > 0.0
+    if np.any(moved):
+        near = _near(previous, new.vertices[moved], nearest_old[moved])
+        forward[moved] = signed_distances(near, new.vertices[moved], cancel=cancel)
+    checkpoint(cancel)
+    # Backward only the area beyond the tolerance and the largest distance are needed: the distance to the nearest
+    # vertex of the new design bounds the distance to its surface from above, so a vertex whose bound is within
+    # both the tolerance and the forward maximum changes neither figure and is not measured.
+    bound = np.asarray(cKDTree(new.vertices).query(previous.vertices)[0], dtype=np.float64)
+    backward = np.zeros(previous.n_vertices)
+    candidates = bound > min(tolerance_mm, float(np.abs(forward).max()))
+    if np.any(candidates):
+        near = _near(new, previous.vertices[candidates], bound[candidates])
+        backward[candidates] = np.abs(signed_distances(near, previous.vertices[candidates], cancel=cancel))
     weights = vertex_areas(new)
     area = float(weights.sum())
     magnitude = np.abs(forward)
