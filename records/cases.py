@@ -41,6 +41,7 @@ from records.events import (
     DESIGN_CHANGED,
     DESIGN_INPUT_RECORDED,
     INPUTS_ADDED,
+    PROPOSAL_ISSUED,
     REVERIFICATION_RECORDED,
     SIGNATURE,
     TEAM_MEMBER_ADDED,
@@ -53,6 +54,7 @@ from records.payloads import (
     DesignChanged,
     DesignInputRecorded,
     InputsAdded,
+    ProposalIssued,
     ReverificationRecorded,
     TeamMemberAdded,
     TeamMemberRemoved,
@@ -111,6 +113,8 @@ class CaseState:
         The ``design_changed`` event that made the current revision, or None on revision 1.
     acknowledged
         The users who acknowledged :attr:`change` (``change_acknowledged`` events naming it).
+    proposal
+        The latest ``proposal_issued`` event made for :attr:`check` (None when none, or after a new check or change).
     """
 
     code: str
@@ -130,6 +134,7 @@ class CaseState:
     design_input: Event | None = None
     change: Event | None = None
     acknowledged: frozenset[str] = field(default_factory=frozenset)
+    proposal: Event | None = None
 
     @property
     def current_signatures(self) -> tuple[Event, ...]:
@@ -212,6 +217,7 @@ def case_state(events: Iterable[Event]) -> CaseState:
         design_input=walk.design_input,
         change=walk.change,
         acknowledged=frozenset(walk.acknowledged),
+        proposal=walk.proposal if walk.check is not None else None,
     )
 
 
@@ -232,10 +238,11 @@ class _Walk:
     design_input: Event | None = None
     change: Event | None = None
     acknowledged: set[str] = field(default_factory=set)
+    proposal: Event | None = None
 
     def reopen(self) -> None:
         """No current check any more; every signature so far is superseded."""
-        self.check, self.reverification, self.state = None, None, OPEN
+        self.check, self.reverification, self.state, self.proposal = None, None, OPEN, None
         self.superseded.update(s.event_id for s in self.signatures)
 
 
@@ -257,7 +264,7 @@ def _on_check(walk: _Walk, event: Event) -> None:
         return
     walk.superseded.update(s.event_id for s in walk.signatures)
     walk.verdict = checked.verdict
-    walk.check, walk.reverification = event, None
+    walk.check, walk.reverification, walk.proposal = event, None, None
     walk.state = NEEDS_REVERIFICATION if checked.needs_reverification else CHECKED
 
 
@@ -301,6 +308,12 @@ def _on_design_input(walk: _Walk, event: Event) -> None:
         walk.design_input = event
 
 
+def _on_proposal(walk: _Walk, event: Event) -> None:
+    issued = read_or_none(event, ProposalIssued)
+    if issued is not None and walk.check is not None and issued.check_hash == walk.check.hash:
+        walk.proposal = event
+
+
 def _on_acknowledged(walk: _Walk, event: Event) -> None:
     acked = read_or_none(event, ChangeAcknowledged)
     if acked is not None and walk.change is not None and acked.change_hash == walk.change.hash and event.actor:
@@ -322,6 +335,7 @@ _APPLY: Mapping[str, Callable[[_Walk, Event], None]] = {
     TEAM_MEMBER_REMOVED: _on_team_removed,
     DESIGN_INPUT_RECORDED: _on_design_input,
     CHANGE_ACKNOWLEDGED: _on_acknowledged,
+    PROPOSAL_ISSUED: _on_proposal,
 }
 """How each kind changes a case (see the module docstring); other kinds change nothing."""
 

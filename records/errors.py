@@ -278,3 +278,9 @@ class ChangeRefusedError(RecordsError):
     """A design change or its acknowledgement that cannot be recorded (no reason, nothing changed, no change)."""
 
     code = "change_refused"
+
+
+class ProposalIncompleteError(SignatureRefusedError):
+    """A clinical design confirmation while an item of the design proposal (REQUIREMENTS 4.5.3.1 b) is missing."""
+
+    code = "proposal_incomplete"

@@ -59,6 +59,7 @@ TEAM_MEMBER_ADDED = "team_member_added"
 TEAM_MEMBER_REMOVED = "team_member_removed"
 DESIGN_INPUT_RECORDED = "design_input_recorded"
 CHANGE_ACKNOWLEDGED = "change_acknowledged"
+PROPOSAL_ISSUED = "proposal_issued"
 SYNC_RECEIVED = "sync_received"
 """Site-level event: what this site held of every other site's chain (``{"heads": {site_id: hash}}``)."""
 

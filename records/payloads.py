@@ -182,6 +182,24 @@ class ChangeAcknowledged(Payload, frozen=True, kw_only=True):
     change_hash: str
 
 
+class ProposalIssued(Payload, frozen=True, kw_only=True):
+    """``proposal_issued``: the design proposal of a revision's current check (REQUIREMENTS 4.5.3.1).
+
+    Named by the SHA-256 of its structured record and of its PDF; ``renderings`` view -> PNG SHA-256; ``items``
+    the 4.5.3.1 b items it holds.
+    """
+
+    KIND: ClassVar[str] = "proposal_issued"
+    format: str
+    proposal_sha256: str
+    pdf_sha256: str
+    revision: int
+    check_event_id: str
+    check_hash: str
+    renderings: dict[str, str] = msgspec.field(default_factory=dict)
+    items: list[str] = msgspec.field(default_factory=list)
+
+
 class ConflictResolved(Payload, frozen=True, kw_only=True):
     """``conflict_resolved``: which site's revision a person kept, why, and the events it resolves."""
 
@@ -221,6 +239,14 @@ class SignedReverification(msgspec.Struct, frozen=True, kw_only=True):
     evidence_sha256: list[str] = msgspec.field(default_factory=list)
 
 
+class SignedProposal(msgspec.Struct, frozen=True, kw_only=True):
+    """The design proposal a signature approves: its event and the SHA-256 of its structured record."""
+
+    event_id: str
+    event_hash: str
+    proposal_sha256: str
+
+
 class SignedContent(msgspec.Struct, frozen=True, kw_only=True):
     """The content a signature covers (see :mod:`records.signatures`)."""
 
@@ -238,6 +264,7 @@ class SignedContent(msgspec.Struct, frozen=True, kw_only=True):
     check: SignedCheck
     reverification: SignedReverification | None = None
     case_head_hash: str
+    proposal: SignedProposal | None = None
 
 
 class Signature(Payload, frozen=True, kw_only=True):
@@ -450,6 +477,7 @@ REGISTRY: Mapping[str, type[Payload]] = {
         TeamMemberRemoved,
         DesignInputRecorded,
         ChangeAcknowledged,
+        ProposalIssued,
         ConflictResolved,
         Note,
         Signature,

@@ -61,6 +61,7 @@ from records.errors import (
     InputChangedError,
     ManifestNotValidatedError,
     NoCheckError,
+    ProposalIncompleteError,
     ReverificationRequiredError,
     RoleNotPermittedError,
     SignatureRefusedError,
@@ -72,13 +73,20 @@ from records.payloads import (
     Signature,
     SignedCheck,
     SignedContent,
+    SignedProposal,
     SignedReverification,
     SignerFacts,
     read,
     read_or_none,
 )
 from records.store import Precondition, Store
-from records.team import pending_acknowledgements, refuse_missing_input, refuse_non_member
+from records.team import (
+    held_to_interaction,
+    missing_proposal_items,
+    pending_acknowledgements,
+    refuse_missing_input,
+    refuse_non_member,
+)
 from records.trust import (
     ALGORITHM,
     CLINICAL_DESIGN_CONFIRMATION,
@@ -251,8 +259,18 @@ def _signed_content(
             evidence_sha256=answer.evidence_sha256,
         ),
         case_head_hash=case.events[-1].hash,
+        proposal=None
+        if case.proposal is None
+        else SignedProposal(
+            event_id=case.proposal.event_id,
+            event_hash=case.proposal.hash,
+            proposal_sha256=str(case.proposal.payload.get("proposal_sha256")),
+        ),
     )
-    return dict(msgspec.to_builtins(content))
+    signed = dict(msgspec.to_builtins(content))
+    if signed.get("proposal") is None:
+        signed.pop("proposal", None)  # the content of a case without a proposal is as before proposals existed
+    return signed
 
 
 @dataclass(frozen=True)
@@ -491,6 +509,12 @@ def _sign_once(
                 f"case {case.code} revision {case.revision}: the design change is not yet acknowledged by "
                 f"{', '.join(pending)}; every team member acknowledges it first (dvw change ack {case.code} "
                 "--user USER)"
+            )
+        missing = missing_proposal_items(case) if held_to_interaction(case) else []
+        if missing:
+            raise ProposalIncompleteError(
+                f"case {case.code} revision {case.revision} cannot be confirmed: the design proposal lacks "
+                f"{'; '.join(missing)}"
             )
     check, reverification = _refuse_unsignable(store, case, meaning, manifest_id)
     _check_artifacts(store, case, check, reverification)

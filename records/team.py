@@ -153,6 +153,61 @@ def refuse_check(case: CaseState, user_id: str | None, design_sha256: str | None
         )
 
 
+def held_to_interaction(case: CaseState) -> bool:
+    """Whether the interaction's rules hold for the case: it has a team or a design input."""
+    return case.team_events or case.design_input is not None
+
+
+def missing_proposal_items(case: CaseState) -> list[str]:
+    """The items of the design proposal (REQUIREMENTS 4.5.3.1 b) the case lacks, in the proposal's order.
+
+    Empty when the clinician may confirm the design: a checked design of the current revision, the surgical
+    solution, material, packaging, sterilization and supply of the design input, the envelope check with its
+    verdict (and a passed re-verification when it needs one), and the design proposal issued for that check with
+    renderings from at least four standard views (``dvw proposal``). A plain function of the case's state, for the
+    sign gate and for any checklist.
+    """
+    from records.payloads import CheckRun, ProposalIssued, ReverificationRecorded  # noqa: PLC0415
+
+    missing: list[str] = []
+    if case.check is None or "design" not in case.inputs:
+        missing.append("the design (a checked design of the current revision)")
+    given = design_input(case)
+    texts = {} if given is None else given.fields
+    for field_name, label in PROPOSAL_TEXTS:
+        value = texts.get(field_name)
+        if not isinstance(value, str) or not value.strip():
+            missing.append(f"the {label} (design input)")
+    if case.check is None:
+        missing.append("the envelope check with its verdict")
+    else:
+        checked = read_or_none(case.check, CheckRun)
+        answer = None if case.reverification is None else read_or_none(case.reverification, ReverificationRecorded)
+        if checked is None or checked.verdict is None:
+            missing.append("the envelope check with its verdict")
+        elif checked.needs_reverification and (answer is None or answer.result != "pass"):
+            missing.append("a passed re-verification of the check")
+    issued = None if case.proposal is None else read_or_none(case.proposal, ProposalIssued)
+    if issued is None:
+        missing.append(f"the design proposal of the current check (dvw proposal {case.code} --out FILE.pdf)")
+    elif len(issued.renderings) < MIN_RENDERINGS:
+        missing.append(f"renderings of the design from at least {MIN_RENDERINGS} standard views")
+    return missing
+
+
+PROPOSAL_TEXTS = (
+    ("surgical_plan", "surgical solution"),
+    ("material", "material"),
+    ("packaging", "packaging"),
+    ("sterilization", "sterilization"),
+    ("supply", "supply method"),
+)
+"""The design input's fields a proposal must state (4.5.3.1 b), with their names in messages."""
+
+MIN_RENDERINGS = 4
+"""A proposal shows the design from at least this many standard views (anterior, lateral, superior, facing)."""
+
+
 def pending_acknowledgements(case: CaseState) -> list[str]:
     """The members who have not acknowledged the design change that made the current revision (in team order)."""
     if case.change is None:

@@ -34,6 +34,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "case": ("records_commands", "create, list and show cases in the local store"),
     "audit": ("records_commands", "audit the local store"),
     "change": ("change_commands", "change a case's design (new revision, compared with the last), or acknowledge it"),
+    "proposal": ("change_commands", "write and record a case's design proposal (PDF) for clinical confirmation"),
     "report": ("report_commands", "write a case's report (PDF)"),
     "bundle": ("bundle_commands", "export or import a case bundle (offline transfer)"),
     "udi": ("trace_commands", "assign a signed case's unique device identifier"),

@@ -1,4 +1,7 @@
-"""``dvw change`` and ``dvw change ack``: a design change with its reason and comparison, and its acknowledgements."""
+"""``dvw change``, ``dvw change ack`` and ``dvw proposal``: design changes and the proposal the clinician confirms.
+
+A change has its reason and its comparison with the last revision, and each member's acknowledgement.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +30,17 @@ _CHANGE_HELP = (
 )
 
 
+_PROPOSAL_HELP = (
+    "Build the design proposal of the case's current check (REQUIREMENTS 4.5.3.1-4.5.3.2): renderings of the design "
+    "on the anatomy from the anterior, left, right and superior views and facing the device; the surgical solution, "
+    "material, structure, dimensions, packaging, sterilization and supply from the design input; the envelope check "
+    "with its verdict and margins; the re-verification and the design change if any; the software manifest. Writes "
+    "the PDF (--out) and records a proposal_issued event naming the structured record, the PDF and the pictures by "
+    "SHA-256 (stored as artifacts). The clinician's \"clinical design confirmation\" (dvw sign) covers the record's "
+    "SHA-256 and is refused while any item is missing; a new check or design change needs a new proposal."
+)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``change`` (``CODE --design --reason`` or ``ack CODE``)."""
     change = sub.add_parser("change", help="change a case's design, or acknowledge a change", description=_CHANGE_HELP)
@@ -44,6 +58,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_acting_user(change, "who changes the design, or acknowledges the change (a member of the case's team)")
     add_json_flag(change)
     change.set_defaults(handler=run_change)
+
+    proposal = sub.add_parser("proposal", help="write and record a case's design proposal", description=_PROPOSAL_HELP)
+    proposal.add_argument("code", metavar="CODE", help="case code")
+    proposal.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the proposal's PDF")
+    proposal.add_argument("--force", action="store_true", help="overwrite an existing FILE.pdf")
+    add_acting_user(proposal, "who issues the proposal (a member of the case's team)")
+    add_json_flag(proposal)
+    proposal.set_defaults(handler=run_proposal)
 
 
 def _open(args: argparse.Namespace) -> Store:
@@ -125,4 +147,34 @@ def _run_ack(args: argparse.Namespace, code: str) -> int:
         return EXIT_OK
     say(f"{session.user_id} acknowledged the change to revision {case.revision} of case {code} (event seq {event.seq})")
     say(f"  still to acknowledge: {', '.join(waiting)}" if waiting else "  every team member has acknowledged it")
+    return EXIT_OK
+
+
+def run_proposal(args: argparse.Namespace) -> int:
+    """``dvw proposal CODE --out FILE.pdf``."""
+    from base.files import write_atomically  # noqa: PLC0415
+    from records.events import check_case_code  # noqa: PLC0415
+    from workflow.proposal import issue_proposal  # noqa: PLC0415
+
+    code = check_case_code(args.code)
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; give --force to overwrite it", path=str(out))
+    if not out.parent.is_dir():
+        raise UsageError(f"no such folder: {out.parent}", path=str(out.parent))
+    acting_user_id(args, "issuing a design proposal")
+    with _open(args) as store:
+        session = acting_session(args, store, "issuing a design proposal")
+        with progress_bar("building the proposal") as progress:
+            issued = issue_proposal(store, code, session, progress=progress)
+        write_atomically(out, lambda temp: temp.write_bytes(issued.pdf))
+    if args.json:
+        emit_json({"code": code, "output": str(out), **issued.to_json()})
+        return EXIT_OK
+    say(
+        f"design proposal of case {code} revision {issued.record['revision']} written to {out} and recorded (event "
+        f"seq {issued.event.seq}, record sha256 {issued.proposal_sha256[:16]}...)"
+    )
+    if issued.missing:
+        say(f"  not yet complete for confirmation: {'; '.join(issued.missing)}")
     return EXIT_OK

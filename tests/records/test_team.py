@@ -16,6 +16,7 @@ from records.errors import (
     ChangeRefusedError,
     DesignInputMissingError,
     NotATeamMemberError,
+    ProposalIncompleteError,
     TeamRefusedError,
 )
 from records.payloads import Consent, DesignInputRecorded, to_payload
@@ -112,9 +113,12 @@ def test_only_members_check_and_sign_a_case_with_a_team(people_home: tuple[Path,
         assert recorded.state == "checked"
         with pytest.raises(NotATeamMemberError, match=r"qa1 is not on the team .*sign it"):
             sign_in_session(store, people.quality, "design verification")
-        signed = sign_in_session(store, people.clinician, "clinical design confirmation")
+        lacking = r"the design proposal lacks the surgical solution \(design input\); the packaging .*dvw proposal"
+        with pytest.raises(ProposalIncompleteError, match=lacking):
+            sign_in_session(store, people.clinician, "clinical design confirmation")
+        signed = sign_in_session(store, people.engineer, "design verification")
         assert store.case(CODE).state == "signed"
-        assert signed.actor == "clin1"
+        assert signed.actor == "eng1"
         # A member removed is refused from then on.
         change_team(store, CODE, people.engineer, add="qa1", role="quality")
         change_team(store, CODE, people.engineer, remove="qa1")
@@ -144,7 +148,7 @@ def test_a_case_with_a_team_needs_its_design_input_and_consent(
             sign_in_session(store, people.clinician, "clinical design confirmation")
         _design_input(store, people.clinician, given=True)
         assert missing_for_work(store.case(CODE)) == []
-        sign_in_session(store, people.clinician, "clinical design confirmation")
+        sign_in_session(store, people.engineer, "design verification")
 
 
 def test_a_case_with_a_team_changes_its_design_only_with_a_reason(
@@ -193,6 +197,6 @@ def test_the_deadline_gives_days_left_late_and_at_risk(people_home: tuple[Path, 
         late = deadline_of(case, date(2026, 12, 22))
         assert (late.days_left, late.late, late.at_risk) == (-2, True, False)
         run_check(store, 3.0, people.engineer)
-        sign_in_session(store, people.clinician, "clinical design confirmation")
+        sign_in_session(store, people.engineer, "design verification")
         signed = deadline_of(store.case(CODE), date(2026, 12, 22))
         assert (signed.days_left, signed.late, signed.at_risk) == (-2, False, False)
