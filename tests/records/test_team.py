@@ -19,9 +19,9 @@ from records.errors import (
     ProposalIncompleteError,
     TeamRefusedError,
 )
-from records.payloads import Consent, DesignInputRecorded, to_payload
+from records.payloads import Consent, DesignInputRecorded, ProposalIssued, to_payload
 from records.store import Store
-from records.team import change_team, deadline_of, missing_for_work
+from records.team import change_team, deadline_of, missing_for_work, missing_proposal_items
 from validation.check import check
 from validation.parameters import Parameters, ParameterValue
 
@@ -200,3 +200,77 @@ def test_the_deadline_gives_days_left_late_and_at_risk(people_home: tuple[Path, 
         sign_in_session(store, people.engineer, "design verification")
         signed = deadline_of(store.case(CODE), date(2026, 12, 22))
         assert (signed.days_left, signed.late, signed.at_risk) == (-2, False, False)
+
+
+def _full_input(store: Store, by: object) -> None:
+    texts = {
+        "indication": "skull defect",
+        "surgical_plan": "cranioplasty",
+        "material": "PEKK",
+        "packaging": "double pouch",
+        "sterilization": "steam",
+        "supply": "sterile to theatre",
+    }
+    payload = DesignInputRecorded(
+        format="dvw-design-input/1",
+        input_sha256=store.put_artifact(json.dumps(texts).encode(), "design_input"),
+        deadline="2026-12-20",
+        consent=Consent(given=True, date="2026-12-01", document_sha256=store.put_artifact(b"form", "patient")),
+        fields=texts,
+    )
+    store.append("design_input_recorded", case_code=CODE, payload=to_payload(payload), by=by)
+
+
+def _proposal(store: Store, by: object, views: int) -> None:
+    case = store.case(CODE)
+    assert case.check is not None
+    payload = ProposalIssued(
+        format="dvw-proposal/1",
+        proposal_sha256=store.put_artifact(b'{"proposal": 1}', "proposal"),
+        pdf_sha256=store.put_artifact(b"%PDF-1.4", "proposal_pdf"),
+        revision=case.revision,
+        check_event_id=case.check.event_id,
+        check_hash=case.check.hash,
+        renderings={f"view{n}": store.put_artifact(f"png {n}".encode(), "rendering") for n in range(views)},
+    )
+    store.append("proposal_issued", case_code=CODE, payload=to_payload(payload), by=by)
+
+
+def test_the_proposal_items_a_confirmation_waits_for(people_home: tuple[Path, People]) -> None:
+    home, people = people_home
+    with Store.open(home) as store:
+        open_case(store, people)
+        change_team(store, CODE, people.engineer, add="clin1", role="prescribing_clinician")
+        _design_input(store, people.clinician)  # only the material
+        assert missing_proposal_items(store.case(CODE)) == [
+            "the design (a checked design of the current revision)",
+            "the surgical solution (design input)",
+            "the packaging (design input)",
+            "the sterilization (design input)",
+            "the supply method (design input)",
+            "the envelope check with its verdict",
+            f"the design proposal of the current check (dvw proposal {CODE} --out FILE.pdf)",
+        ]
+        _full_input(store, people.clinician)
+        run_check(store, 1.0, people.engineer)  # below the envelope's 2 mm minimum: out of it
+        _proposal(store, people.engineer, views=3)
+        assert missing_proposal_items(store.case(CODE)) == [
+            "a passed re-verification of the check",
+            "renderings of the design from at least 4 standard views",
+        ]
+        run_check(store, 3.0, people.engineer)  # a new check: the proposal made for the old one no longer counts
+        assert store.case(CODE).proposal is None
+        assert missing_proposal_items(store.case(CODE)) == [
+            f"the design proposal of the current check (dvw proposal {CODE} --out FILE.pdf)"
+        ]
+        _proposal(store, people.engineer, views=5)
+        assert missing_proposal_items(store.case(CODE)) == []
+        signed = sign_in_session(store, people.clinician, "clinical design confirmation")
+        proposal = store.case(CODE).proposal
+        assert proposal is not None
+        assert signed.payload["content"]["proposal"] == {
+            "event_id": proposal.event_id,
+            "event_hash": proposal.hash,
+            "proposal_sha256": proposal.payload["proposal_sha256"],
+        }
+        assert store.verify().ok
