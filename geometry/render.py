@@ -23,7 +23,7 @@ from vtkmodules.vtkRenderingCore import (
 
 from vtkmodules.vtkRenderingOpenGL2 import vtkEGLRenderWindow  # isort: skip - also registers the OpenGL window
 from geometry.errors import GeometryError
-from geometry.mesh import Mesh
+from geometry.mesh import FloatArray, Mesh
 
 
 def _offscreen_window() -> vtkRenderWindow:
@@ -52,6 +52,29 @@ def _actor(mesh: Mesh, rgb: tuple[float, float, float], opacity: float = 1.0) ->
     return actor
 
 
+STANDARD_VIEWS: dict[str, tuple[float, float, float]] = {
+    "anterior": (0.0, -1.0, 0.0),
+    "left": (1.0, 0.0, 0.0),
+    "right": (-1.0, 0.0, 0.0),
+    "superior": (0.0, 0.0, 1.0),
+}
+"""Where the camera stands, as a unit direction from the scene in patient LPS, for each standard anatomical view."""
+
+
+def _view_direction(view: str, anatomy: Mesh | None, focus: Mesh, whole: FloatArray) -> FloatArray:
+    """Where the camera stands, as a unit vector from the scene.
+
+    A standard view's direction, or from the anatomy's centre out through the design's (anterior when they coincide).
+    """
+    if view in STANDARD_VIEWS:
+        return np.asarray(STANDARD_VIEWS[view], dtype=np.float64)
+    origin = anatomy.vertices.mean(axis=0) if anatomy is not None and anatomy.n_triangles else whole.mean(axis=0)
+    direction = focus.vertices.mean(axis=0) - origin
+    if np.linalg.norm(direction) < 1e-6:
+        direction = np.array([0.0, -1.0, 0.0])  # anterior (LPS: -y)
+    return np.asarray(direction / np.linalg.norm(direction), dtype=np.float64)
+
+
 def render_png(
     anatomy: Mesh | None,
     design: Mesh | None,
@@ -69,7 +92,9 @@ def render_png(
         Image width and height in pixels.
     view
         ``"design"``: close up and oblique (35 degrees round, 20 up), looking at the design from outside;
-        ``"overview"``: the whole anatomy, straight from outside the design.
+        ``"overview"``: the whole anatomy, straight from outside the design (the view facing the device);
+        ``"anterior"``, ``"left"``, ``"right"``, ``"superior"``: the whole scene from the front (LPS -y), the
+        patient's left (+x) or right (-x) side, or from above (+z), head up (anterior up when seen from above).
 
     Returns
     -------
@@ -91,13 +116,8 @@ def render_png(
     if design is not None and design.n_triangles:
         renderer.AddActor(_actor(design, DESIGN_RGB))
     focus = design if design is not None and design.n_triangles else meshes[0]
-    centre = focus.vertices.mean(axis=0)
     whole = np.vstack([m.vertices for m in meshes])
-    origin = anatomy.vertices.mean(axis=0) if anatomy is not None and anatomy.n_triangles else whole.mean(axis=0)
-    direction = centre - origin
-    if np.linalg.norm(direction) < 1e-6:
-        direction = np.array([0.0, -1.0, 0.0])  # anterior (LPS: -y)
-    direction /= np.linalg.norm(direction)
+    direction = _view_direction(view, anatomy, focus, whole)
     target = focus.vertices if view == "design" else whole
     radius = float(np.linalg.norm(target - target.mean(axis=0), axis=1).max())
     camera = renderer.GetActiveCamera()

@@ -17,6 +17,11 @@ The state machine, applied to a case's events in log order::
                      signature            -> signed
                      note (and any other kind) -> no change
 
+The medical-engineering interaction (:mod:`records.team`) follows the log too, without changing the state:
+``team_member_added``/``team_member_removed`` give :attr:`CaseState.team`, the latest ``design_input_recorded``
+is :attr:`CaseState.design_input`, the ``design_changed`` event that made the current revision is
+:attr:`CaseState.change`, and the ``change_acknowledged`` events for it give :attr:`CaseState.acknowledged`.
+
 A check "needs re-verification" when its payload says ``requires_reverification`` or, failing that, when its
 verdict is not ``within``. A ``reverification_recorded`` event only counts while the case needs it. Whether a
 signature was *allowed* is decided by whoever records it (``dvw sign``); this module only follows the log.
@@ -31,14 +36,30 @@ from typing import Any
 from records.errors import CaseNotFoundError
 from records.events import (
     CASE_CREATED,
+    CHANGE_ACKNOWLEDGED,
     CHECK_RUN,
     DESIGN_CHANGED,
+    DESIGN_INPUT_RECORDED,
     INPUTS_ADDED,
+    PROPOSAL_ISSUED,
     REVERIFICATION_RECORDED,
     SIGNATURE,
+    TEAM_MEMBER_ADDED,
+    TEAM_MEMBER_REMOVED,
     Event,
 )
-from records.payloads import CheckRun, DesignChanged, InputsAdded, ReverificationRecorded, read_or_none
+from records.payloads import (
+    ChangeAcknowledged,
+    CheckRun,
+    DesignChanged,
+    DesignInputRecorded,
+    InputsAdded,
+    ProposalIssued,
+    ReverificationRecorded,
+    TeamMemberAdded,
+    TeamMemberRemoved,
+    read_or_none,
+)
 
 OPEN = "open"
 CHECKED = "checked"
@@ -79,6 +100,21 @@ class CaseState:
     owner_site
         The site that created the case (a case code belongs to it; another site's ``case_created`` for the same
         code changes nothing here and shows as a conflict).
+    creator
+        The user who created the case (the ``case_created`` event's actor).
+    team
+        User id -> role on the case (``prescribing_clinician``, ``design_engineer``, ``reviewer``, ``quality``),
+        in the order they joined; empty while the case has no team (see :mod:`records.team`).
+    team_events
+        Whether any team event was recorded (a case with a team is acted on by its members only).
+    design_input
+        The latest ``design_input_recorded`` event, or None.
+    change
+        The ``design_changed`` event that made the current revision, or None on revision 1.
+    acknowledged
+        The users who acknowledged :attr:`change` (``change_acknowledged`` events naming it).
+    proposal
+        The latest ``proposal_issued`` event made for :attr:`check` (None when none, or after a new check or change).
     """
 
     code: str
@@ -92,6 +128,13 @@ class CaseState:
     signatures: tuple[Event, ...]
     superseded: frozenset[str] = field(default_factory=frozenset)
     owner_site: str = ""
+    creator: str | None = None
+    team: Mapping[str, str] = field(default_factory=dict)
+    team_events: bool = False
+    design_input: Event | None = None
+    change: Event | None = None
+    acknowledged: frozenset[str] = field(default_factory=frozenset)
+    proposal: Event | None = None
 
     @property
     def current_signatures(self) -> tuple[Event, ...]:
@@ -168,6 +211,13 @@ def case_state(events: Iterable[Event]) -> CaseState:
         signatures=tuple(walk.signatures),
         superseded=frozenset(walk.superseded),
         owner_site=ordered[0].site_id,
+        creator=ordered[0].actor,
+        team=dict(walk.team),
+        team_events=walk.team_events,
+        design_input=walk.design_input,
+        change=walk.change,
+        acknowledged=frozenset(walk.acknowledged),
+        proposal=walk.proposal if walk.check is not None else None,
     )
 
 
@@ -183,10 +233,16 @@ class _Walk:
     inputs: dict[str, str] = field(default_factory=dict)
     signatures: list[Event] = field(default_factory=list)
     superseded: set[str] = field(default_factory=set)
+    team: dict[str, str] = field(default_factory=dict)
+    team_events: bool = False
+    design_input: Event | None = None
+    change: Event | None = None
+    acknowledged: set[str] = field(default_factory=set)
+    proposal: Event | None = None
 
     def reopen(self) -> None:
         """No current check any more; every signature so far is superseded."""
-        self.check, self.reverification, self.state = None, None, OPEN
+        self.check, self.reverification, self.state, self.proposal = None, None, OPEN, None
         self.superseded.update(s.event_id for s in self.signatures)
 
 
@@ -208,7 +264,7 @@ def _on_check(walk: _Walk, event: Event) -> None:
         return
     walk.superseded.update(s.event_id for s in walk.signatures)
     walk.verdict = checked.verdict
-    walk.check, walk.reverification = event, None
+    walk.check, walk.reverification, walk.proposal = event, None, None
     walk.state = NEEDS_REVERIFICATION if checked.needs_reverification else CHECKED
 
 
@@ -227,7 +283,41 @@ def _on_design_changed(walk: _Walk, event: Event) -> None:
         return
     walk.revision += 1
     walk.inputs.update(changed.inputs)
+    walk.change = event
+    walk.acknowledged = set() if event.actor is None else {event.actor}  # who made the change knows of it
     walk.reopen()
+
+
+def _on_team_added(walk: _Walk, event: Event) -> None:
+    added = read_or_none(event, TeamMemberAdded)
+    if added is not None:
+        walk.team_events = True
+        walk.team.pop(added.user_id, None)
+        walk.team[added.user_id] = added.role
+
+
+def _on_team_removed(walk: _Walk, event: Event) -> None:
+    removed = read_or_none(event, TeamMemberRemoved)
+    if removed is not None:
+        walk.team_events = True
+        walk.team.pop(removed.user_id, None)
+
+
+def _on_design_input(walk: _Walk, event: Event) -> None:
+    if read_or_none(event, DesignInputRecorded) is not None:
+        walk.design_input = event
+
+
+def _on_proposal(walk: _Walk, event: Event) -> None:
+    issued = read_or_none(event, ProposalIssued)
+    if issued is not None and walk.check is not None and issued.check_hash == walk.check.hash:
+        walk.proposal = event
+
+
+def _on_acknowledged(walk: _Walk, event: Event) -> None:
+    acked = read_or_none(event, ChangeAcknowledged)
+    if acked is not None and walk.change is not None and acked.change_hash == walk.change.hash and event.actor:
+        walk.acknowledged.add(event.actor)
 
 
 def _on_signature(walk: _Walk, event: Event) -> None:
@@ -241,6 +331,11 @@ _APPLY: Mapping[str, Callable[[_Walk, Event], None]] = {
     REVERIFICATION_RECORDED: _on_reverification,
     DESIGN_CHANGED: _on_design_changed,
     SIGNATURE: _on_signature,
+    TEAM_MEMBER_ADDED: _on_team_added,
+    TEAM_MEMBER_REMOVED: _on_team_removed,
+    DESIGN_INPUT_RECORDED: _on_design_input,
+    CHANGE_ACKNOWLEDGED: _on_acknowledged,
+    PROPOSAL_ISSUED: _on_proposal,
 }
 """How each kind changes a case (see the module docstring); other kinds change nothing."""
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from base.files import sha256_file
+from records.cases import CaseState
 from records.errors import CaseNotFoundError
 from records.events import NewEvent
 from records.store import Store
@@ -66,19 +68,35 @@ def record_check(
     by
         The signed-in user who ran the check (:class:`records.users.Session`): the actor of every event recorded.
 
+    Raises
+    ------
+    NotATeamMemberError
+        The case has a team and ``by`` is not on it (:mod:`records.team`).
+    DesignInputMissingError
+        The case has a team or a design input but lacks the design input or the patient's consent.
+    ChangeRefusedError
+        A case with a team is checked with another design than its current revision's: a design change is recorded
+        with its reason first (``dvw change``).
+
     The files are stored first, then every event in one transaction: a crash leaves either the whole record or
     none of it (stored files without events are harmless and stored again by the next attempt).
     """
+    from records.team import refuse_check  # noqa: PLC0415 - team imports users
+
+    try:
+        state: CaseState | None = store.case(code)
+    except CaseNotFoundError:
+        state = None
+    if state is not None:
+        design = files.get("design")
+        refuse_check(state, getattr(by, "user_id", None), None if design is None else sha256_file(design))
     artifacts = {name: store.put_artifact(path, _KINDS.get(name, name)) for name, path in files.items()}
     inputs = {"dicom": dicom_sha256, **{k: v for k, v in artifacts.items() if k != "check"}}
     recorded: list[str] = []
     batch: list[NewEvent] = []
-    try:
-        state = store.case(code)
-    except CaseNotFoundError:
+    if state is None:
         batch.append(NewEvent("case_created", code, {"source": source}, by))
         recorded.append("case_created")
-        state = None
     previous = state.check.payload if state is not None and state.check is not None else None
     same = (
         previous is not None

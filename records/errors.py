@@ -248,3 +248,39 @@ def database_error_line(exc: BaseException) -> str:
         if text and not text.startswith(("(Background on this error", "[SQL:", "[parameters:")):
             return text
     return type(cause).__name__
+
+
+class NotATeamMemberError(RecordsError):
+    """A user who is not on a case's team tried to act on it (REQUIREMENTS 4.1.6)."""
+
+    code = "not_a_team_member"
+
+
+class TeamRefusedError(RecordsError):
+    """A change of a case's team that is not allowed (unknown user, wrong role, last member, not a member)."""
+
+    code = "team_refused"
+
+
+class DesignInputMissingError(SignatureRefusedError):
+    """A case is checked or signed without its design input or without the patient's informed consent."""
+
+    code = "design_input_missing"
+
+
+class ChangeNotAcknowledgedError(SignatureRefusedError):
+    """A design change is confirmed before every team member acknowledged it (REQUIREMENTS 4.5.4)."""
+
+    code = "change_not_acknowledged"
+
+
+class ChangeRefusedError(RecordsError):
+    """A design change or its acknowledgement that cannot be recorded (no reason, nothing changed, no change)."""
+
+    code = "change_refused"
+
+
+class ProposalIncompleteError(SignatureRefusedError):
+    """A clinical design confirmation while an item of the design proposal (REQUIREMENTS 4.5.3.1 b) is missing."""
+
+    code = "proposal_incomplete"

@@ -120,11 +120,84 @@ class ReverificationRecorded(Payload, frozen=True, kw_only=True):
 
 
 class DesignChanged(Payload, frozen=True, kw_only=True):
-    """``design_changed``: a new revision, with its reason and (when recorded with a check) its inputs."""
+    """``design_changed``: a new revision, with its reason and (when recorded with a check) its inputs.
+
+    ``dvw change`` also records the previous revision's design (``previous_design``, SHA-256) and the comparison of
+    the new design with it (``comparison``: ``change.*`` parameter name -> value, units in the names' suffixes).
+    """
 
     KIND: ClassVar[str] = "design_changed"
     reason: str | None = None
     inputs: dict[str, str] = msgspec.field(default_factory=dict)
+    previous_design: str | None = None
+    comparison: dict[str, Any] | None = None
+    design_file: str | None = None
+
+
+class TeamMemberAdded(Payload, frozen=True, kw_only=True):
+    """``team_member_added``: a user joins the case's team with a role on the case (see :mod:`records.team`)."""
+
+    KIND: ClassVar[str] = "team_member_added"
+    user_id: str
+    role: str
+
+
+class TeamMemberRemoved(Payload, frozen=True, kw_only=True):
+    """``team_member_removed``: a user leaves the case's team."""
+
+    KIND: ClassVar[str] = "team_member_removed"
+    user_id: str
+
+
+class Consent(msgspec.Struct, frozen=True, kw_only=True):
+    """Informed consent (REQUIREMENTS 4.4.3): given or not, its date, the SHA-256 of the document (kept on site)."""
+
+    given: bool
+    date: str | None = None
+    document_sha256: str | None = None
+
+
+class DesignInputRecorded(Payload, frozen=True, kw_only=True):
+    """``design_input_recorded``: the clinician's design input (4.5.1.1) by the SHA-256 of its canonical JSON.
+
+    The fields the workflow needs travel in the event (deadline, consent, the requirements' text); the whole
+    document is the stored artifact ``input_sha256``. Patient identity is never among them.
+    """
+
+    KIND: ClassVar[str] = "design_input_recorded"
+    format: str
+    input_sha256: str
+    deadline: str
+    consent: Consent
+    fields: dict[str, Any] = msgspec.field(default_factory=dict)
+    attachments: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class ChangeAcknowledged(Payload, frozen=True, kw_only=True):
+    """``change_acknowledged``: a team member acknowledges the design change that made ``revision``."""
+
+    KIND: ClassVar[str] = "change_acknowledged"
+    revision: int
+    change_event_id: str
+    change_hash: str
+
+
+class ProposalIssued(Payload, frozen=True, kw_only=True):
+    """``proposal_issued``: the design proposal of a revision's current check (REQUIREMENTS 4.5.3.1).
+
+    Named by the SHA-256 of its structured record and of its PDF; ``renderings`` view -> PNG SHA-256; ``items``
+    the 4.5.3.1 b items it holds.
+    """
+
+    KIND: ClassVar[str] = "proposal_issued"
+    format: str
+    proposal_sha256: str
+    pdf_sha256: str
+    revision: int
+    check_event_id: str
+    check_hash: str
+    renderings: dict[str, str] = msgspec.field(default_factory=dict)
+    items: list[str] = msgspec.field(default_factory=list)
 
 
 class ConflictResolved(Payload, frozen=True, kw_only=True):
@@ -166,6 +239,14 @@ class SignedReverification(msgspec.Struct, frozen=True, kw_only=True):
     evidence_sha256: list[str] = msgspec.field(default_factory=list)
 
 
+class SignedProposal(msgspec.Struct, frozen=True, kw_only=True):
+    """The design proposal a signature approves: its event and the SHA-256 of its structured record."""
+
+    event_id: str
+    event_hash: str
+    proposal_sha256: str
+
+
 class SignedContent(msgspec.Struct, frozen=True, kw_only=True):
     """The content a signature covers (see :mod:`records.signatures`)."""
 
@@ -183,6 +264,7 @@ class SignedContent(msgspec.Struct, frozen=True, kw_only=True):
     check: SignedCheck
     reverification: SignedReverification | None = None
     case_head_hash: str
+    proposal: SignedProposal | None = None
 
 
 class Signature(Payload, frozen=True, kw_only=True):
@@ -391,6 +473,11 @@ REGISTRY: Mapping[str, type[Payload]] = {
         CheckRun,
         ReverificationRecorded,
         DesignChanged,
+        TeamMemberAdded,
+        TeamMemberRemoved,
+        DesignInputRecorded,
+        ChangeAcknowledged,
+        ProposalIssued,
         ConflictResolved,
         Note,
         Signature,

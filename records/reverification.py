@@ -24,6 +24,7 @@ from records.payloads import (
     to_payload,
 )
 from records.store import Store
+from records.team import refuse_non_member
 from records.users import ENGINEER, QUALITY, sign_in
 
 REVERIFY_ROLES = frozenset({ENGINEER, QUALITY})
@@ -88,6 +89,8 @@ def record_reverification(
         The user cannot be authenticated.
     RoleNotPermittedError
         The user's role is neither engineer nor quality.
+    NotATeamMemberError
+        The case has a team and the user is not on it.
     ReverificationRefusedError
         A bad result, an empty method or justification, no current check, or a check that needs no
         re-verification.
@@ -108,6 +111,7 @@ def record_reverification(
             raise ArtifactMissingError(f"no such evidence file: {path}", path=str(path))
     case = store.case(case_code)
     session = sign_in(store, user_id, password)
+    refuse_non_member(case, session.user_id, "record its re-verification")
     user = session.user
     if user.role not in REVERIFY_ROLES:
         raise RoleNotPermittedError(

@@ -56,10 +56,12 @@ from records.cases import CaseState
 from records.errors import (
     ArtifactChangedError,
     ArtifactMissingError,
+    ChangeNotAcknowledgedError,
     ConflictUnresolvedError,
     InputChangedError,
     ManifestNotValidatedError,
     NoCheckError,
+    ProposalIncompleteError,
     ReverificationRequiredError,
     RoleNotPermittedError,
     SignatureRefusedError,
@@ -71,12 +73,20 @@ from records.payloads import (
     Signature,
     SignedCheck,
     SignedContent,
+    SignedProposal,
     SignedReverification,
     SignerFacts,
     read,
     read_or_none,
 )
 from records.store import Precondition, Store
+from records.team import (
+    held_to_interaction,
+    missing_proposal_items,
+    pending_acknowledgements,
+    refuse_missing_input,
+    refuse_non_member,
+)
 from records.trust import (
     ALGORITHM,
     CLINICAL_DESIGN_CONFIRMATION,
@@ -249,8 +259,18 @@ def _signed_content(
             evidence_sha256=answer.evidence_sha256,
         ),
         case_head_hash=case.events[-1].hash,
+        proposal=None
+        if case.proposal is None
+        else SignedProposal(
+            event_id=case.proposal.event_id,
+            event_hash=case.proposal.hash,
+            proposal_sha256=str(case.proposal.payload.get("proposal_sha256")),
+        ),
     )
-    return dict(msgspec.to_builtins(content))
+    signed = dict(msgspec.to_builtins(content))
+    if signed.get("proposal") is None:
+        signed.pop("proposal", None)  # the content of a case without a proposal is as before proposals existed
+    return signed
 
 
 @dataclass(frozen=True)
@@ -403,6 +423,12 @@ def sign_and_record(
         An input, result or evidence artifact held in the store changed (or lost its record) since the check.
     ConflictUnresolvedError
         Two sites changed the case concurrently and no one has resolved it (``dvw site resolve``).
+    NotATeamMemberError
+        The case has a team and the signer is not on it (:mod:`records.team`).
+    DesignInputMissingError
+        The case has a team or a design input but lacks the design input or the patient's consent.
+    ChangeNotAcknowledgedError
+        A clinical design confirmation of a changed design before every team member acknowledged the change.
     """
     del home
     if meaning not in MEANING_ROLES:
@@ -473,7 +499,23 @@ def _sign_once(
             f"user {user.user_id!r} has role {user.role}; {meaning!r} may be signed by: {allowed}"
         )
     case = store.case(case_code)
+    refuse_non_member(case, user.user_id, "sign it")
     _refuse_conflicting(store, case)
+    refuse_missing_input(case, "signed")
+    if meaning == CLINICAL_DESIGN_CONFIRMATION:
+        pending = pending_acknowledgements(case)
+        if pending:
+            raise ChangeNotAcknowledgedError(
+                f"case {case.code} revision {case.revision}: the design change is not yet acknowledged by "
+                f"{', '.join(pending)}; every team member acknowledges it first (dvw change ack {case.code} "
+                "--user USER)"
+            )
+        missing = missing_proposal_items(case) if held_to_interaction(case) else []
+        if missing:
+            raise ProposalIncompleteError(
+                f"case {case.code} revision {case.revision} cannot be confirmed: the design proposal lacks "
+                f"{'; '.join(missing)}"
+            )
     check, reverification = _refuse_unsignable(store, case, meaning, manifest_id)
     _check_artifacts(store, case, check, reverification)
     # The store writes a sync_received marker first when it holds other sites' events its last marker lacks; the

@@ -319,9 +319,22 @@ def check_signed_facts(event: Event, case_events: Sequence[Event], knowledge: Kn
         return "the log held no current check for the case when it was signed"
     if content.inputs != dict(sorted(state.inputs.items())):
         return "the signature's inputs are not the case's inputs in the log at that point"
-    return _check_problem(content, state.check) or _reverification_problem(
-        content.reverification, state.check, state.reverification
+    return (
+        _check_problem(content, state.check)
+        or _reverification_problem(content.reverification, state.check, state.reverification)
+        or _proposal_problem(content, state.proposal)
     )
+
+
+def _proposal_problem(content: SignedContent, held: Event | None) -> str | None:
+    signed = content.proposal
+    if signed is None and held is None:
+        return None
+    if signed is None or held is None:
+        return _mismatch("design proposal", None if signed is None else signed.event_hash, held and held.hash)
+    if signed.event_hash != held.hash or signed.proposal_sha256 != held.payload.get("proposal_sha256"):
+        return _mismatch("design proposal", signed.proposal_sha256, held.payload.get("proposal_sha256"))
+    return None
 
 
 def _check_problem(content: SignedContent, check: Event) -> str | None:

@@ -33,6 +33,8 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "sign": ("sign_commands", "sign a case's check"),
     "case": ("records_commands", "create, list and show cases in the local store"),
     "audit": ("records_commands", "audit the local store"),
+    "change": ("change_commands", "change a case's design, or acknowledge a change"),
+    "proposal": ("change_commands", "write and record a case's design proposal"),
     "report": ("report_commands", "write a case's report (PDF)"),
     "bundle": ("bundle_commands", "export or import a case bundle (offline transfer)"),
     "udi": ("trace_commands", "assign a signed case's unique device identifier"),

@@ -264,9 +264,23 @@ def run_run(args: argparse.Namespace) -> int:
             # Signed in before the long steps: a wrong password or an unknown user fails at once.
             store = stack.enter_context(Store.open(home_folder(args.home)))
             session = acting_session(args, store, "recording a case (--case)")
+            _refuse_unrecordable(store, args.case, session.user_id, Path(args.design))
         return _run_pipeline(
             args, envelope=envelope, design=design, patient=patient, out=out, store=store, session=session
         )
+
+
+def _refuse_unrecordable(store: Store, code: str, user_id: str, design: Path) -> None:
+    """Refuse before the long steps a check the case would refuse to record (team, design input, unrecorded change)."""
+    from base.files import sha256_file  # noqa: PLC0415
+    from records.errors import CaseNotFoundError  # noqa: PLC0415
+    from records.team import refuse_check  # noqa: PLC0415
+
+    try:
+        case = store.case(code)
+    except CaseNotFoundError:
+        return
+    refuse_check(case, user_id, sha256_file(design))
 
 
 def _run_pipeline(

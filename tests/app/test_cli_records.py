@@ -17,6 +17,9 @@ from records.errors import InvalidEventError
 from records.models import append_only_triggers
 from records.store import DB_NAME, Store
 
+#: What ``case list --json`` says of a case without a design input (no deadline).
+NO_DEADLINE = {"deadline": None, "days_left": None, "late": False, "at_risk": False}
+
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
     code = main(list(argv))
@@ -76,8 +79,14 @@ def test_case_new_list_show(
     assert code == 0
     assert out == {
         "cases": [
-            {"code": "CP-2026-001", "revision": 1, "state": "open", "verdict": None},
-            {"code": "CP-2026-002", "revision": 1, "state": "needs_reverification", "verdict": "out_of_envelope"},
+            {"code": "CP-2026-001", "revision": 1, "state": "open", "verdict": None, **NO_DEADLINE},
+            {
+                "code": "CP-2026-002",
+                "revision": 1,
+                "state": "needs_reverification",
+                "verdict": "out_of_envelope",
+                **NO_DEADLINE,
+            },
         ]
     }
     code, out, _ = _run(capsys, *h, "case", "show", "CP-2026-002", "--json")

@@ -246,9 +246,16 @@ def test_demo_records_both_cases_in_its_own_store(
     assert set(json.loads(users.read_text())["passwords"]) == {"demo-admin", "demo-engineer"}
     code, payload, _ = _run(capsys, "--home", home, "case", "list", "--json")
     assert code == 0
+    no_deadline = {"deadline": None, "days_left": None, "late": False, "at_risk": False}  # no design input
     assert payload["cases"] == [
-        {"code": "DEMO-FITTED", "revision": 1, "state": "checked", "verdict": "within"},
-        {"code": "DEMO-THIN", "revision": 1, "state": "needs_reverification", "verdict": "out_of_envelope"},
+        {"code": "DEMO-FITTED", "revision": 1, "state": "checked", "verdict": "within", **no_deadline},
+        {
+            "code": "DEMO-THIN",
+            "revision": 1,
+            "state": "needs_reverification",
+            "verdict": "out_of_envelope",
+            **no_deadline,
+        },
     ]
     code, shown, _ = _run(capsys, "--home", home, "case", "show", "DEMO-THIN", "--json")
     check_run = shown["events"][-1]  # type: ignore[index]
