@@ -220,6 +220,54 @@ def _load_traction(
     return Traction(np.asarray(triangles[chosen], dtype=np.int64), np.asarray(traction, dtype=np.float64)), loaded_area
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One mesh level's static problem: the tetrahedra, supports, loads and material, as the solver takes them."""
+
+    mesh: TetMesh
+    fixed: tuple[Fixed, ...]
+    tractions: tuple[Traction, ...]
+    material: ElasticMaterial
+    loaded_area_mm2: float
+    held_area_mm2: float
+
+
+def build_problem(design: Mesh, cases: LoadCases, size_mm: float, *, cancel: CancelToken | None = None) -> Problem:
+    """Mesh the design at ``size_mm`` and turn the load cases into supports and tractions on that mesh.
+
+    Raises
+    ------
+    DesignNotAnalysableError
+        For a design that is not a closed surface.
+    LoadCaseError
+        For a point not on the design, or a support or load that selects no surface.
+    """
+    mesh = volume_mesh(design, size_mm, cancel=cancel)
+    checkpoint(cancel)
+    triangles = boundary_triangles(mesh)
+    a, b, c = (design.vertices[design.faces[:, i]] for i in range(3))
+    area = 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
+    centroid = ((a + b + c) / 3.0 * area[:, None]).sum(axis=0) / area.sum()
+    p = mesh.points
+    fixed = []
+    held = 0.0
+    for support in cases.supports:
+        chosen = _support_triangles(mesh, triangles, support, named_point(design, support.point))
+        if len(chosen) == 0:
+            raise LoadCaseError(f"support {support.name!r} selects no surface of the design")
+        edges = np.cross(p[chosen[:, 1]] - p[chosen[:, 0]], p[chosen[:, 2]] - p[chosen[:, 0]])
+        held += float(0.5 * np.linalg.norm(edges, axis=1).sum())
+        fixed.append(Fixed(chosen))
+    tractions = []
+    loaded = 0.0
+    for load in cases.loads:
+        traction, disc = _load_traction(mesh, triangles, load, named_point(design, load.point), centroid)
+        tractions.append(traction)
+        loaded += disc
+    material = ElasticMaterial(cases.material.youngs_modulus_mpa, cases.material.poisson_ratio)
+    return Problem(mesh, tuple(fixed), tuple(tractions), material, loaded, held)
+
+
 def _solve_level(
     design: Mesh,
     cases: LoadCases,
@@ -229,35 +277,17 @@ def _solve_level(
 ) -> tuple[LevelResult, float, float]:
     started = time.perf_counter()
     report(progress, 0.0, f"meshing the design at {size_mm:.2g} mm")
-    mesh = volume_mesh(design, size_mm, cancel=cancel)
-    checkpoint(cancel)
-    triangles = boundary_triangles(mesh)
-    a, b, c = (design.vertices[design.faces[:, i]] for i in range(3))
-    area = 0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1)
-    centroid = ((a + b + c) / 3.0 * area[:, None]).sum(axis=0) / area.sum()
-    fixed = []
-    held = 0.0
-    for support in cases.supports:
-        chosen = _support_triangles(mesh, triangles, support, named_point(design, support.point))
-        if len(chosen) == 0:
-            raise LoadCaseError(f"support {support.name!r} selects no surface of the design")
-        p = mesh.points
-        held += float(
-            0.5
-            * np.linalg.norm(
-                np.cross(p[chosen[:, 1]] - p[chosen[:, 0]], p[chosen[:, 2]] - p[chosen[:, 0]]), axis=1
-            ).sum()
-        )
-        fixed.append(Fixed(chosen))
-    tractions = []
-    loaded = 0.0
-    for load in cases.loads:
-        traction, disc = _load_traction(mesh, triangles, load, named_point(design, load.point), centroid)
-        tractions.append(traction)
-        loaded += disc
-    material = ElasticMaterial(cases.material.youngs_modulus_mpa, cases.material.poisson_ratio)
-    solution = solve(mesh, material, fixed, tractions, progress=subrange(progress, 0.2, 1.0), cancel=cancel)
-    return LevelResult(size_mm, mesh, solution, time.perf_counter() - started), loaded, held
+    problem = build_problem(design, cases, size_mm, cancel=cancel)
+    solution = solve(
+        problem.mesh,
+        problem.material,
+        problem.fixed,
+        problem.tractions,
+        progress=subrange(progress, 0.2, 1.0),
+        cancel=cancel,
+    )
+    level = LevelResult(size_mm, problem.mesh, solution, time.perf_counter() - started)
+    return level, problem.loaded_area_mm2, problem.held_area_mm2
 
 
 def default_size_mm(design: Mesh, cases: LoadCases) -> float:
