@@ -1,9 +1,11 @@
 """Linear-elastic static finite-element solver on quadratic tetrahedra.
 
 The displacement is approximated with quadratic (10-node, straight-sided) tetrahedra on the vertices of a linear
-tetrahedral mesh (scikit-fem's ``ElementTetP2``). Stresses are the element stresses of the quadratic field
-evaluated at each element's four vertices (exact there: the strain of a quadratic field is linear in each element)
-and averaged over the elements sharing a vertex, weighted by their volumes. Peak values are taken over vertices.
+tetrahedral mesh (a node at each vertex and at each edge's midpoint), assembled with numpy in blocks of elements
+(the 4-point Gauss rule: exact for the stiffness of straight quadratic elements). Stresses are the element stresses
+of the quadratic field evaluated at each element's four vertices (exact there: the strain of a quadratic field is
+linear in each element) and averaged over the elements sharing a vertex, weighted by their volumes. Peak values are
+taken over vertices.
 
 Units are consistent millimetre-newton-megapascal: coordinates and displacements in mm, forces in N, tractions,
 moduli and stresses in MPa (N/mm²).
@@ -22,8 +24,6 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from skfem import Basis, ElementTetP2, ElementVector, FacetBasis, LinearForm, MeshTet, asm
-from skfem.models.elasticity import lame_parameters, linear_elasticity
 
 from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from mechanics.errors import MechanicsError
@@ -183,28 +183,114 @@ def boundary_triangles(mesh: TetMesh) -> IndexArray:
     return np.asarray(faces, dtype=np.int64)
 
 
-def _skfem_mesh(mesh: TetMesh) -> MeshTet:
+#: Local edges of a tetrahedron, in the order of its six mid-edge nodes (4..9).
+_EDGES = np.array([[0, 1], [1, 2], [2, 0], [0, 3], [1, 3], [2, 3]])
+#: The 4-point Gauss rule on the reference tetrahedron (degree 2): barycentric points, equal weights.
+_GAUSS_A, _GAUSS_B = 0.5854101966249685, 0.1381966011250105
+_GAUSS = np.full((4, 4), _GAUSS_B) + np.eye(4) * (_GAUSS_A - _GAUSS_B)
+
+
+@dataclass(frozen=True)
+class _Quadratic:
+    """The quadratic elements on a linear mesh: node numbering (vertices, then edges) and geometry per element."""
+
+    tets: IndexArray  # (m, 4) positively oriented
+    nodes: IndexArray  # (m, 10) vertices then mid-edge nodes (n_points + edge index)
+    edges: IndexArray  # (k, 2) sorted vertex pairs
+    lambda_gradients: FloatArray  # (m, 4, 3) gradients of the barycentric coordinates, 1/mm
+    volumes: FloatArray  # (m,) mm³
+    n_nodes: int
+
+    def edge_nodes(self, pairs: IndexArray) -> IndexArray:
+        """The mid-edge node numbers of (k, 2) vertex pairs, which must be edges of the mesh."""
+        key = np.sort(pairs, axis=1)
+        n = int(self.edges.max()) + 1
+        codes = self.edges[:, 0] * n + self.edges[:, 1]
+        wanted = key[:, 0] * n + key[:, 1]
+        position = np.searchsorted(codes, wanted)
+        position = np.minimum(position, len(codes) - 1)
+        if not np.all(codes[position] == wanted):
+            raise MechanicsError("a support or load names a triangle that is not on the mesh")
+        return np.asarray(position + self.n_nodes - len(self.edges), dtype=np.int64)
+
+
+def _quadratic(mesh: TetMesh) -> _Quadratic:
     points = mesh.points
     tets = mesh.tets.copy()
-    # scikit-fem wants positively oriented tetrahedra.
     a, b, c, d = (points[tets[:, i]] for i in range(4))
     negative = np.einsum("ij,ij->i", np.cross(b - a, c - a), d - a) < 0
     tets[negative] = tets[negative][:, [0, 2, 1, 3]]
-    return MeshTet(np.ascontiguousarray(points.T), np.ascontiguousarray(tets.T))
+    pairs = np.sort(tets[:, _EDGES].reshape(-1, 2), axis=1)
+    edges, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    nodes = np.hstack([tets, mesh.n_points + inverse.reshape(-1, 6)])
+    # Barycentric gradients: rows of the inverse of [x1-x0, x2-x0, x3-x0]^T give grad lambda_1..3.
+    x = points[tets]
+    jacobian = np.stack([x[:, 1] - x[:, 0], x[:, 2] - x[:, 0], x[:, 3] - x[:, 0]], axis=1)  # (m, 3, 3) rows
+    determinant = np.linalg.det(jacobian)
+    if np.any(determinant <= 0):
+        raise MechanicsError("the volume mesh has flat (zero-volume) tetrahedra")
+    inverse_t = np.linalg.inv(jacobian)  # columns: grad lambda_1..3
+    grads = np.empty((len(tets), 4, 3))
+    grads[:, 1:, :] = np.swapaxes(inverse_t, 1, 2)
+    grads[:, 0, :] = -grads[:, 1:, :].sum(axis=1)
+    return _Quadratic(
+        tets=tets,
+        nodes=np.asarray(nodes, dtype=np.int64),
+        edges=np.asarray(edges, dtype=np.int64),
+        lambda_gradients=grads,
+        volumes=determinant / 6.0,
+        n_nodes=mesh.n_points + len(edges),
+    )
 
 
-def _facet_indices(skmesh: MeshTet, triangles: IndexArray) -> IndexArray:
-    facets = np.sort(skmesh.facets.T, axis=1)
-    wanted = np.sort(triangles, axis=1)
-    lookup = {tuple(f): i for i, f in enumerate(facets[skmesh.boundary_facets()])}
-    boundary = skmesh.boundary_facets()
-    index = []
-    for tri in wanted:
-        found = lookup.get((int(tri[0]), int(tri[1]), int(tri[2])))
-        if found is None:
-            raise MechanicsError("a support or load names a triangle that is not on the mesh's boundary")
-        index.append(boundary[found])
-    return np.asarray(index, dtype=np.int64)
+def _shape_gradients(q: _Quadratic, barycentric: FloatArray) -> FloatArray:
+    """Gradients (m, 10, 3) of the ten quadratic shape functions at one barycentric point (4,)."""
+    g = q.lambda_gradients
+    out = np.empty((len(g), 10, 3))
+    out[:, :4, :] = (4.0 * barycentric - 1.0)[None, :, None] * g
+    for e, (i, j) in enumerate(_EDGES):
+        out[:, 4 + e, :] = 4.0 * (barycentric[j] * g[:, i, :] + barycentric[i] * g[:, j, :])
+    return out
+
+
+def _stiffness(q: _Quadratic, lam: float, mu: float, cancel: CancelToken | None) -> sp.csr_matrix:
+    """The global stiffness matrix over interleaved unknowns (node * 3 + component)."""
+    m = len(q.tets)
+    dofs = (q.nodes[:, :, None] * 3 + np.arange(3)[None, None, :]).reshape(m, 30)
+    rows = np.repeat(dofs, 30, axis=1).ravel()
+    cols = np.tile(dofs, (1, 30)).ravel()
+    data = np.empty(m * 900)
+    chunk = 20_000
+    for start in range(0, m, chunk):
+        checkpoint(cancel)
+        stop = min(m, start + chunk)
+        part = _Quadratic(
+            q.tets[start:stop], q.nodes[start:stop], q.edges, q.lambda_gradients[start:stop], q.volumes[start:stop],
+            q.n_nodes,
+        )  # fmt: skip
+        # S[e, a, x, b, y] = sum over Gauss points of w dN_a/dx dN_b/dy; the element matrix is
+        # K[a, i, b, j] = lambda S[a, i, b, j] + mu S[a, j, b, i] + mu delta_ij sum_k S[a, k, b, k].
+        products = np.zeros((stop - start, 30, 30))
+        for point in _GAUSS:
+            grad = _shape_gradients(part, point).reshape(-1, 30)
+            products += (part.volumes / 4.0)[:, None, None] * (grad[:, :, None] * grad[:, None, :])
+        outer = products.reshape(-1, 10, 3, 10, 3)
+        local = lam * outer + mu * outer.transpose(0, 1, 4, 3, 2)
+        dot = np.einsum("eakbk->eab", outer)
+        for component in range(3):
+            local[:, :, component, :, component] += mu * dot
+        data[start * 900 : stop * 900] = local.reshape(-1)
+    size = 3 * q.n_nodes
+    return sp.csr_matrix(sp.coo_matrix((data, (rows, cols)), shape=(size, size)))
+
+
+def _triangle_nodes(q: _Quadratic, triangles: IndexArray) -> tuple[IndexArray, IndexArray]:
+    """The corner and mid-edge node numbers (k, 3) each of boundary triangles."""
+    mids = np.stack(
+        [q.edge_nodes(triangles[:, [0, 1]]), q.edge_nodes(triangles[:, [1, 2]]), q.edge_nodes(triangles[:, [2, 0]])],
+        axis=1,
+    )
+    return triangles, mids
 
 
 def _rigid_body_modes(dof_points: FloatArray) -> FloatArray:
@@ -280,90 +366,80 @@ def solve(
     if not fixed or all(len(f.triangles) == 0 for f in fixed):
         raise MechanicsError("nothing holds the design: a support selects no surface")
     report(progress, 0.0, "assembling the stiffness matrix")
-    skmesh = _skfem_mesh(mesh)
-    element = ElementVector(ElementTetP2())
-    basis = Basis(skmesh, element, intorder=2)
-    lam, mu = lame_parameters(material.youngs_modulus_mpa, material.poisson_ratio)
-    stiffness = asm(linear_elasticity(lam, mu), basis)
-    checkpoint(cancel)
-    load = np.zeros(basis.N)
+    q = _quadratic(mesh)
+    young, poisson = material.youngs_modulus_mpa, material.poisson_ratio
+    lam = young * poisson / ((1.0 + poisson) * (1.0 - 2.0 * poisson))
+    mu = young / (2.0 * (1.0 + poisson))
+    stiffness = _stiffness(q, lam, mu, cancel)
+    n_unknowns = 3 * q.n_nodes
+    load = np.zeros(n_unknowns)
+    p = mesh.points
     for traction in tractions:
         if len(traction.triangles) == 0:
             continue
-        facets = _facet_indices(skmesh, traction.triangles)
-        fbasis = FacetBasis(skmesh, element, facets=facets, intorder=2)
-        values = traction.traction_mpa
-        # FacetBasis keeps the given facet order: one traction row per facet, constant over its quadrature points.
-        nqp = fbasis.X.shape[1]
-        components = [np.repeat(values[:, i : i + 1], nqp, axis=1) for i in range(3)]
-
-        @LinearForm
-        def surface_load(v, w):  # type: ignore[no-untyped-def]
-            return v[0] * w.tx + v[1] * w.ty + v[2] * w.tz
-
-        load += asm(surface_load, fbasis, tx=components[0], ty=components[1], tz=components[2])
+        # A constant traction on a straight 6-node triangle: a third of the triangle's force on each mid-edge
+        # node, none on the corners (the exact integral of the quadratic shape functions).
+        _corners, mids = _triangle_nodes(q, traction.triangles)
+        tri = traction.triangles
+        area = 0.5 * np.linalg.norm(np.cross(p[tri[:, 1]] - p[tri[:, 0]], p[tri[:, 2]] - p[tri[:, 0]]), axis=1)
+        force = traction.traction_mpa * (area / 3.0)[:, None]
+        for column in range(3):
+            for component in range(3):
+                np.add.at(load, mids[:, column] * 3 + component, force[:, component])
     held: list[IndexArray] = []
     for support in fixed:
         if len(support.triangles) == 0:
             continue
-        facets = _facet_indices(skmesh, support.triangles)
-        dofs = basis.get_dofs(facets=facets)
-        names = [f"u^{c + 1}" for c in support.components]
-        held.append(np.asarray(dofs.all(names), dtype=np.int64))
+        corners, mids = _triangle_nodes(q, support.triangles)
+        nodes = np.unique(np.concatenate([corners.ravel(), mids.ravel()]))
+        held.extend(nodes * 3 + component for component in support.components)
     held_dofs = np.unique(np.concatenate(held))
     report(progress, 0.3, "solving")
     # Held unknowns become identity rows and columns (not removed), so each node keeps its three unknowns together
     # in one 3x3 block: the smoothed-aggregation preconditioner aggregates nodes, not scalar unknowns.
-    keep = np.ones(basis.N)
+    keep = np.ones(n_unknowns)
     keep[held_dofs] = 0.0
     scale = sp.diags(keep)
     system = (scale @ stiffness @ scale + sp.diags(1.0 - keep)).tocsr()
     rhs = load * keep
     checkpoint(cancel)
-    surface = np.unique(skmesh.facets[:, skmesh.boundary_facets()]).size / skmesh.p.shape[1]
+    node_points = np.vstack([p, 0.5 * (p[q.edges[:, 0]] + p[q.edges[:, 1]])])
+    surface = np.unique(boundary_triangles(mesh)).size / mesh.n_points
     u, solver = _solve_system(
-        system, rhs, _rigid_body_modes(basis.doflocs.T), surface >= SHELL_SURFACE_FRACTION, cancel
+        system, rhs, _rigid_body_modes(np.repeat(node_points, 3, axis=0)), surface >= SHELL_SURFACE_FRACTION, cancel
     )
     report(progress, 0.8, "recovering stresses")
     checkpoint(cancel)
-    stress, vm = _vertex_stress(skmesh, element, u, lam, mu)
-    nodal = basis.nodal_dofs  # (3, n_vertices)
-    displacement = np.stack([u[nodal[c]] for c in range(3)], axis=1)
+    stress, vm = _vertex_stress(q, mesh.n_points, u.reshape(-1, 3), lam, mu)
+    displacement = u.reshape(-1, 3)[: mesh.n_points].copy()
     report(progress, 1.0, "solved")
     return Solution(
-        displacement_mm=displacement, stress_mpa=stress, von_mises_mpa=vm, unknowns=int(basis.N), solver=solver
+        displacement_mm=displacement, stress_mpa=stress, von_mises_mpa=vm, unknowns=n_unknowns, solver=solver
     )
 
 
-def _vertex_stress(
-    skmesh: MeshTet, element: ElementVector, u: FloatArray, lam: float, mu: float
-) -> tuple[FloatArray, FloatArray]:
+def _vertex_stress(q: _Quadratic, n_points: int, u: FloatArray, lam: float, mu: float) -> tuple[FloatArray, FloatArray]:
     """Volume-weighted average over elements of each element's stress at its vertices."""
-    vertices = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
-    at_vertices = Basis(skmesh, element, quadrature=(vertices, np.full(4, 1.0 / 24.0)))
-    grad = at_vertices.interpolate(u).grad  # (3, 3, n_elements, 4): d u_i / d x_j
-    strain = 0.5 * (grad + np.swapaxes(grad, 0, 1))
-    trace = strain[0, 0] + strain[1, 1] + strain[2, 2]
-    sigma = np.stack(
-        [
-            2 * mu * strain[0, 0] + lam * trace,
-            2 * mu * strain[1, 1] + lam * trace,
-            2 * mu * strain[2, 2] + lam * trace,
-            2 * mu * strain[1, 2],
-            2 * mu * strain[0, 2],
-            2 * mu * strain[0, 1],
-        ],
-        axis=-1,
-    )  # (n_elements, 4, 6)
-    p = skmesh.p.T
-    t = skmesh.t.T
-    a = p[t[:, 0]]
-    volume = np.abs(np.einsum("ij,ij->i", np.cross(p[t[:, 1]] - a, p[t[:, 2]] - a), p[t[:, 3]] - a)) / 6.0
-    n = p.shape[0]
-    total = np.zeros((n, 6))
-    weight = np.zeros(n)
+    element_u = u[q.nodes]  # (m, 10, 3)
+    total = np.zeros((n_points, 6))
+    weight = np.zeros(n_points)
     for corner in range(4):
-        np.add.at(total, t[:, corner], sigma[:, corner, :] * volume[:, None])
-        np.add.at(weight, t[:, corner], volume)
+        grad_n = _shape_gradients(q, np.eye(4)[corner])  # (m, 10, 3)
+        grad = np.einsum("eai,eaj->eij", element_u, grad_n)  # d u_i / d x_j
+        strain = 0.5 * (grad + np.swapaxes(grad, 1, 2))
+        trace = strain[:, 0, 0] + strain[:, 1, 1] + strain[:, 2, 2]
+        sigma = np.stack(
+            [
+                2 * mu * strain[:, 0, 0] + lam * trace,
+                2 * mu * strain[:, 1, 1] + lam * trace,
+                2 * mu * strain[:, 2, 2] + lam * trace,
+                2 * mu * strain[:, 1, 2],
+                2 * mu * strain[:, 0, 2],
+                2 * mu * strain[:, 0, 1],
+            ],
+            axis=-1,
+        )
+        np.add.at(total, q.tets[:, corner], sigma * q.volumes[:, None])
+        np.add.at(weight, q.tets[:, corner], q.volumes)
     stress = total / np.maximum(weight, 1e-300)[:, None]
     return stress, von_mises(stress)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from skfem import MeshTet
 
 from mechanics.solver import (
     ElasticMaterial,
@@ -109,6 +108,32 @@ def hexes_to_tets(corners: FloatArray) -> TetMesh:
     return TetMesh(coordinates[first], np.asarray(inverse.reshape(-1, 4), dtype=np.int64))
 
 
+def box_tets(xs: FloatArray, ys: FloatArray, zs: FloatArray) -> TetMesh:
+    """A box on a tensor grid, each cell split into six tetrahedra about its (min, min, min)-(max, max, max) diagonal.
+
+    Every cell is split the same way, so the faces of neighbouring cells match (Kuhn's triangulation).
+    """
+    nx, ny, nz = len(xs), len(ys), len(zs)
+    grid = np.stack(np.meshgrid(xs, ys, zs, indexing="ij"), axis=-1).reshape(-1, 3)
+    index = np.arange(nx * ny * nz).reshape(nx, ny, nz)
+    corners = np.stack(
+        [
+            index[:-1, :-1, :-1],
+            index[1:, :-1, :-1],
+            index[1:, 1:, :-1],
+            index[:-1, 1:, :-1],
+            index[:-1, :-1, 1:],
+            index[1:, :-1, 1:],
+            index[1:, 1:, 1:],
+            index[:-1, 1:, 1:],
+        ],
+        axis=-1,
+    ).reshape(-1, 8)
+    paths = np.array([[0, 1, 2, 6], [0, 2, 3, 6], [0, 1, 5, 6], [0, 5, 4, 6], [0, 3, 7, 6], [0, 7, 4, 6]])
+    tets = corners[:, paths].reshape(-1, 4)
+    return TetMesh(np.ascontiguousarray(grid, dtype=np.float64), np.asarray(tets, dtype=np.int64))
+
+
 def _grid_hexes(points: FloatArray) -> FloatArray:
     """The hexahedra of a structured (i, j, k, 3) grid of points, as (n, 8, 3) corners."""
     p = points
@@ -158,10 +183,7 @@ def cantilever(level: int = DEFAULT_LEVEL) -> tuple[KnownAnswer, KnownAnswer]:
     length, height, width, force = 200.0, 10.0, 10.0, 1000.0
     young, poisson = 200_000.0, 0.3
     n = level + 1
-    grid = MeshTet.init_tensor(
-        np.linspace(0, length, 8 * n + 1), np.linspace(0, width, n + 1), np.linspace(0, height, n + 1)
-    )
-    mesh = TetMesh(np.ascontiguousarray(grid.p.T), np.ascontiguousarray(grid.t.T, dtype=np.int64))
+    mesh = box_tets(np.linspace(0, length, 8 * n + 1), np.linspace(0, width, n + 1), np.linspace(0, height, n + 1))
     clamp = _select(mesh, lambda c: c[:, 0] < 1e-9)
     end = _select(mesh, lambda c: c[:, 0] > length - 1e-9)
     traction = np.zeros((len(end), 3))
