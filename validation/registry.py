@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -29,8 +29,6 @@ from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from geometry.mesh import Mesh
 from geometry.metrics import WALL_OPPOSITE_DEG, MeshMetrics, WallThickness, mesh_metrics, min_wall_thickness
 from imaging.volume import Volume
-from mechanics.analysis import FeaResult, analyse
-from mechanics.loadcases import LoadCases
 from validation.fit import (
     CAPTURE_MM,
     EDGE_MARGIN_MM,
@@ -44,6 +42,10 @@ from validation.fit import (
     bone_thickness_values,
 )
 from validation.parameters import Parameters, ParameterValue
+
+if TYPE_CHECKING:  # the solver (scipy.sparse, Netgen) loads only when an analysis runs
+    from mechanics.analysis import FeaResult
+    from mechanics.loadcases import LoadCases
 
 Input = Literal["volume", "mask", "anatomy", "design", "patient", "load_cases"]
 
@@ -164,6 +166,8 @@ class MeasureContext:
     @cached_property
     def fea(self) -> FeaResult:
         """The finite-element analysis of the design under the load cases (two mesh levels)."""
+        from mechanics.analysis import analyse  # noqa: PLC0415 - imported on first use, for start-up time
+
         assert self.inputs.load_cases is not None
         return analyse(self.design, self.inputs.load_cases, cancel=self.cancel)
 
