@@ -388,38 +388,53 @@ def analyse(
 def write_field_vtu(level: LevelResult, path: str | Path) -> str:
     """Write a level's mesh and fields (``displacement_mm``, ``von_mises_mpa``) as a VTK XML unstructured grid.
 
-    The file is written under a temporary name and renamed; returns its SHA-256. VTK gets deep copies of the
-    arrays, so nothing it holds points into this process's numpy buffers.
-    """
-    from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray  # noqa: PLC0415
-    from vtkmodules.vtkCommonCore import vtkPoints  # noqa: PLC0415
-    from vtkmodules.vtkCommonDataModel import VTK_TETRA, vtkCellArray, vtkUnstructuredGrid  # noqa: PLC0415
-    from vtkmodules.vtkIOXML import vtkXMLUnstructuredGridWriter  # noqa: PLC0415
+    Plain ASCII VTU (readable by ParaView and VTK), written under a temporary name and renamed; returns its SHA-256.
 
+    Raises
+    ------
+    OSError
+        When the file cannot be written (nothing is left at ``path``).
+    """
     from base.files import write_atomically  # noqa: PLC0415
 
     mesh, solution = level.mesh, level.solution
-    grid = vtkUnstructuredGrid()
-    points = vtkPoints()
-    points.SetData(numpy_to_vtk(np.ascontiguousarray(mesh.points), deep=True))
-    grid.SetPoints(points)
-    cells = vtkCellArray()
-    offsets = np.arange(0, 4 * mesh.n_tets + 1, 4, dtype=np.int64)
-    cells.SetData(
-        numpy_to_vtkIdTypeArray(offsets, deep=True), numpy_to_vtkIdTypeArray(mesh.tets.ravel().copy(), deep=True)
+
+    def rows(values: FloatArray | IndexArray, fmt: str) -> str:
+        return "\n".join(" ".join(fmt % v for v in row) for row in np.atleast_2d(values))
+
+    vtk_tetra = 10
+    text = "\n".join(
+        [
+            '<?xml version="1.0"?>',
+            '<VTKFile type="UnstructuredGrid" version="1.0" byte_order="LittleEndian">',
+            "<UnstructuredGrid>",
+            f'<Piece NumberOfPoints="{mesh.n_points}" NumberOfCells="{mesh.n_tets}">',
+            '<PointData Scalars="von_mises_mpa" Vectors="displacement_mm">',
+            '<DataArray type="Float64" Name="displacement_mm" NumberOfComponents="3" format="ascii">',
+            rows(solution.displacement_mm, "%.9g"),
+            "</DataArray>",
+            '<DataArray type="Float64" Name="von_mises_mpa" format="ascii">',
+            rows(solution.von_mises_mpa[:, None], "%.9g"),
+            "</DataArray>",
+            "</PointData>",
+            '<Points><DataArray type="Float64" NumberOfComponents="3" format="ascii">',
+            rows(mesh.points, "%.9g"),
+            "</DataArray></Points>",
+            "<Cells>",
+            '<DataArray type="Int64" Name="connectivity" format="ascii">',
+            rows(mesh.tets, "%d"),
+            "</DataArray>",
+            '<DataArray type="Int64" Name="offsets" format="ascii">',
+            rows(np.arange(4, 4 * mesh.n_tets + 1, 4)[:, None], "%d"),
+            "</DataArray>",
+            '<DataArray type="UInt8" Name="types" format="ascii">',
+            rows(np.full((mesh.n_tets, 1), vtk_tetra), "%d"),
+            "</DataArray>",
+            "</Cells>",
+            "</Piece>",
+            "</UnstructuredGrid>",
+            "</VTKFile>",
+            "",
+        ]
     )
-    grid.SetCells(VTK_TETRA, cells)
-    for name, values in (("displacement_mm", solution.displacement_mm), ("von_mises_mpa", solution.von_mises_mpa)):
-        array = numpy_to_vtk(np.ascontiguousarray(values), deep=True)
-        array.SetName(name)
-        grid.GetPointData().AddArray(array)
-
-    def _write(temporary: Path) -> None:
-        writer = vtkXMLUnstructuredGridWriter()
-        writer.SetFileName(str(temporary))
-        writer.SetInputData(grid)
-        writer.SetDataModeToBinary()
-        if writer.Write() != 1:
-            raise MechanicsError(f"could not write the field file {path}", path=str(path))
-
-    return write_atomically(path, _write, suffix=".vtu")
+    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="ascii"), suffix=".vtu")
