@@ -139,11 +139,15 @@ _QT_TRANSLATIONS_KEPT = ("qtbase_zh_CN.qm",)
 
 
 def trimmed(entries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """``entries`` (``Analysis.binaries`` or ``.datas``) without the Qt files DVW never loads (:data:`QT_UNUSED`)."""
+    """``entries`` (``Analysis.binaries`` or ``.datas``) without the Qt files DVW never loads (:data:`QT_UNUSED`).
+
+    Also without ``netgen-occt``'s metadata: with it, Netgen would load the Open CASCADE libraries from the paths
+    it records (outside the bundle); the bundle has them beside its libraries (installer/hooks/hook-netgen.py).
+    """
     found = []
     for entry in entries:
         name = entry[0]
-        if name.startswith(QT_UNUSED):
+        if name.startswith(QT_UNUSED) or name.startswith("netgen_occt-"):
             continue
         if name.startswith(_QT_TRANSLATIONS) and Path(name).name not in _QT_TRANSLATIONS_KEPT:
             continue

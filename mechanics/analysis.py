@@ -16,6 +16,7 @@ formal order). ``U`` is reported with ``f_h``; a limit inside ``f_h +- U`` makes
 from __future__ import annotations
 
 import math
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ def volume_mesh(design: Mesh, size_mm: float, *, cancel: CancelToken | None = No
             "the design is not a closed (watertight, manifold) surface: it has no inside to analyse; repair it first"
         )
     checkpoint(cancel)
+    _load_bundled_occ()
     from netgen.meshing import MeshingParameters  # noqa: PLC0415 - Netgen loads only when an analysis runs
     from netgen.stl import STLGeometry  # noqa: PLC0415
 
@@ -121,6 +123,33 @@ def volume_mesh(design: Mesh, size_mm: float, *, cancel: CancelToken | None = No
     remap = np.full(len(points), -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
     return TetMesh(points[used], remap[tets])
+
+
+def _load_bundled_occ() -> None:
+    """In the desktop bundle, load the Open CASCADE libraries Netgen links to from the bundle's own folder.
+
+    Outside the bundle Netgen loads them itself from the ``netgen-occt`` wheel; the bundle leaves that wheel's
+    metadata out (installer/spec_common.py), so this does it instead. Their dependency order is found by retrying.
+    """
+    folder = getattr(sys, "_MEIPASS", None)
+    if not getattr(sys, "frozen", False) or folder is None:
+        return
+    import ctypes  # noqa: PLC0415
+
+    pending = sorted(Path(folder).glob("libTK*.so*"))
+    for _round in range(len(pending) + 1):
+        failed = []
+        for library in pending:
+            try:
+                ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+            except OSError:
+                failed.append(library)
+        if not failed or len(failed) == len(pending):
+            pending = failed
+            break
+        pending = failed
+    if pending:
+        raise MechanicsError(f"the bundle's Open CASCADE libraries do not load ({pending[0].name})")
 
 
 def _write_binary_stl(design: Mesh, path: Path) -> None:
