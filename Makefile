@@ -5,11 +5,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # System packages: Python with venv, git (the version comes from git tags), Xvfb and the X/GL libraries that
-# Qt and VTK need for real windows and off-screen rendering.
+# Qt and VTK need for real windows and off-screen rendering; CalculiX (calculix-ccx), the finite-element peer that
+# tests/mechanics/test_peer.py and benchmarks/fea.py run as a separate program (never shipped in the bundle).
 APT_PACKAGES := python3 python3-venv python3-pip git make xvfb xauth \
 	libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcursor1 \
-	poppler-utils fonts-wqy-microhei
+	poppler-utils fonts-wqy-microhei calculix-ccx
 UV_VERSION := 0.13.9
 TOOLS := .make/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)

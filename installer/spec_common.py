@@ -23,12 +23,13 @@ from PyInstaller.utils.hooks import collect_data_files, collect_submodules, copy
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = str(ROOT / "installer" / "dvw_entry.py")
-DVW_PACKAGES = ["app", "workflow", "base", "imaging", "geometry", "validation", "records", "traceability"]
+DVW_PACKAGES = ["app", "workflow", "base", "imaging", "geometry", "mechanics", "validation", "records", "traceability"]
 #: Key libraries named by the manifest (validation/manifest.py KEY_LIBRARIES) and the DICOM decoders' entry points.
 METADATA = [
     "dvw", "numpy", "scipy", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pylibjpeg-rle",
     "pyjpegls", "pynrrd", "nibabel", "connected-components-3d", "vtk", "trimesh", "fast-simplification", "pint",
     "SQLAlchemy", "alembic", "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials", "httpx",
+    "netgen-mesher", "pyamg",
 ]  # fmt: skip
 #: The sync server (DVW's ``server`` package) and its stack, the ``server`` extra: the desktop never imports them
 #: (``dvw sync`` and ``dvw site join`` need httpx only).
@@ -138,11 +139,15 @@ _QT_TRANSLATIONS_KEPT = ("qtbase_zh_CN.qm",)
 
 
 def trimmed(entries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """``entries`` (``Analysis.binaries`` or ``.datas``) without the Qt files DVW never loads (:data:`QT_UNUSED`)."""
+    """``entries`` (``Analysis.binaries`` or ``.datas``) without the Qt files DVW never loads (:data:`QT_UNUSED`).
+
+    Also without ``netgen-occt``'s metadata: with it, Netgen would load the Open CASCADE libraries from the paths
+    it records (outside the bundle); the bundle has them beside its libraries (installer/hooks/hook-netgen.py).
+    """
     found = []
     for entry in entries:
         name = entry[0]
-        if name.startswith(QT_UNUSED):
+        if name.startswith(QT_UNUSED) or name.startswith("netgen_occt-"):
             continue
         if name.startswith(_QT_TRANSLATIONS) and Path(name).name not in _QT_TRANSLATIONS_KEPT:
             continue

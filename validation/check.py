@@ -12,7 +12,9 @@ Verdict:
 - ``out_of_envelope`` when a value is below or above its range, or a constraint is violated;
 - otherwise ``indeterminate`` when a required value is missing (not measured, or not measurable) or a constraint
   cannot be evaluated because a value it needs is missing, or when the envelope says
-  ``near_limit_blocks_within = true`` and a parameter is ``near_limit``;
+  ``near_limit_blocks_within = true`` and a parameter is ``near_limit``, or when a mechanical result (``mech.*``,
+  a finite-element figure whose uncertainty is its discretization error) lies within its uncertainty of a limit:
+  the analysis cannot tell on which side of the limit the design is;
 - otherwise ``within``.
 
 Anything but ``within`` requires re-evaluation and re-verification of the case. Optional parameters that are missing
@@ -46,6 +48,8 @@ from validation.units import convert, decimal_text
 ParameterStatus = Literal["within", "near_limit", "below", "above", "missing"]
 ConstraintStatus = Literal["satisfied", "violated", "missing"]
 Verdict = Literal["within", "out_of_envelope", "indeterminate"]
+#: Names of the finite-element results, whose uncertainty straddling a limit makes the verdict indeterminate.
+MECHANICAL_PREFIX = "mech."
 
 #: Largest Chebyshev distance from the hull, as a fraction of each axis's validated range, still counted inside.
 HULL_TOLERANCE = 1e-9
@@ -280,7 +284,7 @@ def check(envelope: Envelope, parameters: Parameters, manifest_id: str = "") -> 
             c.status == "missing" for c in constraints
         )
         blocked = envelope.near_limit_blocks_within and any(r.status == "near_limit" for r in results)
-        if missing or blocked:
+        if missing or blocked or any(_straddles(r) for r in results):
             verdict = "indeterminate"
     return CheckResult(
         verdict=verdict,
@@ -292,6 +296,17 @@ def check(envelope: Envelope, parameters: Parameters, manifest_id: str = "") -> 
         results=results,
         constraints=constraints,
         manifest_id=manifest_id,
+    )
+
+
+def _straddles(result: ParameterResult) -> bool:
+    """Whether a mechanical result's uncertainty reaches across one of its limits (see the module docstring)."""
+    return (
+        result.name.startswith(MECHANICAL_PREFIX)
+        and result.status == "near_limit"
+        and result.uncertainty is not None
+        and result.margin is not None
+        and result.margin <= result.uncertainty
     )
 
 

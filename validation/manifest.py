@@ -19,7 +19,18 @@ from pathlib import Path
 #: DVW's own top-level packages whose files are hashed: the workstation's. The sync server (``server/``, the
 #: ``server`` extra) is a deployable of its own: it stores and relays events, computes no result, and is not in the
 #: desktop bundle, whose manifest must equal the source tree's.
-DVW_PACKAGES = ("app", "workflow", "base", "imaging", "geometry", "validation", "records", "traceability", "resources")
+DVW_PACKAGES = (
+    "app",
+    "workflow",
+    "base",
+    "imaging",
+    "geometry",
+    "mechanics",
+    "validation",
+    "records",
+    "traceability",
+    "resources",
+)
 #: Libraries whose versions change results (the server's, installed with the ``server`` extra only, do not).
 KEY_LIBRARIES = (
     "numpy",
@@ -36,6 +47,8 @@ KEY_LIBRARIES = (
     "vtk",
     "trimesh",
     "fast-simplification",
+    "netgen-mesher",
+    "pyamg",
     "pint",
     "SQLAlchemy",
     "alembic",

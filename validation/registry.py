@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -43,7 +43,11 @@ from validation.fit import (
 )
 from validation.parameters import Parameters, ParameterValue
 
-Input = Literal["volume", "mask", "anatomy", "design", "patient"]
+if TYPE_CHECKING:  # the solver (scipy.sparse, Netgen) loads only when an analysis runs
+    from mechanics.analysis import FeaResult
+    from mechanics.loadcases import LoadCases
+
+Input = Literal["volume", "mask", "anatomy", "design", "patient", "load_cases"]
 
 
 class UnmeasurableError(Exception):
@@ -62,6 +66,8 @@ class MeasureInputs:
         The anatomy mesh (bone surface) and the device design, in the same patient frame.
     patient
         The patient facts (a JSON object; see :func:`patient_age`).
+    load_cases
+        The device family's load cases (:mod:`mechanics.loadcases`): with a design, the ``mech.*`` values.
     sha256
         Input name to SHA-256 of its file.
     """
@@ -71,6 +77,7 @@ class MeasureInputs:
     anatomy: Mesh | None = None
     design: Mesh | None = None
     patient: Mapping[str, Any] | None = None
+    load_cases: LoadCases | None = None
     sha256: Mapping[str, str] | None = None
 
     def has(self, name: Input) -> bool:
@@ -155,6 +162,14 @@ class MeasureContext:
     def bone_thickness(self) -> BoneThicknessValues:
         """Bone thickness under the seat, away from the defect's edge (mm)."""
         return bone_thickness_values(self.fit, self.mask)
+
+    @cached_property
+    def fea(self) -> FeaResult:
+        """The finite-element analysis of the design under the load cases (two mesh levels)."""
+        from mechanics.analysis import analyse  # noqa: PLC0415 - imported on first use, for start-up time
+
+        assert self.inputs.load_cases is not None
+        return analyse(self.design, self.inputs.load_cases, cancel=self.cancel)
 
     @cached_property
     def wall(self) -> WallThickness | None:
@@ -449,9 +464,52 @@ def _weight(ctx: MeasureContext) -> Result:
     return value, "weight_kg from the patient file"
 
 
+def _mechanical(name: str, located: bool) -> Callable[[MeasureContext], Result]:
+    def compute(ctx: MeasureContext) -> Result:
+        result = ctx.fea
+        figure = result.figure(name)
+        cases = ctx.inputs.load_cases
+        assert cases is not None
+        method = (
+            f"{figure.method}; load cases {cases.id} {cases.version} ({cases.material.name}); "
+            f"{result.fine.mesh.n_tets} tetrahedra at {result.fine.size_mm:.3g} mm"
+        )
+        return Measured(figure.value, method, result.worst_point_mm if located else None, figure.uncertainty)
+
+    return compute
+
+
 _CRANIAL = ("cranial_plate",)
 
 REGISTRY: tuple[Measurement, ...] = (
+    Measurement(
+        "mech.max_von_mises",
+        "MPa",
+        "Peak von Mises stress",
+        "Largest von Mises stress at a vertex of the design under its family's load cases: linear-elastic static "
+        "finite elements (quadratic tetrahedra on a Netgen mesh at the load cases' element size); uncertainty: "
+        "two-grid convergence index against twice the element size (Fs = 3, p = 1). Placed at the worst vertex.",
+        ("design", "load_cases"),
+        _mechanical("mech.max_von_mises", located=True),
+    ),
+    Measurement(
+        "mech.max_displacement",
+        "mm",
+        "Peak displacement",
+        "Largest displacement magnitude at a vertex of the design under its family's load cases, from the same "
+        "analysis; uncertainty: two-grid convergence index (Fs = 3, p = 2).",
+        ("design", "load_cases"),
+        _mechanical("mech.max_displacement", located=False),
+    ),
+    Measurement(
+        "mech.min_safety_factor",
+        "1",
+        "Minimum safety factor",
+        "The material's yield strength over the peak von Mises stress under the family's load cases; uncertainty: "
+        "two-grid convergence index (Fs = 3, p = 1). Placed at the worst vertex.",
+        ("design", "load_cases"),
+        _mechanical("mech.min_safety_factor", located=True),
+    ),
     Measurement(
         "imaging.slice_spacing",
         "mm",

@@ -378,6 +378,21 @@ def _case_verdicts() -> _Checks:
     return checks
 
 
+def _case_mechanics() -> _Checks:
+    from mechanics.verification import cantilever  # noqa: PLC0415 - loads the solver on use
+
+    checks = _Checks()
+    for answer in cantilever():
+        checks.near(
+            f"cantilever {answer.quantity.replace('_', ' ')} ({answer.unit}), {answer.elements} quadratic tetrahedra",
+            answer.computed,
+            answer.expected,
+            answer.tolerance,
+            relative=True,
+        )
+    return checks
+
+
 #: The suite's cases in order: id and what it compares (for documentation and the report).
 CASES = (
     "import.geometry",
@@ -387,6 +402,7 @@ CASES = (
     "measure.fit",
     "measure.patient_imaging",
     "check.verdicts",
+    "mechanics.cantilever",
 )
 #: What each case checks, for the qualification report.
 CASE_TITLES = {
@@ -398,6 +414,10 @@ CASE_TITLES = {
     "measure.fit": "fit.* and anatomy.defect_span of the plate resting at a known gap and sunk to a known depth",
     "measure.patient_imaging": "patient facts and the imported phantom's acquisition records",
     "check.verdicts": "envelope check verdicts: inclusive limits, unit conversion, a missing value, a worst-case hull",
+    "mechanics.cantilever": "finite-element solver (quadratic tetrahedra, default mesh level) on a 200 x 10 x 10 mm "
+    "steel cantilever under a 1 kN end load: tip deflection within 1 % and mid-span bending stress within 2 % of "
+    "Timoshenko beam theory (bending plus shear, Cowper's shear coefficient; Timoshenko & Gere, Mechanics of "
+    "Materials)",
 }
 
 
@@ -422,6 +442,7 @@ def _run_cases(work: Path, cancel: CancelToken | None) -> Iterator[tuple[str, Ca
     yield "measure.fit", _case_fit
     yield "measure.patient_imaging", lambda: _case_patient_and_imaging(imported[0])
     yield "check.verdicts", _case_verdicts
+    yield "mechanics.cantilever", _case_mechanics
     checkpoint(cancel)
 
 

@@ -21,6 +21,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "mesh-info": ("mesh_commands", "metrics of a mesh file"),
     "measure": ("measure_commands", "measure every registered parameter the inputs allow"),
     "parameters": ("measure_commands", "list the measurement registry"),
+    "fea": ("fea_commands", "finite-element analysis of a design under its load cases"),
     "check": ("check_commands", "check measured parameters against a design envelope"),
     "envelope": ("check_commands", "design-envelope files"),
     "run": ("pipeline_commands", "the whole pipeline: DICOM folder to verdict"),

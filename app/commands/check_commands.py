@@ -33,7 +33,10 @@ _VERDICT_EXIT = {"within": EXIT_OK, "out_of_envelope": EXIT_OUT_OF_ENVELOPE, "in
 _VERDICT_TEXT = {
     "within": "WITHIN the validated envelope: design evaluation may rest on the validation",
     "out_of_envelope": "OUT OF ENVELOPE: re-evaluate and re-verify this case (REQUIREMENTS 4.5.2.1 b)",
-    "indeterminate": "INDETERMINATE (a required value is missing): re-evaluate and re-verify this case",
+    "indeterminate": (
+        "INDETERMINATE (a required value is missing, or a value lies within its uncertainty of a limit): "
+        "re-evaluate and re-verify this case"
+    ),
 }
 
 

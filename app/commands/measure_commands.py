@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     measure.add_argument("--anatomy", metavar="MESH", help="anatomy (bone) mesh in patient LPS mm")
     measure.add_argument("--design", metavar="MESH", help="the device design mesh, in the same frame")
     measure.add_argument("--patient", metavar="PATIENT.json", help='patient facts: {"age_years", "weight_kg"}')
+    measure.add_argument(
+        "--load-cases", metavar="FILE", help="the family's load cases (TOML): with --design, the mech.* values (FEA)"
+    )
     measure.add_argument("--family", metavar="NAME", help="device family (skips other families' measurements)")
     measure.add_argument("--out", required=True, metavar="PARAMS.json", help="parameters file to write")
     measure.add_argument("--force", action="store_true", help="replace an existing parameters file")
@@ -49,11 +52,13 @@ def measure_files(
     design: str | None = None,
     patient: str | None = None,
     family: str | None = None,
+    load_cases: str | None = None,
 ) -> Any:
     """Read the given files and measure them; returns ``validation.parameters.Parameters``."""
     from base.files import sha256_file  # noqa: PLC0415
     from geometry.io import read_mesh  # noqa: PLC0415
     from imaging.volume import read_volume  # noqa: PLC0415
+    from mechanics.loadcases import load_load_cases  # noqa: PLC0415
     from validation.errors import MeasurementInputError  # noqa: PLC0415
     from validation.manifest import current_manifest  # noqa: PLC0415
     from validation.registry import MeasureInputs, measure  # noqa: PLC0415
@@ -71,6 +76,7 @@ def measure_files(
         ("anatomy", anatomy),
         ("design", design),
         ("patient", patient),
+        ("load_cases", load_cases),
     ):
         if path is not None:
             if not Path(path).is_file():
@@ -82,6 +88,7 @@ def measure_files(
         anatomy=read_mesh(anatomy) if anatomy else None,
         design=read_mesh(design) if design else None,
         patient=patient_facts,
+        load_cases=load_load_cases(load_cases) if load_cases else None,
         sha256=hashes,
     )
     with progress_bar("measuring") as progress:
@@ -107,6 +114,7 @@ def run_measure(args: argparse.Namespace) -> int:
         design=args.design,
         patient=args.patient,
         family=args.family,
+        load_cases=args.load_cases,
     )
     sha256 = write_parameters(parameters, output, force=args.force)
     if args.json:

@@ -522,7 +522,7 @@ def test_registered_units_name_every_measurement_once() -> None:
     units = registered_units()
     assert units == {m.name: m.unit for m in REGISTRY}
     assert len(units) == len(REGISTRY)  # names are unique
-    prefixes = ("imaging.", "anatomy.", "design.", "fit.", "patient.")
+    prefixes = ("imaging.", "anatomy.", "design.", "fit.", "patient.", "mech.")
     for measurement in REGISTRY:
         assert measurement.name.startswith(prefixes), measurement.name
         assert lookup(measurement.name) is measurement

@@ -1,0 +1,141 @@
+"""Benchmark: DVW's finite-element solver beside CalculiX on the same mesh, and the whole ``dvw fea`` on the sample.
+
+The problem: the sample cranial plate (``geometry.sample_design``, about 28 k surface triangles) under the sample
+load cases (``resources/load_cases/cranial-plate-pekk.toml``: PEKK, held beyond 27 mm of its centre, 200 N on a
+10 mm disc), meshed by Netgen at the default element size. Both solvers get the same quadratic tetrahedra (straight
+edges), the same held nodes and the same consistent nodal loads (``mechanics.peer``).
+
+Contenders, each in a fresh process (time from start to finish of the process, peak memory = its maximum RSS):
+
+- DVW: a Python process that loads the saved problem and runs ``mechanics.solver.solve`` (assembly, solution,
+  stress recovery), imports included;
+- CalculiX 2.20 (``ccx``, Debian's calculix-ccx, SPOOLES, 2 threads): reads the deck, solves, writes ``.frd``.
+
+Agreement: the largest vertex displacement difference over the peak displacement (goal <= 0.5 %) and the peak von
+Mises stresses (goal within 2 %). Then ``dvw fea`` on the plate as a user runs it (Netgen at two sizes, two solves),
+against the issue's goal: under 30 s and 2 GB on 2 cores.
+
+Run: ``uv run python benchmarks/fea.py [--variant fitted|thin] [--size MM]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from geometry.io import write_mesh
+from geometry.sample_design import sample_plate
+from mechanics.analysis import build_problem
+from mechanics.loadcases import load_load_cases
+from mechanics.peer import run_calculix
+from mechanics.solver import von_mises
+
+ROOT = Path(__file__).resolve().parent.parent
+LOAD_CASES = ROOT / "resources" / "load_cases" / "cranial-plate-pekk.toml"
+
+_CHILD = """
+import json, sys, numpy as np
+from mechanics.solver import ElasticMaterial, Fixed, TetMesh, Traction, solve
+data = np.load(sys.argv[1])
+mesh = TetMesh(data["points"], data["tets"])
+fixed = [Fixed(data["fixed"])]
+tractions = [Traction(data["loaded"], data["traction"])]
+solution = solve(mesh, ElasticMaterial(float(data["young"]), float(data["poisson"])), fixed, tractions)
+np.savez(sys.argv[2], displacement=solution.displacement_mm, stress=solution.stress_mpa)
+print(json.dumps({"unknowns": solution.unknowns, "solver": solution.solver}))
+"""
+
+
+def _timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run a process; its wall time (s), peak RSS (MB) and stdout."""
+    started = time.perf_counter()
+    with subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
+        assert process.stdout is not None
+        out = process.stdout.read()
+        _pid, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"{command[0]} failed with exit {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024.0, out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", default="fitted", choices=["fitted", "thin"])
+    parser.add_argument("--size", type=float, default=None, help="element size, mm (default: the load cases')")
+    args = parser.parse_args()
+    cases = load_load_cases(LOAD_CASES)
+    design = sample_plate(args.variant)
+    size = args.size or cases.mesh_size_mm or 2.5
+    problem = build_problem(design, cases, size)
+    (fixed,), (traction,) = problem.fixed, problem.tractions
+    print(
+        f"sample plate '{args.variant}': {design.n_triangles} surface triangles; mesh at {size:g} mm: "
+        f"{problem.mesh.n_tets} quadratic tetrahedra, {problem.mesh.n_points} vertices"
+    )
+    with tempfile.TemporaryDirectory(prefix="dvw-bench-fea-") as folder:
+        work = Path(folder)
+        np.savez(
+            work / "problem.npz",
+            points=problem.mesh.points,
+            tets=problem.mesh.tets,
+            fixed=fixed.triangles,
+            loaded=traction.triangles,
+            traction=traction.traction_mpa,
+            young=problem.material.youngs_modulus_mpa,
+            poisson=problem.material.poisson_ratio,
+        )
+        ours_s, ours_mb, out = _timed(
+            [sys.executable, "-c", _CHILD, str(work / "problem.npz"), str(work / "ours.npz")], cwd=ROOT
+        )
+        info = json.loads(out)
+        ours = np.load(work / "ours.npz")
+        peer = run_calculix(problem.mesh, problem.material, problem.fixed, problem.tractions)
+        displacement = ours["displacement"]
+        peak = float(np.linalg.norm(peer.displacement_mm, axis=1).max())
+        difference = float(np.linalg.norm(displacement - peer.displacement_mm, axis=1).max()) / peak
+        ours_vm = float(von_mises(ours["stress"]).max())
+        peer_vm = float(peer.von_mises_mpa.max())
+        print(f"same mesh, {info['unknowns']} unknowns (DVW solver: {info['solver']})")
+        print("| solver | time (s) | peak memory (MB) | peak displacement (mm) | peak von Mises (MPa) |")
+        print("|---|---|---|---|---|")
+        print(
+            f"| DVW (quadratic tetrahedra, process) | {ours_s:.2f} | {ours_mb:.0f} | "
+            f"{np.linalg.norm(displacement, axis=1).max():.5f} | {ours_vm:.3f} |"
+        )
+        peer_row = f"{peer.seconds:.2f} | {peer.peak_memory_mb:.0f} | {peak:.5f} | {peer_vm:.3f}"
+        print(f"| CalculiX 2.20 ccx (C3D10) | {peer_row} |")
+        print(
+            f"ratio DVW/CalculiX time {ours_s / peer.seconds:.2f} (goal <= 1.5); largest displacement difference "
+            f"{100 * difference:.4f} % of the peak (goal <= 0.5 %); peak von Mises differs by "
+            f"{100 * (ours_vm / peer_vm - 1):+.3f} % (goal within 2 %)"
+        )
+        design_file = work / "design.stl"
+        write_mesh(design, design_file)
+        command = [
+            sys.executable, "-m", "app.cli", "fea", str(design_file), "--load-cases", str(LOAD_CASES),
+            "--out", str(work / "result.json"), "--size", str(size), "--json",
+        ]  # fmt: skip
+        whole_s, whole_mb, out = _timed(command, cwd=ROOT)
+        result = json.loads(out)
+        figures = ", ".join(
+            f"{p['name']} {p['value']:.4g} +- {p['uncertainty']:.2g} {p['unit']}" for p in result["parameters"]
+        )
+        print(
+            f"dvw fea (two Netgen meshes, two solves): {whole_s:.1f} s, {whole_mb:.0f} MB peak "
+            f"(goal < 30 s, < 2048 MB); {figures}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

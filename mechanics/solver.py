@@ -1,0 +1,445 @@
+"""Linear-elastic static finite-element solver on quadratic tetrahedra.
+
+The displacement is approximated with quadratic (10-node, straight-sided) tetrahedra on the vertices of a linear
+tetrahedral mesh (a node at each vertex and at each edge's midpoint), assembled with numpy in blocks of elements
+(the 4-point Gauss rule: exact for the stiffness of straight quadratic elements). Stresses are the element stresses
+of the quadratic field evaluated at each element's four vertices (exact there: the strain of a quadratic field is
+linear in each element) and averaged over the elements sharing a vertex, weighted by their volumes. Peak values are
+taken over vertices.
+
+Units are consistent millimetre-newton-megapascal: coordinates and displacements in mm, forces in N, tractions,
+moduli and stresses in MPa (N/mm²).
+
+The linear system is solved directly (SuperLU) when small, otherwise by conjugate gradients preconditioned with
+smoothed-aggregation algebraic multigrid (pyamg) built on the six rigid-body modes, to a relative residual of
+:data:`CG_RTOL`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from base.progress import CancelToken, ProgressCallback, checkpoint, report
+from mechanics.errors import MechanicsError
+
+FloatArray = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.int64]
+
+#: Up to this many unknowns every system is solved directly.
+DIRECT_LIMIT = 20_000
+#: A body with at least this fraction of its vertices on its surface is a shell (a plate): its sparse factorization
+#: fills in like a two-dimensional problem's, while multigrid converges slowly across its thin direction, so it is
+#: solved directly at any size. Bulky bodies above :data:`DIRECT_LIMIT` use AMG-CG.
+SHELL_SURFACE_FRACTION = 0.5
+#: Relative residual at which conjugate gradients stop.
+CG_RTOL = 1e-9
+
+
+@dataclass(frozen=True)
+class TetMesh:
+    """A linear tetrahedral mesh in mm: the vertices of the quadratic elements the solver builds on it.
+
+    Attributes
+    ----------
+    points
+        (n, 3) vertex positions, mm.
+    tets
+        (m, 4) vertex indices per tetrahedron.
+    """
+
+    points: FloatArray
+    tets: IndexArray
+
+    @property
+    def n_points(self) -> int:
+        """Number of vertices."""
+        return int(self.points.shape[0])
+
+    @property
+    def n_tets(self) -> int:
+        """Number of tetrahedra."""
+        return int(self.tets.shape[0])
+
+
+@dataclass(frozen=True)
+class ElasticMaterial:
+    """An isotropic linear-elastic material.
+
+    Attributes
+    ----------
+    youngs_modulus_mpa
+        Young's modulus E, MPa.
+    poisson_ratio
+        Poisson's ratio nu (0 <= nu < 0.5).
+    """
+
+    youngs_modulus_mpa: float
+    poisson_ratio: float
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A displacement boundary condition: zero displacement on boundary triangles.
+
+    Attributes
+    ----------
+    triangles
+        (k, 3) vertex indices of boundary triangles of the mesh.
+    components
+        Which displacement components are held at zero (0 = x, 1 = y, 2 = z); all three for a clamp, one for a
+        symmetry plane.
+    """
+
+    triangles: IndexArray
+    components: tuple[int, ...] = (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class Traction:
+    """A surface load: a traction vector (MPa) constant on each of some boundary triangles.
+
+    Attributes
+    ----------
+    triangles
+        (k, 3) vertex indices of boundary triangles of the mesh.
+    traction_mpa
+        (k, 3) traction vector on each triangle, MPa (force per area, N/mm²).
+    """
+
+    triangles: IndexArray
+    traction_mpa: FloatArray
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The solved fields at the mesh's vertices.
+
+    Attributes
+    ----------
+    displacement_mm
+        (n, 3) displacement at each vertex, mm.
+    stress_mpa
+        (n, 6) averaged stress at each vertex (xx, yy, zz, yz, xz, xy), MPa.
+    von_mises_mpa
+        (n,) von Mises stress of the averaged stress, MPa.
+    unknowns
+        Number of displacement unknowns (before the supports were applied).
+    solver
+        ``direct`` or ``amg-cg``.
+    """
+
+    displacement_mm: FloatArray
+    stress_mpa: FloatArray
+    von_mises_mpa: FloatArray
+    unknowns: int
+    solver: str
+
+    @property
+    def max_displacement_mm(self) -> float:
+        """The largest displacement magnitude at a vertex, mm."""
+        return float(np.linalg.norm(self.displacement_mm, axis=1).max())
+
+    @property
+    def max_von_mises_mpa(self) -> float:
+        """The largest von Mises stress at a vertex, MPa."""
+        return float(self.von_mises_mpa.max())
+
+    @property
+    def worst_vertex(self) -> int:
+        """Index of the vertex with the largest von Mises stress."""
+        return int(np.argmax(self.von_mises_mpa))
+
+
+def von_mises(stress: FloatArray) -> FloatArray:
+    """Von Mises stress of (..., 6) stress components (xx, yy, zz, yz, xz, xy), same unit."""
+    sxx, syy, szz, syz, sxz, sxy = (stress[..., i] for i in range(6))
+    return np.asarray(
+        np.sqrt(0.5 * ((sxx - syy) ** 2 + (syy - szz) ** 2 + (szz - sxx) ** 2) + 3.0 * (syz**2 + sxz**2 + sxy**2)),
+        dtype=np.float64,
+    )
+
+
+def boundary_triangles(mesh: TetMesh) -> IndexArray:
+    """The boundary triangles of a tetrahedral mesh (each facet that belongs to one tetrahedron), outward wound."""
+    tets = mesh.tets
+    local = np.array([[1, 2, 3], [0, 3, 2], [0, 1, 3], [0, 2, 1]])
+    faces = tets[:, local].reshape(-1, 3)
+    key = np.sort(faces, axis=1)
+    _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    once = counts[inverse.ravel()] == 1
+    faces = faces[once]
+    # Orient outward: the normal points away from the tetrahedron's opposite vertex.
+    opposite = tets.reshape(-1)[once]  # local face k is opposite local vertex k
+    p = mesh.points
+    normal = np.cross(p[faces[:, 1]] - p[faces[:, 0]], p[faces[:, 2]] - p[faces[:, 0]])
+    inward = np.einsum("ij,ij->i", normal, p[opposite] - p[faces[:, 0]]) > 0
+    faces[inward] = faces[inward][:, ::-1]
+    return np.asarray(faces, dtype=np.int64)
+
+
+#: Local edges of a tetrahedron, in the order of its six mid-edge nodes (4..9).
+_EDGES = np.array([[0, 1], [1, 2], [2, 0], [0, 3], [1, 3], [2, 3]])
+#: The 4-point Gauss rule on the reference tetrahedron (degree 2): barycentric points, equal weights.
+_GAUSS_A, _GAUSS_B = 0.5854101966249685, 0.1381966011250105
+_GAUSS = np.full((4, 4), _GAUSS_B) + np.eye(4) * (_GAUSS_A - _GAUSS_B)
+
+
+@dataclass(frozen=True)
+class _Quadratic:
+    """The quadratic elements on a linear mesh: node numbering (vertices, then edges) and geometry per element."""
+
+    tets: IndexArray  # (m, 4) positively oriented
+    nodes: IndexArray  # (m, 10) vertices then mid-edge nodes (n_points + edge index)
+    edges: IndexArray  # (k, 2) sorted vertex pairs
+    lambda_gradients: FloatArray  # (m, 4, 3) gradients of the barycentric coordinates, 1/mm
+    volumes: FloatArray  # (m,) mm³
+    n_nodes: int
+
+    def edge_nodes(self, pairs: IndexArray) -> IndexArray:
+        """The mid-edge node numbers of (k, 2) vertex pairs, which must be edges of the mesh."""
+        key = np.sort(pairs, axis=1)
+        n = int(self.edges.max()) + 1
+        codes = self.edges[:, 0] * n + self.edges[:, 1]
+        wanted = key[:, 0] * n + key[:, 1]
+        position = np.searchsorted(codes, wanted)
+        position = np.minimum(position, len(codes) - 1)
+        if not np.all(codes[position] == wanted):
+            raise MechanicsError("a support or load names a triangle that is not on the mesh")
+        return np.asarray(position + self.n_nodes - len(self.edges), dtype=np.int64)
+
+
+def _quadratic(mesh: TetMesh) -> _Quadratic:
+    points = mesh.points
+    tets = mesh.tets.copy()
+    a, b, c, d = (points[tets[:, i]] for i in range(4))
+    negative = np.einsum("ij,ij->i", np.cross(b - a, c - a), d - a) < 0
+    tets[negative] = tets[negative][:, [0, 2, 1, 3]]
+    pairs = np.sort(tets[:, _EDGES].reshape(-1, 2), axis=1)
+    edges, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    nodes = np.hstack([tets, mesh.n_points + inverse.reshape(-1, 6)])
+    # Barycentric gradients: rows of the inverse of [x1-x0, x2-x0, x3-x0]^T give grad lambda_1..3.
+    x = points[tets]
+    jacobian = np.stack([x[:, 1] - x[:, 0], x[:, 2] - x[:, 0], x[:, 3] - x[:, 0]], axis=1)  # (m, 3, 3) rows
+    determinant = np.linalg.det(jacobian)
+    if np.any(determinant <= 0):
+        raise MechanicsError("the volume mesh has flat (zero-volume) tetrahedra")
+    inverse_t = np.linalg.inv(jacobian)  # columns: grad lambda_1..3
+    grads = np.empty((len(tets), 4, 3))
+    grads[:, 1:, :] = np.swapaxes(inverse_t, 1, 2)
+    grads[:, 0, :] = -grads[:, 1:, :].sum(axis=1)
+    return _Quadratic(
+        tets=tets,
+        nodes=np.asarray(nodes, dtype=np.int64),
+        edges=np.asarray(edges, dtype=np.int64),
+        lambda_gradients=grads,
+        volumes=determinant / 6.0,
+        n_nodes=mesh.n_points + len(edges),
+    )
+
+
+def _shape_gradients(q: _Quadratic, barycentric: FloatArray) -> FloatArray:
+    """Gradients (m, 10, 3) of the ten quadratic shape functions at one barycentric point (4,)."""
+    g = q.lambda_gradients
+    out = np.empty((len(g), 10, 3))
+    out[:, :4, :] = (4.0 * barycentric - 1.0)[None, :, None] * g
+    for e, (i, j) in enumerate(_EDGES):
+        out[:, 4 + e, :] = 4.0 * (barycentric[j] * g[:, i, :] + barycentric[i] * g[:, j, :])
+    return out
+
+
+def _stiffness(q: _Quadratic, lam: float, mu: float, cancel: CancelToken | None) -> sp.csr_matrix:
+    """The global stiffness matrix over interleaved unknowns (node * 3 + component)."""
+    m = len(q.tets)
+    dofs = (q.nodes[:, :, None] * 3 + np.arange(3)[None, None, :]).reshape(m, 30)
+    rows = np.repeat(dofs, 30, axis=1).ravel()
+    cols = np.tile(dofs, (1, 30)).ravel()
+    data = np.empty(m * 900)
+    chunk = 20_000
+    for start in range(0, m, chunk):
+        checkpoint(cancel)
+        stop = min(m, start + chunk)
+        part = _Quadratic(
+            q.tets[start:stop], q.nodes[start:stop], q.edges, q.lambda_gradients[start:stop], q.volumes[start:stop],
+            q.n_nodes,
+        )  # fmt: skip
+        # S[e, a, x, b, y] = sum over Gauss points of w dN_a/dx dN_b/dy; the element matrix is
+        # K[a, i, b, j] = lambda S[a, i, b, j] + mu S[a, j, b, i] + mu delta_ij sum_k S[a, k, b, k].
+        products = np.zeros((stop - start, 30, 30))
+        for point in _GAUSS:
+            grad = _shape_gradients(part, point).reshape(-1, 30)
+            products += (part.volumes / 4.0)[:, None, None] * (grad[:, :, None] * grad[:, None, :])
+        outer = products.reshape(-1, 10, 3, 10, 3)
+        local = lam * outer + mu * outer.transpose(0, 1, 4, 3, 2)
+        dot = np.einsum("eakbk->eab", outer)
+        for component in range(3):
+            local[:, :, component, :, component] += mu * dot
+        data[start * 900 : stop * 900] = local.reshape(-1)
+    size = 3 * q.n_nodes
+    return sp.csr_matrix(sp.coo_matrix((data, (rows, cols)), shape=(size, size)))
+
+
+def _triangle_nodes(q: _Quadratic, triangles: IndexArray) -> tuple[IndexArray, IndexArray]:
+    """The corner and mid-edge node numbers (k, 3) each of boundary triangles."""
+    mids = np.stack(
+        [q.edge_nodes(triangles[:, [0, 1]]), q.edge_nodes(triangles[:, [1, 2]]), q.edge_nodes(triangles[:, [2, 0]])],
+        axis=1,
+    )
+    return triangles, mids
+
+
+def _rigid_body_modes(dof_points: FloatArray) -> FloatArray:
+    """The six rigid-body motions as (N, 6) columns over interleaved (x, y, z) unknowns at ``dof_points``."""
+    n_dofs = dof_points.shape[0]
+    modes = np.zeros((n_dofs, 6))
+    x, y, z = dof_points[0::3, 0], dof_points[0::3, 1], dof_points[0::3, 2]
+    for comp in range(3):
+        modes[comp::3, comp] = 1.0
+    modes[0::3, 3], modes[1::3, 3] = -y, x
+    modes[1::3, 4], modes[2::3, 4] = -z, y
+    modes[0::3, 5], modes[2::3, 5] = z, -x
+    return modes
+
+
+def _solve_system(
+    stiffness: sp.csr_matrix, load: FloatArray, modes: FloatArray, shell: bool, cancel: CancelToken | None
+) -> tuple[FloatArray, str]:
+    if shell or stiffness.shape[0] <= DIRECT_LIMIT:
+        return np.asarray(spla.spsolve(stiffness.tocsc(), load, permc_spec="MMD_AT_PLUS_A"), dtype=np.float64), "direct"
+    import pyamg  # noqa: PLC0415 - only large systems need it
+
+    hierarchy = pyamg.smoothed_aggregation_solver(
+        stiffness.tobsr(blocksize=(3, 3)), B=modes, symmetry="symmetric", max_coarse=500, coarse_solver="splu"
+    )
+    preconditioner = hierarchy.aspreconditioner(cycle="V")
+
+    def _callback(_x: FloatArray) -> None:
+        checkpoint(cancel)
+
+    solution, info = spla.cg(
+        stiffness, load, rtol=CG_RTOL, atol=0.0, maxiter=2000, M=preconditioner, callback=_callback
+    )
+    if info != 0:
+        raise MechanicsError(f"the iterative solver did not converge ({info} iterations)")
+    return np.asarray(solution, dtype=np.float64), "amg-cg"
+
+
+def solve(
+    mesh: TetMesh,
+    material: ElasticMaterial,
+    fixed: Sequence[Fixed],
+    tractions: Sequence[Traction],
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Solution:
+    """Solve a linear-elastic static problem with quadratic tetrahedra.
+
+    Parameters
+    ----------
+    mesh
+        Linear tetrahedra (mm); the quadratic elements are built on them.
+    material
+        Isotropic material (MPa).
+    fixed
+        Zero-displacement conditions on boundary triangles; together they must hold the body against rigid motion.
+    tractions
+        Surface loads on boundary triangles (MPa).
+    progress, cancel
+        Progress callback and cancel token, checked between assembly, solution and stress recovery.
+
+    Returns
+    -------
+    Solution
+        Displacements (mm) and stresses (MPa) at the vertices.
+
+    Raises
+    ------
+    MechanicsError
+        When a triangle is not on the boundary, nothing is fixed, or the iterative solver does not converge.
+    """
+    if not fixed or all(len(f.triangles) == 0 for f in fixed):
+        raise MechanicsError("nothing holds the design: a support selects no surface")
+    report(progress, 0.0, "assembling the stiffness matrix")
+    q = _quadratic(mesh)
+    young, poisson = material.youngs_modulus_mpa, material.poisson_ratio
+    lam = young * poisson / ((1.0 + poisson) * (1.0 - 2.0 * poisson))
+    mu = young / (2.0 * (1.0 + poisson))
+    stiffness = _stiffness(q, lam, mu, cancel)
+    n_unknowns = 3 * q.n_nodes
+    load = np.zeros(n_unknowns)
+    p = mesh.points
+    for traction in tractions:
+        if len(traction.triangles) == 0:
+            continue
+        # A constant traction on a straight 6-node triangle: a third of the triangle's force on each mid-edge
+        # node, none on the corners (the exact integral of the quadratic shape functions).
+        _corners, mids = _triangle_nodes(q, traction.triangles)
+        tri = traction.triangles
+        area = 0.5 * np.linalg.norm(np.cross(p[tri[:, 1]] - p[tri[:, 0]], p[tri[:, 2]] - p[tri[:, 0]]), axis=1)
+        force = traction.traction_mpa * (area / 3.0)[:, None]
+        for column in range(3):
+            for component in range(3):
+                np.add.at(load, mids[:, column] * 3 + component, force[:, component])
+    held: list[IndexArray] = []
+    for support in fixed:
+        if len(support.triangles) == 0:
+            continue
+        corners, mids = _triangle_nodes(q, support.triangles)
+        nodes = np.unique(np.concatenate([corners.ravel(), mids.ravel()]))
+        held.extend(nodes * 3 + component for component in support.components)
+    held_dofs = np.unique(np.concatenate(held))
+    report(progress, 0.3, "solving")
+    # Held unknowns become identity rows and columns (not removed), so each node keeps its three unknowns together
+    # in one 3x3 block: the smoothed-aggregation preconditioner aggregates nodes, not scalar unknowns.
+    keep = np.ones(n_unknowns)
+    keep[held_dofs] = 0.0
+    scale = sp.diags(keep)
+    system = (scale @ stiffness @ scale + sp.diags(1.0 - keep)).tocsr()
+    rhs = load * keep
+    checkpoint(cancel)
+    node_points = np.vstack([p, 0.5 * (p[q.edges[:, 0]] + p[q.edges[:, 1]])])
+    surface = np.unique(boundary_triangles(mesh)).size / mesh.n_points
+    u, solver = _solve_system(
+        system, rhs, _rigid_body_modes(np.repeat(node_points, 3, axis=0)), surface >= SHELL_SURFACE_FRACTION, cancel
+    )
+    report(progress, 0.8, "recovering stresses")
+    checkpoint(cancel)
+    stress, vm = _vertex_stress(q, mesh.n_points, u.reshape(-1, 3), lam, mu)
+    displacement = u.reshape(-1, 3)[: mesh.n_points].copy()
+    report(progress, 1.0, "solved")
+    return Solution(
+        displacement_mm=displacement, stress_mpa=stress, von_mises_mpa=vm, unknowns=n_unknowns, solver=solver
+    )
+
+
+def _vertex_stress(q: _Quadratic, n_points: int, u: FloatArray, lam: float, mu: float) -> tuple[FloatArray, FloatArray]:
+    """Volume-weighted average over elements of each element's stress at its vertices."""
+    element_u = u[q.nodes]  # (m, 10, 3)
+    total = np.zeros((n_points, 6))
+    weight = np.zeros(n_points)
+    for corner in range(4):
+        grad_n = _shape_gradients(q, np.eye(4)[corner])  # (m, 10, 3)
+        grad = np.einsum("eai,eaj->eij", element_u, grad_n)  # d u_i / d x_j
+        strain = 0.5 * (grad + np.swapaxes(grad, 1, 2))
+        trace = strain[:, 0, 0] + strain[:, 1, 1] + strain[:, 2, 2]
+        sigma = np.stack(
+            [
+                2 * mu * strain[:, 0, 0] + lam * trace,
+                2 * mu * strain[:, 1, 1] + lam * trace,
+                2 * mu * strain[:, 2, 2] + lam * trace,
+                2 * mu * strain[:, 1, 2],
+                2 * mu * strain[:, 0, 2],
+                2 * mu * strain[:, 0, 1],
+            ],
+            axis=-1,
+        )
+        np.add.at(total, q.tets[:, corner], sigma * q.volumes[:, None])
+        np.add.at(weight, q.tets[:, corner], q.volumes)
+    stress = total / np.maximum(weight, 1e-300)[:, None]
+    return stress, von_mises(stress)

@@ -1,0 +1,84 @@
+"""``dvw fea``: the result file and JSON of a real analysis, and its one-line refusals (exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.cli import main
+from geometry.io import write_mesh
+from geometry.mesh import Mesh
+from geometry.sample_design import sample_plate
+
+LOAD_CASES = Path("resources/load_cases/cranial-plate-pekk.toml")
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
+    code = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+@pytest.mark.slow
+def test_fea_writes_the_result_and_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    design = tmp_path / "thin.stl"
+    write_mesh(sample_plate("thin"), design)
+    out, vtu = tmp_path / "result.json", tmp_path / "field.vtu"
+    argv = ["fea", str(design), "--load-cases", str(LOAD_CASES), "--out", str(out), "--vtu", str(vtu), "--size", "5"]
+    code, payload, _err = _run(argv, capsys)
+    assert code == 0
+    names = [p["name"] for p in payload["parameters"]]
+    assert names == ["mech.max_von_mises", "mech.max_displacement", "mech.min_safety_factor"]
+    by_name = {p["name"]: p for p in payload["parameters"]}
+    assert by_name["mech.max_von_mises"]["unit"] == "MPa"
+    assert by_name["mech.max_von_mises"]["value"] > 0
+    assert by_name["mech.min_safety_factor"]["value"] == pytest.approx(
+        60.0 / by_name["mech.max_von_mises"]["value"], rel=1e-4
+    )
+    assert all(p["uncertainty"] >= 0 for p in payload["parameters"])
+    assert payload["mesh"]["tetrahedra"] > payload["mesh"]["coarse"]["tetrahedra"]
+    assert payload["load_cases"]["id"] == "cranial-plate-pekk"
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["parameters"] == payload["parameters"]
+    assert vtu.read_bytes().startswith(b"<?xml") or b"<VTKFile" in vtu.read_bytes()[:200]
+    # An existing output is kept unless --force.
+    code, payload, _err = _run(argv, capsys)
+    assert code == 2
+    assert "exists" in payload["error"]["message"]
+
+
+def test_fea_refuses_an_open_design_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plate = sample_plate("thin")
+    design = tmp_path / "open.stl"
+    write_mesh(Mesh(plate.vertices, plate.faces[:-40]), design)
+    code, payload, err = _run(
+        ["fea", str(design), "--load-cases", str(LOAD_CASES), "--out", str(tmp_path / "r.json")], capsys
+    )
+    assert code == 2
+    assert "not a closed" in payload["error"]["message"]
+    assert "Traceback" not in err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_fea_refuses_a_quantity_without_unit_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    design = tmp_path / "thin.stl"
+    write_mesh(sample_plate("thin"), design)
+    bad = tmp_path / "bad.toml"
+    text = LOAD_CASES.read_text(encoding="utf-8").replace('force = "200 N"', "force = 200")
+    bad.write_text(text, encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if row.startswith("force"))
+    code, payload, _err = _run(
+        ["fea", str(design), "--load-cases", str(bad), "--out", str(tmp_path / "r.json")], capsys
+    )
+    assert code == 2
+    assert payload["error"]["message"].startswith(f"{bad}:{line}: force = 200 has no unit")
+    # Without --json: one line on stderr.
+    assert main(["fea", str(design), "--load-cases", str(bad), "--out", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "has no unit" in err
