@@ -228,6 +228,7 @@ def inspect_scan(
     tolerance_mm: float,
     regions: Mapping[str, BoolArray] | None = None,
     region_of: RegionLookup | None = None,
+    region_tolerances: Mapping[str, float] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> DeviationMap:
@@ -246,6 +247,8 @@ def inspect_scan(
     region_of
         Alternatively, a function that names the regions of the registered points (design frame), e.g. by the
         design triangles beneath them; called once with the registered points.
+    region_tolerances
+        A region's own tolerance (mm), where it differs from ``tolerance_mm``.
     progress, cancel
         Progress callback and cancel token.
 
@@ -277,7 +280,10 @@ def inspect_scan(
     if region_of is not None:
         named.update(region_of(moved))
     figures = [region_figures(WHOLE, deviation, filtered, np.ones(len(points), dtype=bool), tolerance_mm)]
-    figures += [region_figures(name, deviation, filtered, mask, tolerance_mm) for name, mask in named.items()]
+    own = dict(region_tolerances or {})
+    figures += [
+        region_figures(name, deviation, filtered, mask, own.get(name, tolerance_mm)) for name, mask in named.items()
+    ]
     report(progress, 1.0, "inspected")
     return DeviationMap(registration, moved, deviation, filtered, tuple(figures), tolerance_mm)
 

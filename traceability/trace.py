@@ -24,8 +24,10 @@ DVW step           action  CBV bizStep      CBV disposition          why this ma
 design_approved    ADD     encoding         encoded                  the UDI is issued for the approved design,
                                                                      before any physical device carries it
 manufactured       OBSERVE commissioning    active                   the built device now carries the UDI
-inspected          OBSERVE inspecting       conformant               final inspection passed
+inspected          OBSERVE inspecting       conformant               final inspection passed (needs a passing
+                                                                     ``dvw inspect`` record of the device)
 released           OBSERVE storing          sellable_not_accessible  released by quality, held for shipping
+                                                                     (never for a nonconforming device)
 shipped            OBSERVE shipping         in_transit               left the manufacturer
 received           OBSERVE receiving        in_progress              arrived at the hospital
 implanted          OBSERVE dispensing       dispensed                put into use for its patient
@@ -74,6 +76,7 @@ from records.users import Session
 from traceability.assignment import UdiRecord, current_udi, refuse_conflict, udi_records, valid_signatures
 from traceability.errors import NoUdiError, TraceOrderError
 from traceability.gs1 import check_gln
+from traceability.inspection import require_conforming
 
 TRACE_EVENT = "trace_event"
 TRACE_FORMAT = "dvw-trace/1"
@@ -205,6 +208,9 @@ def add_trace_event(
         Two sites changed the case concurrently and no one has resolved it.
     TraceOrderError
         The step is not the next one, the device's trace is complete, or the time precedes the previous step's.
+    NotInspectedError, NonconformingError
+        ``inspected`` or ``released`` of a device without a passing inspection, or with a failing one (see
+        :mod:`traceability.inspection`).
     """
     if step not in _BY_NAME:
         raise InvalidEventError(f"unknown trace step {step!r}: use one of {', '.join(STEP_NAMES)}")
@@ -225,6 +231,8 @@ def add_trace_event(
             f"(dvw udi assign {case.code}; the case must be signed)"
         )
     valid_signatures(store, case)
+    # The inspection's gate comes first: "released" without a passing inspection says so, not just "out of order".
+    require_conforming(case, record, step)
     done = trace_events(case, record.udi.serial)
     expected = STEPS[len(done)].name if len(done) < len(STEPS) else None
     if expected is None:
