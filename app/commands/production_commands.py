@@ -1,7 +1,7 @@
-"""``dvw inspect``: production and inspection records of a case's device.
+"""``dvw build record``, ``dvw inspect``: production and inspection records of a case's device.
 
-Who is recorded: the inspector (``--user`` or ``$DVW_USER``, a user with the ``quality`` role, who re-enters the
-password); the event is theirs and attested with their key.
+Who is recorded: the person who records the build, and the inspector (``--user`` or ``$DVW_USER``; an inspector
+has the ``quality`` role), who re-enters the password; the event is theirs and attested with their key.
 """
 
 from __future__ import annotations
@@ -32,8 +32,29 @@ _INSPECT_HELP = (
 )
 
 
+_BUILD_HELP = (
+    "Record how the device of a case's current revision was built (T/CAMDI 4.7.7, 4.7.10): a TOML file with [build] "
+    "(job_id, started, finished with their zone, operator = a user of this workstation, witness_sample = the "
+    "device's serial), [printer] (equipment_id, calibration_due), [parameters] (name, and file beside BUILD.toml "
+    "or sha256), [[material]] (material, supplier, lot, virgin_share 0..1, optional gtin), [[environment]] "
+    "(quantity, value, unit), [placement] (position_mm, orientation_deg) and [[post_processing]] (step, detail). "
+    "Refused (exit 2, FILE:LINE: reason) when malformed, when the printer's calibration was due before the build "
+    "started, or when the device already has its build record. Exported by dvw trace export as an EPCIS "
+    "TransformationEvent (material lots in, the device's serial out)."
+)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``inspect``."""
+    """Register ``build`` (``record``) and ``inspect``."""
+    build = sub.add_parser("build", help="record how a device was built", description=_BUILD_HELP)
+    actions = build.add_subparsers(dest="build_action", metavar="ACTION", parser_class=type(build), required=True)
+    record = actions.add_parser("record", help="record a build from BUILD.toml", description=_BUILD_HELP)
+    record.add_argument("code", metavar="CODE", help="case code")
+    record.add_argument("--file", required=True, metavar="BUILD.toml", help="the build record")
+    add_acting_user(record, "who records the build")
+    add_json_flag(record)
+    record.set_defaults(handler=run_build_record)
+
     inspect = sub.add_parser(
         "inspect", help="inspect a device: its 3D scan against its design", description=_INSPECT_HELP
     )
@@ -51,6 +72,44 @@ def _open(args: argparse.Namespace) -> Store:
     from records.store import Store  # noqa: PLC0415
 
     return Store.open(home_folder(args.home))
+
+
+def run_build_record(args: argparse.Namespace) -> int:
+    """``dvw build record CODE --file BUILD.toml``."""
+    from records.events import check_case_code  # noqa: PLC0415
+    from traceability.build import MAX_BUILD_BYTES, record_build  # noqa: PLC0415
+
+    check_case_code(args.code)
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError(f"no such file: {source}", path=str(source))
+    if source.stat().st_size > MAX_BUILD_BYTES:
+        raise UsageError(f"{source}: a build record is at most {MAX_BUILD_BYTES} bytes", path=str(source))
+    data = source.read_bytes()
+    acting_user_id(args, "a build record")
+    with _open(args) as store:
+        session = acting_session(args, store, "a build record")
+        event, build, device = record_build(store, args.code, data, str(source), by=session, folder=source.parent)
+    if args.json:
+        emit_json(
+            {
+                "event_id": event.event_id,
+                "seq": event.seq,
+                "hash": event.hash,
+                "case_code": event.case_code,
+                "actor": event.actor,
+                "serial": device.udi.serial,
+                "udi": device.udi.hri,
+                **event.payload,
+            }
+        )
+        return EXIT_OK
+    lots = ", ".join(f"{m.material} lot {m.lot}" for m in build.materials)
+    say(
+        f"case {event.case_code} device {device.udi.serial}: build {build.job_id} on {build.equipment_id} recorded "
+        f"(event seq {event.seq}; {lots})"
+    )
+    return EXIT_OK
 
 
 def run_inspect(args: argparse.Namespace) -> int:
