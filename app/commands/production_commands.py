@@ -146,7 +146,8 @@ def run_inspect(args: argparse.Namespace) -> int:
     registration = result["registration"]
     say(
         f"case {result['case_code']} device {result['serial']}: inspection {result['result'].upper()} "
-        f"(registration RMS {registration['rms_mm']:.4f} mm, {result['scan_points']:,} points)"
+        f"(registration RMS {registration['rms_mm']:.4f} mm, {result['scan_points']:,} points; figures of each "
+        "point's median deviation over its 16 nearest points, mm)"
     )
     for region in result["regions"]:
         if not region["points"]:
