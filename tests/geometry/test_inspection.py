@@ -154,3 +154,18 @@ def test_scan_files_mesh_and_clouds_are_read_and_other_files_refused(plate: Mesh
         read_scan(few)
     with pytest.raises(GeometryError, match="at least 100"):
         register_scan(plate, scan.points[:10])
+
+
+def test_a_scan_of_the_outer_face_only_is_registered_too(plate: Mesh) -> None:
+    """A one-sided scan (the plate's outer face, as a scanner that saw it from above) has other principal axes and
+    centroid than the design: the rotation search and ICP still find the pose."""
+    samples = DesignSamples.of(plate)
+    centre = np.asarray(sample_plate_design("fitted").centre)
+    for seed in range(3):
+        motion = _motion(40 + seed, flip=seed != 1)
+        scan = synthetic_scan(plate, points=100_000, motion=motion, seed=seed)
+        radius = np.linalg.norm(scan.design_points - centre, axis=1)
+        outer = radius > np.median(radius)
+        found = register_scan(plate, scan.points[outer], samples=samples)
+        assert found.rms_mm < 0.03
+        assert _pose_error(found.transform, motion, scan.design_points[outer][::50]).max() < 0.03
