@@ -97,8 +97,8 @@ core-tests: python-env
 
 test: install lint typecheck contracts unit core-tests
 
-# The benchmarks' peers and the bundle's build tools are installed only for those targets.
-bench: APT_PACKAGES += dcm2niix pigz
+# The benchmarks' peers (dcm2niix, CloudCompare) and the bundle's build tools are installed only for those targets.
+bench: APT_PACKAGES += dcm2niix pigz cloudcompare
 bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(UV) run --locked python $$b || exit 1; done
 

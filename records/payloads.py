@@ -458,6 +458,42 @@ class TraceEvent(Payload, frozen=True, kw_only=True):
     who: TraceWho
 
 
+class InspectionRecorded(Payload, frozen=True, kw_only=True):
+    """``inspection_recorded``: a device's final inspection (see :mod:`traceability.inspection`)."""
+
+    KIND: ClassVar[str] = "inspection_recorded"
+    format: str
+    revision: int
+    udi_event_id: str
+    serial: str
+    result: str
+    design_sha256: str
+    scan_sha256: str
+    scan_kind: str
+    scan_points: int
+    report_sha256: str
+    tolerance_mm: float
+    registration: dict[str, Any]
+    regions: list[dict[str, Any]]
+    inspector: dict[str, Any]
+    inspected_at: str
+    manifest_id: str
+    note: str | None = None
+
+
+class BuildRecorded(Payload, frozen=True, kw_only=True):
+    """``build_recorded``: how a device was built (see :mod:`traceability.build`)."""
+
+    KIND: ClassVar[str] = "build_recorded"
+    format: str
+    revision: int
+    udi_event_id: str
+    serial: str
+    build: dict[str, Any]
+    lots: list[str]
+    file_sha256: str
+
+
 # ---------------------------------------------------------------------------------------------------- the codec
 
 P = TypeVar("P", bound=Payload)
@@ -492,6 +528,8 @@ REGISTRY: Mapping[str, type[Payload]] = {
         BundleImported,
         UdiAssigned,
         TraceEvent,
+        InspectionRecorded,
+        BuildRecorded,
     )
 }
 """Event kind -> its payload class."""

@@ -13,6 +13,10 @@ envelopes' families)::
     shelf_life_days = 1825          # optional: AI 17 = production date + this many days
     sample = true                   # optional: a sample family; its labels say "SAMPLE - NOT FOR CLINICAL USE"
 
+    [inspection]                    # optional: the final inspection's tolerances (dvw inspect)
+    tolerance_mm = 0.3              # the printed part against its design, plus or minus, mm
+    bearing_tolerance_mm = 0.2      # optional: the bone-facing bearing surface's own tolerance
+
     [[packaging]]                   # levels 1, 2, 3 ... in order; level 1 is the device's UDI-DI
     level = 1
     gtin = "00614141000012"         # GTIN-14 (8, 12 or 13 digits are padded), check digit checked
@@ -64,6 +68,26 @@ class PackagingLevel:
 
 
 @dataclass(frozen=True)
+class InspectionTolerances:
+    """How far a printed device may deviate from its design (mm, plus or minus), from the family's ``[inspection]``.
+
+    Attributes
+    ----------
+    tolerance_mm
+        The whole part's (and every region's without its own) tolerance.
+    bearing_tolerance_mm
+        The bone-facing bearing surface's tolerance (it decides the fit on the bone); None = ``tolerance_mm``.
+    """
+
+    tolerance_mm: float
+    bearing_tolerance_mm: float | None = None
+
+    def to_json(self) -> dict[str, float | None]:
+        """The tolerances as JSON."""
+        return {"tolerance_mm": self.tolerance_mm, "bearing_tolerance_mm": self.bearing_tolerance_mm}
+
+
+@dataclass(frozen=True)
 class DeviceFamily:
     """A device family's identification configuration (see the module docstring for the TOML form).
 
@@ -102,6 +126,7 @@ class DeviceFamily:
     sample: bool
     source: str
     sha256: str
+    inspection: InspectionTolerances | None = None
 
     @property
     def udi_di(self) -> str:
@@ -123,6 +148,7 @@ class DeviceFamily:
             "sample": self.sample,
             "source": self.source,
             "sha256": self.sha256,
+            "inspection": None if self.inspection is None else self.inspection.to_json(),
         }
 
 
@@ -208,9 +234,12 @@ def parse_device_family(data: bytes, source: str) -> DeviceFamily:
     table = document.get("family")
     if not isinstance(table, Mapping):
         raise DeviceFamilyError(f"{source}: missing the [family] table", path=source)
-    unknown = sorted(set(table) - _FAMILY_KEYS) + sorted(f"[{k}]" for k in set(document) - {"family", "packaging"})
+    unknown = sorted(set(table) - _FAMILY_KEYS) + sorted(
+        f"[{k}]" for k in set(document) - {"family", "packaging", "inspection"}
+    )
     if unknown:
         raise DeviceFamilyError(f"{source}: unknown keys {', '.join(unknown)}", path=source)
+    inspection = _inspection(document.get("inspection"), source)
     family_id = _text(table, "id", "family", source)
     if _FAMILY_ID.fullmatch(family_id) is None:
         raise DeviceFamilyError(
@@ -256,7 +285,34 @@ def parse_device_family(data: bytes, source: str) -> DeviceFamily:
         sample=sample,
         source=source,
         sha256=hashlib.sha256(data).hexdigest(),
+        inspection=inspection,
     )
+
+
+def _tolerance(table: Mapping[str, Any], key: str, source: str) -> float | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < float(value) <= 10.0:
+        raise DeviceFamilyError(
+            f"{source}: inspection.{key} must be a number of mm above 0 and at most 10", path=source
+        )
+    return float(value)
+
+
+def _inspection(table: object, source: str) -> InspectionTolerances | None:
+    """The ``[inspection]`` table: ``tolerance_mm`` (required there), ``bearing_tolerance_mm`` (optional)."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise DeviceFamilyError(f"{source}: [inspection] must be a table", path=source)
+    unknown = sorted(set(table) - {"tolerance_mm", "bearing_tolerance_mm"})
+    if unknown:
+        raise DeviceFamilyError(f"{source}: unknown keys inspection.{', inspection.'.join(unknown)}", path=source)
+    tolerance = _tolerance(table, "tolerance_mm", source)
+    if tolerance is None:
+        raise DeviceFamilyError(f"{source}: [inspection] needs tolerance_mm (mm, plus or minus)", path=source)
+    return InspectionTolerances(tolerance, _tolerance(table, "bearing_tolerance_mm", source))
 
 
 def load_device_families(home: Path | None) -> dict[str, DeviceFamily]:

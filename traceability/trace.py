@@ -24,15 +24,20 @@ DVW step           action  CBV bizStep      CBV disposition          why this ma
 design_approved    ADD     encoding         encoded                  the UDI is issued for the approved design,
                                                                      before any physical device carries it
 manufactured       OBSERVE commissioning    active                   the built device now carries the UDI
-inspected          OBSERVE inspecting       conformant               final inspection passed
+inspected          OBSERVE inspecting       conformant               final inspection passed (needs a passing
+                                                                     ``dvw inspect`` record of the device)
 released           OBSERVE storing          sellable_not_accessible  released by quality, held for shipping
+                                                                     (never for a nonconforming device)
 shipped            OBSERVE shipping         in_transit               left the manufacturer
 received           OBSERVE receiving        in_progress              arrived at the hospital
 implanted          OBSERVE dispensing       dispensed                put into use for its patient
 =================  ======  ===============  =======================  ============================================
 
 The EPCIS 2.0 JSON-LD document (:func:`epcis_document`) holds one ``ObjectEvent`` per trace event of the case (every
-UDI it had), in log order: ``epcList`` with the device's GS1 Digital Link URI (GTIN + serial), ``eventTime`` and
+UDI it had) and one ``TransformationEvent`` per build record (:mod:`traceability.build`: the material lots in as
+``inputQuantityList`` classes, the device's serial out in ``outputEPCList``, the job as ``transformationID``, when the
+build finished, and the printer, parameter set, lots, operator, environment and witness sample in ``dvw:`` fields), in
+log order. An ObjectEvent has: ``epcList`` with the device's GS1 Digital Link URI (GTIN + serial), ``eventTime`` and
 ``eventTimeZoneOffset`` from *when*, ``recordTime`` (when the event was stored), ``eventID`` (``urn:uuid:`` of the
 event id), ``readPoint``/``bizLocation`` (the GLN's Digital Link URI ``https://id.gs1.org/414/<GLN>`` when given;
 otherwise the read point is the recording site ``urn:dvw:site:<site id>``), and DVW's extension fields in the
@@ -61,19 +66,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 
 from records.cases import CaseState
 from records.errors import InvalidEventError
 from records.events import Event, NewEvent, format_time
-from records.payloads import TraceEvent, TraceWho, read, read_or_none
+from records.payloads import BuildRecorded, TraceEvent, TraceWho, read, read_or_none
 from records.signatures import Approval, ApprovedMeanwhileError
 from records.store import Store
 from records.users import Session
 from traceability.assignment import UdiRecord, current_udi, refuse_conflict, udi_records, valid_signatures
 from traceability.errors import NoUdiError, TraceOrderError
 from traceability.gs1 import check_gln
+from traceability.inspection import require_conforming
 
 TRACE_EVENT = "trace_event"
 TRACE_FORMAT = "dvw-trace/1"
@@ -205,6 +212,9 @@ def add_trace_event(
         Two sites changed the case concurrently and no one has resolved it.
     TraceOrderError
         The step is not the next one, the device's trace is complete, or the time precedes the previous step's.
+    NotInspectedError, NonconformingError
+        ``inspected`` or ``released`` of a device without a passing inspection, or with a failing one (see
+        :mod:`traceability.inspection`).
     """
     if step not in _BY_NAME:
         raise InvalidEventError(f"unknown trace step {step!r}: use one of {', '.join(STEP_NAMES)}")
@@ -225,6 +235,8 @@ def add_trace_event(
             f"(dvw udi assign {case.code}; the case must be signed)"
         )
     valid_signatures(store, case)
+    # The inspection's gate comes first: "released" without a passing inspection says so, not just "out of order".
+    require_conforming(case, record, step)
     done = trace_events(case, record.udi.serial)
     expected = STEPS[len(done)].name if len(done) < len(STEPS) else None
     if expected is None:
@@ -487,5 +499,62 @@ def epcis_document(case: CaseState, *, created_at: datetime | None = None) -> di
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": format_time(created),
-        "epcisBody": {"eventList": [_object_event(event, records) for event in trace_events(case)]},
+        "epcisBody": {"eventList": _event_list(case, records)},
+    }
+
+
+def _event_list(case: CaseState, records: Mapping[str, UdiRecord]) -> list[dict[str, Any]]:
+    """The case's ObjectEvents and, for each build record, its TransformationEvent, in log order."""
+    items = []
+    for event in case.events:
+        if read_or_none(event, TraceEvent) is not None:
+            items.append(_object_event(event, records))
+        elif (build := read_or_none(event, BuildRecorded)) is not None and (
+            record := records.get(build.udi_event_id)
+        ) is not None:
+            items.append(_transformation_event(event, build, record))
+    return items
+
+
+def _transformation_event(event: Event, payload: BuildRecorded, record: UdiRecord) -> dict[str, Any]:
+    """A build record as an EPCIS ``TransformationEvent``: the material lots in, the device's serial out."""
+    build = payload.build
+    finished = datetime.fromisoformat(build["finished"])
+    return {
+        "type": "TransformationEvent",
+        "eventID": f"urn:uuid:{uuid.UUID(hex=event.event_id)}",
+        "eventTime": finished.isoformat(),
+        "eventTimeZoneOffset": _offset(finished),
+        "recordTime": event.created_at,
+        "inputQuantityList": [{"epcClass": material["epc_class"]} for material in build["materials"]],
+        "outputEPCList": [record.udi.epc_uri],
+        "transformationID": f"urn:dvw:build:{quote(str(build['job_id']), safe='')}",
+        "bizStep": "commissioning",
+        "disposition": "active",
+        "readPoint": {"id": f"urn:dvw:site:{event.site_id}"},
+        "dvw:step": "built",
+        "dvw:printer": {
+            "dvw:equipmentId": build["printer"]["equipment_id"],
+            "dvw:calibrationDue": build["printer"]["calibration_due"],
+        },
+        "dvw:parameterSet": {"dvw:name": build["parameters"]["name"], "dvw:sha256": build["parameters"]["sha256"]},
+        "dvw:materials": [
+            {
+                "dvw:material": m["material"],
+                "dvw:supplier": m["supplier"],
+                "dvw:lot": m["lot"],
+                "dvw:virginShare": m["virgin_share"],
+            }
+            for m in build["materials"]
+        ],
+        "dvw:operator": build["operator"]["user_id"],
+        "dvw:environment": [
+            {"dvw:quantity": r["quantity"], "dvw:value": r["value"], "dvw:unit": r["unit"]}
+            for r in build["environment"]
+        ],
+        "dvw:witnessSample": build["witness_sample"],
+        "dvw:udi": record.udi.hri,
+        "dvw:caseCode": event.case_code,
+        "dvw:revision": payload.revision,
+        "dvw:eventHash": event.hash,
     }

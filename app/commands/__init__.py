@@ -41,6 +41,8 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "udi": ("trace_commands", "assign a signed case's unique device identifier"),
     "label": ("trace_commands", "write the device label (GS1 DataMatrix + HRI)"),
     "trace": ("trace_commands", "record and export a device's trace events"),
+    "build": ("production_commands", "record how a device was built (printer, material lots, operator, ...)"),
+    "inspect": ("production_commands", "inspect a device: its 3D scan against its design"),
     "sync": ("sync_commands", "exchange events and artifacts with the sync server"),
     "serve": ("sync_commands", "run the company sync server"),
     "server": ("sync_commands", "administer the sync server's database"),

@@ -1,4 +1,4 @@
-"""``dvw udi assign``, ``dvw label``, ``dvw trace add|show|export``: device identification and traceability.
+"""``dvw udi assign``, ``dvw label``, ``dvw trace add|show|where-used|history|export``: identification and trace.
 
 Who is recorded: ``dvw udi assign`` and ``dvw trace add`` name the person (``--user`` or ``$DVW_USER``, who
 re-enters the password); the event is theirs and attested with their key. A case with unresolved concurrent
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``udi`` (``assign``), ``label`` and ``trace`` (``add``, ``show``, ``export``)."""
+    """Register ``udi`` (``assign``), ``label`` and ``trace`` (add, show, where-used, history, export)."""
     udi = sub.add_parser("udi", help="assign a signed case's unique device identifier", description=_UDI_HELP)
     udi_actions = udi.add_subparsers(dest="udi_action", metavar="ACTION", parser_class=type(udi), required=True)
     assign = udi_actions.add_parser("assign", help="assign (or show) the UDI", description=_ASSIGN_HELP)
@@ -64,6 +64,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_json_flag(show)
     show.set_defaults(handler=run_trace_show)
 
+    used = actions.add_parser(
+        "where-used", help="every device built from a material lot (recall)", description=_WHERE_USED_HELP
+    )
+    used.add_argument("--lot", required=True, metavar="LOT", help="the material lot")
+    add_json_flag(used)
+    used.set_defaults(handler=run_where_used)
+
+    history = actions.add_parser(
+        "history", help="everything a case's device came from (recall)", description=_HISTORY_HELP
+    )
+    history.add_argument("code", metavar="CODE", help="case code")
+    add_json_flag(history)
+    history.set_defaults(handler=run_history)
+
     export = actions.add_parser("export", help="write the trace as EPCIS 2.0 JSON-LD", description=_EXPORT_HELP)
     export.add_argument("code", metavar="CODE", help="case code")
     export.add_argument("--out", required=True, metavar="FILE.jsonld", help="the EPCIS document to write")
@@ -96,9 +110,20 @@ _ADD_HELP = (
     '"clinical design confirmation" signature (dvw sign) when the device already had its UDI; otherwise, or when the '
     "case needed re-verification, record it here."
 )
+_WHERE_USED_HELP = (
+    "Forward recall query: every device whose build record (dvw build record) used the material lot, with its case, "
+    "the case's state and the device's conformity (conforming, nonconforming, not_inspected), from the records log "
+    "(every synced site's events included)."
+)
+_HISTORY_HELP = (
+    "Backward recall query: everything the case's devices came from, in log order: inputs, checks, signatures, UDIs, "
+    "build records (printer, parameters, material lots, operator, environment), inspections and trace steps, each "
+    "with who, when and its event hash."
+)
 _EXPORT_HELP = (
     "Write every trace event of the case as an EPCIS 2.0 JSON-LD EPCISDocument (ObjectEvents with the device's GS1 "
-    "Digital Link URI, CBV business steps and dispositions, and DVW's fields in the dvw: namespace)."
+    "Digital Link URI, CBV business steps and dispositions, and DVW's fields in the dvw: namespace), and each build "
+    "record as a TransformationEvent (material lots in, the device's serial out)."
 )
 
 
@@ -292,4 +317,44 @@ def run_trace_export(args: argparse.Namespace) -> int:
         emit_json({"output": str(output), "sha256": sha256, "case_code": args.code, "events": events})
         return EXIT_OK
     say(f"case {args.code}: {events} EPCIS events -> {output}")
+    return EXIT_OK
+
+
+def run_where_used(args: argparse.Namespace) -> int:
+    """``dvw trace where-used --lot LOT``."""
+    from traceability.build import where_used  # noqa: PLC0415
+
+    lot = " ".join(str(args.lot).split())
+    if not lot:
+        raise UsageError("--lot: give the material lot")
+    with _open(args) as store:
+        devices = where_used(store, lot)
+    if args.json:
+        emit_json({"lot": lot, "devices": devices})
+        return EXIT_OK
+    say(f"lot {lot}: {len(devices)} device(s)")
+    for item in devices:
+        say(
+            f"  {item['case_code']:16} {item['serial']:20} job {item['job_id']}  case {item['case_state']}  "
+            f"{item['conformity']}"
+        )
+    return EXIT_OK
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """``dvw trace history CODE``."""
+    from records.events import check_case_code  # noqa: PLC0415
+    from traceability.build import history  # noqa: PLC0415
+
+    check_case_code(args.code)
+    with _open(args) as store:
+        case = store.case(args.code)
+    entries = history(case)
+    if args.json:
+        emit_json({"case_code": case.code, "revision": case.revision, "state": case.state, "history": entries})
+        return EXIT_OK
+    say(f"case {case.code} revision {case.revision} ({case.state}):")
+    for entry in entries:
+        facts = ", ".join(f"{key}={value}" for key, value in entry["summary"].items() if isinstance(value, str | int))
+        say(f"  {entry['seq']:>5}  {entry['created_at']}  {entry['kind']:22} {entry['actor'] or '-':10} {facts}")
     return EXIT_OK

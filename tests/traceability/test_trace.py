@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from case_support import manifest_id, run_check, sign_in_session
+from inspection_support import record_passing_inspection
 from jsonschema import Draft7Validator, FormatChecker
 from people import People, password_of
 from PIL import Image
@@ -129,6 +130,7 @@ def test_steps_before_the_udi_and_out_of_order_are_refused_with_the_next_step(si
         add_trace_event(signed, CODE, "manufactured", where="x", why="  ", when=START + timedelta(hours=2), by=eng)
     with pytest.raises(InvalidGtinError, match="GLN 0614141000006 has a wrong check digit"):
         _add(signed, "manufactured", 2, eng, gln="0614141000006")
+    record_passing_inspection(signed, CODE, people.quality)  # what "inspected" and "released" need
     disable_user(signed, "qa1", by=people.admin)
     with pytest.raises(UserDisabledError, match="qa1 was disabled"):
         _add(signed, "manufactured", 2, people.quality)  # a session kept after the user was disabled
@@ -226,6 +228,7 @@ def _full_trace(store: Store, people: People) -> None:
     design_approved), then every other step by the engineer."""
     assign_udi(store, CODE, now=START, by=people.engineer)
     assert _confirm(store, people).design_approved is not None
+    record_passing_inspection(store, CODE, people.quality)
     for hours, step in enumerate(STEP_NAMES[1:], start=1):
         gln = "0614141000005" if step in ("shipped", "received") else None
         _add(store, step, hours, people.engineer, gln=gln)
