@@ -71,7 +71,15 @@ from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
 from app.gui.syncing import Joined, SyncOutcome, join_server, sync_now
-from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, role_text, state_text, verdict_word
+from app.gui.widgets import (
+    WINDOW_WORDED,
+    ElidedLabel,
+    ProgressPanel,
+    error_title,
+    role_text,
+    state_text,
+    verdict_word,
+)
 from app.workers import ErrorInfo, TaskWorker, describe_error
 from app.workers.process import run_in_worker_process
 from workflow.folder import work_folder
@@ -209,6 +217,7 @@ class MainView(QMainWindow):
         self.workspace.check_changed.connect(self._on_check_changed)
         self.review_panel.review_mode_toggled.connect(self.set_review_mode)
         self.review_panel.report_requested.connect(self.export_report)
+        self.review_panel.step_requested.connect(self._on_step_requested)
         for worker in self.workers():
             worker.failed.connect(self.report_error)
         self.import_panel.imported.connect(lambda: self.show_step("segment"))
@@ -460,6 +469,12 @@ class MainView(QMainWindow):
     def show_step(self, name: str) -> None:
         """Show the panel of workflow step ``name`` (one of :data:`STEPS`)."""
         self.step_list.setCurrentRow(STEPS.index(name))
+
+    def _on_step_requested(self, name: str) -> None:
+        """A panel asks for another step (e.g. the sign-off checklist's "Go to Design & Check"): the review ends."""
+        if self._review_on:
+            self.set_review_mode(False)
+        self.show_step(name)
 
     def _on_case_changed(self) -> None:
         state = self.case_model.state
@@ -1069,7 +1084,12 @@ class MainView(QMainWindow):
         details = info.message + (f"\n{info.path}" if info.path else "")
         if info.log_file:
             details += "\n" + self.tr("Details: %1").replace("%1", info.log_file)
-        box.setInformativeText(details)
+        if info.code in WINDOW_WORDED:
+            # The title says what to do in the window; the core's own line (worded for the command line) is there
+            # for whoever asks for the details.
+            box.setDetailedText(details)
+        else:
+            box.setInformativeText(details)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         self.error_box = box
         box.open()  # never exec(): the event loop keeps running

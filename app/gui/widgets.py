@@ -114,19 +114,47 @@ def state_text(state: str | None) -> str:
     return words.get(state or "", QCoreApplication.translate("Words", "No case open"))
 
 
+#: Refusals whose :func:`error_title` says what to do in the window: their core message (worded for the command
+#: line, e.g. "run dvw selftest") is only shown as details.
+WINDOW_WORDED = frozenset(
+    {
+        "reverification_required",
+        "manifest_not_validated",
+        "no_check",
+        "role_not_permitted",
+        "input_changed",
+        "conflict_unresolved",
+    }
+)
+
+
 def error_title(info: ErrorInfo) -> str:
     """A translated one-line explanation of the most common refusals; the core's message follows it."""
     words = {
         "wrong_password": QCoreApplication.translate("Words", "The password is wrong."),
         "reverification_required": QCoreApplication.translate(
-            "Words", "The case is outside its envelope: record a passed re-verification before signing."
+            "Words",
+            "The case needs a passed re-verification before signing: press Record re-verification... in the Review "
+            "step.",
         ),
         "manifest_not_validated": QCoreApplication.translate(
-            "Words", "This installation has not passed its self-test: run the self-test before signing."
+            "Words",
+            "This software has not passed its self-test here, or the check was made by other software: press Run "
+            "self-test in the Review step, or run the check again.",
         ),
-        "no_check": QCoreApplication.translate("Words", "No valid check: run the check before signing."),
-        "role_not_permitted": QCoreApplication.translate("Words", "This user's role may not do this."),
-        "input_changed": QCoreApplication.translate("Words", "An input changed since the check: check again."),
+        "no_check": QCoreApplication.translate(
+            "Words", "No valid check: run the check in step 4, Design & Check, before signing."
+        ),
+        "role_not_permitted": QCoreApplication.translate(
+            "Words", "This user's role may not do this: choose a signer whose role may."
+        ),
+        "input_changed": QCoreApplication.translate(
+            "Words", "An input changed since the check: run the check again in step 4, Design & Check."
+        ),
+        "conflict_unresolved": QCoreApplication.translate(
+            "Words",
+            "Two sites changed this case while offline: a person must choose which revision to keep before signing.",
+        ),
         "user_disabled": QCoreApplication.translate("Words", "This user is disabled."),
         "unknown_user": QCoreApplication.translate("Words", "No such user."),
         "account_locked": QCoreApplication.translate(

@@ -1009,7 +1009,7 @@ Software manifest %2</translation>
     <name>SceneView</name>
     <message>
         <source>Loading the 3D view...</source>
-        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
+        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). Room around the anatomy framed alone: the camera stands this much farther than where it would just fit. The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
         <translation>Loading the 3D view...</translation>
     </message>
     <message>
@@ -1434,6 +1434,10 @@ Software manifest %2</translation>
         <translation>Sign case %1</translation>
     </message>
     <message>
+        <source>Before signing, every item must be met:</source>
+        <translation>Before signing, every item must be met:</translation>
+    </message>
+    <message>
         <source>You are signing the following, exactly as shown:</source>
         <translation>You are signing the following, exactly as shown:</translation>
     </message>
@@ -1603,10 +1607,121 @@ Software manifest %2</translation>
     </message>
 </context>
 <context>
+    <name>SignoffChecklistView</name>
+    <message>
+        <source>A current check made by this software</source>
+        <translation>A current check made by this software</translation>
+    </message>
+    <message>
+        <source>Self-test passed on this software</source>
+        <translation>Self-test passed on this software</translation>
+    </message>
+    <message>
+        <source>Re-verification recorded when needed</source>
+        <translation>Re-verification recorded when needed</translation>
+    </message>
+    <message>
+        <source>The signer&apos;s role may sign this meaning</source>
+        <translation>The signer&apos;s role may sign this meaning</translation>
+    </message>
+    <message>
+        <source>No unresolved conflict between sites</source>
+        <translation>No unresolved conflict between sites</translation>
+    </message>
+    <message>
+        <source>No check has been run: run it in step 4, Design &amp; Check.</source>
+        <translation>No check has been run: run it in step 4, Design &amp; Check.</translation>
+    </message>
+    <message>
+        <source>The inputs or the design changed since the last check (revision %1): run the check again.</source>
+        <translation>The inputs or the design changed since the last check (revision %1): run the check again.</translation>
+    </message>
+    <message>
+        <source>The check was made by other software (%1...): run the check again with this installation.</source>
+        <translation>The check was made by other software (%1...): run the check again with this installation.</translation>
+    </message>
+    <message>
+        <source>Checked: %1.</source>
+        <translation>Checked: %1.</translation>
+    </message>
+    <message>
+        <source>A passed self-test of this software is recorded on this workstation.</source>
+        <translation>A passed self-test of this software is recorded on this workstation.</translation>
+    </message>
+    <message>
+        <source>No passed self-test of this software (%1...) is recorded on this workstation: run the self-test.</source>
+        <translation>No passed self-test of this software (%1...) is recorded on this workstation: run the self-test.</translation>
+    </message>
+    <message>
+        <source>Not needed: the check is within the envelope.</source>
+        <translation>Not needed: the check is within the envelope.</translation>
+    </message>
+    <message>
+        <source>The check is %1: record its re-verification.</source>
+        <translation>The check is %1: record its re-verification.</translation>
+    </message>
+    <message>
+        <source>The re-verification failed: change the design and run the check again.</source>
+        <translation>The re-verification failed: change the design and run the check again.</translation>
+    </message>
+    <message>
+        <source>A passed re-verification is recorded.</source>
+        <translation>A passed re-verification is recorded.</translation>
+    </message>
+    <message>
+        <source>Nobody who may sign this meaning is chosen (roles: %1): choose the meaning or signer.</source>
+        <translation>Nobody who may sign this meaning is chosen (roles: %1): choose the meaning or signer.</translation>
+    </message>
+    <message>
+        <source>This signer&apos;s role may not sign this meaning (roles: %1): choose another signer.</source>
+        <translation>This signer&apos;s role may not sign this meaning (roles: %1): choose another signer.</translation>
+    </message>
+    <message>
+        <source>The signer&apos;s role may sign this meaning.</source>
+        <translation>The signer&apos;s role may sign this meaning.</translation>
+    </message>
+    <message>
+        <source>No concurrent changes from other sites.</source>
+        <translation>No concurrent changes from other sites.</translation>
+    </message>
+    <message>
+        <source>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</source>
+        <translation>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</translation>
+    </message>
+    <message>
+        <source>Go to Design &amp; Check</source>
+        <translation>Go to Design &amp; Check</translation>
+    </message>
+    <message>
+        <source>Run self-test</source>
+        <translation>Run self-test</translation>
+    </message>
+    <message>
+        <source>Record re-verification...</source>
+        <translation>Record re-verification...</translation>
+    </message>
+    <message>
+        <source>Choose signer</source>
+        <translation>Choose signer</translation>
+    </message>
+    <message>
+        <source>Reading the records...</source>
+        <translation>Reading the records...</translation>
+    </message>
+    <message>
+        <source>✔ met</source>
+        <translation>✔ met</translation>
+    </message>
+    <message>
+        <source>✘ not met</source>
+        <translation>✘ not met</translation>
+    </message>
+</context>
+<context>
     <name>SliceView</name>
     <message>
         <source>Click to move the crosshair; scroll to step through the slices</source>
-        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks.</extracomment>
+        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
         <translation>Click to move the crosshair; scroll to step through the slices</translation>
     </message>
     <message>
@@ -1775,27 +1890,32 @@ Software manifest %2</translation>
     </message>
     <message>
         <source>The password is wrong.</source>
+        <extracomment>Refusals whose :func:`error_title` says what to do in the window: their core message (worded for the command line, e.g. &quot;run dvw selftest&quot;) is only shown as details.</extracomment>
         <translation>The password is wrong.</translation>
     </message>
     <message>
-        <source>The case is outside its envelope: record a passed re-verification before signing.</source>
-        <translation>The case is outside its envelope: record a passed re-verification before signing.</translation>
+        <source>The case needs a passed re-verification before signing: press Record re-verification... in the Review step.</source>
+        <translation>The case needs a passed re-verification before signing: press Record re-verification... in the Review step.</translation>
     </message>
     <message>
-        <source>This installation has not passed its self-test: run the self-test before signing.</source>
-        <translation>This installation has not passed its self-test: run the self-test before signing.</translation>
+        <source>This software has not passed its self-test here, or the check was made by other software: press Run self-test in the Review step, or run the check again.</source>
+        <translation>This software has not passed its self-test here, or the check was made by other software: press Run self-test in the Review step, or run the check again.</translation>
     </message>
     <message>
-        <source>No valid check: run the check before signing.</source>
-        <translation>No valid check: run the check before signing.</translation>
+        <source>No valid check: run the check in step 4, Design &amp; Check, before signing.</source>
+        <translation>No valid check: run the check in step 4, Design &amp; Check, before signing.</translation>
     </message>
     <message>
-        <source>This user&apos;s role may not do this.</source>
-        <translation>This user&apos;s role may not do this.</translation>
+        <source>This user&apos;s role may not do this: choose a signer whose role may.</source>
+        <translation>This user&apos;s role may not do this: choose a signer whose role may.</translation>
     </message>
     <message>
-        <source>An input changed since the check: check again.</source>
-        <translation>An input changed since the check: check again.</translation>
+        <source>An input changed since the check: run the check again in step 4, Design &amp; Check.</source>
+        <translation>An input changed since the check: run the check again in step 4, Design &amp; Check.</translation>
+    </message>
+    <message>
+        <source>Two sites changed this case while offline: a person must choose which revision to keep before signing.</source>
+        <translation>Two sites changed this case while offline: a person must choose which revision to keep before signing.</translation>
     </message>
     <message>
         <source>This user is disabled.</source>

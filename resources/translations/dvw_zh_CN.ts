@@ -1009,7 +1009,7 @@ Software manifest %2</source>
     <name>SceneView</name>
     <message>
         <source>Loading the 3D view...</source>
-        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
+        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). Room around the anatomy framed alone: the camera stands this much farther than where it would just fit. The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
         <translation>正在加载三维视图…</translation>
     </message>
     <message>
@@ -1434,6 +1434,10 @@ Software manifest %2</source>
         <translation>签署病例 %1</translation>
     </message>
     <message>
+        <source>Before signing, every item must be met:</source>
+        <translation>签署前，以下各项均须满足：</translation>
+    </message>
+    <message>
         <source>You are signing the following, exactly as shown:</source>
         <translation>您将签署以下内容，与所示完全一致：</translation>
     </message>
@@ -1603,10 +1607,121 @@ Software manifest %2</source>
     </message>
 </context>
 <context>
+    <name>SignoffChecklistView</name>
+    <message>
+        <source>A current check made by this software</source>
+        <translation>由本软件完成的当前核查</translation>
+    </message>
+    <message>
+        <source>Self-test passed on this software</source>
+        <translation>本软件已通过自检</translation>
+    </message>
+    <message>
+        <source>Re-verification recorded when needed</source>
+        <translation>需要时已记录再验证</translation>
+    </message>
+    <message>
+        <source>The signer&apos;s role may sign this meaning</source>
+        <translation>签署人的角色可签署此含义</translation>
+    </message>
+    <message>
+        <source>No unresolved conflict between sites</source>
+        <translation>站点之间没有未解决的冲突</translation>
+    </message>
+    <message>
+        <source>No check has been run: run it in step 4, Design &amp; Check.</source>
+        <translation>尚未运行核查：请在第 4 步“设计与核查”中运行。</translation>
+    </message>
+    <message>
+        <source>The inputs or the design changed since the last check (revision %1): run the check again.</source>
+        <translation>自上次核查以来输入或设计已变更（修订版 %1）：请重新运行核查。</translation>
+    </message>
+    <message>
+        <source>The check was made by other software (%1...): run the check again with this installation.</source>
+        <translation>该核查由其他软件完成（%1…）：请用本安装重新运行核查。</translation>
+    </message>
+    <message>
+        <source>Checked: %1.</source>
+        <translation>已核查：%1。</translation>
+    </message>
+    <message>
+        <source>A passed self-test of this software is recorded on this workstation.</source>
+        <translation>本工作站已记录本软件通过的自检。</translation>
+    </message>
+    <message>
+        <source>No passed self-test of this software (%1...) is recorded on this workstation: run the self-test.</source>
+        <translation>本工作站没有本软件（%1…）通过自检的记录：请运行自检。</translation>
+    </message>
+    <message>
+        <source>Not needed: the check is within the envelope.</source>
+        <translation>无需：核查结果在设计包络内。</translation>
+    </message>
+    <message>
+        <source>The check is %1: record its re-verification.</source>
+        <translation>核查结果为%1：请记录其再验证。</translation>
+    </message>
+    <message>
+        <source>The re-verification failed: change the design and run the check again.</source>
+        <translation>再验证未通过：请修改设计并重新运行核查。</translation>
+    </message>
+    <message>
+        <source>A passed re-verification is recorded.</source>
+        <translation>已记录通过的再验证。</translation>
+    </message>
+    <message>
+        <source>Nobody who may sign this meaning is chosen (roles: %1): choose the meaning or signer.</source>
+        <translation>未选择可签署此含义的人（角色：%1）：请选择签名含义或签署人。</translation>
+    </message>
+    <message>
+        <source>This signer&apos;s role may not sign this meaning (roles: %1): choose another signer.</source>
+        <translation>该签署人的角色不能签署此含义（角色：%1）：请选择其他签署人。</translation>
+    </message>
+    <message>
+        <source>The signer&apos;s role may sign this meaning.</source>
+        <translation>签署人的角色可签署此含义。</translation>
+    </message>
+    <message>
+        <source>No concurrent changes from other sites.</source>
+        <translation>没有来自其他站点的并发修改。</translation>
+    </message>
+    <message>
+        <source>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</source>
+        <translation>站点 %1 在离线时同时修改了该病例：须先由专人决定保留哪个修订版，才能签署。</translation>
+    </message>
+    <message>
+        <source>Go to Design &amp; Check</source>
+        <translation>转到“设计与核查”</translation>
+    </message>
+    <message>
+        <source>Run self-test</source>
+        <translation>运行自检</translation>
+    </message>
+    <message>
+        <source>Record re-verification...</source>
+        <translation>记录再验证…</translation>
+    </message>
+    <message>
+        <source>Choose signer</source>
+        <translation>选择签署人</translation>
+    </message>
+    <message>
+        <source>Reading the records...</source>
+        <translation>正在读取记录…</translation>
+    </message>
+    <message>
+        <source>✔ met</source>
+        <translation>✔ 已满足</translation>
+    </message>
+    <message>
+        <source>✘ not met</source>
+        <translation>✘ 未满足</translation>
+    </message>
+</context>
+<context>
     <name>SliceView</name>
     <message>
         <source>Click to move the crosshair; scroll to step through the slices</source>
-        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks.</extracomment>
+        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
         <translation>单击移动十字线；滚动滚轮逐层浏览</translation>
     </message>
     <message>
@@ -1775,27 +1890,32 @@ Software manifest %2</source>
     </message>
     <message>
         <source>The password is wrong.</source>
+        <extracomment>Refusals whose :func:`error_title` says what to do in the window: their core message (worded for the command line, e.g. &quot;run dvw selftest&quot;) is only shown as details.</extracomment>
         <translation>密码错误。</translation>
     </message>
     <message>
-        <source>The case is outside its envelope: record a passed re-verification before signing.</source>
-        <translation>病例超出包络：签署前须记录通过的再验证。</translation>
+        <source>The case needs a passed re-verification before signing: press Record re-verification... in the Review step.</source>
+        <translation>签署前该病例须有通过的再验证：请在“评审”步骤中点击“记录再验证…”。</translation>
     </message>
     <message>
-        <source>This installation has not passed its self-test: run the self-test before signing.</source>
-        <translation>本安装尚未通过自检：签署前请运行自检。</translation>
+        <source>This software has not passed its self-test here, or the check was made by other software: press Run self-test in the Review step, or run the check again.</source>
+        <translation>本软件尚未在此通过自检，或核查由其他软件完成：请在“评审”步骤中点击“运行自检”，或重新运行核查。</translation>
     </message>
     <message>
-        <source>No valid check: run the check before signing.</source>
-        <translation>没有有效的核查：签署前请运行核查。</translation>
+        <source>No valid check: run the check in step 4, Design &amp; Check, before signing.</source>
+        <translation>没有有效的核查：签署前请在第 4 步“设计与核查”中运行核查。</translation>
     </message>
     <message>
-        <source>This user&apos;s role may not do this.</source>
-        <translation>该用户的角色无权执行此操作。</translation>
+        <source>This user&apos;s role may not do this: choose a signer whose role may.</source>
+        <translation>该用户的角色无权执行此操作：请选择有权限的签署人。</translation>
     </message>
     <message>
-        <source>An input changed since the check: check again.</source>
-        <translation>自核查以来有输入发生变更：请重新核查。</translation>
+        <source>An input changed since the check: run the check again in step 4, Design &amp; Check.</source>
+        <translation>自核查以来有输入发生变更：请在第 4 步“设计与核查”中重新运行核查。</translation>
+    </message>
+    <message>
+        <source>Two sites changed this case while offline: a person must choose which revision to keep before signing.</source>
+        <translation>两个站点在离线时修改了该病例：签署前须由专人决定保留哪个修订版。</translation>
     </message>
     <message>
         <source>This user is disabled.</source>

@@ -31,7 +31,7 @@ from app.gui.widgets import (
     state_text,
 )
 from app.workers import TaskWorker
-from workflow import record
+from workflow import record, signoff
 from workflow import report as reports
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
@@ -48,6 +48,7 @@ class ReviewPanel(QWidget):
 
     review_mode_toggled = Signal(bool)
     report_requested = Signal()
+    step_requested = Signal(str)  # a step of the window to show (the sign-off checklist's "Go to Design & Check")
 
     def __init__(  # noqa: PLR0915 - a panel's widgets are built and wired in one place
         self, case_model: CaseModel, sessions: SessionModel, report: Report, parent: QWidget | None = None
@@ -57,6 +58,8 @@ class ReviewPanel(QWidget):
         self._sessions = sessions
         self._report = report
         self.records_worker = TaskWorker("records", self)
+        self.signoff_worker = TaskWorker("sign-off checklist", self)
+        self.signoff_worker.failed.connect(report)
         self.review_button = QPushButton(self.tr("Review mode"), self)
         self.review_button.setCheckable(True)
         self.review_button.setToolTip(self.tr("Large fonts for the joint review session (F11)"))
@@ -213,7 +216,7 @@ class ReviewPanel(QWidget):
         self.records_worker.start(partial(record.record_reverification, request), on_done=self._on_recorded)
 
     def open_sign_dialog(self) -> SignDialog | None:
-        """Open the sign dialog (window-modal, not blocking); returns it."""
+        """Open the sign dialog (window-modal, not blocking) and read its sign-off checklist's facts; returns it."""
         from validation.manifest import current_manifest  # noqa: PLC0415
 
         state = self._case_model.state
@@ -221,9 +224,38 @@ class ReviewPanel(QWidget):
             return None
         dialog = SignDialog(state, self._users(), current_manifest().manifest_id, self._signed_in_id(), self)
         dialog.accepted.connect(lambda: self._on_sign_accepted(dialog))
+        dialog.action_requested.connect(partial(self._on_signoff_action, dialog))
         self.sign_dialog = dialog
         dialog.open()
+        self._read_signoff_facts()
         return dialog
+
+    def _read_signoff_facts(self) -> None:
+        """Read the open sign dialog's checklist facts from the store in the background."""
+        from validation.manifest import current_manifest  # noqa: PLC0415
+
+        dialog, code = self.sign_dialog, self._case_model.code
+        if dialog is None or not dialog.isVisible() or code is None:
+            return
+        dialog.show_reading()
+        task = partial(signoff.read_signoff_facts, self._case_model.home, code, current_manifest().manifest_id)
+        self.signoff_worker.start(task, on_done=partial(self._on_signoff_facts, dialog))
+
+    def _on_signoff_facts(self, dialog: SignDialog, facts: object) -> None:
+        assert isinstance(facts, signoff.SignoffFacts)
+        if dialog is self.sign_dialog and facts.code == self._case_model.code:
+            dialog.set_facts(facts)
+
+    def _on_signoff_action(self, dialog: SignDialog, action: str) -> None:
+        """A checklist button: run the self-test (the checklist follows), or leave the dialog for the fixing step."""
+        if action == signoff.RUN_SELFTEST:
+            self._on_selftest_clicked()
+            return
+        dialog.reject()
+        if action == signoff.RECORD_REVERIFICATION:
+            self.open_reverification_dialog()
+        elif action == signoff.RUN_CHECK:
+            self.step_requested.emit("check")
 
     def _on_sign_accepted(self, dialog: SignDialog) -> None:
         state = self._case_model.state
@@ -248,10 +280,12 @@ class ReviewPanel(QWidget):
 
     def _on_selftest_done(self, passed: object) -> None:
         self.outcome_label.setText(self.tr("Self-test passed.") if passed else self.tr("Self-test FAILED."))
+        self._read_signoff_facts()  # an open sign dialog's checklist follows
 
     def _on_recorded(self, _result: object) -> None:
         self.outcome_label.setText(self.tr("Recorded."))
         self._case_model.reload()
+        self._read_signoff_facts()
 
     def start_report(
         self,
