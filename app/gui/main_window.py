@@ -27,13 +27,23 @@ retranslation code to keep in step with every panel. The switch is refused while
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -128,6 +138,8 @@ class MainView(QMainWindow):
         self._store_ready = False
         self._shown_code: str | None = None
         self.error_box: QMessageBox | None = None
+        #: Opens a URL on the desktop (a written report): QDesktopServices, or a test's recorder (no viewer started).
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
         self.notice_box: QMessageBox | None = None
         self.replacement: MainView | None = None
         self.sync_status: SyncStatus | None = None
@@ -155,7 +167,7 @@ class MainView(QMainWindow):
         self.check_panel = CheckPanel(
             self.case_model, self.workspace, settings, self.report_error, self, sessions=sessions
         )
-        self.review_panel = ReviewPanel(self.case_model, sessions, self.report_error, self)
+        self.review_panel = ReviewPanel(self.case_model, sessions, self.report_error, self, workspace=self.workspace)
         self.check_panel.wall_map_toggled.connect(self.scene.set_wall_map)
         self.check_panel.wall_limit_changed.connect(self.scene.set_wall_limit)
         self.panels: dict[str, QWidget] = {
@@ -1111,14 +1123,30 @@ class MainView(QMainWindow):
         start = str(Path(self.settings.last_folder or str(Path.home())) / f"{state.code}-report.pdf")
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Report"), start, self.tr("PDF files (*.pdf)"))
         if path:
-            self.write_report(Path(path))
+            self.settings.last_folder = str(Path(path).parent)
+            self.write_report(Path(path), open_when_written=True)
 
-    def write_report(self, path: Path) -> None:
-        """Write the PDF report of the current case to ``path`` in the background."""
+    def write_report(self, path: Path, *, open_when_written: bool = False) -> None:
+        """Write the PDF report of the current case to ``path`` in the background; then open it if asked."""
         images = []
         if self.scene.anatomy is not None or self.scene.design is not None:
             images.append((self.tr("The design on the anatomy (3D view)"), self.scene.picture()))
-        self.review_panel.start_report(path, images, background=BACKGROUND_RGB255)
+        on_written = self.open_report if open_when_written else None
+        self.review_panel.start_report(path, images, background=BACKGROUND_RGB255, on_written=on_written)
+
+    def open_report(self, path: Path) -> None:
+        """Open a written report in the desktop's PDF viewer (:attr:`open_url`), else its folder, else say where."""
+        if self.open_url(QUrl.fromLocalFile(str(path))):
+            self.statusBar().showMessage(self.tr("Report opened: %1").replace("%1", str(path)), 15_000)
+            return
+        if self.open_url(QUrl.fromLocalFile(str(path.parent))):
+            self.statusBar().showMessage(
+                self.tr("No PDF viewer answered; the report's folder is open: %1").replace("%1", str(path)), 15_000
+            )
+            return
+        self.statusBar().showMessage(
+            self.tr("No PDF viewer or file manager answered; the report is at %1").replace("%1", str(path)), 15_000
+        )
 
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (not blocking); everything applies at once when it is accepted."""

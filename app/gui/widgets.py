@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,6 +25,8 @@ from app.workers import ErrorInfo, TaskWorker
 
 if TYPE_CHECKING:
     from app.gui.access import SignInRefusal
+    from validation.envelope import Envelope
+    from workflow.check_table import CheckRow
 
 #: Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.
 GREEN = ("#d8f0dd", "#1b5e20")
@@ -370,14 +372,45 @@ class VerdictBannerView(QLabel):
         )
 
 
-def _number(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return f"{value:.4g}" if isinstance(value, float) else str(value)
-    return str(value)
+#: Parameter titles of the measurement registry (validation.registry), marked for translation; a title not listed
+#: here is shown as the registry gives it.
+PARAMETER_TITLES = (
+    QT_TRANSLATE_NOOP("ParameterTitles", "Slice spacing"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Pixel spacing"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Slice thickness"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Gantry tilt"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Tilt corrected"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Field of view"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Scan length"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Segmented bone volume"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Thinnest bone under the design"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Mean bone thickness under the design"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Defect span"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Defect area"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design volume"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design surface area"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design length"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design width"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design height"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Minimum wall thickness"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Shells"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Watertight"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Largest gap"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Mean gap"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Largest penetration"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Contact area"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Patient age"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Patient weight"),
+)
+
+
+def unit_word(unit: str) -> str:
+    """A unit as people write it (:func:`workflow.check_table.unit_text`), its words translated (years, °)."""
+    words = {
+        "years": QCoreApplication.translate("Words", "years"),
+        "°": QCoreApplication.translate("Words", "°"),
+    }
+    return words.get(unit, unit)
 
 
 class CheckTableView(QTableWidget):
@@ -403,54 +436,80 @@ class CheckTableView(QTableWidget):
         self.setToolTip(self.tr("Every envelope parameter with its measured value, limits, status and margin"))
         self.flagged: list[str] = []
         self._shown: Mapping[str, Any] | None = None
+        self._envelope: Envelope | None = None
+        # Wide enough to read: the columns may be dragged wider (the panel beside the views too), long titles scroll.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.horizontalHeader().setSectionsMovable(False)
+        self.horizontalHeader().setStretchLastSection(False)
 
-    def set_check(self, check: Mapping[str, Any] | None) -> None:
+    def set_check(self, check: Mapping[str, Any] | None, envelope: Envelope | None = None) -> None:
         """Show a check result's JSON (``CheckResult.to_json()`` or a ``check_run`` payload); None clears it.
 
-        The same result again changes nothing: filling and sizing the table takes tens of milliseconds in the
-        review's large fonts, and the case's state is shown again at every step of the records.
+        The rows are :func:`workflow.check_table.check_rows`: the plain title (the parameter's name and how it is
+        measured on hover, with the ``envelope``'s rationale for its range when the envelope is given), the value
+        rounded for reading, the unit as people write it. The same result again changes nothing: filling and sizing
+        the table takes tens of milliseconds in the review's large fonts, and the case's state is shown again at
+        every step of the records.
         """
-        if check == self._shown and (check is None or self.rowCount()):
+        if check == self._shown and envelope is self._envelope and (check is None or self.rowCount()):
             return
         self._shown = None if check is None else dict(check)
+        self._envelope = envelope
         self.setRowCount(0)
         self.flagged = []
         if not check:
             return
-        results = check.get("results", [])
-        constraints = check.get("constraints", [])
-        rows: list[tuple[list[str], str, str]] = []
-        for item in results if isinstance(results, list) else []:
-            status = str(item.get("status", ""))
-            cells = [
-                str(item.get("name", "")),
-                _number(item.get("value")),
-                str(item.get("unit", "")),
-                _number(item.get("min")),
-                _number(item.get("max")),
-                status_text(status),
-                _number(item.get("margin")),
-            ]
-            reason = str(item.get("reason", ""))
-            rows.append((cells, status, reason))
-            if status in ("below", "above") or (status == "missing" and item.get("required", True)):
-                self.flagged.append(str(item.get("name", "")))
-        for item in constraints if isinstance(constraints, list) else []:
-            status = str(item.get("status", ""))
-            cells = [str(item.get("id", "")), "", "", "", "", status_text(status), ""]
-            rows.append((cells, "within" if status == "satisfied" else "below", str(item.get("detail", ""))))
-            if status != "satisfied":
-                self.flagged.append(str(item.get("id", "")))
+        from workflow.check_table import check_rows  # noqa: PLC0415 - the registry loads after the window opens
+
+        rows = check_rows(check, envelope)
         self.setRowCount(len(rows))
-        for row, (cells, status, tip) in enumerate(rows):
-            background, text = _STATUS_COLOURS.get(status, GREY)
+        for row, shown in enumerate(rows):
+            if shown.flagged:
+                self.flagged.append(shown.name)
+            title = QCoreApplication.translate("ParameterTitles", shown.title)
+            cells = [
+                title,
+                shown.value,
+                unit_word(shown.unit),
+                shown.minimum,
+                shown.maximum,
+                status_text(shown.status),
+                shown.margin,
+            ]
+            colour_status = shown.status
+            if shown.kind == "constraint":
+                cells[1:5] = ["", "", "", ""]
+                colour_status = "within" if shown.status == "satisfied" else "below"
+            background, text = _STATUS_COLOURS.get(colour_status, GREY)
+            tip = self._tip(shown)
             for column, value in enumerate(cells):
                 cell = QTableWidgetItem(value)
+                cell.setData(Qt.ItemDataRole.UserRole, shown.name)
+                if column in (1, 3, 4, 6):
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if column == 5:
                     cell.setBackground(QColor(background))
                     cell.setForeground(QColor(text))
-                if tip:
-                    cell.setToolTip(tip)
+                cell.setToolTip(tip)
                 self.setItem(row, column, cell)
         self.resizeColumnsToContents()
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+    def _tip(self, row: CheckRow) -> str:
+        """The hover text of a row: its machine name, how it is measured, why the range, what is missing."""
+        lines = [row.name]
+        if row.description:
+            lines.append(self.tr("Measured: %1").replace("%1", row.description))
+        if row.rationale:
+            lines.append(self.tr("Why this range (design envelope): %1").replace("%1", row.rationale))
+        if row.detail:
+            lines.append(row.detail)
+        return "\n".join(lines)
+
+    def row_of(self, name: str) -> int:
+        """The row showing parameter or constraint ``name`` (-1 when none does)."""
+        for row in range(self.rowCount()):
+            item = self.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
+                return row
+        return -1

@@ -201,6 +201,14 @@
         <source>Every envelope parameter with its measured value, limits, status and margin</source>
         <translation>Every envelope parameter with its measured value, limits, status and margin</translation>
     </message>
+    <message>
+        <source>Measured: %1</source>
+        <translation>Measured: %1</translation>
+    </message>
+    <message>
+        <source>Why this range (design envelope): %1</source>
+        <translation>Why this range (design envelope): %1</translation>
+    </message>
 </context>
 <context>
     <name>ImportPanel</name>
@@ -425,6 +433,7 @@
     </message>
     <message>
         <source>1 Cases</source>
+        <extracomment>Opens a URL on the desktop (a written report): QDesktopServices, or a test&apos;s recorder (no viewer started).</extracomment>
         <translation>1 Cases</translation>
     </message>
     <message>
@@ -785,6 +794,18 @@
         <translation>The design on the anatomy (3D view)</translation>
     </message>
     <message>
+        <source>Report opened: %1</source>
+        <translation>Report opened: %1</translation>
+    </message>
+    <message>
+        <source>No PDF viewer answered; the report&apos;s folder is open: %1</source>
+        <translation>No PDF viewer answered; the report&apos;s folder is open: %1</translation>
+    </message>
+    <message>
+        <source>No PDF viewer or file manager answered; the report is at %1</source>
+        <translation>No PDF viewer or file manager answered; the report is at %1</translation>
+    </message>
+    <message>
         <source>A step is running: change the language again when it has finished. The other settings were saved.</source>
         <translation>A step is running: change the language again when it has finished. The other settings were saved.</translation>
     </message>
@@ -793,6 +814,114 @@
 Software manifest %2</source>
         <translation>DVW %1
 Software manifest %2</translation>
+    </message>
+</context>
+<context>
+    <name>ParameterTitles</name>
+    <message>
+        <source>Slice spacing</source>
+        <extracomment>Parameter titles of the measurement registry (validation.registry), marked for translation; a title not listed here is shown as the registry gives it.</extracomment>
+        <translation>Slice spacing</translation>
+    </message>
+    <message>
+        <source>Pixel spacing</source>
+        <translation>Pixel spacing</translation>
+    </message>
+    <message>
+        <source>Slice thickness</source>
+        <translation>Slice thickness</translation>
+    </message>
+    <message>
+        <source>Gantry tilt</source>
+        <translation>Gantry tilt</translation>
+    </message>
+    <message>
+        <source>Tilt corrected</source>
+        <translation>Tilt corrected</translation>
+    </message>
+    <message>
+        <source>Field of view</source>
+        <translation>Field of view</translation>
+    </message>
+    <message>
+        <source>Scan length</source>
+        <translation>Scan length</translation>
+    </message>
+    <message>
+        <source>Segmented bone volume</source>
+        <translation>Segmented bone volume</translation>
+    </message>
+    <message>
+        <source>Thinnest bone under the design</source>
+        <translation>Thinnest bone under the design</translation>
+    </message>
+    <message>
+        <source>Mean bone thickness under the design</source>
+        <translation>Mean bone thickness under the design</translation>
+    </message>
+    <message>
+        <source>Defect span</source>
+        <translation>Defect span</translation>
+    </message>
+    <message>
+        <source>Defect area</source>
+        <translation>Defect area</translation>
+    </message>
+    <message>
+        <source>Design volume</source>
+        <translation>Design volume</translation>
+    </message>
+    <message>
+        <source>Design surface area</source>
+        <translation>Design surface area</translation>
+    </message>
+    <message>
+        <source>Design length</source>
+        <translation>Design length</translation>
+    </message>
+    <message>
+        <source>Design width</source>
+        <translation>Design width</translation>
+    </message>
+    <message>
+        <source>Design height</source>
+        <translation>Design height</translation>
+    </message>
+    <message>
+        <source>Minimum wall thickness</source>
+        <translation>Minimum wall thickness</translation>
+    </message>
+    <message>
+        <source>Shells</source>
+        <translation>Shells</translation>
+    </message>
+    <message>
+        <source>Watertight</source>
+        <translation>Watertight</translation>
+    </message>
+    <message>
+        <source>Largest gap</source>
+        <translation>Largest gap</translation>
+    </message>
+    <message>
+        <source>Mean gap</source>
+        <translation>Mean gap</translation>
+    </message>
+    <message>
+        <source>Largest penetration</source>
+        <translation>Largest penetration</translation>
+    </message>
+    <message>
+        <source>Contact area</source>
+        <translation>Contact area</translation>
+    </message>
+    <message>
+        <source>Patient age</source>
+        <translation>Patient age</translation>
+    </message>
+    <message>
+        <source>Patient weight</source>
+        <translation>Patient weight</translation>
     </message>
 </context>
 <context>
@@ -2000,6 +2129,14 @@ Software manifest %2</translation>
     <message>
         <source>info</source>
         <translation>info</translation>
+    </message>
+    <message>
+        <source>years</source>
+        <translation>years</translation>
+    </message>
+    <message>
+        <source>°</source>
+        <translation>°</translation>
     </message>
 </context>
 </TS>

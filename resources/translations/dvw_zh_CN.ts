@@ -201,6 +201,14 @@
         <source>Every envelope parameter with its measured value, limits, status and margin</source>
         <translation>每个包络参数的测量值、限值、状态与裕量</translation>
     </message>
+    <message>
+        <source>Measured: %1</source>
+        <translation>测量方法：%1</translation>
+    </message>
+    <message>
+        <source>Why this range (design envelope): %1</source>
+        <translation>此范围的依据（设计包络）：%1</translation>
+    </message>
 </context>
 <context>
     <name>ImportPanel</name>
@@ -425,6 +433,7 @@
     </message>
     <message>
         <source>1 Cases</source>
+        <extracomment>Opens a URL on the desktop (a written report): QDesktopServices, or a test&apos;s recorder (no viewer started).</extracomment>
         <translation>1 病例</translation>
     </message>
     <message>
@@ -785,6 +794,18 @@
         <translation>解剖结构上的设计（三维视图）</translation>
     </message>
     <message>
+        <source>Report opened: %1</source>
+        <translation>报告已打开：%1</translation>
+    </message>
+    <message>
+        <source>No PDF viewer answered; the report&apos;s folder is open: %1</source>
+        <translation>没有可用的 PDF 查看器；已打开报告所在文件夹：%1</translation>
+    </message>
+    <message>
+        <source>No PDF viewer or file manager answered; the report is at %1</source>
+        <translation>没有可用的 PDF 查看器或文件管理器；报告位于 %1</translation>
+    </message>
+    <message>
         <source>A step is running: change the language again when it has finished. The other settings were saved.</source>
         <translation>有步骤正在运行：请在其完成后再更改语言。其他设置已保存。</translation>
     </message>
@@ -793,6 +814,114 @@
 Software manifest %2</source>
         <translation>DVW %1
 软件清单 %2</translation>
+    </message>
+</context>
+<context>
+    <name>ParameterTitles</name>
+    <message>
+        <source>Slice spacing</source>
+        <extracomment>Parameter titles of the measurement registry (validation.registry), marked for translation; a title not listed here is shown as the registry gives it.</extracomment>
+        <translation>层间距</translation>
+    </message>
+    <message>
+        <source>Pixel spacing</source>
+        <translation>像素间距</translation>
+    </message>
+    <message>
+        <source>Slice thickness</source>
+        <translation>层厚</translation>
+    </message>
+    <message>
+        <source>Gantry tilt</source>
+        <translation>机架倾角</translation>
+    </message>
+    <message>
+        <source>Tilt corrected</source>
+        <translation>已校正倾斜</translation>
+    </message>
+    <message>
+        <source>Field of view</source>
+        <translation>视野</translation>
+    </message>
+    <message>
+        <source>Scan length</source>
+        <translation>扫描长度</translation>
+    </message>
+    <message>
+        <source>Segmented bone volume</source>
+        <translation>分割骨体积</translation>
+    </message>
+    <message>
+        <source>Thinnest bone under the design</source>
+        <translation>设计下方最薄骨厚</translation>
+    </message>
+    <message>
+        <source>Mean bone thickness under the design</source>
+        <translation>设计下方平均骨厚</translation>
+    </message>
+    <message>
+        <source>Defect span</source>
+        <translation>缺损跨度</translation>
+    </message>
+    <message>
+        <source>Defect area</source>
+        <translation>缺损面积</translation>
+    </message>
+    <message>
+        <source>Design volume</source>
+        <translation>设计体积</translation>
+    </message>
+    <message>
+        <source>Design surface area</source>
+        <translation>设计表面积</translation>
+    </message>
+    <message>
+        <source>Design length</source>
+        <translation>设计长度</translation>
+    </message>
+    <message>
+        <source>Design width</source>
+        <translation>设计宽度</translation>
+    </message>
+    <message>
+        <source>Design height</source>
+        <translation>设计高度</translation>
+    </message>
+    <message>
+        <source>Minimum wall thickness</source>
+        <translation>最小壁厚</translation>
+    </message>
+    <message>
+        <source>Shells</source>
+        <translation>壳体数</translation>
+    </message>
+    <message>
+        <source>Watertight</source>
+        <translation>水密</translation>
+    </message>
+    <message>
+        <source>Largest gap</source>
+        <translation>最大间隙</translation>
+    </message>
+    <message>
+        <source>Mean gap</source>
+        <translation>平均间隙</translation>
+    </message>
+    <message>
+        <source>Largest penetration</source>
+        <translation>最大穿透深度</translation>
+    </message>
+    <message>
+        <source>Contact area</source>
+        <translation>接触面积</translation>
+    </message>
+    <message>
+        <source>Patient age</source>
+        <translation>患者年龄</translation>
+    </message>
+    <message>
+        <source>Patient weight</source>
+        <translation>患者体重</translation>
     </message>
 </context>
 <context>
@@ -2000,6 +2129,14 @@ Software manifest %2</source>
     <message>
         <source>info</source>
         <translation>信息</translation>
+    </message>
+    <message>
+        <source>years</source>
+        <translation>岁</translation>
+    </message>
+    <message>
+        <source>°</source>
+        <translation>度</translation>
     </message>
 </context>
 </TS>

@@ -220,10 +220,11 @@ def test_the_whole_workflow_in_the_window(
     assert check.banner.verdict == "out_of_envelope"
     assert "OUT OF ENVELOPE" in check.banner.text()
     assert "design.min_wall_thickness" in check.table.flagged
-    rows = {check.table.item(r, 0).text(): r for r in range(check.table.rowCount())}
-    wall_row = rows["design.min_wall_thickness"]
+    wall_row = check.table.row_of("design.min_wall_thickness")
+    assert check.table.item(wall_row, 0).text() == "Minimum wall thickness"  # the plain title; the name on hover
     assert check.table.item(wall_row, 5).text() == "Below minimum"
     assert check.table.item(wall_row, 2).text() == "mm"
+    assert "Why this range (design envelope): " in check.table.item(wall_row, 0).toolTip()
     assert window.scene.markers
     assert window.scene.markers[0][0].startswith("design.min_wall_thickness")
     assert window.scene.markers[0][1] == design.info.wall.location

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.dialogs import ReverificationDialog, SignDialog
-from app.gui.models import CaseModel, SessionModel
+from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.widgets import (
     CheckTableView,
     ProgressPanel,
@@ -35,9 +35,11 @@ from workflow import record, signoff
 from workflow import report as reports
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
+    from records.events import Event
     from records.users import User
+    from validation.envelope import Envelope
 
 
 from app.gui.panels.common import Report, need_session, new_table
@@ -51,10 +53,17 @@ class ReviewPanel(QWidget):
     step_requested = Signal(str)  # a step of the window to show (the sign-off checklist's "Go to Design & Check")
 
     def __init__(  # noqa: PLR0915 - a panel's widgets are built and wired in one place
-        self, case_model: CaseModel, sessions: SessionModel, report: Report, parent: QWidget | None = None
+        self,
+        case_model: CaseModel,
+        sessions: SessionModel,
+        report: Report,
+        parent: QWidget | None = None,
+        *,
+        workspace: WorkspaceModel | None = None,
     ) -> None:
         super().__init__(parent)
         self._case_model = case_model
+        self._workspace = workspace
         self._sessions = sessions
         self._report = report
         self.records_worker = TaskWorker("records", self)
@@ -113,6 +122,8 @@ class ReviewPanel(QWidget):
         self.sign_dialog: SignDialog | None = None
         self._audit_rows: list[list[str]] = []
         case_model.changed.connect(self._on_case_changed)
+        if workspace is not None:
+            workspace.check_changed.connect(self._on_case_changed)  # the envelope's rationales come with the check
         self.records_worker.running_changed.connect(self._on_case_changed)
         self._on_case_changed()
 
@@ -138,7 +149,7 @@ class ReviewPanel(QWidget):
         )
         check = state.check
         self.banner.set_verdict(state.verdict if check is not None else None, state.state)
-        self.table.set_check(dict(check.payload) if check is not None else None)
+        self.table.set_check(dict(check.payload) if check is not None else None, self._envelope_of(check))
         reverification = state.reverification
         if reverification is None:
             self.reverification_label.setText(self.tr("Re-verification: none recorded."))
@@ -177,6 +188,14 @@ class ReviewPanel(QWidget):
                 for column, value in enumerate(cells):
                     self.audit_table.setItem(row, column, QTableWidgetItem(value))
             self.audit_table.resizeColumnsToContents()
+
+    def _envelope_of(self, check: Event | None) -> Envelope | None:
+        """The envelope of the recorded ``check`` when the window holds it (the check shown is this check)."""
+        outcome = None if self._workspace is None else self._workspace.outcome
+        if check is None or outcome is None:
+            return None
+        same = check.payload.get("parameters_sha256") == outcome.result.parameters_sha256
+        return outcome.envelope if same else None
 
     def _signed_in_id(self) -> str | None:
         user = self._sessions.user
@@ -293,13 +312,20 @@ class ReviewPanel(QWidget):
         images: Sequence[tuple[str, reports.Picture]],
         *,
         background: tuple[int, int, int] = (255, 255, 255),
+        on_written: Callable[[Path], None] | None = None,
     ) -> None:
-        """Write the PDF report of the current case in the background (pictures as :class:`reports.ReportRequest`)."""
+        """Write the PDF report of the current case in the background (pictures as :class:`reports.ReportRequest`).
+
+        ``on_written`` is called with the file once it is written (the window opens it).
+        """
         state = self._case_model.state
         if state is None:
             return
         request = reports.ReportRequest(self._case_model.home, state.code, output, tuple(images), background)
-        self.records_worker.start(partial(reports.write_case_report, request), on_done=self._on_report_done)
+        done = partial(self._on_report_done, on_written)
+        self.records_worker.start(partial(reports.write_case_report, request), on_done=done)
 
-    def _on_report_done(self, path: object) -> None:
+    def _on_report_done(self, on_written: Callable[[Path], None] | None, path: object) -> None:
         self.outcome_label.setText(self.tr("Report written: %1").replace("%1", str(path)))
+        if on_written is not None and isinstance(path, Path):
+            on_written(path)
