@@ -5,6 +5,11 @@ with the mask (or the live threshold preview) as a translucent overlay, the cros
 letters at its edges and a scale bar. :class:`SliceViewsPanel` holds the three views, the shared crosshair (one
 voxel; clicking a view moves it, the mouse wheel steps the slice) and the window/level presets.
 
+Every view zooms (Ctrl+wheel, about the point under the cursor; Home fits the slice again) and pans (drag with the
+middle button, or Shift+left); dragging with the right button changes the window (left/right) and level (up/down)
+of all three views, as in 3D Slicer and InVesalius; the value under the cursor (HU for CT) is shown beside the
+crosshair's position.
+
 The drawing tools of the Segment step turn a view into an editor: ``polygon`` (the scissors: click vertices or
 press-drag a lasso; double-click, Enter or releasing a lasso closes it, Esc cancels) and ``rectangle`` (crop to
 box: press-drag). The views work in continuous image coordinates; :class:`SliceViewsPanel` converts a finished
@@ -19,7 +24,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -36,9 +41,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.gui.slicing import (
+    MAX_ZOOM,
+    MIN_ZOOM,
     PLANES,
     WINDOW_PRESETS,
+    ZOOM_STEP,
     Plane,
+    dragged_window,
     index_to_screen,
     orientation_labels,
     pixel_size_mm,
@@ -48,6 +57,7 @@ from app.gui.slicing import (
     screen_to_index,
     screen_to_world,
     threshold_preview,
+    voxel_value,
     window_to_uint8,
     world_to_screen,
 )
@@ -101,6 +111,8 @@ class SliceView(QWidget):
     stepped = Signal(int)
     polygon_closed = Signal(object)  # list of ImagePoint, at least 3, in drawing order
     rectangle_drawn = Signal(object)  # two opposite ImagePoint corners
+    window_dragged = Signal(float, float)  # window and level (HU) asked for by a right-button drag
+    hovered = Signal(object)  # the voxel (x, y, z) under the cursor, or None when it left the image
 
     def __init__(self, plane: Plane, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,7 +120,7 @@ class SliceView(QWidget):
         self.setObjectName(f"{plane}SliceView")
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMouseTracking(False)
+        self.setMouseTracking(True)  # the value under the cursor follows it
         # A click gives the view the focus: Enter and Esc then reach the drawing tools, and letter shortcuts work.
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.volume: Volume | None = None
@@ -125,9 +137,20 @@ class SliceView(QWidget):
         self._press: QPointF | None = None  # where the left button went down, while it is held
         self._lasso = False
         self._rect: tuple[ImagePoint, ImagePoint] | None = None  # the rectangle being dragged
+        # Zoom (1: the whole slice fits) and pan (widget pixels from centred) of this view, and the pan or
+        # window/level drag under way: its kind, where it started and the pan or (window, level) then.
+        self.zoom = 1.0
+        self.pan = QPointF()
+        self._navigate: tuple[str, QPointF, QPointF | tuple[float, float]] | None = None
         # Where the last paint wrote the title, the window and the orientation letters (widget pixels).
         self.label_boxes: dict[str, QRectF] = {}
-        self.setToolTip(self.tr("Click to move the crosshair; scroll to step through the slices"))
+        self.setToolTip(
+            self.tr(
+                "Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); "
+                "drag with the middle button or Shift+left to pan; drag with the right button for window (left, "
+                "right) and level (up, down)"
+            )
+        )
 
     def title(self) -> str:
         """The translated plane name."""
@@ -162,14 +185,32 @@ class SliceView(QWidget):
         return image
 
     def _target(self) -> QRectF:
-        """Where the image is drawn: centred, at the physical aspect ratio, as large as fits."""
+        """Where the image is drawn: at the physical aspect ratio, as large as fits times the zoom, centred + pan."""
         if self.volume is None or self._image is None:
             return QRectF()
         pw, ph = pixel_size_mm(self.volume, self.plane)
         width_mm, height_mm = self._image.width() * pw, self._image.height() * ph
-        scale = min(self.width() / width_mm, self.height() / height_mm)
+        scale = min(self.width() / width_mm, self.height() / height_mm) * self.zoom
         w, h = width_mm * scale, height_mm * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        return QRectF((self.width() - w) / 2 + self.pan.x(), (self.height() - h) / 2 + self.pan.y(), w, h)
+
+    def reset_view(self) -> None:
+        """Fit the whole slice again (no zoom, no pan)."""
+        self.zoom, self.pan = 1.0, QPointF()
+        self.update()
+
+    def zoom_at(self, position: QPointF, factor: float) -> None:
+        """Zoom by ``factor`` (within 1x to 32x) keeping the image point under ``position`` where it is."""
+        point = self.image_point(position)
+        zoom = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom * factor))
+        if point is None or zoom == self.zoom:
+            return
+        self.zoom = zoom
+        if zoom == MIN_ZOOM:
+            self.pan = QPointF()  # all of the slice fits again: centred
+        else:
+            self.pan += position - self.widget_point(point)
+        self.update()
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         """Draw the slice, overlay, crosshair, labels and scale bar."""
@@ -280,8 +321,6 @@ class SliceView(QWidget):
         """Turn the view into a polygon or rectangle editor, or back to crosshair clicks (None); drops any shape."""
         self.drawing = drawing
         self.cancel_drawing()
-        # The rubber band to the next vertex needs moves without a button held; drags are followed by hand.
-        self.setMouseTracking(drawing is not None)
         if drawing is None:
             self.unsetCursor()
         else:
@@ -318,8 +357,18 @@ class SliceView(QWidget):
         self._points.append(point)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        """Report the voxel under the click, or start or extend the shape being drawn."""
+        """Report the voxel under the click, or start or extend the shape being drawn; or start a pan or W/L drag."""
         position = event.position()
+        button = event.button()
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and shift):
+            self._navigate = ("pan", position, QPointF(self.pan))
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if button == Qt.MouseButton.RightButton:
+            self._navigate = ("window", position, (self.window_hu, self.level_hu))
+            self.setCursor(Qt.CursorShape.SizeAllCursor)
+            return
         if self.drawing is None:
             voxel = self.voxel_at(position)
             if voxel is not None:
@@ -340,10 +389,20 @@ class SliceView(QWidget):
         self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        """Extend a lasso or a rectangle while the button is held; move the rubber band otherwise."""
+        """Pan or change the window while dragging; extend a lasso or a rectangle; move the rubber band otherwise."""
+        position = event.position()
+        if self._navigate is not None:
+            kind, start, initial = self._navigate
+            if kind == "pan" and isinstance(initial, QPointF):
+                self.pan = initial + (position - start)
+                self.update()
+            elif isinstance(initial, tuple):
+                window, level = dragged_window(*initial, position.x() - start.x(), position.y() - start.y())
+                self.window_dragged.emit(window, level)
+            return
+        self.hovered.emit(self.voxel_at(position))
         if self.drawing is None:
             return
-        position = event.position()
         point = self.image_point(position)
         if point is None:
             return
@@ -358,7 +417,14 @@ class SliceView(QWidget):
         self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        """Close a lasso, or finish a rectangle."""
+        """End a pan or window drag; close a lasso, or finish a rectangle."""
+        if self._navigate is not None:
+            self._navigate = None
+            if self.drawing is None:
+                self.unsetCursor()
+            else:
+                self.setCursor(Qt.CursorShape.CrossCursor)
+            return
         if self.drawing is None or self._press is None or event.button() != Qt.MouseButton.LeftButton:
             return
         self._press = None
@@ -389,7 +455,10 @@ class SliceView(QWidget):
         super().mouseDoubleClickEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        """Enter closes the polygon, Esc cancels the shape being drawn."""
+        """Enter closes the polygon, Esc cancels the shape being drawn; Home fits the slice again."""
+        if event.key() == Qt.Key.Key_Home:
+            self.reset_view()
+            return
         if self.drawing is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self.drawing == "polygon":
                 self.close_polygon()
@@ -436,10 +505,19 @@ class SliceView(QWidget):
                 painter.drawEllipse(vertex, 2.5, 2.5)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
-        """Step through the slices."""
+        """Step through the slices; with Ctrl held, zoom about the point under the cursor."""
         steps = event.angleDelta().y() // 120
-        if steps:
-            self.stepped.emit(int(steps))
+        if not steps:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom_at(event.position(), ZOOM_STEP ** int(steps))
+            return
+        self.stepped.emit(int(steps))
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """The cursor left the view: no value under it."""
+        self.hovered.emit(None)
+        super().leaveEvent(event)
 
 
 class SliceViewsPanel(QWidget):
@@ -484,6 +562,10 @@ class SliceViewsPanel(QWidget):
             self.preset_buttons[name] = button
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.value_label = QLabel(self)
+        self.value_label.setToolTip(self.tr("The value under the cursor (HU for CT) and its voxel"))
+        buttons.addWidget(self.value_label)
+        buttons.addSpacing(16)
         self.position_label = QLabel(self)
         buttons.addWidget(self.position_label)
         grid = QGridLayout()
@@ -501,6 +583,8 @@ class SliceViewsPanel(QWidget):
             view.stepped.connect(lambda steps, v=view: self._on_view_stepped(v, steps))
             view.polygon_closed.connect(lambda points, v=view: self._on_polygon_closed(v, points))
             view.rectangle_drawn.connect(lambda corners, v=view: self._on_rectangle_drawn(v, corners))
+            view.window_dragged.connect(self.set_window)
+            view.hovered.connect(self._on_view_hovered)
         self.set_window_preset("bone")
 
     def set_review_layout(self, on: bool) -> None:
@@ -517,6 +601,7 @@ class SliceViewsPanel(QWidget):
             button.setVisible(not on)
         self.window_label.setVisible(not on)
         self.position_label.setVisible(not on)
+        self.value_label.setVisible(not on)
 
     def set_window_preset(self, name: str) -> None:
         """Apply a window/level preset (``bone``, ``soft_tissue``, ``brain``) to the three views."""
@@ -527,13 +612,33 @@ class SliceViewsPanel(QWidget):
             view.window_hu, view.level_hu = preset.window, preset.level
             view.update()
 
+    def set_window(self, window: float, level: float) -> None:
+        """Show the three views at ``window`` and ``level`` (HU); the presets show unchecked unless one matches."""
+        for key, button in self.preset_buttons.items():
+            preset = WINDOW_PRESETS[key]
+            button.setChecked((preset.window, preset.level) == (window, level))
+        for view in self.views.values():
+            view.window_hu, view.level_hu = window, level
+            view.update()
+
+    def _on_view_hovered(self, voxel: Voxel | None) -> None:
+        value = None if voxel is None or self.volume is None else voxel_value(self.volume, voxel)
+        if voxel is None or value is None:
+            self.value_label.setText("")
+            return
+        self.value_label.setText(
+            self.tr("%1 HU at %2").replace("%1", f"{value:.0f}").replace("%2", str(tuple(int(i) for i in voxel)))
+        )
+
     def set_volume(self, volume: Volume | None) -> None:
         """Show ``volume`` (None clears the views); the crosshair goes to its centre."""
         self.volume = volume
+        self.value_label.setText("")
         for view in self.views.values():
             view.volume = volume
             view.mask_volume = None
             view.preview = None
+            view.zoom, view.pan = 1.0, QPointF()
         if volume is not None:
             nx, ny, nz = volume.size
             self.set_crosshair((nx // 2, ny // 2, nz // 2))

@@ -1849,9 +1849,9 @@ Software manifest %2</translation>
 <context>
     <name>SliceView</name>
     <message>
-        <source>Click to move the crosshair; scroll to step through the slices</source>
+        <source>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</source>
         <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
-        <translation>Click to move the crosshair; scroll to step through the slices</translation>
+        <translation>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</translation>
     </message>
     <message>
         <source>Axial</source>
@@ -1896,6 +1896,14 @@ Software manifest %2</translation>
     <message>
         <source>Window:</source>
         <translation>Window:</translation>
+    </message>
+    <message>
+        <source>The value under the cursor (HU for CT) and its voxel</source>
+        <translation>The value under the cursor (HU for CT) and its voxel</translation>
+    </message>
+    <message>
+        <source>%1 HU at %2</source>
+        <translation>%1 HU at %2</translation>
     </message>
     <message>
         <source>voxel %1  LPS (%2, %3, %4) mm</source>

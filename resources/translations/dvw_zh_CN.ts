@@ -1849,9 +1849,9 @@ Software manifest %2</source>
 <context>
     <name>SliceView</name>
     <message>
-        <source>Click to move the crosshair; scroll to step through the slices</source>
+        <source>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</source>
         <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
-        <translation>单击移动十字线；滚动滚轮逐层浏览</translation>
+        <translation>单击移动十字线；滚动滚轮逐层浏览；Ctrl+滚轮缩放（Home 键恢复全图）；按住中键或 Shift+左键拖动以平移；按住右键拖动调节窗宽（左右）和窗位（上下）</translation>
     </message>
     <message>
         <source>Axial</source>
@@ -1896,6 +1896,14 @@ Software manifest %2</source>
     <message>
         <source>Window:</source>
         <translation>窗：</translation>
+    </message>
+    <message>
+        <source>The value under the cursor (HU for CT) and its voxel</source>
+        <translation>光标下的值（CT 为 HU）及其体素</translation>
+    </message>
+    <message>
+        <source>%1 HU at %2</source>
+        <translation>%1 HU，体素 %2</translation>
     </message>
     <message>
         <source>voxel %1  LPS (%2, %3, %4) mm</source>
