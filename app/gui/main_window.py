@@ -33,6 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
@@ -93,6 +94,14 @@ from app.gui.widgets import (
 from app.workers import ErrorInfo, TaskWorker, describe_error
 from app.workers.process import run_in_worker_process
 from workflow.folder import work_folder
+from workflow.measurements import (
+    MeasurementError,
+    MeasurementRequest,
+    SliceMeasurement,
+    case_measurements,
+    measure,
+    record_measurement,
+)
 from workflow.reopen import ReopenedCase
 from workflow.sync_status import SyncStatus, read_sync_status
 
@@ -157,6 +166,10 @@ class MainView(QMainWindow):
         self._window_before_review = self.size()
 
         self.slices = SliceViewsPanel(self)
+        #: Measurements placed while no case was open (shown, not recorded); the case's own come from its log.
+        self.unrecorded_measurements: list[SliceMeasurement] = []
+        self.measure_worker = TaskWorker("measurement", self)  # its failures reach report_error with the others'
+        self.slices.measure_drawn.connect(self._on_measure_drawn)
         self.scene = SceneView(self)
         self.slices.grid.addWidget(self.scene, 1, 1)
 
@@ -468,6 +481,7 @@ class MainView(QMainWindow):
             self.check_panel.check_worker,
             self.check_panel.record_worker,
             self.review_panel.records_worker,
+            self.measure_worker,
             self.sync_run_worker,
             self.access_worker,
         ]
@@ -496,6 +510,7 @@ class MainView(QMainWindow):
             self._shown_code = self.case_model.code
             self.workspace.clear()
             self.workspace.forget_case_entries()
+            self.unrecorded_measurements.clear()
             self.statusBar().clearMessage()  # the last message may be about the case shown before
             self.scene.set_notice(None)
         if state is None:
@@ -513,6 +528,52 @@ class MainView(QMainWindow):
         self.store_label.setText(self.tr("Store: %1").replace("%1", str(self.case_model.home)))
         self.store_label.setToolTip(self.tr("The local store folder") + f"\n{self.case_model.home}")
         self._render_title()
+        self._show_measurements()
+
+    # ------------------------------------------------------------------ measurements
+
+    def measurement_text(self, measurement: SliceMeasurement) -> str:
+        """A measurement's value with its unit, as written on the slice (``140.2 mm``, ``37.5°``)."""
+        if measurement.unit == "degree":
+            return self.tr("%1°").replace("%1", f"{measurement.value:.1f}")
+        return f"{measurement.value:.1f} mm"
+
+    def _show_measurements(self) -> None:
+        """Draw the case's recorded measurements (and this session's unrecorded ones) on the slices."""
+        state = self.case_model.state
+        recorded = [] if state is None else [found.measurement for found in case_measurements(state.events)]
+        self.slices.set_measurements(
+            [
+                (m.plane, m.slice_index, self.measurement_text(m), np.asarray(m.points_lps_mm, dtype=np.float64))
+                for m in (*recorded, *self.unrecorded_measurements)
+            ]
+        )
+
+    def _on_measure_drawn(self, kind: str, plane: str, index: int, points: object) -> None:
+        """A ruler or angle placed on a slice: measure it, and record it with the open case as the signed-in user."""
+        try:
+            measured = measure(kind, np.asarray(points, dtype=np.float64).tolist(), plane, index)
+        except MeasurementError as exc:
+            self.report_error(describe_error(exc))
+            return
+        text = self.measurement_text(measured)
+        code = self.case_model.code
+        session = self.session_model.session
+        if code is None or session is None:
+            self.unrecorded_measurements.append(measured)
+            self._show_measurements()
+            self.statusBar().showMessage(
+                self.tr("%1 (not recorded: open a case to keep measurements with it)").replace("%1", text), 15_000
+            )
+            return
+        imported = self.workspace.imported
+        request = MeasurementRequest(self.case_model.home, code, measured, "" if imported is None else imported.sha256)
+        task = partial(record_measurement, request, session)  # a thread: the session stays in this process
+        self.measure_worker.start(task, on_done=partial(self._on_measurement_recorded, text))
+
+    def _on_measurement_recorded(self, text: str, _event_id: object) -> None:
+        self.statusBar().showMessage(self.tr("%1 recorded with the case").replace("%1", text), 15_000)
+        self.case_model.reload()
 
     def _render_title(self) -> None:
         """The window's title: the open case's code while someone is signed in (a locked window names nothing)."""

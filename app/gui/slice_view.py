@@ -10,6 +10,10 @@ middle button, or Shift+left); dragging with the right button changes the window
 of all three views, as in 3D Slicer and InVesalius; the value under the cursor (HU for CT) is shown beside the
 crosshair's position.
 
+The measuring tools (Ruler, D: click two points; Angle, A: click three, the vertex second) work on any step: the
+panel converts the points to LPS mm and emits ``measure_drawn``; the window records the measurement with the case
+and gives the recorded ones back (:meth:`SliceViewsPanel.set_measurements`), which each view draws on their slice.
+
 The drawing tools of the Segment step turn a view into an editor: ``polygon`` (the scissors: click vertices or
 press-drag a lasso; double-click, Enter or releasing a lasso closes it, Esc cancels) and ``rectangle`` (crop to
 box: press-drag). The views work in continuous image coordinates; :class:`SliceViewsPanel` converts a finished
@@ -24,7 +28,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -65,7 +69,12 @@ from imaging.volume import Volume
 
 Voxel = tuple[int, int, int]
 ImagePoint = tuple[float, float]  # continuous image (column, row); a pixel's centre is at whole numbers
-Drawing = Literal["polygon", "rectangle"]
+Drawing = Literal["polygon", "rectangle", "ruler", "angle"]
+#: Points a measuring drawing takes (the angle's vertex is the second).
+MEASURE_POINTS: Mapping[str, int] = MappingProxyType({"ruler": 2, "angle": 3})
+#: The measuring tools' drawings, by the measurement they make (workflow.measurements.KINDS).
+MEASURE_KINDS: Mapping[str, str] = MappingProxyType({"ruler": "distance", "angle": "angle"})
+_MEASURE_RGB = (255, 235, 59)  # measurements: yellow, apart from the red shapes, amber mask and cyan cross
 #: Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one.
 _VERTEX_GAP_PX = 4.0
 #: A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks.
@@ -113,6 +122,7 @@ class SliceView(QWidget):
     rectangle_drawn = Signal(object)  # two opposite ImagePoint corners
     window_dragged = Signal(float, float)  # window and level (HU) asked for by a right-button drag
     hovered = Signal(object)  # the voxel (x, y, z) under the cursor, or None when it left the image
+    measured = Signal(str, object)  # the measuring drawing ("ruler", "angle") and its ImagePoints, in order
 
     def __init__(self, plane: Plane, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +154,8 @@ class SliceView(QWidget):
         self._navigate: tuple[str, QPointF, QPointF | tuple[float, float]] | None = None
         # Where the last paint wrote the title, the window and the orientation letters (widget pixels).
         self.label_boxes: dict[str, QRectF] = {}
+        # The recorded measurements on this view's slice: their image points and the label to write.
+        self.measurements: list[tuple[list[ImagePoint], str]] = []
         self.setToolTip(
             self.tr(
                 "Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); "
@@ -380,6 +392,15 @@ class SliceView(QWidget):
         if not self._points and not self._target().contains(position):
             return  # a shape starts on the image
         self.setFocus(Qt.FocusReason.MouseFocusReason)  # Enter and Esc go to the view being drawn on
+        if self.drawing in MEASURE_POINTS:
+            self._add_vertex(position, point)
+            if len(self._points) >= MEASURE_POINTS[self.drawing]:
+                points = self._points[: MEASURE_POINTS[self.drawing]]
+                drawing = self.drawing
+                self.cancel_drawing()
+                self.measured.emit(drawing, points)
+            self.update()
+            return
         self._press = position
         self._lasso = False
         if self.drawing == "polygon":
@@ -408,7 +429,7 @@ class SliceView(QWidget):
             return
         if self._press is None:
             self._hover = point if self._points else None
-        elif self.drawing == "polygon":
+        elif self.drawing == "polygon":  # (measuring drawings never hold a press)
             if abs(position.x() - self._press.x()) + abs(position.y() - self._press.y()) >= _LASSO_MIN_PX:
                 self._lasso = True
             self._add_vertex(position, point)
@@ -491,6 +512,17 @@ class SliceView(QWidget):
         if self._rect is not None:
             painter.setPen(pen)
             painter.drawRect(QRectF(self.widget_point(self._rect[0]), self.widget_point(self._rect[1])).normalized())
+        self._paint_measurements(painter)
+        if self._points and self.drawing in MEASURE_POINTS:
+            vertices = [self.widget_point(p) for p in self._points]
+            if self._hover is not None:
+                vertices.append(self.widget_point(self._hover))
+            painter.setPen(QPen(QColor(*_MEASURE_RGB), 2))
+            painter.drawPolyline(QPolygonF(vertices))
+            painter.setBrush(QBrush(QColor(*_MEASURE_RGB)))
+            for vertex in vertices[: len(self._points)]:
+                painter.drawEllipse(vertex, 2.5, 2.5)
+            return
         if self._points:
             vertices = [self.widget_point(p) for p in self._points]
             if self._hover is not None and self._press is None:
@@ -503,6 +535,25 @@ class SliceView(QWidget):
             dotted = vertices[:1] if self._lasso else vertices[: len(self._points)]
             for vertex in dotted:
                 painter.drawEllipse(vertex, 2.5, 2.5)
+
+    def _paint_measurements(self, painter: QPainter) -> None:
+        """The recorded measurements of this slice: their lines, end points and values."""
+        if not self.measurements:
+            return
+        colour = QColor(*_MEASURE_RGB)
+        for points, label in self.measurements:
+            vertices = [self.widget_point(p) for p in points]
+            painter.setPen(QPen(colour, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPolyline(QPolygonF(vertices))
+            painter.setBrush(QBrush(colour))
+            for vertex in vertices:
+                painter.drawEllipse(vertex, 2.0, 2.0)
+            anchor = vertices[1] if len(vertices) == 3 else vertices[-1]  # an angle's value at its vertex
+            box = painter.boundingRect(QRectF(anchor + QPointF(6.0, -22.0), QSizeF(0.0, 0.0)), 0, label)
+            painter.fillRect(box.adjusted(-2.0, -1.0, 2.0, 1.0), QColor(0, 0, 0, 170))  # readable on bone and mask
+            painter.setPen(colour)
+            painter.drawText(box, label)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
         """Step through the slices; with Ctrl held, zoom about the point under the cursor."""
@@ -532,18 +583,25 @@ class SliceViewsPanel(QWidget):
     polygon_drawn = Signal(str, object)
     rectangle_drawn = Signal(str, object)
     crosshair_changed = Signal(object)
+    #: A measurement placed: its kind (``distance``, ``angle``), the plane, the slice index and the points, an
+    #: ``(n, 3)`` array of LPS mm.
+    measure_drawn = Signal(str, str, int, object)
+    #: A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons).
+    measuring_started = Signal()
 
     #: How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.
     TOOL_DRAWING: ClassVar[Mapping[str, Drawing | None]] = MappingProxyType(
         {"paint": None, "erase": None, "scissors": "polygon", "crop": "rectangle"}
     )
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - the views and tools wired in one place
         super().__init__(parent)
         self.views = {plane: SliceView(plane, self) for plane in PLANES}
         self.volume: Volume | None = None
         self.crosshair: Voxel = (0, 0, 0)
         self.tool: str | None = None  # "paint", "erase", "scissors", "crop" or None (clicks move the crosshair)
+        self.measuring: str | None = None  # "ruler", "angle" or None: a measuring tool takes precedence over tool
+        self.measurements: list[tuple[str, int, str, npt.NDArray[np.float64]]] = []  # plane, slice, label, points
         buttons = QHBoxLayout()
         self.preset_buttons: dict[str, QPushButton] = {}
         titles = {
@@ -560,6 +618,19 @@ class SliceViewsPanel(QWidget):
             button.setCheckable(True)
             button.clicked.connect(lambda _checked=False, n=name: self.set_window_preset(n))
             self.preset_buttons[name] = button
+            buttons.addWidget(button)
+        buttons.addSpacing(12)
+        self.measure_buttons: dict[str, QPushButton] = {}
+        for name, title, tip, keys in (
+            ("ruler", self.tr("Ruler"), self.tr("Measure a distance: click two points on a slice"), "D"),
+            ("angle", self.tr("Angle"), self.tr("Measure an angle: click three points, the vertex second"), "A"),
+        ):
+            button = QPushButton(title, self)
+            button.setToolTip(f"{tip} ({keys})")
+            button.setShortcut(QKeySequence(keys))
+            button.setCheckable(True)
+            button.toggled.connect(lambda checked, n=name: self._on_measure_toggled(n, checked))
+            self.measure_buttons[name] = button
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.value_label = QLabel(self)
@@ -585,6 +656,7 @@ class SliceViewsPanel(QWidget):
             view.rectangle_drawn.connect(lambda corners, v=view: self._on_rectangle_drawn(v, corners))
             view.window_dragged.connect(self.set_window)
             view.hovered.connect(self._on_view_hovered)
+            view.measured.connect(lambda drawing, points, v=view: self._on_view_measured(v, drawing, points))
         self.set_window_preset("bone")
 
     def set_review_layout(self, on: bool) -> None:
@@ -597,7 +669,7 @@ class SliceViewsPanel(QWidget):
         for index in (0, 1):
             self.grid.setRowStretch(index, 0 if on else 1)
             self.grid.setColumnStretch(index, 0 if on else 1)
-        for button in self.preset_buttons.values():
+        for button in (*self.preset_buttons.values(), *self.measure_buttons.values()):
             button.setVisible(not on)
         self.window_label.setVisible(not on)
         self.position_label.setVisible(not on)
@@ -675,7 +747,7 @@ class SliceViewsPanel(QWidget):
             .replace("%3", f"{world[1]:.1f}")
             .replace("%4", f"{world[2]:.1f}")
         )
-        self._update_views()
+        self._place_measurements()
         self.crosshair_changed.emit(self.crosshair)
 
     def _update_views(self) -> None:
@@ -683,12 +755,61 @@ class SliceViewsPanel(QWidget):
             view.update()
 
     def set_tool(self, tool: str | None) -> None:
-        """Select the editing tool (one of :attr:`TOOL_DRAWING`'s keys) or None for crosshair clicks."""
+        """Select the editing tool (one of :attr:`TOOL_DRAWING`'s keys) or None for crosshair clicks.
+
+        An editing tool ends measuring.
+        """
         self.tool = tool
-        drawing = None if tool is None else self.TOOL_DRAWING[tool]
+        if tool is not None:
+            self.set_measuring(None)
+        self._apply_drawing()
+
+    def set_measuring(self, measuring: str | None) -> None:
+        """Choose the ruler or the angle tool (or None); while one is chosen, clicks on the slices measure."""
+        for name, button in self.measure_buttons.items():
+            if button.isChecked() != (name == measuring):
+                button.blockSignals(True)  # no echo: the state is set here
+                button.setChecked(name == measuring)
+                button.blockSignals(False)
+        if measuring == self.measuring:
+            return
+        self.measuring = measuring
+        if measuring is not None:
+            self.measuring_started.emit()
+        self._apply_drawing()
+
+    def _on_measure_toggled(self, name: str, checked: bool) -> None:
+        self.set_measuring(name if checked else None)
+
+    def _apply_drawing(self) -> None:
+        drawing: Drawing | None = None
+        if self.measuring is not None:
+            drawing = "ruler" if self.measuring == "ruler" else "angle"
+        elif self.tool is not None:
+            drawing = self.TOOL_DRAWING[self.tool]
         for view in self.views.values():
             if view.drawing != drawing:
                 view.set_drawing(drawing)
+
+    def _on_view_measured(self, view: SliceView, drawing: str, points: list[ImagePoint]) -> None:
+        if self.volume is not None:
+            self.measure_drawn.emit(MEASURE_KINDS[drawing], view.plane, view.index, self._to_world(view, points))
+
+    def set_measurements(self, measurements: list[tuple[str, int, str, npt.NDArray[np.float64]]]) -> None:
+        """The measurements to draw: (plane, slice index, label, ``(n, 3)`` LPS mm points) each."""
+        self.measurements = list(measurements)
+        self._place_measurements()
+
+    def _place_measurements(self) -> None:
+        """Give each view the measurements of the slice it shows, in its image coordinates."""
+        for view in self.views.values():
+            shown: list[tuple[list[ImagePoint], str]] = []
+            if self.volume is not None:
+                for plane, index, label, points in self.measurements:
+                    if plane == view.plane and index == view.index:
+                        shown.append(([world_to_screen(self.volume, plane, p) for p in points], label))
+            view.measurements = shown
+            view.update()
 
     def set_crop_box(self, box: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None) -> None:
         """Show the crop box (lower and upper LPS corners, mm) on the views while the crop tool is active."""

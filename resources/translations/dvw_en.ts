@@ -433,7 +433,7 @@
     </message>
     <message>
         <source>1 Cases</source>
-        <extracomment>Opens a URL on the desktop (a written report): QDesktopServices, or a test&apos;s recorder (no viewer started).</extracomment>
+        <extracomment>Opens a URL on the desktop (a written report): QDesktopServices, or a test&apos;s recorder (no viewer started). Measurements placed while no case was open (shown, not recorded); the case&apos;s own come from its log.</extracomment>
         <translation>1 Cases</translation>
     </message>
     <message>
@@ -607,6 +607,18 @@
     <message>
         <source>Verdict: %1</source>
         <translation>Verdict: %1</translation>
+    </message>
+    <message>
+        <source>%1°</source>
+        <translation>%1°</translation>
+    </message>
+    <message>
+        <source>%1 (not recorded: open a case to keep measurements with it)</source>
+        <translation>%1 (not recorded: open a case to keep measurements with it)</translation>
+    </message>
+    <message>
+        <source>%1 recorded with the case</source>
+        <translation>%1 recorded with the case</translation>
     </message>
     <message>
         <source>Case %1: its saved work was not loaded, newer results are shown</source>
@@ -1850,7 +1862,7 @@ Software manifest %2</translation>
     <name>SliceView</name>
     <message>
         <source>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</source>
-        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
+        <extracomment>Points a measuring drawing takes (the angle&apos;s vertex is the second). The measuring tools&apos; drawings, by the measurement they make (workflow.measurements.KINDS). Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
         <translation>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</translation>
     </message>
     <message>
@@ -1870,7 +1882,7 @@ Software manifest %2</translation>
     <name>SliceViewsPanel</name>
     <message>
         <source>Bone</source>
-        <extracomment>How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
+        <extracomment>A measurement placed: its kind (``distance``, ``angle``), the plane, the slice index and the points, an ``(n, 3)`` array of LPS mm. A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons). How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
         <translation>Bone</translation>
     </message>
     <message>
@@ -1896,6 +1908,22 @@ Software manifest %2</translation>
     <message>
         <source>Window:</source>
         <translation>Window:</translation>
+    </message>
+    <message>
+        <source>Ruler</source>
+        <translation>Ruler</translation>
+    </message>
+    <message>
+        <source>Measure a distance: click two points on a slice</source>
+        <translation>Measure a distance: click two points on a slice</translation>
+    </message>
+    <message>
+        <source>Angle</source>
+        <translation>Angle</translation>
+    </message>
+    <message>
+        <source>Measure an angle: click three points, the vertex second</source>
+        <translation>Measure an angle: click three points, the vertex second</translation>
     </message>
     <message>
         <source>The value under the cursor (HU for CT) and its voxel</source>

@@ -213,6 +213,7 @@ class SegmentPanel(QWidget):
         layout.addStretch(1)
         self._on_preset_changed()
         slices.picked.connect(self._on_slice_picked)
+        slices.measuring_started.connect(self._on_measuring_started)
         slices.polygon_drawn.connect(self._on_polygon_drawn)
         slices.rectangle_drawn.connect(self._on_rectangle_drawn)
         workspace.volume_changed.connect(self._on_volume_changed)
@@ -513,6 +514,11 @@ class SegmentPanel(QWidget):
     def tool(self) -> str | None:
         """The selected editing tool (``paint``, ``erase``, ``scissors``, ``crop``) or None."""
         return next((name for name, button in self.tool_buttons.items() if button.isChecked()), None)
+
+    def _on_measuring_started(self) -> None:
+        """The ruler or the angle was chosen on the slices: no editing tool stays selected."""
+        for button in self.tool_buttons.values():
+            button.setChecked(False)
 
     def _on_tool_toggled(self, button: QAbstractButton, checked: bool) -> None:
         if checked:
