@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -68,6 +69,7 @@ from app.gui.access import SetupRequest, SignInOutcome, set_up_store, sign_in_us
 from app.gui.dialogs import JoinDialog, SettingsDialog, SetupDialog, SignInDialog
 from app.gui.i18n import install_language
 from app.gui.lock_view import InactivityWatch, LockView
+from app.gui.manual import ManualDialog
 from app.gui.models import (
     LOCKED,
     SIGNED_IN,
@@ -147,6 +149,7 @@ class MainView(QMainWindow):
         self._store_ready = False
         self._shown_code: str | None = None
         self.error_box: QMessageBox | None = None
+        self.manual_dialog: ManualDialog | None = None
         #: Opens a URL on the desktop (a written report): QDesktopServices, or a test's recorder (no viewer started).
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
         self.notice_box: QMessageBox | None = None
@@ -391,6 +394,11 @@ class MainView(QMainWindow):
         self.sign_out_action.triggered.connect(self.sign_out)
         self.quit_action = self._action(self.tr("Quit"), "Ctrl+Q", self.tr("Close DVW"))
         self.quit_action.triggered.connect(self.close)
+        self.recent_menu = QMenu(self.tr("Recent cases"), self)
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
         for action in (
             self.open_folder_action,
             self.report_action,
@@ -418,9 +426,42 @@ class MainView(QMainWindow):
         self.review_action.toggled.connect(self.review_panel.review_button.setChecked)
         view_menu.addAction(self.review_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        self.about_action = self._action(self.tr("About DVW"), "F1", self.tr("Version and software manifest"))
+        self.manual_action = self._action(
+            self.tr("Manual"), "F1", self.tr("The workflow, each step, what the verdicts mean, the keyboard shortcuts")
+        )
+        self.manual_action.triggered.connect(self.open_manual)
+        help_menu.addAction(self.manual_action)
+        self.about_action = self._action(self.tr("About DVW"), "", self.tr("Version and software manifest"))
         self.about_action.triggered.connect(self._on_about_triggered)
         help_menu.addAction(self.about_action)
+
+    def open_manual(self) -> ManualDialog:
+        """Open the manual in the window's language (not modal); returns it."""
+        if self.manual_dialog is None:
+            self.manual_dialog = ManualDialog(self.settings.language, self, self)
+        self.manual_dialog.show()
+        self.manual_dialog.raise_()
+        return self.manual_dialog
+
+    def _fill_recent_menu(self) -> None:
+        """File > Recent cases: the cases last opened in this store that it still holds, the latest first."""
+        self.recent_menu.clear()
+        held = {state.code for state in self.case_model.cases}
+        codes = [code for code in self.settings.recent_cases(self.case_model.home) if code in held]
+        for code in codes:
+            action = self.recent_menu.addAction(code)
+            action.setToolTip(self.tr("Open case %1").replace("%1", code))
+            action.triggered.connect(lambda _checked=False, c=code: self.open_recent_case(c))
+            action.setEnabled(self.session_model.state == SIGNED_IN)
+        if not codes:
+            none = self.recent_menu.addAction(self.tr("No recent cases"))
+            none.setEnabled(False)
+
+    def open_recent_case(self, code: str) -> None:
+        """Open case ``code`` as the Cases step does (its work loaded in the background)."""
+        if not self._need_session("opening a case"):
+            return
+        self.cases_panel.open_case(code)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         """Load the libraries the first steps need, in the background, once the window is shown."""
@@ -508,6 +549,8 @@ class MainView(QMainWindow):
             # Another case: this session's results belong to the case they were made for, and so do the folder
             # scanned and the patient facts (the envelope and the segmentation's settings stay: they are methods).
             self._shown_code = self.case_model.code
+            if self._shown_code is not None:
+                self.settings.add_recent_case(self.case_model.home, self._shown_code)
             self.workspace.clear()
             self.workspace.forget_case_entries()
             self.unrecorded_measurements.clear()

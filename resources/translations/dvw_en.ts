@@ -565,6 +565,10 @@
         <translation>Close DVW</translation>
     </message>
     <message>
+        <source>Recent cases</source>
+        <translation>Recent cases</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>&amp;View</translation>
     </message>
@@ -585,12 +589,28 @@
         <translation>&amp;Help</translation>
     </message>
     <message>
+        <source>Manual</source>
+        <translation>Manual</translation>
+    </message>
+    <message>
+        <source>The workflow, each step, what the verdicts mean, the keyboard shortcuts</source>
+        <translation>The workflow, each step, what the verdicts mean, the keyboard shortcuts</translation>
+    </message>
+    <message>
         <source>About DVW</source>
         <translation>About DVW</translation>
     </message>
     <message>
         <source>Version and software manifest</source>
         <translation>Version and software manifest</translation>
+    </message>
+    <message>
+        <source>Open case %1</source>
+        <translation>Open case %1</translation>
+    </message>
+    <message>
+        <source>No recent cases</source>
+        <translation>No recent cases</translation>
     </message>
     <message>
         <source>No case open</source>
@@ -826,6 +846,17 @@
 Software manifest %2</source>
         <translation>DVW %1
 Software manifest %2</translation>
+    </message>
+</context>
+<context>
+    <name>ManualDialog</name>
+    <message>
+        <source>DVW manual</source>
+        <translation>DVW manual</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Keyboard shortcuts</translation>
     </message>
 </context>
 <context>

@@ -565,6 +565,10 @@
         <translation>关闭 DVW</translation>
     </message>
     <message>
+        <source>Recent cases</source>
+        <translation>最近的病例</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -585,12 +589,28 @@
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
+        <source>Manual</source>
+        <translation>使用手册</translation>
+    </message>
+    <message>
+        <source>The workflow, each step, what the verdicts mean, the keyboard shortcuts</source>
+        <translation>工作流程、各个步骤、各结论的含义、键盘快捷键</translation>
+    </message>
+    <message>
         <source>About DVW</source>
         <translation>关于 DVW</translation>
     </message>
     <message>
         <source>Version and software manifest</source>
         <translation>版本与软件清单</translation>
+    </message>
+    <message>
+        <source>Open case %1</source>
+        <translation>打开病例 %1</translation>
+    </message>
+    <message>
+        <source>No recent cases</source>
+        <translation>没有最近的病例</translation>
     </message>
     <message>
         <source>No case open</source>
@@ -826,6 +846,17 @@
 Software manifest %2</source>
         <translation>DVW %1
 软件清单 %2</translation>
+    </message>
+</context>
+<context>
+    <name>ManualDialog</name>
+    <message>
+        <source>DVW manual</source>
+        <translation>DVW 使用手册</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
     </message>
 </context>
 <context>
