@@ -260,6 +260,10 @@ class SliceView(QWidget):
         self._paint_shapes(painter)
         painter.end()
 
+    def window_text(self) -> str:
+        """The view's window and level as written on it ("W 1800  L 400"; 窗宽 and 窗位 in Chinese)."""
+        return self.tr("W %1  L %2").replace("%1", f"{self.window_hu:g}").replace("%2", f"{self.level_hu:g}")
+
     def _draw_labels(self, painter: QPainter) -> None:
         """Write the title, the window and the orientation letters (:attr:`label_boxes` records where).
 
@@ -279,7 +283,7 @@ class SliceView(QWidget):
         placed: dict[str, tuple[QRectF, Qt.AlignmentFlag, str, str]] = {}
         wanted = [
             ("title", left | top, f"{self.title()}  {self.index + 1}/{self.slice_count()}", "#e0e0e0"),
-            ("window", right | top, f"W {self.window_hu:g}  L {self.level_hu:g}", "#e0e0e0"),
+            ("window", right | top, self.window_text(), "#e0e0e0"),
             ("top", centre | top, letters["top"], "#ffd54f"),
             ("left", left | middle, letters["left"], "#ffd54f"),
             ("right", right | middle, letters["right"], "#ffd54f"),

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.words import progress_text
 from app.workers import ErrorInfo, TaskWorker
 
 if TYPE_CHECKING:
@@ -180,6 +181,26 @@ def role_text(role: str) -> str:
     return words.get(role, role)
 
 
+def meaning_text(meaning: str) -> str:
+    """The translated meaning of a signature (:data:`records.signatures.MEANING_ROLES`' keys)."""
+    words = {
+        "design verification": QCoreApplication.translate("Words", "design verification"),
+        "clinical design confirmation": QCoreApplication.translate("Words", "clinical design confirmation"),
+        "re-verification approved": QCoreApplication.translate("Words", "re-verification approved"),
+        "release": QCoreApplication.translate("Words", "release"),
+    }
+    return words.get(meaning, meaning)
+
+
+def result_text(result: str) -> str:
+    """The translated result of a re-verification (``pass``, ``fail``)."""
+    words = {
+        "pass": QCoreApplication.translate("Words", "passed"),
+        "fail": QCoreApplication.translate("Words", "failed"),
+    }
+    return words.get(result, result)
+
+
 def refusal_text(refusal: SignInRefusal) -> str:
     """Why a sign-in was refused, in words: wrong password, locked until when (local HH:MM), disabled, unknown."""
     from records.identity import LOCKOUT_WINDOW, MAX_FAILED_SIGN_INS  # noqa: PLC0415 - loaded before any sign-in
@@ -328,7 +349,7 @@ class ProgressPanel(QWidget):
             self.bar.setValue(value)
             self.bar.setUpdatesEnabled(True)
         if message != self.stage.text():
-            self.stage.setText(message)  # the core's stage name (English); the step itself is named by the panel
+            self.stage.setText(progress_text(message))  # the core's stage, in the window's language
         self._hold.start()  # later progress waits for the interval, then shows only its latest value
 
     def _on_running_changed(self, running: bool) -> None:

@@ -211,6 +211,203 @@
     </message>
 </context>
 <context>
+    <name>Events</name>
+    <message>
+        <source>case created</source>
+        <extracomment>The events of the records log, by kind (the audit trail&apos;s Event column).</extracomment>
+        <translation>case created</translation>
+    </message>
+    <message>
+        <source>inputs added</source>
+        <translation>inputs added</translation>
+    </message>
+    <message>
+        <source>check run</source>
+        <translation>check run</translation>
+    </message>
+    <message>
+        <source>re-verification recorded</source>
+        <translation>re-verification recorded</translation>
+    </message>
+    <message>
+        <source>signature</source>
+        <translation>signature</translation>
+    </message>
+    <message>
+        <source>design changed</source>
+        <translation>design changed</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>note</translation>
+    </message>
+    <message>
+        <source>received by sync</source>
+        <translation>received by sync</translation>
+    </message>
+    <message>
+        <source>conflict resolved</source>
+        <translation>conflict resolved</translation>
+    </message>
+    <message>
+        <source>measurement recorded</source>
+        <translation>measurement recorded</translation>
+    </message>
+    <message>
+        <source>UDI assigned</source>
+        <translation>UDI assigned</translation>
+    </message>
+    <message>
+        <source>trace event</source>
+        <translation>trace event</translation>
+    </message>
+    <message>
+        <source>bundle imported</source>
+        <translation>bundle imported</translation>
+    </message>
+    <message>
+        <source>self-test recorded</source>
+        <translation>self-test recorded</translation>
+    </message>
+    <message>
+        <source>site trusted</source>
+        <translation>site trusted</translation>
+    </message>
+    <message>
+        <source>user added</source>
+        <translation>user added</translation>
+    </message>
+    <message>
+        <source>user disabled</source>
+        <translation>user disabled</translation>
+    </message>
+    <message>
+        <source>user&apos;s role changed</source>
+        <translation>user&apos;s role changed</translation>
+    </message>
+    <message>
+        <source>user unlocked</source>
+        <translation>user unlocked</translation>
+    </message>
+    <message>
+        <source>sign-in failed</source>
+        <translation>sign-in failed</translation>
+    </message>
+</context>
+<context>
+    <name>Findings</name>
+    <message>
+        <source>Gantry tilt: resampled onto an orthogonal grid</source>
+        <extracomment>What the import&apos;s findings mean, by code (the core&apos;s message, with its numbers, goes in the item&apos;s tooltip).</extracomment>
+        <translation>Gantry tilt: resampled onto an orthogonal grid</translation>
+    </message>
+    <message>
+        <source>Uneven slice spacing: resampled at the smallest regular step</source>
+        <translation>Uneven slice spacing: resampled at the smallest regular step</translation>
+    </message>
+    <message>
+        <source>Missing slices in the series</source>
+        <translation>Missing slices in the series</translation>
+    </message>
+    <message>
+        <source>Several slices at the same position</source>
+        <translation>Several slices at the same position</translation>
+    </message>
+    <message>
+        <source>The same image in several files</source>
+        <translation>The same image in several files</translation>
+    </message>
+    <message>
+        <source>Slices with different orientations</source>
+        <translation>Slices with different orientations</translation>
+    </message>
+    <message>
+        <source>Too few slices for a volume</source>
+        <translation>Too few slices for a volume</translation>
+    </message>
+    <message>
+        <source>CT without rescale values: stored values taken as HU</source>
+        <translation>CT without rescale values: stored values taken as HU</translation>
+    </message>
+    <message>
+        <source>Compressed pixel data (decoded)</source>
+        <translation>Compressed pixel data (decoded)</translation>
+    </message>
+    <message>
+        <source>The gantry tilt tag disagrees with the slice positions</source>
+        <translation>The gantry tilt tag disagrees with the slice positions</translation>
+    </message>
+    <message>
+        <source>No slice position or orientation</source>
+        <translation>No slice position or orientation</translation>
+    </message>
+    <message>
+        <source>Resampled onto a regular grid</source>
+        <translation>Resampled onto a regular grid</translation>
+    </message>
+    <message>
+        <source>The slice positions cannot form a volume</source>
+        <translation>The slice positions cannot form a volume</translation>
+    </message>
+    <message>
+        <source>The volume would be too large</source>
+        <translation>The volume would be too large</translation>
+    </message>
+    <message>
+        <source>Files with invalid header values</source>
+        <translation>Files with invalid header values</translation>
+    </message>
+    <message>
+        <source>Localizer (scout) images: not a volume</source>
+        <translation>Localizer (scout) images: not a volume</translation>
+    </message>
+    <message>
+        <source>Images in different frames of reference</source>
+        <translation>Images in different frames of reference</translation>
+    </message>
+    <message>
+        <source>No image pixel data (a report, structure set or state)</source>
+        <translation>No image pixel data (a report, structure set or state)</translation>
+    </message>
+    <message>
+        <source>Files without preamble (ACR-NEMA style), read as implicit VR</source>
+        <translation>Files without preamble (ACR-NEMA style), read as implicit VR</translation>
+    </message>
+    <message>
+        <source>Pixel padding outside the scanned field replaced</source>
+        <translation>Pixel padding outside the scanned field replaced</translation>
+    </message>
+    <message>
+        <source>Secondary capture or colour images: not a volume</source>
+        <translation>Secondary capture or colour images: not a volume</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <extracomment>What kind of series the scan found (``imaging.series``&apos; kinds).</extracomment>
+        <translation>volume</translation>
+    </message>
+    <message>
+        <source>localizer</source>
+        <translation>localizer</translation>
+    </message>
+    <message>
+        <source>secondary capture</source>
+        <translation>secondary capture</translation>
+    </message>
+    <message>
+        <source>single image</source>
+        <translation>single image</translation>
+    </message>
+    <message>
+        <source>multi-frame</source>
+        <translation>multi-frame</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>other</translation>
+    </message>
+</context>
+<context>
     <name>ImportPanel</name>
     <message>
         <source>Choose folder...</source>
@@ -271,6 +468,10 @@
     <message>
         <source>%1 files, %2 series, %3 skipped</source>
         <translation>%1 files, %2 series, %3 skipped</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
     <message>
         <source>No findings.</source>
@@ -852,6 +1053,7 @@ Software manifest %2</translation>
     <name>ManualDialog</name>
     <message>
         <source>DVW manual</source>
+        <extracomment>A tooltip&apos;s trailing keys in parentheses, ASCII or full-width (U+FF08, U+FF09) as Chinese text writes them.</extracomment>
         <translation>DVW manual</translation>
     </message>
     <message>
@@ -965,6 +1167,231 @@ Software manifest %2</translation>
     <message>
         <source>Patient weight</source>
         <translation>Patient weight</translation>
+    </message>
+</context>
+<context>
+    <name>Progress</name>
+    <message>
+        <source>auditing the records</source>
+        <extracomment>Progress stages the cores report (``base.progress.report``), word for word.</extracomment>
+        <translation>auditing the records</translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation>checked</translation>
+    </message>
+    <message>
+        <source>checking the password</source>
+        <translation>checking the password</translation>
+    </message>
+    <message>
+        <source>connected components</source>
+        <translation>connected components</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>done</translation>
+    </message>
+    <message>
+        <source>filling holes</source>
+        <translation>filling holes</translation>
+    </message>
+    <message>
+        <source>hashing the software</source>
+        <translation>hashing the software</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>imported</translation>
+    </message>
+    <message>
+        <source>loading the units</source>
+        <translation>loading the units</translation>
+    </message>
+    <message>
+        <source>locating the flagged parameters</source>
+        <translation>locating the flagged parameters</translation>
+    </message>
+    <message>
+        <source>making the administrator&apos;s key</source>
+        <translation>making the administrator&apos;s key</translation>
+    </message>
+    <message>
+        <source>measured</source>
+        <translation>measured</translation>
+    </message>
+    <message>
+        <source>meshed</source>
+        <translation>meshed</translation>
+    </message>
+    <message>
+        <source>metrics</source>
+        <translation>metrics</translation>
+    </message>
+    <message>
+        <source>preparing the 3D view</source>
+        <translation>preparing the 3D view</translation>
+    </message>
+    <message>
+        <source>preparing the pictures</source>
+        <translation>preparing the pictures</translation>
+    </message>
+    <message>
+        <source>read</source>
+        <translation>read</translation>
+    </message>
+    <message>
+        <source>reading pixel data</source>
+        <translation>reading pixel data</translation>
+    </message>
+    <message>
+        <source>reading the design</source>
+        <translation>reading the design</translation>
+    </message>
+    <message>
+        <source>reading the mask</source>
+        <translation>reading the mask</translation>
+    </message>
+    <message>
+        <source>reading the records</source>
+        <translation>reading the records</translation>
+    </message>
+    <message>
+        <source>reading the volume</source>
+        <translation>reading the volume</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>ready</translation>
+    </message>
+    <message>
+        <source>recorded</source>
+        <translation>recorded</translation>
+    </message>
+    <message>
+        <source>recording the check</source>
+        <translation>recording the check</translation>
+    </message>
+    <message>
+        <source>recording the measurement</source>
+        <translation>recording the measurement</translation>
+    </message>
+    <message>
+        <source>reduction in two processes</source>
+        <translation>reduction in two processes</translation>
+    </message>
+    <message>
+        <source>reduction</source>
+        <translation>reduction</translation>
+    </message>
+    <message>
+        <source>reduction: fast result not closed, trying VTK quadric decimation</source>
+        <translation>reduction: fast result not closed, trying VTK quadric decimation</translation>
+    </message>
+    <message>
+        <source>reduction: not reduced, every reduction opened the surface</source>
+        <translation>reduction: not reduced, every reduction opened the surface</translation>
+    </message>
+    <message>
+        <source>reopened</source>
+        <translation>reopened</translation>
+    </message>
+    <message>
+        <source>report written</source>
+        <translation>report written</translation>
+    </message>
+    <message>
+        <source>self-test done</source>
+        <translation>self-test done</translation>
+    </message>
+    <message>
+        <source>set up</source>
+        <translation>set up</translation>
+    </message>
+    <message>
+        <source>signed in</source>
+        <translation>signed in</translation>
+    </message>
+    <message>
+        <source>signed</source>
+        <translation>signed</translation>
+    </message>
+    <message>
+        <source>signing in</source>
+        <translation>signing in</translation>
+    </message>
+    <message>
+        <source>surface deviation</source>
+        <translation>surface deviation</translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation>threshold</translation>
+    </message>
+    <message>
+        <source>wall thickness</source>
+        <translation>wall thickness</translation>
+    </message>
+    <message>
+        <source>writing the mask</source>
+        <translation>writing the mask</translation>
+    </message>
+    <message>
+        <source>writing the mesh</source>
+        <translation>writing the mesh</translation>
+    </message>
+    <message>
+        <source>writing the report</source>
+        <translation>writing the report</translation>
+    </message>
+    <message>
+        <source>writing the volume</source>
+        <translation>writing the volume</translation>
+    </message>
+    <message>
+        <source>isosurface</source>
+        <translation>isosurface</translation>
+    </message>
+    <message>
+        <source>smoothing</source>
+        <translation>smoothing</translation>
+    </message>
+    <message>
+        <source>triangulating</source>
+        <translation>triangulating</translation>
+    </message>
+    <message>
+        <source>normals for the 3D view</source>
+        <translation>normals for the 3D view</translation>
+    </message>
+    <message>
+        <source>assembling slice %1/%2</source>
+        <extracomment>Progress stages with numbers or names in them: the pattern, and the text with %1, %2 for its groups.</extracomment>
+        <translation>assembling slice %1/%2</translation>
+    </message>
+    <message>
+        <source>read %1 headers</source>
+        <translation>read %1 headers</translation>
+    </message>
+    <message>
+        <source>reading headers (%1/%2 files)</source>
+        <translation>reading headers (%1/%2 files)</translation>
+    </message>
+    <message>
+        <source>loading %1</source>
+        <translation>loading %1</translation>
+    </message>
+    <message>
+        <source>reduction: keeping %1 of the triangles to keep the surface closed</source>
+        <translation>reduction: keeping %1 of the triangles to keep the surface closed</translation>
+    </message>
+    <message>
+        <source>trusting site %1, which the server lists</source>
+        <translation>trusting site %1, which the server lists</translation>
+    </message>
+    <message>
+        <source>%1 sites trusted</source>
+        <translation>%1 sites trusted</translation>
     </message>
 </context>
 <context>
@@ -1151,6 +1578,18 @@ Software manifest %2</translation>
     <message>
         <source>Re-verification: %1 (%2) by %3: %4</source>
         <translation>Re-verification: %1 (%2) by %3: %4</translation>
+    </message>
+    <message>
+        <source>superseded</source>
+        <translation>superseded</translation>
+    </message>
+    <message>
+        <source>valid</source>
+        <translation>valid</translation>
+    </message>
+    <message>
+        <source>%1 (%2): %3, %4 [%5]</source>
+        <translation>%1 (%2): %3, %4 [%5]</translation>
     </message>
     <message>
         <source>Signatures: %1</source>
@@ -1908,6 +2347,10 @@ Software manifest %2</translation>
         <source>Sagittal</source>
         <translation>Sagittal</translation>
     </message>
+    <message>
+        <source>W %1  L %2</source>
+        <translation>W %1  L %2</translation>
+    </message>
 </context>
 <context>
     <name>SliceViewsPanel</name>
@@ -2156,6 +2599,30 @@ Software manifest %2</translation>
     <message>
         <source>Administrator</source>
         <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>design verification</source>
+        <translation>design verification</translation>
+    </message>
+    <message>
+        <source>clinical design confirmation</source>
+        <translation>clinical design confirmation</translation>
+    </message>
+    <message>
+        <source>re-verification approved</source>
+        <translation>re-verification approved</translation>
+    </message>
+    <message>
+        <source>release</source>
+        <translation>release</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>passed</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>failed</translation>
     </message>
     <message>
         <source>The account %1 is locked after too many wrong passwords; try again in %2 minutes.</source>

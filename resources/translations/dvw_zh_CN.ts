@@ -88,11 +88,11 @@
     </message>
     <message>
         <source>Other envelope...</source>
-        <translation>其他包络…</translation>
+        <translation>其他设计包络…</translation>
     </message>
     <message>
         <source>Choose an envelope file (.toml)</source>
-        <translation>选择包络文件 (.toml)</translation>
+        <translation>选择设计包络文件 (.toml)</translation>
     </message>
     <message>
         <source>not given</source>
@@ -104,7 +104,7 @@
     </message>
     <message>
         <source>The patient&apos;s age (a patient fact the envelope may limit)</source>
-        <translation>患者年龄（包络可能限定的患者信息）</translation>
+        <translation>患者年龄（设计包络可能限定的患者信息）</translation>
     </message>
     <message>
         <source>The patient&apos;s weight (optional)</source>
@@ -120,7 +120,7 @@
     </message>
     <message>
         <source>Envelope:</source>
-        <translation>包络：</translation>
+        <translation>设计包络：</translation>
     </message>
     <message>
         <source>Patient age:</source>
@@ -140,11 +140,11 @@
     </message>
     <message>
         <source>Envelope file</source>
-        <translation>包络文件</translation>
+        <translation>设计包络文件</translation>
     </message>
     <message>
         <source>Envelopes (*.toml)</source>
-        <translation>包络文件 (*.toml)</translation>
+        <translation>设计包络文件 (*.toml)</translation>
     </message>
     <message>
         <source>%1: %2 triangles; volume %3 cm³, area %4 cm²; box %5 x %6 x %7 mm; watertight: %8, shells: %9; thinnest wall %10 mm</source>
@@ -199,7 +199,7 @@
     </message>
     <message>
         <source>Every envelope parameter with its measured value, limits, status and margin</source>
-        <translation>每个包络参数的测量值、限值、状态与裕量</translation>
+        <translation>每个设计包络参数的测量值、限值、状态与裕量</translation>
     </message>
     <message>
         <source>Measured: %1</source>
@@ -208,6 +208,203 @@
     <message>
         <source>Why this range (design envelope): %1</source>
         <translation>此范围的依据（设计包络）：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Events</name>
+    <message>
+        <source>case created</source>
+        <extracomment>The events of the records log, by kind (the audit trail&apos;s Event column).</extracomment>
+        <translation>创建病例</translation>
+    </message>
+    <message>
+        <source>inputs added</source>
+        <translation>添加输入</translation>
+    </message>
+    <message>
+        <source>check run</source>
+        <translation>运行核查</translation>
+    </message>
+    <message>
+        <source>re-verification recorded</source>
+        <translation>记录再验证</translation>
+    </message>
+    <message>
+        <source>signature</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>design changed</source>
+        <translation>设计变更</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>received by sync</source>
+        <translation>经同步接收</translation>
+    </message>
+    <message>
+        <source>conflict resolved</source>
+        <translation>冲突已解决</translation>
+    </message>
+    <message>
+        <source>measurement recorded</source>
+        <translation>记录测量</translation>
+    </message>
+    <message>
+        <source>UDI assigned</source>
+        <translation>分配 UDI</translation>
+    </message>
+    <message>
+        <source>trace event</source>
+        <translation>追溯事件</translation>
+    </message>
+    <message>
+        <source>bundle imported</source>
+        <translation>导入病例包</translation>
+    </message>
+    <message>
+        <source>self-test recorded</source>
+        <translation>记录自检</translation>
+    </message>
+    <message>
+        <source>site trusted</source>
+        <translation>信任站点</translation>
+    </message>
+    <message>
+        <source>user added</source>
+        <translation>添加用户</translation>
+    </message>
+    <message>
+        <source>user disabled</source>
+        <translation>停用用户</translation>
+    </message>
+    <message>
+        <source>user&apos;s role changed</source>
+        <translation>用户角色变更</translation>
+    </message>
+    <message>
+        <source>user unlocked</source>
+        <translation>解锁用户</translation>
+    </message>
+    <message>
+        <source>sign-in failed</source>
+        <translation>登录失败</translation>
+    </message>
+</context>
+<context>
+    <name>Findings</name>
+    <message>
+        <source>Gantry tilt: resampled onto an orthogonal grid</source>
+        <extracomment>What the import&apos;s findings mean, by code (the core&apos;s message, with its numbers, goes in the item&apos;s tooltip).</extracomment>
+        <translation>机架倾斜：已重采样到正交网格</translation>
+    </message>
+    <message>
+        <source>Uneven slice spacing: resampled at the smallest regular step</source>
+        <translation>层间距不均匀：已按最小规则间距重采样</translation>
+    </message>
+    <message>
+        <source>Missing slices in the series</source>
+        <translation>序列中有缺层</translation>
+    </message>
+    <message>
+        <source>Several slices at the same position</source>
+        <translation>多个层面位于同一位置</translation>
+    </message>
+    <message>
+        <source>The same image in several files</source>
+        <translation>同一图像存于多个文件中</translation>
+    </message>
+    <message>
+        <source>Slices with different orientations</source>
+        <translation>层面方向不一致</translation>
+    </message>
+    <message>
+        <source>Too few slices for a volume</source>
+        <translation>层数太少，无法构成体数据</translation>
+    </message>
+    <message>
+        <source>CT without rescale values: stored values taken as HU</source>
+        <translation>CT 缺少重标定值：存储值按 HU 处理</translation>
+    </message>
+    <message>
+        <source>Compressed pixel data (decoded)</source>
+        <translation>压缩的像素数据（已解码）</translation>
+    </message>
+    <message>
+        <source>The gantry tilt tag disagrees with the slice positions</source>
+        <translation>机架倾角标签与层面位置不一致</translation>
+    </message>
+    <message>
+        <source>No slice position or orientation</source>
+        <translation>缺少层面位置或方向</translation>
+    </message>
+    <message>
+        <source>Resampled onto a regular grid</source>
+        <translation>已重采样到规则网格</translation>
+    </message>
+    <message>
+        <source>The slice positions cannot form a volume</source>
+        <translation>层面位置无法构成体数据</translation>
+    </message>
+    <message>
+        <source>The volume would be too large</source>
+        <translation>体数据将过大</translation>
+    </message>
+    <message>
+        <source>Files with invalid header values</source>
+        <translation>文件头中有无效值</translation>
+    </message>
+    <message>
+        <source>Localizer (scout) images: not a volume</source>
+        <translation>定位像：不是体数据</translation>
+    </message>
+    <message>
+        <source>Images in different frames of reference</source>
+        <translation>图像属于不同的参考坐标系</translation>
+    </message>
+    <message>
+        <source>No image pixel data (a report, structure set or state)</source>
+        <translation>没有图像像素数据（报告、结构集或显示状态）</translation>
+    </message>
+    <message>
+        <source>Files without preamble (ACR-NEMA style), read as implicit VR</source>
+        <translation>文件没有前导（ACR-NEMA 格式），按隐式 VR 读取</translation>
+    </message>
+    <message>
+        <source>Pixel padding outside the scanned field replaced</source>
+        <translation>扫描野外的填充像素已替换</translation>
+    </message>
+    <message>
+        <source>Secondary capture or colour images: not a volume</source>
+        <translation>二次采集或彩色图像：不是体数据</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <extracomment>What kind of series the scan found (``imaging.series``&apos; kinds).</extracomment>
+        <translation>体数据</translation>
+    </message>
+    <message>
+        <source>localizer</source>
+        <translation>定位像</translation>
+    </message>
+    <message>
+        <source>secondary capture</source>
+        <translation>二次采集</translation>
+    </message>
+    <message>
+        <source>single image</source>
+        <translation>单幅图像</translation>
+    </message>
+    <message>
+        <source>multi-frame</source>
+        <translation>多帧</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>其他</translation>
     </message>
 </context>
 <context>
@@ -271,6 +468,10 @@
     <message>
         <source>%1 files, %2 series, %3 skipped</source>
         <translation>%1 个文件，%2 个序列，跳过 %3 个</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
     </message>
     <message>
         <source>No findings.</source>
@@ -852,6 +1053,7 @@ Software manifest %2</source>
     <name>ManualDialog</name>
     <message>
         <source>DVW manual</source>
+        <extracomment>A tooltip&apos;s trailing keys in parentheses, ASCII or full-width (U+FF08, U+FF09) as Chinese text writes them.</extracomment>
         <translation>DVW 使用手册</translation>
     </message>
     <message>
@@ -965,6 +1167,231 @@ Software manifest %2</source>
     <message>
         <source>Patient weight</source>
         <translation>患者体重</translation>
+    </message>
+</context>
+<context>
+    <name>Progress</name>
+    <message>
+        <source>auditing the records</source>
+        <extracomment>Progress stages the cores report (``base.progress.report``), word for word.</extracomment>
+        <translation>正在审计记录</translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation>已核查</translation>
+    </message>
+    <message>
+        <source>checking the password</source>
+        <translation>正在验证密码</translation>
+    </message>
+    <message>
+        <source>connected components</source>
+        <translation>连通分量</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>filling holes</source>
+        <translation>正在填充孔洞</translation>
+    </message>
+    <message>
+        <source>hashing the software</source>
+        <translation>正在计算软件哈希</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <source>loading the units</source>
+        <translation>正在载入单位</translation>
+    </message>
+    <message>
+        <source>locating the flagged parameters</source>
+        <translation>正在定位被标记的参数</translation>
+    </message>
+    <message>
+        <source>making the administrator&apos;s key</source>
+        <translation>正在生成管理员密钥</translation>
+    </message>
+    <message>
+        <source>measured</source>
+        <translation>已测量</translation>
+    </message>
+    <message>
+        <source>meshed</source>
+        <translation>已生成网格</translation>
+    </message>
+    <message>
+        <source>metrics</source>
+        <translation>网格指标</translation>
+    </message>
+    <message>
+        <source>preparing the 3D view</source>
+        <translation>正在准备三维视图</translation>
+    </message>
+    <message>
+        <source>preparing the pictures</source>
+        <translation>正在准备图片</translation>
+    </message>
+    <message>
+        <source>read</source>
+        <translation>已读取</translation>
+    </message>
+    <message>
+        <source>reading pixel data</source>
+        <translation>正在读取像素数据</translation>
+    </message>
+    <message>
+        <source>reading the design</source>
+        <translation>正在读取设计</translation>
+    </message>
+    <message>
+        <source>reading the mask</source>
+        <translation>正在读取掩膜</translation>
+    </message>
+    <message>
+        <source>reading the records</source>
+        <translation>正在读取记录</translation>
+    </message>
+    <message>
+        <source>reading the volume</source>
+        <translation>正在读取体数据</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>recorded</source>
+        <translation>已记录</translation>
+    </message>
+    <message>
+        <source>recording the check</source>
+        <translation>正在记录核查</translation>
+    </message>
+    <message>
+        <source>recording the measurement</source>
+        <translation>正在记录测量</translation>
+    </message>
+    <message>
+        <source>reduction in two processes</source>
+        <translation>双进程简化</translation>
+    </message>
+    <message>
+        <source>reduction</source>
+        <translation>简化</translation>
+    </message>
+    <message>
+        <source>reduction: fast result not closed, trying VTK quadric decimation</source>
+        <translation>简化：快速结果不封闭，改用 VTK 二次误差简化</translation>
+    </message>
+    <message>
+        <source>reduction: not reduced, every reduction opened the surface</source>
+        <translation>简化：未简化，每种简化都会使表面不封闭</translation>
+    </message>
+    <message>
+        <source>reopened</source>
+        <translation>已重新打开</translation>
+    </message>
+    <message>
+        <source>report written</source>
+        <translation>报告已写入</translation>
+    </message>
+    <message>
+        <source>self-test done</source>
+        <translation>自检完成</translation>
+    </message>
+    <message>
+        <source>set up</source>
+        <translation>已设置</translation>
+    </message>
+    <message>
+        <source>signed in</source>
+        <translation>已登录</translation>
+    </message>
+    <message>
+        <source>signed</source>
+        <translation>已签署</translation>
+    </message>
+    <message>
+        <source>signing in</source>
+        <translation>正在登录</translation>
+    </message>
+    <message>
+        <source>surface deviation</source>
+        <translation>表面偏差</translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <source>wall thickness</source>
+        <translation>壁厚</translation>
+    </message>
+    <message>
+        <source>writing the mask</source>
+        <translation>正在写入掩膜</translation>
+    </message>
+    <message>
+        <source>writing the mesh</source>
+        <translation>正在写入网格</translation>
+    </message>
+    <message>
+        <source>writing the report</source>
+        <translation>正在写入报告</translation>
+    </message>
+    <message>
+        <source>writing the volume</source>
+        <translation>正在写入体数据</translation>
+    </message>
+    <message>
+        <source>isosurface</source>
+        <translation>等值面提取</translation>
+    </message>
+    <message>
+        <source>smoothing</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source>triangulating</source>
+        <translation>三角化</translation>
+    </message>
+    <message>
+        <source>normals for the 3D view</source>
+        <translation>计算三维视图法线</translation>
+    </message>
+    <message>
+        <source>assembling slice %1/%2</source>
+        <extracomment>Progress stages with numbers or names in them: the pattern, and the text with %1, %2 for its groups.</extracomment>
+        <translation>正在组装第 %1/%2 层</translation>
+    </message>
+    <message>
+        <source>read %1 headers</source>
+        <translation>已读取 %1 个文件头</translation>
+    </message>
+    <message>
+        <source>reading headers (%1/%2 files)</source>
+        <translation>正在读取文件头（%1/%2 个文件）</translation>
+    </message>
+    <message>
+        <source>loading %1</source>
+        <translation>正在载入 %1</translation>
+    </message>
+    <message>
+        <source>reduction: keeping %1 of the triangles to keep the surface closed</source>
+        <translation>简化：保留 %1 的三角面以保持表面封闭</translation>
+    </message>
+    <message>
+        <source>trusting site %1, which the server lists</source>
+        <translation>正在信任服务器列出的站点 %1</translation>
+    </message>
+    <message>
+        <source>%1 sites trusted</source>
+        <translation>已信任 %1 个站点</translation>
     </message>
 </context>
 <context>
@@ -1090,7 +1517,7 @@ Software manifest %2</source>
     </message>
     <message>
         <source>Record how an out-of-envelope design was re-verified</source>
-        <translation>记录超出包络的设计如何进行了再验证</translation>
+        <translation>记录超出设计包络的设计如何进行了再验证</translation>
     </message>
     <message>
         <source>Sign...</source>
@@ -1151,6 +1578,18 @@ Software manifest %2</source>
     <message>
         <source>Re-verification: %1 (%2) by %3: %4</source>
         <translation>再验证：%1（%2），记录人 %3：%4</translation>
+    </message>
+    <message>
+        <source>superseded</source>
+        <translation>已失效</translation>
+    </message>
+    <message>
+        <source>valid</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>%1 (%2): %3, %4 [%5]</source>
+        <translation>%1（%2）：%3，%4 [%5]</translation>
     </message>
     <message>
         <source>Signatures: %1</source>
@@ -1687,7 +2126,7 @@ Software manifest %2</source>
     </message>
     <message>
         <source>Envelope: %1 %2, SHA-256 %3</source>
-        <translation>包络：%1 %2，SHA-256 %3</translation>
+        <translation>设计包络：%1 %2，SHA-256 %3</translation>
     </message>
     <message>
         <source>Parameters SHA-256: %1</source>
@@ -1908,6 +2347,10 @@ Software manifest %2</source>
         <source>Sagittal</source>
         <translation>矢状位</translation>
     </message>
+    <message>
+        <source>W %1  L %2</source>
+        <translation>窗宽 %1  窗位 %2</translation>
+    </message>
 </context>
 <context>
     <name>SliceViewsPanel</name>
@@ -2006,7 +2449,7 @@ Software manifest %2</source>
     </message>
     <message>
         <source>OUT OF ENVELOPE: re-verification required before sign-off</source>
-        <translation>超出包络：签署前必须进行再验证</translation>
+        <translation>超出设计包络：签署前必须进行再验证</translation>
     </message>
     <message>
         <source>INDETERMINATE: a required value is missing; re-verification required</source>
@@ -2018,15 +2461,15 @@ Software manifest %2</source>
     </message>
     <message>
         <source>OUT OF ENVELOPE: re-verified; ready for sign-off</source>
-        <translation>超出包络：已再验证，可以签署</translation>
+        <translation>超出设计包络：已再验证，可以签署</translation>
     </message>
     <message>
         <source>OUT OF ENVELOPE: re-verified and signed</source>
-        <translation>超出包络：已再验证并已签署</translation>
+        <translation>超出设计包络：已再验证并已签署</translation>
     </message>
     <message>
         <source>OUT OF ENVELOPE: re-verification failed; not to be signed</source>
-        <translation>超出包络：再验证未通过，不得签署</translation>
+        <translation>超出设计包络：再验证未通过，不得签署</translation>
     </message>
     <message>
         <source>INDETERMINATE: a required value is missing; re-verified, ready for sign-off</source>
@@ -2046,11 +2489,11 @@ Software manifest %2</source>
     </message>
     <message>
         <source>within envelope</source>
-        <translation>包络范围内</translation>
+        <translation>设计包络范围内</translation>
     </message>
     <message>
         <source>out of envelope</source>
-        <translation>超出包络</translation>
+        <translation>超出设计包络</translation>
     </message>
     <message>
         <source>indeterminate</source>
@@ -2156,6 +2599,30 @@ Software manifest %2</source>
     <message>
         <source>Administrator</source>
         <translation>管理员</translation>
+    </message>
+    <message>
+        <source>design verification</source>
+        <translation>设计验证</translation>
+    </message>
+    <message>
+        <source>clinical design confirmation</source>
+        <translation>临床设计确认</translation>
+    </message>
+    <message>
+        <source>re-verification approved</source>
+        <translation>再验证批准</translation>
+    </message>
+    <message>
+        <source>release</source>
+        <translation>放行</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>未通过</translation>
     </message>
     <message>
         <source>The account %1 is locked after too many wrong passwords; try again in %2 minutes.</source>

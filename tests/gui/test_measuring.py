@@ -126,7 +126,7 @@ def test_the_ruler_measures_the_sample_skull_within_a_pixel_and_is_kept(
     kinds = [
         window.review_panel.audit_table.item(r, 2).text() for r in range(window.review_panel.audit_table.rowCount())
     ]
-    assert kinds[-2:] == [MEASUREMENT_RECORDED, MEASUREMENT_RECORDED]
+    assert kinds[-2:] == ["measurement recorded", "measurement recorded"]  # the event's name in words
     slices.set_crosshair((128, ROW, SLICE + 1))
     assert view.measurements == []
     slices.set_crosshair((128, ROW, SLICE))

@@ -306,7 +306,7 @@ def test_the_whole_workflow_in_the_window(
     assert USERS["clin1"][1] in review.signatures_label.text()
     assert review.audit_table.rowCount() == len(state.events)
     kinds = [review.audit_table.item(r, 2).text() for r in range(review.audit_table.rowCount())]
-    assert kinds == ["case_created", "inputs_added", "check_run", "reverification_recorded", "signature"]
+    assert kinds == ["case created", "inputs added", "check run", "re-verification recorded", "signature"]
 
     # The PDF report, with the 3D view's picture.
     output = tmp_path / "report.pdf"

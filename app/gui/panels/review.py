@@ -28,8 +28,12 @@ from app.gui.widgets import (
     CheckTableView,
     ProgressPanel,
     VerdictBannerView,
+    meaning_text,
+    result_text,
+    role_text,
     state_text,
 )
+from app.gui.words import event_text
 from app.workers import TaskWorker
 from workflow import record, signoff
 from workflow import report as reports
@@ -157,7 +161,7 @@ class ReviewPanel(QWidget):
             payload = reverification.payload
             self.reverification_label.setText(
                 self.tr("Re-verification: %1 (%2) by %3: %4")
-                .replace("%1", str(payload.get("result")))
+                .replace("%1", result_text(str(payload.get("result"))))
                 .replace("%2", str(payload.get("method")))
                 .replace("%3", str(reverification.actor))
                 .replace("%4", str(payload.get("justification")))
@@ -167,10 +171,14 @@ class ReviewPanel(QWidget):
             content = event.payload.get("content", {})
             signer = content.get("signer", {}) if isinstance(content, dict) else {}
             superseded = event.event_id in state.superseded
+            status = self.tr("superseded") if superseded else self.tr("valid")
             signatures.append(
-                f"{signer.get('printed_name', event.actor)} ({signer.get('role', '')}): {content.get('meaning', '')}, "
-                f"{content.get('signed_at', event.created_at)}"
-                + (f" [{self.tr('superseded')}]" if superseded else f" [{self.tr('valid')}]")
+                self.tr("%1 (%2): %3, %4 [%5]")
+                .replace("%1", str(signer.get("printed_name", event.actor)))
+                .replace("%2", role_text(str(signer.get("role", ""))))
+                .replace("%3", meaning_text(str(content.get("meaning", ""))))
+                .replace("%4", str(content.get("signed_at", event.created_at)))
+                .replace("%5", status)
             )
         self.signatures_label.setText(
             self.tr("Signatures: %1").replace("%1", "; ".join(signatures) if signatures else self.tr("none"))
@@ -180,7 +188,9 @@ class ReviewPanel(QWidget):
         self.sign_button.setEnabled(not busy and check is not None)
         self.report_button.setEnabled(not busy)
         self.selftest_button.setEnabled(not busy)
-        rows = [[str(event.seq), event.created_at, event.kind, event.actor or "-"] for event in state.events]
+        rows = [
+            [str(event.seq), event.created_at, event_text(event.kind), event.actor or "-"] for event in state.events
+        ]
         if rows != self._audit_rows:  # the log only grows: refill the table when it did
             self._audit_rows = rows
             self.audit_table.setRowCount(len(rows))
