@@ -637,6 +637,7 @@ class MainView(QMainWindow):
             self.scene.set_anatomy(None)
         else:
             self.scene.set_anatomy(anatomy.stored.mesh, anatomy.display)
+        self._outline_meshes()
 
     def _on_design_changed(self) -> None:
         design = self.workspace.design
@@ -646,6 +647,16 @@ class MainView(QMainWindow):
             self.scene.set_design(None)
         else:
             self.scene.set_design(design.stored.mesh, design.display)
+        self._outline_meshes()
+
+    def _outline_meshes(self) -> None:
+        """The anatomy and the design, outlined on the slices (their stored meshes, patient LPS mm)."""
+        meshes = []
+        for name, found in (("anatomy", self.workspace.anatomy), ("design", self.workspace.design)):
+            if found is not None:
+                mesh = found.stored.mesh
+                meshes.append((name, mesh.vertices, mesh.faces))
+        self.slices.set_outline_meshes(tuple(meshes))
 
     def _on_check_changed(self) -> None:
         self.scene.set_markers(self.check_panel.flagged_markers())

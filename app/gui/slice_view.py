@@ -14,6 +14,10 @@ The measuring tools (Ruler, D: click two points; Angle, A: click three, the vert
 panel converts the points to LPS mm and emits ``measure_drawn``; the window records the measurement with the case
 and gives the recorded ones back (:meth:`SliceViewsPanel.set_measurements`), which each view draws on their slice.
 
+The anatomy and the design are drawn on every slice as outlines (white and magenta; the Outlines button, O, hides
+them): where each mesh crosses the slice's plane (:func:`workflow.outlines.outlines`, computed in a worker thread for
+the three slices whenever the crosshair or the meshes change; a result for an older crosshair is dropped).
+
 The drawing tools of the Segment step turn a view into an editor: ``polygon`` (the scissors: click vertices or
 press-drag a lasso; double-click, Enter or releasing a lasso closes it, Esc cancels) and ``rectangle`` (crop to
 box: press-drag). The views work in continuous image coordinates; :class:`SliceViewsPanel` converts a finished
@@ -23,12 +27,13 @@ shape to LPS millimetres at the view's slice (:func:`~app.gui.slicing.screen_to_
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -40,6 +45,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPolygonF,
+    QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
@@ -57,6 +63,7 @@ from app.gui.slicing import (
     pixel_size_mm,
     plane_image,
     plane_index_axis,
+    plane_normal,
     scale_bar_mm,
     screen_to_index,
     screen_to_world,
@@ -64,8 +71,12 @@ from app.gui.slicing import (
     voxel_value,
     window_to_uint8,
     world_to_screen,
+    world_to_screen_many,
 )
+from app.gui.widgets import ElidedLabel
+from app.workers import TaskWorker
 from imaging.volume import Volume
+from workflow.outlines import OutlineRequest, Segments, outlines
 
 Voxel = tuple[int, int, int]
 ImagePoint = tuple[float, float]  # continuous image (column, row); a pixel's centre is at whole numbers
@@ -74,6 +85,10 @@ Drawing = Literal["polygon", "rectangle", "ruler", "angle"]
 MEASURE_POINTS: Mapping[str, int] = MappingProxyType({"ruler": 2, "angle": 3})
 #: The measuring tools' drawings, by the measurement they make (workflow.measurements.KINDS).
 MEASURE_KINDS: Mapping[str, str] = MappingProxyType({"ruler": "distance", "angle": "angle"})
+#: The outlines of the meshes on the slices: the anatomy white, the design magenta (apart from mask, cross, shapes).
+OUTLINE_RGB: Mapping[str, tuple[int, int, int]] = MappingProxyType(
+    {"anatomy": (245, 245, 245), "design": (255, 64, 220)}
+)
 _MEASURE_RGB = (255, 235, 59)  # measurements: yellow, apart from the red shapes, amber mask and cyan cross
 #: Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one.
 _VERTEX_GAP_PX = 4.0
@@ -156,6 +171,8 @@ class SliceView(QWidget):
         self.label_boxes: dict[str, QRectF] = {}
         # The recorded measurements on this view's slice: their image points and the label to write.
         self.measurements: list[tuple[list[ImagePoint], str]] = []
+        # The meshes' outlines on this view's slice: per mesh name, line segments in image coordinates.
+        self.outlines: dict[str, list[QLineF]] = {}
         self.setToolTip(
             self.tr(
                 "Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); "
@@ -257,6 +274,7 @@ class SliceView(QWidget):
             painter.setPen(QPen(QColor("#e0e0e0"), 2))
             painter.drawLine(QPointF(r.left() + 4, y0), QPointF(r.left() + 4 + bar, y0))
             painter.drawText(QPointF(r.left() + 4, y0 - 5), f"{length_mm:g} mm")
+        self._paint_outlines(painter, target)
         self._paint_shapes(painter)
         painter.end()
 
@@ -540,6 +558,21 @@ class SliceView(QWidget):
             for vertex in dotted:
                 painter.drawEllipse(vertex, 2.5, 2.5)
 
+    def _paint_outlines(self, painter: QPainter, target: QRectF) -> None:
+        """The meshes' outlines: image coordinates mapped onto the drawn image (pixel centres at whole numbers)."""
+        if not self.outlines or self._image is None:
+            return
+        sx, sy = target.width() / self._image.width(), target.height() / self._image.height()
+        painter.save()
+        painter.setClipRect(target)
+        painter.setTransform(QTransform(sx, 0.0, 0.0, sy, target.left() + 0.5 * sx, target.top() + 0.5 * sy))
+        for name, lines in self.outlines.items():
+            pen = QPen(QColor(*OUTLINE_RGB.get(name, (255, 255, 255))), 1.5)
+            pen.setCosmetic(True)  # the width in screen pixels, at any zoom
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        painter.restore()
+
     def _paint_measurements(self, painter: QPainter) -> None:
         """The recorded measurements of this slice: their lines, end points and values."""
         if not self.measurements:
@@ -606,6 +639,9 @@ class SliceViewsPanel(QWidget):
         self.tool: str | None = None  # "paint", "erase", "scissors", "crop" or None (clicks move the crosshair)
         self.measuring: str | None = None  # "ruler", "angle" or None: a measuring tool takes precedence over tool
         self.measurements: list[tuple[str, int, str, npt.NDArray[np.float64]]] = []  # plane, slice, label, points
+        # The meshes outlined on the slices, as (name, vertices, faces), and the worker that cuts them.
+        self.outline_meshes: tuple[tuple[str, object, object], ...] = ()
+        self.outline_worker = TaskWorker("outlines", self)
         buttons = QHBoxLayout()
         self.preset_buttons: dict[str, QPushButton] = {}
         titles = {
@@ -636,12 +672,22 @@ class SliceViewsPanel(QWidget):
             button.toggled.connect(lambda checked, n=name: self._on_measure_toggled(n, checked))
             self.measure_buttons[name] = button
             buttons.addWidget(button)
+        self.outline_button = QPushButton(self.tr("Outlines"), self)
+        self.outline_button.setCheckable(True)
+        self.outline_button.setChecked(True)
+        self.outline_button.setShortcut(QKeySequence("O"))
+        self.outline_button.setToolTip(
+            self.tr("Show where the anatomy (white) and the design (magenta) cross each slice (O)")
+        )
+        self.outline_button.toggled.connect(self._request_outlines)
+        buttons.addWidget(self.outline_button)
         buttons.addStretch(1)
-        self.value_label = QLabel(self)
+        # Elided, not widening the window: the toolbar's buttons come first.
+        self.value_label = ElidedLabel(self)
         self.value_label.setToolTip(self.tr("The value under the cursor (HU for CT) and its voxel"))
         buttons.addWidget(self.value_label)
         buttons.addSpacing(16)
-        self.position_label = QLabel(self)
+        self.position_label = ElidedLabel(self)
         buttons.addWidget(self.position_label)
         grid = QGridLayout()
         grid.setSpacing(2)
@@ -673,7 +719,7 @@ class SliceViewsPanel(QWidget):
         for index in (0, 1):
             self.grid.setRowStretch(index, 0 if on else 1)
             self.grid.setColumnStretch(index, 0 if on else 1)
-        for button in (*self.preset_buttons.values(), *self.measure_buttons.values()):
+        for button in (*self.preset_buttons.values(), *self.measure_buttons.values(), self.outline_button):
             button.setVisible(not on)
         self.window_label.setVisible(not on)
         self.position_label.setVisible(not on)
@@ -720,6 +766,7 @@ class SliceViewsPanel(QWidget):
             self.set_crosshair((nx // 2, ny // 2, nz // 2))
         else:
             self.position_label.setText("")
+            self._request_outlines()  # none without a volume
             self._update_views()
 
     def set_mask(self, mask: Volume | None) -> None:
@@ -752,6 +799,7 @@ class SliceViewsPanel(QWidget):
             .replace("%4", f"{world[2]:.1f}")
         )
         self._place_measurements()
+        self._request_outlines()
         self.crosshair_changed.emit(self.crosshair)
 
     def _update_views(self) -> None:
@@ -798,6 +846,41 @@ class SliceViewsPanel(QWidget):
     def _on_view_measured(self, view: SliceView, drawing: str, points: list[ImagePoint]) -> None:
         if self.volume is not None:
             self.measure_drawn.emit(MEASURE_KINDS[drawing], view.plane, view.index, self._to_world(view, points))
+
+    def set_outline_meshes(self, meshes: tuple[tuple[str, object, object], ...]) -> None:
+        """The meshes to outline on the slices: (name, ``(n, 3)`` LPS vertices, ``(m, 3)`` faces) each."""
+        self.outline_meshes = meshes
+        self._request_outlines()
+
+    def _request_outlines(self, _checked: bool = False) -> None:
+        """Cut the meshes by the three slices through the crosshair, in the background (an older cut is dropped)."""
+        volume = self.volume
+        if volume is None or not self.outline_meshes or not self.outline_button.isChecked():
+            self.outline_worker.cancel()
+            for view in self.views.values():
+                view.outlines = {}
+                view.update()
+            return
+        centre = volume.index_to_world(self.crosshair)
+        origin = (float(centre[0]), float(centre[1]), float(centre[2]))
+        planes = []
+        for plane in PLANES:
+            normal = plane_normal(volume, plane)
+            planes.append((plane, origin, (float(normal[0]), float(normal[1]), float(normal[2]))))
+        request = OutlineRequest(self.outline_meshes, tuple(planes))
+        self.outline_worker.start(partial(outlines, request), on_done=partial(self._on_outlines, volume))
+
+    def _on_outlines(self, volume: Volume, found: object) -> None:
+        if volume is not self.volume or not isinstance(found, dict):
+            return
+        for plane, view in self.views.items():
+            cut: dict[str, Segments] = found.get(plane, {})
+            shown: dict[str, list[QLineF]] = {}
+            for name, segments in cut.items():
+                ends = world_to_screen_many(volume, plane, segments)  # (k, 2, 2) image points
+                shown[name] = [QLineF(a[0], a[1], b[0], b[1]) for a, b in ends.tolist()]
+            view.outlines = shown
+            view.update()
 
     def set_measurements(self, measurements: list[tuple[str, int, str, npt.NDArray[np.float64]]]) -> None:
         """The measurements to draw: (plane, slice index, label, ``(n, 3)`` LPS mm points) each."""

@@ -226,6 +226,17 @@ def world_to_screen(volume: Volume, plane: Plane, point_lps: npt.ArrayLike) -> t
     return j, nz - 1 - k
 
 
+def world_to_screen_many(volume: Volume, plane: Plane, points_lps: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """:func:`world_to_screen` of many LPS points ``(..., 3)`` at once: their image (column, row), ``(..., 2)``."""
+    index = volume.world_to_index(points_lps)
+    nz = volume.size[2]
+    if plane == "axial":
+        return index[..., [0, 1]]
+    if plane == "coronal":
+        return np.stack([index[..., 0], nz - 1 - index[..., 2]], axis=-1)
+    return np.stack([index[..., 1], nz - 1 - index[..., 2]], axis=-1)
+
+
 def plane_normal(volume: Volume, plane: Plane) -> npt.NDArray[np.float64]:
     """The LPS unit vector along which ``plane``'s slice number grows (the direction the view looks through)."""
     normal: npt.NDArray[np.float64] = volume.direction_matrix[:, plane_index_axis(plane)].copy()

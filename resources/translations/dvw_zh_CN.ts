@@ -2332,7 +2332,7 @@ Software manifest %2</source>
     <name>SliceView</name>
     <message>
         <source>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</source>
-        <extracomment>Points a measuring drawing takes (the angle&apos;s vertex is the second). The measuring tools&apos; drawings, by the measurement they make (workflow.measurements.KINDS). Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
+        <extracomment>Points a measuring drawing takes (the angle&apos;s vertex is the second). The measuring tools&apos; drawings, by the measurement they make (workflow.measurements.KINDS). The outlines of the meshes on the slices: the anatomy white, the design magenta (apart from mask, cross, shapes). Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
         <translation>单击移动十字线；滚动滚轮逐层浏览；Ctrl+滚轮缩放（Home 键恢复全图）；按住中键或 Shift+左键拖动以平移；按住右键拖动调节窗宽（左右）和窗位（上下）</translation>
     </message>
     <message>
@@ -2398,6 +2398,14 @@ Software manifest %2</source>
     <message>
         <source>Measure an angle: click three points, the vertex second</source>
         <translation>测量角度：单击三个点，第二个点为顶点</translation>
+    </message>
+    <message>
+        <source>Outlines</source>
+        <translation>轮廓</translation>
+    </message>
+    <message>
+        <source>Show where the anatomy (white) and the design (magenta) cross each slice (O)</source>
+        <translation>在每个切片上显示解剖结构（白色）和设计（品红色）的截面轮廓（O）</translation>
     </message>
     <message>
         <source>The value under the cursor (HU for CT) and its voxel</source>
