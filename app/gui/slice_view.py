@@ -138,6 +138,7 @@ class SliceView(QWidget):
     window_dragged = Signal(float, float)  # window and level (HU) asked for by a right-button drag
     hovered = Signal(object)  # the voxel (x, y, z) under the cursor, or None when it left the image
     measured = Signal(str, object)  # the measuring drawing ("ruler", "angle") and its ImagePoints, in order
+    stroked = Signal(object)  # a brush stroke (paint, erase): the ImagePoints the brush went through, in order
 
     def __init__(self, plane: Plane, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +174,10 @@ class SliceView(QWidget):
         self.measurements: list[tuple[list[ImagePoint], str]] = []
         # The meshes' outlines on this view's slice: per mesh name, line segments in image coordinates.
         self.outlines: dict[str, list[QLineF]] = {}
+        # The brush (paint, erase): its radius in mm (None: no brush), where it is, and the stroke being dragged.
+        self.brush_mm: float | None = None
+        self._brush_at: QPointF | None = None
+        self._stroke: list[ImagePoint] | None = None
         self.setToolTip(
             self.tr(
                 "Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); "
@@ -275,6 +280,7 @@ class SliceView(QWidget):
             painter.drawLine(QPointF(r.left() + 4, y0), QPointF(r.left() + 4 + bar, y0))
             painter.drawText(QPointF(r.left() + 4, y0 - 5), f"{length_mm:g} mm")
         self._paint_outlines(painter, target)
+        self._paint_brush(painter, target)
         self._paint_shapes(painter)
         painter.end()
 
@@ -403,6 +409,12 @@ class SliceView(QWidget):
             self._navigate = ("window", position, (self.window_hu, self.level_hu))
             self.setCursor(Qt.CursorShape.SizeAllCursor)
             return
+        if self.drawing is None and self.brush_mm is not None and button == Qt.MouseButton.LeftButton:
+            point = self.image_point(position)
+            if point is not None and self._target().contains(position):
+                self._stroke = [point]  # painted when the button is released: one stroke, one undo step
+                self.update()
+            return
         if self.drawing is None:
             voxel = self.voxel_at(position)
             if voxel is not None:
@@ -444,6 +456,14 @@ class SliceView(QWidget):
                 self.window_dragged.emit(window, level)
             return
         self.hovered.emit(self.voxel_at(position))
+        if self.brush_mm is not None:
+            self._brush_at = position
+            if self._stroke is not None:
+                point = self.image_point(position)
+                last = self.widget_point(self._stroke[-1])
+                if point is not None and abs(last.x() - position.x()) + abs(last.y() - position.y()) >= 2.0:
+                    self._stroke.append(point)
+            self.update()
         if self.drawing is None:
             return
         point = self.image_point(position)
@@ -460,7 +480,12 @@ class SliceView(QWidget):
         self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        """End a pan or window drag; close a lasso, or finish a rectangle."""
+        """End a pan or window drag or a brush stroke; close a lasso, or finish a rectangle."""
+        if self._stroke is not None and event.button() == Qt.MouseButton.LeftButton:
+            stroke, self._stroke = self._stroke, None
+            self.update()
+            self.stroked.emit(stroke)
+            return
         if self._navigate is not None:
             self._navigate = None
             if self.drawing is None:
@@ -573,6 +598,39 @@ class SliceView(QWidget):
             painter.drawLines(lines)
         painter.restore()
 
+    def set_brush(self, radius_mm: float | None) -> None:
+        """Show the brush of ``radius_mm`` under the cursor and paint strokes with it (None: no brush)."""
+        self.brush_mm = radius_mm
+        self._stroke = None
+        if radius_mm is None:
+            self._brush_at = None
+        self.update()
+
+    def _paint_brush(self, painter: QPainter, target: QRectF) -> None:
+        """The brush's outline under the cursor, and the stroke being dragged at the brush's width."""
+        if self.brush_mm is None or self.volume is None or self._image is None:
+            return
+        mm_per_px = pixel_size_mm(self.volume, self.plane)[0] * self._image.width() / target.width()
+        radius_px = self.brush_mm / mm_per_px
+        colour = QColor(255, 200, 0)
+        if self._stroke:
+            pen = QPen(QColor(255, 200, 0, 110), 2 * radius_px)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            points = [self.widget_point(p) for p in self._stroke]
+            painter.drawPolyline(QPolygonF(points if len(points) > 1 else [points[0], points[0]]))
+        if self._brush_at is not None:
+            painter.setPen(QPen(colour, 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(self._brush_at, radius_px, radius_px)
+
+    def leave_brush(self) -> None:
+        """The cursor left: no brush outline."""
+        self._brush_at = None
+        self.update()
+
     def _paint_measurements(self, painter: QPainter) -> None:
         """The recorded measurements of this slice: their lines, end points and values."""
         if not self.measurements:
@@ -603,8 +661,10 @@ class SliceView(QWidget):
         self.stepped.emit(int(steps))
 
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
-        """The cursor left the view: no value under it."""
+        """The cursor left the view: no value under it, no brush outline."""
         self.hovered.emit(None)
+        if self._brush_at is not None:
+            self.leave_brush()
         super().leaveEvent(event)
 
 
@@ -625,6 +685,8 @@ class SliceViewsPanel(QWidget):
     measure_drawn = Signal(str, str, int, object)
     #: A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons).
     measuring_started = Signal()
+    #: A brush stroke on a view: the plane and the points the brush went through, ``(n, 3)`` LPS mm at the slice.
+    stroke_drawn = Signal(str, object)
 
     #: How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.
     TOOL_DRAWING: ClassVar[Mapping[str, Drawing | None]] = MappingProxyType(
@@ -707,6 +769,7 @@ class SliceViewsPanel(QWidget):
             view.window_dragged.connect(self.set_window)
             view.hovered.connect(self._on_view_hovered)
             view.measured.connect(lambda drawing, points, v=view: self._on_view_measured(v, drawing, points))
+            view.stroked.connect(lambda points, v=view: self._on_view_stroked(v, points))
         self.set_window_preset("bone")
 
     def set_review_layout(self, on: bool) -> None:
@@ -846,6 +909,15 @@ class SliceViewsPanel(QWidget):
     def _on_view_measured(self, view: SliceView, drawing: str, points: list[ImagePoint]) -> None:
         if self.volume is not None:
             self.measure_drawn.emit(MEASURE_KINDS[drawing], view.plane, view.index, self._to_world(view, points))
+
+    def set_brush(self, radius_mm: float | None) -> None:
+        """Paint and erase as brush strokes of ``radius_mm`` on the views (None: clicks as usual)."""
+        for view in self.views.values():
+            view.set_brush(radius_mm)
+
+    def _on_view_stroked(self, view: SliceView, points: list[ImagePoint]) -> None:
+        if self.volume is not None and points:
+            self.stroke_drawn.emit(view.plane, self._to_world(view, points))
 
     def set_outline_meshes(self, meshes: tuple[tuple[str, object, object], ...]) -> None:
         """The meshes to outline on the slices: (name, ``(n, 3)`` LPS vertices, ``(m, 3)`` faces) each."""

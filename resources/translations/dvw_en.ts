@@ -1844,14 +1844,6 @@ Software manifest %2</translation>
         <translation>Mask: %1 voxels, %2 cm³</translation>
     </message>
     <message>
-        <source>Click on a slice to paint a ball.</source>
-        <translation>Click on a slice to paint a ball.</translation>
-    </message>
-    <message>
-        <source>Click on a slice to erase a ball.</source>
-        <translation>Click on a slice to erase a ball.</translation>
-    </message>
-    <message>
         <source>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</source>
         <translation>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</translation>
     </message>
@@ -1870,6 +1862,14 @@ Software manifest %2</translation>
     <message>
         <source> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</source>
         <translation> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</translation>
+    </message>
+    <message>
+        <source>Click or drag on a slice to paint with the brush (one undo step per stroke).</source>
+        <translation>Click or drag on a slice to paint with the brush (one undo step per stroke).</translation>
+    </message>
+    <message>
+        <source>Click or drag on a slice to erase with the brush (one undo step per stroke).</source>
+        <translation>Click or drag on a slice to erase with the brush (one undo step per stroke).</translation>
     </message>
     <message>
         <source>yes</source>
@@ -2356,7 +2356,7 @@ Software manifest %2</translation>
     <name>SliceViewsPanel</name>
     <message>
         <source>Bone</source>
-        <extracomment>A measurement placed: its kind (``distance``, ``angle``), the plane, the slice index and the points, an ``(n, 3)`` array of LPS mm. A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons). How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
+        <extracomment>A measurement placed: its kind (``distance``, ``angle``), the plane, the slice index and the points, an ``(n, 3)`` array of LPS mm. A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons). A brush stroke on a view: the plane and the points the brush went through, ``(n, 3)`` LPS mm at the slice. How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
         <translation>Bone</translation>
     </message>
     <message>

@@ -1844,14 +1844,6 @@ Software manifest %2</source>
         <translation>掩膜：%1 体素，%2 cm³</translation>
     </message>
     <message>
-        <source>Click on a slice to paint a ball.</source>
-        <translation>在切片上单击以添加一个球。</translation>
-    </message>
-    <message>
-        <source>Click on a slice to erase a ball.</source>
-        <translation>在切片上单击以擦除一个球。</translation>
-    </message>
-    <message>
         <source>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</source>
         <translation>在切片上逐个点击轮廓的角点，或按住拖动画套索；双击或按回车键切割，按 Esc 取消。</translation>
     </message>
@@ -1870,6 +1862,14 @@ Software manifest %2</source>
     <message>
         <source> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</source>
         <translation> %1 个过小或过薄、无法平滑的壳体保持等值面原样。</translation>
+    </message>
+    <message>
+        <source>Click or drag on a slice to paint with the brush (one undo step per stroke).</source>
+        <translation>在切片上单击或拖动，用画笔绘制（每一笔可单独撤销）。</translation>
+    </message>
+    <message>
+        <source>Click or drag on a slice to erase with the brush (one undo step per stroke).</source>
+        <translation>在切片上单击或拖动，用画笔擦除（每一笔可单独撤销）。</translation>
     </message>
     <message>
         <source>yes</source>
@@ -2356,7 +2356,7 @@ Software manifest %2</source>
     <name>SliceViewsPanel</name>
     <message>
         <source>Bone</source>
-        <extracomment>A measurement placed: its kind (``distance``, ``angle``), the plane, the slice index and the points, an ``(n, 3)`` array of LPS mm. A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons). How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
+        <extracomment>A measurement placed: its kind (``distance``, ``angle``), the plane, the slice index and the points, an ``(n, 3)`` array of LPS mm. A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons). A brush stroke on a view: the plane and the points the brush went through, ``(n, 3)`` LPS mm at the slice. How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
         <translation>骨</translation>
     </message>
     <message>

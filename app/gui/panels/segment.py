@@ -214,6 +214,7 @@ class SegmentPanel(QWidget):
         self._on_preset_changed()
         slices.picked.connect(self._on_slice_picked)
         slices.measuring_started.connect(self._on_measuring_started)
+        slices.stroke_drawn.connect(self._on_stroke_drawn)
         slices.polygon_drawn.connect(self._on_polygon_drawn)
         slices.rectangle_drawn.connect(self._on_rectangle_drawn)
         workspace.volume_changed.connect(self._on_volume_changed)
@@ -275,6 +276,7 @@ class SegmentPanel(QWidget):
         self.radius_spin.setValue(4.0)
         self.radius_spin.setSuffix(" mm")
         self.radius_spin.setToolTip(self.tr("Radius of the paint or erase ball, mm"))
+        self.radius_spin.valueChanged.connect(self._on_brush_radius_changed)
 
         # The crop box: LPS bounds in mm, filled from the mask when the tool is selected.
         self.box_spins: list[tuple[QDoubleSpinBox, QDoubleSpinBox]] = []
@@ -529,13 +531,14 @@ class SegmentPanel(QWidget):
         if tool == "crop" and self._slices.tool != "crop":
             self.reset_crop_box()
         self._slices.set_tool(tool)
+        self._slices.set_brush(self.radius_spin.value() if tool in ("paint", "erase") else None)
         self._slices.set_crop_box(self.crop_box() if tool == "crop" else None)
         self._on_busy_changed()
 
     def _show_tool_hint(self) -> None:
         hints = {
-            "paint": self.tr("Click on a slice to paint a ball."),
-            "erase": self.tr("Click on a slice to erase a ball."),
+            "paint": self.tr("Click or drag on a slice to paint with the brush (one undo step per stroke)."),
+            "erase": self.tr("Click or drag on a slice to erase with the brush (one undo step per stroke)."),
             "scissors": self.tr(
                 "Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter "
                 "to cut, Esc to cancel."
@@ -621,6 +624,30 @@ class SegmentPanel(QWidget):
             return
         # A ball on a mask of the usual size takes a few ms: done at once, so quick clicks are never dropped.
         result = sphere(mask, point, radius)
+        if result.edit.changed:
+            self.undo_stack.push(MaskEditCommand(self._workspace, result, text, self._carry_count))
+
+    def _on_brush_radius_changed(self, radius: float) -> None:
+        if self.tool() in ("paint", "erase"):
+            self._slices.set_brush(radius)
+
+    def _on_stroke_drawn(self, _plane: str, points: npt.NDArray[np.float64]) -> None:
+        """A brush stroke: paint or erase balls along it, one undo step (a click is a one-point stroke)."""
+        from imaging.edit import brush_stroke  # noqa: PLC0415
+
+        mask = self._workspace.mask
+        tool = self._slices.tool
+        if mask is None or tool not in ("paint", "erase") or self.editing:
+            return
+        stroke = partial(brush_stroke, points_lps_mm=points, radius_mm=self.radius_spin.value(), erase=tool == "erase")
+        text = self.tr("Paint") if tool == "paint" else self.tr("Erase")
+        if len(points) > 1 or mask.voxels.size > SYNC_EDIT_VOXELS:
+            self._start_edit(text, stroke)
+            return
+        # A ball on a mask of the usual size takes a few ms: done at once, so quick clicks are never dropped.
+        voxel = np.rint(mask.world_to_index(points[0])).astype(int)
+        self._slices.set_crosshair((int(voxel[0]), int(voxel[1]), int(voxel[2])))
+        result = stroke(mask)
         if result.edit.changed:
             self.undo_stack.push(MaskEditCommand(self._workspace, result, text, self._carry_count))
 
