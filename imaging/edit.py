@@ -243,6 +243,53 @@ def erase_sphere(mask: Volume, centre_lps_mm: Vec3, radius_mm: float) -> EditRes
     return _sphere("erase_sphere", mask, centre_lps_mm, radius_mm, 0)
 
 
+def _signed_distance(inside: npt.NDArray[np.bool_], sampling: tuple[float, float]) -> npt.NDArray[np.float64]:
+    """Distance (mm) to a slice's shape boundary: positive inside, negative outside (pixel centres)."""
+    from scipy import ndimage  # noqa: PLC0415 - loaded when a fill is asked for
+
+    inner = np.asarray(ndimage.distance_transform_edt(inside, sampling=sampling), dtype=np.float64)
+    outer = np.asarray(ndimage.distance_transform_edt(~inside, sampling=sampling), dtype=np.float64)
+    return inner - outer
+
+
+#: Which array axis ([z, y, x]) each slice orientation steps along, and the spacing indices of its two in-plane axes.
+_FILL_AXES = {"axial": (0, (1, 0)), "coronal": (1, (2, 0)), "sagittal": (2, (2, 1))}
+
+
+def fill_between_slices(mask: Volume, plane: str = "axial") -> EditResult:
+    """Fill the empty slices between slices where the mask was drawn (shape-based interpolation), as one edit.
+
+    Between two drawn slices of ``plane`` (``axial``, ``coronal`` or ``sagittal``) with empty ones between them,
+    each empty slice gets the shape where the distance to the two drawn shapes' boundaries, interpolated linearly
+    by its position, says inside (signed distances in mm, so a growing circle grows evenly). Slices already drawn
+    are not changed, nor anything before the first or after the last drawn slice.
+
+    Raises
+    ------
+    EditError
+        For an unknown plane, or a mask drawn on fewer than two slices of it.
+    """
+    check_mask(mask)
+    if plane not in _FILL_AXES:
+        raise EditError(f"unknown plane {plane!r}: use axial, coronal or sagittal")
+    axis, (first, second) = _FILL_AXES[plane]
+    voxels = mask.voxels.copy()
+    slices = np.moveaxis(voxels, axis, 0)  # a view: writing to it writes the copy
+    drawn = [int(i) for i in np.flatnonzero(slices.reshape(slices.shape[0], -1).any(axis=1))]
+    if len(drawn) < 2:
+        raise EditError(f"draw the shape on at least two {plane} slices to fill between them")
+    sampling = (float(mask.spacing[first]), float(mask.spacing[second]))
+    for below, above in itertools.pairwise(drawn):
+        if above - below < 2:
+            continue
+        lower = _signed_distance(slices[below] != 0, sampling)
+        upper = _signed_distance(slices[above] != 0, sampling)
+        for index in range(below + 1, above):
+            t = (index - below) / (above - below)
+            slices[index][(1.0 - t) * lower + t * upper > 0.0] = 1
+    return _record("fill_between_slices", mask, voxels)
+
+
 def _set_voxel_centres(mask: Volume) -> tuple[tuple[npt.NDArray[np.intp], ...], npt.NDArray[np.float64]]:
     """``[z, y, x]`` indices of the set voxels and their centres (LPS mm, ``(n, 3)``)."""
     zyx = np.nonzero(mask.voxels)

@@ -1800,6 +1800,14 @@ Software manifest %2</translation>
         <translation>Clear every separate part of the mask smaller than the minimum volume (I)</translation>
     </message>
     <message>
+        <source>Fill between slices</source>
+        <translation>Fill between slices</translation>
+    </message>
+    <message>
+        <source>Fill the empty axial slices between slices where the mask was drawn, interpolating the shapes (F)</source>
+        <translation>Fill the empty axial slices between slices where the mask was drawn, interpolating the shapes (F)</translation>
+    </message>
+    <message>
         <source>Smallest part kept by Remove islands, mm³</source>
         <translation>Smallest part kept by Remove islands, mm³</translation>
     </message>

@@ -1800,6 +1800,14 @@ Software manifest %2</source>
         <translation>清除掩膜中体积小于最小体积的每个独立部分 (I)</translation>
     </message>
     <message>
+        <source>Fill between slices</source>
+        <translation>层间填充</translation>
+    </message>
+    <message>
+        <source>Fill the empty axial slices between slices where the mask was drawn, interpolating the shapes (F)</source>
+        <translation>在已绘制掩膜的轴位切片之间，插值填充空白切片（F）</translation>
+    </message>
+    <message>
         <source>Smallest part kept by Remove islands, mm³</source>
         <translation>移除孤岛时保留部分的最小体积，mm³</translation>
     </message>

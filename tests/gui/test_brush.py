@@ -119,3 +119,34 @@ def test_screenshot_of_the_brush(qtbot: QtBot, store_copy: Path, tmp_path: Path,
             _send(view, QMouseEvent.Type.MouseButtonRelease, view.widget_point((150.0, 45.0)), left, none)
     finally:
         install_language("en")
+
+
+def test_fill_between_slices_interpolates_a_mask_drawn_on_two_slices(
+    qtbot: QtBot, store_copy: Path, tmp_path: Path
+) -> None:
+    from imaging.volume import Volume  # noqa: PLC0415
+
+    window = _window(qtbot, store_copy, tmp_path)
+    panel = window.segment_panel
+    current = window.workspace.mask
+    assert current is not None
+    voxels = np.zeros_like(current.voxels)
+    _, ny, nx = voxels.shape
+    j, i = np.indices((ny, nx))
+    distance = np.hypot((i - nx // 2) * current.spacing[0], (j - ny // 2) * current.spacing[1])
+    voxels[40][distance <= 10.0] = 1  # drawn on two axial slices, 20 apart
+    voxels[60][distance <= 20.0] = 1
+    window.workspace.set_mask(Volume(voxels, current.spacing, current.origin, current.direction))
+    with qtbot.waitSignal(panel.edit_worker.finished, timeout=30_000):
+        qtbot.mouseClick(panel.fill_button, Qt.MouseButton.LeftButton)
+    assert panel.undo_stack.count() == 1
+    filled = window.workspace.mask
+    assert filled is not None
+    area_mm2 = float(filled.voxels[50].sum()) * current.spacing[0] * current.spacing[1]
+    assert area_mm2 == pytest.approx(np.pi * 15.0**2, rel=0.06)  # half-way: a 15 mm circle
+    assert not filled.voxels[39].any()
+    assert not filled.voxels[61].any()
+    qtbot.mouseClick(panel.undo_button, Qt.MouseButton.LeftButton)
+    undone = window.workspace.mask
+    assert undone is not None
+    assert np.array_equal(undone.voxels, voxels)

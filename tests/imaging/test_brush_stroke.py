@@ -1,11 +1,12 @@
-"""A brush stroke paints or erases balls along the dragged path as one edit, with no gap after a fast drag."""
+"""A brush stroke paints or erases balls along the dragged path as one edit, with no gap after a fast drag; filling
+between slices interpolates a shape drawn on a few slices."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from imaging.edit import EditError, brush_stroke, paint_sphere, undo_edit
+from imaging.edit import EditError, brush_stroke, fill_between_slices, paint_sphere, undo_edit
 from imaging.volume import Volume
 
 IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
@@ -46,3 +47,26 @@ def test_a_click_is_a_ball_and_erasing_clears() -> None:
         brush_stroke(mask, np.empty((0, 3)), 2.0)
     with pytest.raises(EditError):
         brush_stroke(mask, [(0.0, 0.0, 0.0)], 0.0)
+
+
+def test_fill_between_slices_interpolates_the_shapes() -> None:
+    mask = _empty((21, 80, 80))  # spacing x, y 0.5 mm, z 1 mm
+    voxels = mask.voxels.copy()
+    j, i = np.indices((80, 80))
+    radius_mm = np.hypot((i - 40) * 0.5, (j - 40) * 0.5)
+    voxels[0][radius_mm <= 5.0] = 1  # a circle of 5 mm on the lowest slice
+    voxels[20][radius_mm <= 15.0] = 1  # and of 15 mm on the highest
+    drawn = Volume(voxels, mask.spacing, mask.origin, mask.direction)
+    result = fill_between_slices(drawn, "axial")
+    filled = result.mask.voxels
+    assert np.array_equal(filled[0], voxels[0])
+    assert np.array_equal(filled[20], voxels[20])
+    for index in (5, 10, 15):
+        expected = 5.0 + 10.0 * index / 20  # the radius grows evenly between them
+        area_mm2 = float(filled[index].sum()) * 0.25
+        assert area_mm2 == pytest.approx(np.pi * expected**2, rel=0.06), index
+    assert result.edit.operation == "fill_between_slices"
+    with pytest.raises(EditError, match="at least two"):
+        fill_between_slices(_empty(), "axial")
+    with pytest.raises(EditError, match="unknown plane"):
+        fill_between_slices(drawn, "oblique")

@@ -308,6 +308,12 @@ class SegmentPanel(QWidget):
         )
         self.islands_button.setShortcut(QKeySequence("I"))
         self.islands_button.clicked.connect(self.remove_islands)
+        self.fill_button = QPushButton(self.tr("Fill between slices"), self)
+        self.fill_button.setToolTip(
+            self.tr("Fill the empty axial slices between slices where the mask was drawn, interpolating the shapes (F)")
+        )
+        self.fill_button.setShortcut(QKeySequence("F"))
+        self.fill_button.clicked.connect(self.fill_between_slices)
         self.islands_spin = QDoubleSpinBox(self)
         self.islands_spin.setRange(0.0, 10_000_000.0)
         self.islands_spin.setDecimals(0)
@@ -339,6 +345,7 @@ class SegmentPanel(QWidget):
         grid.addLayout(box_grid, 2, 1, 1, 2)
         grid.addWidget(self.islands_button, 3, 0)
         grid.addWidget(self.islands_spin, 3, 1)
+        grid.addWidget(self.fill_button, 4, 2)
         grid.addWidget(self.undo_button, 4, 0)
         grid.addWidget(self.redo_button, 4, 1)
         grid.addWidget(self.edit_label, 5, 0, 1, 3)
@@ -422,6 +429,7 @@ class SegmentPanel(QWidget):
                 spin.setEnabled(cropping)
         self.apply_crop_button.setEnabled(not editing and has_mask and cropping)
         self.islands_button.setEnabled(not editing and has_mask)
+        self.fill_button.setEnabled(not editing and has_mask)
         if editing:
             self.edit_label.setText(self.tr("Editing the mask..."))
         else:
@@ -709,6 +717,12 @@ class SegmentPanel(QWidget):
         upper = (float(high[0]), float(high[1]), float(high[2]))
         crop = partial(crop_to_box, lower_lps_mm=lower, upper_lps_mm=upper)
         return self._start_edit(self.tr("Crop to box"), crop)
+
+    def fill_between_slices(self) -> bool:
+        """Interpolate the mask into the empty axial slices between drawn ones (an undoable edit, in the background)."""
+        from imaging.edit import fill_between_slices  # noqa: PLC0415
+
+        return self._start_edit(self.tr("Fill between slices"), partial(fill_between_slices, plane="axial"))
 
     def remove_islands(self) -> bool:
         """Clear every part of the mask smaller than the minimum volume (an undoable edit, in the background)."""
