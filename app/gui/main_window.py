@@ -512,8 +512,11 @@ class MainView(QMainWindow):
         return list(self.findChildren(TaskWorker))
 
     def step_workers(self) -> list[TaskWorker]:
-        """The workers of the workflow's steps (and of loading a case): not the warm-ups and the sync status."""
-        background = {self.warmup_worker, self.process_warmup_worker, self.sync_worker}
+        """The workers of the workflow's steps and of loading a case.
+
+        Not the warm-ups, the sync status and the slices' outlines (a view's drawing, made again by a rebuilt window).
+        """
+        background = {self.warmup_worker, self.process_warmup_worker, self.sync_worker, self.slices.outline_worker}
         return [worker for worker in self.workers() if worker not in background]
 
     def recording_workers(self) -> list[TaskWorker]:

@@ -928,7 +928,7 @@ class SliceViewsPanel(QWidget):
         """Cut the meshes by the three slices through the crosshair, in the background (an older cut is dropped)."""
         volume = self.volume
         if volume is None or not self.outline_meshes or not self.outline_button.isChecked():
-            self.outline_worker.cancel()
+            # A cut still running is left to finish (cancelling would report it): its result is not shown.
             for view in self.views.values():
                 view.outlines = {}
                 view.update()
@@ -945,6 +945,8 @@ class SliceViewsPanel(QWidget):
     def _on_outlines(self, volume: Volume, found: object) -> None:
         if volume is not self.volume or not isinstance(found, dict):
             return
+        if not self.outline_meshes or not self.outline_button.isChecked():
+            return  # the meshes went, or the outlines were hidden, while this cut ran
         for plane, view in self.views.items():
             cut: dict[str, Segments] = found.get(plane, {})
             shown: dict[str, list[QLineF]] = {}

@@ -155,8 +155,22 @@ FINDINGS = {
 }
 
 
+#: A reopened case's volume (workflow.reopen): with the findings recorded at its import, or without them.
+REOPENED = (
+    QT_TRANSLATE_NOOP(
+        "Findings", "Reopened from the case's saved volume; the findings are those recorded at its import"
+    ),
+    QT_TRANSLATE_NOOP(
+        "Findings", "Reopened from the case's saved volume; the DICOM series' findings are not kept in it"
+    ),
+)
+
+
 def finding_text(code: str, message: str) -> str:
     """An import finding in words: its meaning by code, else the core's own message."""
+    if code == "reopened":
+        recorded = "findings are those recorded" in message
+        return QCoreApplication.translate("Findings", str(REOPENED[0] if recorded else REOPENED[1]))
     known = FINDINGS.get(code)
     return QCoreApplication.translate("Findings", str(known)) if known is not None else message
 

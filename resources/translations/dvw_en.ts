@@ -382,6 +382,15 @@
         <translation>Secondary capture or colour images: not a volume</translation>
     </message>
     <message>
+        <source>Reopened from the case&apos;s saved volume; the findings are those recorded at its import</source>
+        <extracomment>A reopened case&apos;s volume (workflow.reopen): with the findings recorded at its import, or without them.</extracomment>
+        <translation>Reopened from the case&apos;s saved volume; the findings are those recorded at its import</translation>
+    </message>
+    <message>
+        <source>Reopened from the case&apos;s saved volume; the DICOM series&apos; findings are not kept in it</source>
+        <translation>Reopened from the case&apos;s saved volume; the DICOM series&apos; findings are not kept in it</translation>
+    </message>
+    <message>
         <source>volume</source>
         <extracomment>What kind of series the scan found (``imaging.series``&apos; kinds).</extracomment>
         <translation>volume</translation>

@@ -382,6 +382,15 @@
         <translation>二次采集或彩色图像：不是体数据</translation>
     </message>
     <message>
+        <source>Reopened from the case&apos;s saved volume; the findings are those recorded at its import</source>
+        <extracomment>A reopened case&apos;s volume (workflow.reopen): with the findings recorded at its import, or without them.</extracomment>
+        <translation>从病例已保存的体数据重新打开；所列发现为导入时记录的发现</translation>
+    </message>
+    <message>
+        <source>Reopened from the case&apos;s saved volume; the DICOM series&apos; findings are not kept in it</source>
+        <translation>从病例已保存的体数据重新打开；其中未保存 DICOM 序列的发现</translation>
+    </message>
+    <message>
         <source>volume</source>
         <extracomment>What kind of series the scan found (``imaging.series``&apos; kinds).</extracomment>
         <translation>体数据</translation>
