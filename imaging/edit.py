@@ -11,6 +11,7 @@ All positions and lengths are LPS millimetres; a voxel belongs to a region when 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -158,11 +159,15 @@ def _vec3(values: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
     return array
 
 
-def _sphere(operation: str, mask: Volume, centre_lps_mm: Vec3, radius_mm: float, value: int) -> EditResult:
-    check_mask(mask)
-    centre = _vec3(centre_lps_mm, "the sphere centre")
+def _check_radius(radius_mm: float) -> None:
     if not math.isfinite(radius_mm) or radius_mm <= 0:
         raise EditError(f"the sphere radius must be a positive number of mm, got {radius_mm}")
+
+
+def _fill_ball(
+    mask: Volume, voxels: npt.NDArray[np.uint8], centre: npt.NDArray[np.float64], radius_mm: float, value: int
+) -> None:
+    """Set ``voxels`` (the mask's, or a copy) to ``value`` within ``radius_mm`` of ``centre`` (LPS mm)."""
     # The direction matrix is orthonormal, so the sphere is an axis-aligned ellipsoid in index space with
     # semi-axes radius / spacing: its index bounding box is the centre's index plus/minus those.
     centre_ijk = mask.world_to_index(centre)
@@ -170,14 +175,50 @@ def _sphere(operation: str, mask: Volume, centre_lps_mm: Vec3, radius_mm: float,
     size = mask.size
     lo = [max(0, math.ceil(centre_ijk[a] - reach[a] - 1e-9)) for a in range(3)]
     hi = [min(size[a] - 1, math.floor(centre_ijk[a] + reach[a] + 1e-9)) for a in range(3)]
-    voxels = mask.voxels.copy()
     if all(lo[a] <= hi[a] for a in range(3)):
         sx, sy, sz = mask.spacing
         k, j, i = np.ogrid[lo[2] : hi[2] + 1, lo[1] : hi[1] + 1, lo[0] : hi[0] + 1]
         dist2 = ((i - centre_ijk[0]) * sx) ** 2 + ((j - centre_ijk[1]) * sy) ** 2 + ((k - centre_ijk[2]) * sz) ** 2
         region = voxels[lo[2] : hi[2] + 1, lo[1] : hi[1] + 1, lo[0] : hi[0] + 1]
         region[dist2 <= radius_mm**2] = value
+
+
+def _sphere(operation: str, mask: Volume, centre_lps_mm: Vec3, radius_mm: float, value: int) -> EditResult:
+    check_mask(mask)
+    centre = _vec3(centre_lps_mm, "the sphere centre")
+    _check_radius(radius_mm)
+    voxels = mask.voxels.copy()
+    _fill_ball(mask, voxels, centre, radius_mm, value)
     return _record(operation, mask, voxels)
+
+
+def brush_stroke(mask: Volume, points_lps_mm: npt.ArrayLike, radius_mm: float, *, erase: bool = False) -> EditResult:
+    """Paint (or erase) a brush stroke: balls of ``radius_mm`` along the polyline ``points_lps_mm``, as one edit.
+
+    The points are where the brush was while the button was held (``(n, 3)`` LPS mm, at least one); between two of
+    them the ball is placed every half radius, so a fast drag leaves no gap. The whole stroke is one
+    :class:`EditResult` (one undo step).
+
+    Raises
+    ------
+    EditError
+        If there is no point, a point is not three finite numbers, or the radius is not positive.
+    """
+    check_mask(mask)
+    _check_radius(radius_mm)
+    points = np.asarray(points_lps_mm, dtype=np.float64).reshape(-1, 3)
+    if points.shape[0] == 0 or not np.all(np.isfinite(points)):
+        raise EditError("a brush stroke needs at least one point of three finite numbers (LPS mm)")
+    voxels = mask.voxels.copy()
+    value = 0 if erase else 1
+    step = radius_mm / 2.0
+    _fill_ball(mask, voxels, points[0], radius_mm, value)
+    for start, end in itertools.pairwise(points):
+        length = float(np.linalg.norm(end - start))
+        count = max(1, math.ceil(length / step))
+        for t in np.linspace(0.0, 1.0, count + 1)[1:]:
+            _fill_ball(mask, voxels, start + t * (end - start), radius_mm, value)
+    return _record("erase_stroke" if erase else "paint_stroke", mask, voxels)
 
 
 def paint_sphere(mask: Volume, centre_lps_mm: Vec3, radius_mm: float) -> EditResult:
@@ -200,6 +241,53 @@ def erase_sphere(mask: Volume, centre_lps_mm: Vec3, radius_mm: float) -> EditRes
         If the centre is not three finite numbers or the radius is not positive.
     """
     return _sphere("erase_sphere", mask, centre_lps_mm, radius_mm, 0)
+
+
+def _signed_distance(inside: npt.NDArray[np.bool_], sampling: tuple[float, float]) -> npt.NDArray[np.float64]:
+    """Distance (mm) to a slice's shape boundary: positive inside, negative outside (pixel centres)."""
+    from scipy import ndimage  # noqa: PLC0415 - loaded when a fill is asked for
+
+    inner = np.asarray(ndimage.distance_transform_edt(inside, sampling=sampling), dtype=np.float64)
+    outer = np.asarray(ndimage.distance_transform_edt(~inside, sampling=sampling), dtype=np.float64)
+    return inner - outer
+
+
+#: Which array axis ([z, y, x]) each slice orientation steps along, and the spacing indices of its two in-plane axes.
+_FILL_AXES = {"axial": (0, (1, 0)), "coronal": (1, (2, 0)), "sagittal": (2, (2, 1))}
+
+
+def fill_between_slices(mask: Volume, plane: str = "axial") -> EditResult:
+    """Fill the empty slices between slices where the mask was drawn (shape-based interpolation), as one edit.
+
+    Between two drawn slices of ``plane`` (``axial``, ``coronal`` or ``sagittal``) with empty ones between them,
+    each empty slice gets the shape where the distance to the two drawn shapes' boundaries, interpolated linearly
+    by its position, says inside (signed distances in mm, so a growing circle grows evenly). Slices already drawn
+    are not changed, nor anything before the first or after the last drawn slice.
+
+    Raises
+    ------
+    EditError
+        For an unknown plane, or a mask drawn on fewer than two slices of it.
+    """
+    check_mask(mask)
+    if plane not in _FILL_AXES:
+        raise EditError(f"unknown plane {plane!r}: use axial, coronal or sagittal")
+    axis, (first, second) = _FILL_AXES[plane]
+    voxels = mask.voxels.copy()
+    slices = np.moveaxis(voxels, axis, 0)  # a view: writing to it writes the copy
+    drawn = [int(i) for i in np.flatnonzero(slices.reshape(slices.shape[0], -1).any(axis=1))]
+    if len(drawn) < 2:
+        raise EditError(f"draw the shape on at least two {plane} slices to fill between them")
+    sampling = (float(mask.spacing[first]), float(mask.spacing[second]))
+    for below, above in itertools.pairwise(drawn):
+        if above - below < 2:
+            continue
+        lower = _signed_distance(slices[below] != 0, sampling)
+        upper = _signed_distance(slices[above] != 0, sampling)
+        for index in range(below + 1, above):
+            t = (index - below) / (above - below)
+            slices[index][(1.0 - t) * lower + t * upper > 0.0] = 1
+    return _record("fill_between_slices", mask, voxels)
 
 
 def _set_voxel_centres(mask: Volume) -> tuple[tuple[npt.NDArray[np.intp], ...], npt.NDArray[np.float64]]:

@@ -32,13 +32,15 @@ from PySide6.QtWidgets import (
 
 from app.gui.i18n import LANGUAGES
 from app.gui.settings import GuiSettings
-from app.gui.widgets import refusal_text, state_text, verdict_text
+from app.gui.signoff_view import SignoffChecklistView
+from app.gui.widgets import refusal_text, role_text, state_text, verdict_text
 
 if TYPE_CHECKING:
     from app.gui.access import SignInRefusal
     from app.workers import ErrorInfo
     from records.cases import CaseState
     from records.users import User
+    from workflow.signoff import SignoffFacts
 
 #: The colour of a refusal's text (the text always says it too).
 REFUSAL_STYLE = "color: #8e1b10;"
@@ -422,7 +424,7 @@ def _users_combo(parent: QWidget, users: Sequence[User], roles: frozenset[str] |
     combo = QComboBox(parent)
     for user in users:
         if user.enabled and (roles is None or user.role in roles):
-            combo.addItem(f"{user.printed_name} ({user.user_id}, {user.role})", user.user_id)
+            combo.addItem(f"{user.printed_name} ({user.user_id}, {role_text(user.role)})", user.user_id)
     return combo
 
 
@@ -501,7 +503,14 @@ class ReverificationDialog(QDialog):
 
 
 class SignDialog(QDialog):
-    """Sign the case's current check: shows exactly what the signature covers, asks for the password."""
+    """Sign the case's current check: the sign-off checklist first, then exactly what the signature covers.
+
+    The checklist (:func:`workflow.signoff.signoff_checklist`) is judged again whenever the meaning or the signer
+    changes; the password and the Sign button wait until every item is met. Until the window has read the facts
+    (:meth:`set_facts`) the checklist says it is reading them.
+    """
+
+    action_requested = Signal(str)  # a checklist button: a window action (workflow.signoff.ACTIONS) to take
 
     def __init__(
         self,
@@ -516,6 +525,11 @@ class SignDialog(QDialog):
         self.setMinimumSize(640, 520)
         self._users = list(users)
         self._signed_in = signed_in
+        self._facts: SignoffFacts | None = None
+        self._roles = {user.user_id: user.role for user in users}
+        checklist_heading = QLabel(self.tr("Before signing, every item must be met:"), self)
+        self.checklist = SignoffChecklistView(self)
+        self.checklist.action_requested.connect(self._on_checklist_action)
         heading = QLabel(self.tr("You are signing the following, exactly as shown:"), self)
         self.content_view = QPlainTextEdit(self)
         self.content_view.setReadOnly(True)
@@ -537,6 +551,7 @@ class SignDialog(QDialog):
         self.user_combo = QComboBox(self)
         self.user_combo.setToolTip(self.tr("The signer"))
         self.meaning_combo.currentIndexChanged.connect(self._on_meaning_changed)
+        self.user_combo.currentIndexChanged.connect(self._judge)
         self.password_edit = QLineEdit(self)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setToolTip(self.tr("Your password: it unlocks your signing key"))
@@ -552,19 +567,58 @@ class SignDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(checklist_heading)
+        layout.addWidget(self.checklist)
         layout.addWidget(heading)
         layout.addWidget(self.content_view, 1)
         layout.addLayout(form)
         layout.addWidget(buttons)
         self._on_meaning_changed()
 
+    def set_facts(self, facts: SignoffFacts) -> None:
+        """The store's facts about signing this case (read by the window in the background): judge the checklist."""
+        self._facts = facts
+        self._judge()
+
+    def show_reading(self) -> None:
+        """The facts are being read again (e.g. after the self-test): the checklist says so and signing waits."""
+        self._facts = None
+        self.checklist.show_reading()
+        self._judge()
+
+    def ready(self) -> bool:
+        """Whether every item of the checklist is met (the password and Sign are enabled then)."""
+        from workflow.signoff import all_met  # noqa: PLC0415
+
+        return self._facts is not None and all_met(self.checklist.items)
+
+    def _judge(self) -> None:
+        from workflow.signoff import SignoffRequest, signoff_checklist  # noqa: PLC0415
+
+        if self._facts is not None:
+            signer = self.user_combo.currentData()
+            request = SignoffRequest(str(self.meaning_combo.currentData()), self._roles.get(str(signer)))
+            self.checklist.set_items(signoff_checklist(self._facts, request))
+        ready = self.ready()
+        self.password_edit.setEnabled(ready)
+        self.sign_button.setEnabled(ready)
+
+    def _on_checklist_action(self, action: str) -> None:
+        from workflow.signoff import CHOOSE_SIGNER  # noqa: PLC0415
+
+        if action == CHOOSE_SIGNER:
+            (self.user_combo if self.user_combo.count() > 1 else self.meaning_combo).setFocus()
+            return
+        self.action_requested.emit(action)
+
     def _on_meaning_changed(self) -> None:
         roles = self._meaning_roles.get(str(self.meaning_combo.currentData()), frozenset())
         self.user_combo.clear()
         for user in self._users:
             if user.enabled and user.role in roles:
-                self.user_combo.addItem(f"{user.printed_name} ({user.user_id}, {user.role})", user.user_id)
+                self.user_combo.addItem(f"{user.printed_name} ({user.user_id}, {role_text(user.role)})", user.user_id)
         _select(self.user_combo, self._signed_in)
+        self._judge()
 
     def set_meaning(self, meaning: str) -> None:
         """Choose the meaning (a key of :data:`records.signatures.MEANING_ROLES`)."""

@@ -27,13 +27,24 @@ retranslation code to keep in step with every panel. The switch is refused while
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QKeySequence, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -43,6 +54,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -57,6 +69,7 @@ from app.gui.access import SetupRequest, SignInOutcome, set_up_store, sign_in_us
 from app.gui.dialogs import JoinDialog, SettingsDialog, SetupDialog, SignInDialog
 from app.gui.i18n import install_language
 from app.gui.lock_view import InactivityWatch, LockView
+from app.gui.manual import ManualDialog
 from app.gui.models import (
     LOCKED,
     SIGNED_IN,
@@ -71,10 +84,26 @@ from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
 from app.gui.syncing import Joined, SyncOutcome, join_server, sync_now
-from app.gui.widgets import ElidedLabel, ProgressPanel, error_title, role_text, state_text, verdict_word
+from app.gui.widgets import (
+    WINDOW_WORDED,
+    ElidedLabel,
+    ProgressPanel,
+    error_title,
+    role_text,
+    state_text,
+    verdict_word,
+)
 from app.workers import ErrorInfo, TaskWorker, describe_error
 from app.workers.process import run_in_worker_process
 from workflow.folder import work_folder
+from workflow.measurements import (
+    MeasurementError,
+    MeasurementRequest,
+    SliceMeasurement,
+    case_measurements,
+    measure,
+    record_measurement,
+)
 from workflow.reopen import ReopenedCase
 from workflow.sync_status import SyncStatus, read_sync_status
 
@@ -120,6 +149,9 @@ class MainView(QMainWindow):
         self._store_ready = False
         self._shown_code: str | None = None
         self.error_box: QMessageBox | None = None
+        self.manual_dialog: ManualDialog | None = None
+        #: Opens a URL on the desktop (a written report): QDesktopServices, or a test's recorder (no viewer started).
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
         self.notice_box: QMessageBox | None = None
         self.replacement: MainView | None = None
         self.sync_status: SyncStatus | None = None
@@ -137,6 +169,10 @@ class MainView(QMainWindow):
         self._window_before_review = self.size()
 
         self.slices = SliceViewsPanel(self)
+        #: Measurements placed while no case was open (shown, not recorded); the case's own come from its log.
+        self.unrecorded_measurements: list[SliceMeasurement] = []
+        self.measure_worker = TaskWorker("measurement", self)  # its failures reach report_error with the others'
+        self.slices.measure_drawn.connect(self._on_measure_drawn)
         self.scene = SceneView(self)
         self.slices.grid.addWidget(self.scene, 1, 1)
 
@@ -147,7 +183,7 @@ class MainView(QMainWindow):
         self.check_panel = CheckPanel(
             self.case_model, self.workspace, settings, self.report_error, self, sessions=sessions
         )
-        self.review_panel = ReviewPanel(self.case_model, sessions, self.report_error, self)
+        self.review_panel = ReviewPanel(self.case_model, sessions, self.report_error, self, workspace=self.workspace)
         self.check_panel.wall_map_toggled.connect(self.scene.set_wall_map)
         self.check_panel.wall_limit_changed.connect(self.scene.set_wall_limit)
         self.panels: dict[str, QWidget] = {
@@ -209,6 +245,7 @@ class MainView(QMainWindow):
         self.workspace.check_changed.connect(self._on_check_changed)
         self.review_panel.review_mode_toggled.connect(self.set_review_mode)
         self.review_panel.report_requested.connect(self.export_report)
+        self.review_panel.step_requested.connect(self._on_step_requested)
         for worker in self.workers():
             worker.failed.connect(self.report_error)
         self.import_panel.imported.connect(lambda: self.show_step("segment"))
@@ -357,6 +394,11 @@ class MainView(QMainWindow):
         self.sign_out_action.triggered.connect(self.sign_out)
         self.quit_action = self._action(self.tr("Quit"), "Ctrl+Q", self.tr("Close DVW"))
         self.quit_action.triggered.connect(self.close)
+        self.recent_menu = QMenu(self.tr("Recent cases"), self)
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
         for action in (
             self.open_folder_action,
             self.report_action,
@@ -384,9 +426,42 @@ class MainView(QMainWindow):
         self.review_action.toggled.connect(self.review_panel.review_button.setChecked)
         view_menu.addAction(self.review_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        self.about_action = self._action(self.tr("About DVW"), "F1", self.tr("Version and software manifest"))
+        self.manual_action = self._action(
+            self.tr("Manual"), "F1", self.tr("The workflow, each step, what the verdicts mean, the keyboard shortcuts")
+        )
+        self.manual_action.triggered.connect(self.open_manual)
+        help_menu.addAction(self.manual_action)
+        self.about_action = self._action(self.tr("About DVW"), "", self.tr("Version and software manifest"))
         self.about_action.triggered.connect(self._on_about_triggered)
         help_menu.addAction(self.about_action)
+
+    def open_manual(self) -> ManualDialog:
+        """Open the manual in the window's language (not modal); returns it."""
+        if self.manual_dialog is None:
+            self.manual_dialog = ManualDialog(self.settings.language, self, self)
+        self.manual_dialog.show()
+        self.manual_dialog.raise_()
+        return self.manual_dialog
+
+    def _fill_recent_menu(self) -> None:
+        """File > Recent cases: the cases last opened in this store that it still holds, the latest first."""
+        self.recent_menu.clear()
+        held = {state.code for state in self.case_model.cases}
+        codes = [code for code in self.settings.recent_cases(self.case_model.home) if code in held]
+        for code in codes:
+            action = self.recent_menu.addAction(code)
+            action.setToolTip(self.tr("Open case %1").replace("%1", code))
+            action.triggered.connect(lambda _checked=False, c=code: self.open_recent_case(c))
+            action.setEnabled(self.session_model.state == SIGNED_IN)
+        if not codes:
+            none = self.recent_menu.addAction(self.tr("No recent cases"))
+            none.setEnabled(False)
+
+    def open_recent_case(self, code: str) -> None:
+        """Open case ``code`` as the Cases step does (its work loaded in the background)."""
+        if not self._need_session("opening a case"):
+            return
+        self.cases_panel.open_case(code)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         """Load the libraries the first steps need, in the background, once the window is shown."""
@@ -437,8 +512,11 @@ class MainView(QMainWindow):
         return list(self.findChildren(TaskWorker))
 
     def step_workers(self) -> list[TaskWorker]:
-        """The workers of the workflow's steps (and of loading a case): not the warm-ups and the sync status."""
-        background = {self.warmup_worker, self.process_warmup_worker, self.sync_worker}
+        """The workers of the workflow's steps and of loading a case.
+
+        Not the warm-ups, the sync status and the slices' outlines (a view's drawing, made again by a rebuilt window).
+        """
+        background = {self.warmup_worker, self.process_warmup_worker, self.sync_worker, self.slices.outline_worker}
         return [worker for worker in self.workers() if worker not in background]
 
     def recording_workers(self) -> list[TaskWorker]:
@@ -447,6 +525,7 @@ class MainView(QMainWindow):
             self.check_panel.check_worker,
             self.check_panel.record_worker,
             self.review_panel.records_worker,
+            self.measure_worker,
             self.sync_run_worker,
             self.access_worker,
         ]
@@ -461,14 +540,23 @@ class MainView(QMainWindow):
         """Show the panel of workflow step ``name`` (one of :data:`STEPS`)."""
         self.step_list.setCurrentRow(STEPS.index(name))
 
+    def _on_step_requested(self, name: str) -> None:
+        """A panel asks for another step (e.g. the sign-off checklist's "Go to Design & Check"): the review ends."""
+        if self._review_on:
+            self.set_review_mode(False)
+        self.show_step(name)
+
     def _on_case_changed(self) -> None:
         state = self.case_model.state
         if self.case_model.code != self._shown_code:
             # Another case: this session's results belong to the case they were made for, and so do the folder
             # scanned and the patient facts (the envelope and the segmentation's settings stay: they are methods).
             self._shown_code = self.case_model.code
+            if self._shown_code is not None:
+                self.settings.add_recent_case(self.case_model.home, self._shown_code)
             self.workspace.clear()
             self.workspace.forget_case_entries()
+            self.unrecorded_measurements.clear()
             self.statusBar().clearMessage()  # the last message may be about the case shown before
             self.scene.set_notice(None)
         if state is None:
@@ -486,6 +574,52 @@ class MainView(QMainWindow):
         self.store_label.setText(self.tr("Store: %1").replace("%1", str(self.case_model.home)))
         self.store_label.setToolTip(self.tr("The local store folder") + f"\n{self.case_model.home}")
         self._render_title()
+        self._show_measurements()
+
+    # ------------------------------------------------------------------ measurements
+
+    def measurement_text(self, measurement: SliceMeasurement) -> str:
+        """A measurement's value with its unit, as written on the slice (``140.2 mm``, ``37.5°``)."""
+        if measurement.unit == "degree":
+            return self.tr("%1°").replace("%1", f"{measurement.value:.1f}")
+        return f"{measurement.value:.1f} mm"
+
+    def _show_measurements(self) -> None:
+        """Draw the case's recorded measurements (and this session's unrecorded ones) on the slices."""
+        state = self.case_model.state
+        recorded = [] if state is None else [found.measurement for found in case_measurements(state.events)]
+        self.slices.set_measurements(
+            [
+                (m.plane, m.slice_index, self.measurement_text(m), np.asarray(m.points_lps_mm, dtype=np.float64))
+                for m in (*recorded, *self.unrecorded_measurements)
+            ]
+        )
+
+    def _on_measure_drawn(self, kind: str, plane: str, index: int, points: object) -> None:
+        """A ruler or angle placed on a slice: measure it, and record it with the open case as the signed-in user."""
+        try:
+            measured = measure(kind, np.asarray(points, dtype=np.float64).tolist(), plane, index)
+        except MeasurementError as exc:
+            self.report_error(describe_error(exc))
+            return
+        text = self.measurement_text(measured)
+        code = self.case_model.code
+        session = self.session_model.session
+        if code is None or session is None:
+            self.unrecorded_measurements.append(measured)
+            self._show_measurements()
+            self.statusBar().showMessage(
+                self.tr("%1 (not recorded: open a case to keep measurements with it)").replace("%1", text), 15_000
+            )
+            return
+        imported = self.workspace.imported
+        request = MeasurementRequest(self.case_model.home, code, measured, "" if imported is None else imported.sha256)
+        task = partial(record_measurement, request, session)  # a thread: the session stays in this process
+        self.measure_worker.start(task, on_done=partial(self._on_measurement_recorded, text))
+
+    def _on_measurement_recorded(self, text: str, _event_id: object) -> None:
+        self.statusBar().showMessage(self.tr("%1 recorded with the case").replace("%1", text), 15_000)
+        self.case_model.reload()
 
     def _render_title(self) -> None:
         """The window's title: the open case's code while someone is signed in (a locked window names nothing)."""
@@ -506,6 +640,7 @@ class MainView(QMainWindow):
             self.scene.set_anatomy(None)
         else:
             self.scene.set_anatomy(anatomy.stored.mesh, anatomy.display)
+        self._outline_meshes()
 
     def _on_design_changed(self) -> None:
         design = self.workspace.design
@@ -515,6 +650,16 @@ class MainView(QMainWindow):
             self.scene.set_design(None)
         else:
             self.scene.set_design(design.stored.mesh, design.display)
+        self._outline_meshes()
+
+    def _outline_meshes(self) -> None:
+        """The anatomy and the design, outlined on the slices (their stored meshes, patient LPS mm)."""
+        meshes = []
+        for name, found in (("anatomy", self.workspace.anatomy), ("design", self.workspace.design)):
+            if found is not None:
+                mesh = found.stored.mesh
+                meshes.append((name, mesh.vertices, mesh.faces))
+        self.slices.set_outline_meshes(tuple(meshes))
 
     def _on_check_changed(self) -> None:
         self.scene.set_markers(self.check_panel.flagged_markers())
@@ -1069,7 +1214,12 @@ class MainView(QMainWindow):
         details = info.message + (f"\n{info.path}" if info.path else "")
         if info.log_file:
             details += "\n" + self.tr("Details: %1").replace("%1", info.log_file)
-        box.setInformativeText(details)
+        if info.code in WINDOW_WORDED:
+            # The title says what to do in the window; the core's own line (worded for the command line) is there
+            # for whoever asks for the details.
+            box.setDetailedText(details)
+        else:
+            box.setInformativeText(details)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         self.error_box = box
         box.open()  # never exec(): the event loop keeps running
@@ -1091,14 +1241,30 @@ class MainView(QMainWindow):
         start = str(Path(self.settings.last_folder or str(Path.home())) / f"{state.code}-report.pdf")
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Report"), start, self.tr("PDF files (*.pdf)"))
         if path:
-            self.write_report(Path(path))
+            self.settings.last_folder = str(Path(path).parent)
+            self.write_report(Path(path), open_when_written=True)
 
-    def write_report(self, path: Path) -> None:
-        """Write the PDF report of the current case to ``path`` in the background."""
+    def write_report(self, path: Path, *, open_when_written: bool = False) -> None:
+        """Write the PDF report of the current case to ``path`` in the background; then open it if asked."""
         images = []
         if self.scene.anatomy is not None or self.scene.design is not None:
             images.append((self.tr("The design on the anatomy (3D view)"), self.scene.picture()))
-        self.review_panel.start_report(path, images, background=BACKGROUND_RGB255)
+        on_written = self.open_report if open_when_written else None
+        self.review_panel.start_report(path, images, background=BACKGROUND_RGB255, on_written=on_written)
+
+    def open_report(self, path: Path) -> None:
+        """Open a written report in the desktop's PDF viewer (:attr:`open_url`), else its folder, else say where."""
+        if self.open_url(QUrl.fromLocalFile(str(path))):
+            self.statusBar().showMessage(self.tr("Report opened: %1").replace("%1", str(path)), 15_000)
+            return
+        if self.open_url(QUrl.fromLocalFile(str(path.parent))):
+            self.statusBar().showMessage(
+                self.tr("No PDF viewer answered; the report's folder is open: %1").replace("%1", str(path)), 15_000
+            )
+            return
+        self.statusBar().showMessage(
+            self.tr("No PDF viewer or file manager answered; the report is at %1").replace("%1", str(path)), 15_000
+        )
 
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (not blocking); everything applies at once when it is accepted."""

@@ -5,6 +5,7 @@ Never a password or a session: those stay in memory (``SessionModel``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -21,6 +22,9 @@ _GEOMETRY = "ui/geometry"
 _STATE = "ui/window_state"
 _LOCK_AFTER = "security/lock_after_s"
 _LAST_USER = "security/last_user"
+_RECENT = "cases/recent"
+#: How many recent cases File > Recent cases lists.
+RECENT_CASES = 8
 
 #: The window locks after this long without use (Part 11: a workstation left alone asks for the password again).
 DEFAULT_LOCK_AFTER_S = 15 * 60.0
@@ -115,6 +119,21 @@ class GuiSettings:
     @last_user.setter
     def last_user(self, user_id: str) -> None:
         self._settings.setValue(_LAST_USER, user_id)
+
+    @staticmethod
+    def _recent_key(home: Path) -> str:
+        # One list per store: a case code names a case only within its store.
+        return f"{_RECENT}/{hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:16]}"
+
+    def recent_cases(self, home: Path) -> list[str]:
+        """The case codes last opened in the store ``home``, the latest first (at most :data:`RECENT_CASES`)."""
+        text = self._text(self._recent_key(home))
+        return [code for code in text.split("\n") if code][:RECENT_CASES]
+
+    def add_recent_case(self, home: Path, code: str) -> None:
+        """Put ``code`` first in the store's recent cases."""
+        codes = [code, *(c for c in self.recent_cases(home) if c != code)][:RECENT_CASES]
+        self._settings.setValue(self._recent_key(home), "\n".join(codes))
 
     def window_geometry(self) -> tuple[QByteArray | None, QByteArray | None]:
         """The saved window geometry and state (toolbars, docks), or None each."""

@@ -54,6 +54,32 @@ WINDOW_PRESETS: dict[str, WindowPreset] = {
     "brain": WindowPreset("brain", 80.0, 40.0),
 }
 
+#: Window/level dragging: HU per screen pixel of drag, as a fraction of the current window (so that a narrow brain
+#: window moves finely and a wide bone window coarsely), and the narrowest window a drag may reach.
+WINDOW_DRAG_FRACTION = 0.005
+MIN_WINDOW_HU = 1.0
+#: Zoom limits of a slice view (1 = the whole slice fits) and the zoom per wheel notch.
+MIN_ZOOM, MAX_ZOOM, ZOOM_STEP = 1.0, 32.0, 1.25
+
+
+def dragged_window(window: float, level: float, dx: float, dy: float) -> tuple[float, float]:
+    """Window and level (HU) after a drag of (dx, dy) screen pixels: right widens the window, down lowers the level.
+
+    The step per pixel is :data:`WINDOW_DRAG_FRACTION` of the window at the drag's start, at least 0.1 HU.
+    """
+    step = max(0.1, window * WINDOW_DRAG_FRACTION)
+    return max(MIN_WINDOW_HU, window + dx * step), level - dy * step
+
+
+def voxel_value(volume: Volume, voxel: tuple[int, int, int]) -> float | None:
+    """The voxel's value (HU for CT) at index (x, y, z), or None outside the volume."""
+    x, y, z = voxel
+    nx, ny, nz = volume.size
+    if not (0 <= x < nx and 0 <= y < ny and 0 <= z < nz):
+        return None
+    return float(volume.voxels[z, y, x])
+
+
 # The axis index (numpy [z, y, x] order) held fixed by each plane, and which array axes run along the screen.
 _FIXED_AXIS = {"axial": 0, "coronal": 1, "sagittal": 2}
 
@@ -198,6 +224,17 @@ def world_to_screen(volume: Volume, plane: Plane, point_lps: npt.ArrayLike) -> t
     if plane == "coronal":
         return i, nz - 1 - k
     return j, nz - 1 - k
+
+
+def world_to_screen_many(volume: Volume, plane: Plane, points_lps: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """:func:`world_to_screen` of many LPS points ``(..., 3)`` at once: their image (column, row), ``(..., 2)``."""
+    index = volume.world_to_index(points_lps)
+    nz = volume.size[2]
+    if plane == "axial":
+        return index[..., [0, 1]]
+    if plane == "coronal":
+        return np.stack([index[..., 0], nz - 1 - index[..., 2]], axis=-1)
+    return np.stack([index[..., 1], nz - 1 - index[..., 2]], axis=-1)
 
 
 def plane_normal(volume: Volume, plane: Plane) -> npt.NDArray[np.float64]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,10 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.words import progress_text
 from app.workers import ErrorInfo, TaskWorker
 
 if TYPE_CHECKING:
     from app.gui.access import SignInRefusal
+    from validation.envelope import Envelope
+    from workflow.check_table import CheckRow
 
 #: Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.
 GREEN = ("#d8f0dd", "#1b5e20")
@@ -114,19 +117,47 @@ def state_text(state: str | None) -> str:
     return words.get(state or "", QCoreApplication.translate("Words", "No case open"))
 
 
+#: Refusals whose :func:`error_title` says what to do in the window: their core message (worded for the command
+#: line, e.g. "run dvw selftest") is only shown as details.
+WINDOW_WORDED = frozenset(
+    {
+        "reverification_required",
+        "manifest_not_validated",
+        "no_check",
+        "role_not_permitted",
+        "input_changed",
+        "conflict_unresolved",
+    }
+)
+
+
 def error_title(info: ErrorInfo) -> str:
     """A translated one-line explanation of the most common refusals; the core's message follows it."""
     words = {
         "wrong_password": QCoreApplication.translate("Words", "The password is wrong."),
         "reverification_required": QCoreApplication.translate(
-            "Words", "The case is outside its envelope: record a passed re-verification before signing."
+            "Words",
+            "The case needs a passed re-verification before signing: press Record re-verification... in the Review "
+            "step.",
         ),
         "manifest_not_validated": QCoreApplication.translate(
-            "Words", "This installation has not passed its self-test: run the self-test before signing."
+            "Words",
+            "This software has not passed its self-test here, or the check was made by other software: press Run "
+            "self-test in the Review step, or run the check again.",
         ),
-        "no_check": QCoreApplication.translate("Words", "No valid check: run the check before signing."),
-        "role_not_permitted": QCoreApplication.translate("Words", "This user's role may not do this."),
-        "input_changed": QCoreApplication.translate("Words", "An input changed since the check: check again."),
+        "no_check": QCoreApplication.translate(
+            "Words", "No valid check: run the check in step 4, Design & Check, before signing."
+        ),
+        "role_not_permitted": QCoreApplication.translate(
+            "Words", "This user's role may not do this: choose a signer whose role may."
+        ),
+        "input_changed": QCoreApplication.translate(
+            "Words", "An input changed since the check: run the check again in step 4, Design & Check."
+        ),
+        "conflict_unresolved": QCoreApplication.translate(
+            "Words",
+            "Two sites changed this case while offline: a person must choose which revision to keep before signing.",
+        ),
         "user_disabled": QCoreApplication.translate("Words", "This user is disabled."),
         "unknown_user": QCoreApplication.translate("Words", "No such user."),
         "account_locked": QCoreApplication.translate(
@@ -148,6 +179,26 @@ def role_text(role: str) -> str:
         "admin": QCoreApplication.translate("Words", "Administrator"),
     }
     return words.get(role, role)
+
+
+def meaning_text(meaning: str) -> str:
+    """The translated meaning of a signature (:data:`records.signatures.MEANING_ROLES`' keys)."""
+    words = {
+        "design verification": QCoreApplication.translate("Words", "design verification"),
+        "clinical design confirmation": QCoreApplication.translate("Words", "clinical design confirmation"),
+        "re-verification approved": QCoreApplication.translate("Words", "re-verification approved"),
+        "release": QCoreApplication.translate("Words", "release"),
+    }
+    return words.get(meaning, meaning)
+
+
+def result_text(result: str) -> str:
+    """The translated result of a re-verification (``pass``, ``fail``)."""
+    words = {
+        "pass": QCoreApplication.translate("Words", "passed"),
+        "fail": QCoreApplication.translate("Words", "failed"),
+    }
+    return words.get(result, result)
 
 
 def refusal_text(refusal: SignInRefusal) -> str:
@@ -298,7 +349,7 @@ class ProgressPanel(QWidget):
             self.bar.setValue(value)
             self.bar.setUpdatesEnabled(True)
         if message != self.stage.text():
-            self.stage.setText(message)  # the core's stage name (English); the step itself is named by the panel
+            self.stage.setText(progress_text(message))  # the core's stage, in the window's language
         self._hold.start()  # later progress waits for the interval, then shows only its latest value
 
     def _on_running_changed(self, running: bool) -> None:
@@ -342,14 +393,45 @@ class VerdictBannerView(QLabel):
         )
 
 
-def _number(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return f"{value:.4g}" if isinstance(value, float) else str(value)
-    return str(value)
+#: Parameter titles of the measurement registry (validation.registry), marked for translation; a title not listed
+#: here is shown as the registry gives it.
+PARAMETER_TITLES = (
+    QT_TRANSLATE_NOOP("ParameterTitles", "Slice spacing"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Pixel spacing"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Slice thickness"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Gantry tilt"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Tilt corrected"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Field of view"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Scan length"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Segmented bone volume"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Thinnest bone under the design"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Mean bone thickness under the design"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Defect span"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Defect area"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design volume"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design surface area"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design length"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design width"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Design height"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Minimum wall thickness"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Shells"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Watertight"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Largest gap"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Mean gap"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Largest penetration"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Contact area"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Patient age"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Patient weight"),
+)
+
+
+def unit_word(unit: str) -> str:
+    """A unit as people write it (:func:`workflow.check_table.unit_text`), its words translated (years, °)."""
+    words = {
+        "years": QCoreApplication.translate("Words", "years"),
+        "°": QCoreApplication.translate("Words", "°"),
+    }
+    return words.get(unit, unit)
 
 
 class CheckTableView(QTableWidget):
@@ -375,54 +457,80 @@ class CheckTableView(QTableWidget):
         self.setToolTip(self.tr("Every envelope parameter with its measured value, limits, status and margin"))
         self.flagged: list[str] = []
         self._shown: Mapping[str, Any] | None = None
+        self._envelope: Envelope | None = None
+        # Wide enough to read: the columns may be dragged wider (the panel beside the views too), long titles scroll.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.horizontalHeader().setSectionsMovable(False)
+        self.horizontalHeader().setStretchLastSection(False)
 
-    def set_check(self, check: Mapping[str, Any] | None) -> None:
+    def set_check(self, check: Mapping[str, Any] | None, envelope: Envelope | None = None) -> None:
         """Show a check result's JSON (``CheckResult.to_json()`` or a ``check_run`` payload); None clears it.
 
-        The same result again changes nothing: filling and sizing the table takes tens of milliseconds in the
-        review's large fonts, and the case's state is shown again at every step of the records.
+        The rows are :func:`workflow.check_table.check_rows`: the plain title (the parameter's name and how it is
+        measured on hover, with the ``envelope``'s rationale for its range when the envelope is given), the value
+        rounded for reading, the unit as people write it. The same result again changes nothing: filling and sizing
+        the table takes tens of milliseconds in the review's large fonts, and the case's state is shown again at
+        every step of the records.
         """
-        if check == self._shown and (check is None or self.rowCount()):
+        if check == self._shown and envelope is self._envelope and (check is None or self.rowCount()):
             return
         self._shown = None if check is None else dict(check)
+        self._envelope = envelope
         self.setRowCount(0)
         self.flagged = []
         if not check:
             return
-        results = check.get("results", [])
-        constraints = check.get("constraints", [])
-        rows: list[tuple[list[str], str, str]] = []
-        for item in results if isinstance(results, list) else []:
-            status = str(item.get("status", ""))
-            cells = [
-                str(item.get("name", "")),
-                _number(item.get("value")),
-                str(item.get("unit", "")),
-                _number(item.get("min")),
-                _number(item.get("max")),
-                status_text(status),
-                _number(item.get("margin")),
-            ]
-            reason = str(item.get("reason", ""))
-            rows.append((cells, status, reason))
-            if status in ("below", "above") or (status == "missing" and item.get("required", True)):
-                self.flagged.append(str(item.get("name", "")))
-        for item in constraints if isinstance(constraints, list) else []:
-            status = str(item.get("status", ""))
-            cells = [str(item.get("id", "")), "", "", "", "", status_text(status), ""]
-            rows.append((cells, "within" if status == "satisfied" else "below", str(item.get("detail", ""))))
-            if status != "satisfied":
-                self.flagged.append(str(item.get("id", "")))
+        from workflow.check_table import check_rows  # noqa: PLC0415 - the registry loads after the window opens
+
+        rows = check_rows(check, envelope)
         self.setRowCount(len(rows))
-        for row, (cells, status, tip) in enumerate(rows):
-            background, text = _STATUS_COLOURS.get(status, GREY)
+        for row, shown in enumerate(rows):
+            if shown.flagged:
+                self.flagged.append(shown.name)
+            title = QCoreApplication.translate("ParameterTitles", shown.title)
+            cells = [
+                title,
+                shown.value,
+                unit_word(shown.unit),
+                shown.minimum,
+                shown.maximum,
+                status_text(shown.status),
+                shown.margin,
+            ]
+            colour_status = shown.status
+            if shown.kind == "constraint":
+                cells[1:5] = ["", "", "", ""]
+                colour_status = "within" if shown.status == "satisfied" else "below"
+            background, text = _STATUS_COLOURS.get(colour_status, GREY)
+            tip = self._tip(shown)
             for column, value in enumerate(cells):
                 cell = QTableWidgetItem(value)
+                cell.setData(Qt.ItemDataRole.UserRole, shown.name)
+                if column in (1, 3, 4, 6):
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if column == 5:
                     cell.setBackground(QColor(background))
                     cell.setForeground(QColor(text))
-                if tip:
-                    cell.setToolTip(tip)
+                cell.setToolTip(tip)
                 self.setItem(row, column, cell)
         self.resizeColumnsToContents()
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+    def _tip(self, row: CheckRow) -> str:
+        """The hover text of a row: its machine name, how it is measured, why the range, what is missing."""
+        lines = [row.name]
+        if row.description:
+            lines.append(self.tr("Measured: %1").replace("%1", row.description))
+        if row.rationale:
+            lines.append(self.tr("Why this range (design envelope): %1").replace("%1", row.rationale))
+        if row.detail:
+            lines.append(row.detail)
+        return "\n".join(lines)
+
+    def row_of(self, name: str) -> int:
+        """The row showing parameter or constraint ``name`` (-1 when none does)."""
+        for row in range(self.rowCount()):
+            item = self.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == name:
+                return row
+        return -1

@@ -201,6 +201,220 @@
         <source>Every envelope parameter with its measured value, limits, status and margin</source>
         <translation>Every envelope parameter with its measured value, limits, status and margin</translation>
     </message>
+    <message>
+        <source>Measured: %1</source>
+        <translation>Measured: %1</translation>
+    </message>
+    <message>
+        <source>Why this range (design envelope): %1</source>
+        <translation>Why this range (design envelope): %1</translation>
+    </message>
+</context>
+<context>
+    <name>Events</name>
+    <message>
+        <source>case created</source>
+        <extracomment>The events of the records log, by kind (the audit trail&apos;s Event column).</extracomment>
+        <translation>case created</translation>
+    </message>
+    <message>
+        <source>inputs added</source>
+        <translation>inputs added</translation>
+    </message>
+    <message>
+        <source>check run</source>
+        <translation>check run</translation>
+    </message>
+    <message>
+        <source>re-verification recorded</source>
+        <translation>re-verification recorded</translation>
+    </message>
+    <message>
+        <source>signature</source>
+        <translation>signature</translation>
+    </message>
+    <message>
+        <source>design changed</source>
+        <translation>design changed</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>note</translation>
+    </message>
+    <message>
+        <source>received by sync</source>
+        <translation>received by sync</translation>
+    </message>
+    <message>
+        <source>conflict resolved</source>
+        <translation>conflict resolved</translation>
+    </message>
+    <message>
+        <source>measurement recorded</source>
+        <translation>measurement recorded</translation>
+    </message>
+    <message>
+        <source>UDI assigned</source>
+        <translation>UDI assigned</translation>
+    </message>
+    <message>
+        <source>trace event</source>
+        <translation>trace event</translation>
+    </message>
+    <message>
+        <source>bundle imported</source>
+        <translation>bundle imported</translation>
+    </message>
+    <message>
+        <source>self-test recorded</source>
+        <translation>self-test recorded</translation>
+    </message>
+    <message>
+        <source>site trusted</source>
+        <translation>site trusted</translation>
+    </message>
+    <message>
+        <source>user added</source>
+        <translation>user added</translation>
+    </message>
+    <message>
+        <source>user disabled</source>
+        <translation>user disabled</translation>
+    </message>
+    <message>
+        <source>user&apos;s role changed</source>
+        <translation>user&apos;s role changed</translation>
+    </message>
+    <message>
+        <source>user unlocked</source>
+        <translation>user unlocked</translation>
+    </message>
+    <message>
+        <source>sign-in failed</source>
+        <translation>sign-in failed</translation>
+    </message>
+</context>
+<context>
+    <name>Findings</name>
+    <message>
+        <source>Gantry tilt: resampled onto an orthogonal grid</source>
+        <extracomment>What the import&apos;s findings mean, by code (the core&apos;s message, with its numbers, goes in the item&apos;s tooltip).</extracomment>
+        <translation>Gantry tilt: resampled onto an orthogonal grid</translation>
+    </message>
+    <message>
+        <source>Uneven slice spacing: resampled at the smallest regular step</source>
+        <translation>Uneven slice spacing: resampled at the smallest regular step</translation>
+    </message>
+    <message>
+        <source>Missing slices in the series</source>
+        <translation>Missing slices in the series</translation>
+    </message>
+    <message>
+        <source>Several slices at the same position</source>
+        <translation>Several slices at the same position</translation>
+    </message>
+    <message>
+        <source>The same image in several files</source>
+        <translation>The same image in several files</translation>
+    </message>
+    <message>
+        <source>Slices with different orientations</source>
+        <translation>Slices with different orientations</translation>
+    </message>
+    <message>
+        <source>Too few slices for a volume</source>
+        <translation>Too few slices for a volume</translation>
+    </message>
+    <message>
+        <source>CT without rescale values: stored values taken as HU</source>
+        <translation>CT without rescale values: stored values taken as HU</translation>
+    </message>
+    <message>
+        <source>Compressed pixel data (decoded)</source>
+        <translation>Compressed pixel data (decoded)</translation>
+    </message>
+    <message>
+        <source>The gantry tilt tag disagrees with the slice positions</source>
+        <translation>The gantry tilt tag disagrees with the slice positions</translation>
+    </message>
+    <message>
+        <source>No slice position or orientation</source>
+        <translation>No slice position or orientation</translation>
+    </message>
+    <message>
+        <source>Resampled onto a regular grid</source>
+        <translation>Resampled onto a regular grid</translation>
+    </message>
+    <message>
+        <source>The slice positions cannot form a volume</source>
+        <translation>The slice positions cannot form a volume</translation>
+    </message>
+    <message>
+        <source>The volume would be too large</source>
+        <translation>The volume would be too large</translation>
+    </message>
+    <message>
+        <source>Files with invalid header values</source>
+        <translation>Files with invalid header values</translation>
+    </message>
+    <message>
+        <source>Localizer (scout) images: not a volume</source>
+        <translation>Localizer (scout) images: not a volume</translation>
+    </message>
+    <message>
+        <source>Images in different frames of reference</source>
+        <translation>Images in different frames of reference</translation>
+    </message>
+    <message>
+        <source>No image pixel data (a report, structure set or state)</source>
+        <translation>No image pixel data (a report, structure set or state)</translation>
+    </message>
+    <message>
+        <source>Files without preamble (ACR-NEMA style), read as implicit VR</source>
+        <translation>Files without preamble (ACR-NEMA style), read as implicit VR</translation>
+    </message>
+    <message>
+        <source>Pixel padding outside the scanned field replaced</source>
+        <translation>Pixel padding outside the scanned field replaced</translation>
+    </message>
+    <message>
+        <source>Secondary capture or colour images: not a volume</source>
+        <translation>Secondary capture or colour images: not a volume</translation>
+    </message>
+    <message>
+        <source>Reopened from the case&apos;s saved volume; the findings are those recorded at its import</source>
+        <extracomment>A reopened case&apos;s volume (workflow.reopen): with the findings recorded at its import, or without them.</extracomment>
+        <translation>Reopened from the case&apos;s saved volume; the findings are those recorded at its import</translation>
+    </message>
+    <message>
+        <source>Reopened from the case&apos;s saved volume; the DICOM series&apos; findings are not kept in it</source>
+        <translation>Reopened from the case&apos;s saved volume; the DICOM series&apos; findings are not kept in it</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <extracomment>What kind of series the scan found (``imaging.series``&apos; kinds).</extracomment>
+        <translation>volume</translation>
+    </message>
+    <message>
+        <source>localizer</source>
+        <translation>localizer</translation>
+    </message>
+    <message>
+        <source>secondary capture</source>
+        <translation>secondary capture</translation>
+    </message>
+    <message>
+        <source>single image</source>
+        <translation>single image</translation>
+    </message>
+    <message>
+        <source>multi-frame</source>
+        <translation>multi-frame</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>other</translation>
+    </message>
 </context>
 <context>
     <name>ImportPanel</name>
@@ -263,6 +477,10 @@
     <message>
         <source>%1 files, %2 series, %3 skipped</source>
         <translation>%1 files, %2 series, %3 skipped</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
     <message>
         <source>No findings.</source>
@@ -425,6 +643,7 @@
     </message>
     <message>
         <source>1 Cases</source>
+        <extracomment>Opens a URL on the desktop (a written report): QDesktopServices, or a test&apos;s recorder (no viewer started). Measurements placed while no case was open (shown, not recorded); the case&apos;s own come from its log.</extracomment>
         <translation>1 Cases</translation>
     </message>
     <message>
@@ -556,6 +775,10 @@
         <translation>Close DVW</translation>
     </message>
     <message>
+        <source>Recent cases</source>
+        <translation>Recent cases</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>&amp;View</translation>
     </message>
@@ -576,12 +799,28 @@
         <translation>&amp;Help</translation>
     </message>
     <message>
+        <source>Manual</source>
+        <translation>Manual</translation>
+    </message>
+    <message>
+        <source>The workflow, each step, what the verdicts mean, the keyboard shortcuts</source>
+        <translation>The workflow, each step, what the verdicts mean, the keyboard shortcuts</translation>
+    </message>
+    <message>
         <source>About DVW</source>
         <translation>About DVW</translation>
     </message>
     <message>
         <source>Version and software manifest</source>
         <translation>Version and software manifest</translation>
+    </message>
+    <message>
+        <source>Open case %1</source>
+        <translation>Open case %1</translation>
+    </message>
+    <message>
+        <source>No recent cases</source>
+        <translation>No recent cases</translation>
     </message>
     <message>
         <source>No case open</source>
@@ -598,6 +837,18 @@
     <message>
         <source>Verdict: %1</source>
         <translation>Verdict: %1</translation>
+    </message>
+    <message>
+        <source>%1°</source>
+        <translation>%1°</translation>
+    </message>
+    <message>
+        <source>%1 (not recorded: open a case to keep measurements with it)</source>
+        <translation>%1 (not recorded: open a case to keep measurements with it)</translation>
+    </message>
+    <message>
+        <source>%1 recorded with the case</source>
+        <translation>%1 recorded with the case</translation>
     </message>
     <message>
         <source>Case %1: its saved work was not loaded, newer results are shown</source>
@@ -785,6 +1036,18 @@
         <translation>The design on the anatomy (3D view)</translation>
     </message>
     <message>
+        <source>Report opened: %1</source>
+        <translation>Report opened: %1</translation>
+    </message>
+    <message>
+        <source>No PDF viewer answered; the report&apos;s folder is open: %1</source>
+        <translation>No PDF viewer answered; the report&apos;s folder is open: %1</translation>
+    </message>
+    <message>
+        <source>No PDF viewer or file manager answered; the report is at %1</source>
+        <translation>No PDF viewer or file manager answered; the report is at %1</translation>
+    </message>
+    <message>
         <source>A step is running: change the language again when it has finished. The other settings were saved.</source>
         <translation>A step is running: change the language again when it has finished. The other settings were saved.</translation>
     </message>
@@ -793,6 +1056,351 @@
 Software manifest %2</source>
         <translation>DVW %1
 Software manifest %2</translation>
+    </message>
+</context>
+<context>
+    <name>ManualDialog</name>
+    <message>
+        <source>DVW manual</source>
+        <extracomment>A tooltip&apos;s trailing keys in parentheses, ASCII or full-width (U+FF08, U+FF09) as Chinese text writes them.</extracomment>
+        <translation>DVW manual</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+</context>
+<context>
+    <name>ParameterTitles</name>
+    <message>
+        <source>Slice spacing</source>
+        <extracomment>Parameter titles of the measurement registry (validation.registry), marked for translation; a title not listed here is shown as the registry gives it.</extracomment>
+        <translation>Slice spacing</translation>
+    </message>
+    <message>
+        <source>Pixel spacing</source>
+        <translation>Pixel spacing</translation>
+    </message>
+    <message>
+        <source>Slice thickness</source>
+        <translation>Slice thickness</translation>
+    </message>
+    <message>
+        <source>Gantry tilt</source>
+        <translation>Gantry tilt</translation>
+    </message>
+    <message>
+        <source>Tilt corrected</source>
+        <translation>Tilt corrected</translation>
+    </message>
+    <message>
+        <source>Field of view</source>
+        <translation>Field of view</translation>
+    </message>
+    <message>
+        <source>Scan length</source>
+        <translation>Scan length</translation>
+    </message>
+    <message>
+        <source>Segmented bone volume</source>
+        <translation>Segmented bone volume</translation>
+    </message>
+    <message>
+        <source>Thinnest bone under the design</source>
+        <translation>Thinnest bone under the design</translation>
+    </message>
+    <message>
+        <source>Mean bone thickness under the design</source>
+        <translation>Mean bone thickness under the design</translation>
+    </message>
+    <message>
+        <source>Defect span</source>
+        <translation>Defect span</translation>
+    </message>
+    <message>
+        <source>Defect area</source>
+        <translation>Defect area</translation>
+    </message>
+    <message>
+        <source>Design volume</source>
+        <translation>Design volume</translation>
+    </message>
+    <message>
+        <source>Design surface area</source>
+        <translation>Design surface area</translation>
+    </message>
+    <message>
+        <source>Design length</source>
+        <translation>Design length</translation>
+    </message>
+    <message>
+        <source>Design width</source>
+        <translation>Design width</translation>
+    </message>
+    <message>
+        <source>Design height</source>
+        <translation>Design height</translation>
+    </message>
+    <message>
+        <source>Minimum wall thickness</source>
+        <translation>Minimum wall thickness</translation>
+    </message>
+    <message>
+        <source>Shells</source>
+        <translation>Shells</translation>
+    </message>
+    <message>
+        <source>Watertight</source>
+        <translation>Watertight</translation>
+    </message>
+    <message>
+        <source>Largest gap</source>
+        <translation>Largest gap</translation>
+    </message>
+    <message>
+        <source>Mean gap</source>
+        <translation>Mean gap</translation>
+    </message>
+    <message>
+        <source>Largest penetration</source>
+        <translation>Largest penetration</translation>
+    </message>
+    <message>
+        <source>Contact area</source>
+        <translation>Contact area</translation>
+    </message>
+    <message>
+        <source>Patient age</source>
+        <translation>Patient age</translation>
+    </message>
+    <message>
+        <source>Patient weight</source>
+        <translation>Patient weight</translation>
+    </message>
+</context>
+<context>
+    <name>Progress</name>
+    <message>
+        <source>auditing the records</source>
+        <extracomment>Progress stages the cores report (``base.progress.report``), word for word.</extracomment>
+        <translation>auditing the records</translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation>checked</translation>
+    </message>
+    <message>
+        <source>checking the password</source>
+        <translation>checking the password</translation>
+    </message>
+    <message>
+        <source>connected components</source>
+        <translation>connected components</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>done</translation>
+    </message>
+    <message>
+        <source>filling holes</source>
+        <translation>filling holes</translation>
+    </message>
+    <message>
+        <source>hashing the software</source>
+        <translation>hashing the software</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>imported</translation>
+    </message>
+    <message>
+        <source>loading the units</source>
+        <translation>loading the units</translation>
+    </message>
+    <message>
+        <source>locating the flagged parameters</source>
+        <translation>locating the flagged parameters</translation>
+    </message>
+    <message>
+        <source>making the administrator&apos;s key</source>
+        <translation>making the administrator&apos;s key</translation>
+    </message>
+    <message>
+        <source>measured</source>
+        <translation>measured</translation>
+    </message>
+    <message>
+        <source>meshed</source>
+        <translation>meshed</translation>
+    </message>
+    <message>
+        <source>metrics</source>
+        <translation>metrics</translation>
+    </message>
+    <message>
+        <source>preparing the 3D view</source>
+        <translation>preparing the 3D view</translation>
+    </message>
+    <message>
+        <source>preparing the pictures</source>
+        <translation>preparing the pictures</translation>
+    </message>
+    <message>
+        <source>read</source>
+        <translation>read</translation>
+    </message>
+    <message>
+        <source>reading pixel data</source>
+        <translation>reading pixel data</translation>
+    </message>
+    <message>
+        <source>reading the design</source>
+        <translation>reading the design</translation>
+    </message>
+    <message>
+        <source>reading the mask</source>
+        <translation>reading the mask</translation>
+    </message>
+    <message>
+        <source>reading the records</source>
+        <translation>reading the records</translation>
+    </message>
+    <message>
+        <source>reading the volume</source>
+        <translation>reading the volume</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>ready</translation>
+    </message>
+    <message>
+        <source>recorded</source>
+        <translation>recorded</translation>
+    </message>
+    <message>
+        <source>recording the check</source>
+        <translation>recording the check</translation>
+    </message>
+    <message>
+        <source>recording the measurement</source>
+        <translation>recording the measurement</translation>
+    </message>
+    <message>
+        <source>reduction in two processes</source>
+        <translation>reduction in two processes</translation>
+    </message>
+    <message>
+        <source>reduction</source>
+        <translation>reduction</translation>
+    </message>
+    <message>
+        <source>reduction: fast result not closed, trying VTK quadric decimation</source>
+        <translation>reduction: fast result not closed, trying VTK quadric decimation</translation>
+    </message>
+    <message>
+        <source>reduction: not reduced, every reduction opened the surface</source>
+        <translation>reduction: not reduced, every reduction opened the surface</translation>
+    </message>
+    <message>
+        <source>reopened</source>
+        <translation>reopened</translation>
+    </message>
+    <message>
+        <source>report written</source>
+        <translation>report written</translation>
+    </message>
+    <message>
+        <source>self-test done</source>
+        <translation>self-test done</translation>
+    </message>
+    <message>
+        <source>set up</source>
+        <translation>set up</translation>
+    </message>
+    <message>
+        <source>signed in</source>
+        <translation>signed in</translation>
+    </message>
+    <message>
+        <source>signed</source>
+        <translation>signed</translation>
+    </message>
+    <message>
+        <source>signing in</source>
+        <translation>signing in</translation>
+    </message>
+    <message>
+        <source>surface deviation</source>
+        <translation>surface deviation</translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation>threshold</translation>
+    </message>
+    <message>
+        <source>wall thickness</source>
+        <translation>wall thickness</translation>
+    </message>
+    <message>
+        <source>writing the mask</source>
+        <translation>writing the mask</translation>
+    </message>
+    <message>
+        <source>writing the mesh</source>
+        <translation>writing the mesh</translation>
+    </message>
+    <message>
+        <source>writing the report</source>
+        <translation>writing the report</translation>
+    </message>
+    <message>
+        <source>writing the volume</source>
+        <translation>writing the volume</translation>
+    </message>
+    <message>
+        <source>isosurface</source>
+        <translation>isosurface</translation>
+    </message>
+    <message>
+        <source>smoothing</source>
+        <translation>smoothing</translation>
+    </message>
+    <message>
+        <source>triangulating</source>
+        <translation>triangulating</translation>
+    </message>
+    <message>
+        <source>normals for the 3D view</source>
+        <translation>normals for the 3D view</translation>
+    </message>
+    <message>
+        <source>assembling slice %1/%2</source>
+        <extracomment>Progress stages with numbers or names in them: the pattern, and the text with %1, %2 for its groups.</extracomment>
+        <translation>assembling slice %1/%2</translation>
+    </message>
+    <message>
+        <source>read %1 headers</source>
+        <translation>read %1 headers</translation>
+    </message>
+    <message>
+        <source>reading headers (%1/%2 files)</source>
+        <translation>reading headers (%1/%2 files)</translation>
+    </message>
+    <message>
+        <source>loading %1</source>
+        <translation>loading %1</translation>
+    </message>
+    <message>
+        <source>reduction: keeping %1 of the triangles to keep the surface closed</source>
+        <translation>reduction: keeping %1 of the triangles to keep the surface closed</translation>
+    </message>
+    <message>
+        <source>trusting site %1, which the server lists</source>
+        <translation>trusting site %1, which the server lists</translation>
+    </message>
+    <message>
+        <source>%1 sites trusted</source>
+        <translation>%1 sites trusted</translation>
     </message>
 </context>
 <context>
@@ -981,6 +1589,18 @@ Software manifest %2</translation>
         <translation>Re-verification: %1 (%2) by %3: %4</translation>
     </message>
     <message>
+        <source>superseded</source>
+        <translation>superseded</translation>
+    </message>
+    <message>
+        <source>valid</source>
+        <translation>valid</translation>
+    </message>
+    <message>
+        <source>%1 (%2): %3, %4 [%5]</source>
+        <translation>%1 (%2): %3, %4 [%5]</translation>
+    </message>
+    <message>
         <source>Signatures: %1</source>
         <translation>Signatures: %1</translation>
     </message>
@@ -1009,7 +1629,7 @@ Software manifest %2</translation>
     <name>SceneView</name>
     <message>
         <source>Loading the 3D view...</source>
-        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
+        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). Room around the anatomy framed alone: the camera stands this much farther than where it would just fit. The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
         <translation>Loading the 3D view...</translation>
     </message>
     <message>
@@ -1189,6 +1809,14 @@ Software manifest %2</translation>
         <translation>Clear every separate part of the mask smaller than the minimum volume (I)</translation>
     </message>
     <message>
+        <source>Fill between slices</source>
+        <translation>Fill between slices</translation>
+    </message>
+    <message>
+        <source>Fill the empty axial slices between slices where the mask was drawn, interpolating the shapes (F)</source>
+        <translation>Fill the empty axial slices between slices where the mask was drawn, interpolating the shapes (F)</translation>
+    </message>
+    <message>
         <source>Smallest part kept by Remove islands, mm³</source>
         <translation>Smallest part kept by Remove islands, mm³</translation>
     </message>
@@ -1233,14 +1861,6 @@ Software manifest %2</translation>
         <translation>Mask: %1 voxels, %2 cm³</translation>
     </message>
     <message>
-        <source>Click on a slice to paint a ball.</source>
-        <translation>Click on a slice to paint a ball.</translation>
-    </message>
-    <message>
-        <source>Click on a slice to erase a ball.</source>
-        <translation>Click on a slice to erase a ball.</translation>
-    </message>
-    <message>
         <source>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</source>
         <translation>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</translation>
     </message>
@@ -1259,6 +1879,14 @@ Software manifest %2</translation>
     <message>
         <source> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</source>
         <translation> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</translation>
+    </message>
+    <message>
+        <source>Click or drag on a slice to paint with the brush (one undo step per stroke).</source>
+        <translation>Click or drag on a slice to paint with the brush (one undo step per stroke).</translation>
+    </message>
+    <message>
+        <source>Click or drag on a slice to erase with the brush (one undo step per stroke).</source>
+        <translation>Click or drag on a slice to erase with the brush (one undo step per stroke).</translation>
     </message>
     <message>
         <source>yes</source>
@@ -1434,6 +2062,10 @@ Software manifest %2</translation>
         <translation>Sign case %1</translation>
     </message>
     <message>
+        <source>Before signing, every item must be met:</source>
+        <translation>Before signing, every item must be met:</translation>
+    </message>
+    <message>
         <source>You are signing the following, exactly as shown:</source>
         <translation>You are signing the following, exactly as shown:</translation>
     </message>
@@ -1603,11 +2235,122 @@ Software manifest %2</translation>
     </message>
 </context>
 <context>
+    <name>SignoffChecklistView</name>
+    <message>
+        <source>A current check made by this software</source>
+        <translation>A current check made by this software</translation>
+    </message>
+    <message>
+        <source>Self-test passed on this software</source>
+        <translation>Self-test passed on this software</translation>
+    </message>
+    <message>
+        <source>Re-verification recorded when needed</source>
+        <translation>Re-verification recorded when needed</translation>
+    </message>
+    <message>
+        <source>The signer&apos;s role may sign this meaning</source>
+        <translation>The signer&apos;s role may sign this meaning</translation>
+    </message>
+    <message>
+        <source>No unresolved conflict between sites</source>
+        <translation>No unresolved conflict between sites</translation>
+    </message>
+    <message>
+        <source>No check has been run: run it in step 4, Design &amp; Check.</source>
+        <translation>No check has been run: run it in step 4, Design &amp; Check.</translation>
+    </message>
+    <message>
+        <source>The inputs or the design changed since the last check (revision %1): run the check again.</source>
+        <translation>The inputs or the design changed since the last check (revision %1): run the check again.</translation>
+    </message>
+    <message>
+        <source>The check was made by other software (%1...): run the check again with this installation.</source>
+        <translation>The check was made by other software (%1...): run the check again with this installation.</translation>
+    </message>
+    <message>
+        <source>Checked: %1.</source>
+        <translation>Checked: %1.</translation>
+    </message>
+    <message>
+        <source>A passed self-test of this software is recorded on this workstation.</source>
+        <translation>A passed self-test of this software is recorded on this workstation.</translation>
+    </message>
+    <message>
+        <source>No passed self-test of this software (%1...) is recorded on this workstation: run the self-test.</source>
+        <translation>No passed self-test of this software (%1...) is recorded on this workstation: run the self-test.</translation>
+    </message>
+    <message>
+        <source>Not needed: the check is within the envelope.</source>
+        <translation>Not needed: the check is within the envelope.</translation>
+    </message>
+    <message>
+        <source>The check is %1: record its re-verification.</source>
+        <translation>The check is %1: record its re-verification.</translation>
+    </message>
+    <message>
+        <source>The re-verification failed: change the design and run the check again.</source>
+        <translation>The re-verification failed: change the design and run the check again.</translation>
+    </message>
+    <message>
+        <source>A passed re-verification is recorded.</source>
+        <translation>A passed re-verification is recorded.</translation>
+    </message>
+    <message>
+        <source>Nobody who may sign this meaning is chosen (roles: %1): choose the meaning or signer.</source>
+        <translation>Nobody who may sign this meaning is chosen (roles: %1): choose the meaning or signer.</translation>
+    </message>
+    <message>
+        <source>This signer&apos;s role may not sign this meaning (roles: %1): choose another signer.</source>
+        <translation>This signer&apos;s role may not sign this meaning (roles: %1): choose another signer.</translation>
+    </message>
+    <message>
+        <source>The signer&apos;s role may sign this meaning.</source>
+        <translation>The signer&apos;s role may sign this meaning.</translation>
+    </message>
+    <message>
+        <source>No concurrent changes from other sites.</source>
+        <translation>No concurrent changes from other sites.</translation>
+    </message>
+    <message>
+        <source>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</source>
+        <translation>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</translation>
+    </message>
+    <message>
+        <source>Go to Design &amp; Check</source>
+        <translation>Go to Design &amp; Check</translation>
+    </message>
+    <message>
+        <source>Run self-test</source>
+        <translation>Run self-test</translation>
+    </message>
+    <message>
+        <source>Record re-verification...</source>
+        <translation>Record re-verification...</translation>
+    </message>
+    <message>
+        <source>Choose signer</source>
+        <translation>Choose signer</translation>
+    </message>
+    <message>
+        <source>Reading the records...</source>
+        <translation>Reading the records...</translation>
+    </message>
+    <message>
+        <source>✔ met</source>
+        <translation>✔ met</translation>
+    </message>
+    <message>
+        <source>✘ not met</source>
+        <translation>✘ not met</translation>
+    </message>
+</context>
+<context>
     <name>SliceView</name>
     <message>
-        <source>Click to move the crosshair; scroll to step through the slices</source>
-        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks.</extracomment>
-        <translation>Click to move the crosshair; scroll to step through the slices</translation>
+        <source>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</source>
+        <extracomment>Points a measuring drawing takes (the angle&apos;s vertex is the second). The measuring tools&apos; drawings, by the measurement they make (workflow.measurements.KINDS). The outlines of the meshes on the slices: the anatomy white, the design magenta (apart from mask, cross, shapes). Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
+        <translation>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</translation>
     </message>
     <message>
         <source>Axial</source>
@@ -1621,12 +2364,16 @@ Software manifest %2</translation>
         <source>Sagittal</source>
         <translation>Sagittal</translation>
     </message>
+    <message>
+        <source>W %1  L %2</source>
+        <translation>W %1  L %2</translation>
+    </message>
 </context>
 <context>
     <name>SliceViewsPanel</name>
     <message>
         <source>Bone</source>
-        <extracomment>How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
+        <extracomment>A measurement placed: its kind (``distance``, ``angle``), the plane, the slice index and the points, an ``(n, 3)`` array of LPS mm. A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons). A brush stroke on a view: the plane and the points the brush went through, ``(n, 3)`` LPS mm at the slice. How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
         <translation>Bone</translation>
     </message>
     <message>
@@ -1652,6 +2399,38 @@ Software manifest %2</translation>
     <message>
         <source>Window:</source>
         <translation>Window:</translation>
+    </message>
+    <message>
+        <source>Ruler</source>
+        <translation>Ruler</translation>
+    </message>
+    <message>
+        <source>Measure a distance: click two points on a slice</source>
+        <translation>Measure a distance: click two points on a slice</translation>
+    </message>
+    <message>
+        <source>Angle</source>
+        <translation>Angle</translation>
+    </message>
+    <message>
+        <source>Measure an angle: click three points, the vertex second</source>
+        <translation>Measure an angle: click three points, the vertex second</translation>
+    </message>
+    <message>
+        <source>Outlines</source>
+        <translation>Outlines</translation>
+    </message>
+    <message>
+        <source>Show where the anatomy (white) and the design (magenta) cross each slice (O)</source>
+        <translation>Show where the anatomy (white) and the design (magenta) cross each slice (O)</translation>
+    </message>
+    <message>
+        <source>The value under the cursor (HU for CT) and its voxel</source>
+        <translation>The value under the cursor (HU for CT) and its voxel</translation>
+    </message>
+    <message>
+        <source>%1 HU at %2</source>
+        <translation>%1 HU at %2</translation>
     </message>
     <message>
         <source>voxel %1  LPS (%2, %3, %4) mm</source>
@@ -1775,27 +2554,32 @@ Software manifest %2</translation>
     </message>
     <message>
         <source>The password is wrong.</source>
+        <extracomment>Refusals whose :func:`error_title` says what to do in the window: their core message (worded for the command line, e.g. &quot;run dvw selftest&quot;) is only shown as details.</extracomment>
         <translation>The password is wrong.</translation>
     </message>
     <message>
-        <source>The case is outside its envelope: record a passed re-verification before signing.</source>
-        <translation>The case is outside its envelope: record a passed re-verification before signing.</translation>
+        <source>The case needs a passed re-verification before signing: press Record re-verification... in the Review step.</source>
+        <translation>The case needs a passed re-verification before signing: press Record re-verification... in the Review step.</translation>
     </message>
     <message>
-        <source>This installation has not passed its self-test: run the self-test before signing.</source>
-        <translation>This installation has not passed its self-test: run the self-test before signing.</translation>
+        <source>This software has not passed its self-test here, or the check was made by other software: press Run self-test in the Review step, or run the check again.</source>
+        <translation>This software has not passed its self-test here, or the check was made by other software: press Run self-test in the Review step, or run the check again.</translation>
     </message>
     <message>
-        <source>No valid check: run the check before signing.</source>
-        <translation>No valid check: run the check before signing.</translation>
+        <source>No valid check: run the check in step 4, Design &amp; Check, before signing.</source>
+        <translation>No valid check: run the check in step 4, Design &amp; Check, before signing.</translation>
     </message>
     <message>
-        <source>This user&apos;s role may not do this.</source>
-        <translation>This user&apos;s role may not do this.</translation>
+        <source>This user&apos;s role may not do this: choose a signer whose role may.</source>
+        <translation>This user&apos;s role may not do this: choose a signer whose role may.</translation>
     </message>
     <message>
-        <source>An input changed since the check: check again.</source>
-        <translation>An input changed since the check: check again.</translation>
+        <source>An input changed since the check: run the check again in step 4, Design &amp; Check.</source>
+        <translation>An input changed since the check: run the check again in step 4, Design &amp; Check.</translation>
+    </message>
+    <message>
+        <source>Two sites changed this case while offline: a person must choose which revision to keep before signing.</source>
+        <translation>Two sites changed this case while offline: a person must choose which revision to keep before signing.</translation>
     </message>
     <message>
         <source>This user is disabled.</source>
@@ -1842,6 +2626,30 @@ Software manifest %2</translation>
         <translation>Administrator</translation>
     </message>
     <message>
+        <source>design verification</source>
+        <translation>design verification</translation>
+    </message>
+    <message>
+        <source>clinical design confirmation</source>
+        <translation>clinical design confirmation</translation>
+    </message>
+    <message>
+        <source>re-verification approved</source>
+        <translation>re-verification approved</translation>
+    </message>
+    <message>
+        <source>release</source>
+        <translation>release</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>passed</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>failed</translation>
+    </message>
+    <message>
         <source>The account %1 is locked after too many wrong passwords; try again in %2 minutes.</source>
         <translation>The account %1 is locked after too many wrong passwords; try again in %2 minutes.</translation>
     </message>
@@ -1880,6 +2688,14 @@ Software manifest %2</translation>
     <message>
         <source>info</source>
         <translation>info</translation>
+    </message>
+    <message>
+        <source>years</source>
+        <translation>years</translation>
+    </message>
+    <message>
+        <source>°</source>
+        <translation>°</translation>
     </message>
 </context>
 </TS>

@@ -88,11 +88,11 @@
     </message>
     <message>
         <source>Other envelope...</source>
-        <translation>其他包络…</translation>
+        <translation>其他设计包络…</translation>
     </message>
     <message>
         <source>Choose an envelope file (.toml)</source>
-        <translation>选择包络文件 (.toml)</translation>
+        <translation>选择设计包络文件 (.toml)</translation>
     </message>
     <message>
         <source>not given</source>
@@ -104,7 +104,7 @@
     </message>
     <message>
         <source>The patient&apos;s age (a patient fact the envelope may limit)</source>
-        <translation>患者年龄（包络可能限定的患者信息）</translation>
+        <translation>患者年龄（设计包络可能限定的患者信息）</translation>
     </message>
     <message>
         <source>The patient&apos;s weight (optional)</source>
@@ -120,7 +120,7 @@
     </message>
     <message>
         <source>Envelope:</source>
-        <translation>包络：</translation>
+        <translation>设计包络：</translation>
     </message>
     <message>
         <source>Patient age:</source>
@@ -140,11 +140,11 @@
     </message>
     <message>
         <source>Envelope file</source>
-        <translation>包络文件</translation>
+        <translation>设计包络文件</translation>
     </message>
     <message>
         <source>Envelopes (*.toml)</source>
-        <translation>包络文件 (*.toml)</translation>
+        <translation>设计包络文件 (*.toml)</translation>
     </message>
     <message>
         <source>%1: %2 triangles; volume %3 cm³, area %4 cm²; box %5 x %6 x %7 mm; watertight: %8, shells: %9; thinnest wall %10 mm</source>
@@ -199,7 +199,221 @@
     </message>
     <message>
         <source>Every envelope parameter with its measured value, limits, status and margin</source>
-        <translation>每个包络参数的测量值、限值、状态与裕量</translation>
+        <translation>每个设计包络参数的测量值、限值、状态与裕量</translation>
+    </message>
+    <message>
+        <source>Measured: %1</source>
+        <translation>测量方法：%1</translation>
+    </message>
+    <message>
+        <source>Why this range (design envelope): %1</source>
+        <translation>此范围的依据（设计包络）：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Events</name>
+    <message>
+        <source>case created</source>
+        <extracomment>The events of the records log, by kind (the audit trail&apos;s Event column).</extracomment>
+        <translation>创建病例</translation>
+    </message>
+    <message>
+        <source>inputs added</source>
+        <translation>添加输入</translation>
+    </message>
+    <message>
+        <source>check run</source>
+        <translation>运行核查</translation>
+    </message>
+    <message>
+        <source>re-verification recorded</source>
+        <translation>记录再验证</translation>
+    </message>
+    <message>
+        <source>signature</source>
+        <translation>签名</translation>
+    </message>
+    <message>
+        <source>design changed</source>
+        <translation>设计变更</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>received by sync</source>
+        <translation>经同步接收</translation>
+    </message>
+    <message>
+        <source>conflict resolved</source>
+        <translation>冲突已解决</translation>
+    </message>
+    <message>
+        <source>measurement recorded</source>
+        <translation>记录测量</translation>
+    </message>
+    <message>
+        <source>UDI assigned</source>
+        <translation>分配 UDI</translation>
+    </message>
+    <message>
+        <source>trace event</source>
+        <translation>追溯事件</translation>
+    </message>
+    <message>
+        <source>bundle imported</source>
+        <translation>导入病例包</translation>
+    </message>
+    <message>
+        <source>self-test recorded</source>
+        <translation>记录自检</translation>
+    </message>
+    <message>
+        <source>site trusted</source>
+        <translation>信任站点</translation>
+    </message>
+    <message>
+        <source>user added</source>
+        <translation>添加用户</translation>
+    </message>
+    <message>
+        <source>user disabled</source>
+        <translation>停用用户</translation>
+    </message>
+    <message>
+        <source>user&apos;s role changed</source>
+        <translation>用户角色变更</translation>
+    </message>
+    <message>
+        <source>user unlocked</source>
+        <translation>解锁用户</translation>
+    </message>
+    <message>
+        <source>sign-in failed</source>
+        <translation>登录失败</translation>
+    </message>
+</context>
+<context>
+    <name>Findings</name>
+    <message>
+        <source>Gantry tilt: resampled onto an orthogonal grid</source>
+        <extracomment>What the import&apos;s findings mean, by code (the core&apos;s message, with its numbers, goes in the item&apos;s tooltip).</extracomment>
+        <translation>机架倾斜：已重采样到正交网格</translation>
+    </message>
+    <message>
+        <source>Uneven slice spacing: resampled at the smallest regular step</source>
+        <translation>层间距不均匀：已按最小规则间距重采样</translation>
+    </message>
+    <message>
+        <source>Missing slices in the series</source>
+        <translation>序列中有缺层</translation>
+    </message>
+    <message>
+        <source>Several slices at the same position</source>
+        <translation>多个层面位于同一位置</translation>
+    </message>
+    <message>
+        <source>The same image in several files</source>
+        <translation>同一图像存于多个文件中</translation>
+    </message>
+    <message>
+        <source>Slices with different orientations</source>
+        <translation>层面方向不一致</translation>
+    </message>
+    <message>
+        <source>Too few slices for a volume</source>
+        <translation>层数太少，无法构成体数据</translation>
+    </message>
+    <message>
+        <source>CT without rescale values: stored values taken as HU</source>
+        <translation>CT 缺少重标定值：存储值按 HU 处理</translation>
+    </message>
+    <message>
+        <source>Compressed pixel data (decoded)</source>
+        <translation>压缩的像素数据（已解码）</translation>
+    </message>
+    <message>
+        <source>The gantry tilt tag disagrees with the slice positions</source>
+        <translation>机架倾角标签与层面位置不一致</translation>
+    </message>
+    <message>
+        <source>No slice position or orientation</source>
+        <translation>缺少层面位置或方向</translation>
+    </message>
+    <message>
+        <source>Resampled onto a regular grid</source>
+        <translation>已重采样到规则网格</translation>
+    </message>
+    <message>
+        <source>The slice positions cannot form a volume</source>
+        <translation>层面位置无法构成体数据</translation>
+    </message>
+    <message>
+        <source>The volume would be too large</source>
+        <translation>体数据将过大</translation>
+    </message>
+    <message>
+        <source>Files with invalid header values</source>
+        <translation>文件头中有无效值</translation>
+    </message>
+    <message>
+        <source>Localizer (scout) images: not a volume</source>
+        <translation>定位像：不是体数据</translation>
+    </message>
+    <message>
+        <source>Images in different frames of reference</source>
+        <translation>图像属于不同的参考坐标系</translation>
+    </message>
+    <message>
+        <source>No image pixel data (a report, structure set or state)</source>
+        <translation>没有图像像素数据（报告、结构集或显示状态）</translation>
+    </message>
+    <message>
+        <source>Files without preamble (ACR-NEMA style), read as implicit VR</source>
+        <translation>文件没有前导（ACR-NEMA 格式），按隐式 VR 读取</translation>
+    </message>
+    <message>
+        <source>Pixel padding outside the scanned field replaced</source>
+        <translation>扫描野外的填充像素已替换</translation>
+    </message>
+    <message>
+        <source>Secondary capture or colour images: not a volume</source>
+        <translation>二次采集或彩色图像：不是体数据</translation>
+    </message>
+    <message>
+        <source>Reopened from the case&apos;s saved volume; the findings are those recorded at its import</source>
+        <extracomment>A reopened case&apos;s volume (workflow.reopen): with the findings recorded at its import, or without them.</extracomment>
+        <translation>从病例已保存的体数据重新打开；所列发现为导入时记录的发现</translation>
+    </message>
+    <message>
+        <source>Reopened from the case&apos;s saved volume; the DICOM series&apos; findings are not kept in it</source>
+        <translation>从病例已保存的体数据重新打开；其中未保存 DICOM 序列的发现</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <extracomment>What kind of series the scan found (``imaging.series``&apos; kinds).</extracomment>
+        <translation>体数据</translation>
+    </message>
+    <message>
+        <source>localizer</source>
+        <translation>定位像</translation>
+    </message>
+    <message>
+        <source>secondary capture</source>
+        <translation>二次采集</translation>
+    </message>
+    <message>
+        <source>single image</source>
+        <translation>单幅图像</translation>
+    </message>
+    <message>
+        <source>multi-frame</source>
+        <translation>多帧</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>其他</translation>
     </message>
 </context>
 <context>
@@ -263,6 +477,10 @@
     <message>
         <source>%1 files, %2 series, %3 skipped</source>
         <translation>%1 个文件，%2 个序列，跳过 %3 个</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
     </message>
     <message>
         <source>No findings.</source>
@@ -425,6 +643,7 @@
     </message>
     <message>
         <source>1 Cases</source>
+        <extracomment>Opens a URL on the desktop (a written report): QDesktopServices, or a test&apos;s recorder (no viewer started). Measurements placed while no case was open (shown, not recorded); the case&apos;s own come from its log.</extracomment>
         <translation>1 病例</translation>
     </message>
     <message>
@@ -556,6 +775,10 @@
         <translation>关闭 DVW</translation>
     </message>
     <message>
+        <source>Recent cases</source>
+        <translation>最近的病例</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -576,12 +799,28 @@
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
+        <source>Manual</source>
+        <translation>使用手册</translation>
+    </message>
+    <message>
+        <source>The workflow, each step, what the verdicts mean, the keyboard shortcuts</source>
+        <translation>工作流程、各个步骤、各结论的含义、键盘快捷键</translation>
+    </message>
+    <message>
         <source>About DVW</source>
         <translation>关于 DVW</translation>
     </message>
     <message>
         <source>Version and software manifest</source>
         <translation>版本与软件清单</translation>
+    </message>
+    <message>
+        <source>Open case %1</source>
+        <translation>打开病例 %1</translation>
+    </message>
+    <message>
+        <source>No recent cases</source>
+        <translation>没有最近的病例</translation>
     </message>
     <message>
         <source>No case open</source>
@@ -598,6 +837,18 @@
     <message>
         <source>Verdict: %1</source>
         <translation>结论：%1</translation>
+    </message>
+    <message>
+        <source>%1°</source>
+        <translation>%1 度</translation>
+    </message>
+    <message>
+        <source>%1 (not recorded: open a case to keep measurements with it)</source>
+        <translation>%1（未记录：请先打开病例，测量才能随病例保存）</translation>
+    </message>
+    <message>
+        <source>%1 recorded with the case</source>
+        <translation>%1 已随病例记录</translation>
     </message>
     <message>
         <source>Case %1: its saved work was not loaded, newer results are shown</source>
@@ -785,6 +1036,18 @@
         <translation>解剖结构上的设计（三维视图）</translation>
     </message>
     <message>
+        <source>Report opened: %1</source>
+        <translation>报告已打开：%1</translation>
+    </message>
+    <message>
+        <source>No PDF viewer answered; the report&apos;s folder is open: %1</source>
+        <translation>没有可用的 PDF 查看器；已打开报告所在文件夹：%1</translation>
+    </message>
+    <message>
+        <source>No PDF viewer or file manager answered; the report is at %1</source>
+        <translation>没有可用的 PDF 查看器或文件管理器；报告位于 %1</translation>
+    </message>
+    <message>
         <source>A step is running: change the language again when it has finished. The other settings were saved.</source>
         <translation>有步骤正在运行：请在其完成后再更改语言。其他设置已保存。</translation>
     </message>
@@ -793,6 +1056,351 @@
 Software manifest %2</source>
         <translation>DVW %1
 软件清单 %2</translation>
+    </message>
+</context>
+<context>
+    <name>ManualDialog</name>
+    <message>
+        <source>DVW manual</source>
+        <extracomment>A tooltip&apos;s trailing keys in parentheses, ASCII or full-width (U+FF08, U+FF09) as Chinese text writes them.</extracomment>
+        <translation>DVW 使用手册</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+</context>
+<context>
+    <name>ParameterTitles</name>
+    <message>
+        <source>Slice spacing</source>
+        <extracomment>Parameter titles of the measurement registry (validation.registry), marked for translation; a title not listed here is shown as the registry gives it.</extracomment>
+        <translation>层间距</translation>
+    </message>
+    <message>
+        <source>Pixel spacing</source>
+        <translation>像素间距</translation>
+    </message>
+    <message>
+        <source>Slice thickness</source>
+        <translation>层厚</translation>
+    </message>
+    <message>
+        <source>Gantry tilt</source>
+        <translation>机架倾角</translation>
+    </message>
+    <message>
+        <source>Tilt corrected</source>
+        <translation>已校正倾斜</translation>
+    </message>
+    <message>
+        <source>Field of view</source>
+        <translation>视野</translation>
+    </message>
+    <message>
+        <source>Scan length</source>
+        <translation>扫描长度</translation>
+    </message>
+    <message>
+        <source>Segmented bone volume</source>
+        <translation>分割骨体积</translation>
+    </message>
+    <message>
+        <source>Thinnest bone under the design</source>
+        <translation>设计下方最薄骨厚</translation>
+    </message>
+    <message>
+        <source>Mean bone thickness under the design</source>
+        <translation>设计下方平均骨厚</translation>
+    </message>
+    <message>
+        <source>Defect span</source>
+        <translation>缺损跨度</translation>
+    </message>
+    <message>
+        <source>Defect area</source>
+        <translation>缺损面积</translation>
+    </message>
+    <message>
+        <source>Design volume</source>
+        <translation>设计体积</translation>
+    </message>
+    <message>
+        <source>Design surface area</source>
+        <translation>设计表面积</translation>
+    </message>
+    <message>
+        <source>Design length</source>
+        <translation>设计长度</translation>
+    </message>
+    <message>
+        <source>Design width</source>
+        <translation>设计宽度</translation>
+    </message>
+    <message>
+        <source>Design height</source>
+        <translation>设计高度</translation>
+    </message>
+    <message>
+        <source>Minimum wall thickness</source>
+        <translation>最小壁厚</translation>
+    </message>
+    <message>
+        <source>Shells</source>
+        <translation>壳体数</translation>
+    </message>
+    <message>
+        <source>Watertight</source>
+        <translation>水密</translation>
+    </message>
+    <message>
+        <source>Largest gap</source>
+        <translation>最大间隙</translation>
+    </message>
+    <message>
+        <source>Mean gap</source>
+        <translation>平均间隙</translation>
+    </message>
+    <message>
+        <source>Largest penetration</source>
+        <translation>最大穿透深度</translation>
+    </message>
+    <message>
+        <source>Contact area</source>
+        <translation>接触面积</translation>
+    </message>
+    <message>
+        <source>Patient age</source>
+        <translation>患者年龄</translation>
+    </message>
+    <message>
+        <source>Patient weight</source>
+        <translation>患者体重</translation>
+    </message>
+</context>
+<context>
+    <name>Progress</name>
+    <message>
+        <source>auditing the records</source>
+        <extracomment>Progress stages the cores report (``base.progress.report``), word for word.</extracomment>
+        <translation>正在审计记录</translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation>已核查</translation>
+    </message>
+    <message>
+        <source>checking the password</source>
+        <translation>正在验证密码</translation>
+    </message>
+    <message>
+        <source>connected components</source>
+        <translation>连通分量</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>filling holes</source>
+        <translation>正在填充孔洞</translation>
+    </message>
+    <message>
+        <source>hashing the software</source>
+        <translation>正在计算软件哈希</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <source>loading the units</source>
+        <translation>正在载入单位</translation>
+    </message>
+    <message>
+        <source>locating the flagged parameters</source>
+        <translation>正在定位被标记的参数</translation>
+    </message>
+    <message>
+        <source>making the administrator&apos;s key</source>
+        <translation>正在生成管理员密钥</translation>
+    </message>
+    <message>
+        <source>measured</source>
+        <translation>已测量</translation>
+    </message>
+    <message>
+        <source>meshed</source>
+        <translation>已生成网格</translation>
+    </message>
+    <message>
+        <source>metrics</source>
+        <translation>网格指标</translation>
+    </message>
+    <message>
+        <source>preparing the 3D view</source>
+        <translation>正在准备三维视图</translation>
+    </message>
+    <message>
+        <source>preparing the pictures</source>
+        <translation>正在准备图片</translation>
+    </message>
+    <message>
+        <source>read</source>
+        <translation>已读取</translation>
+    </message>
+    <message>
+        <source>reading pixel data</source>
+        <translation>正在读取像素数据</translation>
+    </message>
+    <message>
+        <source>reading the design</source>
+        <translation>正在读取设计</translation>
+    </message>
+    <message>
+        <source>reading the mask</source>
+        <translation>正在读取掩膜</translation>
+    </message>
+    <message>
+        <source>reading the records</source>
+        <translation>正在读取记录</translation>
+    </message>
+    <message>
+        <source>reading the volume</source>
+        <translation>正在读取体数据</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>recorded</source>
+        <translation>已记录</translation>
+    </message>
+    <message>
+        <source>recording the check</source>
+        <translation>正在记录核查</translation>
+    </message>
+    <message>
+        <source>recording the measurement</source>
+        <translation>正在记录测量</translation>
+    </message>
+    <message>
+        <source>reduction in two processes</source>
+        <translation>双进程简化</translation>
+    </message>
+    <message>
+        <source>reduction</source>
+        <translation>简化</translation>
+    </message>
+    <message>
+        <source>reduction: fast result not closed, trying VTK quadric decimation</source>
+        <translation>简化：快速结果不封闭，改用 VTK 二次误差简化</translation>
+    </message>
+    <message>
+        <source>reduction: not reduced, every reduction opened the surface</source>
+        <translation>简化：未简化，每种简化都会使表面不封闭</translation>
+    </message>
+    <message>
+        <source>reopened</source>
+        <translation>已重新打开</translation>
+    </message>
+    <message>
+        <source>report written</source>
+        <translation>报告已写入</translation>
+    </message>
+    <message>
+        <source>self-test done</source>
+        <translation>自检完成</translation>
+    </message>
+    <message>
+        <source>set up</source>
+        <translation>已设置</translation>
+    </message>
+    <message>
+        <source>signed in</source>
+        <translation>已登录</translation>
+    </message>
+    <message>
+        <source>signed</source>
+        <translation>已签署</translation>
+    </message>
+    <message>
+        <source>signing in</source>
+        <translation>正在登录</translation>
+    </message>
+    <message>
+        <source>surface deviation</source>
+        <translation>表面偏差</translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <source>wall thickness</source>
+        <translation>壁厚</translation>
+    </message>
+    <message>
+        <source>writing the mask</source>
+        <translation>正在写入掩膜</translation>
+    </message>
+    <message>
+        <source>writing the mesh</source>
+        <translation>正在写入网格</translation>
+    </message>
+    <message>
+        <source>writing the report</source>
+        <translation>正在写入报告</translation>
+    </message>
+    <message>
+        <source>writing the volume</source>
+        <translation>正在写入体数据</translation>
+    </message>
+    <message>
+        <source>isosurface</source>
+        <translation>等值面提取</translation>
+    </message>
+    <message>
+        <source>smoothing</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source>triangulating</source>
+        <translation>三角化</translation>
+    </message>
+    <message>
+        <source>normals for the 3D view</source>
+        <translation>计算三维视图法线</translation>
+    </message>
+    <message>
+        <source>assembling slice %1/%2</source>
+        <extracomment>Progress stages with numbers or names in them: the pattern, and the text with %1, %2 for its groups.</extracomment>
+        <translation>正在组装第 %1/%2 层</translation>
+    </message>
+    <message>
+        <source>read %1 headers</source>
+        <translation>已读取 %1 个文件头</translation>
+    </message>
+    <message>
+        <source>reading headers (%1/%2 files)</source>
+        <translation>正在读取文件头（%1/%2 个文件）</translation>
+    </message>
+    <message>
+        <source>loading %1</source>
+        <translation>正在载入 %1</translation>
+    </message>
+    <message>
+        <source>reduction: keeping %1 of the triangles to keep the surface closed</source>
+        <translation>简化：保留 %1 的三角面以保持表面封闭</translation>
+    </message>
+    <message>
+        <source>trusting site %1, which the server lists</source>
+        <translation>正在信任服务器列出的站点 %1</translation>
+    </message>
+    <message>
+        <source>%1 sites trusted</source>
+        <translation>已信任 %1 个站点</translation>
     </message>
 </context>
 <context>
@@ -918,7 +1526,7 @@ Software manifest %2</source>
     </message>
     <message>
         <source>Record how an out-of-envelope design was re-verified</source>
-        <translation>记录超出包络的设计如何进行了再验证</translation>
+        <translation>记录超出设计包络的设计如何进行了再验证</translation>
     </message>
     <message>
         <source>Sign...</source>
@@ -981,6 +1589,18 @@ Software manifest %2</source>
         <translation>再验证：%1（%2），记录人 %3：%4</translation>
     </message>
     <message>
+        <source>superseded</source>
+        <translation>已失效</translation>
+    </message>
+    <message>
+        <source>valid</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>%1 (%2): %3, %4 [%5]</source>
+        <translation>%1（%2）：%3，%4 [%5]</translation>
+    </message>
+    <message>
         <source>Signatures: %1</source>
         <translation>签名：%1</translation>
     </message>
@@ -1009,7 +1629,7 @@ Software manifest %2</source>
     <name>SceneView</name>
     <message>
         <source>Loading the 3D view...</source>
-        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
+        <extracomment>Colours (RGB 0..1) as in the report pictures (geometry.render): bone and the device; flagged places in red. How long the view&apos;s size must stay the same before it renders at the new size (ms). Room around the anatomy framed alone: the camera stands this much farther than where it would just fit. The smallest view (pixels high) whose frame the report&apos;s picture takes as it is; a smaller one is rendered at the picture&apos;s size (800 x 600).</extracomment>
         <translation>正在加载三维视图…</translation>
     </message>
     <message>
@@ -1189,6 +1809,14 @@ Software manifest %2</source>
         <translation>清除掩膜中体积小于最小体积的每个独立部分 (I)</translation>
     </message>
     <message>
+        <source>Fill between slices</source>
+        <translation>层间填充</translation>
+    </message>
+    <message>
+        <source>Fill the empty axial slices between slices where the mask was drawn, interpolating the shapes (F)</source>
+        <translation>在已绘制掩膜的轴位切片之间，插值填充空白切片（F）</translation>
+    </message>
+    <message>
         <source>Smallest part kept by Remove islands, mm³</source>
         <translation>移除孤岛时保留部分的最小体积，mm³</translation>
     </message>
@@ -1233,14 +1861,6 @@ Software manifest %2</source>
         <translation>掩膜：%1 体素，%2 cm³</translation>
     </message>
     <message>
-        <source>Click on a slice to paint a ball.</source>
-        <translation>在切片上单击以添加一个球。</translation>
-    </message>
-    <message>
-        <source>Click on a slice to erase a ball.</source>
-        <translation>在切片上单击以擦除一个球。</translation>
-    </message>
-    <message>
         <source>Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter to cut, Esc to cancel.</source>
         <translation>在切片上逐个点击轮廓的角点，或按住拖动画套索；双击或按回车键切割，按 Esc 取消。</translation>
     </message>
@@ -1259,6 +1879,14 @@ Software manifest %2</source>
     <message>
         <source> %1 shell(s) too small or thin to smooth kept as the isosurface has them.</source>
         <translation> %1 个过小或过薄、无法平滑的壳体保持等值面原样。</translation>
+    </message>
+    <message>
+        <source>Click or drag on a slice to paint with the brush (one undo step per stroke).</source>
+        <translation>在切片上单击或拖动，用画笔绘制（每一笔可单独撤销）。</translation>
+    </message>
+    <message>
+        <source>Click or drag on a slice to erase with the brush (one undo step per stroke).</source>
+        <translation>在切片上单击或拖动，用画笔擦除（每一笔可单独撤销）。</translation>
     </message>
     <message>
         <source>yes</source>
@@ -1434,6 +2062,10 @@ Software manifest %2</source>
         <translation>签署病例 %1</translation>
     </message>
     <message>
+        <source>Before signing, every item must be met:</source>
+        <translation>签署前，以下各项均须满足：</translation>
+    </message>
+    <message>
         <source>You are signing the following, exactly as shown:</source>
         <translation>您将签署以下内容，与所示完全一致：</translation>
     </message>
@@ -1511,7 +2143,7 @@ Software manifest %2</source>
     </message>
     <message>
         <source>Envelope: %1 %2, SHA-256 %3</source>
-        <translation>包络：%1 %2，SHA-256 %3</translation>
+        <translation>设计包络：%1 %2，SHA-256 %3</translation>
     </message>
     <message>
         <source>Parameters SHA-256: %1</source>
@@ -1603,11 +2235,122 @@ Software manifest %2</source>
     </message>
 </context>
 <context>
+    <name>SignoffChecklistView</name>
+    <message>
+        <source>A current check made by this software</source>
+        <translation>由本软件完成的当前核查</translation>
+    </message>
+    <message>
+        <source>Self-test passed on this software</source>
+        <translation>本软件已通过自检</translation>
+    </message>
+    <message>
+        <source>Re-verification recorded when needed</source>
+        <translation>需要时已记录再验证</translation>
+    </message>
+    <message>
+        <source>The signer&apos;s role may sign this meaning</source>
+        <translation>签署人的角色可签署此含义</translation>
+    </message>
+    <message>
+        <source>No unresolved conflict between sites</source>
+        <translation>站点之间没有未解决的冲突</translation>
+    </message>
+    <message>
+        <source>No check has been run: run it in step 4, Design &amp; Check.</source>
+        <translation>尚未运行核查：请在第 4 步“设计与核查”中运行。</translation>
+    </message>
+    <message>
+        <source>The inputs or the design changed since the last check (revision %1): run the check again.</source>
+        <translation>自上次核查以来输入或设计已变更（修订版 %1）：请重新运行核查。</translation>
+    </message>
+    <message>
+        <source>The check was made by other software (%1...): run the check again with this installation.</source>
+        <translation>该核查由其他软件完成（%1…）：请用本安装重新运行核查。</translation>
+    </message>
+    <message>
+        <source>Checked: %1.</source>
+        <translation>已核查：%1。</translation>
+    </message>
+    <message>
+        <source>A passed self-test of this software is recorded on this workstation.</source>
+        <translation>本工作站已记录本软件通过的自检。</translation>
+    </message>
+    <message>
+        <source>No passed self-test of this software (%1...) is recorded on this workstation: run the self-test.</source>
+        <translation>本工作站没有本软件（%1…）通过自检的记录：请运行自检。</translation>
+    </message>
+    <message>
+        <source>Not needed: the check is within the envelope.</source>
+        <translation>无需：核查结果在设计包络内。</translation>
+    </message>
+    <message>
+        <source>The check is %1: record its re-verification.</source>
+        <translation>核查结果为%1：请记录其再验证。</translation>
+    </message>
+    <message>
+        <source>The re-verification failed: change the design and run the check again.</source>
+        <translation>再验证未通过：请修改设计并重新运行核查。</translation>
+    </message>
+    <message>
+        <source>A passed re-verification is recorded.</source>
+        <translation>已记录通过的再验证。</translation>
+    </message>
+    <message>
+        <source>Nobody who may sign this meaning is chosen (roles: %1): choose the meaning or signer.</source>
+        <translation>未选择可签署此含义的人（角色：%1）：请选择签名含义或签署人。</translation>
+    </message>
+    <message>
+        <source>This signer&apos;s role may not sign this meaning (roles: %1): choose another signer.</source>
+        <translation>该签署人的角色不能签署此含义（角色：%1）：请选择其他签署人。</translation>
+    </message>
+    <message>
+        <source>The signer&apos;s role may sign this meaning.</source>
+        <translation>签署人的角色可签署此含义。</translation>
+    </message>
+    <message>
+        <source>No concurrent changes from other sites.</source>
+        <translation>没有来自其他站点的并发修改。</translation>
+    </message>
+    <message>
+        <source>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</source>
+        <translation>站点 %1 在离线时同时修改了该病例：须先由专人决定保留哪个修订版，才能签署。</translation>
+    </message>
+    <message>
+        <source>Go to Design &amp; Check</source>
+        <translation>转到“设计与核查”</translation>
+    </message>
+    <message>
+        <source>Run self-test</source>
+        <translation>运行自检</translation>
+    </message>
+    <message>
+        <source>Record re-verification...</source>
+        <translation>记录再验证…</translation>
+    </message>
+    <message>
+        <source>Choose signer</source>
+        <translation>选择签署人</translation>
+    </message>
+    <message>
+        <source>Reading the records...</source>
+        <translation>正在读取记录…</translation>
+    </message>
+    <message>
+        <source>✔ met</source>
+        <translation>✔ 已满足</translation>
+    </message>
+    <message>
+        <source>✘ not met</source>
+        <translation>✘ 未满足</translation>
+    </message>
+</context>
+<context>
     <name>SliceView</name>
     <message>
-        <source>Click to move the crosshair; scroll to step through the slices</source>
-        <extracomment>Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks.</extracomment>
-        <translation>单击移动十字线；滚动滚轮逐层浏览</translation>
+        <source>Click to move the crosshair; scroll to step through the slices; Ctrl+scroll to zoom (Home fits); drag with the middle button or Shift+left to pan; drag with the right button for window (left, right) and level (up, down)</source>
+        <extracomment>Points a measuring drawing takes (the angle&apos;s vertex is the second). The measuring tools&apos; drawings, by the measurement they make (workflow.measurements.KINDS). The outlines of the meshes on the slices: the anatomy white, the design magenta (apart from mask, cross, shapes). Screen distance (px) under which a click repeats the last vertex, and a lasso drag adds no new one. A press-drag longer than this (px) is a lasso, closed on release; shorter ones are clicks. The labels&apos; distance from the view&apos;s edges (px).</extracomment>
+        <translation>单击移动十字线；滚动滚轮逐层浏览；Ctrl+滚轮缩放（Home 键恢复全图）；按住中键或 Shift+左键拖动以平移；按住右键拖动调节窗宽（左右）和窗位（上下）</translation>
     </message>
     <message>
         <source>Axial</source>
@@ -1621,12 +2364,16 @@ Software manifest %2</source>
         <source>Sagittal</source>
         <translation>矢状位</translation>
     </message>
+    <message>
+        <source>W %1  L %2</source>
+        <translation>窗宽 %1  窗位 %2</translation>
+    </message>
 </context>
 <context>
     <name>SliceViewsPanel</name>
     <message>
         <source>Bone</source>
-        <extracomment>How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
+        <extracomment>A measurement placed: its kind (``distance``, ``angle``), the plane, the slice index and the points, an ``(n, 3)`` array of LPS mm. A measuring tool was chosen: the editing tools give way (the Segment step unchecks its buttons). A brush stroke on a view: the plane and the points the brush went through, ``(n, 3)`` LPS mm at the slice. How each tool uses the views: clicks (reported by ``picked``) or a shape drawn on them.</extracomment>
         <translation>骨</translation>
     </message>
     <message>
@@ -1652,6 +2399,38 @@ Software manifest %2</source>
     <message>
         <source>Window:</source>
         <translation>窗：</translation>
+    </message>
+    <message>
+        <source>Ruler</source>
+        <translation>测距</translation>
+    </message>
+    <message>
+        <source>Measure a distance: click two points on a slice</source>
+        <translation>测量距离：在切片上单击两个点</translation>
+    </message>
+    <message>
+        <source>Angle</source>
+        <translation>角度</translation>
+    </message>
+    <message>
+        <source>Measure an angle: click three points, the vertex second</source>
+        <translation>测量角度：单击三个点，第二个点为顶点</translation>
+    </message>
+    <message>
+        <source>Outlines</source>
+        <translation>轮廓</translation>
+    </message>
+    <message>
+        <source>Show where the anatomy (white) and the design (magenta) cross each slice (O)</source>
+        <translation>在每个切片上显示解剖结构（白色）和设计（品红色）的截面轮廓（O）</translation>
+    </message>
+    <message>
+        <source>The value under the cursor (HU for CT) and its voxel</source>
+        <translation>光标下的值（CT 为 HU）及其体素</translation>
+    </message>
+    <message>
+        <source>%1 HU at %2</source>
+        <translation>%1 HU，体素 %2</translation>
     </message>
     <message>
         <source>voxel %1  LPS (%2, %3, %4) mm</source>
@@ -1695,7 +2474,7 @@ Software manifest %2</source>
     </message>
     <message>
         <source>OUT OF ENVELOPE: re-verification required before sign-off</source>
-        <translation>超出包络：签署前必须进行再验证</translation>
+        <translation>超出设计包络：签署前必须进行再验证</translation>
     </message>
     <message>
         <source>INDETERMINATE: a required value is missing; re-verification required</source>
@@ -1707,15 +2486,15 @@ Software manifest %2</source>
     </message>
     <message>
         <source>OUT OF ENVELOPE: re-verified; ready for sign-off</source>
-        <translation>超出包络：已再验证，可以签署</translation>
+        <translation>超出设计包络：已再验证，可以签署</translation>
     </message>
     <message>
         <source>OUT OF ENVELOPE: re-verified and signed</source>
-        <translation>超出包络：已再验证并已签署</translation>
+        <translation>超出设计包络：已再验证并已签署</translation>
     </message>
     <message>
         <source>OUT OF ENVELOPE: re-verification failed; not to be signed</source>
-        <translation>超出包络：再验证未通过，不得签署</translation>
+        <translation>超出设计包络：再验证未通过，不得签署</translation>
     </message>
     <message>
         <source>INDETERMINATE: a required value is missing; re-verified, ready for sign-off</source>
@@ -1735,11 +2514,11 @@ Software manifest %2</source>
     </message>
     <message>
         <source>within envelope</source>
-        <translation>包络范围内</translation>
+        <translation>设计包络范围内</translation>
     </message>
     <message>
         <source>out of envelope</source>
-        <translation>超出包络</translation>
+        <translation>超出设计包络</translation>
     </message>
     <message>
         <source>indeterminate</source>
@@ -1775,27 +2554,32 @@ Software manifest %2</source>
     </message>
     <message>
         <source>The password is wrong.</source>
+        <extracomment>Refusals whose :func:`error_title` says what to do in the window: their core message (worded for the command line, e.g. &quot;run dvw selftest&quot;) is only shown as details.</extracomment>
         <translation>密码错误。</translation>
     </message>
     <message>
-        <source>The case is outside its envelope: record a passed re-verification before signing.</source>
-        <translation>病例超出包络：签署前须记录通过的再验证。</translation>
+        <source>The case needs a passed re-verification before signing: press Record re-verification... in the Review step.</source>
+        <translation>签署前该病例须有通过的再验证：请在“评审”步骤中点击“记录再验证…”。</translation>
     </message>
     <message>
-        <source>This installation has not passed its self-test: run the self-test before signing.</source>
-        <translation>本安装尚未通过自检：签署前请运行自检。</translation>
+        <source>This software has not passed its self-test here, or the check was made by other software: press Run self-test in the Review step, or run the check again.</source>
+        <translation>本软件尚未在此通过自检，或核查由其他软件完成：请在“评审”步骤中点击“运行自检”，或重新运行核查。</translation>
     </message>
     <message>
-        <source>No valid check: run the check before signing.</source>
-        <translation>没有有效的核查：签署前请运行核查。</translation>
+        <source>No valid check: run the check in step 4, Design &amp; Check, before signing.</source>
+        <translation>没有有效的核查：签署前请在第 4 步“设计与核查”中运行核查。</translation>
     </message>
     <message>
-        <source>This user&apos;s role may not do this.</source>
-        <translation>该用户的角色无权执行此操作。</translation>
+        <source>This user&apos;s role may not do this: choose a signer whose role may.</source>
+        <translation>该用户的角色无权执行此操作：请选择有权限的签署人。</translation>
     </message>
     <message>
-        <source>An input changed since the check: check again.</source>
-        <translation>自核查以来有输入发生变更：请重新核查。</translation>
+        <source>An input changed since the check: run the check again in step 4, Design &amp; Check.</source>
+        <translation>自核查以来有输入发生变更：请在第 4 步“设计与核查”中重新运行核查。</translation>
+    </message>
+    <message>
+        <source>Two sites changed this case while offline: a person must choose which revision to keep before signing.</source>
+        <translation>两个站点在离线时修改了该病例：签署前须由专人决定保留哪个修订版。</translation>
     </message>
     <message>
         <source>This user is disabled.</source>
@@ -1842,6 +2626,30 @@ Software manifest %2</source>
         <translation>管理员</translation>
     </message>
     <message>
+        <source>design verification</source>
+        <translation>设计验证</translation>
+    </message>
+    <message>
+        <source>clinical design confirmation</source>
+        <translation>临床设计确认</translation>
+    </message>
+    <message>
+        <source>re-verification approved</source>
+        <translation>再验证批准</translation>
+    </message>
+    <message>
+        <source>release</source>
+        <translation>放行</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>未通过</translation>
+    </message>
+    <message>
         <source>The account %1 is locked after too many wrong passwords; try again in %2 minutes.</source>
         <translation>因多次输错密码，账户 %1 已被锁定；请在 %2 分钟后重试。</translation>
     </message>
@@ -1880,6 +2688,14 @@ Software manifest %2</source>
     <message>
         <source>info</source>
         <translation>信息</translation>
+    </message>
+    <message>
+        <source>years</source>
+        <translation>岁</translation>
+    </message>
+    <message>
+        <source>°</source>
+        <translation>度</translation>
     </message>
 </context>
 </TS>

@@ -135,6 +135,7 @@ def test_the_verdict_words_follow_re_verification_and_signature(qtbot: QtBot, st
     assert f"Verdict: {reverified}" in shown
     assert "re-verification required" not in shown
     dialog.set_meaning("clinical design confirmation")
+    qtbot.waitUntil(dialog.ready, timeout=30_000)  # the sign-off checklist is read and met
     dialog.password_edit.setText(password_of("clin1"))
     with qtbot.waitSignal(review.records_worker.finished, timeout=30_000):
         dialog.sign_button.click()

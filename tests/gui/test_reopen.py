@@ -80,8 +80,9 @@ def test_opening_a_case_in_a_new_window_shows_its_work(
     )
     findings = window.import_panel.findings_list
     assert [findings.item(row).text() for row in range(findings.count())] == [
-        "info: reopened: reopened from ct.nrrd; the findings are those recorded when it was imported (ct.import.json)"
+        "info: Reopened from the case's saved volume; the findings are those recorded at its import"
     ]
+    assert "(ct.import.json)" in findings.item(0).toolTip()  # the core's own line, with the file, on hover
     assert window.stack.currentWidget() is check  # the step shown stays
     assert "volume, mask, anatomy mesh, design, last check loaded" in window.statusBar().currentMessage()
     assert window.last_error is None

@@ -59,6 +59,8 @@ ALLOWED_WORDS = {
     "Alt",
     "Shift",
     "Esc",
+    "Home",
+    "CT",
     "CP",
     "English",
 }

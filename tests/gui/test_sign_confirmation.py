@@ -53,6 +53,7 @@ def test_the_window_s_clinical_confirmation_records_design_approved(
     assert dialog is not None
     dialog.set_meaning("clinical design confirmation")
     assert dialog.user_combo.currentData() == "clin1"
+    qtbot.waitUntil(dialog.ready, timeout=30_000)  # the sign-off checklist is read and met
     dialog.password_edit.setText(password_of("clin1"))
     with qtbot.waitSignal(review.records_worker.finished, timeout=30_000):
         dialog.sign_button.click()
@@ -62,7 +63,7 @@ def test_the_window_s_clinical_confirmation_records_design_approved(
     assert state.state == "signed"
     assert USERS["clin1"][1] in review.signatures_label.text()
     kinds = [review.audit_table.item(r, 2).text() for r in range(review.audit_table.rowCount())]
-    assert kinds[-3:] == ["udi_assigned", "signature", "trace_event"]
+    assert kinds[-3:] == ["UDI assigned", "signature", "trace event"]
 
     with Store.open(home) as store:
         audit = store.verify(signature_checker(store))

@@ -1,9 +1,10 @@
 """The whole workflow driven through the window on the generated sample case, asserting on widgets and records.
 
 sign in -> import -> segment (live preview, paint + undo) -> mesh -> load the thin design -> check (out of
-envelope) -> sign refused -> re-verification -> sign -> report; with a 20 ms timer measuring the event loop's longest
-stall during every background step (the watchdog). Every event the workflow records names its person and carries
-their attestation: the signed-in engineer's, and the clinician's who re-entered her password to sign.
+envelope) -> the sign-off checklist asks for re-verification -> re-verification -> sign -> report; with a 20 ms
+timer measuring the event loop's longest stall during every background step (the watchdog). Every event the
+workflow records names its person and carries their attestation: the signed-in engineer's, and the clinician's
+who re-entered her password to sign.
 """
 
 from __future__ import annotations
@@ -219,10 +220,11 @@ def test_the_whole_workflow_in_the_window(
     assert check.banner.verdict == "out_of_envelope"
     assert "OUT OF ENVELOPE" in check.banner.text()
     assert "design.min_wall_thickness" in check.table.flagged
-    rows = {check.table.item(r, 0).text(): r for r in range(check.table.rowCount())}
-    wall_row = rows["design.min_wall_thickness"]
+    wall_row = check.table.row_of("design.min_wall_thickness")
+    assert check.table.item(wall_row, 0).text() == "Minimum wall thickness"  # the plain title; the name on hover
     assert check.table.item(wall_row, 5).text() == "Below minimum"
     assert check.table.item(wall_row, 2).text() == "mm"
+    assert "Why this range (design envelope): " in check.table.item(wall_row, 0).toolTip()
     assert window.scene.markers
     assert window.scene.markers[0][0].startswith("design.min_wall_thickness")
     assert window.scene.markers[0][1] == design.info.wall.location
@@ -257,23 +259,21 @@ def test_the_whole_workflow_in_the_window(
     assert state.inputs["design"] in dialog.content_view.toPlainText()
     dialog.set_meaning("clinical design confirmation")
     assert dialog.user_combo.currentData() == "clin1"  # the only clinician: she signs with her own password
-    dialog.password_edit.setText(password_of("clin1"))
-    with qtbot.waitSignal(review.records_worker.failed, timeout=30_000) as refused:
-        qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
-    info = refused.args[0]
-    assert isinstance(info, ErrorInfo)
-    assert info.code == "reverification_required"
-    assert window.last_error == info
-    assert window.error_box is not None
-    assert window.error_box.isVisible()
-    assert "re-verification" in window.error_box.text()
-    window.error_box.close()
+    # The sign-off checklist comes before the password: the re-verification is missing, so no password is asked
+    # for, and the checklist's button opens the re-verification dialog.
+    qtbot.waitUntil(lambda: bool(dialog.checklist.items), timeout=30_000)
+    assert [item.key for item in dialog.checklist.items if not item.met] == ["reverification"]
+    assert not dialog.sign_button.isEnabled()
+    assert not dialog.password_edit.isEnabled()
+    qtbot.mouseClick(dialog.checklist.buttons["record_reverification"], Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
 
     # Re-verification recorded through its dialog, then the clinician signs.
     evidence = tmp_path / "fea-report.pdf"
     evidence.write_bytes(b"%PDF-1.4 FEA of the 2.5 mm wall\n")
-    rdialog = review.open_reverification_dialog()
+    rdialog = review.reverification_dialog
     assert rdialog is not None
+    assert rdialog.isVisible()
     assert rdialog.user_combo.currentData() == ENGINEER  # the signed-in user, who re-enters the password
     rdialog.password_edit.setText(password_of(ENGINEER))
     rdialog.method_edit.setText("FEA of the 2.5 mm wall, report FEA-0042")
@@ -293,6 +293,7 @@ def test_the_whole_workflow_in_the_window(
     assert dialog is not None
     assert "FEA-0042" in dialog.content_view.toPlainText()
     dialog.set_meaning("clinical design confirmation")
+    qtbot.waitUntil(dialog.ready, timeout=30_000)  # every item of the checklist met
     dialog.password_edit.setText(password_of("clin1"))
     qtbot.wait(SETTLE_MS)
     watchdog.mark("sign")
@@ -305,7 +306,7 @@ def test_the_whole_workflow_in_the_window(
     assert USERS["clin1"][1] in review.signatures_label.text()
     assert review.audit_table.rowCount() == len(state.events)
     kinds = [review.audit_table.item(r, 2).text() for r in range(review.audit_table.rowCount())]
-    assert kinds == ["case_created", "inputs_added", "check_run", "reverification_recorded", "signature"]
+    assert kinds == ["case created", "inputs added", "check run", "re-verification recorded", "signature"]
 
     # The PDF report, with the 3D view's picture.
     output = tmp_path / "report.pdf"

@@ -313,7 +313,9 @@ class CheckPanel(QWidget):
     def _on_check_changed(self) -> None:
         outcome = self._workspace.outcome
         self.banner.set_verdict(None if outcome is None else outcome.result.verdict, self._recorded_state())
-        self.table.set_check(None if outcome is None else outcome.result.to_json())
+        self.table.set_check(
+            None if outcome is None else outcome.result.to_json(), None if outcome is None else outcome.envelope
+        )
         self._on_busy_changed()
 
     def _recorded_state(self) -> str | None:

@@ -29,6 +29,7 @@ from app.gui.widgets import (
     severity_icon,
     severity_text,
 )
+from app.gui.words import finding_text, series_kind_text
 from app.workers import TaskWorker
 from workflow import folder, steps
 from workflow.entries import ImportEntries
@@ -153,8 +154,9 @@ class ImportPanel(QWidget):
             worst = next(
                 (s for s in ("error", "warning", "info") if any(f.severity == s for f in series.findings)), None
             )
-            findings = ", ".join(f.code for f in series.findings) or "-"
-            cells = [series.description or series.series_uid, series.kind, str(series.slices), spacing, findings]
+            findings = "; ".join(finding_text(f.code, f.message) for f in series.findings) or "-"
+            kind = series_kind_text(series.kind)
+            cells = [series.description or series.series_uid, kind, str(series.slices), spacing, findings]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column == 4 and worst is not None:
@@ -197,8 +199,12 @@ class ImportPanel(QWidget):
         self.findings_list.clear()
         for finding in result.result.findings:
             item = QListWidgetItem(
-                severity_icon(finding.severity), f"{severity_text(finding.severity)}: {finding.code}: {finding.message}"
+                severity_icon(finding.severity),
+                self.tr("%1: %2")
+                .replace("%1", severity_text(finding.severity))
+                .replace("%2", finding_text(finding.code, finding.message)),
             )
+            item.setToolTip(f"{finding.code}: {finding.message}")  # the core's own line, with its numbers
             self.findings_list.addItem(item)
         if not result.result.findings:
             self.findings_list.addItem(self.tr("No findings."))

@@ -23,21 +23,27 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.dialogs import ReverificationDialog, SignDialog
-from app.gui.models import CaseModel, SessionModel
+from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.widgets import (
     CheckTableView,
     ProgressPanel,
     VerdictBannerView,
+    meaning_text,
+    result_text,
+    role_text,
     state_text,
 )
+from app.gui.words import event_text
 from app.workers import TaskWorker
-from workflow import record
+from workflow import record, signoff
 from workflow import report as reports
 
 if TYPE_CHECKING:  # loaded in the background after the window opens
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
+    from records.events import Event
     from records.users import User
+    from validation.envelope import Envelope
 
 
 from app.gui.panels.common import Report, need_session, new_table
@@ -48,15 +54,25 @@ class ReviewPanel(QWidget):
 
     review_mode_toggled = Signal(bool)
     report_requested = Signal()
+    step_requested = Signal(str)  # a step of the window to show (the sign-off checklist's "Go to Design & Check")
 
     def __init__(  # noqa: PLR0915 - a panel's widgets are built and wired in one place
-        self, case_model: CaseModel, sessions: SessionModel, report: Report, parent: QWidget | None = None
+        self,
+        case_model: CaseModel,
+        sessions: SessionModel,
+        report: Report,
+        parent: QWidget | None = None,
+        *,
+        workspace: WorkspaceModel | None = None,
     ) -> None:
         super().__init__(parent)
         self._case_model = case_model
+        self._workspace = workspace
         self._sessions = sessions
         self._report = report
         self.records_worker = TaskWorker("records", self)
+        self.signoff_worker = TaskWorker("sign-off checklist", self)
+        self.signoff_worker.failed.connect(report)
         self.review_button = QPushButton(self.tr("Review mode"), self)
         self.review_button.setCheckable(True)
         self.review_button.setToolTip(self.tr("Large fonts for the joint review session (F11)"))
@@ -110,6 +126,8 @@ class ReviewPanel(QWidget):
         self.sign_dialog: SignDialog | None = None
         self._audit_rows: list[list[str]] = []
         case_model.changed.connect(self._on_case_changed)
+        if workspace is not None:
+            workspace.check_changed.connect(self._on_case_changed)  # the envelope's rationales come with the check
         self.records_worker.running_changed.connect(self._on_case_changed)
         self._on_case_changed()
 
@@ -135,7 +153,7 @@ class ReviewPanel(QWidget):
         )
         check = state.check
         self.banner.set_verdict(state.verdict if check is not None else None, state.state)
-        self.table.set_check(dict(check.payload) if check is not None else None)
+        self.table.set_check(dict(check.payload) if check is not None else None, self._envelope_of(check))
         reverification = state.reverification
         if reverification is None:
             self.reverification_label.setText(self.tr("Re-verification: none recorded."))
@@ -143,7 +161,7 @@ class ReviewPanel(QWidget):
             payload = reverification.payload
             self.reverification_label.setText(
                 self.tr("Re-verification: %1 (%2) by %3: %4")
-                .replace("%1", str(payload.get("result")))
+                .replace("%1", result_text(str(payload.get("result"))))
                 .replace("%2", str(payload.get("method")))
                 .replace("%3", str(reverification.actor))
                 .replace("%4", str(payload.get("justification")))
@@ -153,10 +171,14 @@ class ReviewPanel(QWidget):
             content = event.payload.get("content", {})
             signer = content.get("signer", {}) if isinstance(content, dict) else {}
             superseded = event.event_id in state.superseded
+            status = self.tr("superseded") if superseded else self.tr("valid")
             signatures.append(
-                f"{signer.get('printed_name', event.actor)} ({signer.get('role', '')}): {content.get('meaning', '')}, "
-                f"{content.get('signed_at', event.created_at)}"
-                + (f" [{self.tr('superseded')}]" if superseded else f" [{self.tr('valid')}]")
+                self.tr("%1 (%2): %3, %4 [%5]")
+                .replace("%1", str(signer.get("printed_name", event.actor)))
+                .replace("%2", role_text(str(signer.get("role", ""))))
+                .replace("%3", meaning_text(str(content.get("meaning", ""))))
+                .replace("%4", str(content.get("signed_at", event.created_at)))
+                .replace("%5", status)
             )
         self.signatures_label.setText(
             self.tr("Signatures: %1").replace("%1", "; ".join(signatures) if signatures else self.tr("none"))
@@ -166,7 +188,9 @@ class ReviewPanel(QWidget):
         self.sign_button.setEnabled(not busy and check is not None)
         self.report_button.setEnabled(not busy)
         self.selftest_button.setEnabled(not busy)
-        rows = [[str(event.seq), event.created_at, event.kind, event.actor or "-"] for event in state.events]
+        rows = [
+            [str(event.seq), event.created_at, event_text(event.kind), event.actor or "-"] for event in state.events
+        ]
         if rows != self._audit_rows:  # the log only grows: refill the table when it did
             self._audit_rows = rows
             self.audit_table.setRowCount(len(rows))
@@ -174,6 +198,14 @@ class ReviewPanel(QWidget):
                 for column, value in enumerate(cells):
                     self.audit_table.setItem(row, column, QTableWidgetItem(value))
             self.audit_table.resizeColumnsToContents()
+
+    def _envelope_of(self, check: Event | None) -> Envelope | None:
+        """The envelope of the recorded ``check`` when the window holds it (the check shown is this check)."""
+        outcome = None if self._workspace is None else self._workspace.outcome
+        if check is None or outcome is None:
+            return None
+        same = check.payload.get("parameters_sha256") == outcome.result.parameters_sha256
+        return outcome.envelope if same else None
 
     def _signed_in_id(self) -> str | None:
         user = self._sessions.user
@@ -213,7 +245,7 @@ class ReviewPanel(QWidget):
         self.records_worker.start(partial(record.record_reverification, request), on_done=self._on_recorded)
 
     def open_sign_dialog(self) -> SignDialog | None:
-        """Open the sign dialog (window-modal, not blocking); returns it."""
+        """Open the sign dialog (window-modal, not blocking) and read its sign-off checklist's facts; returns it."""
         from validation.manifest import current_manifest  # noqa: PLC0415
 
         state = self._case_model.state
@@ -221,9 +253,38 @@ class ReviewPanel(QWidget):
             return None
         dialog = SignDialog(state, self._users(), current_manifest().manifest_id, self._signed_in_id(), self)
         dialog.accepted.connect(lambda: self._on_sign_accepted(dialog))
+        dialog.action_requested.connect(partial(self._on_signoff_action, dialog))
         self.sign_dialog = dialog
         dialog.open()
+        self._read_signoff_facts()
         return dialog
+
+    def _read_signoff_facts(self) -> None:
+        """Read the open sign dialog's checklist facts from the store in the background."""
+        from validation.manifest import current_manifest  # noqa: PLC0415
+
+        dialog, code = self.sign_dialog, self._case_model.code
+        if dialog is None or not dialog.isVisible() or code is None:
+            return
+        dialog.show_reading()
+        task = partial(signoff.read_signoff_facts, self._case_model.home, code, current_manifest().manifest_id)
+        self.signoff_worker.start(task, on_done=partial(self._on_signoff_facts, dialog))
+
+    def _on_signoff_facts(self, dialog: SignDialog, facts: object) -> None:
+        assert isinstance(facts, signoff.SignoffFacts)
+        if dialog is self.sign_dialog and facts.code == self._case_model.code:
+            dialog.set_facts(facts)
+
+    def _on_signoff_action(self, dialog: SignDialog, action: str) -> None:
+        """A checklist button: run the self-test (the checklist follows), or leave the dialog for the fixing step."""
+        if action == signoff.RUN_SELFTEST:
+            self._on_selftest_clicked()
+            return
+        dialog.reject()
+        if action == signoff.RECORD_REVERIFICATION:
+            self.open_reverification_dialog()
+        elif action == signoff.RUN_CHECK:
+            self.step_requested.emit("check")
 
     def _on_sign_accepted(self, dialog: SignDialog) -> None:
         state = self._case_model.state
@@ -248,10 +309,12 @@ class ReviewPanel(QWidget):
 
     def _on_selftest_done(self, passed: object) -> None:
         self.outcome_label.setText(self.tr("Self-test passed.") if passed else self.tr("Self-test FAILED."))
+        self._read_signoff_facts()  # an open sign dialog's checklist follows
 
     def _on_recorded(self, _result: object) -> None:
         self.outcome_label.setText(self.tr("Recorded."))
         self._case_model.reload()
+        self._read_signoff_facts()
 
     def start_report(
         self,
@@ -259,13 +322,20 @@ class ReviewPanel(QWidget):
         images: Sequence[tuple[str, reports.Picture]],
         *,
         background: tuple[int, int, int] = (255, 255, 255),
+        on_written: Callable[[Path], None] | None = None,
     ) -> None:
-        """Write the PDF report of the current case in the background (pictures as :class:`reports.ReportRequest`)."""
+        """Write the PDF report of the current case in the background (pictures as :class:`reports.ReportRequest`).
+
+        ``on_written`` is called with the file once it is written (the window opens it).
+        """
         state = self._case_model.state
         if state is None:
             return
         request = reports.ReportRequest(self._case_model.home, state.code, output, tuple(images), background)
-        self.records_worker.start(partial(reports.write_case_report, request), on_done=self._on_report_done)
+        done = partial(self._on_report_done, on_written)
+        self.records_worker.start(partial(reports.write_case_report, request), on_done=done)
 
-    def _on_report_done(self, path: object) -> None:
+    def _on_report_done(self, on_written: Callable[[Path], None] | None, path: object) -> None:
         self.outcome_label.setText(self.tr("Report written: %1").replace("%1", str(path)))
+        if on_written is not None and isinstance(path, Path):
+            on_written(path)

@@ -213,6 +213,8 @@ class SegmentPanel(QWidget):
         layout.addStretch(1)
         self._on_preset_changed()
         slices.picked.connect(self._on_slice_picked)
+        slices.measuring_started.connect(self._on_measuring_started)
+        slices.stroke_drawn.connect(self._on_stroke_drawn)
         slices.polygon_drawn.connect(self._on_polygon_drawn)
         slices.rectangle_drawn.connect(self._on_rectangle_drawn)
         workspace.volume_changed.connect(self._on_volume_changed)
@@ -274,6 +276,7 @@ class SegmentPanel(QWidget):
         self.radius_spin.setValue(4.0)
         self.radius_spin.setSuffix(" mm")
         self.radius_spin.setToolTip(self.tr("Radius of the paint or erase ball, mm"))
+        self.radius_spin.valueChanged.connect(self._on_brush_radius_changed)
 
         # The crop box: LPS bounds in mm, filled from the mask when the tool is selected.
         self.box_spins: list[tuple[QDoubleSpinBox, QDoubleSpinBox]] = []
@@ -305,6 +308,12 @@ class SegmentPanel(QWidget):
         )
         self.islands_button.setShortcut(QKeySequence("I"))
         self.islands_button.clicked.connect(self.remove_islands)
+        self.fill_button = QPushButton(self.tr("Fill between slices"), self)
+        self.fill_button.setToolTip(
+            self.tr("Fill the empty axial slices between slices where the mask was drawn, interpolating the shapes (F)")
+        )
+        self.fill_button.setShortcut(QKeySequence("F"))
+        self.fill_button.clicked.connect(self.fill_between_slices)
         self.islands_spin = QDoubleSpinBox(self)
         self.islands_spin.setRange(0.0, 10_000_000.0)
         self.islands_spin.setDecimals(0)
@@ -336,6 +345,7 @@ class SegmentPanel(QWidget):
         grid.addLayout(box_grid, 2, 1, 1, 2)
         grid.addWidget(self.islands_button, 3, 0)
         grid.addWidget(self.islands_spin, 3, 1)
+        grid.addWidget(self.fill_button, 4, 2)
         grid.addWidget(self.undo_button, 4, 0)
         grid.addWidget(self.redo_button, 4, 1)
         grid.addWidget(self.edit_label, 5, 0, 1, 3)
@@ -419,6 +429,7 @@ class SegmentPanel(QWidget):
                 spin.setEnabled(cropping)
         self.apply_crop_button.setEnabled(not editing and has_mask and cropping)
         self.islands_button.setEnabled(not editing and has_mask)
+        self.fill_button.setEnabled(not editing and has_mask)
         if editing:
             self.edit_label.setText(self.tr("Editing the mask..."))
         else:
@@ -514,6 +525,11 @@ class SegmentPanel(QWidget):
         """The selected editing tool (``paint``, ``erase``, ``scissors``, ``crop``) or None."""
         return next((name for name, button in self.tool_buttons.items() if button.isChecked()), None)
 
+    def _on_measuring_started(self) -> None:
+        """The ruler or the angle was chosen on the slices: no editing tool stays selected."""
+        for button in self.tool_buttons.values():
+            button.setChecked(False)
+
     def _on_tool_toggled(self, button: QAbstractButton, checked: bool) -> None:
         if checked:
             for other in self.tool_buttons.values():
@@ -523,13 +539,14 @@ class SegmentPanel(QWidget):
         if tool == "crop" and self._slices.tool != "crop":
             self.reset_crop_box()
         self._slices.set_tool(tool)
+        self._slices.set_brush(self.radius_spin.value() if tool in ("paint", "erase") else None)
         self._slices.set_crop_box(self.crop_box() if tool == "crop" else None)
         self._on_busy_changed()
 
     def _show_tool_hint(self) -> None:
         hints = {
-            "paint": self.tr("Click on a slice to paint a ball."),
-            "erase": self.tr("Click on a slice to erase a ball."),
+            "paint": self.tr("Click or drag on a slice to paint with the brush (one undo step per stroke)."),
+            "erase": self.tr("Click or drag on a slice to erase with the brush (one undo step per stroke)."),
             "scissors": self.tr(
                 "Click the corners of an outline on a slice, or press and drag a lasso; double-click or press Enter "
                 "to cut, Esc to cancel."
@@ -618,6 +635,30 @@ class SegmentPanel(QWidget):
         if result.edit.changed:
             self.undo_stack.push(MaskEditCommand(self._workspace, result, text, self._carry_count))
 
+    def _on_brush_radius_changed(self, radius: float) -> None:
+        if self.tool() in ("paint", "erase"):
+            self._slices.set_brush(radius)
+
+    def _on_stroke_drawn(self, _plane: str, points: npt.NDArray[np.float64]) -> None:
+        """A brush stroke: paint or erase balls along it, one undo step (a click is a one-point stroke)."""
+        from imaging.edit import brush_stroke  # noqa: PLC0415
+
+        mask = self._workspace.mask
+        tool = self._slices.tool
+        if mask is None or tool not in ("paint", "erase") or self.editing:
+            return
+        stroke = partial(brush_stroke, points_lps_mm=points, radius_mm=self.radius_spin.value(), erase=tool == "erase")
+        text = self.tr("Paint") if tool == "paint" else self.tr("Erase")
+        if len(points) > 1 or mask.voxels.size > SYNC_EDIT_VOXELS:
+            self._start_edit(text, stroke)
+            return
+        # A ball on a mask of the usual size takes a few ms: done at once, so quick clicks are never dropped.
+        voxel = np.rint(mask.world_to_index(points[0])).astype(int)
+        self._slices.set_crosshair((int(voxel[0]), int(voxel[1]), int(voxel[2])))
+        result = stroke(mask)
+        if result.edit.changed:
+            self.undo_stack.push(MaskEditCommand(self._workspace, result, text, self._carry_count))
+
     def _on_polygon_drawn(self, plane: str, polygon: npt.NDArray[np.float64]) -> None:
         from imaging.edit import scissors  # noqa: PLC0415
 
@@ -676,6 +717,12 @@ class SegmentPanel(QWidget):
         upper = (float(high[0]), float(high[1]), float(high[2]))
         crop = partial(crop_to_box, lower_lps_mm=lower, upper_lps_mm=upper)
         return self._start_edit(self.tr("Crop to box"), crop)
+
+    def fill_between_slices(self) -> bool:
+        """Interpolate the mask into the empty axial slices between drawn ones (an undoable edit, in the background)."""
+        from imaging.edit import fill_between_slices  # noqa: PLC0415
+
+        return self._start_edit(self.tr("Fill between slices"), partial(fill_between_slices, plane="axial"))
 
     def remove_islands(self) -> bool:
         """Clear every part of the mask smaller than the minimum volume (an undoable edit, in the background)."""
