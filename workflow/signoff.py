@@ -53,6 +53,13 @@ class SignoffFacts:
         ``pass`` or ``fail`` of the latest re-verification of the current check, or None when none is recorded.
     conflict_sites
         The sites (short ids) whose concurrent changes of the case nobody has resolved yet; empty when none.
+    held_to_interaction
+        Whether the case has a team or a design input (REQUIREMENTS 4.1.6, 4.5.1.1): then the clinician confirms
+        only a complete design proposal, after every member acknowledged the last design change.
+    proposal_missing
+        The design proposal's items (4.5.3.1 b) the case lacks (:func:`records.team.missing_proposal_items`).
+    acknowledgements_pending
+        The team members who have not acknowledged the last design change yet (4.5.4).
     """
 
     code: str
@@ -65,6 +72,9 @@ class SignoffFacts:
     needs_reverification: bool
     reverification_result: str | None
     conflict_sites: tuple[str, ...] = ()
+    held_to_interaction: bool = False
+    proposal_missing: tuple[str, ...] = ()
+    acknowledgements_pending: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,9 +176,44 @@ def _conflict_item(facts: SignoffFacts, _request: SignoffRequest) -> SignoffItem
     return SignoffItem("conflict", what, False, why, "conflict", None, sites)
 
 
+def _confirms_design(facts: SignoffFacts, request: SignoffRequest) -> bool:
+    from records.trust import CLINICAL_DESIGN_CONFIRMATION  # noqa: PLC0415 - loaded with the checklist
+
+    return facts.held_to_interaction and request.meaning == CLINICAL_DESIGN_CONFIRMATION
+
+
+def _acknowledged_item(facts: SignoffFacts, request: SignoffRequest) -> SignoffItem:
+    what = "Every team member acknowledged the design change"
+    if not _confirms_design(facts, request) or not facts.acknowledgements_pending:
+        return SignoffItem("acknowledged", what, True, "no acknowledgement is outstanding", "acknowledged")
+    pending = ", ".join(facts.acknowledgements_pending)
+    why = f"the design change is not yet acknowledged by {pending}"
+    return SignoffItem("acknowledged", what, False, why, "acknowledgement_pending", None, pending)
+
+
+def _proposal_item(facts: SignoffFacts, request: SignoffRequest) -> SignoffItem:
+    what = "The design proposal is complete"
+    if not _confirms_design(facts, request):
+        return SignoffItem("proposal", what, True, "not needed for this signature", "proposal_not_needed")
+    if not facts.proposal_missing:
+        return SignoffItem("proposal", what, True, "the design proposal is complete", "proposal_complete")
+    missing = "; ".join(facts.proposal_missing)
+    return SignoffItem(
+        "proposal", what, False, f"the design proposal lacks {missing}", "proposal_missing", None, missing
+    )
+
+
 Rule = Callable[[SignoffFacts, SignoffRequest], SignoffItem]
 #: The checklist's rules, in the order shown.
-RULES: tuple[Rule, ...] = (_check_item, _selftest_item, _reverification_item, _role_item, _conflict_item)
+RULES: tuple[Rule, ...] = (
+    _check_item,
+    _selftest_item,
+    _reverification_item,
+    _acknowledged_item,
+    _proposal_item,
+    _role_item,
+    _conflict_item,
+)
 
 
 def signoff_checklist(facts: SignoffFacts, request: SignoffRequest) -> tuple[SignoffItem, ...]:
@@ -198,6 +243,7 @@ def read_signoff_facts(
     from records.payloads import CheckRun, ReverificationRecorded, read  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from records.sync.conflicts import find_conflicts  # noqa: PLC0415
+    from records.team import held_to_interaction, missing_proposal_items, pending_acknowledgements  # noqa: PLC0415
 
     report(progress, 0.1, "reading the records")
     checkpoint(cancel)
@@ -205,6 +251,9 @@ def read_signoff_facts(
         case = store.case(code)
         selftest = store.directory().validated(store.site_id, manifest_id) is not None
         checkpoint(cancel)
+        interaction = bool(held_to_interaction(case))
+        missing = tuple(missing_proposal_items(case)) if interaction else ()
+        pending = tuple(pending_acknowledgements(case)) if interaction else ()
         sites = sorted(
             {
                 branch.site_id[:SITE_ID_SHOWN]
@@ -229,4 +278,7 @@ def read_signoff_facts(
         needs_reverification=checked is not None and checked.needs_reverification,
         reverification_result=result,
         conflict_sites=tuple(sites),
+        held_to_interaction=interaction,
+        proposal_missing=missing,
+        acknowledgements_pending=pending,
     )

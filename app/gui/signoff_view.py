@@ -28,6 +28,10 @@ def item_title(item: SignoffItem) -> str:
         "reverification": QCoreApplication.translate("SignoffChecklistView", "Re-verification recorded when needed"),
         "role": QCoreApplication.translate("SignoffChecklistView", "The signer's role may sign this meaning"),
         "conflict": QCoreApplication.translate("SignoffChecklistView", "No unresolved conflict between sites"),
+        "acknowledged": QCoreApplication.translate(
+            "SignoffChecklistView", "Every team member acknowledged the design change"
+        ),
+        "proposal": QCoreApplication.translate("SignoffChecklistView", "The design proposal is complete"),
     }
     return titles.get(item.key, item.what)
 
@@ -79,6 +83,18 @@ def item_reason(item: SignoffItem) -> str:
         ).replace("%1", _roles(item.detail)),
         "role_allowed": QCoreApplication.translate("SignoffChecklistView", "The signer's role may sign this meaning."),
         "no_conflict": QCoreApplication.translate("SignoffChecklistView", "No concurrent changes from other sites."),
+        "acknowledged": QCoreApplication.translate(
+            "SignoffChecklistView", "No acknowledgement of a design change is outstanding."
+        ),
+        "acknowledgement_pending": QCoreApplication.translate(
+            "SignoffChecklistView",
+            "The design change is not yet acknowledged by %1: each of them acknowledges it first.",
+        ).replace("%1", item.detail),
+        "proposal_not_needed": QCoreApplication.translate("SignoffChecklistView", "Not needed for this signature."),
+        "proposal_complete": QCoreApplication.translate("SignoffChecklistView", "The design proposal is complete."),
+        "proposal_missing": QCoreApplication.translate(
+            "SignoffChecklistView", "The design proposal lacks: %1. Complete the design input and issue the proposal."
+        ).replace("%1", item.detail),
         "conflict": QCoreApplication.translate(
             "SignoffChecklistView",
             "Sites %1 changed the case concurrently while offline: a person must choose which revision to keep "

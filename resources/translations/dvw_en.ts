@@ -2313,6 +2313,34 @@ Software manifest %2</translation>
         <translation>No concurrent changes from other sites.</translation>
     </message>
     <message>
+        <source>Every team member acknowledged the design change</source>
+        <translation>Every team member acknowledged the design change</translation>
+    </message>
+    <message>
+        <source>The design proposal is complete</source>
+        <translation>The design proposal is complete</translation>
+    </message>
+    <message>
+        <source>No acknowledgement of a design change is outstanding.</source>
+        <translation>No acknowledgement of a design change is outstanding.</translation>
+    </message>
+    <message>
+        <source>The design change is not yet acknowledged by %1: each of them acknowledges it first.</source>
+        <translation>The design change is not yet acknowledged by %1: each of them acknowledges it first.</translation>
+    </message>
+    <message>
+        <source>Not needed for this signature.</source>
+        <translation>Not needed for this signature.</translation>
+    </message>
+    <message>
+        <source>The design proposal is complete.</source>
+        <translation>The design proposal is complete.</translation>
+    </message>
+    <message>
+        <source>The design proposal lacks: %1. Complete the design input and issue the proposal.</source>
+        <translation>The design proposal lacks: %1. Complete the design input and issue the proposal.</translation>
+    </message>
+    <message>
         <source>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</source>
         <translation>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</translation>
     </message>

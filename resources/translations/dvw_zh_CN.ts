@@ -2313,6 +2313,34 @@ Software manifest %2</source>
         <translation>没有来自其他站点的并发修改。</translation>
     </message>
     <message>
+        <source>Every team member acknowledged the design change</source>
+        <translation>每位团队成员均已确认设计变更</translation>
+    </message>
+    <message>
+        <source>The design proposal is complete</source>
+        <translation>设计方案完整</translation>
+    </message>
+    <message>
+        <source>No acknowledgement of a design change is outstanding.</source>
+        <translation>没有待确认的设计变更。</translation>
+    </message>
+    <message>
+        <source>The design change is not yet acknowledged by %1: each of them acknowledges it first.</source>
+        <translation>设计变更尚未得到 %1 的确认：需先由他们逐一确认。</translation>
+    </message>
+    <message>
+        <source>Not needed for this signature.</source>
+        <translation>此签名无需此项。</translation>
+    </message>
+    <message>
+        <source>The design proposal is complete.</source>
+        <translation>设计方案完整。</translation>
+    </message>
+    <message>
+        <source>The design proposal lacks: %1. Complete the design input and issue the proposal.</source>
+        <translation>设计方案缺少：%1。请补全设计输入并出具设计方案。</translation>
+    </message>
+    <message>
         <source>Sites %1 changed the case concurrently while offline: a person must choose which revision to keep before anyone signs.</source>
         <translation>站点 %1 在离线时同时修改了该病例：须先由专人决定保留哪个修订版，才能签署。</translation>
     </message>

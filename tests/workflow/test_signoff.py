@@ -74,7 +74,15 @@ def test_the_checklist_follows_the_case_to_its_signature(people_home: tuple[Path
     facts = read_signoff_facts(home, CODE, manifest_id())
     items = signoff_checklist(facts, CONFIRM)
     assert all_met(items), items
-    assert [item.key for item in items] == ["check", "selftest", "reverification", "role", "conflict"]
+    assert [item.key for item in items] == [
+        "check",
+        "selftest",
+        "reverification",
+        "acknowledged",
+        "proposal",
+        "role",
+        "conflict",
+    ]
     with Store.open(home) as store:
         signed = sign_in_session(store, people.clinician, "clinical design confirmation")
     assert signed.kind == "signature"
@@ -90,3 +98,50 @@ def test_a_new_design_makes_the_check_stale(people_home: tuple[Path, People]) ->
         store.append("inputs_added", case_code=CODE, payload={"design": design}, by=people.engineer)
     unmet = _unmet(home)
     assert unmet == {"check": ("stale_check", RUN_CHECK)}
+
+
+def test_a_case_with_a_team_waits_for_its_proposal_and_acknowledgements(people_home: tuple[Path, People]) -> None:
+    """The checklist carries the gates of records.team (REQUIREMENTS 4.5.3.1 b, 4.5.4): its proposal item lists
+    exactly what the signature's own refusal names; a case without a team or design input is not held to them."""
+    from records.errors import ProposalIncompleteError  # noqa: PLC0415
+    from records.payloads import Consent, DesignInputRecorded, to_payload  # noqa: PLC0415
+    from records.team import change_team, missing_proposal_items  # noqa: PLC0415
+
+    home, people = people_home
+    with Store.open(home) as store:
+        open_case(store, people)
+        run_check(store, 3.0, people.engineer)
+    facts = read_signoff_facts(home, CODE, manifest_id())
+    assert (facts.held_to_interaction, facts.proposal_missing, facts.acknowledgements_pending) == (False, (), ())
+    assert {item.reason for item in signoff_checklist(facts, CONFIRM) if item.key in {"proposal", "acknowledged"}} == {
+        "proposal_not_needed",
+        "acknowledged",
+    }
+
+    with Store.open(home) as store:
+        change_team(store, CODE, people.engineer, add="clin1", role="prescribing_clinician")
+        payload = DesignInputRecorded(
+            format="dvw-design-input/1",
+            input_sha256=store.put_artifact(b'{"material":"PEKK"}', "design_input"),
+            deadline="2026-12-20",
+            consent=Consent(given=True, date="2026-12-01", document_sha256=store.put_artifact(b"form", "patient")),
+            fields={"material": "PEKK"},
+        )
+        store.append("design_input_recorded", case_code=CODE, payload=to_payload(payload), by=people.clinician)
+        run_check(store, 3.0, people.engineer)
+        expected = tuple(missing_proposal_items(store.case(CODE)))
+    facts = read_signoff_facts(home, CODE, manifest_id())
+    assert facts.held_to_interaction
+    assert facts.proposal_missing == expected
+    assert "the surgical solution (design input)" in expected
+    items = {item.key: item for item in signoff_checklist(facts, CONFIRM)}
+    assert (items["proposal"].met, items["proposal"].reason) == (False, "proposal_missing")
+    assert items["proposal"].detail == "; ".join(expected)
+    assert not all_met(tuple(items.values()))
+    with Store.open(home) as store, pytest.raises(ProposalIncompleteError):
+        sign_in_session(store, people.clinician, "clinical design confirmation")
+    # The engineer's design verification does not wait for the clinician's proposal.
+    verification = {
+        item.key: item for item in signoff_checklist(facts, SignoffRequest("design verification", "engineer"))
+    }
+    assert (verification["proposal"].met, verification["proposal"].reason) == (True, "proposal_not_needed")
