@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,9 +97,40 @@ def _obj_bytes(mesh: Mesh) -> bytes:
     return out.getvalue().encode("ascii")
 
 
+#: A binary STL triangle record: unit normal, three vertices (float32, little-endian), a 16-bit attribute (0).
+_STL_RECORD = np.dtype([("normal", "<f4", (3,)), ("vertices", "<f4", (3, 3)), ("attribute", "<u2")])
+#: Squared length below which a triangle's normal is written as zeros (a degenerate triangle; trimesh's rule).
+_STL_ZERO_NORMAL = 1e-12
+
+
+def _stl_bytes(mesh: Mesh) -> bytes:
+    """Binary STL: an 80-byte header of zeros, the triangle count, one record per triangle (as trimesh writes it).
+
+    Written with numpy alone: importing trimesh only to encode took 0.4-0.6 s of a whole ``dvw mesh`` process.
+    Normals are the unit cross products of each triangle's edges (b - a) x (c - b) in float64, as trimesh computes
+    them: the bytes are trimesh's own (tests compare them).
+    """
+    x, y, z = (np.ascontiguousarray(mesh.vertices[:, axis], dtype=np.float64) for axis in range(3))
+    i, j, k = (np.ascontiguousarray(mesh.faces[:, corner]) for corner in range(3))
+    ux, uy, uz = x[j] - x[i], y[j] - y[i], z[j] - z[i]
+    vx, vy, vz = x[k] - x[j], y[k] - y[j], z[k] - z[j]
+    normal = np.stack((uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx), axis=1)
+    length = np.sqrt(np.einsum("ij,ij->i", normal, normal))
+    valid = length > _STL_ZERO_NORMAL
+    normal[valid] /= length[valid, None]
+    normal[~valid] = 0.0
+    records = np.zeros(mesh.n_triangles, dtype=_STL_RECORD)
+    records["normal"] = normal
+    records["vertices"] = mesh.vertices[mesh.faces]
+    count = struct.pack("<I", mesh.n_triangles)
+    return bytes(80) + count + records.tobytes()
+
+
 def _encode(mesh: Mesh, suffix: str) -> bytes:
     if suffix == ".obj":
         return _obj_bytes(mesh)
+    if suffix == ".stl":
+        return _stl_bytes(mesh)
     data = mesh.to_trimesh().export(file_type=suffix[1:])
     return data.encode("ascii") if isinstance(data, str) else bytes(data)
 

@@ -50,6 +50,17 @@ def test_stl_is_binary_and_3mf_is_in_millimetres(shell_mesh: Mesh, tmp_path: Pat
     assert 'unit="millimeter"' in model
 
 
+def test_stl_bytes_are_trimesh_s_own(shell_mesh: Mesh, tmp_path: Path) -> None:
+    """DVW encodes binary STL with numpy alone (no trimesh import to write a file); the bytes equal trimesh's export,
+    degenerate triangles (zero normals) included, and read back to the same mesh."""
+    degenerate = Mesh(np.array([[0.0, 0, 0], [1, 0, 0], [2, 0, 0], [0, 1, 0]]), np.array([[0, 1, 2], [0, 1, 3]]))
+    for mesh in (shell_mesh, degenerate):
+        written = write_mesh(mesh, tmp_path / "m.stl", force=True)
+        assert (tmp_path / "m.stl").read_bytes() == written.mesh.to_trimesh().export(file_type="stl")
+    back = read_mesh(tmp_path / "m.stl")
+    assert np.array_equal(back.faces, written.mesh.faces)
+
+
 def test_ascii_stl_is_read(tmp_path: Path) -> None:
     box = trimesh.creation.box(extents=(10.0, 20.0, 30.0))
     path = tmp_path / "ascii.stl"
