@@ -509,8 +509,11 @@ class SceneView(QWidget):
     def _frame(self) -> None:
         """Point the camera at the design (or the anatomy) from outside, as the report pictures do.
 
-        The anatomy alone is seen from the front, whole: the camera stands far enough for the sphere around it to
-        fit the view's narrower angle (the vertical one, or the horizontal one of a view taller than wide).
+        The anatomy alone is seen from the front; a design from outside the anatomy (from the anatomy's centre
+        through the design's), or from the front without one, turned obliquely so that its wall and seat show.
+        Either way the camera stands far enough for the sphere around the focal point that holds everything shown
+        to fit the view's narrower angle (the vertical one, or the horizontal one of a view taller than wide), so
+        nothing is cropped whichever way the camera turns about that point.
         """
         if self.interactor is None:
             return
@@ -518,35 +521,32 @@ class SceneView(QWidget):
         if focus is None:
             return
         camera = self.renderer.GetActiveCamera()
+        shown = [mesh.vertices for mesh in (self.anatomy, self.design) if mesh is not None]
         if self.design is None:
             low, high = focus.vertices.min(axis=0), focus.vertices.max(axis=0)
             centre = (low + high) / 2.0
-            radius = float(np.linalg.norm(focus.vertices - centre, axis=1).max())
-            half_height = np.radians(camera.GetViewAngle() / 2.0)
-            aspect = self.width() / max(1, self.height())
-            half = min(half_height, float(np.arctan(np.tan(half_height) * aspect)))
-            distance = radius / float(np.sin(half)) * FRAME_MARGIN
-            camera.SetPosition(*(float(v) for v in centre + np.array([0.0, -1.0, 0.0]) * distance))  # anterior
-            camera.SetFocalPoint(*(float(v) for v in centre))
-            camera.SetViewUp(0.0, 0.0, 1.0)
-            self.renderer.ResetCameraClippingRange()
-            return
-        centre = focus.vertices.mean(axis=0)
-        origin = self.anatomy.vertices.mean(axis=0) if self.anatomy is not None else centre - np.array([0, 1.0, 0])
-        direction = centre - origin
-        if float(np.linalg.norm(direction)) < 1e-6:
             direction = np.array([0.0, -1.0, 0.0])  # anterior
-        direction = direction / np.linalg.norm(direction)
-        whole = self.anatomy if self.anatomy is not None else focus
-        radius = float(np.linalg.norm(whole.vertices - whole.vertices.mean(axis=0), axis=1).max())
+        else:
+            centre = focus.vertices.mean(axis=0)
+            origin = self.anatomy.vertices.mean(axis=0) if self.anatomy is not None else centre + np.array([0, 1.0, 0])
+            direction = centre - origin
+            if float(np.linalg.norm(direction)) < 1e-6:
+                direction = np.array([0.0, -1.0, 0.0])  # anterior
+            direction = direction / np.linalg.norm(direction)
+        radius = max(float(np.linalg.norm(vertices - centre, axis=1).max()) for vertices in shown)
+        half_height = np.radians(camera.GetViewAngle() / 2.0)
+        aspect = self.width() / max(1, self.height())
+        half = min(half_height, float(np.arctan(np.tan(half_height) * aspect)))
+        distance = max(radius, 1e-3) / float(np.sin(half)) * FRAME_MARGIN
         up = (0.0, 0.0, 1.0) if abs(direction[2]) < 0.9 else (0.0, -1.0, 0.0)
-        camera.SetPosition(*(float(v) for v in centre + direction * radius * 3.0))
+        camera.SetPosition(*(float(v) for v in centre + direction * distance))
         camera.SetFocalPoint(*(float(v) for v in centre))
         camera.SetViewUp(*up)
-        # Oblique, as in the report pictures, so that the wall and its seat show.
-        camera.Azimuth(35.0)
-        camera.Elevation(20.0)
-        camera.OrthogonalizeViewUp()
+        if self.design is not None:
+            # Oblique, as in the report pictures, so that the wall and its seat show.
+            camera.Azimuth(35.0)
+            camera.Elevation(20.0)
+            camera.OrthogonalizeViewUp()
         self.renderer.ResetCameraClippingRange()
 
     def screenshot_png(self, size: tuple[int, int] | None = None) -> bytes:

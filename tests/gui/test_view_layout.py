@@ -121,3 +121,49 @@ def test_the_3d_view_shows_the_whole_anatomy_after_meshing(
         assert columns.min() > 2
         assert columns.max() < width - 3
         assert rows.max() - rows.min() > 0.5 * height or columns.max() - columns.min() > 0.5 * width
+
+
+def _drawn_box(window: MainView) -> tuple[int, int, int, int, int, int]:
+    picture = window.scene.picture()
+    height, width, _ = picture.shape
+    drawn = np.abs(picture.astype(int) - np.array(BACKGROUND_RGB255)).max(axis=2) > 12
+    drawn[int(height * 0.75) :, : int(width * 0.25)] = False  # the orientation axes
+    drawn[:, int(width * 0.85) :] = False  # the wall-thickness colour bar
+    rows, columns = np.nonzero(drawn)
+    assert rows.size > 0
+    return int(rows.min()), int(rows.max()), int(columns.min()), int(columns.max()), height, width
+
+
+def test_the_3d_view_shows_the_whole_design_and_anatomy(
+    qtbot: QtBot, gui_settings: GuiSettings, tmp_path: Path
+) -> None:
+    """A design alone (a case reopened for review without its anatomy) and a design on its anatomy are framed
+    whole, from outside, in the normal and the review layout: nothing touches the picture's edges."""
+    from geometry.mesh import Mesh  # noqa: PLC0415
+    from geometry.sample_design import sample_plate  # noqa: PLC0415
+
+    window = open_window(qtbot, gui_settings)
+    plate = sample_plate("fitted")
+    centre = plate.vertices.mean(axis=0)
+    # An anatomy 80 mm across beside the plate, as a skull is to a cranial plate: a box around the plate's centre.
+    corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64) * 80.0
+    faces = np.array(
+        [[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1], [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4],
+         [1, 5, 7], [1, 7, 3]],
+        dtype=np.int64,
+    )  # fmt: skip
+    anatomy = Mesh(corners + centre + np.array([0.0, 0.0, -60.0]), faces)
+    for shown_anatomy in (None, anatomy):
+        window.scene.set_anatomy(shown_anatomy)
+        window.scene.set_design(plate)
+        for review in (False, True):
+            if window.review_panel.review_button.isChecked() != review:
+                window.review_panel.review_button.click()
+            qtbot.wait(SETTLE_MS)
+            window.grab().save(str(tmp_path / f"framed-{shown_anatomy is not None}-{review}.png"))
+            top, bottom, left, right, height, width = _drawn_box(window)
+            assert top > 2
+            assert bottom < height - 3
+            assert left > 2
+            assert right < width - 3
+            assert bottom - top > 0.25 * height or right - left > 0.25 * width
