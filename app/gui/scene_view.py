@@ -123,6 +123,29 @@ def _interactor_class() -> type[Any]:
     return SceneInteractor
 
 
+@cache
+def label_font_file() -> str | None:
+    """A font file with Chinese glyphs for VTK's labels (fontconfig's choice for ``zh-cn``), or None without one.
+
+    VTK draws text with its own FreeType fonts (Arial-like, Latin only): a Chinese parameter title would show as
+    empty boxes. Looked up once, only when a label is not plain ASCII.
+    """
+    import shutil  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    finder = shutil.which("fc-match")
+    if finder is None:
+        return None
+    try:
+        found = subprocess.run(  # noqa: S603 - fontconfig's own tool, fixed arguments
+            [finder, "-f", "%{file}", ":lang=zh-cn"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found if found and Path(found).is_file() else None
+
+
 class SceneView(QWidget):
     """The 3D scene of the current case: anatomy, design and markers (label, LPS point in mm)."""
 
@@ -459,6 +482,10 @@ class SceneView(QWidget):
             text.GetPositionCoordinate().SetReferenceCoordinate(anchor)
             text.GetPositionCoordinate().SetValue(LABEL_OFFSET_PX, LABEL_OFFSET_PX)
             style = text.GetTextProperty()
+            font = None if label.isascii() else label_font_file()
+            if font is not None:
+                style.SetFontFamilyAsString("File")  # VTK_FONT_FILE: the file below
+                style.SetFontFile(font)
             style.SetFontSize(14)
             style.SetColor(1.0, 1.0, 1.0)
             style.SetBackgroundColor(*LABEL_BOX_RGB)

@@ -226,7 +226,8 @@ def test_the_whole_workflow_in_the_window(
     assert check.table.item(wall_row, 2).text() == "mm"
     assert "Why this range (design envelope): " in check.table.item(wall_row, 0).toolTip()
     assert window.scene.markers
-    assert window.scene.markers[0][0].startswith("design.min_wall_thickness")
+    # The marker speaks as the table does: the plain title, the rounded value and its unit.
+    assert window.scene.markers[0][0] == f"Minimum wall thickness\n{check.table.item(wall_row, 1).text()} mm"
     assert window.scene.markers[0][1] == design.info.wall.location
     outcome = window.workspace.outcome
     assert outcome is not None

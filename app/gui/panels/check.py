@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,6 +36,7 @@ from app.gui.widgets import (
     CheckTableView,
     ProgressPanel,
     VerdictBannerView,
+    unit_word,
 )
 from app.workers import TaskWorker
 from workflow import folder, steps
@@ -385,10 +386,18 @@ class CheckPanel(QWidget):
         places = dict(outcome.locations)
         if design is not None and design.info.wall is not None:
             places.setdefault("design.min_wall_thickness", design.info.wall.location)
+        from workflow.check_table import check_rows  # noqa: PLC0415 - loaded with the check
+
+        rows = {row.name: row for row in check_rows(outcome.result.to_json())}
         markers = []
         for item in outcome.result.results:
             if item.status in steps.FLAGGED_STATUSES and item.name in places and item.value is not None:
-                label = f"{item.name}\n{item.value:.2f} {item.unit}"
+                row = rows.get(item.name)
+                if row is None:
+                    label = f"{item.name}\n{item.value:.2f} {item.unit}"
+                else:  # the table's plain title and rounded value, in the window's language
+                    title = QCoreApplication.translate("ParameterTitles", row.title)
+                    label = f"{title}\n{row.value} {unit_word(row.unit)}".rstrip()
                 markers.append((label, places[item.name]))
         return markers
 
