@@ -26,6 +26,10 @@ MEASUREMENT_RECORDED = "measurement_recorded"
 #: Points each kind of measurement takes (an angle's vertex is the middle point) and the unit of its value.
 KINDS: Mapping[str, tuple[int, str]] = {"distance": (2, "mm"), "angle": (3, "degree")}
 
+#: The ``plane`` of a distance measured between two points picked on the surfaces in the 3D view (its
+#: ``slice_index`` is -1).
+DISTANCE_3D_PLANE = "3d"
+
 Point = tuple[float, float, float]
 
 
@@ -50,7 +54,8 @@ class SliceMeasurement:
     unit
         ``mm`` or ``degree``.
     plane, slice_index
-        The view and slice they were placed on (``axial``, ``coronal``, ``sagittal``; a 0-based index).
+        The view and slice they were placed on (``axial``, ``coronal``, ``sagittal``; a 0-based index), or
+        :data:`DISTANCE_3D_PLANE` and -1 for a distance between two points picked on the surfaces in the 3D view.
     """
 
     kind: str

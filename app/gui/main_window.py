@@ -97,6 +97,7 @@ from app.workers import ErrorInfo, TaskWorker, describe_error
 from app.workers.process import run_in_worker_process
 from workflow.folder import work_folder
 from workflow.measurements import (
+    DISTANCE_3D_PLANE,
     MeasurementError,
     MeasurementRequest,
     SliceMeasurement,
@@ -175,6 +176,8 @@ class MainView(QMainWindow):
         self.slices.measure_drawn.connect(self._on_measure_drawn)
         self.scene = SceneView(self)
         self.slices.grid.addWidget(self.scene, 1, 1)
+        self.slices.distance3d_button.toggled.connect(self.scene.set_measuring)
+        self.scene.distance_picked.connect(partial(self._on_measure_drawn, "distance", DISTANCE_3D_PLANE, -1))
 
         sessions = self.session_model
         self.cases_panel = CasesPanel(self.case_model, self.workspace, sessions, self.report_error, self)
@@ -588,6 +591,14 @@ class MainView(QMainWindow):
         """Draw the case's recorded measurements (and this session's unrecorded ones) on the slices."""
         state = self.case_model.state
         recorded = [] if state is None else [found.measurement for found in case_measurements(state.events)]
+        shown = (*recorded, *self.unrecorded_measurements)
+        self.scene.set_distances(
+            [
+                (self.measurement_text(m), np.asarray(m.points_lps_mm, dtype=np.float64))
+                for m in shown
+                if m.plane == DISTANCE_3D_PLANE
+            ]
+        )
         self.slices.set_measurements(
             [
                 (m.plane, m.slice_index, self.measurement_text(m), np.asarray(m.points_lps_mm, dtype=np.float64))

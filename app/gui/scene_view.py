@@ -32,7 +32,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -61,6 +61,9 @@ WALL_BAR_TITLE = "mm"
 # The marker labels' box colour (a dark red behind white text).
 LABEL_BOX_RGB = (0x8E / 255.0, 0x1B / 255.0, 0x10 / 255.0)
 MARKER_RADIUS_MM = 2.5
+#: The 3D distance tool's colour (yellow, clear of the bone, the design and the flags) and its end spheres (mm).
+DISTANCE_RGB = (1.0, 0.85, 0.1)
+DISTANCE_END_MM = 1.2
 LABEL_OFFSET_PX = 8
 #: How long the view's size must stay the same before it renders at the new size (ms).
 RESIZE_SETTLE_MS = 60
@@ -147,11 +150,22 @@ def label_font_file() -> str | None:
 
 
 class SceneView(QWidget):
-    """The 3D scene of the current case: anatomy, design and markers (label, LPS point in mm)."""
+    """The 3D scene of the current case: anatomy, design and markers (label, LPS point in mm).
+
+    With :meth:`set_measuring` on, left clicks pick points on the surfaces instead of turning the view: every two
+    points make a distance (:attr:`distance_picked`); recorded distances are drawn by :meth:`set_distances`.
+    """
+
+    #: Two points (a (2, 3) array, LPS mm) picked on the surfaces by the 3D distance tool.
+    distance_picked = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sceneView")
+        self.measuring = False  # the 3D distance tool: left clicks pick points on the surfaces
+        self._picked: list[tuple[float, float, float]] = []  # the first point of a distance being placed
+        self.distances: list[tuple[str, np.ndarray[Any, np.dtype[np.float64]]]] = []  # label, (2, 3) LPS mm
+        self._pick_observer: int | None = None
         # The VTK objects, made by activate(); typed Any: VTK's stubs do not cover the Qt interactor's proxying.
         self.interactor: Any = None
         self.renderer: Any = None
@@ -267,6 +281,7 @@ class SceneView(QWidget):
         self._draw_design()
         self._frame()
         self._draw_markers()
+        self._apply_measuring()
         self.render_later()
 
     def _turn_orientation_axes(self, _caller: object = None, _event: str = "") -> None:
@@ -493,6 +508,125 @@ class SceneView(QWidget):
             style.SetJustificationToLeft()
             style.SetVerticalJustificationToBottom()
             self._add("markers", text)
+
+    def set_measuring(self, on: bool) -> None:
+        """Switch the 3D distance tool: on, left clicks pick points on the surfaces (the view does not turn)."""
+        self.measuring = bool(on)
+        self._picked = []
+        self._apply_measuring()
+
+    def _apply_measuring(self) -> None:
+        if self.interactor is None:
+            return
+        from vtkmodules.vtkInteractionStyle import (  # noqa: PLC0415
+            vtkInteractorStyleTrackballCamera,
+            vtkInteractorStyleUser,
+        )
+
+        if self.measuring:
+            self.interactor.SetInteractorStyle(vtkInteractorStyleUser())  # clicks no longer turn the camera
+            if self._pick_observer is None:
+                self._pick_observer = self.interactor.AddObserver("LeftButtonPressEvent", self._on_pick)
+        else:
+            self.interactor.SetInteractorStyle(vtkInteractorStyleTrackballCamera())
+            if self._pick_observer is not None:
+                self.interactor.RemoveObserver(self._pick_observer)
+                self._pick_observer = None
+        self._draw_distances()
+        self.render_later()
+
+    def pick(self, x: int, y: int) -> tuple[float, float, float] | None:
+        """The point (LPS mm) of the anatomy or the design under display position (x, y) (VTK's, from the bottom)."""
+        from vtkmodules.vtkRenderingCore import vtkCellPicker  # noqa: PLC0415
+
+        surfaces = [*self._actors.get("anatomy", []), *self._actors.get("design", [])]
+        picker = vtkCellPicker()
+        picker.SetTolerance(0.0005)
+        picker.PickFromListOn()
+        for actor in surfaces:
+            if actor.IsA("vtkActor"):
+                picker.AddPickList(actor)
+        if not picker.Pick(x, y, 0, self.renderer) or picker.GetCellId() < 0:
+            return None
+        x_mm, y_mm, z_mm = picker.GetPickPosition()
+        return (float(x_mm), float(y_mm), float(z_mm))
+
+    def _on_pick(self, caller: Any, _event: str) -> None:
+        if self._closed:
+            return
+        x, y = caller.GetEventPosition()
+        point = self.pick(int(x), int(y))
+        if point is None:
+            return  # a click beside the surfaces places nothing
+        self._picked.append(point)
+        if len(self._picked) == 2:
+            points = np.asarray(self._picked, dtype=np.float64)
+            self._picked = []
+            self.distance_picked.emit(points)
+        self._draw_distances()
+        self.render_later()
+
+    def set_distances(self, distances: Sequence[tuple[str, np.ndarray[Any, np.dtype[np.float64]]]]) -> None:
+        """Draw distances measured in 3D: each a line between its two points (LPS mm) with its label."""
+        self.distances = [(label, np.asarray(points, dtype=np.float64)) for label, points in distances]
+        self._draw_distances()
+        self.render_later()
+
+    def _draw_distances(self) -> None:
+        if self.interactor is None:
+            return
+        from vtkmodules.vtkFiltersSources import vtkLineSource, vtkSphereSource  # noqa: PLC0415
+        from vtkmodules.vtkRenderingCore import (  # noqa: PLC0415
+            vtkActor,
+            vtkActor2D,
+            vtkCoordinate,
+            vtkPolyDataMapper,
+            vtkPolyDataMapper2D,
+            vtkTextActor,
+        )
+
+        self._remove("distances")
+        ends = [point for _label, points in self.distances for point in points] + list(self._picked)
+        for point in ends:
+            sphere = vtkSphereSource()
+            sphere.SetCenter(*(float(v) for v in point))
+            sphere.SetRadius(DISTANCE_END_MM)
+            mapper = vtkPolyDataMapper()
+            mapper.SetInputConnection(sphere.GetOutputPort())
+            actor = vtkActor()
+            actor.SetMapper(mapper)
+            actor.GetProperty().SetColor(*DISTANCE_RGB)
+            self._add("distances", actor)
+        for label, points in self.distances:
+            # The straight line between two points of a curved surface runs through it: drawn as a 2D overlay
+            # (world points projected at each render), it stays visible over the surfaces.
+            line = vtkLineSource()
+            line.SetPoint1(*(float(v) for v in points[0]))
+            line.SetPoint2(*(float(v) for v in points[1]))
+            world = vtkCoordinate()
+            world.SetCoordinateSystemToWorld()
+            overlay = vtkPolyDataMapper2D()
+            overlay.SetInputConnection(line.GetOutputPort())
+            overlay.SetTransformCoordinate(world)
+            drawn = vtkActor2D()
+            drawn.SetMapper(overlay)
+            drawn.GetProperty().SetColor(*DISTANCE_RGB)
+            drawn.GetProperty().SetLineWidth(3)
+            self._add("distances", drawn)
+            anchor = vtkCoordinate()
+            anchor.SetCoordinateSystemToWorld()
+            anchor.SetValue(*(float(v) for v in points.mean(axis=0)))
+            text = vtkTextActor()
+            text.SetInput(label)
+            text.GetPositionCoordinate().SetCoordinateSystemToDisplay()
+            text.GetPositionCoordinate().SetReferenceCoordinate(anchor)
+            text.GetPositionCoordinate().SetValue(LABEL_OFFSET_PX, LABEL_OFFSET_PX)
+            style = text.GetTextProperty()
+            style.SetFontSize(14)
+            style.SetColor(0.0, 0.0, 0.0)
+            style.SetBackgroundColor(*DISTANCE_RGB)
+            style.SetBackgroundOpacity(1.0)
+            self._add("distances", text)
 
     def render_later(self) -> None:
         """Render once the event loop is idle (Qt's repaint); changes made meanwhile share that one render."""

@@ -2449,6 +2449,14 @@ Software manifest %2</translation>
         <translation>Outlines</translation>
     </message>
     <message>
+        <source>3D distance</source>
+        <translation>3D distance</translation>
+    </message>
+    <message>
+        <source>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</source>
+        <translation>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</translation>
+    </message>
+    <message>
         <source>Show where the anatomy (white) and the design (magenta) cross each slice (O)</source>
         <translation>Show where the anatomy (white) and the design (magenta) cross each slice (O)</translation>
     </message>

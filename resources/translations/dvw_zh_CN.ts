@@ -2449,6 +2449,14 @@ Software manifest %2</source>
         <translation>轮廓</translation>
     </message>
     <message>
+        <source>3D distance</source>
+        <translation>三维测距</translation>
+    </message>
+    <message>
+        <source>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</source>
+        <translation>在三维视图中测量距离：在表面上单击两个点（Shift+D）</translation>
+    </message>
+    <message>
         <source>Show where the anatomy (white) and the design (magenta) cross each slice (O)</source>
         <translation>在每个切片上显示解剖结构（白色）和设计（品红色）的截面轮廓（O）</translation>
     </message>
