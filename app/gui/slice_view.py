@@ -815,13 +815,16 @@ class SliceViewsPanel(QWidget):
             view.update()
 
     def _on_view_hovered(self, voxel: Voxel | None) -> None:
-        value = None if voxel is None or self.volume is None else voxel_value(self.volume, voxel)
-        if voxel is None or value is None:
+        volume = self.volume
+        value = None if voxel is None or volume is None else voxel_value(volume, voxel)
+        if voxel is None or value is None or volume is None:
             self.value_label.setText("")
             return
-        self.value_label.setText(
-            self.tr("%1 HU at %2").replace("%1", f"{value:.0f}").replace("%2", str(tuple(int(i) for i in voxel)))
-        )
+        at = str(tuple(int(i) for i in voxel))
+        if volume.meta("dvw.modality") == "CT":  # Hounsfield units only where the import says CT
+            self.value_label.setText(self.tr("%1 HU at %2").replace("%1", f"{value:.0f}").replace("%2", at))
+        else:  # MR and volumes of unknown origin: the value as stored, without a unit
+            self.value_label.setText(self.tr("Value %1 at %2").replace("%1", f"{value:.6g}").replace("%2", at))
 
     def set_volume(self, volume: Volume | None) -> None:
         """Show ``volume`` (None clears the views); the crosshair goes to its centre."""

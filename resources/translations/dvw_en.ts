@@ -2469,6 +2469,10 @@ Software manifest %2</translation>
         <translation>%1 HU at %2</translation>
     </message>
     <message>
+        <source>Value %1 at %2</source>
+        <translation>Value %1 at %2</translation>
+    </message>
+    <message>
         <source>voxel %1  LPS (%2, %3, %4) mm</source>
         <translation>voxel %1  LPS (%2, %3, %4) mm</translation>
     </message>

@@ -2469,6 +2469,10 @@ Software manifest %2</source>
         <translation>%1 HU，体素 %2</translation>
     </message>
     <message>
+        <source>Value %1 at %2</source>
+        <translation>数值 %1，体素 %2</translation>
+    </message>
+    <message>
         <source>voxel %1  LPS (%2, %3, %4) mm</source>
         <translation>体素 %1  LPS (%2, %3, %4) mm</translation>
     </message>

@@ -3,6 +3,7 @@ cursor. Real mouse events on the sample CT (the ``pipeline`` fixture's imported 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,11 @@ def test_zoom_pan_window_level_and_the_value_under_the_cursor(
     _mouse(view, QMouseEvent.Type.MouseMove, at, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
     hu = float(volume.voxels[voxel[2], voxel[1], voxel[0]])
     assert window.slices.value_label.text() == f"{hu:.0f} HU at {voxel}"
+    # An MR volume's values are not Hounsfield units: the label gives the value alone.
+    window.slices.volume = replace(volume, metadata=(("dvw.modality", "MR"),))
+    _mouse(view, QMouseEvent.Type.MouseMove, at, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
+    assert window.slices.value_label.text() == f"Value {hu:.6g} at {voxel}"
+    window.slices.volume = volume
 
     # Home fits the slice again.
     view.setFocus()
