@@ -672,9 +672,9 @@ class SceneView(QWidget):
 
         The anatomy alone is seen from the front; a design from outside the anatomy (from the anatomy's centre
         through the design's), or from the front without one, turned obliquely so that its wall and seat show.
-        Either way the camera stands far enough for the sphere around the focal point that holds everything shown
-        to fit the view's narrower angle (the vertical one, or the horizontal one of a view taller than wide), so
-        nothing is cropped whichever way the camera turns about that point.
+        Either way the camera looks at the centre of the box around everything shown and stands far enough for the
+        sphere about that point that holds everything to fit the view's narrower angle (the vertical one, or the
+        horizontal one of a view taller than wide), so nothing is cropped whichever way the camera turns about it.
         """
         if self.interactor is None:
             return
@@ -694,7 +694,11 @@ class SceneView(QWidget):
             if float(np.linalg.norm(direction)) < 1e-6:
                 direction = np.array([0.0, -1.0, 0.0])  # anterior
             direction = direction / np.linalg.norm(direction)
-        radius = max(float(np.linalg.norm(vertices - centre, axis=1).max()) for vertices in shown)
+        # The focal point: the centre of the box around everything shown (the design's side of it faces the camera);
+        # the radius: of the sphere about it that holds everything shown.
+        everything = np.concatenate(shown)
+        centre = (everything.min(axis=0) + everything.max(axis=0)) / 2.0
+        radius = float(np.linalg.norm(everything - centre, axis=1).max())
         half_height = np.radians(camera.GetViewAngle() / 2.0)
         aspect = self.width() / max(1, self.height())
         half = min(half_height, float(np.arctan(np.tan(half_height) * aspect)))
