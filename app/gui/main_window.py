@@ -176,7 +176,6 @@ class MainView(QMainWindow):
         self.slices.measure_drawn.connect(self._on_measure_drawn)
         self.scene = SceneView(self)
         self.slices.grid.addWidget(self.scene, 1, 1)
-        self.slices.distance3d_button.toggled.connect(self.scene.set_measuring)
         self.scene.distance_picked.connect(partial(self._on_measure_drawn, "distance", DISTANCE_3D_PLANE, -1))
 
         sessions = self.session_model
@@ -428,6 +427,15 @@ class MainView(QMainWindow):
         self.review_action.setCheckable(True)
         self.review_action.toggled.connect(self.review_panel.review_button.setChecked)
         view_menu.addAction(self.review_action)
+        # The 3D view's distance tool: a menu action (the slices' toolbar has no room left), in the review too.
+        self.distance3d_action = self._action(
+            self.tr("3D distance"),
+            "Shift+D",
+            self.tr("Measure a distance in the 3D view: click two points on the surfaces (Shift+D)"),
+        )
+        self.distance3d_action.setCheckable(True)
+        self.distance3d_action.toggled.connect(self.scene.set_measuring)
+        view_menu.addAction(self.distance3d_action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.manual_action = self._action(
             self.tr("Manual"), "F1", self.tr("The workflow, each step, what the verdicts mean, the keyboard shortcuts")

@@ -743,14 +743,6 @@ class SliceViewsPanel(QWidget):
         )
         self.outline_button.toggled.connect(self._request_outlines)
         buttons.addWidget(self.outline_button)
-        # The 3D view's distance tool: its button stays in the review, where the 3D view fills the panel.
-        self.distance3d_button = QPushButton(self.tr("3D distance"), self)
-        self.distance3d_button.setCheckable(True)
-        self.distance3d_button.setShortcut(QKeySequence("Shift+D"))
-        self.distance3d_button.setToolTip(
-            self.tr("Measure a distance in the 3D view: click two points on the surfaces (Shift+D)")
-        )
-        buttons.addWidget(self.distance3d_button)
         buttons.addStretch(1)
         # Elided, not widening the window: the toolbar's buttons come first.
         self.value_label = ElidedLabel(self)

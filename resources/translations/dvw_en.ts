@@ -791,6 +791,14 @@
         <translation>Review mode</translation>
     </message>
     <message>
+        <source>3D distance</source>
+        <translation>3D distance</translation>
+    </message>
+    <message>
+        <source>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</source>
+        <translation>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</translation>
+    </message>
+    <message>
         <source>Large fonts for the review</source>
         <translation>Large fonts for the review</translation>
     </message>
@@ -2447,14 +2455,6 @@ Software manifest %2</translation>
     <message>
         <source>Outlines</source>
         <translation>Outlines</translation>
-    </message>
-    <message>
-        <source>3D distance</source>
-        <translation>3D distance</translation>
-    </message>
-    <message>
-        <source>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</source>
-        <translation>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</translation>
     </message>
     <message>
         <source>Show where the anatomy (white) and the design (magenta) cross each slice (O)</source>

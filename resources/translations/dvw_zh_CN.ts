@@ -791,6 +791,14 @@
         <translation>评审模式</translation>
     </message>
     <message>
+        <source>3D distance</source>
+        <translation>三维测距</translation>
+    </message>
+    <message>
+        <source>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</source>
+        <translation>在三维视图中测量距离：在表面上单击两个点（Shift+D）</translation>
+    </message>
+    <message>
         <source>Large fonts for the review</source>
         <translation>评审时使用大字体</translation>
     </message>
@@ -2447,14 +2455,6 @@ Software manifest %2</source>
     <message>
         <source>Outlines</source>
         <translation>轮廓</translation>
-    </message>
-    <message>
-        <source>3D distance</source>
-        <translation>三维测距</translation>
-    </message>
-    <message>
-        <source>Measure a distance in the 3D view: click two points on the surfaces (Shift+D)</source>
-        <translation>在三维视图中测量距离：在表面上单击两个点（Shift+D）</translation>
     </message>
     <message>
         <source>Show where the anatomy (white) and the design (magenta) cross each slice (O)</source>

@@ -57,7 +57,7 @@ def test_two_clicks_on_the_surfaces_measure_their_distance(qtbot: QtBot, store_c
     expected = float(np.linalg.norm(design.vertices[first] - design.vertices[second]))
     assert expected > 10.0
 
-    qtbot.mouseClick(window.slices.distance3d_button, Qt.MouseButton.LeftButton)
+    window.distance3d_action.trigger()  # View > 3D distance (Shift+D)
     assert scene.measuring
     height = scene.interactor.height()
     with qtbot.waitSignal(window.measure_worker.finished, timeout=30_000):
@@ -80,12 +80,13 @@ def test_two_clicks_on_the_surfaces_measure_their_distance(qtbot: QtBot, store_c
     with Store.open(store_copy) as store:
         assert [e.actor for e in store.case(CODE).events if e.kind == MEASUREMENT_RECORDED] == [ENGINEER]
         assert store.verify().ok
-    # The slices do not draw it (it lies on no slice), and the review keeps the tool with the 3D view.
+    # The slices do not draw it (it lies on no slice), and the tool stays on in the review.
     assert all(view.measurements == [] for view in window.slices.views.values())
     window.review_panel.review_button.click()
     qtbot.wait(SETTLE_MS)
-    assert window.slices.distance3d_button.isVisible()
+    assert window.distance3d_action.isEnabled()
+    assert window.distance3d_action.isChecked()
     window.grab().save(str(tmp_path / "distance-3d.png"))
     # Off, clicks turn the view again and place nothing.
-    qtbot.mouseClick(window.slices.distance3d_button, Qt.MouseButton.LeftButton)
+    window.distance3d_action.trigger()
     assert not scene.measuring
