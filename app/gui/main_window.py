@@ -414,6 +414,8 @@ class MainView(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        # The case's documents and production steps (design input, change, build record, inspection).
+        self.case_menu = self.menuBar().addMenu(self.tr("&Case"))
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.step_actions = []
         for index, name in enumerate(STEPS):
@@ -436,6 +438,9 @@ class MainView(QMainWindow):
         self.distance3d_action.setCheckable(True)
         self.distance3d_action.toggled.connect(self.scene.set_measuring)
         view_menu.addAction(self.distance3d_action)
+        self._build_help_menu()
+
+    def _build_help_menu(self) -> None:
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.manual_action = self._action(
             self.tr("Manual"), "F1", self.tr("The workflow, each step, what the verdicts mean, the keyboard shortcuts")

@@ -779,6 +779,10 @@
         <translation>Recent cases</translation>
     </message>
     <message>
+        <source>&amp;Case</source>
+        <translation>&amp;Case</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>&amp;View</translation>
     </message>

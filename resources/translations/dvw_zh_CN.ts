@@ -779,6 +779,10 @@
         <translation>最近的病例</translation>
     </message>
     <message>
+        <source>&amp;Case</source>
+        <translation>病例(&amp;C)</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
