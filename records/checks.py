@@ -22,6 +22,9 @@ from records.store import Store
 
 #: Artifact kinds of the files a check names (others are stored under their own name as kind).
 _KINDS = {"volume": "volume", "mask": "mask", "anatomy": "mesh", "design": "mesh", "parameters": "parameters"}
+#: The files a check produces rather than uses: stored with it, not among its inputs (the stress field is the
+#: analysis behind the ``mech.*`` parameters, kept for the stress map and the report's picture).
+_OUTPUTS = frozenset({"check", "stress_field"})
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def record_check(
         The check's JSON, which names its parameters' SHA-256, envelope and software manifest.
     files
         The check's files by role: ``volume``, ``mask``, ``anatomy``, ``design``, ``parameters``, ``check``,
-        ``envelope`` and optionally ``patient``. Each is stored by content; all but ``check`` are the check's inputs.
+        ``envelope`` and optionally ``patient``, ``load_cases`` and ``stress_field``. Each is stored by content; all
+        but ``check`` and ``stress_field`` are the check's inputs.
     dicom_sha256
         The hash of the DICOM instances the volume was imported from (an input too).
     source
@@ -91,7 +95,7 @@ def record_check(
         design = files.get("design")
         refuse_check(state, getattr(by, "user_id", None), None if design is None else sha256_file(design))
     artifacts = {name: store.put_artifact(path, _KINDS.get(name, name)) for name, path in files.items()}
-    inputs = {"dicom": dicom_sha256, **{k: v for k, v in artifacts.items() if k != "check"}}
+    inputs = {"dicom": dicom_sha256, **{k: v for k, v in artifacts.items() if k not in _OUTPUTS}}
     recorded: list[str] = []
     batch: list[NewEvent] = []
     if state is None:

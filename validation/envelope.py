@@ -18,6 +18,7 @@ The file::
     approved_on = 2026-03-02             # required: TOML date or ISO date string
     description = "..."                  # optional
     near_limit_blocks_within = false     # optional (default false): see below
+    load_cases = "cranial-plate-pekk"    # optional: id of the family's load-case file (mechanics.loadcases)
 
     [[parameter]]                        # at least one
     name = "design.min_wall_thickness"   # required: a registered parameter name
@@ -48,6 +49,10 @@ than its measured uncertainty (a value measured with an uncertainty, see :mod:`v
 reported and the verdict can still be ``within``; with ``near_limit_blocks_within = true`` any ``near_limit``
 parameter makes the verdict ``indeterminate`` (whether the case is inside cannot be decided to the measurements'
 accuracy), so it goes to re-verification. The key is hashed only when true: envelopes without it keep their hash.
+
+``load_cases`` names the load-case file (by its ``[load_cases] id``) under which a design checked against this
+envelope is analysed, so that ``mech.*`` parameters are measured (``workflow.steps.find_load_cases`` says where the
+file is looked for). Hashed only when given.
 
 Numbers are read as exact decimals; like every TOML file DVW reads, the file goes through
 :mod:`base.safe_load` first: at most :data:`MAX_ENVELOPE_BYTES`, UTF-8, nesting at most 64 levels, integers
@@ -85,7 +90,7 @@ CONSTRAINT_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
 LinearOp = Literal["<=", ">="]
 
 _ENVELOPE_REQUIRED = ("id", "version", "family", "title", "validation_report", "approved_by", "approved_on")
-_ENVELOPE_KEYS = (*_ENVELOPE_REQUIRED, "description", "near_limit_blocks_within")
+_ENVELOPE_KEYS = (*_ENVELOPE_REQUIRED, "description", "near_limit_blocks_within", "load_cases")
 _PARAMETER_KEYS = ("name", "unit", "min", "max", "near_limit", "required", "rationale")
 _LINEAR_KEYS = ("id", "type", "terms", "op", "bound", "rationale")
 _HULL_KEYS = ("id", "type", "parameters", "points", "rationale")
@@ -261,6 +266,9 @@ class Envelope:
     near_limit_blocks_within
         Whether a ``near_limit`` parameter makes the verdict ``indeterminate`` instead of ``within`` (default
         False); part of the hash only when True.
+    load_cases
+        The id of the family's load-case file the designs are analysed under ("" when none: no ``mech.*``
+        parameters are measured); part of the hash only when given.
     """
 
     id: str
@@ -275,6 +283,7 @@ class Envelope:
     constraints: tuple[Constraint, ...] = ()
     path: str = field(default="", compare=False)
     near_limit_blocks_within: bool = False
+    load_cases: str = ""
 
     def parameter(self, name: str) -> EnvelopeParameter | None:
         """The parameter named ``name``, or None when the envelope does not declare it."""
@@ -303,6 +312,8 @@ class Envelope:
         }
         if self.near_limit_blocks_within:
             meta["near_limit_blocks_within"] = True
+        if self.load_cases:
+            meta["load_cases"] = self.load_cases
         return {
             "envelope": meta,
             "parameters": [p.canonical() for p in sorted(self.parameters, key=lambda p: p.name)],
@@ -603,6 +614,14 @@ class _Reader:
                 section,
                 "near_limit_blocks_within",
             )
+        load_cases = self.string(meta, "load_cases", "[envelope]", section, required=False)
+        if load_cases and not ENVELOPE_ID_PATTERN.fullmatch(load_cases):
+            self.fail(
+                f"[envelope]: load_cases {load_cases!r} must be a load-case file's id "
+                "(lower-case letters, digits, '.', '_' and '-')",
+                section,
+                "load_cases",
+            )
 
         raw_parameters = data.get("parameter")
         if raw_parameters is None:
@@ -642,6 +661,7 @@ class _Reader:
             constraints=tuple(constraints.values()),
             path=self.path,
             near_limit_blocks_within=blocks,
+            load_cases=load_cases,
         )
 
     def date(self, meta: Mapping[str, Any], key: str, section: Section) -> datetime.date:

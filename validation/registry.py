@@ -171,6 +171,12 @@ class MeasureContext:
         assert self.inputs.load_cases is not None
         return analyse(self.design, self.inputs.load_cases, cancel=self.cancel)
 
+    @property
+    def analysis(self) -> FeaResult | None:
+        """The finite-element analysis if a measurement ran it (None otherwise: nothing is computed here)."""
+        fea: FeaResult | None = self.__dict__.get("fea")
+        return fea
+
     @cached_property
     def wall(self) -> WallThickness | None:
         """The design's thinnest wall."""
@@ -778,6 +784,7 @@ def measure(
     manifest_id: str = "",
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    context: MeasureContext | None = None,
 ) -> Parameters:
     """Compute every registered measurement the inputs allow.
 
@@ -791,13 +798,16 @@ def measure(
         The software manifest to record with the values.
     progress, cancel
         Progress callback and cancel token.
+    context
+        The context to measure in (made for ``inputs`` when None): a caller that passes its own can read the
+        shared results afterwards (e.g. :attr:`MeasureContext.analysis`, the stress field behind ``mech.*``).
 
     Returns
     -------
     validation.parameters.Parameters
         One value per applicable measurement; unmeasurable ones with value None and the reason.
     """
-    context = MeasureContext(inputs, cancel)
+    context = context if context is not None else MeasureContext(inputs, cancel)
     chosen = applicable(inputs, family)
     values = []
     for index, measurement in enumerate(chosen):

@@ -39,6 +39,10 @@ DESIGN_STEM = "design"
 DESIGN_SUFFIXES = (".stl", ".3mf", ".ply", ".obj")
 PATIENT_FILE = "patient.json"
 ENVELOPE_FILE = "envelope.toml"
+#: The copy of the load-case file an envelope names (``[envelope] load_cases``), beside the envelope's copy.
+LOAD_CASES_FILE = "load-cases.toml"
+#: The suffix of a design's stress field (``<design>.stress.npz``, :mod:`mechanics.field`).
+STRESS_FIELD_SUFFIX = ".stress.npz"
 
 
 def work_folder(home: Path, code: str) -> Path:

@@ -24,11 +24,14 @@ from workflow.folder import (
     DESIGN_SIDECAR,
     DESIGN_STEM,
     ENVELOPE_FILE,
+    LOAD_CASES_FILE,
     MASK_FILE,
     MASK_SIDECAR,
     PATIENT_FILE,
+    STRESS_FIELD_SUFFIX,
     VOLUME_FILE,
     VOLUME_SIDECAR,
+    copy_atomically,
     mesh_metrics_json,
     work_folder,
     write_json,
@@ -43,6 +46,7 @@ if TYPE_CHECKING:  # the cores are imported where they are used: the window open
     from imaging.segment import SegmentationResult, SegmentParams
     from imaging.series import ScanResult, SeriesInfo
     from imaging.volume import Volume
+    from mechanics.loadcases import LoadCases
     from records.users import Session
     from validation.check import CheckResult
     from validation.envelope import Envelope
@@ -301,6 +305,61 @@ def bundled_envelopes() -> list[Path]:
     return sorted(Path(str(resources.files("resources") / "envelopes")).glob("*.toml"))
 
 
+def find_load_cases(envelope: Envelope, envelope_path: Path | None = None) -> Path | None:
+    """Where the load-case file an envelope names (``[envelope] load_cases = ID``) is; None when it names none.
+
+    Looked for as ``ID.toml`` in a ``load_cases`` folder beside the envelope's folder (``resources/envelopes`` ->
+    ``resources/load_cases``) or inside it, then as the copy a check leaves beside the envelope's copy
+    (:data:`workflow.folder.LOAD_CASES_FILE`), then among the load cases shipped with DVW. The first file found is
+    the one (:func:`family_load_cases` checks that it is the one named).
+    """
+    if not envelope.load_cases:
+        return None
+    name = f"{envelope.load_cases}.toml"
+    candidates = []
+    if envelope_path is not None:
+        folder = Path(envelope_path).resolve().parent
+        candidates += [folder.parent / "load_cases" / name, folder / "load_cases" / name, folder / LOAD_CASES_FILE]
+    candidates.append(Path(str(resources.files("resources") / "load_cases")) / name)
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def family_load_cases(envelope: Envelope, envelope_path: Path | None = None) -> LoadCases | None:
+    """The load cases the envelope's designs are analysed under (:func:`find_load_cases`), read and validated.
+
+    Raises
+    ------
+    LoadCaseError
+        When the envelope names load cases that cannot be found, or the file found is another one (its id) or is
+        for another device family, or is not a valid load-case file.
+    """
+    from mechanics.errors import LoadCaseError  # noqa: PLC0415
+    from mechanics.loadcases import load_load_cases  # noqa: PLC0415
+
+    path = find_load_cases(envelope, envelope_path)
+    if not envelope.load_cases:
+        return None
+    if path is None:
+        raise LoadCaseError(
+            f"envelope {envelope.id} names the load cases {envelope.load_cases!r}, but no {envelope.load_cases}.toml "
+            "is in a load_cases folder beside the envelope or among DVW's own",
+            path=str(envelope_path or ""),
+        )
+    cases = load_load_cases(path)
+    if cases.id != envelope.load_cases:
+        raise LoadCaseError(
+            f"{path}: its load cases are {cases.id!r}, not the {envelope.load_cases!r} envelope {envelope.id} names",
+            path=str(path),
+        )
+    if cases.family != envelope.family:
+        raise LoadCaseError(
+            f"{path}: its load cases are for the family {cases.family!r}, not {envelope.family!r} (envelope "
+            f"{envelope.id})",
+            path=str(path),
+        )
+    return cases
+
+
 @dataclass(frozen=True)
 class CheckInputs:
     """Everything a check needs, captured on the GUI thread (frozen; crosses to the worker process).
@@ -421,10 +480,12 @@ def measure_inputs(
     *,
     patient: Mapping[str, Any] | None,
     patient_sha256: str | None,
+    load_cases: LoadCases | None = None,
 ) -> MeasureInputs:
     """What the measurements of a design use: the imported volume, the mask and anatomy mesh, the design, the patient.
 
-    Each input is named with the SHA-256 of its work file (the patient facts only when given with their file's hash).
+    Each input is named with the SHA-256 of its work file (the patient facts only when given with their file's hash,
+    the load cases by their file's hash). With ``load_cases`` the design is analysed (``mech.*``).
     """
     from validation.registry import MeasureInputs  # noqa: PLC0415
 
@@ -436,12 +497,15 @@ def measure_inputs(
     }
     if patient_sha256 is not None:
         hashes["patient"] = patient_sha256
+    if load_cases is not None:
+        hashes["load_cases"] = load_cases.sha256
     return MeasureInputs(
         volume=imported.result.volume,
         mask=anatomy.mask,
         anatomy=anatomy.stored.mesh,
         design=design.mesh,
         patient=patient,
+        load_cases=load_cases,
         sha256=hashes,
     )
 
@@ -456,6 +520,7 @@ class Checked:
     parameters_sha256: str
     check_path: Path
     check_sha256: str
+    stress_field_path: Path | None = None
 
 
 def measure_and_check(
@@ -471,7 +536,9 @@ def measure_and_check(
     """Measure ``inputs`` for the envelope's family, check them against ``envelope``, write both as JSON in ``out``.
 
     ``<stem>.params.json`` (:func:`validation.parameters.write_parameters`) and ``<stem>.check.json`` (the check's
-    ``to_json``, indented by 2), each atomically; ``manifest_id`` is the software both are made by.
+    ``to_json``, indented by 2), each atomically; ``manifest_id`` is the software both are made by. When the design
+    was analysed under load cases (``mech.*``), also ``<stem>.stress.npz``: the stress field of that very analysis
+    on the design's vertices (:mod:`mechanics.field`), for the stress map and the report's picture.
 
     Raises
     ------
@@ -480,16 +547,32 @@ def measure_and_check(
     """
     from validation.check import check  # noqa: PLC0415
     from validation.parameters import write_parameters  # noqa: PLC0415
-    from validation.registry import measure  # noqa: PLC0415
+    from validation.registry import MeasureContext, measure  # noqa: PLC0415
 
-    parameters = measure(inputs, family=envelope.family, manifest_id=manifest_id, progress=progress, cancel=cancel)
+    context = MeasureContext(inputs, cancel)
+    parameters = measure(
+        inputs, family=envelope.family, manifest_id=manifest_id, progress=progress, cancel=cancel, context=context
+    )
     checkpoint(cancel)
     params_path = out / f"{stem}.params.json"
     params_sha256 = write_parameters(parameters, params_path, force=True)
     result = check(envelope, parameters, manifest_id)
     check_path = out / f"{stem}.check.json"
     check_sha256 = write_json(check_path, result.to_json())
-    return Checked(parameters, result, params_path, params_sha256, check_path, check_sha256)
+    stress_path = None
+    analysis = context.analysis
+    if analysis is not None and inputs.design is not None and inputs.load_cases is not None:
+        from mechanics.field import stress_field, write_stress_field  # noqa: PLC0415
+
+        stress = stress_field(
+            analysis,
+            inputs.design,
+            design_sha256=inputs.digest("design"),
+            yield_strength_mpa=inputs.load_cases.material.yield_strength_mpa,
+        )
+        stress_path = out / f"{stem}{STRESS_FIELD_SUFFIX}"
+        write_stress_field(stress, stress_path)
+    return Checked(parameters, result, params_path, params_sha256, check_path, check_sha256, stress_path)
 
 
 def check_design(
@@ -524,13 +607,22 @@ def measure_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Canc
     out = work_folder(inputs.home, inputs.code)
     out.mkdir(parents=True, exist_ok=True)
     envelope = load_envelope(inputs.envelope_path)
+    cases = family_load_cases(envelope, inputs.envelope_path)
     envelope_copy = out / ENVELOPE_FILE
     shutil.copyfile(inputs.envelope_path, envelope_copy)
+    cases_copy = out / LOAD_CASES_FILE
+    if cases is not None:
+        copy_atomically(Path(cases.path), cases_copy)
     patient_path = out / PATIENT_FILE
     patient = dict(inputs.patient)
     patient_sha256 = write_json(patient_path, patient, sort_keys=True)
     measured = measure_inputs(
-        inputs.imported, inputs.anatomy, inputs.design.stored, patient=patient, patient_sha256=patient_sha256
+        inputs.imported,
+        inputs.anatomy,
+        inputs.design.stored,
+        patient=patient,
+        patient_sha256=patient_sha256,
+        load_cases=cases,
     )
     manifest_id = inputs.manifest_id or current_manifest().manifest_id
     stem = inputs.design.stored.path.name.rsplit(".", 1)[0]
@@ -557,6 +649,10 @@ def measure_design(inputs: CheckInputs, progress: ProgressCallback, cancel: Canc
         "envelope": envelope_copy,
         "patient": patient_path,
     }
+    if cases is not None:
+        files["load_cases"] = cases_copy
+    if checked.stress_field_path is not None:
+        files["stress_field"] = checked.stress_field_path
     report(progress, 1.0, "checked")
     dicom_sha256 = inputs.imported.result.input_sha256
     return MeasuredCheck(

@@ -40,16 +40,26 @@ from app.progress_bar import progress_bar
 from base.files import sha256_file
 from validation.manifest import current_manifest
 from workflow import steps
-from workflow.folder import ENVELOPE_FILE, MASK_FILE, PATIENT_FILE, VOLUME_FILE, copy_atomically, write_json
+from workflow.folder import (
+    ENVELOPE_FILE,
+    LOAD_CASES_FILE,
+    MASK_FILE,
+    PATIENT_FILE,
+    VOLUME_FILE,
+    copy_atomically,
+    write_json,
+)
 
 if TYPE_CHECKING:  # the cores load VTK, pydicom and friends: only when a step runs (start-up time)
     from geometry.io import MeshFile
     from geometry.mesh import Mesh
     from geometry.sample_design import Variant
+    from mechanics.loadcases import LoadCases
     from records.store import Store
     from records.users import Session
     from validation.check import CheckResult
     from validation.envelope import Envelope
+    from validation.parameters import Parameters
     from workflow.steps import AnatomyMesh, ImportedVolume
 
 #: The sample envelope the demo checks its designs against.
@@ -183,10 +193,20 @@ def evaluate_design(
     patient_sha256: str | None,
     envelope: Envelope,
     out: Path,
+    load_cases: LoadCases | None = None,
 ) -> Evaluation:
-    """Measure ``design`` against the anatomy and check it; write ``<design>.params.json`` and ``.check.json``."""
+    """Measure ``design`` against the anatomy and check it; write ``<design>.params.json`` and ``.check.json``.
+
+    With ``load_cases`` (the envelope's, copied to ``out/load-cases.toml``) the design is analysed too: its
+    ``mech.*`` figures are printed and its stress field written (``<design>.stress.npz``).
+    """
     inputs = steps.measure_inputs(
-        anatomy.imported, anatomy.anatomy, design, patient=patient, patient_sha256=patient_sha256
+        anatomy.imported,
+        anatomy.anatomy,
+        design,
+        patient=patient,
+        patient_sha256=patient_sha256,
+        load_cases=load_cases,
     )
     stem = design.path.name.rsplit(".", 1)[0]
     with progress_bar(f"measuring {stem}") as progress:
@@ -204,6 +224,9 @@ def evaluate_design(
         say(f"        near a limit: {', '.join(near)}")
     if result.requires_reverification:
         say("        re-verification is required before this design may be signed")
+    mechanics = _mechanical_figures(checked.parameters) if load_cases is not None else {}
+    if load_cases is not None:
+        say(f"        {_mechanical_line(mechanics, load_cases)}")
     summary = {
         "design": str(design.path),
         "design_sha256": design.sha256,
@@ -215,7 +238,50 @@ def evaluate_design(
         "requires_reverification": result.requires_reverification,
     }
     files = {**anatomy.files, "design": design.path, "parameters": checked.parameters_path, "check": checked.check_path}
+    if load_cases is not None:
+        summary["mechanics"] = mechanics
+        files["load_cases"] = out / LOAD_CASES_FILE
+    if checked.stress_field_path is not None:
+        summary["stress_field"] = str(checked.stress_field_path)
+        files["stress_field"] = checked.stress_field_path
     return Evaluation(result, summary, files)
+
+
+#: The mechanical figures printed after a verdict, with their short titles.
+_MECHANICAL = (
+    ("mech.max_von_mises", "peak von Mises"),
+    ("mech.min_safety_factor", "min safety factor"),
+    ("mech.max_displacement", "peak displacement"),
+)
+
+
+def _mechanical_figures(parameters: Parameters) -> dict[str, Any]:
+    """``mech.*`` name -> value, unit, uncertainty (None and the reason when the analysis failed)."""
+    figures: dict[str, Any] = {}
+    for name, _title in _MECHANICAL:
+        value = parameters.get(name)
+        if value is None:
+            continue
+        figures[name] = {"value": value.value, "unit": value.unit, "uncertainty": value.uncertainty}
+        if value.value is None:
+            figures[name]["reason"] = value.reason
+    return figures
+
+
+def _mechanical_line(figures: dict[str, Any], cases: LoadCases) -> str:
+    """One line: the load cases and each ``mech.*`` figure with its uncertainty (or why it is missing)."""
+    parts = []
+    for name, title in _MECHANICAL:
+        figure = figures.get(name)
+        if figure is None:
+            continue
+        if figure["value"] is None:
+            parts.append(f"{title} not measured ({figure['reason']})")
+            continue
+        unit = "" if figure["unit"] == "1" else f" {figure['unit']}"
+        spread = "" if figure["uncertainty"] is None else f" +- {figure['uncertainty']:.2g}"
+        parts.append(f"{title} {figure['value']:.3g}{spread}{unit}")
+    return f"mechanics under {cases.id} {cases.version}: " + ", ".join(parts)
 
 
 def record_case(
@@ -248,6 +314,7 @@ def run_run(args: argparse.Namespace) -> int:
     from validation.envelope import load_envelope  # noqa: PLC0415
 
     envelope = load_envelope(args.envelope)
+    load_cases = steps.family_load_cases(envelope, Path(args.envelope))  # refused before the long steps too
     design = read_mesh(args.design)  # refuse a bad design before the long steps
     patient = dict(steps.read_patient(args.patient)) if args.patient else None
     out = Path(args.out or (f"run-{args.case}" if args.case else "run-out"))
@@ -266,7 +333,14 @@ def run_run(args: argparse.Namespace) -> int:
             session = acting_session(args, store, "recording a case (--case)")
             _refuse_unrecordable(store, args.case, session.user_id, Path(args.design))
         return _run_pipeline(
-            args, envelope=envelope, design=design, patient=patient, out=out, store=store, session=session
+            args,
+            envelope=envelope,
+            load_cases=load_cases,
+            design=design,
+            patient=patient,
+            out=out,
+            store=store,
+            session=session,
         )
 
 
@@ -287,6 +361,7 @@ def _run_pipeline(
     args: argparse.Namespace,
     *,
     envelope: Envelope,
+    load_cases: LoadCases | None,
     design: Mesh,
     patient: dict[str, Any] | None,
     out: Path,
@@ -299,9 +374,17 @@ def _run_pipeline(
     patient_sha256 = None
     if args.patient:
         patient_sha256 = copy_atomically(Path(args.patient), out / PATIENT_FILE)
+    if load_cases is not None:
+        copy_atomically(Path(load_cases.path), out / LOAD_CASES_FILE)
     say(f"measuring and checking against {envelope.id} {envelope.version} ...")
     evaluation = evaluate_design(
-        anatomy, stored, patient=patient, patient_sha256=patient_sha256, envelope=envelope, out=out
+        anatomy,
+        stored,
+        patient=patient,
+        patient_sha256=patient_sha256,
+        envelope=envelope,
+        out=out,
+        load_cases=load_cases,
     )
     envelope_copy = out / ENVELOPE_FILE
     copy_atomically(Path(args.envelope), envelope_copy)
@@ -395,6 +478,9 @@ def _run_demo(args: argparse.Namespace, out: Path, store: Store, session: Sessio
     with resources.as_file(resources.files("resources") / "envelopes" / SAMPLE_ENVELOPE) as source:
         copy_atomically(source, envelope_path)
     envelope = load_envelope(envelope_path)
+    load_cases = steps.family_load_cases(envelope, envelope_path)
+    if load_cases is not None:
+        copy_atomically(Path(load_cases.path), out / LOAD_CASES_FILE)
     patient_path = out / PATIENT_FILE
     write_json(patient_path, SAMPLE_PATIENT_FACTS)
     variants: tuple[Variant, ...] = ("fitted", "thin")
@@ -402,7 +488,13 @@ def _run_demo(args: argparse.Namespace, out: Path, store: Store, session: Sessio
     for variant, stored in zip(variants, designs, strict=True):
         say(f"    {stored.path}: cranial plate, {THICKNESS_MM[variant]:g} mm wall")
     say(f"    {envelope_path}: {envelope.title} (version {envelope.version})")
-    say("7/7 measuring and checking both designs ...")
+    if load_cases is not None:
+        say(f"    {out / LOAD_CASES_FILE}: {load_cases.title} (version {load_cases.version})")
+    say(
+        "7/7 measuring, analysing and checking both designs ..."
+        if load_cases
+        else "7/7 measuring and checking both designs ..."
+    )
     patient_sha256 = sha256_file(patient_path)
     summaries = []
     for variant, stored in zip(variants, designs, strict=True):
@@ -413,6 +505,7 @@ def _run_demo(args: argparse.Namespace, out: Path, store: Store, session: Sessio
             patient_sha256=patient_sha256,
             envelope=envelope,
             out=out,
+            load_cases=load_cases,
         )
         case = record_case(
             store,

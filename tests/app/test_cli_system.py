@@ -235,6 +235,49 @@ def test_demo_checks_a_fitted_and_a_thin_plate(demo: tuple[Path, dict[str, objec
         assert (out / name).is_file()
 
 
+def test_demo_shows_the_mechanical_figures_of_both_plates(demo: tuple[Path, dict[str, object], int, str]) -> None:
+    """Both plates are analysed under the sample family's load cases (a 200 N push on the centre, PEKK)."""
+    from geometry.io import read_mesh  # noqa: PLC0415
+    from mechanics.field import read_stress_field  # noqa: PLC0415
+
+    out, payload, code, err = demo
+    assert code == 0, err
+    designs = payload["designs"]
+    assert isinstance(designs, list)
+    fitted, thin = (d["mechanics"] for d in designs)
+    # The 5 mm plate: about 4.4 MPa peak, 13.7 against PEKK's 60 MPa yield; the 2.5 mm plate about three times the
+    # stress and four times the deflection (bending stress ~ 1/t^2, deflection ~ 1/t^3, lessened by the rim).
+    assert fitted["mech.max_von_mises"]["value"] == pytest.approx(4.38, rel=0.03)
+    assert fitted["mech.min_safety_factor"]["value"] == pytest.approx(13.7, rel=0.03)
+    assert thin["mech.max_von_mises"]["value"] == pytest.approx(13.8, rel=0.03)
+    assert thin["mech.min_safety_factor"]["value"] == pytest.approx(4.36, rel=0.03)
+    assert thin["mech.max_displacement"]["value"] > 3 * fitted["mech.max_displacement"]["value"]
+    for figures in (fitted, thin):
+        stress, factor = figures["mech.max_von_mises"], figures["mech.min_safety_factor"]
+        assert stress["unit"] == "MPa"
+        assert factor["value"] == pytest.approx(60.0 / stress["value"], rel=1e-4)
+        assert 0 < stress["uncertainty"] < 0.5 * stress["value"]
+    assert "mechanics under cranial-plate-pekk 1.0: peak von Mises 4.38 +- " in err
+    assert "peak von Mises 13.8 +- " in err
+    # The sample envelope limits the stress (30 MPa, the fatigue strength) and the safety factor (2): both within.
+    for design in designs:
+        check = json.loads(Path(design["check"]).read_text())
+        status = {r["name"]: r["status"] for r in check["results"]}
+        assert status["mech.max_von_mises"] == "within"
+        assert status["mech.min_safety_factor"] == "within"
+    # The stress field of that analysis is kept on the design's own vertices, its peak the recorded one.
+    for design in designs:
+        field = read_stress_field(design["stress_field"])
+        assert len(field.vertex_von_mises_mpa) == read_mesh(design["design"]).n_vertices
+        assert field.design_sha256 == design["design_sha256"]
+        assert field.max_von_mises_mpa == pytest.approx(design["mechanics"]["mech.max_von_mises"]["value"], rel=1e-5)
+        assert float(field.vertex_von_mises_mpa.max()) <= field.max_von_mises_mpa + 1e-9
+        assert float(field.vertex_von_mises_mpa.max()) > 0.9 * field.max_von_mises_mpa
+    assert (out / "load-cases.toml").read_bytes() == (
+        REPO / "resources" / "load_cases" / "cranial-plate-pekk.toml"
+    ).read_bytes()
+
+
 def test_demo_records_both_cases_in_its_own_store(
     capsys: pytest.CaptureFixture[str], demo: tuple[Path, dict[str, object], int, str]
 ) -> None:
@@ -264,6 +307,9 @@ def test_demo_records_both_cases_in_its_own_store(
     inputs = check_run["payload"]["inputs"]
     assert inputs["design"] == demo[1]["designs"][1]["design_sha256"]  # type: ignore[index]
     assert set(inputs) >= {"dicom", "volume", "mask", "anatomy", "design", "parameters", "envelope", "patient"}
+    assert "load_cases" in inputs  # the load cases the design was analysed under are an input of the check
+    assert "stress_field" not in inputs  # the analysis' field is an output, kept with the check's artifacts
+    assert check_run["payload"]["artifacts"]["stress_field"]
     code, audit, _ = _run(capsys, "--home", home, "audit", "verify", "--json")
     assert code == 0
     assert audit["ok"] is True
@@ -340,6 +386,10 @@ def test_run_gives_the_check_json_and_exit_code(
     code, payload, err = run_case(fitted)
     assert code == 0, err
     assert payload["verdict"] == "within"
+    mechanics = payload["outputs"]["mechanics"]  # type: ignore[index]
+    assert mechanics["mech.min_safety_factor"]["value"] == pytest.approx(13.7, rel=0.03)
+    assert (out / "load-cases.toml").is_file()
+    assert (out / "design.stress.npz").is_file()
     case = payload["case"]
     assert isinstance(case, dict)
     assert case["recorded"] == ["inputs_added", "check_run"]

@@ -489,3 +489,20 @@ def test_near_limit_blocks_within_is_optional_and_hashed_only_when_true() -> Non
     )
     assert blocking.near_limit_blocks_within is True
     assert blocking.canonical()["envelope"]["near_limit_blocks_within"] is True
+
+
+def test_load_cases_names_a_load_case_file_and_is_hashed_only_when_given() -> None:
+    """``[envelope] load_cases`` names the family's load-case file by id; envelopes without it keep their hash."""
+    original = parse_envelope(ENVELOPE, "", REGISTERED)
+    assert original.load_cases == ""
+    assert "load_cases" not in original.canonical()["envelope"]
+    named = parse_envelope(
+        ENVELOPE.replace('version = "1.0"', 'version = "1.0"\nload_cases = "cranial-plate-pekk"'), "", REGISTERED
+    )
+    assert named.load_cases == "cranial-plate-pekk"
+    assert named.canonical()["envelope"]["load_cases"] == "cranial-plate-pekk"
+    assert named.sha256 != original.sha256
+    with pytest.raises(EnvelopeError, match=r"^5: \[envelope\]: load_cases 'Plate Loads' must be a load-case file"):
+        parse_envelope(
+            ENVELOPE.replace('version = "1.0"', 'version = "1.0"\nload_cases = "Plate Loads"'), "", REGISTERED
+        )
