@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -132,6 +133,154 @@ def render_png(
         camera.Elevation(20.0)
         camera.OrthogonalizeViewUp()
     renderer.ResetCameraClippingRange()
+    window = _offscreen_window()
+    window.SetOffScreenRendering(True)
+    window.SetSize(*size)
+    window.AddRenderer(renderer)
+    window.Render()
+    grab = vtkWindowToImageFilter()
+    grab.SetInput(window)
+    grab.Update()
+    writer = vtkPNGWriter()
+    writer.SetWriteToMemory(True)
+    writer.SetInputConnection(grab.GetOutputPort())
+    writer.Write()
+    result = writer.GetResult()
+    data = bytes(memoryview(result)) if result is not None else b""
+    window.Finalize()
+    if not data:
+        raise GeometryError("rendering produced no image")
+    return data
+
+
+#: A sequential colour scale for a stress (or any non-negative) field: blue -> green -> yellow -> red.
+FIELD_STOPS: tuple[tuple[float, tuple[float, float, float]], ...] = (
+    (0.0, (0.23, 0.30, 0.75)),
+    (0.35, (0.20, 0.70, 0.35)),
+    (0.7, (0.95, 0.85, 0.20)),
+    (1.0, (0.80, 0.10, 0.10)),
+)
+
+
+def render_field_png(
+    design: Mesh,
+    values: FloatArray,
+    value_range: tuple[float, float],
+    *,
+    anatomy: Mesh | None = None,
+    marker: tuple[float, float, float] | None = None,
+    bar_title: str = "",
+    size: tuple[int, int] = (800, 600),
+) -> bytes:
+    """Render the design coloured by one value per vertex, with a colour bar and a marked point, off screen (PNG).
+
+    Parameters
+    ----------
+    design
+        The design's surface (LPS mm).
+    values
+        One value per design vertex (e.g. von Mises stress, MPa).
+    value_range
+        The values mapped onto :data:`FIELD_STOPS`' ends (clamped outside).
+    anatomy
+        Only used to choose the camera: from the anatomy's centre out through the design (not drawn).
+    marker
+        A point to mark (e.g. the worst point, LPS mm): a black-ringed white ball.
+    bar_title
+        The colour bar's title (ASCII: VTK's fonts have no other glyphs).
+    size
+        Image width and height in pixels.
+
+    Raises
+    ------
+    GeometryError
+        When the design has no triangles, ``values`` is not one value per vertex, or nothing is rendered.
+    """
+    from vtkmodules.util.numpy_support import numpy_to_vtk  # noqa: PLC0415
+    from vtkmodules.vtkRenderingCore import vtkColorTransferFunction  # noqa: PLC0415
+
+    scalars = np.ascontiguousarray(values, dtype=np.float64)
+    if not design.n_triangles or scalars.shape != (design.n_vertices,):
+        raise GeometryError(f"a field picture needs one value per vertex ({design.n_vertices}), not {scalars.shape}")
+    low, high = float(value_range[0]), float(value_range[1])
+    high = high if high > low else low + 1.0
+    colours = vtkColorTransferFunction()
+    for position, rgb in FIELD_STOPS:
+        colours.AddRGBPoint(low + position * (high - low), *rgb)
+    colours.ClampingOn()
+    polydata = design.to_polydata()
+    array = numpy_to_vtk(scalars, deep=1)  # a copy: VTK owns it, no view into numpy outlives this call
+    array.SetName("field")
+    polydata.GetPointData().SetScalars(array)
+    mapper = vtkPolyDataMapper()
+    mapper.SetInputData(polydata)
+    mapper.SetLookupTable(colours)
+    mapper.SetScalarRange(low, high)
+    mapper.SetColorModeToMapScalars()
+    mapper.ScalarVisibilityOn()
+    actor = vtkActor()
+    actor.SetMapper(mapper)
+    renderer = vtkRenderer()
+    renderer.SetBackground(1.0, 1.0, 1.0)
+    renderer.AddActor(actor)
+    radius = float(np.linalg.norm(design.vertices - design.vertices.mean(axis=0), axis=1).max())
+    if marker is not None:
+        for ball in _marker_actors(marker, radius):
+            renderer.AddActor(ball)
+    renderer.AddViewProp(_colour_bar(colours, bar_title))
+    direction = _view_direction("overview", anatomy, design, design.vertices)
+    camera = renderer.GetActiveCamera()
+    look_at = design.vertices.mean(axis=0)
+    camera.SetFocalPoint(*look_at)
+    camera.SetPosition(*(look_at + direction * radius * 4.4))
+    up = np.array([0.0, 0.0, 1.0]) if abs(direction[2]) < 0.9 else np.array([0.0, -1.0, 0.0])
+    camera.SetViewUp(*up)
+    camera.SetViewAngle(30.0)
+    renderer.ResetCameraClippingRange()
+    return _grab_png(renderer, size)
+
+
+def _marker_actors(point: tuple[float, float, float], scale: float) -> list[vtkActor]:
+    """A white ball in a translucent black shell at ``point``, sized to the scene (``scale`` mm across)."""
+    from vtkmodules.vtkFiltersSources import vtkSphereSource  # noqa: PLC0415
+
+    actors = []
+    for ball_radius, rgb, opacity in ((0.035, (0.0, 0.0, 0.0), 0.45), (0.025, (1.0, 1.0, 1.0), 1.0)):
+        sphere = vtkSphereSource()
+        sphere.SetCenter(*point)
+        sphere.SetRadius(ball_radius * scale)
+        sphere.SetThetaResolution(24)
+        sphere.SetPhiResolution(24)
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputConnection(sphere.GetOutputPort())
+        actor = vtkActor()
+        actor.SetMapper(mapper)
+        actor.GetProperty().SetColor(*rgb)
+        actor.GetProperty().SetOpacity(opacity)
+        actors.append(actor)
+    return actors
+
+
+def _colour_bar(colours: Any, title: str) -> Any:
+    """A vertical colour bar at the right edge: five labels, dark text on the white background."""
+    from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor  # noqa: PLC0415
+
+    bar = vtkScalarBarActor()
+    bar.SetLookupTable(colours)
+    bar.SetTitle(title)
+    bar.SetNumberOfLabels(5)
+    bar.SetLabelFormat("%.3g")
+    bar.SetWidth(0.1)
+    bar.SetHeight(0.7)
+    bar.SetPosition(0.87, 0.15)
+    for text in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty()):
+        text.SetColor(0.1, 0.1, 0.1)
+        text.ShadowOff()
+        text.ItalicOff()
+    return bar
+
+
+def _grab_png(renderer: vtkRenderer, size: tuple[int, int]) -> bytes:
     window = _offscreen_window()
     window.SetOffScreenRendering(True)
     window.SetSize(*size)

@@ -178,7 +178,69 @@ def _signature_rows(case: CaseState, users: Mapping[str, Mapping[str, str]], sty
     return rows
 
 
-def build_report(
+def analysis_section(summary: Mapping[str, Any], picture: bytes | None = None) -> ReportSection:
+    """The "Mechanical analysis" section: the load case, the figures with their uncertainty, the stress picture.
+
+    ``summary`` is plain data (made by ``workflow.report.mechanical_summary`` from the recorded load-case file and
+    parameters): ``load_cases`` (``id``, ``version``, ``title``, ``sha256``), ``assumptions`` (text),
+    ``material``, ``supports`` and ``loads`` (rows of ``[item, text]``), ``figures`` (``title``, ``name``,
+    ``value``, ``uncertainty``, ``unit``, ``limit``, ``status``), ``method`` (text) and ``caption`` (the picture's).
+    """
+
+    def section(_case: CaseState, styles: Mapping[str, ParagraphStyle]) -> list[Any]:
+        cases = summary.get("load_cases", {})
+        story: list[Any] = [
+            Paragraph("Mechanical analysis", styles["h2"]),
+            Paragraph(
+                f"Load cases <b>{cases.get('title', '-')}</b> ({cases.get('id', '-')} version "
+                f"{cases.get('version', '-')}). {summary.get('assumptions', '')}",
+                styles["body"],
+            ),
+            Paragraph(f"load-case file SHA-256 {cases.get('sha256', '-')}", styles["mono"]),
+            Spacer(1, 2 * mm),
+        ]
+        rows: list[list[Any]] = [["load case", "value"]]
+        for group in ("material", "supports", "loads"):
+            rows += [[str(item), Paragraph(str(text), styles["small"])] for item, text in summary.get(group, [])]
+        story.append(report_table(rows, [45 * mm, 125 * mm]))
+        figures: list[list[Any]] = [["figure", "value", "uncertainty (+-)", "unit", "limit", "status"]]
+        extra: list[tuple[Any, ...]] = []
+        for index, figure in enumerate(summary.get("figures", []), start=1):
+            status = str(figure.get("status", "")) or "-"
+            figures.append(
+                [
+                    Paragraph(f"{figure.get('title', '')}<br/>{figure.get('name', '')}", styles["small"]),
+                    _number(figure.get("value")),
+                    _number(figure.get("uncertainty")),
+                    str(figure.get("unit", "")),
+                    str(figure.get("limit", "")) or "-",
+                    status.upper() if status in ("below", "above", "missing") else status,
+                ]
+            )
+            colour = _STATUS_COLOURS.get(status)
+            if colour is not None:
+                extra.append(("TEXTCOLOR", (5, index), (5, index), colour))
+        story += [
+            Spacer(1, 2 * mm),
+            report_table(figures, [52 * mm, 22 * mm, 28 * mm, 14 * mm, 30 * mm, 24 * mm], extra),
+            Paragraph(str(summary.get("method", "")), styles["small"]),
+        ]
+        if picture is not None:
+            story.append(
+                KeepTogether(
+                    [
+                        Spacer(1, 2 * mm),
+                        Image(io.BytesIO(picture), width=120 * mm, height=90 * mm),
+                        Paragraph(str(summary.get("caption", "")), styles["small"]),
+                    ]
+                )
+            )
+        return story
+
+    return section
+
+
+def build_report(  # noqa: PLR0915 - one story, told in order
     case: CaseState,
     *,
     audit: AuditReport,
@@ -189,6 +251,7 @@ def build_report(
     images: Sequence[tuple[str, bytes]] = (),
     generated_at: datetime,
     sections: Sequence[ReportSection] = (),
+    analysis: Sequence[ReportSection] = (),
 ) -> bytes:
     """The report's PDF bytes.
 
@@ -209,6 +272,8 @@ def build_report(
     sections
         Sections added after the signatures, in order (the workstation's: the device identification and trace,
         :func:`traceability.report.build_report`).
+    analysis
+        Sections placed right after the parameters: the mechanical analysis (:func:`analysis_section`).
 
     Returns
     -------
@@ -267,6 +332,7 @@ def build_report(
         story += [Paragraph("Parameters", styles["h2"]), _results_table(check)]
         if check.get("constraints"):
             story += [Paragraph("Combination constraints", styles["h2"]), _constraints_table(check, styles["small"])]
+    story += [flowable for section in analysis for flowable in section(case, styles)]
     story.append(Paragraph("Re-verification", styles["h2"]))
     reverification = case.reverification
     if reverification is None:

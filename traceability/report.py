@@ -106,6 +106,7 @@ def build_report(
     users: Mapping[str, Mapping[str, str]] | None = None,
     images: Sequence[tuple[str, bytes]] = (),
     generated_at: datetime,
+    analysis: Sequence[report.ReportSection] = (),
 ) -> bytes:
     """The report's PDF bytes, with the device identification and trace (see :func:`records.report.build_report`).
 
@@ -124,4 +125,5 @@ def build_report(
         images=images,
         generated_at=generated_at,
         sections=(device_story,),
+        analysis=analysis,
     )

@@ -40,7 +40,9 @@ def run_report(args: argparse.Namespace) -> int:
     def warn(message: str) -> None:
         say(f"dvw: warning: {message}")
 
-    built = case_report(home_folder(args.home), args.code, images=partial(recorded_pictures, warn=warn))
+    built = case_report(
+        home_folder(args.home), args.code, images=partial(recorded_pictures, warn=warn), render_stress=True, warn=warn
+    )
     sha256 = write_report(built.pdf, output)
     case = built.case
     if args.json:

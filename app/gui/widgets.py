@@ -422,6 +422,9 @@ PARAMETER_TITLES = (
     QT_TRANSLATE_NOOP("ParameterTitles", "Contact area"),
     QT_TRANSLATE_NOOP("ParameterTitles", "Patient age"),
     QT_TRANSLATE_NOOP("ParameterTitles", "Patient weight"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Peak von Mises stress"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Peak displacement"),
+    QT_TRANSLATE_NOOP("ParameterTitles", "Minimum safety factor"),
 )
 
 

@@ -1189,6 +1189,18 @@ Software manifest %2</translation>
         <source>Patient weight</source>
         <translation>Patient weight</translation>
     </message>
+    <message>
+        <source>Peak von Mises stress</source>
+        <translation>Peak von Mises stress</translation>
+    </message>
+    <message>
+        <source>Peak displacement</source>
+        <translation>Peak displacement</translation>
+    </message>
+    <message>
+        <source>Minimum safety factor</source>
+        <translation>Minimum safety factor</translation>
+    </message>
 </context>
 <context>
     <name>Progress</name>

@@ -1189,6 +1189,18 @@ Software manifest %2</source>
         <source>Patient weight</source>
         <translation>患者体重</translation>
     </message>
+    <message>
+        <source>Peak von Mises stress</source>
+        <translation>最大 von Mises 应力</translation>
+    </message>
+    <message>
+        <source>Peak displacement</source>
+        <translation>最大位移</translation>
+    </message>
+    <message>
+        <source>Minimum safety factor</source>
+        <translation>最小安全系数</translation>
+    </message>
 </context>
 <context>
     <name>Progress</name>

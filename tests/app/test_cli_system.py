@@ -519,3 +519,19 @@ def test_the_whole_review_flow_from_the_command_line(
     assert "design.min_wall_thickness" in text
     assert "impact test on a printed 2.5 mm plate" in text
     assert "OUT OF THE VALIDATED DESIGN ENVELOPE" in text
+    # The mechanical analysis: the load case as recorded, the figures with their uncertainty, the stress picture.
+    analysis = text[text.index("Mechanical analysis") :]
+    assert "Cranial plate under a local push on its centre" in analysis
+    assert "PEKK, laser-sintered" in analysis
+    assert "yield 60 MPa, fatigue 30 MPa" in analysis
+    assert "fixed: the surface beyond 27 mm of the design's centre" in analysis
+    assert "force 200 N over a 10 mm disc at the design's centre, directed inward" in analysis
+    stress = re.search(r"Peak von Mises stress\s+([\d.]+)\s+([\d.]+)\s+MPa\s+max 30\s+within", analysis)
+    assert stress is not None, analysis
+    assert float(stress.group(1)) == pytest.approx(13.8, rel=0.03)
+    assert 0 < float(stress.group(2)) < 0.5 * float(stress.group(1))
+    assert re.search(r"Minimum safety factor \(yield\)\s+4\.\d+\s+[\d.]+\s+min 2\s+within", analysis)
+    assert "the ball marks the peak, 13.8 MPa at" in analysis
+    listed = subprocess.run(["pdfimages", "-list", str(report)], capture_output=True, text=True, check=True).stdout
+    sizes = [tuple(line.split()[3:5]) for line in listed.splitlines()[2:]]
+    assert sizes.count(("800", "600")) == 3  # the two pictures of the design, and its stress map

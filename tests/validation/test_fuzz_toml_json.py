@@ -67,6 +67,8 @@ FULL_PARAMETERS = {
         {"name": "fit.contact_area", "value": 900.0, "unit": "mm**2"},
         {"name": "patient.age", "value": 40, "unit": "year"},
         {"name": "patient.weight", "value": 70.5, "unit": "kg"},
+        {"name": "mech.max_von_mises", "value": 4.4, "unit": "MPa", "uncertainty": 0.9},
+        {"name": "mech.min_safety_factor", "value": 13.7, "unit": "1", "uncertainty": 2.9},
     ],
     "manifest_id": "",
 }
