@@ -192,6 +192,21 @@ def meaning_text(meaning: str) -> str:
     return words.get(meaning, meaning)
 
 
+def input_text(name: str) -> str:
+    """The translated name of a case's input (the files a check covers, by their record names)."""
+    words = {
+        "dicom": QCoreApplication.translate("Words", "DICOM images"),
+        "volume": QCoreApplication.translate("Words", "volume"),
+        "mask": QCoreApplication.translate("Words", "segmentation mask"),
+        "anatomy": QCoreApplication.translate("Words", "anatomy mesh"),
+        "design": QCoreApplication.translate("Words", "design"),
+        "envelope": QCoreApplication.translate("Words", "design envelope"),
+        "parameters": QCoreApplication.translate("Words", "measured parameters"),
+        "patient": QCoreApplication.translate("Words", "patient facts"),
+    }
+    return words.get(name, name)
+
+
 def result_text(result: str) -> str:
     """The translated result of a re-verification (``pass``, ``fail``)."""
     words = {

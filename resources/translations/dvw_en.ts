@@ -2484,6 +2484,38 @@ Software manifest %2</translation>
 <context>
     <name>Words</name>
     <message>
+        <source>DICOM images</source>
+        <translation>DICOM images</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <translation>volume</translation>
+    </message>
+    <message>
+        <source>segmentation mask</source>
+        <translation>segmentation mask</translation>
+    </message>
+    <message>
+        <source>anatomy mesh</source>
+        <translation>anatomy mesh</translation>
+    </message>
+    <message>
+        <source>design</source>
+        <translation>design</translation>
+    </message>
+    <message>
+        <source>design envelope</source>
+        <translation>design envelope</translation>
+    </message>
+    <message>
+        <source>measured parameters</source>
+        <translation>measured parameters</translation>
+    </message>
+    <message>
+        <source>patient facts</source>
+        <translation>patient facts</translation>
+    </message>
+    <message>
         <source>Within</source>
         <extracomment>Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.</extracomment>
         <translation>Within</translation>

@@ -2484,6 +2484,38 @@ Software manifest %2</source>
 <context>
     <name>Words</name>
     <message>
+        <source>DICOM images</source>
+        <translation>DICOM 影像</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <translation>体数据</translation>
+    </message>
+    <message>
+        <source>segmentation mask</source>
+        <translation>分割掩膜</translation>
+    </message>
+    <message>
+        <source>anatomy mesh</source>
+        <translation>解剖模型</translation>
+    </message>
+    <message>
+        <source>design</source>
+        <translation>设计</translation>
+    </message>
+    <message>
+        <source>design envelope</source>
+        <translation>设计包络</translation>
+    </message>
+    <message>
+        <source>measured parameters</source>
+        <translation>测量参数</translation>
+    </message>
+    <message>
+        <source>patient facts</source>
+        <translation>患者信息</translation>
+    </message>
+    <message>
         <source>Within</source>
         <extracomment>Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.</extracomment>
         <translation>范围内</translation>
