@@ -34,6 +34,7 @@ from app.gui.i18n import LANGUAGES
 from app.gui.settings import GuiSettings
 from app.gui.signoff_view import SignoffChecklistView
 from app.gui.widgets import (
+    error_line,
     input_text,
     refusal_text,
     result_text,
@@ -173,7 +174,7 @@ class SignInDialog(QDialog):
         """The check itself failed (e.g. the store cannot be opened): say so."""
         self.set_busy(False)
         self.password_edit.clear()
-        self.show_reason(self.tr("Could not sign in: %1").replace("%1", info.message))
+        self.show_reason(self.tr("Could not sign in: %1").replace("%1", error_line(info)))
 
 
 class SetupDialog(QDialog):
@@ -305,7 +306,7 @@ class SetupDialog(QDialog):
     def show_error(self, info: ErrorInfo) -> None:
         """The set-up was refused (e.g. someone set the store up meanwhile): say why."""
         self.set_busy(False)
-        self.show_reason(self.tr("Could not set up: %1").replace("%1", info.message))
+        self.show_reason(self.tr("Could not set up: %1").replace("%1", error_line(info)))
 
 
 class SettingsDialog(QDialog):
