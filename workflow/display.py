@@ -6,8 +6,10 @@ so that a surface crosses from the worker process by pickling.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the cores are imported where they are used: the window opens before they are loaded
@@ -197,3 +199,62 @@ def design_display(mesh: Mesh, wall_map: Any) -> DisplaySurface:
     thickness = np.asarray(wall_map, dtype=np.float64)
     surface = display_surface(mesh, {WALL_SCALARS: thickness}, max_triangles=DISPLAY_MAX_TRIANGLES)
     return dataclasses.replace(surface, wall_range_mm=wall_colour_range(wall_map))
+
+
+@dataclass(frozen=True, eq=False)
+class StressDisplay:
+    """A design's display surface carrying the recorded von Mises field, with its scale and its peak.
+
+    Attributes
+    ----------
+    surface
+        The design's display surface with :data:`mechanics.field.VON_MISES_ARRAY` (MPa per vertex) besides its
+        wall thickness (when it had one).
+    array
+        The point array's name.
+    value_range
+        The colours' range, MPa: 0 to the recorded peak.
+    worst_point_mm
+        Where the recorded peak is (LPS mm).
+    max_von_mises_mpa
+        The recorded peak (``mech.max_von_mises``), MPa.
+    """
+
+    surface: DisplaySurface
+    array: str
+    value_range: tuple[float, float]
+    worst_point_mm: tuple[float, float, float]
+    max_von_mises_mpa: float
+
+
+def stress_display(design: Any, field_path: str | Path) -> StressDisplay | None:
+    """The design (a ``workflow.steps.LoadedDesign``) prepared for the 3D view coloured by a check's stress field.
+
+    None when the field is of another design than the one given (its SHA-256 differs): a stress map is only shown
+    on the design that was analysed.
+
+    Raises
+    ------
+    MechanicsError
+        When the file is not a stress field, or not one value per vertex of the design.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    from mechanics.errors import MechanicsError  # noqa: PLC0415
+    from mechanics.field import VON_MISES_ARRAY, read_stress_field  # noqa: PLC0415
+
+    stress = read_stress_field(field_path)
+    mesh = design.stored.mesh
+    if stress.design_sha256 != design.stored.sha256:
+        return None
+    if len(stress.vertex_von_mises_mpa) != mesh.n_vertices:
+        raise MechanicsError(f"{field_path}: its field is not one value per vertex of the design", path=str(field_path))
+    data: dict[str, Any] = {VON_MISES_ARRAY: stress.vertex_von_mises_mpa}
+    if design.wall_map is not None:
+        data[WALL_SCALARS] = np.asarray(design.wall_map, dtype=np.float64)
+    surface = display_surface(mesh, data, max_triangles=DISPLAY_MAX_TRIANGLES)
+    if design.wall_map is not None:
+        surface = dataclasses.replace(surface, wall_range_mm=wall_colour_range(design.wall_map))
+    return StressDisplay(
+        surface, VON_MISES_ARRAY, (0.0, stress.max_von_mises_mpa), stress.worst_point_mm, stress.max_von_mises_mpa
+    )

@@ -440,6 +440,17 @@ class MainView(QMainWindow):
         self.distance3d_action.setCheckable(True)
         self.distance3d_action.toggled.connect(self.scene.set_measuring)
         view_menu.addAction(self.distance3d_action)
+        # The design coloured by the von Mises stress of the check's analysis (mech.*), its peak marked.
+        from app.gui.stress_map import StressMapAction  # noqa: PLC0415 - the one place the window wires it
+
+        self.stress_map = StressMapAction(
+            self.workspace,
+            self.scene,
+            self.check_panel.flagged_markers,
+            lambda exc: self.report_error(describe_error(exc)),
+            self,
+        )
+        view_menu.addAction(self.stress_map.action)
         self._build_help_menu()
 
     def _build_help_menu(self) -> None:
@@ -689,6 +700,7 @@ class MainView(QMainWindow):
 
     def _on_check_changed(self) -> None:
         self.scene.set_markers(self.check_panel.flagged_markers())
+        self.stress_map.refresh()  # after the markers: the stress map adds its peak to them
 
     # ------------------------------------------------------------------ reopening a case
 

@@ -3154,4 +3154,19 @@ Software manifest %2</translation>
         <translation>°</translation>
     </message>
 </context>
+<context>
+    <name>StressMapAction</name>
+    <message>
+        <source>Stress map</source>
+        <translation>Stress map</translation>
+    </message>
+    <message>
+        <source>Colour the design by the von Mises stress of the check's analysis; the peak is marked (Shift+S)</source>
+        <translation>Colour the design by the von Mises stress of the check's analysis; the peak is marked (Shift+S)</translation>
+    </message>
+    <message>
+        <source>Peak stress %1 MPa</source>
+        <translation>Peak stress %1 MPa</translation>
+    </message>
+</context>
 </TS>

@@ -1191,7 +1191,7 @@ Software manifest %2</source>
     </message>
     <message>
         <source>Peak von Mises stress</source>
-        <translation>最大 von Mises 应力</translation>
+        <translation>最大等效应力</translation>
     </message>
     <message>
         <source>Peak displacement</source>
@@ -3152,6 +3152,21 @@ Software manifest %2</source>
     <message>
         <source>°</source>
         <translation>度</translation>
+    </message>
+</context>
+<context>
+    <name>StressMapAction</name>
+    <message>
+        <source>Stress map</source>
+        <translation>应力云图</translation>
+    </message>
+    <message>
+        <source>Colour the design by the von Mises stress of the check's analysis; the peak is marked (Shift+S)</source>
+        <translation>按本次检查的有限元分析结果，以等效应力（冯·米塞斯应力）为设计着色，并标出应力峰值（Shift+S）</translation>
+    </message>
+    <message>
+        <source>Peak stress %1 MPa</source>
+        <translation>峰值应力 %1 MPa</translation>
     </message>
 </context>
 </TS>
