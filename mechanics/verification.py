@@ -11,6 +11,8 @@ suite and the tests run them; each :class:`KnownAnswer` states the expected valu
 - ``plate-hole``: a wide plate with a small central circular hole under uniaxial tension: the peak stress over the
   gross stress (stress concentration factor, near 3: Howland's finite-width values as fitted in Peterson's chart).
   One eighth with symmetry planes.
+- ``nafems-le1``: NAFEMS LE1, the elliptic membrane under outward pressure: the tangential stress at the inner edge
+  on the major axis (point D), 92.7 MPa. One quarter, half the thickness, with symmetry planes.
 """
 
 from __future__ import annotations
@@ -372,6 +374,73 @@ def plate_with_hole(level: int = DEFAULT_LEVEL) -> tuple[KnownAnswer]:
     )
 
 
+# --- NAFEMS LE1 ---------------------------------------------------------------------------------------------------
+
+LE1_SOURCE = (
+    "NAFEMS LE1, elliptic membrane under outward pressure: sigma_yy = 92.7 MPa at D (2.0, 0) m (NAFEMS, The "
+    "Standard NAFEMS Benchmarks, TNSB rev. 3, 1990)"
+)
+
+
+def _quarter_ellipse_annulus(n: int, layers: int, half_thickness: float) -> TetMesh:
+    """A quarter (x, y >= 0) of the LE1 membrane, mm: between the ellipses (2000, 1000) and (3250, 2750).
+
+    Points of equal parametric angle on both ellipses are joined by straight lines (as NAFEMS' own meshes are),
+    evenly spaced in the angle and along each line (a grading toward the inner edge converged more slowly);
+    ``z`` in [0, t/2] (the mid-plane is a symmetry plane).
+    """
+    theta = np.linspace(0.0, math.pi / 2.0, 3 * n + 1)
+    inner = np.stack([2000.0 * np.cos(theta), 1000.0 * np.sin(theta)], axis=1)
+    outer = np.stack([3250.0 * np.cos(theta), 2750.0 * np.sin(theta)], axis=1)
+    grading = np.linspace(0.0, 1.0, 2 * n + 1)
+    plane = inner[:, None, :] + (outer - inner)[:, None, :] * grading[None, :, None]
+    z = np.linspace(0.0, half_thickness, layers + 1)
+    points = np.concatenate(
+        [np.repeat(plane[:, :, None, :], layers + 1, axis=2), np.broadcast_to(z, plane.shape[:2] + z.shape)[..., None]],
+        axis=3,
+    )
+    return hexes_to_tets(_grid_hexes(points))
+
+
+def nafems_le1(level: int = DEFAULT_LEVEL) -> tuple[KnownAnswer]:
+    """NAFEMS LE1: the elliptic membrane, 100 mm thick, E = 210 GPa, nu = 0.3, 10 MPa outward on its outer edge.
+
+    One quarter with symmetry planes x = 0 and y = 0, half its thickness with the mid-plane z = 0; returns the
+    tangential stress sigma_yy at D (the inner edge on the x axis), averaged through the thickness (2 %).
+    """
+    half_thickness, pressure = 50.0, 10.0
+    mesh = _quarter_ellipse_annulus(n=3 * level, layers=1, half_thickness=half_thickness)
+    tol = 1e-6
+    fixed = _symmetry_planes(mesh, tol)
+    triangles = boundary_triangles(mesh)
+    p = mesh.points
+    centres = p[triangles].mean(axis=1)
+    # The outer edge's facets lie on chords just inside the ellipse; the next layer of points is far inside.
+    on_outer = (centres[:, 0] / 3250.0) ** 2 + (centres[:, 1] / 2750.0) ** 2 > 0.97
+    normal = np.cross(p[triangles[:, 1]] - p[triangles[:, 0]], p[triangles[:, 2]] - p[triangles[:, 0]])
+    outward = normal / np.linalg.norm(normal, axis=1)[:, None]
+    # The outer edge's facets lie on straight chords: each is pulled along its own outward normal.
+    edge = on_outer & (np.abs(outward[:, 2]) < 0.5)
+    traction = Traction(np.asarray(triangles[edge], dtype=np.int64), pressure * outward[edge])
+    solution = solve(mesh, ElasticMaterial(210_000.0, 0.3), fixed, [traction])
+    at_d = np.flatnonzero((np.abs(p[:, 0] - 2000.0) < 1e-3) & (np.abs(p[:, 1]) < 1e-3))
+    sigma_yy = float(solution.stress_mpa[at_d, 1].mean())
+    return (
+        _answer(
+            "nafems-le1",
+            "sigma_yy_at_D",
+            "MPa",
+            computed=sigma_yy,
+            expected=92.7,
+            tolerance=0.02,
+            source=LE1_SOURCE,
+            level=level,
+            mesh=mesh,
+            solution=solution,
+        ),
+    )
+
+
 def _answer(
     case: str,
     quantity: str,
@@ -404,4 +473,5 @@ CASES: dict[str, Callable[[int], tuple[KnownAnswer, ...]]] = {
     "cantilever": cantilever,
     "lame-sphere": lame_sphere,
     "plate-hole": plate_with_hole,
+    "nafems-le1": nafems_le1,
 }

@@ -393,6 +393,21 @@ def _case_mechanics() -> _Checks:
     return checks
 
 
+def _case_nafems_le1() -> _Checks:
+    from mechanics.verification import nafems_le1  # noqa: PLC0415 - loads the solver on use
+
+    checks = _Checks()
+    for answer in nafems_le1():
+        checks.near(
+            f"NAFEMS LE1 sigma_yy at D ({answer.unit}), {answer.elements} quadratic tetrahedra",
+            answer.computed,
+            answer.expected,
+            answer.tolerance,
+            relative=True,
+        )
+    return checks
+
+
 #: The suite's cases in order: id and what it compares (for documentation and the report).
 CASES = (
     "import.geometry",
@@ -403,6 +418,7 @@ CASES = (
     "measure.patient_imaging",
     "check.verdicts",
     "mechanics.cantilever",
+    "mechanics.nafems_le1",
 )
 #: What each case checks, for the qualification report.
 CASE_TITLES = {
@@ -418,6 +434,9 @@ CASE_TITLES = {
     "steel cantilever under a 1 kN end load: tip deflection within 1 % and mid-span bending stress within 2 % of "
     "Timoshenko beam theory (bending plus shear, Cowper's shear coefficient; Timoshenko & Gere, Mechanics of "
     "Materials)",
+    "mechanics.nafems_le1": "finite-element solver on NAFEMS benchmark LE1, the elliptic membrane (E 210 GPa, nu 0.3, "
+    "100 mm thick, 10 MPa outward on its outer edge; one quarter, default mesh level): the tangential stress "
+    "sigma_yy at point D within 2 % of 92.7 MPa (NAFEMS, The Standard NAFEMS Benchmarks, TNSB rev. 3, 1990)",
 }
 
 
@@ -443,6 +462,7 @@ def _run_cases(work: Path, cancel: CancelToken | None) -> Iterator[tuple[str, Ca
     yield "measure.patient_imaging", lambda: _case_patient_and_imaging(imported[0])
     yield "check.verdicts", _case_verdicts
     yield "mechanics.cantilever", _case_mechanics
+    yield "mechanics.nafems_le1", _case_nafems_le1
     checkpoint(cancel)
 
 
