@@ -263,7 +263,8 @@ def _analysis_sections(
             picture, summary["caption"] = made
     elif picture is not None:
         summary["caption"] = (
-            "Von Mises stress on the design (MPa), as the window's stress map shows it; the ball marks the peak."
+            "Von Mises stress on the design (MPa), as the window's stress map (View > Stress map) showed it; the "
+            "red marker labelled with the peak stress marks the worst point."
         )
     return (analysis_section(summary, picture),)
 
@@ -338,7 +339,8 @@ class ReportRequest:
 
     Each picture is (caption, PNG bytes) or (caption, RGB pixels rows top to bottom): pixels are fitted to the
     report's 800 x 600 (cut or filled out at the sides with ``background``) and encoded here, in the background
-    (encoding takes tens of milliseconds).
+    (encoding takes tens of milliseconds). ``stress_picture`` is the 3D view's stress map (View > Stress map), for
+    the report's mechanical analysis.
     """
 
     home: Path
@@ -346,6 +348,7 @@ class ReportRequest:
     output: Path
     images: Sequence[tuple[str, Picture]] = ()
     background: tuple[int, int, int] = (255, 255, 255)
+    stress_picture: Picture | None = None
 
 
 def write_case_report(request: ReportRequest, progress: ProgressCallback, cancel: CancelToken) -> Path:
@@ -358,7 +361,12 @@ def write_case_report(request: ReportRequest, progress: ProgressCallback, cancel
         (caption, picture if isinstance(picture, bytes) else picture_png(picture, REPORT_PICTURE, request.background))
         for caption, picture in request.images
     ]
-    built = case_report(request.home, request.code, images=images, progress=progress, cancel=cancel)
+    stress = request.stress_picture
+    if stress is not None and not isinstance(stress, bytes):
+        stress = picture_png(stress, REPORT_PICTURE, request.background)
+    built = case_report(
+        request.home, request.code, images=images, progress=progress, cancel=cancel, stress_picture_png=stress
+    )
     write_report(built.pdf, request.output)
     report(progress, 1.0, "report written")
     return request.output

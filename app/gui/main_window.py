@@ -1288,7 +1288,10 @@ class MainView(QMainWindow):
         if self.scene.anatomy is not None or self.scene.design is not None:
             images.append((self.tr("The design on the anatomy (3D view)"), self.scene.picture()))
         on_written = self.open_report if open_when_written else None
-        self.review_panel.start_report(path, images, background=BACKGROUND_RGB255, on_written=on_written)
+        stress = self.scene.picture() if self.stress_map.shown is not None else None  # the stress map, as shown
+        self.review_panel.start_report(
+            path, images, background=BACKGROUND_RGB255, on_written=on_written, stress_picture=stress
+        )
 
     def open_report(self, path: Path) -> None:
         """Open a written report in the desktop's PDF viewer (:attr:`open_url`), else its folder, else say where."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -126,5 +127,18 @@ def test_screenshot_of_the_stress_map_of_a_reopened_case(
         qtbot.wait(200)
         SCREENSHOTS.mkdir(exist_ok=True)
         assert window.grab().save(str(SCREENSHOTS / f"{language}-stress-map.png"))
+        # The report written from the window takes the stress map, as shown, into its mechanical analysis.
+        report = tmp_path / "report.pdf"
+        with qtbot.waitSignal(window.review_panel.records_worker.finished, timeout=60_000):
+            window.write_report(report)
+        assert window.last_error is None
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(report), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        analysis = text[text.index("Mechanical analysis") :]
+        assert "force 200 N over a 10 mm disc at the design's centre, directed inward" in analysis
+        assert "as the window's stress map (View > Stress map) showed it" in analysis
+        listed = subprocess.run(["pdfimages", "-list", str(report)], capture_output=True, text=True, check=True).stdout
+        assert len(listed.splitlines()[2:]) == 2  # the 3D view, and the stress map in the mechanical analysis
     finally:
         install_language("en")

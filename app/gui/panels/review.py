@@ -323,6 +323,7 @@ class ReviewPanel(QWidget):
         *,
         background: tuple[int, int, int] = (255, 255, 255),
         on_written: Callable[[Path], None] | None = None,
+        stress_picture: reports.Picture | None = None,
     ) -> None:
         """Write the PDF report of the current case in the background (pictures as :class:`reports.ReportRequest`).
 
@@ -331,7 +332,9 @@ class ReviewPanel(QWidget):
         state = self._case_model.state
         if state is None:
             return
-        request = reports.ReportRequest(self._case_model.home, state.code, output, tuple(images), background)
+        request = reports.ReportRequest(
+            self._case_model.home, state.code, output, tuple(images), background, stress_picture
+        )
         done = partial(self._on_report_done, on_written)
         self.records_worker.start(partial(reports.write_case_report, request), on_done=done)
 
