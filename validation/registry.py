@@ -164,18 +164,34 @@ class MeasureContext:
         return bone_thickness_values(self.fit, self.mask)
 
     @cached_property
-    def fea(self) -> FeaResult:
-        """The finite-element analysis of the design under the load cases (two mesh levels)."""
+    def _fea_outcome(self) -> FeaResult | DvwError:
         from mechanics.analysis import analyse  # noqa: PLC0415 - imported on first use, for start-up time
 
         assert self.inputs.load_cases is not None
-        return analyse(self.design, self.inputs.load_cases, cancel=self.cancel)
+        try:
+            return analyse(self.design, self.inputs.load_cases, cancel=self.cancel)
+        except DvwError as exc:  # kept: the three mech.* values give the same reason without meshing again
+            return exc
+
+    @property
+    def fea(self) -> FeaResult:
+        """The finite-element analysis of the design under the load cases (two mesh levels), run once.
+
+        Raises
+        ------
+        DvwError
+            The analysis' refusal (a design that cannot be meshed, a load case that selects nothing), every time.
+        """
+        outcome = self._fea_outcome
+        if isinstance(outcome, DvwError):
+            raise outcome
+        return outcome
 
     @property
     def analysis(self) -> FeaResult | None:
-        """The finite-element analysis if a measurement ran it (None otherwise: nothing is computed here)."""
-        fea: FeaResult | None = self.__dict__.get("fea")
-        return fea
+        """The finite-element analysis if a measurement ran it and it succeeded (None otherwise: nothing is run)."""
+        outcome = self.__dict__.get("_fea_outcome")
+        return None if outcome is None or isinstance(outcome, DvwError) else outcome
 
     @cached_property
     def wall(self) -> WallThickness | None:

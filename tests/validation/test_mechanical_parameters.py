@@ -100,3 +100,23 @@ def test_measure_computes_the_mechanical_parameters_with_places_and_uncertaintie
     # Without load cases no mech.* value is measured.
     plain = measure(MeasureInputs(design=sample_plate("thin")))
     assert not any(v.name.startswith("mech.") for v in plain.values)
+
+
+def test_an_analysis_that_cannot_run_is_tried_once_and_gives_its_reason_to_every_figure() -> None:
+    from geometry.mesh import Mesh  # noqa: PLC0415
+    from mechanics.errors import DesignNotAnalysableError  # noqa: PLC0415
+    from validation.registry import MeasureContext  # noqa: PLC0415
+
+    plate = sample_plate("thin")
+    opened = Mesh(plate.vertices, plate.faces[:-5])
+    inputs = MeasureInputs(design=opened, load_cases=load_load_cases(LOAD_CASES))
+    context = MeasureContext(inputs)
+    parameters = measure(inputs, family="cranial_plate", context=context)
+    reasons = {
+        parameters.get(name).reason
+        for name in ("mech.max_von_mises", "mech.max_displacement", "mech.min_safety_factor")
+    }  # type: ignore[union-attr]
+    assert len(reasons) == 1
+    assert "not a closed" in reasons.pop()
+    assert context.analysis is None
+    assert isinstance(context.__dict__["_fea_outcome"], DesignNotAnalysableError)  # kept, not tried three times
