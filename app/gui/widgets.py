@@ -180,6 +180,7 @@ def input_text(name: str) -> str:
         "envelope": QCoreApplication.translate("Words", "design envelope"),
         "parameters": QCoreApplication.translate("Words", "measured parameters"),
         "patient": QCoreApplication.translate("Words", "patient facts"),
+        "load_cases": QCoreApplication.translate("Words", "load cases"),
     }
     return words.get(name, name)
 

@@ -2896,6 +2896,10 @@ Software manifest %2</translation>
         <translation>patient facts</translation>
     </message>
     <message>
+        <source>load cases</source>
+        <translation>load cases</translation>
+    </message>
+    <message>
         <source>Within</source>
         <extracomment>Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.</extracomment>
         <translation>Within</translation>

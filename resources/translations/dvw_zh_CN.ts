@@ -2896,6 +2896,10 @@ Software manifest %2</source>
         <translation>患者信息</translation>
     </message>
     <message>
+        <source>load cases</source>
+        <translation>载荷工况</translation>
+    </message>
+    <message>
         <source>Within</source>
         <extracomment>Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.</extracomment>
         <translation>范围内</translation>

@@ -46,6 +46,7 @@ ALLOWED_WORDS = {
     "mm",
     "cm",
     "kg",
+    "MPa",
     "LPS",
     "SHA",
     "DICOM",
