@@ -21,7 +21,7 @@ Agreement: the largest vertex displacement difference over the peak displacement
 Mises stresses (goal within 2 %). Then ``dvw fea`` on the plate as a user runs it (Netgen at two sizes, two solves),
 against the issue's goal: under 30 s and 2 GB on 2 cores.
 
-Run: ``uv run python benchmarks/fea.py [--variant fitted|thin] [--size MM]``.
+Run: ``uv run python benchmarks/fea.py [--variant fitted|thin] [--size MM] [--repeat N]``.
 """
 
 from __future__ import annotations
@@ -49,15 +49,24 @@ ROOT = Path(__file__).resolve().parent.parent
 LOAD_CASES = ROOT / "resources" / "load_cases" / "cranial-plate-pekk.toml"
 
 _CHILD = """
+import time
+started = (time.perf_counter(), time.process_time())
 import json, sys, numpy as np
+import scipy.sparse.linalg
 from mechanics.solver import ElasticMaterial, Fixed, TetMesh, Traction, solve
+imported = (time.perf_counter(), time.process_time())
 data = np.load(sys.argv[1])
 mesh = TetMesh(data["points"], data["tets"])
 fixed = [Fixed(data["fixed"])]
 tractions = [Traction(data["loaded"], data["traction"])]
 solution = solve(mesh, ElasticMaterial(float(data["young"]), float(data["poisson"])), fixed, tractions)
+solved = (time.perf_counter(), time.process_time())
 np.savez(sys.argv[2], displacement=solution.displacement_mm, stress=solution.stress_mpa)
-print(json.dumps({"unknowns": solution.unknowns, "solver": solution.solver, "residual": solution.relative_residual}))
+print(json.dumps({
+    "unknowns": solution.unknowns, "solver": solution.solver, "residual": solution.relative_residual,
+    "imports": [imported[0] - started[0], imported[1] - started[1]],
+    "solve": [solved[0] - imported[0], solved[1] - imported[1]],
+}))
 """
 
 
@@ -123,11 +132,13 @@ def main() -> int:
         ours_runs: list[tuple[float, float, float]] = []
         peer_runs: list[tuple[float, float, float]] = []
         out = ""
+        inside: list[dict[str, list[float]]] = []
         for _ in range(max(1, args.repeat)):
             *measured, out = _timed(
                 [sys.executable, "-c", _CHILD, str(work / "problem.npz"), str(work / "ours.npz")], cwd=ROOT
             )
             ours_runs.append((measured[0], measured[1], measured[2]))
+            inside.append(json.loads(out))
             *measured, _ = _timed([ccx, "-i", "job"], cwd=work, env=ccx_environment)
             peer_runs.append((measured[0], measured[1], measured[2]))
         info = json.loads(out)
@@ -152,6 +163,12 @@ def main() -> int:
         )
         peer_row = f"{peer_s:.2f} | {peer_cpu:.2f} | {peer_mb:.0f} | {peak:.5f} | {peer_vm:.3f}"
         print(f"| CalculiX 2.20 ccx (C3D10) | {peer_row} |")
+        imports = [_median([run["imports"][k] for run in inside]) for k in range(2)]
+        solving = [_median([run["solve"][k] for run in inside]) for k in range(2)]
+        print(
+            f"inside DVW's process (medians): numpy + scipy.sparse(.linalg) + mechanics.solver imported in "
+            f"{imports[0]:.2f} s ({imports[1]:.2f} s CPU); solve() {solving[0]:.2f} s ({solving[1]:.2f} s CPU)"
+        )
         runs = ", ".join(f"{o[0] / c[0]:.2f}" for o, c in zip(ours_runs, peer_runs, strict=True))
         print(
             f"ratio DVW/CalculiX time {ours_s / peer_s:.2f} (goal <= 1.5), CPU time {ours_cpu / peer_cpu:.2f}; "
