@@ -10,9 +10,13 @@ taken over vertices.
 Units are consistent millimetre-newton-megapascal: coordinates and displacements in mm, forces in N, tractions,
 moduli and stresses in MPa (N/mm²).
 
-The linear system is solved directly (SuperLU) when small, otherwise by conjugate gradients preconditioned with
+The element matrices are one constant reference tensor (the integrals of products of the shape functions'
+barycentric coefficients) times each element's barycentric gradients, computed for all elements in one matrix
+product and summed into a block (3x3 per node pair) sparse pattern. The linear system is solved directly on the free
+unknowns (SuperLU, without pivoting on the symmetric positive definite matrix, checked by its residual against
+:data:`DIRECT_RTOL`) for shells and small systems, otherwise by conjugate gradients preconditioned with
 smoothed-aggregation algebraic multigrid (pyamg) built on the six rigid-body modes, to a relative residual of
-:data:`CG_RTOL`.
+:data:`CG_RTOL`. scipy.sparse.linalg and pyamg are imported when a system is solved.
 """
 
 from __future__ import annotations
