@@ -13,6 +13,8 @@ images sits where it was designed. The orientation widget is labelled with the p
 The design is coloured by its wall thickness (:func:`workflow.display.design_display`: red where thin, the design's
 blue where the wall reaches the 95th percentile of its thicknesses, grey where no inward ray meets the surface),
 with a scale in mm; :meth:`SceneView.set_wall_map` switches between that and the plain design colour.
+Any other per-vertex array the design's surface carries (a scan's or a new revision's deviation, von Mises
+stress) can colour it instead (:meth:`SceneView.set_design_colouring`, :class:`SurfaceColouring`).
 
 Every change to the scene (a mesh, the markers, the map) only updates the VTK pipeline and asks Qt to repaint the
 view (:meth:`SceneView.render_later`, from a zero timer: after the other widgets changed with it are shown); the
@@ -28,6 +30,7 @@ view and 63 ms in 1200 x 1000 (84 ms and over 120 ms with the light kit and all 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -80,12 +83,46 @@ def _rgb(colour: str) -> tuple[float, float, float]:
     return (int(value[0:2], 16) / 255.0, int(value[2:4], 16) / 255.0, int(value[4:6], 16) / 255.0)
 
 
-def wall_lookup_table(value_range: tuple[float, float]) -> Any:
-    """The wall-thickness colour table (:data:`WALL_STOPS`, 256 colours) over ``value_range`` (mm)."""
+#: A signed deviation (e.g. a scan or a new revision against the design, outward positive): blue where inside, white
+#: at zero, red where outside.
+DEVIATION_STOPS = (
+    (0.0, (0.13, 0.30, 0.75)),
+    (0.5, (0.96, 0.96, 0.96)),
+    (1.0, (0.80, 0.12, 0.10)),
+)
+#: A magnitude from low to high (e.g. von Mises stress): blue, green, yellow, red.
+STRESS_STOPS = (
+    (0.0, (0.15, 0.30, 0.80)),
+    (0.35, (0.20, 0.70, 0.45)),
+    (0.65, (0.95, 0.85, 0.25)),
+    (1.0, (0.80, 0.12, 0.10)),
+)
+
+ColourStops = tuple[tuple[float, tuple[float, float, float]], ...]
+
+
+@dataclass(frozen=True)
+class SurfaceColouring:
+    """How to colour the design by one of the per-vertex arrays its display surface carries.
+
+    ``scalars`` names the array (:attr:`workflow.display.DisplaySurface.point_data`); ``value_range`` is mapped onto
+    ``stops`` (positions 0..1 with their RGB 0..1; values outside take the end colours, NaN is grey);
+    ``bar_title`` is the scale's title (ASCII: VTK's fonts have no CJK glyphs) and ``label_format`` its labels'.
+    """
+
+    scalars: str
+    value_range: tuple[float, float]
+    stops: ColourStops
+    bar_title: str
+    label_format: str = "%.2f"
+
+
+def lookup_table(stops: ColourStops, value_range: tuple[float, float]) -> Any:
+    """A VTK colour table of 256 colours interpolated between ``stops`` over ``value_range`` (NaN in grey)."""
     from vtkmodules.vtkCommonCore import vtkLookupTable  # noqa: PLC0415
 
-    positions = np.array([position for position, _ in WALL_STOPS])
-    colours = np.array([rgb for _, rgb in WALL_STOPS])
+    positions = np.array([position for position, _ in stops])
+    colours = np.array([rgb for _, rgb in stops])
     ramp = np.linspace(0.0, 1.0, 256)
     rgb = np.column_stack([np.interp(ramp, positions, colours[:, k]) for k in range(3)])
     table = vtkLookupTable()
@@ -95,6 +132,37 @@ def wall_lookup_table(value_range: tuple[float, float]) -> Any:
     table.SetNanColor(*NAN_RGB, 1.0)
     table.SetTableRange(*value_range)
     return table
+
+
+def _scalar_bar(table: Any, colouring: SurfaceColouring) -> Any:
+    """The scale on the right of the view for a colouring drawn with ``table``."""
+    from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor  # noqa: PLC0415
+
+    bar = vtkScalarBarActor()
+    bar.SetLookupTable(table)
+    bar.SetTitle(colouring.bar_title)
+    bar.SetNumberOfLabels(3)
+    bar.SetLabelFormat(colouring.label_format)
+    bar.SetOrientationToVertical()
+    bar.SetPosition(0.86, 0.2)
+    bar.SetWidth(0.08)
+    bar.SetHeight(0.6)
+    bar.SetMaximumNumberOfColors(256)
+    bar.UnconstrainedFontSizeOn()  # the sizes below, not scaled to the bar's width
+    bar.SetVerticalTitleSeparation(8)  # clear of the top label in a small view
+    for text, size in ((bar.GetTitleTextProperty(), 14), (bar.GetLabelTextProperty(), 12)):
+        text.SetColor(1.0, 1.0, 1.0)
+        text.SetFontSize(size)
+        text.SetFontFamilyToArial()
+        text.ShadowOff()
+        text.ItalicOff()
+        text.BoldOff()
+    return bar
+
+
+def wall_lookup_table(value_range: tuple[float, float]) -> Any:
+    """The wall-thickness colour table (:data:`WALL_STOPS`, 256 colours) over ``value_range`` (mm)."""
+    return lookup_table(WALL_STOPS, value_range)
 
 
 @cache
@@ -194,6 +262,7 @@ class SceneView(QWidget):
         # Why the view is empty (None: it is not, or nothing needs saying), written in the middle of the view.
         self.notice: str | None = None
         self.wall_map = True  # colour the design by its wall thickness (when its surface carries it)
+        self._colouring: SurfaceColouring | None = None  # another per-vertex colouring, before the wall map
         self.renders = 0  # renders of the render window (each is counted when it ends)
         # The size of the last frame rendered, and whether the scene changed since (see frame_is_current).
         self._frame_size: tuple[int, int] | None = None
@@ -309,6 +378,27 @@ class SceneView(QWidget):
         return self.wall_map and self.design is not None and surface is not None and WALL_SCALARS in surface.point_data
 
     @property
+    def design_colouring(self) -> SurfaceColouring | None:
+        """The colouring the design is drawn with (:meth:`set_design_colouring`), when its surface carries the array."""
+        surface = self.design_surface
+        colouring = self._colouring
+        if colouring is None or self.design is None or surface is None:
+            return None
+        return colouring if colouring.scalars in surface.point_data else None
+
+    def set_design_colouring(self, colouring: SurfaceColouring | None) -> None:
+        """Colour the design by a per-vertex array of its display surface (None: back to the wall map or plain).
+
+        It takes precedence over the wall-thickness map while set; a design whose surface does not carry the array
+        is drawn as without it.
+        """
+        if colouring == self._colouring:
+            return
+        self._colouring = colouring
+        self._draw_design()
+        self.render_later()
+
+    @property
     def scalar_bar_titles(self) -> tuple[str, ...]:
         """The titles of the scales shown in the view (:data:`WALL_BAR_TITLE` while the wall map is drawn)."""
         return () if self._wall_bar is None else (str(self._wall_bar.GetTitle()),)
@@ -393,8 +483,6 @@ class SceneView(QWidget):
     def _draw_design(self) -> None:
         if self.interactor is None:
             return
-        from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor  # noqa: PLC0415
-
         self._remove("design")
         self._wall_bar = None
         surface = self.design_surface
@@ -402,43 +490,31 @@ class SceneView(QWidget):
             return
         mapper, actor = self._surface_actor(surface)
         actor.GetProperty().SetColor(*DESIGN_RGB)
-        if not self.wall_map_shown:
+        colouring = self.design_colouring
+        if colouring is None and self.wall_map_shown:
+            if self.wall_limit_mm is not None:
+                wall_range = (0.0, 2.0 * self.wall_limit_mm)
+            elif surface.wall_range_mm is not None:
+                wall_range = surface.wall_range_mm
+            else:
+                wall_range = (0.0, 1.0)
+            colouring = SurfaceColouring(WALL_SCALARS, wall_range, WALL_STOPS, WALL_BAR_TITLE, "%.1f")
+        if colouring is None:
             self._add("design", actor)
             return
-        if self.wall_limit_mm is not None:
-            low, high = 0.0, 2.0 * self.wall_limit_mm
-        elif surface.wall_range_mm is not None:
-            low, high = surface.wall_range_mm
-        else:
-            low, high = 0.0, 1.0
-        table = wall_lookup_table((low, high))
+        low, high = colouring.value_range
+        if not high > low:  # one value everywhere: a range around it, so that it takes the middle colour
+            low, high = low - 0.5, high + 0.5
+        table = lookup_table(colouring.stops, (low, high))
         mapper.SetLookupTable(table)
         mapper.SetScalarModeToUsePointFieldData()
-        mapper.SelectColorArray(WALL_SCALARS)
+        mapper.SelectColorArray(colouring.scalars)
         mapper.SetScalarRange(low, high)
         mapper.UseLookupTableScalarRangeOff()
         mapper.InterpolateScalarsBeforeMappingOn()  # sharp colour bands, and NaN stays grey across a triangle
         mapper.ScalarVisibilityOn()
         self._add("design", actor)
-        bar = vtkScalarBarActor()
-        bar.SetLookupTable(table)
-        bar.SetTitle(WALL_BAR_TITLE)
-        bar.SetNumberOfLabels(3)
-        bar.SetLabelFormat("%.1f")
-        bar.SetOrientationToVertical()
-        bar.SetPosition(0.86, 0.2)
-        bar.SetWidth(0.08)
-        bar.SetHeight(0.6)
-        bar.SetMaximumNumberOfColors(256)
-        bar.UnconstrainedFontSizeOn()  # the sizes below, not scaled to the bar's width
-        bar.SetVerticalTitleSeparation(8)  # clear of the top label in a small view
-        for text, size in ((bar.GetTitleTextProperty(), 14), (bar.GetLabelTextProperty(), 12)):
-            text.SetColor(1.0, 1.0, 1.0)
-            text.SetFontSize(size)
-            text.SetFontFamilyToArial()
-            text.ShadowOff()
-            text.ItalicOff()
-            text.BoldOff()
+        bar = _scalar_bar(table, colouring)
         self._add("design", bar)
         self._wall_bar = bar
 
