@@ -65,6 +65,8 @@ class InspectionView:
         The registered scan point of the largest filtered deviation (design frame, mm).
     worst_mm
         Its filtered deviation (mm, signed).
+    anatomy, anatomy_surface
+        The case's anatomy and its display surface (the view looks at the design from outside it), or None.
     """
 
     measured: MeasuredScan
@@ -72,6 +74,8 @@ class InspectionView:
     surface: DisplaySurface
     worst_point_mm: tuple[float, float, float]
     worst_mm: float
+    anatomy: Mesh | None = None
+    anatomy_surface: DisplaySurface | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,7 +109,7 @@ def measure_for_view(
     from geometry.inspection import deviation_on_design, worst_point  # noqa: PLC0415
     from records.store import Store  # noqa: PLC0415
     from workflow.display import DISPLAY_MAX_TRIANGLES, display_surface  # noqa: PLC0415
-    from workflow.inspection import measure_scan  # noqa: PLC0415
+    from workflow.inspection import measure_scan, stored_mesh  # noqa: PLC0415
 
     with Store.open(home) as store:
         case = store.case(code)
@@ -118,13 +122,18 @@ def measure_for_view(
             progress=subrange(progress, 0.0, 0.9),
             cancel=cancel,
         )
+        anatomy = stored_mesh(store, case, "anatomy")
     checkpoint(cancel)
     report(progress, 0.92, "colouring the design")
     values = deviation_on_design(design.vertices, deviation.points, deviation.filtered)
     surface = display_surface(design, {DEVIATION_SCALARS: values}, max_triangles=DISPLAY_MAX_TRIANGLES)
     where, worst = worst_point(deviation)
+    anatomy_mesh = None if anatomy is None else anatomy[0]
+    anatomy_surface = None
+    if anatomy_mesh is not None:
+        anatomy_surface = display_surface(anatomy_mesh, max_triangles=DISPLAY_MAX_TRIANGLES)
     report(progress, 1.0, "measured")
-    return InspectionView(measured, design, surface, where, worst)
+    return InspectionView(measured, design, surface, where, worst, anatomy_mesh, anatomy_surface)
 
 
 def _here(task: Task, progress: ProgressCallback, cancel: CancelToken) -> object:

@@ -1,7 +1,8 @@
 """The final inspection of a case's device: its 3D scan against its design, recorded (no Qt).
 
-:func:`inspect_case` is the step ``dvw inspect`` (and, later, the window) runs: it checks who inspects and which
-device (:func:`traceability.inspection.inspected_device`: a quality user, the current revision's UDI, not already
+:func:`inspect_case` is the step ``dvw inspect`` runs (the window runs its two parts, :func:`measure_scan` and
+:func:`record_measured`, see :mod:`workflow.inspecting`): it checks who inspects and which device
+(:func:`traceability.inspection.inspected_device`: a quality user, the current revision's UDI, not already
 nonconforming) before any work, reads the scan (:func:`geometry.inspection.read_scan`), loads the case's design
 from the store (checked against its SHA-256), names the regions, registers the scan and measures its deviation
 (:func:`geometry.inspection.inspect_scan`), stores the scan and a JSON report as artifacts, and records the
@@ -80,7 +81,7 @@ def _mesh_suffix(path: Path, named: str | None) -> str:
     return ".stl"
 
 
-def _stored_mesh(store: Store, case: CaseState, name: str) -> tuple[Mesh, str] | None:
+def stored_mesh(store: Store, case: CaseState, name: str) -> tuple[Mesh, str] | None:
     """The case's mesh input ``name`` (``design``, ``anatomy``) and its SHA-256, or None when the case has none."""
     from geometry.io import read_mesh  # noqa: PLC0415
     from records.payloads import CheckRun, read  # noqa: PLC0415
@@ -173,12 +174,12 @@ def measure_scan(
     report(progress, 0.0, "reading the scan")
     scan = read_scan(scan_path)
     scan_sha = sha256_file(scan_path)
-    stored = _stored_mesh(store, case, "design")
+    stored = stored_mesh(store, case, "design")
     if stored is None:
         raise InspectionInputError(f"case {case.code} holds no design to compare the scan with")
     design, design_sha = stored
     tolerances = _tolerances(home, case, tolerance_mm)
-    anatomy = _stored_mesh(store, case, "anatomy")
+    anatomy = stored_mesh(store, case, "anatomy")
     checkpoint(cancel)
     lookup = None
     region_tolerances: dict[str, float] = {}

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -44,10 +45,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.models import SIGNED_IN, CaseModel, SessionModel
-from app.gui.scene_view import SceneView
-from app.gui.widgets import ProgressPanel, error_title, role_text
+from app.gui.scene_view import DEVIATION_STOPS, SceneView, SurfaceColouring
+from app.gui.widgets import ProgressPanel, error_line, error_title, role_text, speaks_english
 from app.workers import ErrorInfo, TaskWorker
 from app.workers.process import run_in_worker_process
+from workflow.inspecting import DEVIATION_SCALARS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -59,6 +61,8 @@ if TYPE_CHECKING:
 # Scan files offered by the file chooser (what geometry.inspection.read_scan reads).
 SCAN_FILTER = "*.stl *.ply *.obj *.xyz"
 QUALITY_ROLE = "quality"
+# The largest build record file the dialog shows (traceability.build.MAX_BUILD_BYTES: the most it records).
+MAX_PREVIEW_BYTES = 256 * 1024
 
 # The device states of the case list (workflow.device_status): background and text colours.
 DEVICE_COLOURS: dict[str, tuple[str, str]] = {
@@ -234,9 +238,14 @@ class InspectDialog(QDialog):
             "no_udi": self.tr("The case's current revision has no UDI: nothing was made to inspect."),
         }
         title = special.get(info.code, error_title(info))
-        self.show_message(
-            f"{title} {info.message}".strip() if info.code not in ("wrong_password", "cancelled") else title
-        )
+        if info.code in ("wrong_password", "cancelled"):
+            text = title
+        elif speaks_english():
+            text = f"{title} {info.message}"
+        else:  # the core's line is English (for the command line and the logs): on hover; the file is named
+            text = f"{title} {info.path}" if info.path else title
+        self.show_message(text)
+        self.message_label.setToolTip(info.message)
 
     def _on_inspect_clicked(self) -> None:
         if not self.scan_edit.text().strip():
@@ -315,7 +324,14 @@ class InspectionResultDialog(QDialog):
         self.table.setFixedHeight(rows + 2 * self.table.frameWidth() + 2)
         self.scene = SceneView(self)
         self.scene.setMinimumSize(640, 420)
-        self.scene.set_design(shown.view.design, shown.view.surface)
+        view = shown.view
+        self.scene.set_anatomy(view.anatomy, view.anatomy_surface)
+        self.scene.set_design(view.design, view.surface)
+        # Plus or minus the tolerance spans the colours: white within it, anything beyond saturates red or blue.
+        tolerance = measured.tolerance_mm
+        self.scene.set_design_colouring(
+            SurfaceColouring(DEVIATION_SCALARS, (-tolerance, tolerance), DEVIATION_STOPS, "mm", "%+.2f")
+        )
         self.scene.set_markers([(f"{shown.view.worst_mm:+.2f} mm", shown.view.worst_point_mm)])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
@@ -360,6 +376,101 @@ class InspectionResultDialog(QDialog):
         self.scene.close_scene()
 
 
+class BuildRecordDialog(QDialog):
+    """The device's build record: the TOML file ``dvw build record`` takes, shown, then recorded as the signed-in user.
+
+    Signals: ``submitted()`` when Record is pressed with a file chosen.
+    """
+
+    submitted = Signal()
+
+    def __init__(self, code: str, signed_in: str, worker: TaskWorker, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.code = code
+        self.setWindowTitle(self.tr("Build record - case %1").replace("%1", code))
+        self.resize(760, 640)
+        intro = QLabel(
+            self.tr(
+                "How the device was built: the build record file (TOML: build job, printer and its calibration, "
+                "parameter set, material lots, environment, placement, post-processing, witness sample), as dvw "
+                "build record takes it. It is checked and recorded as %1; a problem is named with its line."
+            ).replace("%1", signed_in),
+            self,
+        )
+        intro.setWordWrap(True)
+        self.file_edit = QLineEdit(self)
+        self.file_edit.setPlaceholderText(self.tr("build record file, e.g. BUILD.toml"))
+        self.file_edit.setToolTip(self.tr("The build record file; a parameter file it names is looked for beside it"))
+        self.file_edit.editingFinished.connect(self._show_file)
+        self.browse_button = QPushButton(self.tr("Browse..."), self)
+        self.browse_button.setToolTip(self.tr("Choose the build record file"))
+        self.browse_button.clicked.connect(self._on_browse_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.file_edit, 1)
+        row.addWidget(self.browse_button)
+        self.preview = QPlainTextEdit(self)
+        self.preview.setReadOnly(True)
+        self.preview.setToolTip(self.tr("The file as it will be checked and recorded"))
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.message_label = QLabel(self)
+        self.message_label.setObjectName("buildMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setMinimumHeight(3 * self.message_label.fontMetrics().lineSpacing())
+        self.progress = ProgressPanel(worker, self)
+        buttons = QDialogButtonBox(self)
+        self.record_button = buttons.addButton(self.tr("Record"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.record_button.setToolTip(self.tr("Check the file and record the build with the case"))
+        self.record_button.clicked.connect(self._on_record_clicked)
+        close = buttons.addButton(self.tr("Close"), QDialogButtonBox.ButtonRole.RejectRole)
+        close.setToolTip(self.tr("Close"))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(row)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.progress)
+        layout.addWidget(buttons)
+        worker.running_changed.connect(self._on_running_changed)
+
+    def _on_browse_clicked(self) -> None:
+        kinds = self.tr("Build records (%1)").replace("%1", "*.toml")
+        chosen, _ = QFileDialog.getOpenFileName(self, self.tr("Build record"), self.file_edit.text(), kinds)
+        if chosen:
+            self.file_edit.setText(chosen)
+            self._show_file()
+
+    def path(self) -> Path | None:
+        """The file chosen, or None."""
+        text = self.file_edit.text().strip()
+        return Path(text) if text else None
+
+    def _show_file(self) -> None:
+        """Show the chosen file's text (a small file: the core refuses anything over its limit when recording)."""
+        path = self.path()
+        self.preview.clear()
+        if path is None or not path.is_file() or path.stat().st_size > MAX_PREVIEW_BYTES:
+            return
+        self.preview.setPlainText(path.read_bytes().decode("utf-8", errors="replace"))
+
+    def show_message(self, text: str, *, refused: bool) -> None:
+        """Say what happened: a refusal (in red, with the file and line) or what was recorded."""
+        self.message_label.setStyleSheet("color: #b00020;" if refused else "color: #1b5e20;")
+        self.message_label.setText(text)
+
+    def _on_record_clicked(self) -> None:
+        if self.path() is None:
+            self.show_message(self.tr("Choose the build record file first."), refused=True)
+            return
+        self._show_file()
+        self.show_message("", refused=False)
+        self.submitted.emit()
+
+    def _on_running_changed(self, running: bool) -> None:
+        for widget in (self.record_button, self.file_edit, self.browse_button):
+            widget.setEnabled(not running)
+
+
 class ProductionActions(QObject):
     """The Case menu's production actions of one window, their worker and dialogs."""
 
@@ -369,8 +480,9 @@ class ProductionActions(QObject):
         self._case_model: CaseModel = window.case_model
         self._sessions: SessionModel = window.session_model
         # The job records with the inspector's session (a thread of this process) and measures in the worker process.
-        self.inspect_worker = TaskWorker("inspection", self, waits_for_process=True)
-        self.inspect_worker.failed.connect(self._on_inspect_failed)
+        # Made on first use, after the window has wired its workers to its error relay: a refusal is said in the
+        # dialog, in one line, not in a message box as well.
+        self._inspect_worker: TaskWorker | None = None
         self.inspect_dialog: InspectDialog | None = None
         self.result_dialog: InspectionResultDialog | None = None
         self.inspect_action = QAction(self.tr("Inspect printed part..."), window)
@@ -379,14 +491,86 @@ class ProductionActions(QObject):
         )
         self.inspect_action.setStatusTip(self.inspect_action.toolTip())
         self.inspect_action.triggered.connect(self.open_inspect_dialog)
+        self.build_action = QAction(self.tr("Build record..."), window)
+        self.build_action.setToolTip(self.tr("Record how the case's device was built, from its build record file"))
+        self.build_action.setStatusTip(self.build_action.toolTip())
+        self.build_action.triggered.connect(self.open_build_dialog)
+        self.build_dialog: BuildRecordDialog | None = None
+        self._build_worker: TaskWorker | None = None
+        window.case_menu.addAction(self.build_action)
         window.case_menu.addAction(self.inspect_action)
         self._case_model.changed.connect(self._render_actions)
         self._sessions.changed.connect(self._render_actions)
         self._render_actions()
 
+    @property
+    def inspect_worker(self) -> TaskWorker:
+        """The inspection's worker (made on first use)."""
+        if self._inspect_worker is None:
+            self._inspect_worker = TaskWorker("inspection", self, waits_for_process=True)
+            self._inspect_worker.failed.connect(self._on_inspect_failed)
+        return self._inspect_worker
+
     def _render_actions(self) -> None:
         ready = self._case_model.code is not None and self._sessions.state == SIGNED_IN
         self.inspect_action.setEnabled(ready)
+        self.build_action.setEnabled(ready)
+
+    @property
+    def build_worker(self) -> TaskWorker:
+        """The build record's worker (made on first use, as the inspection's)."""
+        if self._build_worker is None:
+            self._build_worker = TaskWorker("build record", self)
+            self._build_worker.failed.connect(self._on_build_failed)
+        return self._build_worker
+
+    def open_build_dialog(self) -> BuildRecordDialog | None:
+        """Open the build record dialog for the open case (window-modal, not blocking); returns it."""
+        code = self._case_model.code
+        user = self._sessions.user
+        if code is None or user is None:
+            return None
+        dialog = BuildRecordDialog(code, user.printed_name, self.build_worker, self._window)
+        dialog.submitted.connect(partial(self._on_build_submitted, dialog))
+        self.build_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_build_submitted(self, dialog: BuildRecordDialog) -> None:
+        from workflow.build_recording import BuildRequest, record_build_file  # noqa: PLC0415
+
+        session = self._sessions.session
+        path = dialog.path()
+        if session is None or path is None:
+            return
+        task = partial(record_build_file, BuildRequest(self._case_model.home, dialog.code, path), session)
+        self.build_worker.start(task, on_done=partial(self._on_built, dialog))
+
+    def _on_built(self, dialog: BuildRecordDialog, summary: object) -> None:
+        self._case_model.reload()
+        if not isinstance(summary, dict):
+            return
+        dialog.show_message(
+            self.tr("Build %1 on %2 recorded for device %3 (event %4; material lots %5).")
+            .replace("%1", str(summary["job_id"]))
+            .replace("%2", str(summary["equipment_id"]))
+            .replace("%3", str(summary["serial"]))
+            .replace("%4", str(summary["seq"]))
+            .replace("%5", ", ".join(str(lot) for lot in summary["lots"])),
+            refused=False,
+        )
+
+    def _on_build_failed(self, info: object) -> None:
+        dialog = self.build_dialog
+        if not isinstance(info, ErrorInfo):
+            return
+        if dialog is not None and dialog.isVisible():
+            # A build record's refusal names the file and line at fault: shown as it is, in every language.
+            text = f"{self.tr('Refused:')} {info.message}" if info.code == "build_record" else error_line(info)
+            dialog.show_message(text, refused=True)
+            dialog.message_label.setToolTip(info.message)
+        elif not info.cancelled:
+            self._window.report_error(info)
 
     def open_inspect_dialog(self) -> InspectDialog | None:
         """Open the inspection dialog for the open case (window-modal, not blocking); returns it."""

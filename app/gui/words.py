@@ -43,6 +43,8 @@ PROGRESS = (
     QT_TRANSLATE_NOOP("Progress", "colouring the design"),
     QT_TRANSLATE_NOOP("Progress", "recording the inspection"),
     QT_TRANSLATE_NOOP("Progress", "inspection recorded"),
+    QT_TRANSLATE_NOOP("Progress", "reading the build record"),
+    QT_TRANSLATE_NOOP("Progress", "build recorded"),
     QT_TRANSLATE_NOOP("Progress", "preparing the pictures"),
     QT_TRANSLATE_NOOP("Progress", "read"),
     QT_TRANSLATE_NOOP("Progress", "reading pixel data"),

@@ -2,6 +2,61 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>BuildRecordDialog</name>
+    <message>
+        <source>Build record - case %1</source>
+        <translation>Build record - case %1</translation>
+    </message>
+    <message>
+        <source>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</source>
+        <translation>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</translation>
+    </message>
+    <message>
+        <source>build record file, e.g. BUILD.toml</source>
+        <translation>build record file, e.g. BUILD.toml</translation>
+    </message>
+    <message>
+        <source>The build record file; a parameter file it names is looked for beside it</source>
+        <translation>The build record file; a parameter file it names is looked for beside it</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>Browse...</translation>
+    </message>
+    <message>
+        <source>Choose the build record file</source>
+        <translation>Choose the build record file</translation>
+    </message>
+    <message>
+        <source>The file as it will be checked and recorded</source>
+        <translation>The file as it will be checked and recorded</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>Check the file and record the build with the case</source>
+        <translation>Check the file and record the build with the case</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Build records (%1)</source>
+        <translation>Build records (%1)</translation>
+    </message>
+    <message>
+        <source>Build record</source>
+        <translation>Build record</translation>
+    </message>
+    <message>
+        <source>Choose the build record file first.</source>
+        <translation>Choose the build record file first.</translation>
+    </message>
+</context>
+<context>
     <name>CasesPanel</name>
     <message>
         <source>Case</source>
@@ -1378,6 +1433,22 @@ Software manifest %2</translation>
         <source>Compare the 3D scan of the printed part with its design and record the final inspection</source>
         <translation>Compare the 3D scan of the printed part with its design and record the final inspection</translation>
     </message>
+    <message>
+        <source>Build record...</source>
+        <translation>Build record...</translation>
+    </message>
+    <message>
+        <source>Record how the case&apos;s device was built, from its build record file</source>
+        <translation>Record how the case&apos;s device was built, from its build record file</translation>
+    </message>
+    <message>
+        <source>Build %1 on %2 recorded for device %3 (event %4; material lots %5).</source>
+        <translation>Build %1 on %2 recorded for device %3 (event %4; material lots %5).</translation>
+    </message>
+    <message>
+        <source>Refused:</source>
+        <translation>Refused:</translation>
+    </message>
 </context>
 <context>
     <name>Progress</name>
@@ -1658,6 +1729,14 @@ Software manifest %2</translation>
     <message>
         <source>%1 sites trusted</source>
         <translation>%1 sites trusted</translation>
+    </message>
+    <message>
+        <source>reading the build record</source>
+        <translation>reading the build record</translation>
+    </message>
+    <message>
+        <source>build recorded</source>
+        <translation>build recorded</translation>
     </message>
 </context>
 <context>

@@ -2,6 +2,61 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>BuildRecordDialog</name>
+    <message>
+        <source>Build record - case %1</source>
+        <translation>制造记录 - 病例 %1</translation>
+    </message>
+    <message>
+        <source>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</source>
+        <translation>器械的制造过程：制造记录文件（TOML 格式：制造批次作业、打印设备及其校准、工艺参数集、材料批号、环境、摆放位置、后处理、随炉试样），与 dvw build record 所用文件相同。文件经核查后以 %1 的名义记录；如有问题，将指明所在行。</translation>
+    </message>
+    <message>
+        <source>build record file, e.g. BUILD.toml</source>
+        <translation>制造记录文件，例如 BUILD.toml</translation>
+    </message>
+    <message>
+        <source>The build record file; a parameter file it names is looked for beside it</source>
+        <translation>制造记录文件；其中引用的参数文件应与其位于同一文件夹</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose the build record file</source>
+        <translation>选择制造记录文件</translation>
+    </message>
+    <message>
+        <source>The file as it will be checked and recorded</source>
+        <translation>将被核查并记录的文件内容</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Check the file and record the build with the case</source>
+        <translation>核查文件并将制造记录存入病例</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Build records (%1)</source>
+        <translation>制造记录 (%1)</translation>
+    </message>
+    <message>
+        <source>Build record</source>
+        <translation>制造记录</translation>
+    </message>
+    <message>
+        <source>Choose the build record file first.</source>
+        <translation>请先选择制造记录文件。</translation>
+    </message>
+</context>
+<context>
     <name>CasesPanel</name>
     <message>
         <source>Case</source>
@@ -1378,6 +1433,22 @@ Software manifest %2</source>
         <source>Compare the 3D scan of the printed part with its design and record the final inspection</source>
         <translation>将打印件的三维扫描与设计比对，并记录最终检验</translation>
     </message>
+    <message>
+        <source>Build record...</source>
+        <translation>制造记录…</translation>
+    </message>
+    <message>
+        <source>Record how the case&apos;s device was built, from its build record file</source>
+        <translation>根据制造记录文件记录本病例器械的制造过程</translation>
+    </message>
+    <message>
+        <source>Build %1 on %2 recorded for device %3 (event %4; material lots %5).</source>
+        <translation>已为器械 %3 记录在 %2 上的制造作业 %1（事件 %4；材料批号 %5）。</translation>
+    </message>
+    <message>
+        <source>Refused:</source>
+        <translation>已拒绝：</translation>
+    </message>
 </context>
 <context>
     <name>Progress</name>
@@ -1658,6 +1729,14 @@ Software manifest %2</source>
     <message>
         <source>%1 sites trusted</source>
         <translation>已信任 %1 个站点</translation>
+    </message>
+    <message>
+        <source>reading the build record</source>
+        <translation>正在读取制造记录</translation>
+    </message>
+    <message>
+        <source>build recorded</source>
+        <translation>制造记录已保存</translation>
     </message>
 </context>
 <context>
