@@ -74,14 +74,34 @@ DEVICE_COLOURS: dict[str, tuple[str, str]] = {
 
 
 def device_text(state: str) -> str:
-    """The translated device state of the case list (:data:`workflow.device_status.DEVICE_STATES`)."""
+    """The translated device state of the case list (:data:`workflow.device_status.DEVICE_STATES`), short."""
     words = {
-        "none": QCoreApplication.translate("Words", "no device yet"),
+        "none": QCoreApplication.translate("Words", "no device"),
         "assigned": QCoreApplication.translate("Words", "UDI assigned"),
-        "built": QCoreApplication.translate("Words", "built, not inspected"),
-        "inspected": QCoreApplication.translate("Words", "inspected: conforming"),
+        "built": QCoreApplication.translate("Words", "built"),
+        "inspected": QCoreApplication.translate("Words", "inspected"),
         "released": QCoreApplication.translate("Words", "released"),
-        "nonconforming": QCoreApplication.translate("Words", "NONCONFORMING: never released"),
+        "nonconforming": QCoreApplication.translate("Words", "NONCONFORMING"),
+    }
+    return words.get(state, state)
+
+
+def device_tip(state: str) -> str:
+    """What a device state means (the case list's tooltip)."""
+    words = {
+        "none": QCoreApplication.translate("Words", "The current revision has no UDI yet: no device was made"),
+        "assigned": QCoreApplication.translate(
+            "Words", "The device has its UDI; no build record or manufactured step yet"
+        ),
+        "built": QCoreApplication.translate(
+            "Words", "Built (a build record or the manufactured step); no passing inspection yet"
+        ),
+        "inspected": QCoreApplication.translate("Words", "Passed its final inspection (conforming); not released yet"),
+        "released": QCoreApplication.translate("Words", "Released by quality, or further along its trace"),
+        "nonconforming": QCoreApplication.translate(
+            "Words",
+            "Failed its final inspection: nonconforming, never inspected again or released; make a new device",
+        ),
     }
     return words.get(state, state)
 
@@ -89,6 +109,7 @@ def device_text(state: str) -> str:
 def device_item(state: str) -> QTableWidgetItem:
     """A case-list cell for a device state: its words, colours and (for the failed and released) bold."""
     item = QTableWidgetItem(device_text(state))
+    item.setToolTip(device_tip(state))
     colours = DEVICE_COLOURS.get(state)
     if colours is not None:
         item.setBackground(QColor(colours[0]))
@@ -566,7 +587,8 @@ class ProductionActions(QObject):
             return
         if dialog is not None and dialog.isVisible():
             # A build record's refusal names the file and line at fault: shown as it is, in every language.
-            text = f"{self.tr('Refused:')} {info.message}" if info.code == "build_record" else error_line(info)
+            refused = self.tr("Refused:")
+            text = f"{refused} {info.message}" if info.code == "build_record" else error_line(info)
             dialog.show_message(text, refused=True)
             dialog.message_label.setToolTip(info.message)
         elif not info.cancelled:

@@ -3466,28 +3466,28 @@ Software manifest %2</translation>
         <translation>°</translation>
     </message>
     <message>
-        <source>no device yet</source>
-        <translation>no device yet</translation>
+        <source>no device</source>
+        <translation>no device</translation>
     </message>
     <message>
         <source>UDI assigned</source>
         <translation>UDI assigned</translation>
     </message>
     <message>
-        <source>built, not inspected</source>
-        <translation>built, not inspected</translation>
+        <source>built</source>
+        <translation>built</translation>
     </message>
     <message>
-        <source>inspected: conforming</source>
-        <translation>inspected: conforming</translation>
+        <source>inspected</source>
+        <translation>inspected</translation>
     </message>
     <message>
         <source>released</source>
         <translation>released</translation>
     </message>
     <message>
-        <source>NONCONFORMING: never released</source>
-        <translation>NONCONFORMING: never released</translation>
+        <source>NONCONFORMING</source>
+        <translation>NONCONFORMING</translation>
     </message>
     <message>
         <source>Whole part</source>
@@ -3500,6 +3500,30 @@ Software manifest %2</translation>
     <message>
         <source>Rest</source>
         <translation>Rest</translation>
+    </message>
+    <message>
+        <source>The current revision has no UDI yet: no device was made</source>
+        <translation>The current revision has no UDI yet: no device was made</translation>
+    </message>
+    <message>
+        <source>The device has its UDI; no build record or manufactured step yet</source>
+        <translation>The device has its UDI; no build record or manufactured step yet</translation>
+    </message>
+    <message>
+        <source>Built (a build record or the manufactured step); no passing inspection yet</source>
+        <translation>Built (a build record or the manufactured step); no passing inspection yet</translation>
+    </message>
+    <message>
+        <source>Passed its final inspection (conforming); not released yet</source>
+        <translation>Passed its final inspection (conforming); not released yet</translation>
+    </message>
+    <message>
+        <source>Released by quality, or further along its trace</source>
+        <translation>Released by quality, or further along its trace</translation>
+    </message>
+    <message>
+        <source>Failed its final inspection: nonconforming, never inspected again or released; make a new device</source>
+        <translation>Failed its final inspection: nonconforming, never inspected again or released; make a new device</translation>
     </message>
 </context>
 </TS>

@@ -3466,28 +3466,28 @@ Software manifest %2</source>
         <translation>度</translation>
     </message>
     <message>
-        <source>no device yet</source>
-        <translation>尚无器械</translation>
+        <source>no device</source>
+        <translation>无器械</translation>
     </message>
     <message>
         <source>UDI assigned</source>
         <translation>已分配 UDI</translation>
     </message>
     <message>
-        <source>built, not inspected</source>
-        <translation>已制造，未检验</translation>
+        <source>built</source>
+        <translation>已制造</translation>
     </message>
     <message>
-        <source>inspected: conforming</source>
-        <translation>已检验：合格</translation>
+        <source>inspected</source>
+        <translation>已检验合格</translation>
     </message>
     <message>
         <source>released</source>
         <translation>已放行</translation>
     </message>
     <message>
-        <source>NONCONFORMING: never released</source>
-        <translation>不合格品：不得放行</translation>
+        <source>NONCONFORMING</source>
+        <translation>不合格品</translation>
     </message>
     <message>
         <source>Whole part</source>
@@ -3500,6 +3500,30 @@ Software manifest %2</source>
     <message>
         <source>Rest</source>
         <translation>其余部分</translation>
+    </message>
+    <message>
+        <source>The current revision has no UDI yet: no device was made</source>
+        <translation>当前修订版尚无 UDI：尚未制造器械</translation>
+    </message>
+    <message>
+        <source>The device has its UDI; no build record or manufactured step yet</source>
+        <translation>器械已分配 UDI；尚无制造记录或“已制造”追溯步骤</translation>
+    </message>
+    <message>
+        <source>Built (a build record or the manufactured step); no passing inspection yet</source>
+        <translation>已制造（有制造记录或“已制造”追溯步骤）；尚无合格的检验</translation>
+    </message>
+    <message>
+        <source>Passed its final inspection (conforming); not released yet</source>
+        <translation>最终检验合格（符合要求）；尚未放行</translation>
+    </message>
+    <message>
+        <source>Released by quality, or further along its trace</source>
+        <translation>已由质量部门放行，或已进入后续追溯步骤</translation>
+    </message>
+    <message>
+        <source>Failed its final inspection: nonconforming, never inspected again or released; make a new device</source>
+        <translation>最终检验不合格：判定为不合格品，不再检验，也不得放行；须重新制造器械</translation>
     </message>
 </context>
 </TS>
