@@ -14,7 +14,7 @@ import pytest
 
 from geometry.distance import face_normals
 from geometry.errors import GeometryError, MeshFileError
-from geometry.inspection import RegionLookup, inspect_scan, read_scan
+from geometry.inspection import RegionLookup, deviation_on_design, inspect_scan, read_scan, worst_point
 from geometry.io import write_mesh
 from geometry.mesh import Mesh
 from geometry.registration import DesignSamples, RigidTransform, register_scan
@@ -194,3 +194,27 @@ def test_an_exact_copy_of_the_design_registers_onto_itself_with_no_deviation(pla
     assert max(abs(whole.max_mm), abs(whole.min_mm), abs(whole.raw_max_mm or 0), abs(whole.raw_min_mm or 0)) < 0.001
     assert whole.within_share == 1.0
     assert result.passed
+
+
+def test_the_deviation_on_the_design_comes_from_the_nearest_scan_point_and_unscanned_parts_stay_empty(
+    plate: Mesh, bump: Bump
+) -> None:
+    """The colour map's values: each design vertex takes the deviation of the nearest scan point (in the design's
+    frame); where the scan did not reach (here: the inner face, not scanned), NaN."""
+    scan = synthetic_scan(plate, points=100_000, bump=bump, seed=8)
+    centre = np.asarray(sample_plate_design("fitted").centre)
+    radius = np.linalg.norm(scan.design_points - centre, axis=1)
+    outer = radius > np.median(radius)
+    points, truth = scan.design_points[outer], scan.true_deviation[outer]
+    values = deviation_on_design(plate.vertices, points, truth)
+    vertex_radius = np.linalg.norm(plate.vertices - centre, axis=1)
+    on_outer = vertex_radius > np.median(vertex_radius)
+    assert np.isfinite(values[on_outer]).mean() > 0.95
+    assert np.isnan(values[~on_outer]).mean() > 0.95
+    near_top = np.linalg.norm(plate.vertices - np.asarray(bump.centre), axis=1) < 2.0
+    assert near_top.any()
+    assert np.all(np.abs(values[near_top] - 0.8) < 0.05)
+    deviation = inspect_scan(plate, scan.points, tolerance_mm=TOLERANCE_MM)
+    where, worst = worst_point(deviation)
+    assert abs(worst - deviation.regions[0].max_mm) < 1e-9  # type: ignore[operator]
+    assert np.linalg.norm(np.asarray(where) - np.asarray(bump.centre)) < 5.0
