@@ -332,7 +332,7 @@ def shipped(binaries: list[Entry], datas: list[Entry], folder: Path) -> tuple[li
     original (:func:`_loaded_image`); otherwise the original is. That keeps the libraries auditwheel repaired with
     patchelf whole (numpy's OpenBLAS, scipy's and Pillow's extensions, ...): strip moves their patched segments and
     they then fail to load ("ELF load command address/offset not page-aligned"), which is also why PyInstaller's
-    own ``strip=True`` (every binary, unchecked) is not used. Stripped afresh at every build (about 20 seconds).
+    own ``strip=True`` (every binary, unchecked) is not used. Stripped afresh at every build (about 15 s here).
     Prints what it did.
     """
     strip = _tool("strip")
