@@ -66,6 +66,7 @@ from PySide6.QtWidgets import (
 
 from app.gui import warmup
 from app.gui.access import SetupRequest, SignInOutcome, set_up_store, sign_in_user, store_people
+from app.gui.design_dialogs import install_case_dialogs
 from app.gui.dialogs import JoinDialog, SettingsDialog, SetupDialog, SignInDialog
 from app.gui.i18n import install_language
 from app.gui.lock_view import InactivityWatch, LockView
@@ -238,6 +239,7 @@ class MainView(QMainWindow):
         self.lock_view.show_opening(str(settings.home))
         self.setCentralWidget(self.pages)
         self._build_actions()
+        self.case_dialogs = install_case_dialogs(self)  # the Case menu's design input, team, proposal, change
         self.statusBar().showMessage(self.tr("Ready"))
 
         self.case_model.changed.connect(self._on_case_changed)
