@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,7 +33,17 @@ from PySide6.QtWidgets import (
 from app.gui.i18n import LANGUAGES
 from app.gui.settings import GuiSettings
 from app.gui.signoff_view import SignoffChecklistView
-from app.gui.widgets import refusal_text, role_text, state_text, verdict_text
+from app.gui.widgets import (
+    error_line,
+    input_text,
+    refusal_text,
+    result_text,
+    role_text,
+    state_text,
+    status_text,
+    unit_word,
+    verdict_text,
+)
 
 if TYPE_CHECKING:
     from app.gui.access import SignInRefusal
@@ -166,7 +176,7 @@ class SignInDialog(QDialog):
         """The check itself failed (e.g. the store cannot be opened): say so."""
         self.set_busy(False)
         self.password_edit.clear()
-        self.show_reason(self.tr("Could not sign in: %1").replace("%1", info.message))
+        self.show_reason(self.tr("Could not sign in: %1").replace("%1", error_line(info)))
 
 
 class SetupDialog(QDialog):
@@ -298,7 +308,7 @@ class SetupDialog(QDialog):
     def show_error(self, info: ErrorInfo) -> None:
         """The set-up was refused (e.g. someone set the store up meanwhile): say why."""
         self.set_busy(False)
-        self.show_reason(self.tr("Could not set up: %1").replace("%1", info.message))
+        self.show_reason(self.tr("Could not set up: %1").replace("%1", error_line(info)))
 
 
 class SettingsDialog(QDialog):
@@ -656,17 +666,21 @@ class SignDialog(QDialog):
             payload = case.reverification.payload
             lines.append(
                 self.tr("Re-verification: %1 by %2 (%3)")
-                .replace("%1", str(payload.get("result", "-")))
+                .replace("%1", result_text(str(payload.get("result", "-"))))
                 .replace("%2", str(payload.get("method", "-")))
                 .replace("%3", case.reverification.event_id)
             )
         lines.append(self.tr("Inputs (SHA-256):"))
-        lines += [f"  {name}: {sha}" for name, sha in sorted(case.inputs.items())]
-        results = check.get("results", [])
-        if isinstance(results, list) and results:
+        lines += [f"  {input_text(name)}: {sha}" for name, sha in sorted(case.inputs.items())]
+        from workflow.check_table import check_rows  # noqa: PLC0415 - the registry loads after the window opens
+
+        rows = [row for row in check_rows(check) if row.kind == "parameter"]
+        if rows:
             lines.append(self.tr("Parameters:"))
-            for item in results:
-                value, unit = item.get("value"), item.get("unit", "")
-                shown = "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-                lines.append(f"  {item.get('name')}: {shown} {unit} [{item.get('status')}]")
+            for row in rows:
+                # As the check table shows them: the plain title, the rounded value, the unit as people write it,
+                # the status in words (the values themselves are covered by the parameters' SHA-256 above).
+                title = QCoreApplication.translate("ParameterTitles", row.title)
+                value = " ".join(part for part in (row.value or "-", unit_word(row.unit)) if part)
+                lines.append(f"  {title}: {value} [{status_text(row.status)}]")
         return "\n".join(lines)

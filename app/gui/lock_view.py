@@ -19,7 +19,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QWindow
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.gui.dialogs import REFUSAL_STYLE
-from app.gui.widgets import refusal_text, role_text
+from app.gui.widgets import error_line, refusal_text, role_text
 
 if TYPE_CHECKING:
     from app.gui.access import SignInRefusal
@@ -212,7 +212,7 @@ class LockView(QWidget):
         """The check itself failed (e.g. the store cannot be opened)."""
         self.set_busy(False)
         self.password_edit.clear()
-        self.show_reason(self.tr("Could not sign in: %1").replace("%1", info.message))
+        self.show_reason(self.tr("Could not sign in: %1").replace("%1", error_line(info)))
 
     def _on_unlock_clicked(self) -> None:
         if self.mode != LOCKED or not self.unlock_button.isEnabled():

@@ -89,8 +89,10 @@ from app.gui.widgets import (
     WINDOW_WORDED,
     ElidedLabel,
     ProgressPanel,
+    error_line,
     error_title,
     role_text,
+    speaks_english,
     state_text,
     verdict_word,
 )
@@ -517,7 +519,7 @@ class MainView(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - a store that cannot be opened is shown, the window stays open
             info = describe_error(exc)
             self.report_error(info)
-            self.lock_view.show_store_problem(str(self.case_model.home), info.message)
+            self.lock_view.show_store_problem(str(self.case_model.home), error_line(info))
             return
         # The store exists and is migrated now.
         self._store_ready = True
@@ -1231,7 +1233,7 @@ class MainView(QMainWindow):
         if not isinstance(info, ErrorInfo):
             return
         self.last_error = info
-        self.statusBar().showMessage(f"{error_title(info)} {info.message}", 15_000)
+        self.statusBar().showMessage(error_line(info), 15_000)
         if info.cancelled:
             return
         if self.error_box is not None:
@@ -1240,9 +1242,9 @@ class MainView(QMainWindow):
         details = info.message + (f"\n{info.path}" if info.path else "")
         if info.log_file:
             details += "\n" + self.tr("Details: %1").replace("%1", info.log_file)
-        if info.code in WINDOW_WORDED:
-            # The title says what to do in the window; the core's own line (worded for the command line) is there
-            # for whoever asks for the details.
+        if info.code in WINDOW_WORDED or not speaks_english():
+            # The title says what it means (and what to do in the window); the core's own line, worded for the
+            # command line and the logs in English, is there for whoever asks for the details.
             box.setDetailedText(details)
         else:
             box.setInformativeText(details)
@@ -1322,7 +1324,7 @@ class MainView(QMainWindow):
             except Exception as exc:  # noqa: BLE001 - a store that cannot be opened is shown, the window stays open
                 info = describe_error(exc)
                 self.report_error(info)
-                self.lock_view.show_store_problem(str(self.settings.home), info.message)
+                self.lock_view.show_store_problem(str(self.settings.home), error_line(info))
                 return
             self._store_ready = self._store_tried  # opened now, if the start-up's loading has come that far
         self._on_case_changed()

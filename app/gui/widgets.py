@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.words import progress_text
+from app.gui.words import error_words, progress_text
 from app.workers import ErrorInfo, TaskWorker
 
 if TYPE_CHECKING:
@@ -132,42 +132,19 @@ WINDOW_WORDED = frozenset(
 
 
 def error_title(info: ErrorInfo) -> str:
-    """A translated one-line explanation of the most common refusals; the core's message follows it."""
-    words = {
-        "wrong_password": QCoreApplication.translate("Words", "The password is wrong."),
-        "reverification_required": QCoreApplication.translate(
-            "Words",
-            "The case needs a passed re-verification before signing: press Record re-verification... in the Review "
-            "step.",
-        ),
-        "manifest_not_validated": QCoreApplication.translate(
-            "Words",
-            "This software has not passed its self-test here, or the check was made by other software: press Run "
-            "self-test in the Review step, or run the check again.",
-        ),
-        "no_check": QCoreApplication.translate(
-            "Words", "No valid check: run the check in step 4, Design & Check, before signing."
-        ),
-        "role_not_permitted": QCoreApplication.translate(
-            "Words", "This user's role may not do this: choose a signer whose role may."
-        ),
-        "input_changed": QCoreApplication.translate(
-            "Words", "An input changed since the check: run the check again in step 4, Design & Check."
-        ),
-        "conflict_unresolved": QCoreApplication.translate(
-            "Words",
-            "Two sites changed this case while offline: a person must choose which revision to keep before signing.",
-        ),
-        "user_disabled": QCoreApplication.translate("Words", "This user is disabled."),
-        "unknown_user": QCoreApplication.translate("Words", "No such user."),
-        "account_locked": QCoreApplication.translate(
-            "Words", "The account is locked after too many wrong passwords; wait, or ask an administrator."
-        ),
-        "not_signed_in": QCoreApplication.translate("Words", "Nobody is signed in: sign in first."),
-        "cancelled": QCoreApplication.translate("Words", "Cancelled; nothing was changed."),
-        "internal": QCoreApplication.translate("Words", "Internal error (a bug); details were written to a log file."),
-    }
-    return words.get(info.code, QCoreApplication.translate("Words", "Refused or failed:"))
+    """What went wrong, in the window's language (:func:`app.gui.words.error_words` of the error's code)."""
+    return error_words(info.code)
+
+
+def speaks_english() -> bool:
+    """Whether the window speaks English (the cores' messages are English: shown as they are only then)."""
+    return QLocale().language() == QLocale.Language.English
+
+
+def error_line(info: ErrorInfo) -> str:
+    """One line for a status bar or a dialog: the explanation, and the core's own message when in English."""
+    title = error_title(info)
+    return f"{title} {info.message}" if speaks_english() and info.code not in WINDOW_WORDED else title
 
 
 def role_text(role: str) -> str:
@@ -190,6 +167,21 @@ def meaning_text(meaning: str) -> str:
         "release": QCoreApplication.translate("Words", "release"),
     }
     return words.get(meaning, meaning)
+
+
+def input_text(name: str) -> str:
+    """The translated name of a case's input (the files a check covers, by their record names)."""
+    words = {
+        "dicom": QCoreApplication.translate("Words", "DICOM images"),
+        "volume": QCoreApplication.translate("Words", "volume"),
+        "mask": QCoreApplication.translate("Words", "segmentation mask"),
+        "anatomy": QCoreApplication.translate("Words", "anatomy mesh"),
+        "design": QCoreApplication.translate("Words", "design"),
+        "envelope": QCoreApplication.translate("Words", "design envelope"),
+        "parameters": QCoreApplication.translate("Words", "measured parameters"),
+        "patient": QCoreApplication.translate("Words", "patient facts"),
+    }
+    return words.get(name, name)
 
 
 def result_text(result: str) -> str:

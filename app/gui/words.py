@@ -190,3 +190,199 @@ def series_kind_text(kind: str) -> str:
     """A series kind in words."""
     known = SERIES_KINDS.get(kind)
     return QCoreApplication.translate("Findings", str(known)) if known is not None else kind.replace("_", " ")
+
+
+#: What each core error code means, for a person using the window (the core's own message is worded for the command
+#: line and the logs, in English). Every code a DVW core package raises has its line here
+#: (tests/gui/test_error_words.py); those that send the user to a place in the window say so.
+ERROR_TITLES: dict[str, object] = {  # QT_TRANSLATE_NOOP's text (typed object by PySide6)
+    # Sign-off and the case's state
+    "wrong_password": QT_TRANSLATE_NOOP("Words", "The password is wrong."),
+    "reverification_required": QT_TRANSLATE_NOOP(
+        "Words",
+        "The case needs a passed re-verification before signing: press Record re-verification... in the Review step.",
+    ),
+    "manifest_not_validated": QT_TRANSLATE_NOOP(
+        "Words",
+        "This software has not passed its self-test here, or the check was made by other software: press Run "
+        "self-test in the Review step, or run the check again.",
+    ),
+    "no_check": QT_TRANSLATE_NOOP("Words", "No valid check: run the check in step 4, Design & Check, before signing."),
+    "role_not_permitted": QT_TRANSLATE_NOOP(
+        "Words", "This user's role may not do this: choose a signer whose role may."
+    ),
+    "input_changed": QT_TRANSLATE_NOOP(
+        "Words", "An input changed since the check: run the check again in step 4, Design & Check."
+    ),
+    "conflict_unresolved": QT_TRANSLATE_NOOP(
+        "Words",
+        "Two sites changed this case while offline: a person must choose which revision to keep before signing.",
+    ),
+    "signature_refused": QT_TRANSLATE_NOOP("Words", "The case cannot be signed in its present state."),
+    "approved_meanwhile": QT_TRANSLATE_NOOP(
+        "Words", "Someone else recorded this approval a moment ago; nothing was written. Look at the case again."
+    ),
+    "reverification_refused": QT_TRANSLATE_NOOP(
+        "Words", "The re-verification cannot be recorded: the case does not need one, or an entry is missing."
+    ),
+    "design_input_missing": QT_TRANSLATE_NOOP(
+        "Words", "The case lacks its design input or the patient's informed consent: record them first (Case menu)."
+    ),
+    "proposal_incomplete": QT_TRANSLATE_NOOP(
+        "Words", "The design proposal is not complete: the sign-off checklist lists what is missing."
+    ),
+    "proposal_refused": QT_TRANSLATE_NOOP(
+        "Words", "The design proposal cannot be made: the case needs a current check, its design input and its files."
+    ),
+    "not_a_team_member": QT_TRANSLATE_NOOP(
+        "Words", "Only the members of this case's team may do this: a member can add you to the team."
+    ),
+    "team_refused": QT_TRANSLATE_NOOP("Words", "This change of the case's team is not allowed."),
+    "change_not_acknowledged": QT_TRANSLATE_NOOP(
+        "Words", "Every team member must acknowledge the design change before it can be confirmed."
+    ),
+    "change_refused": QT_TRANSLATE_NOOP(
+        "Words", "The design change cannot be recorded: a reason is needed, and the design must differ."
+    ),
+    "bad_design_input": QT_TRANSLATE_NOOP(
+        "Words", "The design input cannot be accepted: an entry is wrong or missing."
+    ),
+    "not_signed": QT_TRANSLATE_NOOP("Words", "The case's current revision has no valid signature yet."),
+    "unattributed": QT_TRANSLATE_NOOP("Words", "This step must name the person doing it: sign in first."),
+    # Users and signing in
+    "user_disabled": QT_TRANSLATE_NOOP("Words", "This user is disabled."),
+    "unknown_user": QT_TRANSLATE_NOOP("Words", "No such user."),
+    "account_locked": QT_TRANSLATE_NOOP(
+        "Words", "The account is locked after too many wrong passwords; wait, or ask an administrator."
+    ),
+    "not_signed_in": QT_TRANSLATE_NOOP("Words", "Nobody is signed in: sign in first."),
+    "invalid_user": QT_TRANSLATE_NOOP(
+        "Words", "The user cannot be added: check the user id, role, name and password length."
+    ),
+    "user_exists": QT_TRANSLATE_NOOP("Words", "A user with this id exists already (ids are never reused)."),
+    "credentials": QT_TRANSLATE_NOOP(
+        "Words", "This user's signing key on this workstation is missing or does not match: ask an administrator."
+    ),
+    # Cases and the store
+    "case_exists": QT_TRANSLATE_NOOP("Words", "A case with this code exists already: open it, or choose another code."),
+    "case_not_found": QT_TRANSLATE_NOOP("Words", "No case with this code in this store."),
+    "store_error": QT_TRANSLATE_NOOP(
+        "Words", "The store cannot be opened, or it was written by a newer DVW: check the store folder in Settings."
+    ),
+    "records_error": QT_TRANSLATE_NOOP("Words", "The records refused this step."),
+    "artifact_missing": QT_TRANSLATE_NOOP("Words", "A file the records name is missing from the store."),
+    "artifact_changed": QT_TRANSLATE_NOOP(
+        "Words", "A file in the store no longer matches its recorded fingerprint: it was changed outside DVW."
+    ),
+    "output_exists": QT_TRANSLATE_NOOP("Words", "The output file exists already and was not overwritten."),
+    "invalid_event": QT_TRANSLATE_NOOP("Words", "A record is malformed and was refused."),
+    "event_conflict": QT_TRANSLATE_NOOP(
+        "Words", "A record conflicts with one the store already holds; nothing was written."
+    ),
+    "event_hash": QT_TRANSLATE_NOOP("Words", "A record received from another site does not match its own fingerprint."),
+    "chain_gap": QT_TRANSLATE_NOOP("Words", "Records from another site arrived out of order; sync again."),
+    "identity_in_payload": QT_TRANSLATE_NOOP(
+        "Words", "A record would carry the patient's identity out of this site; nothing was written."
+    ),
+    "import_refused": QT_TRANSLATE_NOOP("Words", "The records to import do not hold; nothing was imported."),
+    "bundle_error": QT_TRANSLATE_NOOP("Words", "The bundle file cannot be used."),
+    "bundle_integrity": QT_TRANSLATE_NOOP("Words", "The bundle's content does not match itself; nothing was imported."),
+    "bundle_signature": QT_TRANSLATE_NOOP("Words", "The bundle's signature does not verify; nothing was imported."),
+    # Images
+    "imaging_error": QT_TRANSLATE_NOOP("Words", "The images cannot be used."),
+    "not_a_folder": QT_TRANSLATE_NOOP("Words", "The path is not a folder that can be read."),
+    "no_series": QT_TRANSLATE_NOOP("Words", "The folder holds no image series DVW can use."),
+    "series_not_found": QT_TRANSLATE_NOOP("Words", "The chosen series is not in the folder any more: scan it again."),
+    "ambiguous_series": QT_TRANSLATE_NOOP("Words", "The folder holds several series: choose one in the table."),
+    "missing_slices": QT_TRANSLATE_NOOP("Words", "Slices are missing from the series."),
+    "unusable_series": QT_TRANSLATE_NOOP(
+        "Words", "The series cannot be assembled into a volume (a localizer, a single slice or mixed stacks)."
+    ),
+    "pixel_data": QT_TRANSLATE_NOOP("Words", "An image's pixel data cannot be decoded (truncated or corrupt)."),
+    "burned_in_annotation": QT_TRANSLATE_NOOP(
+        "Words", "An image has text burned into its pixels, which de-identification cannot remove."
+    ),
+    "geometry_refused": QT_TRANSLATE_NOOP(
+        "Words", "The series' geometry needs a correction that the import settings do not allow."
+    ),
+    "too_large": QT_TRANSLATE_NOOP("Words", "The volume does not fit in this computer's memory."),
+    "volume_file": QT_TRANSLATE_NOOP("Words", "A volume or mask file cannot be read or written."),
+    "deidentification": QT_TRANSLATE_NOOP("Words", "An image cannot be de-identified."),
+    "deidentified_output": QT_TRANSLATE_NOOP("Words", "A de-identified file cannot be written."),
+    "bad_data_file": QT_TRANSLATE_NOOP("Words", "A data file DVW ships with is damaged: reinstall DVW."),
+    # Segmentation and meshes
+    "invalid_mask": QT_TRANSLATE_NOOP("Words", "The mask does not fit the volume."),
+    "bad_seed": QT_TRANSLATE_NOOP("Words", "The seed point is outside the volume or outside the thresholded region."),
+    "bad_parameters": QT_TRANSLATE_NOOP(
+        "Words", "The segmentation settings do not fit together (e.g. lower above upper)."
+    ),
+    "unknown_preset": QT_TRANSLATE_NOOP("Words", "There is no threshold preset of that name."),
+    "bad_edit": QT_TRANSLATE_NOOP("Words", "The edit does not fit the mask."),
+    "geometry_error": QT_TRANSLATE_NOOP("Words", "The surface cannot be made or used."),
+    "empty_mesh": QT_TRANSLATE_NOOP("Words", "The surface is empty: nothing in the volume reaches the threshold."),
+    "mesh_file": QT_TRANSLATE_NOOP(
+        "Words", "The mesh file cannot be used: missing, not a mesh, or of a format DVW does not read."
+    ),
+    "vtk_error": QT_TRANSLATE_NOOP("Words", "The surface computation failed on this input."),
+    # Checks, units, envelopes, mechanics
+    "validation_error": QT_TRANSLATE_NOOP("Words", "The check cannot be made."),
+    "bad_envelope": QT_TRANSLATE_NOOP(
+        "Words", "The design envelope file is not valid (a wrong entry, an unknown parameter or a wrong unit)."
+    ),
+    "bad_unit": QT_TRANSLATE_NOOP("Words", "A unit is unknown, or two units cannot be compared."),
+    "bad_measurement": QT_TRANSLATE_NOOP("Words", "The measurement cannot be made from these points."),
+    "bad_measurement_input": QT_TRANSLATE_NOOP("Words", "An input of the measurement cannot be used."),
+    "device_family": QT_TRANSLATE_NOOP("Words", "The device family's settings are missing or not valid."),
+    "design_not_analysable": QT_TRANSLATE_NOOP(
+        "Words", "The design cannot be analysed mechanically: it is not a closed, manifold surface."
+    ),
+    "load_case_error": QT_TRANSLATE_NOOP("Words", "The load-case file is not valid."),
+    "mechanics_error": QT_TRANSLATE_NOOP("Words", "The mechanical analysis cannot be made."),
+    # Production and traceability
+    "traceability": QT_TRANSLATE_NOOP("Words", "The traceability step cannot be recorded."),
+    "trace_order": QT_TRANSLATE_NOOP("Words", "This production step is out of order."),
+    "no_udi": QT_TRANSLATE_NOOP("Words", "The device has no identifier (UDI) yet."),
+    "duplicate_serial": QT_TRANSLATE_NOOP("Words", "This serial number belongs to another device."),
+    "invalid_gs1_value": QT_TRANSLATE_NOOP("Words", "A GS1 value (a serial, lot or date of the UDI) is not valid."),
+    "invalid_gtin": QT_TRANSLATE_NOOP("Words", "The GTIN or GLN is not valid (length, digits or check digit)."),
+    "nonconforming": QT_TRANSLATE_NOOP(
+        "Words", "The device failed its inspection: it is nonconforming and can never be released."
+    ),
+    "not_inspected": QT_TRANSLATE_NOOP("Words", "The device needs a passing inspection first."),
+    "inspection_input": QT_TRANSLATE_NOOP(
+        "Words", "The inspection cannot be made: the case needs its design, and the tolerance must be known."
+    ),
+    "build_record": QT_TRANSLATE_NOOP(
+        "Words", "The build record cannot be accepted (a wrong entry, an unknown operator or an expired calibration)."
+    ),
+    # Sync
+    "sync_error": QT_TRANSLATE_NOOP("Words", "Sync failed."),
+    "sync_connection": QT_TRANSLATE_NOOP("Words", "The sync server cannot be reached: try again later."),
+    "sync_auth": QT_TRANSLATE_NOOP(
+        "Words", "The sync server refused this workstation's credentials (check this computer's clock)."
+    ),
+    "sync_refused": QT_TRANSLATE_NOOP("Words", "The sync server refused the data; nothing was changed here."),
+    "not_joined": QT_TRANSLATE_NOOP(
+        "Words", "This workstation has not joined a sync server: File > Join sync server..."
+    ),
+    "enrolment": QT_TRANSLATE_NOOP("Words", "Joining the sync server was refused (a used or unknown code)."),
+    "untrusted_site": QT_TRANSLATE_NOOP("Words", "Records came from a site this store does not trust."),
+    "server_store": QT_TRANSLATE_NOOP("Words", "The sync server's database cannot be opened."),
+    "event_refused": QT_TRANSLATE_NOOP("Words", "The sync server refused a record: its author may not write it there."),
+    "signature_not_yours": QT_TRANSLATE_NOOP("Words", "The sync server refused a signature by a user of another site."),
+    "replayed": QT_TRANSLATE_NOOP("Words", "The sync server refused a repeated request: sync again."),
+    "offset": QT_TRANSLATE_NOOP("Words", "An upload to the sync server was interrupted: sync again to resume it."),
+    "invalid_request": QT_TRANSLATE_NOOP("Words", "The sync server refused a malformed request."),
+    "length_required": QT_TRANSLATE_NOOP("Words", "The sync server refused a request without its length."),
+    "metrics_auth": QT_TRANSLATE_NOOP("Words", "The server's metrics need its token."),
+    "metrics_disabled": QT_TRANSLATE_NOOP("Words", "The server's metrics are switched off."),
+    # The window's own
+    "cancelled": QT_TRANSLATE_NOOP("Words", "Cancelled; nothing was changed."),
+    "internal": QT_TRANSLATE_NOOP("Words", "Internal error (a bug); details were written to a log file."),
+    "error": QT_TRANSLATE_NOOP("Words", "Refused or failed."),
+}
+
+
+def error_words(code: str) -> str:
+    """What an error code means, in the window's language ("Refused or failed." for a code not in the table)."""
+    return QCoreApplication.translate("Words", str(ERROR_TITLES.get(code, ERROR_TITLES["error"])))

@@ -2528,6 +2528,406 @@ Software manifest %2</translation>
 <context>
     <name>Words</name>
     <message>
+        <source>The case cannot be signed in its present state.</source>
+        <translation>The case cannot be signed in its present state.</translation>
+    </message>
+    <message>
+        <source>Someone else recorded this approval a moment ago; nothing was written. Look at the case again.</source>
+        <translation>Someone else recorded this approval a moment ago; nothing was written. Look at the case again.</translation>
+    </message>
+    <message>
+        <source>The re-verification cannot be recorded: the case does not need one, or an entry is missing.</source>
+        <translation>The re-verification cannot be recorded: the case does not need one, or an entry is missing.</translation>
+    </message>
+    <message>
+        <source>The case lacks its design input or the patient&apos;s informed consent: record them first (Case menu).</source>
+        <translation>The case lacks its design input or the patient&apos;s informed consent: record them first (Case menu).</translation>
+    </message>
+    <message>
+        <source>The design proposal is not complete: the sign-off checklist lists what is missing.</source>
+        <translation>The design proposal is not complete: the sign-off checklist lists what is missing.</translation>
+    </message>
+    <message>
+        <source>The design proposal cannot be made: the case needs a current check, its design input and its files.</source>
+        <translation>The design proposal cannot be made: the case needs a current check, its design input and its files.</translation>
+    </message>
+    <message>
+        <source>Only the members of this case&apos;s team may do this: a member can add you to the team.</source>
+        <translation>Only the members of this case&apos;s team may do this: a member can add you to the team.</translation>
+    </message>
+    <message>
+        <source>This change of the case&apos;s team is not allowed.</source>
+        <translation>This change of the case&apos;s team is not allowed.</translation>
+    </message>
+    <message>
+        <source>Every team member must acknowledge the design change before it can be confirmed.</source>
+        <translation>Every team member must acknowledge the design change before it can be confirmed.</translation>
+    </message>
+    <message>
+        <source>The design change cannot be recorded: a reason is needed, and the design must differ.</source>
+        <translation>The design change cannot be recorded: a reason is needed, and the design must differ.</translation>
+    </message>
+    <message>
+        <source>The design input cannot be accepted: an entry is wrong or missing.</source>
+        <translation>The design input cannot be accepted: an entry is wrong or missing.</translation>
+    </message>
+    <message>
+        <source>The case&apos;s current revision has no valid signature yet.</source>
+        <translation>The case&apos;s current revision has no valid signature yet.</translation>
+    </message>
+    <message>
+        <source>This step must name the person doing it: sign in first.</source>
+        <translation>This step must name the person doing it: sign in first.</translation>
+    </message>
+    <message>
+        <source>The user cannot be added: check the user id, role, name and password length.</source>
+        <translation>The user cannot be added: check the user id, role, name and password length.</translation>
+    </message>
+    <message>
+        <source>A user with this id exists already (ids are never reused).</source>
+        <translation>A user with this id exists already (ids are never reused).</translation>
+    </message>
+    <message>
+        <source>This user&apos;s signing key on this workstation is missing or does not match: ask an administrator.</source>
+        <translation>This user&apos;s signing key on this workstation is missing or does not match: ask an administrator.</translation>
+    </message>
+    <message>
+        <source>A case with this code exists already: open it, or choose another code.</source>
+        <translation>A case with this code exists already: open it, or choose another code.</translation>
+    </message>
+    <message>
+        <source>No case with this code in this store.</source>
+        <translation>No case with this code in this store.</translation>
+    </message>
+    <message>
+        <source>The store cannot be opened, or it was written by a newer DVW: check the store folder in Settings.</source>
+        <translation>The store cannot be opened, or it was written by a newer DVW: check the store folder in Settings.</translation>
+    </message>
+    <message>
+        <source>The records refused this step.</source>
+        <translation>The records refused this step.</translation>
+    </message>
+    <message>
+        <source>A file the records name is missing from the store.</source>
+        <translation>A file the records name is missing from the store.</translation>
+    </message>
+    <message>
+        <source>A file in the store no longer matches its recorded fingerprint: it was changed outside DVW.</source>
+        <translation>A file in the store no longer matches its recorded fingerprint: it was changed outside DVW.</translation>
+    </message>
+    <message>
+        <source>The output file exists already and was not overwritten.</source>
+        <translation>The output file exists already and was not overwritten.</translation>
+    </message>
+    <message>
+        <source>A record is malformed and was refused.</source>
+        <translation>A record is malformed and was refused.</translation>
+    </message>
+    <message>
+        <source>A record conflicts with one the store already holds; nothing was written.</source>
+        <translation>A record conflicts with one the store already holds; nothing was written.</translation>
+    </message>
+    <message>
+        <source>A record received from another site does not match its own fingerprint.</source>
+        <translation>A record received from another site does not match its own fingerprint.</translation>
+    </message>
+    <message>
+        <source>Records from another site arrived out of order; sync again.</source>
+        <translation>Records from another site arrived out of order; sync again.</translation>
+    </message>
+    <message>
+        <source>A record would carry the patient&apos;s identity out of this site; nothing was written.</source>
+        <translation>A record would carry the patient&apos;s identity out of this site; nothing was written.</translation>
+    </message>
+    <message>
+        <source>The records to import do not hold; nothing was imported.</source>
+        <translation>The records to import do not hold; nothing was imported.</translation>
+    </message>
+    <message>
+        <source>The bundle file cannot be used.</source>
+        <translation>The bundle file cannot be used.</translation>
+    </message>
+    <message>
+        <source>The bundle&apos;s content does not match itself; nothing was imported.</source>
+        <translation>The bundle&apos;s content does not match itself; nothing was imported.</translation>
+    </message>
+    <message>
+        <source>The bundle&apos;s signature does not verify; nothing was imported.</source>
+        <translation>The bundle&apos;s signature does not verify; nothing was imported.</translation>
+    </message>
+    <message>
+        <source>The images cannot be used.</source>
+        <translation>The images cannot be used.</translation>
+    </message>
+    <message>
+        <source>The path is not a folder that can be read.</source>
+        <translation>The path is not a folder that can be read.</translation>
+    </message>
+    <message>
+        <source>The folder holds no image series DVW can use.</source>
+        <translation>The folder holds no image series DVW can use.</translation>
+    </message>
+    <message>
+        <source>The chosen series is not in the folder any more: scan it again.</source>
+        <translation>The chosen series is not in the folder any more: scan it again.</translation>
+    </message>
+    <message>
+        <source>The folder holds several series: choose one in the table.</source>
+        <translation>The folder holds several series: choose one in the table.</translation>
+    </message>
+    <message>
+        <source>Slices are missing from the series.</source>
+        <translation>Slices are missing from the series.</translation>
+    </message>
+    <message>
+        <source>The series cannot be assembled into a volume (a localizer, a single slice or mixed stacks).</source>
+        <translation>The series cannot be assembled into a volume (a localizer, a single slice or mixed stacks).</translation>
+    </message>
+    <message>
+        <source>An image&apos;s pixel data cannot be decoded (truncated or corrupt).</source>
+        <translation>An image&apos;s pixel data cannot be decoded (truncated or corrupt).</translation>
+    </message>
+    <message>
+        <source>An image has text burned into its pixels, which de-identification cannot remove.</source>
+        <translation>An image has text burned into its pixels, which de-identification cannot remove.</translation>
+    </message>
+    <message>
+        <source>The series&apos; geometry needs a correction that the import settings do not allow.</source>
+        <translation>The series&apos; geometry needs a correction that the import settings do not allow.</translation>
+    </message>
+    <message>
+        <source>The volume does not fit in this computer&apos;s memory.</source>
+        <translation>The volume does not fit in this computer&apos;s memory.</translation>
+    </message>
+    <message>
+        <source>A volume or mask file cannot be read or written.</source>
+        <translation>A volume or mask file cannot be read or written.</translation>
+    </message>
+    <message>
+        <source>An image cannot be de-identified.</source>
+        <translation>An image cannot be de-identified.</translation>
+    </message>
+    <message>
+        <source>A de-identified file cannot be written.</source>
+        <translation>A de-identified file cannot be written.</translation>
+    </message>
+    <message>
+        <source>A data file DVW ships with is damaged: reinstall DVW.</source>
+        <translation>A data file DVW ships with is damaged: reinstall DVW.</translation>
+    </message>
+    <message>
+        <source>The mask does not fit the volume.</source>
+        <translation>The mask does not fit the volume.</translation>
+    </message>
+    <message>
+        <source>The seed point is outside the volume or outside the thresholded region.</source>
+        <translation>The seed point is outside the volume or outside the thresholded region.</translation>
+    </message>
+    <message>
+        <source>The segmentation settings do not fit together (e.g. lower above upper).</source>
+        <translation>The segmentation settings do not fit together (e.g. lower above upper).</translation>
+    </message>
+    <message>
+        <source>There is no threshold preset of that name.</source>
+        <translation>There is no threshold preset of that name.</translation>
+    </message>
+    <message>
+        <source>The edit does not fit the mask.</source>
+        <translation>The edit does not fit the mask.</translation>
+    </message>
+    <message>
+        <source>The surface cannot be made or used.</source>
+        <translation>The surface cannot be made or used.</translation>
+    </message>
+    <message>
+        <source>The surface is empty: nothing in the volume reaches the threshold.</source>
+        <translation>The surface is empty: nothing in the volume reaches the threshold.</translation>
+    </message>
+    <message>
+        <source>The mesh file cannot be used: missing, not a mesh, or of a format DVW does not read.</source>
+        <translation>The mesh file cannot be used: missing, not a mesh, or of a format DVW does not read.</translation>
+    </message>
+    <message>
+        <source>The surface computation failed on this input.</source>
+        <translation>The surface computation failed on this input.</translation>
+    </message>
+    <message>
+        <source>The check cannot be made.</source>
+        <translation>The check cannot be made.</translation>
+    </message>
+    <message>
+        <source>The design envelope file is not valid (a wrong entry, an unknown parameter or a wrong unit).</source>
+        <translation>The design envelope file is not valid (a wrong entry, an unknown parameter or a wrong unit).</translation>
+    </message>
+    <message>
+        <source>A unit is unknown, or two units cannot be compared.</source>
+        <translation>A unit is unknown, or two units cannot be compared.</translation>
+    </message>
+    <message>
+        <source>The measurement cannot be made from these points.</source>
+        <translation>The measurement cannot be made from these points.</translation>
+    </message>
+    <message>
+        <source>An input of the measurement cannot be used.</source>
+        <translation>An input of the measurement cannot be used.</translation>
+    </message>
+    <message>
+        <source>The device family&apos;s settings are missing or not valid.</source>
+        <translation>The device family&apos;s settings are missing or not valid.</translation>
+    </message>
+    <message>
+        <source>The design cannot be analysed mechanically: it is not a closed, manifold surface.</source>
+        <translation>The design cannot be analysed mechanically: it is not a closed, manifold surface.</translation>
+    </message>
+    <message>
+        <source>The load-case file is not valid.</source>
+        <translation>The load-case file is not valid.</translation>
+    </message>
+    <message>
+        <source>The mechanical analysis cannot be made.</source>
+        <translation>The mechanical analysis cannot be made.</translation>
+    </message>
+    <message>
+        <source>The traceability step cannot be recorded.</source>
+        <translation>The traceability step cannot be recorded.</translation>
+    </message>
+    <message>
+        <source>This production step is out of order.</source>
+        <translation>This production step is out of order.</translation>
+    </message>
+    <message>
+        <source>The device has no identifier (UDI) yet.</source>
+        <translation>The device has no identifier (UDI) yet.</translation>
+    </message>
+    <message>
+        <source>This serial number belongs to another device.</source>
+        <translation>This serial number belongs to another device.</translation>
+    </message>
+    <message>
+        <source>A GS1 value (a serial, lot or date of the UDI) is not valid.</source>
+        <translation>A GS1 value (a serial, lot or date of the UDI) is not valid.</translation>
+    </message>
+    <message>
+        <source>The GTIN or GLN is not valid (length, digits or check digit).</source>
+        <translation>The GTIN or GLN is not valid (length, digits or check digit).</translation>
+    </message>
+    <message>
+        <source>The device failed its inspection: it is nonconforming and can never be released.</source>
+        <translation>The device failed its inspection: it is nonconforming and can never be released.</translation>
+    </message>
+    <message>
+        <source>The device needs a passing inspection first.</source>
+        <translation>The device needs a passing inspection first.</translation>
+    </message>
+    <message>
+        <source>The inspection cannot be made: the case needs its design, and the tolerance must be known.</source>
+        <translation>The inspection cannot be made: the case needs its design, and the tolerance must be known.</translation>
+    </message>
+    <message>
+        <source>The build record cannot be accepted (a wrong entry, an unknown operator or an expired calibration).</source>
+        <translation>The build record cannot be accepted (a wrong entry, an unknown operator or an expired calibration).</translation>
+    </message>
+    <message>
+        <source>Sync failed.</source>
+        <translation>Sync failed.</translation>
+    </message>
+    <message>
+        <source>The sync server cannot be reached: try again later.</source>
+        <translation>The sync server cannot be reached: try again later.</translation>
+    </message>
+    <message>
+        <source>The sync server refused this workstation&apos;s credentials (check this computer&apos;s clock).</source>
+        <translation>The sync server refused this workstation&apos;s credentials (check this computer&apos;s clock).</translation>
+    </message>
+    <message>
+        <source>The sync server refused the data; nothing was changed here.</source>
+        <translation>The sync server refused the data; nothing was changed here.</translation>
+    </message>
+    <message>
+        <source>This workstation has not joined a sync server: File &gt; Join sync server...</source>
+        <translation>This workstation has not joined a sync server: File &gt; Join sync server...</translation>
+    </message>
+    <message>
+        <source>Joining the sync server was refused (a used or unknown code).</source>
+        <translation>Joining the sync server was refused (a used or unknown code).</translation>
+    </message>
+    <message>
+        <source>Records came from a site this store does not trust.</source>
+        <translation>Records came from a site this store does not trust.</translation>
+    </message>
+    <message>
+        <source>The sync server&apos;s database cannot be opened.</source>
+        <translation>The sync server&apos;s database cannot be opened.</translation>
+    </message>
+    <message>
+        <source>The sync server refused a record: its author may not write it there.</source>
+        <translation>The sync server refused a record: its author may not write it there.</translation>
+    </message>
+    <message>
+        <source>The sync server refused a signature by a user of another site.</source>
+        <translation>The sync server refused a signature by a user of another site.</translation>
+    </message>
+    <message>
+        <source>The sync server refused a repeated request: sync again.</source>
+        <translation>The sync server refused a repeated request: sync again.</translation>
+    </message>
+    <message>
+        <source>An upload to the sync server was interrupted: sync again to resume it.</source>
+        <translation>An upload to the sync server was interrupted: sync again to resume it.</translation>
+    </message>
+    <message>
+        <source>The sync server refused a malformed request.</source>
+        <translation>The sync server refused a malformed request.</translation>
+    </message>
+    <message>
+        <source>The sync server refused a request without its length.</source>
+        <translation>The sync server refused a request without its length.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s metrics need its token.</source>
+        <translation>The server&apos;s metrics need its token.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s metrics are switched off.</source>
+        <translation>The server&apos;s metrics are switched off.</translation>
+    </message>
+    <message>
+        <source>Refused or failed.</source>
+        <translation>Refused or failed.</translation>
+    </message>
+    <message>
+        <source>DICOM images</source>
+        <translation>DICOM images</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <translation>volume</translation>
+    </message>
+    <message>
+        <source>segmentation mask</source>
+        <translation>segmentation mask</translation>
+    </message>
+    <message>
+        <source>anatomy mesh</source>
+        <translation>anatomy mesh</translation>
+    </message>
+    <message>
+        <source>design</source>
+        <translation>design</translation>
+    </message>
+    <message>
+        <source>design envelope</source>
+        <translation>design envelope</translation>
+    </message>
+    <message>
+        <source>measured parameters</source>
+        <translation>measured parameters</translation>
+    </message>
+    <message>
+        <source>patient facts</source>
+        <translation>patient facts</translation>
+    </message>
+    <message>
         <source>Within</source>
         <extracomment>Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.</extracomment>
         <translation>Within</translation>

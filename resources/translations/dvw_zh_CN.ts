@@ -2528,6 +2528,406 @@ Software manifest %2</source>
 <context>
     <name>Words</name>
     <message>
+        <source>The case cannot be signed in its present state.</source>
+        <translation>病例当前状态下不能签署。</translation>
+    </message>
+    <message>
+        <source>Someone else recorded this approval a moment ago; nothing was written. Look at the case again.</source>
+        <translation>刚才已有他人记录了此项批准，本次未写入任何内容。请重新查看病例。</translation>
+    </message>
+    <message>
+        <source>The re-verification cannot be recorded: the case does not need one, or an entry is missing.</source>
+        <translation>无法记录再验证：该病例不需要再验证，或有必填项未填写。</translation>
+    </message>
+    <message>
+        <source>The case lacks its design input or the patient&apos;s informed consent: record them first (Case menu).</source>
+        <translation>病例缺少设计输入或患者知情同意：请先在“病例”菜单中记录。</translation>
+    </message>
+    <message>
+        <source>The design proposal is not complete: the sign-off checklist lists what is missing.</source>
+        <translation>设计方案不完整：签署前核对清单列出了缺少的内容。</translation>
+    </message>
+    <message>
+        <source>The design proposal cannot be made: the case needs a current check, its design input and its files.</source>
+        <translation>无法生成设计方案：病例需要当前有效的检查、设计输入及其文件。</translation>
+    </message>
+    <message>
+        <source>Only the members of this case&apos;s team may do this: a member can add you to the team.</source>
+        <translation>只有该病例团队的成员才能执行此操作：请团队成员将您加入团队。</translation>
+    </message>
+    <message>
+        <source>This change of the case&apos;s team is not allowed.</source>
+        <translation>不允许对病例团队做此更改。</translation>
+    </message>
+    <message>
+        <source>Every team member must acknowledge the design change before it can be confirmed.</source>
+        <translation>设计变更须经每位团队成员确认知悉后，才能进行确认。</translation>
+    </message>
+    <message>
+        <source>The design change cannot be recorded: a reason is needed, and the design must differ.</source>
+        <translation>无法记录设计变更：需要填写变更原因，且新设计须与原设计不同。</translation>
+    </message>
+    <message>
+        <source>The design input cannot be accepted: an entry is wrong or missing.</source>
+        <translation>设计输入无法接受：有填写错误或缺项。</translation>
+    </message>
+    <message>
+        <source>The case&apos;s current revision has no valid signature yet.</source>
+        <translation>病例的当前修订版尚无有效签名。</translation>
+    </message>
+    <message>
+        <source>This step must name the person doing it: sign in first.</source>
+        <translation>此步骤必须记录操作人：请先登录。</translation>
+    </message>
+    <message>
+        <source>The user cannot be added: check the user id, role, name and password length.</source>
+        <translation>无法添加该用户：请检查用户名、角色、姓名和密码长度。</translation>
+    </message>
+    <message>
+        <source>A user with this id exists already (ids are never reused).</source>
+        <translation>已存在此用户名的用户（用户名不可重复使用）。</translation>
+    </message>
+    <message>
+        <source>This user&apos;s signing key on this workstation is missing or does not match: ask an administrator.</source>
+        <translation>该用户在本工作站上的签名密钥缺失或不匹配：请联系管理员。</translation>
+    </message>
+    <message>
+        <source>A case with this code exists already: open it, or choose another code.</source>
+        <translation>已存在此编号的病例：请打开该病例，或另选编号。</translation>
+    </message>
+    <message>
+        <source>No case with this code in this store.</source>
+        <translation>本数据库中没有此编号的病例。</translation>
+    </message>
+    <message>
+        <source>The store cannot be opened, or it was written by a newer DVW: check the store folder in Settings.</source>
+        <translation>无法打开数据库，或数据库由更新版本的 DVW 写入：请在“设置”中检查数据库文件夹。</translation>
+    </message>
+    <message>
+        <source>The records refused this step.</source>
+        <translation>记录系统拒绝了此步骤。</translation>
+    </message>
+    <message>
+        <source>A file the records name is missing from the store.</source>
+        <translation>记录中登记的某个文件已不在数据库中。</translation>
+    </message>
+    <message>
+        <source>A file in the store no longer matches its recorded fingerprint: it was changed outside DVW.</source>
+        <translation>数据库中的某个文件与其登记的指纹不再一致：该文件曾在 DVW 之外被修改。</translation>
+    </message>
+    <message>
+        <source>The output file exists already and was not overwritten.</source>
+        <translation>输出文件已存在，未被覆盖。</translation>
+    </message>
+    <message>
+        <source>A record is malformed and was refused.</source>
+        <translation>某条记录格式错误，已被拒绝。</translation>
+    </message>
+    <message>
+        <source>A record conflicts with one the store already holds; nothing was written.</source>
+        <translation>某条记录与数据库中已有记录冲突；未写入任何内容。</translation>
+    </message>
+    <message>
+        <source>A record received from another site does not match its own fingerprint.</source>
+        <translation>从其他站点收到的某条记录与其自身指纹不符。</translation>
+    </message>
+    <message>
+        <source>Records from another site arrived out of order; sync again.</source>
+        <translation>其他站点的记录到达顺序不对；请再次同步。</translation>
+    </message>
+    <message>
+        <source>A record would carry the patient&apos;s identity out of this site; nothing was written.</source>
+        <translation>某条记录会把患者身份信息带出本站点；未写入任何内容。</translation>
+    </message>
+    <message>
+        <source>The records to import do not hold; nothing was imported.</source>
+        <translation>待导入的记录未通过校验；未导入任何内容。</translation>
+    </message>
+    <message>
+        <source>The bundle file cannot be used.</source>
+        <translation>无法使用该数据包文件。</translation>
+    </message>
+    <message>
+        <source>The bundle&apos;s content does not match itself; nothing was imported.</source>
+        <translation>数据包内容前后不一致；未导入任何内容。</translation>
+    </message>
+    <message>
+        <source>The bundle&apos;s signature does not verify; nothing was imported.</source>
+        <translation>数据包的签名验证未通过；未导入任何内容。</translation>
+    </message>
+    <message>
+        <source>The images cannot be used.</source>
+        <translation>无法使用这些影像。</translation>
+    </message>
+    <message>
+        <source>The path is not a folder that can be read.</source>
+        <translation>该路径不是可读取的文件夹。</translation>
+    </message>
+    <message>
+        <source>The folder holds no image series DVW can use.</source>
+        <translation>该文件夹中没有 DVW 可用的影像序列。</translation>
+    </message>
+    <message>
+        <source>The chosen series is not in the folder any more: scan it again.</source>
+        <translation>所选序列已不在该文件夹中：请重新扫描。</translation>
+    </message>
+    <message>
+        <source>The folder holds several series: choose one in the table.</source>
+        <translation>该文件夹中有多个序列：请在表格中选择一个。</translation>
+    </message>
+    <message>
+        <source>Slices are missing from the series.</source>
+        <translation>该序列缺少层面。</translation>
+    </message>
+    <message>
+        <source>The series cannot be assembled into a volume (a localizer, a single slice or mixed stacks).</source>
+        <translation>该序列无法组成体数据（定位像、单层图像或混合层叠）。</translation>
+    </message>
+    <message>
+        <source>An image&apos;s pixel data cannot be decoded (truncated or corrupt).</source>
+        <translation>某幅影像的像素数据无法解码（截断或损坏）。</translation>
+    </message>
+    <message>
+        <source>An image has text burned into its pixels, which de-identification cannot remove.</source>
+        <translation>某幅影像的像素中嵌有文字，去标识化无法去除。</translation>
+    </message>
+    <message>
+        <source>The series&apos; geometry needs a correction that the import settings do not allow.</source>
+        <translation>该序列的几何信息需要校正，而当前导入设置不允许校正。</translation>
+    </message>
+    <message>
+        <source>The volume does not fit in this computer&apos;s memory.</source>
+        <translation>该体数据超出本计算机的内存。</translation>
+    </message>
+    <message>
+        <source>A volume or mask file cannot be read or written.</source>
+        <translation>无法读取或写入体数据或掩膜文件。</translation>
+    </message>
+    <message>
+        <source>An image cannot be de-identified.</source>
+        <translation>某幅影像无法去标识化。</translation>
+    </message>
+    <message>
+        <source>A de-identified file cannot be written.</source>
+        <translation>无法写入去标识化后的文件。</translation>
+    </message>
+    <message>
+        <source>A data file DVW ships with is damaged: reinstall DVW.</source>
+        <translation>DVW 自带的数据文件已损坏：请重新安装 DVW。</translation>
+    </message>
+    <message>
+        <source>The mask does not fit the volume.</source>
+        <translation>掩膜与体数据不匹配。</translation>
+    </message>
+    <message>
+        <source>The seed point is outside the volume or outside the thresholded region.</source>
+        <translation>种子点在体数据之外，或不在阈值分割区域内。</translation>
+    </message>
+    <message>
+        <source>The segmentation settings do not fit together (e.g. lower above upper).</source>
+        <translation>分割设置相互矛盾（例如下限高于上限）。</translation>
+    </message>
+    <message>
+        <source>There is no threshold preset of that name.</source>
+        <translation>没有该名称的阈值预设。</translation>
+    </message>
+    <message>
+        <source>The edit does not fit the mask.</source>
+        <translation>该编辑与掩膜不匹配。</translation>
+    </message>
+    <message>
+        <source>The surface cannot be made or used.</source>
+        <translation>无法生成或使用该表面。</translation>
+    </message>
+    <message>
+        <source>The surface is empty: nothing in the volume reaches the threshold.</source>
+        <translation>表面为空：体数据中没有达到阈值的部分。</translation>
+    </message>
+    <message>
+        <source>The mesh file cannot be used: missing, not a mesh, or of a format DVW does not read.</source>
+        <translation>无法使用该网格文件：文件缺失、不是网格，或格式 DVW 不能读取。</translation>
+    </message>
+    <message>
+        <source>The surface computation failed on this input.</source>
+        <translation>对此输入的表面计算失败。</translation>
+    </message>
+    <message>
+        <source>The check cannot be made.</source>
+        <translation>无法进行检查。</translation>
+    </message>
+    <message>
+        <source>The design envelope file is not valid (a wrong entry, an unknown parameter or a wrong unit).</source>
+        <translation>设计包络文件无效（条目错误、未知参数或单位错误）。</translation>
+    </message>
+    <message>
+        <source>A unit is unknown, or two units cannot be compared.</source>
+        <translation>单位未知，或两个单位无法比较。</translation>
+    </message>
+    <message>
+        <source>The measurement cannot be made from these points.</source>
+        <translation>无法用这些点进行测量。</translation>
+    </message>
+    <message>
+        <source>An input of the measurement cannot be used.</source>
+        <translation>测量的某项输入无法使用。</translation>
+    </message>
+    <message>
+        <source>The device family&apos;s settings are missing or not valid.</source>
+        <translation>器械系列的设置缺失或无效。</translation>
+    </message>
+    <message>
+        <source>The design cannot be analysed mechanically: it is not a closed, manifold surface.</source>
+        <translation>无法对该设计进行力学分析：它不是封闭的流形表面。</translation>
+    </message>
+    <message>
+        <source>The load-case file is not valid.</source>
+        <translation>载荷工况文件无效。</translation>
+    </message>
+    <message>
+        <source>The mechanical analysis cannot be made.</source>
+        <translation>无法进行力学分析。</translation>
+    </message>
+    <message>
+        <source>The traceability step cannot be recorded.</source>
+        <translation>无法记录该追溯步骤。</translation>
+    </message>
+    <message>
+        <source>This production step is out of order.</source>
+        <translation>该生产步骤顺序不对。</translation>
+    </message>
+    <message>
+        <source>The device has no identifier (UDI) yet.</source>
+        <translation>该器械尚无唯一标识（UDI）。</translation>
+    </message>
+    <message>
+        <source>This serial number belongs to another device.</source>
+        <translation>该序列号已属于另一件器械。</translation>
+    </message>
+    <message>
+        <source>A GS1 value (a serial, lot or date of the UDI) is not valid.</source>
+        <translation>某个 GS1 值（UDI 的序列号、批号或日期）无效。</translation>
+    </message>
+    <message>
+        <source>The GTIN or GLN is not valid (length, digits or check digit).</source>
+        <translation>GTIN 或 GLN 无效（长度、数字或校验位错误）。</translation>
+    </message>
+    <message>
+        <source>The device failed its inspection: it is nonconforming and can never be released.</source>
+        <translation>该器械检验未通过：属于不合格品，永远不能放行。</translation>
+    </message>
+    <message>
+        <source>The device needs a passing inspection first.</source>
+        <translation>该器械需要先通过检验。</translation>
+    </message>
+    <message>
+        <source>The inspection cannot be made: the case needs its design, and the tolerance must be known.</source>
+        <translation>无法进行检验：病例需要有设计，且公差必须已知。</translation>
+    </message>
+    <message>
+        <source>The build record cannot be accepted (a wrong entry, an unknown operator or an expired calibration).</source>
+        <translation>打印记录无法接受（条目错误、操作员未知或设备校准已过期）。</translation>
+    </message>
+    <message>
+        <source>Sync failed.</source>
+        <translation>同步失败。</translation>
+    </message>
+    <message>
+        <source>The sync server cannot be reached: try again later.</source>
+        <translation>无法连接同步服务器：请稍后再试。</translation>
+    </message>
+    <message>
+        <source>The sync server refused this workstation&apos;s credentials (check this computer&apos;s clock).</source>
+        <translation>同步服务器拒绝了本工作站的凭据（请检查本机时钟）。</translation>
+    </message>
+    <message>
+        <source>The sync server refused the data; nothing was changed here.</source>
+        <translation>同步服务器拒绝了这些数据；本机未做任何更改。</translation>
+    </message>
+    <message>
+        <source>This workstation has not joined a sync server: File &gt; Join sync server...</source>
+        <translation>本工作站尚未加入同步服务器：文件 &gt; 加入同步服务器……</translation>
+    </message>
+    <message>
+        <source>Joining the sync server was refused (a used or unknown code).</source>
+        <translation>加入同步服务器被拒绝（注册码已用过或未知）。</translation>
+    </message>
+    <message>
+        <source>Records came from a site this store does not trust.</source>
+        <translation>收到的记录来自本数据库不信任的站点。</translation>
+    </message>
+    <message>
+        <source>The sync server&apos;s database cannot be opened.</source>
+        <translation>无法打开同步服务器的数据库。</translation>
+    </message>
+    <message>
+        <source>The sync server refused a record: its author may not write it there.</source>
+        <translation>同步服务器拒绝了一条记录：其作者无权在该处写入。</translation>
+    </message>
+    <message>
+        <source>The sync server refused a signature by a user of another site.</source>
+        <translation>同步服务器拒绝了一个由其他站点用户做出的签名。</translation>
+    </message>
+    <message>
+        <source>The sync server refused a repeated request: sync again.</source>
+        <translation>同步服务器拒绝了重复的请求：请再次同步。</translation>
+    </message>
+    <message>
+        <source>An upload to the sync server was interrupted: sync again to resume it.</source>
+        <translation>向同步服务器的上传中断了：请再次同步以继续。</translation>
+    </message>
+    <message>
+        <source>The sync server refused a malformed request.</source>
+        <translation>同步服务器拒绝了格式错误的请求。</translation>
+    </message>
+    <message>
+        <source>The sync server refused a request without its length.</source>
+        <translation>同步服务器拒绝了未注明长度的请求。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s metrics need its token.</source>
+        <translation>服务器的运行指标需要其令牌。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s metrics are switched off.</source>
+        <translation>服务器的运行指标已关闭。</translation>
+    </message>
+    <message>
+        <source>Refused or failed.</source>
+        <translation>已拒绝或失败。</translation>
+    </message>
+    <message>
+        <source>DICOM images</source>
+        <translation>DICOM 影像</translation>
+    </message>
+    <message>
+        <source>volume</source>
+        <translation>体数据</translation>
+    </message>
+    <message>
+        <source>segmentation mask</source>
+        <translation>分割掩膜</translation>
+    </message>
+    <message>
+        <source>anatomy mesh</source>
+        <translation>解剖模型</translation>
+    </message>
+    <message>
+        <source>design</source>
+        <translation>设计</translation>
+    </message>
+    <message>
+        <source>design envelope</source>
+        <translation>设计包络</translation>
+    </message>
+    <message>
+        <source>measured parameters</source>
+        <translation>测量参数</translation>
+    </message>
+    <message>
+        <source>patient facts</source>
+        <translation>患者信息</translation>
+    </message>
+    <message>
         <source>Within</source>
         <extracomment>Traffic-light colours (background, text) for parameter statuses and verdicts; the text always says it too.</extracomment>
         <translation>范围内</translation>

@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 from case_support import tamper_store
-from people import People, password_of
+from people import People, password_of, set_up_people
 from test_cli_interaction import write_input
 
 from app.cli import main
 from imaging.sample_case import SAMPLE_PATIENT_FACTS
+from records.store import Store
+from records.users import trust_site
 
 CODE = "CP-2026-100"
 ENVELOPE = Path(__file__).resolve().parents[2] / "resources" / "envelopes" / "cranial-plate-pekk.toml"
@@ -189,3 +191,28 @@ def test_a_whole_case_from_the_command_line(
         assert (code, found["ok"]) == (2, False), kind
         first = min(event["seq"] for event in shown["events"] if event["kind"] == kind)
         assert first in {problem["seq"] for problem in found["problems"]}, (kind, found["problems"])
+
+    # The signed proposals travel with the case: a bundle carries their records, PDFs and renderings to another site,
+    # where the signature still names the proposal it covers and every file is there with its hash.
+    bundle = tmp_path / "case.zip"
+    code, _exported, err = dvw("bundle", "export", CODE, "--out", str(bundle), "--json", user="eng1")
+    assert code == 0, err
+    other = tmp_path / "site-b"
+    with Store.open(home) as store:
+        site_a = store.site_id
+    with Store.open(other) as store:
+        people_b = set_up_people(store)
+        trust_site(store, site_a, by=people_b.admin, name="Site A")
+    site_b = Cli(other, capsys, monkeypatch)
+    code, imported, err = site_b("bundle", "import", str(bundle), "--json", user="eng1")
+    assert (code, imported["case"], imported["audit_ok"]) == (0, CODE, True), err
+    code, shown_b, _ = site_b("case", "show", CODE, "--json")
+    assert (shown_b["revision"], shown_b["state"]) == (2, "signed")
+    confirmed = shown_b["signatures"][-1]["payload"]["content"]["proposal"]
+    assert confirmed["proposal_sha256"] == proposal_2["proposal_sha256"]
+    carried = [proposal["proposal_sha256"], proposal["pdf_sha256"], proposal_2["proposal_sha256"]]
+    carried += [proposal_2["pdf_sha256"], *proposal_2["renderings"].values()]
+    with Store.open(other) as store:
+        for sha in carried:
+            assert hashlib.sha256(store.read_artifact(sha)).hexdigest() == sha
+    site_b.audit_ok()

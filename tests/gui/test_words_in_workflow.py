@@ -127,6 +127,8 @@ def _drive(qtbot: QtBot, window: MainView, dicom: Path, design: Path, tmp_path: 
     dialog.set_meaning("clinical design confirmation")
     qtbot.waitUntil(dialog.ready, timeout=30_000)
     texts.shown.update(("checklist", label.text()) for label in dialog.checklist.findChildren(QLabel))
+    # What the signature covers, as the signer reads it: the parameters in words, not machine names.
+    texts.shown.update(("signed text", line) for line in dialog.content_view.toPlainText().splitlines())
     dialog.password_edit.setText(password_of("clin1"))
     with qtbot.waitSignal(review.records_worker.finished, timeout=30_000):
         qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
@@ -166,9 +168,10 @@ def test_every_word_along_the_workflow_is_in_the_window_s_language(
         shown = texts.all()
         assert texts.progress  # the workers reported their stages
         if language == "zh_CN":
-            # Data, not interface: the case code, what was typed, the design's file and the envelope's constraint ids.
-            constraints = [constraint.id for constraint in load_envelope(ENVELOPE).constraints]
-            data = [*_data_strings(window), CODE, "FEA-0042", sample_designs["thin"].name, *constraints]
+            # Data, not interface: the case code, what was typed, the design's file, the envelope's id and constraints.
+            envelope = load_envelope(ENVELOPE)
+            constraints = [constraint.id for constraint in envelope.constraints]
+            data = [*_data_strings(window), CODE, "FEA-0042", sample_designs["thin"].name, envelope.id, *constraints]
             untranslated = sorted(
                 {
                     f"{where}: {text!r}"
