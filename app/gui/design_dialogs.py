@@ -207,12 +207,16 @@ class _CaseDialog(QDialog):
 
     def _on_failed(self, info: object) -> None:
         """A refusal or error of the job: said in the dialog (one line), as the command line says it."""
+        from app.gui.widgets import error_line  # noqa: PLC0415
+
         assert isinstance(info, ErrorInfo)
         self.outcome_label.setStyleSheet(ERROR_STYLE)
-        self.outcome_label.setText(info.message)
+        self.outcome_label.setText(error_line(info))  # the meaning in the window's language (and the line, in English)
+        self.outcome_label.setToolTip(info.message)  # the core's own line, as the logs and the CLI say it
 
     def _said(self, text: str) -> None:
         self.outcome_label.setStyleSheet("")
+        self.outcome_label.setToolTip("")
         self.outcome_label.setText(text)
 
     def _session(self, what: str) -> Session | None:

@@ -365,7 +365,9 @@ def test_the_team_refuses_with_the_reason(qtbot: QtBot, window: MainView) -> Non
     team.role_combo.setCurrentIndex(team.role_combo.findData("design_engineer"))
     with qtbot.waitSignal(team.worker.failed, timeout=WORKER_TIMEOUT_MS):
         team.add_button.click()
-    assert team.outcome_label.text() == "clin1 is a clinician; the role design_engineer is for: engineer"
+    refusal = "clin1 is a clinician; the role design_engineer is for: engineer"
+    assert team.outcome_label.toolTip() == refusal
+    assert team.outcome_label.text().endswith(refusal)  # after what the error code means, in the window's words
     team.table.selectRow(1)
     with qtbot.waitSignal(team.worker.finished, timeout=WORKER_TIMEOUT_MS):
         team.remove_button.click()
