@@ -46,7 +46,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
@@ -258,7 +257,7 @@ class DesignInputDialog(_CaseDialog):
         super().__init__(case_model, sessions, report, "design input", parent)
         code = case_model.code or "-"
         self.setWindowTitle(self.tr("Design input of case %1").replace("%1", code))
-        self.setMinimumSize(780, 780)
+        self.setMinimumSize(780, 820)
         self._temp = tempfile.TemporaryDirectory(prefix="dvw-input-")
         self.destroyed.connect(self._temp.cleanup)
         labels = {
@@ -343,12 +342,6 @@ class DesignInputDialog(_CaseDialog):
         self.form_error.setWordWrap(True)
         self.form_error.hide()
         form.addRow(self.form_error)
-        body = QWidget(self)
-        body.setLayout(form)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
         buttons = QDialogButtonBox(self)
         self.load_button = buttons.addButton(self.tr("Load from file..."), QDialogButtonBox.ButtonRole.ActionRole)
         self.load_button.setToolTip(self.tr("Fill the form from a design-input file (TOML or JSON, as dvw case input)"))
@@ -360,7 +353,7 @@ class DesignInputDialog(_CaseDialog):
         close.setToolTip(self.tr("Close; what is not saved is not kept"))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
+        layout.addLayout(form, 1)
         layout.addWidget(ProgressPanel(self.worker, self))
         layout.addWidget(self.outcome_label)
         layout.addWidget(buttons)
