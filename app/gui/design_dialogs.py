@@ -162,13 +162,41 @@ def validate_form(data: Mapping[str, Any], folder: Path) -> tuple[DesignInput | 
     return None, errors
 
 
-def _record_input(home: Path, code: str, given: DesignInput, session: Session) -> str:
-    """Record the design input in a thread job (the store opened here); returns the stored document's SHA-256."""
+@dataclass(frozen=True)
+class InputSave:
+    """A design input to check and record, and who records it.
+
+    ``copies`` are the stored files to copy back (SHA-256 -> path in ``folder``, where ``fields`` name them).
+    """
+
+    home: Path
+    code: str
+    fields: dict[str, Any]
+    copies: dict[str, Path]
+    folder: Path
+    session: Session
+
+
+@dataclass(frozen=True)
+class InputSaved:
+    """What saving a design input gave: field -> error (nothing recorded), or the stored document's SHA-256."""
+
+    errors: dict[str, str]
+    input_sha256: str | None
+
+
+def _check_and_record(request: InputSave) -> InputSaved:
+    """Check the form's fields and record them (a thread job: files are copied and hashed here, not in the window)."""
     from records.store import Store  # noqa: PLC0415
     from workflow.design_input import record_design_input  # noqa: PLC0415
 
-    with Store.open(home) as store:
-        return record_design_input(store, code, given, session).input_sha256
+    with Store.open(request.home) as store:
+        for sha, path in request.copies.items():
+            shutil.copyfile(store.artifact_path(sha), path)  # checked against its SHA-256 on the way
+        given, errors = validate_form(request.fields, request.folder)
+        if given is None:
+            return InputSaved(errors, None)
+        return InputSaved({}, record_design_input(store, request.code, given, request.session).input_sha256)
 
 
 def _job(task: Callable[[], object]) -> Callable[[ProgressCallback, CancelToken], object]:
@@ -242,10 +270,11 @@ def _qdate(text: str | None) -> QDate | None:
 
 @dataclass
 class _File:
-    """A file of the form: a path to read, and the name it is stored under."""
+    """A file of the form: a file chosen (``path``) or one the store holds (``sha256``), and its name."""
 
-    path: Path
+    path: Path | None
     name: str
+    sha256: str | None = None
 
 
 class DesignInputDialog(_CaseDialog):
@@ -439,17 +468,16 @@ class DesignInputDialog(_CaseDialog):
         self.consent_check.setChecked(recorded.consent.given)
         self._on_consent_toggled(recorded.consent.given)
         self.consent_date_edit.setDate(_qdate(recorded.consent.date) or QDate.currentDate())
-        store = self.case_model.store()
         self._set_consent_file(None)
         if recorded.consent.document_sha256:
             sha = recorded.consent.document_sha256
             self._set_consent_file(
-                _File(store.artifact_path(sha), f"consent-{sha[:12]}"),
+                _File(None, f"consent-{sha[:12]}", sha),
                 self.tr("Kept on this site (SHA-256 %1...)").replace("%1", sha[:16]),
             )
         self.attachment_list.clear()
         for name, sha in recorded.attachments.items():
-            self._add_file(_File(store.artifact_path(sha), name), f"{name} (SHA-256 {sha[:12]}...)")
+            self._add_file(_File(None, name, sha), f"{name} (SHA-256 {sha[:12]}...)")
 
     def _set_text(self, key: str, text: str) -> None:
         edit = self.texts[key]
@@ -508,8 +536,19 @@ class DesignInputDialog(_CaseDialog):
         self._said(self.tr("Loaded from %1: check it, then Save.").replace("%1", str(path)))
         return True
 
-    def values(self, folder: Path) -> dict[str, Any]:
-        """The form as the fields of a design-input file; stored files are copied into ``folder`` by their names."""
+    def values(self, folder: Path) -> tuple[dict[str, Any], dict[str, Path]]:
+        """The form as the fields of a design-input file, and the stored files it names.
+
+        Stored files (SHA-256 -> path) are named in ``folder``, where the job copies them before reading.
+        """
+        copies: dict[str, Path] = {}
+
+        def where(chosen: _File) -> str:
+            if chosen.sha256 is None:
+                return str(chosen.path)
+            copies[chosen.sha256] = folder / chosen.name
+            return str(folder / chosen.name)
+
         data: dict[str, Any] = {key: self.text(key) for key in TEXT_KEYS}
         data["instruments"] = [
             line.strip() for line in self.instruments_edit.toPlainText().splitlines() if line.strip()
@@ -519,20 +558,15 @@ class DesignInputDialog(_CaseDialog):
         if self.consent_check.isChecked():
             consent["date"] = self.consent_date_edit.date().toString("yyyy-MM-dd")
             if self.consent_file is not None:
-                consent["document"] = str(self.consent_file.path)
+                consent["document"] = where(self.consent_file)
         data["consent"] = consent
         attachments = []
         for row in range(self.attachment_list.count()):
             chosen = self.attachment_list.item(row).data(256)
             assert isinstance(chosen, _File)
-            path = chosen.path
-            if path.name != chosen.name:  # a stored file (named by its hash): given back its name
-                path = folder / chosen.name
-                if chosen.path.is_file():
-                    shutil.copyfile(chosen.path, path)
-            attachments.append(str(path))
+            attachments.append(where(chosen))
         data["attachments"] = attachments
-        return data
+        return data, copies
 
     def _clear_errors(self) -> None:
         for label in self.errors.values():
@@ -540,11 +574,9 @@ class DesignInputDialog(_CaseDialog):
             label.hide()
         self.form_error.hide()
 
-    def check(self) -> DesignInput | None:
-        """Validate the form as ``dvw case input`` validates a file: each error shown under its field."""
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        """Show each field's error beside it (in the window's words; the reader's own in the tip)."""
         self._clear_errors()
-        folder = Path(tempfile.mkdtemp(dir=self._temp.name))
-        given, errors = validate_form(self.values(folder), folder)
         for key, message in errors.items():
             label = self.errors.get(key, self.form_error)
             label.setText(self.error_text(key, message))
@@ -553,7 +585,6 @@ class DesignInputDialog(_CaseDialog):
         if errors:
             self.outcome_label.setStyleSheet(ERROR_STYLE)
             self.outcome_label.setText(self.tr("Not saved: correct the fields marked in red."))
-        return given
 
     def error_text(self, key: str, message: str) -> str:
         """A field's error in the window's language (the reader's English message when it is not a known one)."""
@@ -566,21 +597,28 @@ class DesignInputDialog(_CaseDialog):
         return message
 
     def save(self) -> None:
-        """Check the form and record it as the case's design input, by the signed-in user, in the background."""
+        """Check the form as ``dvw case input`` checks a file and record it, by the signed-in user.
+
+        In the background: stored files are copied and hashed there, never in the window's thread.
+        """
         code = self.case_model.code
         session = self._session("recording a design input")
         if code is None or session is None:
             return
-        given = self.check()
-        if given is None:
-            return
-        task = _job(partial(_record_input, self.case_model.home, code, given, session))
-        self.worker.start(task, on_done=self._on_saved)
+        self._clear_errors()
+        folder = Path(tempfile.mkdtemp(dir=self._temp.name))
+        fields, copies = self.values(folder)
+        request = InputSave(self.case_model.home, code, fields, copies, folder, session)
+        self.worker.start(_job(partial(_check_and_record, request)), on_done=self._on_saved)
 
-    def _on_saved(self, sha: object) -> None:
+    def _on_saved(self, outcome: object) -> None:
+        assert isinstance(outcome, InputSaved)
+        if outcome.input_sha256 is None:
+            self.show_errors(outcome.errors)
+            return
         self.case_model.reload()
         self.show_saved()
-        self._said(self.tr("Design input recorded (SHA-256 %1...).").replace("%1", str(sha)[:16]))
+        self._said(self.tr("Design input recorded (SHA-256 %1...).").replace("%1", outcome.input_sha256[:16]))
 
 
 # ------------------------------------------------------------------------------------------------ team

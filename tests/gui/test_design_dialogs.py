@@ -223,8 +223,8 @@ def test_the_design_input_form_validates_records_and_reopens(qtbot: QtBot, windo
     # Two wrong fields at once: both said beside their fields, in the CLI's words; nothing recorded.
     dialog.set_text("material", "   ")
     dialog.consent_file = None
-    dialog.save_button.click()
-    assert not dialog.worker.running
+    with qtbot.waitSignal(dialog.worker.finished, timeout=WORKER_TIMEOUT_MS):
+        dialog.save_button.click()
     # In the window's words beside the field; the reader's own words (as dvw case input prints them) in its tip.
     assert dialog.errors["material"].text() == "Required: enter it."
     assert dialog.errors["material"].toolTip() == "material (the material requirement) must be non-empty text"
@@ -441,7 +441,8 @@ def test_screenshots_of_the_case_dialogs(
 
         dialog = _dialog(window, "input", DesignInputDialog)
         dialog.set_text("material", "")
-        dialog.save_button.click()  # the error beside its field (the CLI's English words: data, not interface)
+        with qtbot.waitSignal(dialog.worker.finished, timeout=WORKER_TIMEOUT_MS):
+            dialog.save_button.click()  # the error beside its field (the CLI's English words: data, not interface)
         qtbot.waitExposed(dialog)
         saved.append(_save(dialog, f"{language}-21-design-input"))
         _collect(dialog, texts)
