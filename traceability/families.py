@@ -17,6 +17,9 @@ envelopes' families)::
     tolerance_mm = 0.3              # the printed part against its design, plus or minus, mm
     bearing_tolerance_mm = 0.2      # optional: the bone-facing bearing surface's own tolerance
 
+    [change]                        # optional: design changes (dvw change)
+    tolerance_mm = 0.2              # a new revision's surface within this of the previous one counts as unchanged
+
     [[packaging]]                   # levels 1, 2, 3 ... in order; level 1 is the device's UDI-DI
     level = 1
     gtin = "00614141000012"         # GTIN-14 (8, 12 or 13 digits are padded), check digit checked
@@ -127,6 +130,7 @@ class DeviceFamily:
     source: str
     sha256: str
     inspection: InspectionTolerances | None = None
+    change_tolerance_mm: float | None = None
 
     @property
     def udi_di(self) -> str:
@@ -149,6 +153,7 @@ class DeviceFamily:
             "source": self.source,
             "sha256": self.sha256,
             "inspection": None if self.inspection is None else self.inspection.to_json(),
+            "change_tolerance_mm": self.change_tolerance_mm,
         }
 
 
@@ -235,11 +240,12 @@ def parse_device_family(data: bytes, source: str) -> DeviceFamily:
     if not isinstance(table, Mapping):
         raise DeviceFamilyError(f"{source}: missing the [family] table", path=source)
     unknown = sorted(set(table) - _FAMILY_KEYS) + sorted(
-        f"[{k}]" for k in set(document) - {"family", "packaging", "inspection"}
+        f"[{k}]" for k in set(document) - {"family", "packaging", "inspection", "change"}
     )
     if unknown:
         raise DeviceFamilyError(f"{source}: unknown keys {', '.join(unknown)}", path=source)
     inspection = _inspection(document.get("inspection"), source)
+    change_tolerance = _change_tolerance(document.get("change"), source)
     family_id = _text(table, "id", "family", source)
     if _FAMILY_ID.fullmatch(family_id) is None:
         raise DeviceFamilyError(
@@ -286,18 +292,32 @@ def parse_device_family(data: bytes, source: str) -> DeviceFamily:
         source=source,
         sha256=hashlib.sha256(data).hexdigest(),
         inspection=inspection,
+        change_tolerance_mm=change_tolerance,
     )
 
 
-def _tolerance(table: Mapping[str, Any], key: str, source: str) -> float | None:
+def _tolerance(table: Mapping[str, Any], key: str, source: str, where: str = "inspection") -> float | None:
     value = table.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < float(value) <= 10.0:
-        raise DeviceFamilyError(
-            f"{source}: inspection.{key} must be a number of mm above 0 and at most 10", path=source
-        )
+        raise DeviceFamilyError(f"{source}: {where}.{key} must be a number of mm above 0 and at most 10", path=source)
     return float(value)
+
+
+def _change_tolerance(table: object, source: str) -> float | None:
+    """The ``[change]`` table's ``tolerance_mm`` (required there): a design change's comparison tolerance."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise DeviceFamilyError(f"{source}: [change] must be a table", path=source)
+    unknown = sorted(set(table) - {"tolerance_mm"})
+    if unknown:
+        raise DeviceFamilyError(f"{source}: unknown keys change.{', change.'.join(unknown)}", path=source)
+    tolerance = _tolerance(table, "tolerance_mm", source, "change")
+    if tolerance is None:
+        raise DeviceFamilyError(f"{source}: [change] needs tolerance_mm (mm)", path=source)
+    return tolerance
 
 
 def _inspection(table: object, source: str) -> InspectionTolerances | None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from records.users import Session
 
 DEFAULT_TOLERANCE_MM = 0.2
-"""Distances up to this count as unchanged, unless the command gives another tolerance."""
+"""Distances up to this count as unchanged, unless the device family's ``[change]`` or the command gives another."""
 
 
 class ChangeInputError(DvwError):
@@ -78,6 +78,27 @@ def design_file_name(case: CaseState, sha256: str) -> str | None:
     return None
 
 
+def change_tolerance(home: Path | None, case: CaseState) -> float:
+    """The tolerance (mm) of a design change of ``case``: its device family's ``[change] tolerance_mm``.
+
+    The family is the one the envelope of the case's check names; :data:`DEFAULT_TOLERANCE_MM` when the case has no
+    check, the family is not known here, or it sets no change tolerance.
+
+    Raises
+    ------
+    DeviceFamilyError
+        A device family file is malformed.
+    """
+    from records.payloads import CheckRun, read  # noqa: PLC0415
+    from traceability.families import load_device_families  # noqa: PLC0415
+
+    family_id = None if case.check is None else read(case.check, CheckRun).envelope_ref.family
+    family = load_device_families(home).get(family_id) if family_id else None  # a malformed file is refused
+    if family is None or family.change_tolerance_mm is None:
+        return DEFAULT_TOLERANCE_MM
+    return family.change_tolerance_mm
+
+
 def record_change(
     store: Store,
     code: str,
@@ -85,11 +106,14 @@ def record_change(
     reason: str,
     by: Session,
     *,
-    tolerance_mm: float = DEFAULT_TOLERANCE_MM,
+    tolerance_mm: float | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> RecordedChange:
     """Record a design change of case ``code`` to the design file ``design``, for ``reason``, by ``by``.
+
+    The comparison's tolerance is ``tolerance_mm`` when given, else the case's device family's (``[change]
+    tolerance_mm``, the family named by the envelope of the case's check; :func:`change_tolerance`).
 
     Raises
     ------
@@ -126,7 +150,8 @@ def record_change(
     previous_mesh = read_mesh(store.artifact_path(previous_sha), suffix=Path(previous_name).suffix or ".stl")
     checkpoint(cancel)
     report(progress, 0.2, "comparing with the previous revision")
-    comparison = compare_revisions(previous_mesh, new_mesh, tolerance_mm=tolerance_mm, cancel=cancel)
+    tolerance = change_tolerance(store.home, case) if tolerance_mm is None else tolerance_mm
+    comparison = compare_revisions(previous_mesh, new_mesh, tolerance_mm=tolerance, cancel=cancel)
     report(progress, 0.9, "recording")
     new_sha = store.put_artifact(design, "mesh")
     buffer = io.BytesIO()

@@ -23,9 +23,10 @@ _CHANGE_HELP = (
     "revision with its reason and its comparison with the previous revision's design in the same patient frame: "
     "the signed distance of every vertex of the new design from the previous one (outward positive: material "
     "added), change.max_deviation_mm, change.mean_deviation_mm, change.rms_deviation_mm, the share of the new "
-    "design's area within --tolerance (default 0.2 mm) and change.area_changed_mm2 (the previous design's area "
-    "moved beyond it). Earlier signatures are superseded. Then every team member acknowledges the change "
-    "(dvw change ack CODE --user USER), the new revision is checked again (dvw run --case CODE), and only then may "
+    "design's area within --tolerance (default: the device family's [change] tolerance_mm, else 0.2 mm) and "
+    "change.area_changed_mm2 (the previous design's area moved beyond it). Earlier signatures are superseded. "
+    "Then every team member acknowledges the change (dvw change ack CODE --user USER), the new revision is checked "
+    "again (dvw run --case CODE), and only then may "
     'the clinician confirm it (dvw sign ... --meaning "clinical design confirmation").'
 )
 
@@ -53,7 +54,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     change.add_argument("--design", metavar="NEW.stl", help="the new design (STL, PLY, OBJ, 3MF), patient LPS mm")
     change.add_argument("--reason", metavar="TEXT", help="why the design changes (required)")
     change.add_argument(
-        "--tolerance", type=float, default=None, metavar="MM", help="distances up to this are unchanged (default 0.2)"
+        "--tolerance",
+        type=float,
+        default=None,
+        metavar="MM",
+        help="distances up to this are unchanged (default: the device family's [change] tolerance_mm, else 0.2)",
     )
     add_acting_user(change, "who changes the design, or acknowledges the change (a member of the case's team)")
     add_json_flag(change)
@@ -93,8 +98,8 @@ def run_change(args: argparse.Namespace) -> int:
     design = Path(args.design)
     if not design.is_file():
         raise UsageError(f"dvw change: no such design file: {design}", path=str(design))
-    tolerance = 0.2 if args.tolerance is None else args.tolerance
-    if not math.isfinite(tolerance) or tolerance <= 0:
+    tolerance = args.tolerance
+    if tolerance is not None and (not math.isfinite(tolerance) or tolerance <= 0):
         raise UsageError(f"dvw change: --tolerance must be a positive length in mm, not {args.tolerance}")
     from workflow.change import record_change  # noqa: PLC0415
 
@@ -115,7 +120,8 @@ def run_change(args: argparse.Namespace) -> int:
     say(
         f"case {code} is now revision {recorded.revision} (event seq {recorded.event.seq}): max deviation "
         f"{figures['change.max_deviation_mm']:.3f} mm, RMS {figures['change.rms_deviation_mm']:.3f} mm, "
-        f"{100 * figures['change.share_within_tolerance']:.1f} % of the area within {tolerance:g} mm, "
+        f"{100 * figures['change.share_within_tolerance']:.1f} % of the area within "
+        f"{figures['change.tolerance_mm']:g} mm, "
         f"{figures['change.area_changed_mm2']:.1f} mm² changed"
     )
     waiting = [user for user in case.team if user not in case.acknowledged]

@@ -136,6 +136,13 @@ def test_a_whole_case_from_the_command_line(
 
     # A design change: a reason, the comparison, every member's acknowledgement, the check again, a new proposal.
     assert dvw("case", "team", CODE, "--add", "qa1", "--as", "quality", user="eng1")[0] == 0
+    # The company's own family file sets the change tolerance the comparison uses (the sample's is 0.2 mm).
+    sample_family = Path(__file__).resolve().parents[2] / "resources" / "device_families" / "cranial-plate.toml"
+    family = sample_family.read_text(encoding="utf-8")
+    (home / "device-families").mkdir()
+    (home / "device-families" / "plates.toml").write_text(
+        family.replace("tolerance_mm = 0.2 ", "tolerance_mm = 0.35"), encoding="utf-8"
+    )
     reason = "Thinner plate: the surgeon asks for less bulk under the temporal muscle"
     code, changed, err = dvw(
         "change", CODE, "--design", str(sample_designs["thin"]), "--reason", reason, "--json", user="eng1"
@@ -144,6 +151,7 @@ def test_a_whole_case_from_the_command_line(
     figures = changed["parameters"]
     assert changed["revision"] == 2
     assert figures["change.max_deviation_mm"] == pytest.approx(2.5, abs=0.05)  # the wall went from 5 to 2.5 mm
+    assert figures["change.tolerance_mm"] == 0.35
     assert 0 < figures["change.share_within_tolerance"] < 1
     assert figures["change.area_changed_mm2"] > 0
     assert changed["acknowledged"] == ["eng1"]

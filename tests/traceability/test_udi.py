@@ -230,6 +230,29 @@ def test_a_home_family_replaces_the_sample_and_bad_files_are_refused(home: Path)
         device_family(home, "spinal_cage")
 
 
+def test_a_family_s_change_tolerance_is_read_and_checked(home: Path) -> None:
+    assert load_device_families(None)["cranial_plate"].change_tolerance_mm == 0.2
+    folder = home / "device-families"
+    folder.mkdir(parents=True)
+    path = folder / "plates.toml"
+    base = FAMILY.format(prefix="950600", gtin="09506000134352")
+    path.write_text(base, encoding="utf-8")
+    assert device_family(home, "cranial_plate").change_tolerance_mm is None  # the table is optional
+    path.write_text(base + "\n[change]\ntolerance_mm = 0.35\n", encoding="utf-8")
+    family = device_family(home, "cranial_plate")
+    assert family.change_tolerance_mm == 0.35
+    assert family.to_json()["change_tolerance_mm"] == 0.35
+    for table, reason in (
+        ("[change]\ntolerance_mm = 0\n", r"change.tolerance_mm must be a number of mm above 0"),
+        ('[change]\ntolerance_mm = "0.2"\n', r"change.tolerance_mm must be a number of mm"),
+        ("[change]\n", r"\[change\] needs tolerance_mm"),
+        ('[change]\ntolerance_mm = 0.2\nunit = "mm"\n', r"unknown keys change.unit"),
+    ):
+        path.write_text(base + "\n" + table, encoding="utf-8")
+        with pytest.raises(DeviceFamilyError, match=reason):
+            device_family(home, "cranial_plate")
+
+
 # ---------------------------------------------------------------------------------------------- assignment
 
 
