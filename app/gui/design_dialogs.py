@@ -997,7 +997,7 @@ class ChangeRequest:
     code: str
     design: Path
     reason: str
-    tolerance_mm: float
+    tolerance_mm: float | None
     session: Session
 
 
@@ -1111,12 +1111,15 @@ class DesignChangeDialog(_CaseDialog):
         self.reason_edit.setToolTip(self.tr("Why the design changes (required)"))
         form.addRow(self.tr("Reason:"), self.reason_edit)
         self.tolerance_spin = QDoubleSpinBox(new)
-        self.tolerance_spin.setRange(0.01, 5.0)
+        self.tolerance_spin.setRange(0.0, 5.0)  # 0: the device family's tolerance, as dvw change without --tolerance
         self.tolerance_spin.setSingleStep(0.05)
         self.tolerance_spin.setDecimals(2)
-        self.tolerance_spin.setValue(0.2)
+        self.tolerance_spin.setValue(0.0)
         self.tolerance_spin.setSuffix(" mm")
-        self.tolerance_spin.setToolTip(self.tr("Distances up to this count as unchanged"))
+        self.tolerance_spin.setSpecialValueText(self.tr("the device family's"))
+        self.tolerance_spin.setToolTip(
+            self.tr("Distances up to this count as unchanged (by default the device family's tolerance)")
+        )
         form.addRow(self.tr("Tolerance:"), self.tolerance_spin)
         self.record_button = QPushButton(self.tr("Compare and record"), new)
         self.record_button.setToolTip(
@@ -1240,7 +1243,7 @@ class DesignChangeDialog(_CaseDialog):
             self.change_label.setText(
                 self.tr(
                     "Revision %1, changed by %2: %3<br>Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of "
-                    "the area within the tolerance."
+                    "the area within %8 mm."
                 )
                 .replace("%1", str(case.revision))
                 .replace("%2", _esc(last.get("by")))
@@ -1249,6 +1252,7 @@ class DesignChangeDialog(_CaseDialog):
                 .replace("%5", _fixed(figures.get("change.rms_deviation_mm"), 3))
                 .replace("%6", _fixed(figures.get("change.area_changed_mm2"), 1))
                 .replace("%7", _fixed(100 * float(figures.get("change.share_within_tolerance", 0.0)), 1))
+                .replace("%8", _fixed(figures.get("change.tolerance_mm"), 2))
             )
         acked = {item["user"]: item["at"] for item in last.get("acknowledged", [])}
         if case.change is not None:
@@ -1286,7 +1290,8 @@ class DesignChangeDialog(_CaseDialog):
         if code is None or session is None:
             return
         self._said("")
-        request = ChangeRequest(self.case_model.home, code, design, reason, self.tolerance_spin.value(), session)
+        tolerance = self.tolerance_spin.value() or None  # None: the device family's
+        request = ChangeRequest(self.case_model.home, code, design, reason, tolerance, session)
         task = partial(_record_change, request)
         self.worker.start(task, on_done=self._on_recorded)
 

@@ -3698,10 +3698,6 @@ Software manifest %2</translation>
         <translation>Reason:</translation>
     </message>
     <message>
-        <source>Distances up to this count as unchanged</source>
-        <translation>Distances up to this count as unchanged</translation>
-    </message>
-    <message>
         <source>Tolerance:</source>
         <translation>Tolerance:</translation>
     </message>
@@ -3770,10 +3766,6 @@ Software manifest %2</translation>
         <translation>Revision %1: no design change has been recorded.</translation>
     </message>
     <message>
-        <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within the tolerance.</source>
-        <translation>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within the tolerance.</translation>
-    </message>
-    <message>
         <source>yes, %1</source>
         <translation>yes, %1</translation>
     </message>
@@ -3796,6 +3788,18 @@ Software manifest %2</translation>
     <message>
         <source>Acknowledged.</source>
         <translation>Acknowledged.</translation>
+    </message>
+    <message>
+        <source>the device family's</source>
+        <translation>the device family's</translation>
+    </message>
+    <message>
+        <source>Distances up to this count as unchanged (by default the device family's tolerance)</source>
+        <translation>Distances up to this count as unchanged (by default the device family's tolerance)</translation>
+    </message>
+    <message>
+        <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</source>
+        <translation>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</translation>
     </message>
 </context>
 </TS>

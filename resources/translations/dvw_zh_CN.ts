@@ -3698,10 +3698,6 @@ Software manifest %2</source>
         <translation>原因：</translation>
     </message>
     <message>
-        <source>Distances up to this count as unchanged</source>
-        <translation>不超过此距离视为未变更</translation>
-    </message>
-    <message>
         <source>Tolerance:</source>
         <translation>容差：</translation>
     </message>
@@ -3770,10 +3766,6 @@ Software manifest %2</source>
         <translation>修订版 %1：尚未记录设计变更。</translation>
     </message>
     <message>
-        <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within the tolerance.</source>
-        <translation>修订版 %1，由 %2 变更：%3&lt;br&gt;最大偏差 %4 mm，均方根偏差 %5 mm，变更面积 %6 mm²，%7 % 的面积在容差范围内。</translation>
-    </message>
-    <message>
         <source>yes, %1</source>
         <translation>已知悉，%1</translation>
     </message>
@@ -3796,6 +3788,18 @@ Software manifest %2</source>
     <message>
         <source>Acknowledged.</source>
         <translation>已确认知悉。</translation>
+    </message>
+    <message>
+        <source>the device family's</source>
+        <translation>按器械类别</translation>
+    </message>
+    <message>
+        <source>Distances up to this count as unchanged (by default the device family's tolerance)</source>
+        <translation>不超过此距离视为未变更（默认采用器械类别的容差）</translation>
+    </message>
+    <message>
+        <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</source>
+        <translation>修订版 %1，由 %2 变更：%3&lt;br&gt;最大偏差 %4 mm，均方根偏差 %5 mm，变更面积 %6 mm²，%7 % 的面积在 %8 mm 以内。</translation>
     </message>
 </context>
 </TS>

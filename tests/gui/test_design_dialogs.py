@@ -145,6 +145,10 @@ def test_a_design_change_is_compared_mapped_and_acknowledged(
     assert f"{figures['change.max_deviation_mm']:.3f} mm" in text
     assert f"{figures['change.rms_deviation_mm']:.3f} mm" in text
     assert f"{figures['change.area_changed_mm2']:.1f} mm²" in text
+    # No tolerance given in the dialog: the device family's, as dvw change without --tolerance (0.2 mm here).
+    assert dialog.tolerance_spin.text() == "the device family's"
+    assert figures["change.tolerance_mm"] == 0.2
+    assert "within 0.20 mm." in text
     # The bump's height, outward (material added); the changed area within the bump's disc.
     assert abs(figures["change.max_deviation_mm"] - BUMP_MM) < 0.02
     assert 0 < figures["change.area_changed_mm2"] < np.pi * 10.0**2
