@@ -250,6 +250,16 @@ class _CaseDialog(QDialog):
         return need_session(self.sessions, self.report, what)
 
 
+def local_time(text: str) -> str:
+    """A recorded time (ISO 8601) in this computer's time zone, to the minute."""
+    from datetime import datetime  # noqa: PLC0415
+
+    try:
+        return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return text
+
+
 def _date_edit(parent: QWidget) -> QDateEdit:
     edit = QDateEdit(parent)
     edit.setCalendarPopup(True)
@@ -458,7 +468,7 @@ class DesignInputDialog(_CaseDialog):
         self.state_label.setText(
             self.tr("Recorded by %1 at %2 (SHA-256 %3).")
             .replace("%1", event.actor or "-")
-            .replace("%2", event.created_at[:16].replace("T", " "))
+            .replace("%2", local_time(event.created_at))
             .replace("%3", recorded.input_sha256[:16] + "...")
         )
         for key in TEXT_KEYS:
@@ -1262,7 +1272,7 @@ class DesignChangeDialog(_CaseDialog):
         for row, (user, role) in enumerate(team.items()):
             at = acked.get(user)
             status = (
-                self.tr("yes, %1").replace("%1", str(at)[:16].replace("T", " "))
+                self.tr("yes, %1").replace("%1", local_time(str(at)))
                 if user in case.acknowledged or at is not None
                 else self.tr("not yet")
             )
