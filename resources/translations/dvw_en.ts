@@ -55,6 +55,26 @@
         <source>Read the cases from the store again (F5)</source>
         <translation>Read the cases from the store again (F5)</translation>
     </message>
+    <message>
+        <source>Deadline</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <source>%1 (%2 d late)</source>
+        <translation>%1 (%2 d late)</translation>
+    </message>
+    <message>
+        <source>%1 (%2 d left)</source>
+        <translation>%1 (%2 d left)</translation>
+    </message>
+    <message>
+        <source>Late: past the delivery deadline</source>
+        <translation>Late: past the delivery deadline</translation>
+    </message>
+    <message>
+        <source>At risk: due soon</source>
+        <translation>At risk: due soon</translation>
+    </message>
 </context>
 <context>
     <name>CheckPanel</name>

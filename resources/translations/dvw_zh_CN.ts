@@ -55,6 +55,26 @@
         <source>Read the cases from the store again (F5)</source>
         <translation>重新从存储库读取病例 (F5)</translation>
     </message>
+    <message>
+        <source>Deadline</source>
+        <translation>交付期限</translation>
+    </message>
+    <message>
+        <source>%1 (%2 d late)</source>
+        <translation>%1（逾期 %2 天）</translation>
+    </message>
+    <message>
+        <source>%1 (%2 d left)</source>
+        <translation>%1（剩余 %2 天）</translation>
+    </message>
+    <message>
+        <source>Late: past the delivery deadline</source>
+        <translation>已逾期：超过交付期限</translation>
+    </message>
+    <message>
+        <source>At risk: due soon</source>
+        <translation>有逾期风险：即将到期</translation>
+    </message>
 </context>
 <context>
     <name>CheckPanel</name>

@@ -12,6 +12,7 @@ import html
 import io
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,6 +21,7 @@ import pytest
 from gui_support import open_window
 from people import password_of
 from PySide6.QtCore import QDate
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDialog,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QTableWidget,
+    QTableWidgetItem,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -42,7 +45,7 @@ from app.gui.design_dialogs import (
 from app.gui.i18n import install_language
 from app.gui.main_window import MainView
 from app.gui.settings import GuiSettings
-from app.gui.widgets import ProgressPanel
+from app.gui.widgets import AMBER, RED, ProgressPanel
 from geometry.distance import vertex_normals
 from geometry.io import read_mesh, write_mesh
 from geometry.mesh import Mesh
@@ -308,6 +311,35 @@ document = "consent.pdf"
     assert again.deadline_edit.date() == QDate(2027, 1, 15)
     assert again.consent_label.text() == str(tmp_path / "consent.pdf")
     again.reject()
+
+
+def _deadline_cell(window: MainView, code: str) -> QTableWidgetItem:
+    table = window.cases_panel.table
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == code)
+    item = table.item(row, 4)
+    assert item is not None
+    return item
+
+
+def test_the_case_list_shows_the_deadline_and_warns(qtbot: QtBot, window: MainView, tmp_path: Path) -> None:
+    _open_case(qtbot, window, THIN)
+    assert _deadline_cell(window, THIN).text() == "-"
+    today = datetime.now().astimezone().date()
+    for days, text, colours in ((2, "(2 d left)", AMBER), (-1, "(1 d late)", RED), (30, "(30 d left)", None)):
+        dialog = _dialog(window, "input", DesignInputDialog)
+        _fill(dialog, tmp_path)
+        due = today + timedelta(days=days)
+        dialog.deadline_edit.setDate(QDate(due.year, due.month, due.day))
+        with qtbot.waitSignal(dialog.worker.finished, timeout=WORKER_TIMEOUT_MS):
+            dialog.save_button.click()
+        dialog.reject()
+        cell = _deadline_cell(window, THIN)
+        assert cell.text() == f"{due.isoformat()} {text}"
+        if colours is None:
+            assert cell.toolTip() == ""
+        else:
+            assert cell.background().color() == QColor(colours[0])
+            assert cell.toolTip() in {"Late: past the delivery deadline", "At risk: due soon"}
 
 
 def test_the_proposal_previewed_is_the_one_the_signature_covers(qtbot: QtBot, window: MainView, tmp_path: Path) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -17,9 +19,12 @@ from PySide6.QtWidgets import (
 
 from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.panels.common import Report, need_session, new_table
-from app.gui.widgets import ProgressPanel, state_text, verdict_word
+from app.gui.widgets import AMBER, RED, ProgressPanel, state_text, verdict_word
 from app.workers import TaskWorker
 from workflow import reopen
+
+if TYPE_CHECKING:
+    from records.cases import CaseState
 
 
 class CasesPanel(QWidget):
@@ -48,7 +53,8 @@ class CasesPanel(QWidget):
         # Reading the meshes and measuring them again holds the GIL for seconds: the worker process does it.
         self.load_worker = TaskWorker("reopen", self, isolated=True)
         self.started_revision = -1
-        self.table = new_table(self, [self.tr("Case"), self.tr("Revision"), self.tr("State"), self.tr("Verdict")])
+        headers = [self.tr("Case"), self.tr("Revision"), self.tr("State"), self.tr("Verdict"), self.tr("Deadline")]
+        self.table = new_table(self, headers)
         self.table.setToolTip(self.tr("Cases in the local store; double-click to open one"))
         self.table.cellDoubleClicked.connect(self._on_row_activated)
         self.code_edit = QLineEdit(self)
@@ -82,12 +88,33 @@ class CasesPanel(QWidget):
 
     def _on_cases_changed(self) -> None:
         cases = self._case_model.cases
+        today = datetime.now().astimezone().date()
         self.table.setRowCount(len(cases))
         for row, case in enumerate(cases):
             values = [case.code, str(case.revision), state_text(case.state), verdict_word(case.verdict)]
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
+            self.table.setItem(row, len(values), self._deadline_item(case, today))
         self.table.resizeColumnsToContents()
+
+    def _deadline_item(self, case: CaseState, today: date) -> QTableWidgetItem:
+        """The delivery deadline of the design input and the days left; late in red, at risk in amber (4.7.13)."""
+        from records.team import deadline_of  # noqa: PLC0415
+
+        due = deadline_of(case, today)
+        if due.deadline is None or due.days_left is None:
+            return QTableWidgetItem("-")
+        if due.days_left < 0:
+            text = self.tr("%1 (%2 d late)").replace("%2", str(-due.days_left))
+        else:
+            text = self.tr("%1 (%2 d left)").replace("%2", str(due.days_left))
+        item = QTableWidgetItem(text.replace("%1", due.deadline))
+        colours = RED if due.late else AMBER if due.at_risk else None
+        if colours is not None:
+            item.setBackground(QColor(colours[0]))
+            item.setForeground(QColor(colours[1]))
+            item.setToolTip(self.tr("Late: past the delivery deadline") if due.late else self.tr("At risk: due soon"))
+        return item
 
     def _on_new_clicked(self) -> None:
         code = self.code_edit.text().strip()
