@@ -60,20 +60,24 @@
         <translation>Deadline</translation>
     </message>
     <message>
-        <source>%1 (%2 d late)</source>
-        <translation>%1 (%2 d late)</translation>
-    </message>
-    <message>
-        <source>%1 (%2 d left)</source>
-        <translation>%1 (%2 d left)</translation>
-    </message>
-    <message>
         <source>Late: past the delivery deadline</source>
         <translation>Late: past the delivery deadline</translation>
     </message>
     <message>
         <source>At risk: due soon</source>
         <translation>At risk: due soon</translation>
+    </message>
+    <message>
+        <source>Delivery deadline %1</source>
+        <translation>Delivery deadline %1</translation>
+    </message>
+    <message>
+        <source>%1 d late</source>
+        <translation>%1 d late</translation>
+    </message>
+    <message>
+        <source>%1 d left</source>
+        <translation>%1 d left</translation>
     </message>
 </context>
 <context>

@@ -60,20 +60,24 @@
         <translation>交付期限</translation>
     </message>
     <message>
-        <source>%1 (%2 d late)</source>
-        <translation>%1（逾期 %2 天）</translation>
-    </message>
-    <message>
-        <source>%1 (%2 d left)</source>
-        <translation>%1（剩余 %2 天）</translation>
-    </message>
-    <message>
         <source>Late: past the delivery deadline</source>
         <translation>已逾期：超过交付期限</translation>
     </message>
     <message>
         <source>At risk: due soon</source>
         <translation>有逾期风险：即将到期</translation>
+    </message>
+    <message>
+        <source>Delivery deadline %1</source>
+        <translation>交付期限 %1</translation>
+    </message>
+    <message>
+        <source>%1 d late</source>
+        <translation>逾期 %1 天</translation>
+    </message>
+    <message>
+        <source>%1 d left</source>
+        <translation>剩余 %1 天</translation>
     </message>
 </context>
 <context>

@@ -325,7 +325,7 @@ def test_the_case_list_shows_the_deadline_and_warns(qtbot: QtBot, window: MainVi
     _open_case(qtbot, window, THIN)
     assert _deadline_cell(window, THIN).text() == "-"
     today = datetime.now().astimezone().date()
-    for days, text, colours in ((2, "(2 d left)", AMBER), (-1, "(1 d late)", RED), (30, "(30 d left)", None)):
+    for days, text, colours in ((30, "30 d left", None), (2, "2 d left", AMBER), (-1, "1 d late", RED)):
         dialog = _dialog(window, "input", DesignInputDialog)
         _fill(dialog, tmp_path)
         due = today + timedelta(days=days)
@@ -334,12 +334,15 @@ def test_the_case_list_shows_the_deadline_and_warns(qtbot: QtBot, window: MainVi
             dialog.save_button.click()
         dialog.reject()
         cell = _deadline_cell(window, THIN)
-        assert cell.text() == f"{due.isoformat()} {text}"
+        assert cell.text() == text
+        tip = f"Delivery deadline {due.isoformat()}"
         if colours is None:
-            assert cell.toolTip() == ""
+            assert cell.toolTip() == tip
         else:
             assert cell.background().color() == QColor(colours[0])
-            assert cell.toolTip() in {"Late: past the delivery deadline", "At risk: due soon"}
+            warning = "Late: past the delivery deadline" if days < 0 else "At risk: due soon"
+            assert cell.toolTip() == f"{tip}\n{warning}"
+    assert _save(window.cases_panel, "en-25-case-list-late").stat().st_size > 5_000
 
 
 def test_the_proposal_previewed_is_the_one_the_signature_covers(qtbot: QtBot, window: MainView, tmp_path: Path) -> None:

@@ -98,22 +98,25 @@ class CasesPanel(QWidget):
         self.table.resizeColumnsToContents()
 
     def _deadline_item(self, case: CaseState, today: date) -> QTableWidgetItem:
-        """The delivery deadline of the design input and the days left; late in red, at risk in amber (4.7.13)."""
+        """The days left to the design input's delivery deadline (REQUIREMENTS 4.7.13): late red, at risk amber."""
         from records.team import deadline_of  # noqa: PLC0415
 
         due = deadline_of(case, today)
         if due.deadline is None or due.days_left is None:
             return QTableWidgetItem("-")
+        # The days only, so that the column fits beside the others in the panel: the date is in the tip.
         if due.days_left < 0:
-            text = self.tr("%1 (%2 d late)").replace("%2", str(-due.days_left))
+            text = self.tr("%1 d late").replace("%1", str(-due.days_left))
         else:
-            text = self.tr("%1 (%2 d left)").replace("%2", str(due.days_left))
-        item = QTableWidgetItem(text.replace("%1", due.deadline))
+            text = self.tr("%1 d left").replace("%1", str(due.days_left))
+        item = QTableWidgetItem(text)
+        tips = [self.tr("Delivery deadline %1").replace("%1", due.deadline)]
         colours = RED if due.late else AMBER if due.at_risk else None
         if colours is not None:
             item.setBackground(QColor(colours[0]))
             item.setForeground(QColor(colours[1]))
-            item.setToolTip(self.tr("Late: past the delivery deadline") if due.late else self.tr("At risk: due soon"))
+            tips.append(self.tr("Late: past the delivery deadline") if due.late else self.tr("At risk: due soon"))
+        item.setToolTip("\n".join(tips))
         return item
 
     def _on_new_clicked(self) -> None:
