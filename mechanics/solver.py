@@ -10,9 +10,13 @@ taken over vertices.
 Units are consistent millimetre-newton-megapascal: coordinates and displacements in mm, forces in N, tractions,
 moduli and stresses in MPa (N/mm²).
 
-The linear system is solved directly (SuperLU) when small, otherwise by conjugate gradients preconditioned with
+The element matrices are one constant reference tensor (the integrals of products of the shape functions'
+barycentric coefficients) times each element's barycentric gradients, computed for all elements in one matrix
+product and summed into a block (3x3 per node pair) sparse pattern. The linear system is solved directly on the free
+unknowns (SuperLU, without pivoting on the symmetric positive definite matrix, checked by its residual against
+:data:`DIRECT_RTOL`) for shells and small systems, otherwise by conjugate gradients preconditioned with
 smoothed-aggregation algebraic multigrid (pyamg) built on the six rigid-body modes, to a relative residual of
-:data:`CG_RTOL`.
+:data:`CG_RTOL`. scipy.sparse.linalg and pyamg are imported when a system is solved.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from mechanics.errors import MechanicsError
@@ -39,6 +42,9 @@ DIRECT_LIMIT = 20_000
 SHELL_SURFACE_FRACTION = 0.5
 #: Relative residual at which conjugate gradients stop.
 CG_RTOL = 1e-9
+#: Largest relative residual ``||K u - f|| / ||f||`` accepted from the unpivoted direct factorization before it is
+#: repeated with partial pivoting (SuperLU's own residuals on DVW's systems are about 1e-14).
+DIRECT_RTOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ class Solution:
         Number of displacement unknowns (before the supports were applied).
     solver
         ``direct`` or ``amg-cg``.
+    relative_residual
+        ``||K u - f|| / ||f||`` of the solved system on its free unknowns (0 when nothing is loaded).
     """
 
     displacement_mm: FloatArray
@@ -139,6 +147,7 @@ class Solution:
     von_mises_mpa: FloatArray
     unknowns: int
     solver: str
+    relative_residual: float = 0.0
 
     @property
     def max_displacement_mm(self) -> float:
@@ -170,8 +179,13 @@ def boundary_triangles(mesh: TetMesh) -> IndexArray:
     tets = mesh.tets
     local = np.array([[1, 2, 3], [0, 3, 2], [0, 1, 3], [0, 2, 1]])
     faces = tets[:, local].reshape(-1, 3)
-    key = np.sort(faces, axis=1)
-    _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    key = np.sort(faces, axis=1).astype(np.int64)
+    n = max(mesh.n_points, 1)
+    if n < 2**21:  # one int64 code per sorted triple
+        codes = (key[:, 0] * n + key[:, 1]) * n + key[:, 2]
+        _, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    else:
+        _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
     once = counts[inverse.ravel()] == 1
     faces = faces[once]
     # Orient outward: the normal points away from the tetrahedron's opposite vertex.
@@ -214,14 +228,20 @@ class _Quadratic:
         return np.asarray(position + self.n_nodes - len(self.edges), dtype=np.int64)
 
 
+def _pair_codes(pairs: IndexArray, n: int) -> IndexArray:
+    """One int64 code per sorted vertex pair (lexicographic order of the pairs is the order of the codes)."""
+    return np.asarray(pairs[:, 0] * n + pairs[:, 1], dtype=np.int64)
+
+
 def _quadratic(mesh: TetMesh) -> _Quadratic:
     points = mesh.points
-    tets = mesh.tets.copy()
+    tets = np.asarray(mesh.tets, dtype=np.int64).copy()
     a, b, c, d = (points[tets[:, i]] for i in range(4))
     negative = np.einsum("ij,ij->i", np.cross(b - a, c - a), d - a) < 0
     tets[negative] = tets[negative][:, [0, 2, 1, 3]]
     pairs = np.sort(tets[:, _EDGES].reshape(-1, 2), axis=1)
-    edges, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    codes, inverse = np.unique(_pair_codes(pairs, mesh.n_points), return_inverse=True)
+    edges = np.stack([codes // mesh.n_points, codes % mesh.n_points], axis=1)
     nodes = np.hstack([tets, mesh.n_points + inverse.reshape(-1, 6)])
     # Barycentric gradients: rows of the inverse of [x1-x0, x2-x0, x3-x0]^T give grad lambda_1..3.
     x = points[tets]
@@ -245,43 +265,83 @@ def _quadratic(mesh: TetMesh) -> _Quadratic:
 
 def _shape_gradients(q: _Quadratic, barycentric: FloatArray) -> FloatArray:
     """Gradients (m, 10, 3) of the ten quadratic shape functions at one barycentric point (4,)."""
-    g = q.lambda_gradients
-    out = np.empty((len(g), 10, 3))
-    out[:, :4, :] = (4.0 * barycentric - 1.0)[None, :, None] * g
+    return np.asarray(np.einsum("ak,ekx->eax", _gradient_coefficients(barycentric), q.lambda_gradients))
+
+
+def _gradient_coefficients(barycentric: FloatArray) -> FloatArray:
+    """C (10, 4) with grad N_a = sum_k C[a, k] grad lambda_k at a barycentric point (4,) of a straight element."""
+    coefficients = np.zeros((10, 4))
+    coefficients[np.arange(4), np.arange(4)] = 4.0 * barycentric - 1.0
     for e, (i, j) in enumerate(_EDGES):
-        out[:, 4 + e, :] = 4.0 * (barycentric[j] * g[:, i, :] + barycentric[i] * g[:, j, :])
-    return out
+        coefficients[4 + e, i] = 4.0 * barycentric[j]
+        coefficients[4 + e, j] = 4.0 * barycentric[i]
+    return coefficients
+
+
+def _reference_products() -> FloatArray:
+    """M (100, 16): integral over the element of C[a, k] C[b, l] per unit volume, as rows (a, b) and columns (k, l).
+
+    The gradients of straight quadratic shape functions are linear in the barycentric coordinates, so their products
+    are quadratic and the 4-point rule integrates them exactly; the element's geometry enters only through the
+    constant barycentric gradients: int dN_a/dx dN_b/dy = V sum_kl M[ab, kl] g_k,x g_l,y.
+    """
+    total = np.zeros((10, 4, 10, 4))
+    for point in _GAUSS:
+        coefficients = _gradient_coefficients(point)
+        total += 0.25 * np.einsum("ak,bl->akbl", coefficients, coefficients)
+    return np.ascontiguousarray(total.transpose(0, 2, 1, 3).reshape(100, 16))
+
+
+_PRODUCTS = _reference_products()
+
+
+def _element_blocks(q: _Quadratic, start: int, stop: int, lam: float, mu: float) -> FloatArray:
+    """The element stiffness matrices of elements start..stop as node blocks K[a, b, e, i, j], shape (100, m, 9).
+
+    Pair-major (a, b first) so that every step below runs over contiguous memory.
+    """
+    g = q.lambda_gradients[start:stop]
+    m = stop - start
+    # H[k, l, e, x, y] = V_e g[e, k, x] g[e, l, y]; S[ab, e, xy] = sum_kl M[ab, kl] H[kl, e, xy] in one matrix product.
+    h = np.einsum("ekx,ely,e->klexy", g, g, q.volumes[start:stop]).reshape(16, m * 9)
+    s = (_PRODUCTS @ h).reshape(100, m, 3, 3)
+    # K[a, i, b, j] = lambda S[a, i, b, j] + mu S[a, j, b, i] + mu delta_ij sum_k S[a, k, b, k].
+    blocks = lam * s
+    blocks += mu * np.swapaxes(s, 2, 3)
+    trace = mu * (s[:, :, 0, 0] + s[:, :, 1, 1] + s[:, :, 2, 2])
+    for component in range(3):
+        blocks[:, :, component, component] += trace
+    return np.asarray(blocks.reshape(100, m, 9))
 
 
 def _stiffness(q: _Quadratic, lam: float, mu: float, cancel: CancelToken | None) -> sp.csr_matrix:
-    """The global stiffness matrix over interleaved unknowns (node * 3 + component)."""
-    m = len(q.tets)
-    dofs = (q.nodes[:, :, None] * 3 + np.arange(3)[None, None, :]).reshape(m, 30)
-    rows = np.repeat(dofs, 30, axis=1).ravel()
-    cols = np.tile(dofs, (1, 30)).ravel()
-    data = np.empty(m * 900)
-    chunk = 20_000
+    """The global stiffness matrix over interleaved unknowns (node * 3 + component).
+
+    Assembled by 3x3 node blocks: the pattern is the sorted set of node pairs that share an element (one sort of
+    int64 codes), each element block is summed into its place by ``bincount``, and the block matrix is expanded to
+    scalar CSR in one pass.
+    """
+    m, n = len(q.tets), q.n_nodes
+    codes = (q.nodes.T[:, None, :] * n + q.nodes.T[None, :, :]).reshape(100, m)  # pair-major, like the blocks
+    pattern, position = np.unique(codes, return_inverse=True)
+    del codes
+    position = position.reshape(100, m)
+    n_blocks = len(pattern)
+    data = np.zeros((n_blocks, 9))
+    chunk = 8_000
     for start in range(0, m, chunk):
         checkpoint(cancel)
         stop = min(m, start + chunk)
-        part = _Quadratic(
-            q.tets[start:stop], q.nodes[start:stop], q.edges, q.lambda_gradients[start:stop], q.volumes[start:stop],
-            q.n_nodes,
-        )  # fmt: skip
-        # S[e, a, x, b, y] = sum over Gauss points of w dN_a/dx dN_b/dy; the element matrix is
-        # K[a, i, b, j] = lambda S[a, i, b, j] + mu S[a, j, b, i] + mu delta_ij sum_k S[a, k, b, k].
-        products = np.zeros((stop - start, 30, 30))
-        for point in _GAUSS:
-            grad = _shape_gradients(part, point).reshape(-1, 30)
-            products += (part.volumes / 4.0)[:, None, None] * (grad[:, :, None] * grad[:, None, :])
-        outer = products.reshape(-1, 10, 3, 10, 3)
-        local = lam * outer + mu * outer.transpose(0, 1, 4, 3, 2)
-        dot = np.einsum("eakbk->eab", outer)
-        for component in range(3):
-            local[:, :, component, :, component] += mu * dot
-        data[start * 900 : stop * 900] = local.reshape(-1)
-    size = 3 * q.n_nodes
-    return sp.csr_matrix(sp.coo_matrix((data, (rows, cols)), shape=(size, size)))
+        blocks = _element_blocks(q, start, stop, lam, mu).reshape(-1, 9)
+        # Summing the element blocks into their places is a product with the 0/1 matrix that has one entry per
+        # element block (column) in the row of its place: scipy's CSC-times-dense loop, nine values at a time.
+        where = position[:, start:stop].reshape(-1)
+        scatter = sp.csc_matrix((np.ones(len(where)), where, np.arange(len(where) + 1)), shape=(n_blocks, len(where)))
+        data += np.asarray(scatter @ blocks)
+    rows = pattern // n
+    indptr = np.searchsorted(rows, np.arange(n + 1))
+    block_matrix = sp.bsr_matrix((data.reshape(-1, 3, 3), pattern % n, indptr), shape=(3 * n, 3 * n))
+    return sp.csr_matrix(block_matrix.tocsr())
 
 
 def _triangle_nodes(q: _Quadratic, triangles: IndexArray) -> tuple[IndexArray, IndexArray]:
@@ -306,27 +366,63 @@ def _rigid_body_modes(dof_points: FloatArray) -> FloatArray:
     return modes
 
 
-def _solve_system(
-    stiffness: sp.csr_matrix, load: FloatArray, modes: FloatArray, shell: bool, cancel: CancelToken | None
-) -> tuple[FloatArray, str]:
-    if shell or stiffness.shape[0] <= DIRECT_LIMIT:
-        return np.asarray(spla.spsolve(stiffness.tocsc(), load, permc_spec="MMD_AT_PLUS_A"), dtype=np.float64), "direct"
-    import pyamg  # noqa: PLC0415 - only large systems need it
+def _solve_direct(stiffness: sp.csr_matrix, load: FloatArray, free: IndexArray) -> tuple[FloatArray, float]:
+    """Solve the system on the free unknowns by a sparse LU factorization (SuperLU); the relative residual too.
 
+    The held unknowns are removed (their displacement is zero), which leaves a symmetric positive definite matrix.
+    SuperLU factors it without pivoting, on the diagonal (``SymmetricMode``, no threshold pivoting), after a minimum
+    degree ordering of A + A^T: the factorization of an SPD matrix needs no pivoting for stability. Should the
+    residual ``||K u - f|| / ||f||`` nevertheless exceed :data:`DIRECT_RTOL`, the system is factored again with
+    SuperLU's partial pivoting.
+    """
+    from scipy.sparse.linalg import splu  # noqa: PLC0415 - scipy.sparse.linalg loads when a system is solved
+
+    reduced = stiffness[free][:, free]
+    # K is symmetric, so its CSR arrays are also its CSC arrays: no transposition.
+    matrix = sp.csc_matrix((reduced.data, reduced.indices, reduced.indptr), shape=reduced.shape)
+    rhs = load[free]
+    scale = float(np.linalg.norm(rhs))
+    u = np.zeros(len(load))
+    if scale == 0.0:
+        return u, 0.0
+    factor = splu(matrix, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+    x = factor.solve(rhs)
+    residual = float(np.linalg.norm(reduced @ x - rhs)) / scale
+    if not residual <= DIRECT_RTOL:
+        x = splu(matrix, permc_spec="MMD_AT_PLUS_A").solve(rhs)
+        residual = float(np.linalg.norm(reduced @ x - rhs)) / scale
+    u[free] = x
+    return u, residual
+
+
+def _solve_amg(
+    stiffness: sp.csr_matrix, load: FloatArray, held: IndexArray, modes: FloatArray, cancel: CancelToken | None
+) -> tuple[FloatArray, float]:
+    """Solve by conjugate gradients preconditioned with smoothed-aggregation multigrid; the relative residual too."""
+    import pyamg  # noqa: PLC0415 - only large bulky bodies need it
+    from scipy.sparse.linalg import cg  # noqa: PLC0415
+
+    # Held unknowns become identity rows and columns (not removed), so each node keeps its three unknowns together
+    # in one 3x3 block: the smoothed-aggregation preconditioner aggregates nodes, not scalar unknowns.
+    keep = np.ones(len(load))
+    keep[held] = 0.0
+    scale = sp.diags(keep)
+    system = (scale @ stiffness @ scale + sp.diags(1.0 - keep)).tocsr()
+    rhs = load * keep
     hierarchy = pyamg.smoothed_aggregation_solver(
-        stiffness.tobsr(blocksize=(3, 3)), B=modes, symmetry="symmetric", max_coarse=500, coarse_solver="splu"
+        system.tobsr(blocksize=(3, 3)), B=modes, symmetry="symmetric", max_coarse=500, coarse_solver="splu"
     )
     preconditioner = hierarchy.aspreconditioner(cycle="V")
 
     def _callback(_x: FloatArray) -> None:
         checkpoint(cancel)
 
-    solution, info = spla.cg(
-        stiffness, load, rtol=CG_RTOL, atol=0.0, maxiter=2000, M=preconditioner, callback=_callback
-    )
+    solution, info = cg(system, rhs, rtol=CG_RTOL, atol=0.0, maxiter=2000, M=preconditioner, callback=_callback)
     if info != 0:
         raise MechanicsError(f"the iterative solver did not converge ({info} iterations)")
-    return np.asarray(solution, dtype=np.float64), "amg-cg"
+    norm = float(np.linalg.norm(rhs))
+    residual = float(np.linalg.norm(system @ solution - rhs)) / norm if norm > 0 else 0.0
+    return np.asarray(solution, dtype=np.float64), residual
 
 
 def solve(
@@ -383,9 +479,8 @@ def solve(
         tri = traction.triangles
         area = 0.5 * np.linalg.norm(np.cross(p[tri[:, 1]] - p[tri[:, 0]], p[tri[:, 2]] - p[tri[:, 0]]), axis=1)
         force = traction.traction_mpa * (area / 3.0)[:, None]
-        for column in range(3):
-            for component in range(3):
-                np.add.at(load, mids[:, column] * 3 + component, force[:, component])
+        where = (mids[:, :, None] * 3 + np.arange(3)).reshape(-1)  # (triangle, mid-edge node, component)
+        load += np.bincount(where, weights=np.repeat(force[:, None, :], 3, axis=1).reshape(-1), minlength=n_unknowns)
     held: list[IndexArray] = []
     for support in fixed:
         if len(support.triangles) == 0:
@@ -395,26 +490,29 @@ def solve(
         held.extend(nodes * 3 + component for component in support.components)
     held_dofs = np.unique(np.concatenate(held))
     report(progress, 0.3, "solving")
-    # Held unknowns become identity rows and columns (not removed), so each node keeps its three unknowns together
-    # in one 3x3 block: the smoothed-aggregation preconditioner aggregates nodes, not scalar unknowns.
-    keep = np.ones(n_unknowns)
-    keep[held_dofs] = 0.0
-    scale = sp.diags(keep)
-    system = (scale @ stiffness @ scale + sp.diags(1.0 - keep)).tocsr()
-    rhs = load * keep
     checkpoint(cancel)
-    node_points = np.vstack([p, 0.5 * (p[q.edges[:, 0]] + p[q.edges[:, 1]])])
     surface = np.unique(boundary_triangles(mesh)).size / mesh.n_points
-    u, solver = _solve_system(
-        system, rhs, _rigid_body_modes(np.repeat(node_points, 3, axis=0)), surface >= SHELL_SURFACE_FRACTION, cancel
-    )
+    if surface >= SHELL_SURFACE_FRACTION or n_unknowns <= DIRECT_LIMIT:
+        free = np.setdiff1d(np.arange(n_unknowns), held_dofs, assume_unique=True)
+        u, residual = _solve_direct(stiffness, load, free)
+        solver = "direct"
+    else:
+        node_points = np.vstack([p, 0.5 * (p[q.edges[:, 0]] + p[q.edges[:, 1]])])
+        modes = _rigid_body_modes(np.repeat(node_points, 3, axis=0))
+        u, residual = _solve_amg(stiffness, load, held_dofs, modes, cancel)
+        solver = "amg-cg"
     report(progress, 0.8, "recovering stresses")
     checkpoint(cancel)
     stress, vm = _vertex_stress(q, mesh.n_points, u.reshape(-1, 3), lam, mu)
     displacement = u.reshape(-1, 3)[: mesh.n_points].copy()
     report(progress, 1.0, "solved")
     return Solution(
-        displacement_mm=displacement, stress_mpa=stress, von_mises_mpa=vm, unknowns=n_unknowns, solver=solver
+        displacement_mm=displacement,
+        stress_mpa=stress,
+        von_mises_mpa=vm,
+        unknowns=n_unknowns,
+        solver=solver,
+        relative_residual=residual,
     )
 
 
