@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.panels.common import Report, need_session, new_table
-from app.gui.widgets import ProgressPanel, role_text
+from app.gui.widgets import ProgressPanel, role_text, verdict_word
 from app.workers import ErrorInfo, TaskWorker
 
 if TYPE_CHECKING:
@@ -906,7 +906,7 @@ class ProposalDialog(_CaseDialog):
         parts.append(
             _table(
                 [
-                    (self.tr("Verdict"), check.get("verdict")),
+                    (self.tr("Verdict"), verdict_word(check.get("verdict"))),
                     (
                         self.tr("Envelope"),
                         (
@@ -918,16 +918,7 @@ class ProposalDialog(_CaseDialog):
             )
         )
         header = [self.tr("Parameter"), self.tr("Value"), self.tr("Unit"), self.tr("Status"), self.tr("Margin")]
-        results = [
-            [
-                item.get("name"),
-                _number(item.get("value")),
-                item.get("unit"),
-                item.get("status"),
-                _number(item.get("margin")),
-            ]
-            for item in check.get("results", [])
-        ]
+        results = _parameter_rows(check)
         parts.append(_grid(header, results))
         again = record.get("reverification")
         if again:
@@ -977,6 +968,26 @@ class ProposalDialog(_CaseDialog):
         self.case_model.reload()
         self._said(self.tr("Proposal issued (SHA-256 %1...).").replace("%1", str(sha)[:16]))
         self.refresh()
+
+
+def _parameter_rows(check: Mapping[str, Any]) -> list[list[Any]]:
+    """The check's parameters as the check table shows them (titles, units and statuses in the window's words)."""
+    from PySide6.QtCore import QCoreApplication  # noqa: PLC0415
+
+    from app.gui.widgets import status_text, unit_word  # noqa: PLC0415
+    from workflow.check_table import check_rows  # noqa: PLC0415
+
+    return [
+        [
+            QCoreApplication.translate("ParameterTitles", row.title),
+            row.value or "-",
+            unit_word(row.unit),
+            status_text(row.status),
+            row.margin or "-",
+        ]
+        for row in check_rows(check)
+        if row.kind == "parameter"
+    ]
 
 
 def _number(value: object) -> str:

@@ -498,6 +498,10 @@ def test_screenshots_of_the_case_dialogs(
         qtbot.waitExposed(preview)
         qtbot.wait(100)
         saved.append(_save(preview, f"{language}-23-design-proposal"))
+        bar = preview.browser.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the check, the team, the software and the hash at the end
+        qtbot.wait(50)
+        saved.append(_save(preview, f"{language}-23b-design-proposal-end"))
         _collect(preview, texts)
         preview.reject()
         change = _dialog(window, "change", DesignChangeDialog)
