@@ -95,6 +95,8 @@ core-tests: python-env
 	@$(POSTGRES_URL); \
 	$(XVFB) $(CORE_VENV)/bin/python -m pytest -p no:cacheprovider tests --ignore=tests/app --ignore=tests/gui
 
+# tests/installer strips and reads real libraries as the bundle's build does (binutils: strip, readelf).
+test: APT_PACKAGES += binutils
 test: install lint typecheck contracts unit core-tests
 
 # The benchmarks' peers (dcm2niix, CloudCompare) and the bundle's build tools are installed only for those targets.

@@ -307,3 +307,44 @@ class RegionLookup:
         """Region name -> mask over ``points``."""
         _, nearest = self._tree.query(points, k=1)
         return {name: np.asarray(mask, dtype=bool)[nearest] for name, mask in self._labels.items()}
+
+
+#: How far (mm) a design vertex may be from the nearest registered scan point and still take its deviation; farther
+#: vertices are parts of the design the scan did not see (NaN).
+DESIGN_REACH_MM = 1.5
+
+
+def deviation_on_design(
+    vertices: npt.ArrayLike, points: FloatArray, values: FloatArray, *, reach_mm: float = DESIGN_REACH_MM
+) -> FloatArray:
+    """The deviation at each design vertex: the value of the nearest registered scan point (mm).
+
+    Parameters
+    ----------
+    vertices
+        ``(V, 3)`` design vertices (design frame, mm).
+    points
+        ``(N, 3)`` scan points registered into the design frame (:attr:`DeviationMap.points`).
+    values
+        The points' deviation (mm), e.g. :attr:`DeviationMap.filtered`.
+    reach_mm
+        Vertices farther than this from every scan point get NaN (not scanned).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(V,)`` deviation per vertex (mm), NaN where the scan did not reach.
+    """
+    query = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
+    distance, nearest = cKDTree(points).query(query, k=1, distance_upper_bound=reach_mm)
+    found = np.isfinite(distance)
+    result = np.full(len(query), np.nan)
+    result[found] = np.asarray(values, dtype=np.float64)[np.asarray(nearest, dtype=np.int64)[found]]
+    return result
+
+
+def worst_point(deviation: DeviationMap) -> tuple[tuple[float, float, float], float]:
+    """The registered scan point whose filtered deviation is largest in magnitude (design frame, mm) and its value."""
+    index = int(np.argmax(np.abs(deviation.filtered)))
+    x, y, z = (float(v) for v in deviation.points[index])
+    return (x, y, z), float(deviation.filtered[index])

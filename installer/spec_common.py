@@ -11,10 +11,14 @@ The desktop bundle leaves out what the desktop never runs: the sync server's sta
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import importlib.machinery
 import importlib.util
+import os
 import re
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -62,7 +66,47 @@ EXCLUDES = [
     "vtkmodules.web", "vtkmodules.generate_pyi",
     # vtkmodules.qt's QOpenGLWidget base (DVW's view is a QWidget: see app/gui/scene_view.py)
     "PySide6.QtOpenGLWidgets", "PySide6.QtOpenGL",
+    # Qt's network module (with its TLS plug-ins and the Kerberos libraries it links): DVW's sync client is httpx
+    "PySide6.QtNetwork",
+    # Pillow's AVIF and WebP codecs (libavif, libwebp): DVW's pictures are PNG; Pillow loads without them
+    "PIL._avif", "PIL._webp",
+    # scipy's statistics, interpolation, integration and clustering: DVW uses none; only functions it never calls
+    # import them when called (scipy.optimize's differential evolution and SHGO, trimesh's paths and k-means)
+    "scipy.stats", "scipy.interpolate", "scipy.integrate", "scipy.cluster",
+    # line editing for interactive Python (pdb, code), with libreadline
+    "readline",
+    # lxml's parts that trimesh's 3MF and SVG readers do not use (they use lxml.etree)
+    "lxml.objectify", "lxml.html", "lxml.isoschematron", "lxml.sax", "lxml.cssselect", "lxml.doctestcompare",
+    "lxml.usedoctest",
+    # httpx's own command line and what only it loads (httpx imports it only when present); setuptools and distutils,
+    # which only cffi's run-time C compiler would import (and PyInstaller's setuptools run-time hook with them)
+    "httpx._main", "rich", "pygments", "click", "markdown_it", "mdurl",
+    "setuptools", "distutils", "_distutils_hack", "pkg_resources",
 ]  # fmt: skip
+
+
+def _imported(source: Path) -> set[str]:
+    """The modules a Python file imports (``import a.b`` names ``a.b``; ``from a import b`` names ``a`` and ``a.b``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def check_excludes() -> None:
+    """Stop the build when a DVW source file imports a module of :data:`EXCLUDES` (it would be missing)."""
+    found = sorted(
+        f"{source.relative_to(ROOT)}: {name}"
+        for package in DVW_PACKAGES
+        for source in sorted((ROOT / package).rglob("*.py"))
+        for name in _imported(source)
+        if any(name == left_out or name.startswith(f"{left_out}.") for left_out in EXCLUDES)
+    )
+    if found:
+        raise SystemExit(f"DVW imports modules the bundle leaves out (spec_common.EXCLUDES): {found}")
 
 
 def datas() -> list[tuple[str, str]]:
@@ -120,25 +164,35 @@ def vtk_excludes() -> list[str]:
     return [f"vtkmodules.{name}" for name in sorted(installed - VTK_MODULES)]
 
 
-#: Binaries shipped without their symbol tables (see :func:`stripped`): VTK's, cc3d's, the DICOM decoders' and
-#: libpython (measured: libpython 23.1 -> 5.7 MB, cc3d 19.3 -> 2.5, libjpeg 9.9 -> 2.4, CharLS 6.7 -> 0.6,
-#: openjpeg 6.1 -> 1.1). None of them was repaired by auditwheel (see :func:`stripped`).
-STRIPPED = ("vtkmodules/", "cc3d/", "libpython3", "_libjpeg.", "_CharLS.", "_openjpeg.")
 #: Qt files the desktop never loads: the other languages' Qt translations (DVW speaks English and Simplified
-#: Chinese: app/gui/i18n.py loads qtbase_zh_CN), and the plug-ins for embedded displays (EGLFS, framebuffer, VNC,
-#: Vulkan display), input devices without a window system, and network information.
+#: Chinese: app/gui/i18n.py loads qtbase_zh_CN); the plug-ins for embedded displays (EGLFS, framebuffer, VNC, Vulkan
+#: display), input devices without a window system, network information and Qt's network library (DVW's sync client
+#: is httpx; PySide6.QtNetwork is excluded); the GTK 3 platform theme (it links
+#: GTK 3, which is not bundled, and pulls in cairo, pango, gdk-pixbuf and atk: Qt draws its own widgets and dialogs
+#: without it); the Wayland platform and its plug-ins (the 3D view is VTK's X render window in a native child window,
+#: which needs X11: on a Wayland desktop that means XWayland); and the image formats DVW never reads or writes
+#: (its pictures are PNG, built into QtGui; JPEG, GIF, ICO and SVG stay for icon themes).
 QT_UNUSED = (
     "PySide6/Qt/plugins/egldeviceintegrations/", "PySide6/Qt/plugins/generic/",
     "PySide6/Qt/plugins/networkinformation/", "PySide6/Qt/plugins/platforms/libqeglfs.so",
     "PySide6/Qt/plugins/platforms/libqlinuxfb.so", "PySide6/Qt/plugins/platforms/libqminimalegl.so",
     "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so", "PySide6/Qt/plugins/platforms/libqvnc.so",
     "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so", "PySide6/Qt/lib/libQt6EglFsKmsSupport.so",
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+    "PySide6/Qt/plugins/platforms/libqwayland", "PySide6/Qt/plugins/wayland-",
+    "PySide6/Qt/lib/libQt6WaylandClient.so", "PySide6/Qt/lib/libQt6WlShellIntegration.so",
+    "PySide6/Qt/lib/libQt6Network.so",
+    "PySide6/Qt/plugins/imageformats/libqtiff.so", "PySide6/Qt/plugins/imageformats/libqwebp.so",
+    "PySide6/Qt/plugins/imageformats/libqicns.so", "PySide6/Qt/plugins/imageformats/libqtga.so",
+    "PySide6/Qt/plugins/imageformats/libqwbmp.so",
 )  # fmt: skip
 _QT_TRANSLATIONS = "PySide6/Qt/translations/"
 _QT_TRANSLATIONS_KEPT = ("qtbase_zh_CN.qm",)
 
+Entry = tuple[str, str, str]
 
-def trimmed(entries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+
+def trimmed(entries: list[Entry]) -> list[Entry]:
     """``entries`` (``Analysis.binaries`` or ``.datas``) without the Qt files DVW never loads (:data:`QT_UNUSED`).
 
     Also without ``netgen-occt``'s metadata: with it, Netgen would load the Open CASCADE libraries from the paths
@@ -155,33 +209,171 @@ def trimmed(entries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     return found
 
 
-def stripped(binaries: list[tuple[str, str, str]], folder: Path) -> list[tuple[str, str, str]]:
-    """``binaries`` (``Analysis.binaries``) with those of :data:`STRIPPED` replaced by copies without symbol tables.
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise SystemExit(f"{name} (binutils) is needed to build the bundle")
+    return path
 
-    Those libraries carry their full symbol tables, a quarter (VTK) to nine tenths (CharLS) of their size; loading
-    uses only the dynamic symbols, which stay, as do the build IDs (a crash's addresses can still be resolved
-    against the wheels' libraries). Only these: PyInstaller's own ``strip`` option strips every binary, and the
-    libraries that auditwheel repaired (numpy's OpenBLAS, ...) then fail to load ("ELF load command
-    address/offset not page-aligned"). The bundle's smoke test decodes compressed DICOM and renders with them.
-    Stripped afresh at every build (a few seconds).
+
+def _needed(library: str) -> list[str]:
+    """The sonames an ELF file names in its dynamic section (``NEEDED``)."""
+    command = [_tool("readelf"), "-d", library]
+    dynamic = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603 - wheel files
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
+
+
+def _reached(start: list[Entry], by_name: dict[str, list[Entry]]) -> set[str]:
+    """The destination names of ``start`` and of every collected library they need, directly or indirectly."""
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        name, source, _kind = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for soname in _needed(source):
+            todo.extend(by_name.get(soname, []))
+    return seen
+
+
+def without_orphans(binaries: list[Entry]) -> list[Entry]:
+    """:func:`trimmed` ``binaries``, also without the libraries that only the left-out Qt files needed.
+
+    PyInstaller collects a plug-in's libraries with it (the GTK theme brings cairo, pango, gdk-pixbuf, atk, ...; the
+    Wayland platform its client libraries). A library goes only if no kept binary needs it, directly or through
+    another; one that no collected binary names (libpython, which the bootloader opens; Open CASCADE, which DVW opens
+    by path) is never touched.
     """
-    strip = shutil.which("strip")
-    if strip is None:
-        raise SystemExit("strip (binutils) is needed to build the bundle")
-    found = []
-    for name, source, kind in trimmed(binaries):
-        if not (name.startswith(STRIPPED) and kind in ("BINARY", "EXTENSION")):
+    libraries = [entry for entry in binaries if entry[2] in ("BINARY", "EXTENSION")]
+    kept = trimmed(binaries)
+    left_out = [entry for entry in libraries if entry not in kept]
+    by_name: dict[str, list[Entry]] = {}
+    for entry in libraries:
+        by_name.setdefault(Path(entry[0]).name, []).append(entry)
+    candidates = _reached(left_out, by_name) - {entry[0] for entry in left_out}
+    still_needed = _reached([entry for entry in kept if entry in libraries and entry[0] not in candidates], by_name)
+    missing = {entry[0] for entry in left_out} & still_needed
+    if missing:
+        raise SystemExit(f"QT_UNUSED leaves out libraries that kept binaries need: {sorted(missing)}")
+    orphans = candidates - still_needed
+    return [entry for entry in kept if entry[0] not in orphans]
+
+
+def _loaded_image(data: bytes) -> list[tuple[int, ...] | bytes] | None:
+    """What the dynamic loader reads of an ELF64 little-endian file: its program headers and the bytes they map.
+
+    The section header fields of the ELF header (``e_shoff``, ``e_shnum``, ``e_shstrndx``), which only tools read,
+    are blanked; so are segments' file offsets, which may move (their alignment is checked instead). ``None`` for a
+    file that is not ELF64 little-endian.
+    """
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return None
+    data = data[:0x28] + bytes(8) + data[0x30:0x3C] + bytes(4) + data[0x40:]
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    image: list[tuple[int, ...] | bytes] = []
+    for index in range(phnum):
+        kind, flags, offset, vaddr, _paddr, filesz, memsz, align = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + index * phentsize
+        )
+        aligned = kind != 1 or align <= 1 or (offset - vaddr) % align == 0
+        image.append((kind, flags, vaddr, filesz, memsz, align, aligned))
+        if kind == 1:  # PT_LOAD
+            image.append(data[offset : offset + filesz])
+    return image
+
+
+def _deduplicated(binaries: list[Entry]) -> tuple[list[Entry], int]:
+    """``binaries`` with each library that is byte for byte another collected one replaced by a link to it.
+
+    numpy's and scipy's wheels each carry the same gfortran and quadmath runtimes (3 MB). Both names stay (each
+    library's ``$ORIGIN`` run path finds its own), and the loader maps the file once either way. Returns the entries
+    and the bytes saved.
+    """
+    first: dict[tuple[int, str], str] = {}
+    found: list[Entry] = []
+    saved = 0
+    for name, source, kind in sorted(binaries):
+        if kind != "BINARY":
             found.append((name, source, kind))
             continue
+        content = Path(source).read_bytes()
+        key = (len(content), hashlib.sha256(content).hexdigest())
+        if key not in first:
+            first[key] = name
+            found.append((name, source, kind))
+            continue
+        found.append((name, os.path.relpath(first[key], Path(name).parent), "SYMLINK"))
+        saved += len(content)
+    return found, saved
+
+
+def _linked(entries: list[Entry], shipped: set[str]) -> list[Entry]:
+    """``entries`` without the links (PyInstaller's, beside the executable) to files that are not ``shipped``."""
+    return [
+        (name, source, kind)
+        for name, source, kind in entries
+        if kind != "SYMLINK" or os.path.normpath(os.path.join(os.path.dirname(name), source)) in shipped
+    ]
+
+
+def shipped(binaries: list[Entry], datas: list[Entry], folder: Path) -> tuple[list[Entry], list[Entry]]:
+    """The Linux bundle's libraries and data files: ``Analysis.binaries`` and ``.datas`` as DVW ships them.
+
+    Without the Qt files DVW never loads (:func:`trimmed`), the libraries only they needed (:func:`without_orphans`)
+    and PyInstaller's links to them; duplicate libraries linked (:func:`_deduplicated`); and every library without
+    its symbol table when that is provably harmless.
+
+    Symbol tables are a quarter (VTK) to nine tenths (CharLS) of a library's size, and loading uses only the dynamic
+    symbols, which stay, as do the build IDs (a crash's addresses can still be resolved against the wheels'
+    libraries). Each library is stripped (``strip --strip-unneeded``) into ``folder`` and the stripped copy is
+    shipped only if what the dynamic loader reads of it, its program headers and the bytes they map, is that of the
+    original (:func:`_loaded_image`); otherwise the original is. That keeps the libraries auditwheel repaired with
+    patchelf whole (numpy's OpenBLAS, scipy's and Pillow's extensions, ...): strip moves their patched segments and
+    they then fail to load ("ELF load command address/offset not page-aligned"), which is also why PyInstaller's
+    own ``strip=True`` (every binary, unchecked) is not used. Stripped afresh at every build (about 15 s here).
+    Prints what it did.
+    """
+    strip = _tool("strip")
+    kept = without_orphans(binaries)
+    unique, linked = _deduplicated(kept)
+    found: list[Entry] = []
+    saved = kept_whole = count = 0
+    for name, source, kind in unique:
+        if kind not in ("BINARY", "EXTENSION"):
+            found.append((name, source, kind))
+            continue
+        original = Path(source).read_bytes()
+        image = _loaded_image(original)
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([strip, "--strip-unneeded", "-o", str(target), source], check=True)  # noqa: S603
-        found.append((name, str(target), kind))
-    return found
+        if image is not None:
+            command = [strip, "--strip-unneeded", "-o", str(target), source]
+            done = subprocess.run(command, capture_output=True, check=False)  # noqa: S603 - the wheels' files
+            smaller = target.read_bytes() if done.returncode == 0 else original
+            if len(smaller) < len(original):
+                if _loaded_image(smaller) == image:
+                    found.append((name, str(target), kind))
+                    saved += len(original) - len(smaller)
+                    count += 1
+                    continue
+                kept_whole += 1
+        found.append((name, source, kind))
+    datas = trimmed(datas)
+    names = {entry[0] for entry in found + datas if entry[2] != "SYMLINK"}
+    found, datas = _linked(found, names), _linked(datas, names)
+    print(  # noqa: T201 - the build's log
+        f"DVW bundle: {len(binaries) - len(kept)} libraries left out with Qt's unused files; "
+        f"{linked / 2**20:.1f} MB of duplicates linked; {count} libraries stripped ({saved / 2**20:.1f} MB fewer); "
+        f"{kept_whole} kept whole (stripping would change what the loader maps: auditwheel-repaired)"
+    )
+    return found, datas
 
 
 def analysis_options() -> dict[str, Any]:
     """Keyword arguments of ``Analysis`` shared by every platform."""
+    check_excludes()
     return {
         "pathex": [str(ROOT)],
         # DVW's own hooks first (installer/hooks: its workflow package shares a name with a contributed hook's).

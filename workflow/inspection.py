@@ -1,7 +1,8 @@
 """The final inspection of a case's device: its 3D scan against its design, recorded (no Qt).
 
-:func:`inspect_case` is the step ``dvw inspect`` (and, later, the window) runs: it checks who inspects and which
-device (:func:`traceability.inspection.inspected_device`: a quality user, the current revision's UDI, not already
+:func:`inspect_case` is the step ``dvw inspect`` runs (the window runs its two parts, :func:`measure_scan` and
+:func:`record_measured`, see :mod:`workflow.inspecting`): it checks who inspects and which device
+(:func:`traceability.inspection.inspected_device`: a quality user, the current revision's UDI, not already
 nonconforming) before any work, reads the scan (:func:`geometry.inspection.read_scan`), loads the case's design
 from the store (checked against its SHA-256), names the regions, registers the scan and measures its deviation
 (:func:`geometry.inspection.inspect_scan`), stores the scan and a JSON report as artifacts, and records the
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from records.events import Event
     from records.store import Store
     from records.users import Session
+    from traceability.assignment import UdiRecord
     from traceability.families import InspectionTolerances
 
 REPORT_FORMAT = "dvw-inspection-report/1"
@@ -79,7 +81,7 @@ def _mesh_suffix(path: Path, named: str | None) -> str:
     return ".stl"
 
 
-def _stored_mesh(store: Store, case: CaseState, name: str) -> tuple[Mesh, str] | None:
+def stored_mesh(store: Store, case: CaseState, name: str) -> tuple[Mesh, str] | None:
     """The case's mesh input ``name`` (``design``, ``anatomy``) and its SHA-256, or None when the case has none."""
     from geometry.io import read_mesh  # noqa: PLC0415
     from records.payloads import CheckRun, read  # noqa: PLC0415
@@ -123,6 +125,166 @@ def _bearing_regions(design: Mesh, anatomy: Mesh, cancel: CancelToken | None) ->
 
     fit = analyse_fit(design, anatomy, cancel=cancel)
     return RegionLookup(fit.centroids, {BEARING: fit.bearing, REST: ~fit.bearing})
+
+
+@dataclass(frozen=True, eq=False)
+class MeasuredScan:
+    """A scan of the case's device registered onto its design and measured, not yet recorded.
+
+    Everything the inspection record and its report hold except who inspected and the software's manifest; plain
+    values and arrays, so that it crosses from the worker process by pickling.
+    """
+
+    case_code: str
+    design_sha256: str
+    anatomy_sha256: str | None
+    scan_sha256: str
+    scan_kind: str
+    scan_points: int
+    tolerance_mm: float
+    tolerances: dict[str, Any]
+    registration: dict[str, Any]
+    regions: list[dict[str, Any]]
+    histogram: dict[str, Any]
+    passed: bool
+
+    @property
+    def result(self) -> str:
+        """``pass`` or ``fail``."""
+        return "pass" if self.passed else "fail"
+
+
+def measure_scan(
+    store: Store,
+    case: CaseState,
+    scan_path: Path,
+    *,
+    home: Path | None = None,
+    tolerance_mm: float | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[MeasuredScan, DeviationMap, Mesh]:
+    """Read the scan, register it onto the case's design and measure it (nothing is recorded).
+
+    Returns the measurement, the deviation map and the design it was measured against. Parameters and errors as
+    :func:`inspect_case` (without the inspector's gates).
+    """
+    from geometry.inspection import inspect_scan, read_scan  # noqa: PLC0415
+
+    report(progress, 0.0, "reading the scan")
+    scan = read_scan(scan_path)
+    scan_sha = sha256_file(scan_path)
+    stored = stored_mesh(store, case, "design")
+    if stored is None:
+        raise InspectionInputError(f"case {case.code} holds no design to compare the scan with")
+    design, design_sha = stored
+    tolerances = _tolerances(home, case, tolerance_mm)
+    anatomy = stored_mesh(store, case, "anatomy")
+    checkpoint(cancel)
+    lookup = None
+    region_tolerances: dict[str, float] = {}
+    if anatomy is not None:
+        report(progress, 0.05, "finding the bearing surface")
+        lookup = _bearing_regions(design, anatomy[0], cancel)
+        region_tolerances[BEARING] = tolerances.bearing_tolerance_mm or tolerances.tolerance_mm
+    deviation = inspect_scan(
+        design,
+        scan.points,
+        tolerance_mm=tolerances.tolerance_mm,
+        region_of=lookup,
+        region_tolerances=region_tolerances,
+        progress=subrange(progress, 0.1, 1.0),
+        cancel=cancel,
+    )
+    checkpoint(cancel)
+    registration = deviation.registration
+    measured = MeasuredScan(
+        case_code=case.code,
+        design_sha256=design_sha,
+        anatomy_sha256=None if anatomy is None else anatomy[1],
+        scan_sha256=scan_sha,
+        scan_kind=scan.kind,
+        scan_points=len(scan.points),
+        tolerance_mm=tolerances.tolerance_mm,
+        tolerances=tolerances.to_json() if tolerance_mm is None else {"tolerance_mm": tolerance_mm},
+        registration={
+            "rms_mm": round(registration.rms_mm, 5),
+            "inlier_share": round(registration.inlier_share, 5),
+            "iterations": registration.iterations,
+            "candidates": registration.candidates,
+            "transform": registration.transform.matrix(),
+            "rotation_deg": round(registration.transform.angle_deg, 3),
+        },
+        regions=[region.to_json() for region in deviation.regions],
+        histogram=_histogram(deviation.filtered, deviation.tolerance_mm),
+        passed=deviation.passed,
+    )
+    return measured, deviation, design
+
+
+def record_measured(
+    store: Store,
+    case: CaseState,
+    device: UdiRecord,
+    measured: MeasuredScan,
+    scan_path: Path,
+    *,
+    by: Session,
+    manifest_id: str,
+) -> tuple[Event, str]:
+    """Store the scan and the report as artifacts and record the inspection (``by``: the inspector's session).
+
+    Returns the event and the report's SHA-256.
+
+    Raises
+    ------
+    InspectionInputError
+        The scan file changed since it was measured (its SHA-256 differs).
+    NonconformingError
+        Another inspector recorded a failing inspection of the device meanwhile.
+    """
+    from traceability.inspection import record_inspection  # noqa: PLC0415
+
+    if sha256_file(scan_path) != measured.scan_sha256:
+        raise InspectionInputError(f"{scan_path} changed while it was measured: inspect it again", path=str(scan_path))
+    document = {
+        "format": REPORT_FORMAT,
+        "case_code": case.code,
+        "revision": device.revision,
+        "serial": device.udi.serial,
+        "result": measured.result,
+        "design_sha256": measured.design_sha256,
+        "anatomy_sha256": measured.anatomy_sha256,
+        "scan_sha256": measured.scan_sha256,
+        "scan_kind": measured.scan_kind,
+        "scan_points": measured.scan_points,
+        "tolerances": measured.tolerances,
+        "registration": measured.registration,
+        "regions": measured.regions,
+        "deviation_histogram": measured.histogram,
+        "inspector": by.user.signer_json(),
+        "manifest_id": manifest_id,
+    }
+    report_bytes = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    store.put_artifact(scan_path, "scan")
+    report_sha = store.put_artifact(report_bytes, "inspection_report")
+    event = record_inspection(
+        store,
+        case,
+        device,
+        result=measured.result,
+        design_sha256=measured.design_sha256,
+        scan_sha256=measured.scan_sha256,
+        scan_kind=measured.scan_kind,
+        scan_points=measured.scan_points,
+        report_sha256=report_sha,
+        tolerance_mm=measured.tolerance_mm,
+        registration=measured.registration,
+        regions=measured.regions,
+        manifest_id=manifest_id,
+        by=by,
+    )
+    return event, report_sha
 
 
 def inspect_case(
@@ -174,86 +336,21 @@ def inspect_case(
     GeometryError
         The scan cannot be registered.
     """
-    from geometry.inspection import inspect_scan, read_scan  # noqa: PLC0415
-    from traceability.inspection import FAIL, PASS, inspected_device, record_inspection  # noqa: PLC0415
+    from traceability.inspection import inspected_device  # noqa: PLC0415
 
     case = store.case(code)
     device = inspected_device(store, case, by)
-    report(progress, 0.0, "reading the scan")
-    scan = read_scan(scan_path)
-    scan_sha = sha256_file(scan_path)
-    stored = _stored_mesh(store, case, "design")
-    if stored is None:
-        raise InspectionInputError(f"case {case.code} holds no design to compare the scan with")
-    design, design_sha = stored
-    tolerances = _tolerances(home, case, tolerance_mm)
-    anatomy = _stored_mesh(store, case, "anatomy")
-    checkpoint(cancel)
-    lookup = None
-    region_tolerances: dict[str, float] = {}
-    if anatomy is not None:
-        report(progress, 0.05, "finding the bearing surface")
-        lookup = _bearing_regions(design, anatomy[0], cancel)
-        region_tolerances[BEARING] = tolerances.bearing_tolerance_mm or tolerances.tolerance_mm
-    deviation = inspect_scan(
-        design,
-        scan.points,
-        tolerance_mm=tolerances.tolerance_mm,
-        region_of=lookup,
-        region_tolerances=region_tolerances,
-        progress=subrange(progress, 0.1, 0.95),
-        cancel=cancel,
-    )
-    checkpoint(cancel)
-    registration = deviation.registration
-    registration_json = {
-        "rms_mm": round(registration.rms_mm, 5),
-        "inlier_share": round(registration.inlier_share, 5),
-        "iterations": registration.iterations,
-        "candidates": registration.candidates,
-        "transform": registration.transform.matrix(),
-        "rotation_deg": round(registration.transform.angle_deg, 3),
-    }
-    regions = [region.to_json() for region in deviation.regions]
-    result = PASS if deviation.passed else FAIL
-    document = {
-        "format": REPORT_FORMAT,
-        "case_code": case.code,
-        "revision": device.revision,
-        "serial": device.udi.serial,
-        "result": result,
-        "design_sha256": design_sha,
-        "anatomy_sha256": None if anatomy is None else anatomy[1],
-        "scan_sha256": scan_sha,
-        "scan_kind": scan.kind,
-        "scan_points": len(scan.points),
-        "tolerances": tolerances.to_json() if tolerance_mm is None else {"tolerance_mm": tolerance_mm},
-        "registration": registration_json,
-        "regions": regions,
-        "deviation_histogram": _histogram(deviation.filtered, deviation.tolerance_mm),
-        "inspector": by.user.signer_json(),
-        "manifest_id": manifest_id,
-    }
-    report_bytes = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    report(progress, 0.97, "recording the inspection")
-    store.put_artifact(scan_path, "scan")
-    report_sha = store.put_artifact(report_bytes, "inspection_report")
-    event = record_inspection(
+    measured, deviation, _ = measure_scan(
         store,
         case,
-        device,
-        result=result,
-        design_sha256=design_sha,
-        scan_sha256=scan_sha,
-        scan_kind=scan.kind,
-        scan_points=len(scan.points),
-        report_sha256=report_sha,
-        tolerance_mm=tolerances.tolerance_mm,
-        registration=registration_json,
-        regions=regions,
-        manifest_id=manifest_id,
-        by=by,
+        scan_path,
+        home=home,
+        tolerance_mm=tolerance_mm,
+        progress=subrange(progress, 0.0, 0.95),
+        cancel=cancel,
     )
+    report(progress, 0.97, "recording the inspection")
+    event, report_sha = record_measured(store, case, device, measured, scan_path, by=by, manifest_id=manifest_id)
     report(progress, 1.0, "inspection recorded")
     return InspectionOutcome(event, deviation, report_sha, scan_path)
 

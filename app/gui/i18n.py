@@ -93,6 +93,12 @@ def _compiled(language: str) -> Path | None:
 
 
 _installed: list[QTranslator] = []
+_language = [DEFAULT_LANGUAGE]  # the language last installed (install_language)
+
+
+def current_language() -> str:
+    """The language the window speaks: the one last installed by :func:`install_language` (English before any)."""
+    return _language[0]
 
 
 def install_language(language: str) -> bool:
@@ -112,6 +118,7 @@ def install_language(language: str) -> bool:
         QCoreApplication.removeTranslator(translator)
     _installed.clear()
     QLocale.setDefault(QLocale(language))
+    _language[0] = language if language in LANGUAGES else DEFAULT_LANGUAGE
     if language == DEFAULT_LANGUAGE or language not in LANGUAGES:
         return language == DEFAULT_LANGUAGE
     qt_base = QTranslator(app)

@@ -81,6 +81,7 @@ from app.gui.models import (
 )
 from app.gui.panels import CasesPanel, CheckPanel, ImportPanel, ReviewPanel, SegmentPanel
 from app.gui.panels.common import need_session
+from app.gui.production_dialogs import install_production_actions
 from app.gui.scene_view import BACKGROUND_RGB255, SceneView
 from app.gui.settings import GuiSettings
 from app.gui.slice_view import SliceViewsPanel
@@ -420,6 +421,7 @@ class MainView(QMainWindow):
         file_menu.addAction(self.quit_action)
         # The case's documents and production steps (design input, change, build record, inspection).
         self.case_menu = self.menuBar().addMenu(self.tr("&Case"))
+        self.production = install_production_actions(self)  # Inspect printed part...
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.step_actions = []
         for index, name in enumerate(STEPS):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, QSize, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -137,8 +137,13 @@ def error_title(info: ErrorInfo) -> str:
 
 
 def speaks_english() -> bool:
-    """Whether the window speaks English (the cores' messages are English: shown as they are only then)."""
-    return QLocale().language() == QLocale.Language.English
+    """Whether the window speaks English (the cores' messages are English: shown as they are only then).
+
+    DVW's own language setting, not the system's locale (a machine in the C locale still gets English words).
+    """
+    from app.gui.i18n import DEFAULT_LANGUAGE, current_language  # noqa: PLC0415 - i18n imports no widgets
+
+    return current_language() == DEFAULT_LANGUAGE
 
 
 def error_line(info: ErrorInfo) -> str:

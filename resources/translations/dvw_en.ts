@@ -2,6 +2,61 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>BuildRecordDialog</name>
+    <message>
+        <source>Build record - case %1</source>
+        <translation>Build record - case %1</translation>
+    </message>
+    <message>
+        <source>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</source>
+        <translation>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</translation>
+    </message>
+    <message>
+        <source>build record file, e.g. BUILD.toml</source>
+        <translation>build record file, e.g. BUILD.toml</translation>
+    </message>
+    <message>
+        <source>The build record file; a parameter file it names is looked for beside it</source>
+        <translation>The build record file; a parameter file it names is looked for beside it</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>Browse...</translation>
+    </message>
+    <message>
+        <source>Choose the build record file</source>
+        <translation>Choose the build record file</translation>
+    </message>
+    <message>
+        <source>The file as it will be checked and recorded</source>
+        <translation>The file as it will be checked and recorded</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>Check the file and record the build with the case</source>
+        <translation>Check the file and record the build with the case</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Build records (%1)</source>
+        <translation>Build records (%1)</translation>
+    </message>
+    <message>
+        <source>Build record</source>
+        <translation>Build record</translation>
+    </message>
+    <message>
+        <source>Choose the build record file first.</source>
+        <translation>Choose the build record file first.</translation>
+    </message>
+</context>
+<context>
     <name>CasesPanel</name>
     <message>
         <source>Case</source>
@@ -18,6 +73,10 @@
     <message>
         <source>Verdict</source>
         <translation>Verdict</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Device</translation>
     </message>
     <message>
         <source>Cases in the local store; double-click to open one</source>
@@ -513,6 +572,180 @@
     <message>
         <source>Imported: %1 voxels, spacing %2 mm, values %3 to %4 HU</source>
         <translation>Imported: %1 voxels, spacing %2 mm, values %3 to %4 HU</translation>
+    </message>
+</context>
+<context>
+    <name>InspectDialog</name>
+    <message>
+        <source>Inspect printed part - case %1</source>
+        <translation>Inspect printed part - case %1</translation>
+    </message>
+    <message>
+        <source>The 3D scan of the printed part is registered onto the case&apos;s design (any pose, no picking) and each scan point&apos;s deviation from it is measured. The inspection is recorded with your name, the scan and the report; a failed inspection makes the device nonconforming for good.</source>
+        <translation>The 3D scan of the printed part is registered onto the case&apos;s design (any pose, no picking) and each scan point&apos;s deviation from it is measured. The inspection is recorded with your name, the scan and the report; a failed inspection makes the device nonconforming for good.</translation>
+    </message>
+    <message>
+        <source>scan file: STL, PLY, OBJ or XYZ, in mm</source>
+        <translation>scan file: STL, PLY, OBJ or XYZ, in mm</translation>
+    </message>
+    <message>
+        <source>A mesh or point cloud of the printed part, in mm, in any pose</source>
+        <translation>A mesh or point cloud of the printed part, in mm, in any pose</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>Browse...</translation>
+    </message>
+    <message>
+        <source>Choose the scan file</source>
+        <translation>Choose the scan file</translation>
+    </message>
+    <message>
+        <source>Own tolerance</source>
+        <translation>Own tolerance</translation>
+    </message>
+    <message>
+        <source>Unchecked: the device family&apos;s inspection tolerances</source>
+        <translation>Unchecked: the device family&apos;s inspection tolerances</translation>
+    </message>
+    <message>
+        <source>The inspector: a user with the quality role</source>
+        <translation>The inspector: a user with the quality role</translation>
+    </message>
+    <message>
+        <source>The inspector&apos;s password: the record is theirs</source>
+        <translation>The inspector&apos;s password: the record is theirs</translation>
+    </message>
+    <message>
+        <source>Scan:</source>
+        <translation>Scan:</translation>
+    </message>
+    <message>
+        <source>Tolerance:</source>
+        <translation>Tolerance:</translation>
+    </message>
+    <message>
+        <source>Inspector:</source>
+        <translation>Inspector:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>Inspect</source>
+        <translation>Inspect</translation>
+    </message>
+    <message>
+        <source>Register the scan, measure it and record the inspection</source>
+        <translation>Register the scan, measure it and record the inspection</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Close; a running inspection is cancelled and nothing is recorded</source>
+        <translation>Close; a running inspection is cancelled and nothing is recorded</translation>
+    </message>
+    <message>
+        <source>No user of this workstation has the quality role: nobody here may inspect.</source>
+        <translation>No user of this workstation has the quality role: nobody here may inspect.</translation>
+    </message>
+    <message>
+        <source>Scan of the printed part</source>
+        <translation>Scan of the printed part</translation>
+    </message>
+    <message>
+        <source>Scans (%1)</source>
+        <translation>Scans (%1)</translation>
+    </message>
+    <message>
+        <source>Only a user with the quality role records a final inspection.</source>
+        <translation>Only a user with the quality role records a final inspection.</translation>
+    </message>
+    <message>
+        <source>The file is not a scan DVW can read (a mesh or point cloud in mm):</source>
+        <translation>The file is not a scan DVW can read (a mesh or point cloud in mm):</translation>
+    </message>
+    <message>
+        <source>The device is nonconforming: it is never inspected again or released.</source>
+        <translation>The device is nonconforming: it is never inspected again or released.</translation>
+    </message>
+    <message>
+        <source>The case&apos;s current revision has no UDI: nothing was made to inspect.</source>
+        <translation>The case&apos;s current revision has no UDI: nothing was made to inspect.</translation>
+    </message>
+    <message>
+        <source>Choose the scan file first.</source>
+        <translation>Choose the scan file first.</translation>
+    </message>
+</context>
+<context>
+    <name>InspectionResultDialog</name>
+    <message>
+        <source>Inspection of case %1</source>
+        <translation>Inspection of case %1</translation>
+    </message>
+    <message>
+        <source>PASS: device %1 is within its tolerances (conforming).</source>
+        <translation>PASS: device %1 is within its tolerances (conforming).</translation>
+    </message>
+    <message>
+        <source>FAIL: device %1 is out of tolerance. It is nonconforming and is never released.</source>
+        <translation>FAIL: device %1 is out of tolerance. It is nonconforming and is never released.</translation>
+    </message>
+    <message>
+        <source>Inspector: %1, %2. Registration RMS %3 mm over %4 scan points. Worst point %5 mm (marked). Figures of each point&apos;s median deviation over its 16 nearest points.</source>
+        <translation>Inspector: %1, %2. Registration RMS %3 mm over %4 scan points. Worst point %5 mm (marked). Figures of each point&apos;s median deviation over its 16 nearest points.</translation>
+    </message>
+    <message>
+        <source>Region</source>
+        <translation>Region</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>Max (mm)</source>
+        <translation>Max (mm)</translation>
+    </message>
+    <message>
+        <source>Min (mm)</source>
+        <translation>Min (mm)</translation>
+    </message>
+    <message>
+        <source>Mean (mm)</source>
+        <translation>Mean (mm)</translation>
+    </message>
+    <message>
+        <source>RMS (mm)</source>
+        <translation>RMS (mm)</translation>
+    </message>
+    <message>
+        <source>Within tolerance</source>
+        <translation>Within tolerance</translation>
+    </message>
+    <message>
+        <source>Tolerance (mm)</source>
+        <translation>Tolerance (mm)</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>The deviation figures of each region, outward positive</source>
+        <translation>The deviation figures of each region, outward positive</translation>
+    </message>
+    <message>
+        <source>pass</source>
+        <translation>pass</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>FAIL</translation>
     </message>
 </context>
 <context>
@@ -1247,6 +1480,33 @@ Software manifest %2</translation>
     </message>
 </context>
 <context>
+    <name>ProductionActions</name>
+    <message>
+        <source>Inspect printed part...</source>
+        <translation>Inspect printed part...</translation>
+    </message>
+    <message>
+        <source>Compare the 3D scan of the printed part with its design and record the final inspection</source>
+        <translation>Compare the 3D scan of the printed part with its design and record the final inspection</translation>
+    </message>
+    <message>
+        <source>Build record...</source>
+        <translation>Build record...</translation>
+    </message>
+    <message>
+        <source>Record how the case&apos;s device was built, from its build record file</source>
+        <translation>Record how the case&apos;s device was built, from its build record file</translation>
+    </message>
+    <message>
+        <source>Build %1 on %2 recorded for device %3 (event %4; material lots %5).</source>
+        <translation>Build %1 on %2 recorded for device %3 (event %4; material lots %5).</translation>
+    </message>
+    <message>
+        <source>Refused:</source>
+        <translation>Refused:</translation>
+    </message>
+</context>
+<context>
     <name>Progress</name>
     <message>
         <source>auditing the records</source>
@@ -1308,6 +1568,62 @@ Software manifest %2</translation>
     <message>
         <source>preparing the 3D view</source>
         <translation>preparing the 3D view</translation>
+    </message>
+    <message>
+        <source>reading the scan</source>
+        <translation>reading the scan</translation>
+    </message>
+    <message>
+        <source>finding the bearing surface</source>
+        <translation>finding the bearing surface</translation>
+    </message>
+    <message>
+        <source>sampling the design</source>
+        <translation>sampling the design</translation>
+    </message>
+    <message>
+        <source>global alignment</source>
+        <translation>global alignment</translation>
+    </message>
+    <message>
+        <source>coarse alignment</source>
+        <translation>coarse alignment</translation>
+    </message>
+    <message>
+        <source>coarse ICP</source>
+        <translation>coarse ICP</translation>
+    </message>
+    <message>
+        <source>fine ICP</source>
+        <translation>fine ICP</translation>
+    </message>
+    <message>
+        <source>registered</source>
+        <translation>registered</translation>
+    </message>
+    <message>
+        <source>distances to the design</source>
+        <translation>distances to the design</translation>
+    </message>
+    <message>
+        <source>filtering the deviation map</source>
+        <translation>filtering the deviation map</translation>
+    </message>
+    <message>
+        <source>inspected</source>
+        <translation>inspected</translation>
+    </message>
+    <message>
+        <source>colouring the design</source>
+        <translation>colouring the design</translation>
+    </message>
+    <message>
+        <source>recording the inspection</source>
+        <translation>recording the inspection</translation>
+    </message>
+    <message>
+        <source>inspection recorded</source>
+        <translation>inspection recorded</translation>
     </message>
     <message>
         <source>preparing the pictures</source>
@@ -1469,6 +1785,14 @@ Software manifest %2</translation>
     <message>
         <source>%1 sites trusted</source>
         <translation>%1 sites trusted</translation>
+    </message>
+    <message>
+        <source>reading the build record</source>
+        <translation>reading the build record</translation>
+    </message>
+    <message>
+        <source>build recorded</source>
+        <translation>build recorded</translation>
     </message>
 </context>
 <context>
@@ -3208,6 +3532,66 @@ Software manifest %2</translation>
     <message>
         <source>°</source>
         <translation>°</translation>
+    </message>
+    <message>
+        <source>no device</source>
+        <translation>no device</translation>
+    </message>
+    <message>
+        <source>UDI assigned</source>
+        <translation>UDI assigned</translation>
+    </message>
+    <message>
+        <source>built</source>
+        <translation>built</translation>
+    </message>
+    <message>
+        <source>inspected</source>
+        <translation>inspected</translation>
+    </message>
+    <message>
+        <source>released</source>
+        <translation>released</translation>
+    </message>
+    <message>
+        <source>NONCONFORMING</source>
+        <translation>NONCONFORMING</translation>
+    </message>
+    <message>
+        <source>Whole part</source>
+        <translation>Whole part</translation>
+    </message>
+    <message>
+        <source>Bone-facing (bearing)</source>
+        <translation>Bone-facing (bearing)</translation>
+    </message>
+    <message>
+        <source>Rest</source>
+        <translation>Rest</translation>
+    </message>
+    <message>
+        <source>The current revision has no UDI yet: no device was made</source>
+        <translation>The current revision has no UDI yet: no device was made</translation>
+    </message>
+    <message>
+        <source>The device has its UDI; no build record or manufactured step yet</source>
+        <translation>The device has its UDI; no build record or manufactured step yet</translation>
+    </message>
+    <message>
+        <source>Built (a build record or the manufactured step); no passing inspection yet</source>
+        <translation>Built (a build record or the manufactured step); no passing inspection yet</translation>
+    </message>
+    <message>
+        <source>Passed its final inspection (conforming); not released yet</source>
+        <translation>Passed its final inspection (conforming); not released yet</translation>
+    </message>
+    <message>
+        <source>Released by quality, or further along its trace</source>
+        <translation>Released by quality, or further along its trace</translation>
+    </message>
+    <message>
+        <source>Failed its final inspection: nonconforming, never inspected again or released; make a new device</source>
+        <translation>Failed its final inspection: nonconforming, never inspected again or released; make a new device</translation>
     </message>
 </context>
 <context>

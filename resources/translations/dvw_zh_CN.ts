@@ -2,6 +2,61 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>BuildRecordDialog</name>
+    <message>
+        <source>Build record - case %1</source>
+        <translation>制造记录 - 病例 %1</translation>
+    </message>
+    <message>
+        <source>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</source>
+        <translation>器械的制造过程：制造记录文件（TOML 格式：制造批次作业、打印设备及其校准、工艺参数集、材料批号、环境、摆放位置、后处理、随炉试样），与 dvw build record 所用文件相同。文件经核查后以 %1 的名义记录；如有问题，将指明所在行。</translation>
+    </message>
+    <message>
+        <source>build record file, e.g. BUILD.toml</source>
+        <translation>制造记录文件，例如 BUILD.toml</translation>
+    </message>
+    <message>
+        <source>The build record file; a parameter file it names is looked for beside it</source>
+        <translation>制造记录文件；其中引用的参数文件应与其位于同一文件夹</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose the build record file</source>
+        <translation>选择制造记录文件</translation>
+    </message>
+    <message>
+        <source>The file as it will be checked and recorded</source>
+        <translation>将被核查并记录的文件内容</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Check the file and record the build with the case</source>
+        <translation>核查文件并将制造记录存入病例</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Build records (%1)</source>
+        <translation>制造记录 (%1)</translation>
+    </message>
+    <message>
+        <source>Build record</source>
+        <translation>制造记录</translation>
+    </message>
+    <message>
+        <source>Choose the build record file first.</source>
+        <translation>请先选择制造记录文件。</translation>
+    </message>
+</context>
+<context>
     <name>CasesPanel</name>
     <message>
         <source>Case</source>
@@ -18,6 +73,10 @@
     <message>
         <source>Verdict</source>
         <translation>结论</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>器械</translation>
     </message>
     <message>
         <source>Cases in the local store; double-click to open one</source>
@@ -513,6 +572,180 @@
     <message>
         <source>Imported: %1 voxels, spacing %2 mm, values %3 to %4 HU</source>
         <translation>已导入：%1 体素，间距 %2 mm，数值 %3 至 %4 HU</translation>
+    </message>
+</context>
+<context>
+    <name>InspectDialog</name>
+    <message>
+        <source>Inspect printed part - case %1</source>
+        <translation>检验打印件 - 病例 %1</translation>
+    </message>
+    <message>
+        <source>The 3D scan of the printed part is registered onto the case&apos;s design (any pose, no picking) and each scan point&apos;s deviation from it is measured. The inspection is recorded with your name, the scan and the report; a failed inspection makes the device nonconforming for good.</source>
+        <translation>打印件的三维扫描将自动配准到本病例的设计上（任意摆放姿态，无需手动选点），并测量每个扫描点相对设计的偏差。检验记录将载明您的姓名、扫描文件和检验报告；检验不合格的器械即永久判定为不合格品。</translation>
+    </message>
+    <message>
+        <source>scan file: STL, PLY, OBJ or XYZ, in mm</source>
+        <translation>扫描文件：STL、PLY、OBJ 或 XYZ，单位 mm</translation>
+    </message>
+    <message>
+        <source>A mesh or point cloud of the printed part, in mm, in any pose</source>
+        <translation>打印件的网格或点云，单位 mm，姿态不限</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose the scan file</source>
+        <translation>选择扫描文件</translation>
+    </message>
+    <message>
+        <source>Own tolerance</source>
+        <translation>自定公差</translation>
+    </message>
+    <message>
+        <source>Unchecked: the device family&apos;s inspection tolerances</source>
+        <translation>不勾选时：采用器械族规定的检验公差</translation>
+    </message>
+    <message>
+        <source>The inspector: a user with the quality role</source>
+        <translation>检验员：具有质量角色的用户</translation>
+    </message>
+    <message>
+        <source>The inspector&apos;s password: the record is theirs</source>
+        <translation>检验员的密码：该记录归属于检验员本人</translation>
+    </message>
+    <message>
+        <source>Scan:</source>
+        <translation>扫描：</translation>
+    </message>
+    <message>
+        <source>Tolerance:</source>
+        <translation>公差：</translation>
+    </message>
+    <message>
+        <source>Inspector:</source>
+        <translation>检验员：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Inspect</source>
+        <translation>检验</translation>
+    </message>
+    <message>
+        <source>Register the scan, measure it and record the inspection</source>
+        <translation>配准扫描、测量偏差并记录检验</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close; a running inspection is cancelled and nothing is recorded</source>
+        <translation>关闭；正在进行的检验将被取消，不作任何记录</translation>
+    </message>
+    <message>
+        <source>No user of this workstation has the quality role: nobody here may inspect.</source>
+        <translation>本工作站没有具有质量角色的用户：无人可进行检验。</translation>
+    </message>
+    <message>
+        <source>Scan of the printed part</source>
+        <translation>打印件的扫描</translation>
+    </message>
+    <message>
+        <source>Scans (%1)</source>
+        <translation>扫描文件 (%1)</translation>
+    </message>
+    <message>
+        <source>Only a user with the quality role records a final inspection.</source>
+        <translation>只有具有质量角色的用户才能记录最终检验。</translation>
+    </message>
+    <message>
+        <source>The file is not a scan DVW can read (a mesh or point cloud in mm):</source>
+        <translation>该文件不是 DVW 可读取的扫描（单位为 mm 的网格或点云）：</translation>
+    </message>
+    <message>
+        <source>The device is nonconforming: it is never inspected again or released.</source>
+        <translation>该器械为不合格品：不再检验，也不得放行。</translation>
+    </message>
+    <message>
+        <source>The case&apos;s current revision has no UDI: nothing was made to inspect.</source>
+        <translation>本病例的当前修订版没有 UDI：尚无可检验的器械。</translation>
+    </message>
+    <message>
+        <source>Choose the scan file first.</source>
+        <translation>请先选择扫描文件。</translation>
+    </message>
+</context>
+<context>
+    <name>InspectionResultDialog</name>
+    <message>
+        <source>Inspection of case %1</source>
+        <translation>病例 %1 的检验</translation>
+    </message>
+    <message>
+        <source>PASS: device %1 is within its tolerances (conforming).</source>
+        <translation>合格：器械 %1 在公差范围内（符合要求）。</translation>
+    </message>
+    <message>
+        <source>FAIL: device %1 is out of tolerance. It is nonconforming and is never released.</source>
+        <translation>不合格：器械 %1 超出公差，判定为不合格品，不得放行。</translation>
+    </message>
+    <message>
+        <source>Inspector: %1, %2. Registration RMS %3 mm over %4 scan points. Worst point %5 mm (marked). Figures of each point&apos;s median deviation over its 16 nearest points.</source>
+        <translation>检验员：%1，%2。配准 RMS %3 mm（%4 个扫描点）。最大偏差点 %5 mm（已标记）。各项数值为每个点与其最近 16 个点偏差的中位数。</translation>
+    </message>
+    <message>
+        <source>Region</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>点数</translation>
+    </message>
+    <message>
+        <source>Max (mm)</source>
+        <translation>最大值 (mm)</translation>
+    </message>
+    <message>
+        <source>Min (mm)</source>
+        <translation>最小值 (mm)</translation>
+    </message>
+    <message>
+        <source>Mean (mm)</source>
+        <translation>平均值 (mm)</translation>
+    </message>
+    <message>
+        <source>RMS (mm)</source>
+        <translation>RMS (mm)</translation>
+    </message>
+    <message>
+        <source>Within tolerance</source>
+        <translation>公差内占比</translation>
+    </message>
+    <message>
+        <source>Tolerance (mm)</source>
+        <translation>公差 (mm)</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>The deviation figures of each region, outward positive</source>
+        <translation>各区域的偏差数值，向外为正</translation>
+    </message>
+    <message>
+        <source>pass</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>不合格</translation>
     </message>
 </context>
 <context>
@@ -1247,6 +1480,33 @@ Software manifest %2</source>
     </message>
 </context>
 <context>
+    <name>ProductionActions</name>
+    <message>
+        <source>Inspect printed part...</source>
+        <translation>检验打印件…</translation>
+    </message>
+    <message>
+        <source>Compare the 3D scan of the printed part with its design and record the final inspection</source>
+        <translation>将打印件的三维扫描与设计比对，并记录最终检验</translation>
+    </message>
+    <message>
+        <source>Build record...</source>
+        <translation>制造记录…</translation>
+    </message>
+    <message>
+        <source>Record how the case&apos;s device was built, from its build record file</source>
+        <translation>根据制造记录文件记录本病例器械的制造过程</translation>
+    </message>
+    <message>
+        <source>Build %1 on %2 recorded for device %3 (event %4; material lots %5).</source>
+        <translation>已为器械 %3 记录在 %2 上的制造作业 %1（事件 %4；材料批号 %5）。</translation>
+    </message>
+    <message>
+        <source>Refused:</source>
+        <translation>已拒绝：</translation>
+    </message>
+</context>
+<context>
     <name>Progress</name>
     <message>
         <source>auditing the records</source>
@@ -1308,6 +1568,62 @@ Software manifest %2</source>
     <message>
         <source>preparing the 3D view</source>
         <translation>正在准备三维视图</translation>
+    </message>
+    <message>
+        <source>reading the scan</source>
+        <translation>正在读取扫描</translation>
+    </message>
+    <message>
+        <source>finding the bearing surface</source>
+        <translation>正在确定骨接触面</translation>
+    </message>
+    <message>
+        <source>sampling the design</source>
+        <translation>正在对设计采样</translation>
+    </message>
+    <message>
+        <source>global alignment</source>
+        <translation>全局对齐</translation>
+    </message>
+    <message>
+        <source>coarse alignment</source>
+        <translation>粗对齐</translation>
+    </message>
+    <message>
+        <source>coarse ICP</source>
+        <translation>粗配准 (ICP)</translation>
+    </message>
+    <message>
+        <source>fine ICP</source>
+        <translation>精配准 (ICP)</translation>
+    </message>
+    <message>
+        <source>registered</source>
+        <translation>已配准</translation>
+    </message>
+    <message>
+        <source>distances to the design</source>
+        <translation>正在计算到设计的距离</translation>
+    </message>
+    <message>
+        <source>filtering the deviation map</source>
+        <translation>正在滤波偏差图</translation>
+    </message>
+    <message>
+        <source>inspected</source>
+        <translation>已检验</translation>
+    </message>
+    <message>
+        <source>colouring the design</source>
+        <translation>正在为设计着色</translation>
+    </message>
+    <message>
+        <source>recording the inspection</source>
+        <translation>正在记录检验</translation>
+    </message>
+    <message>
+        <source>inspection recorded</source>
+        <translation>检验已记录</translation>
     </message>
     <message>
         <source>preparing the pictures</source>
@@ -1469,6 +1785,14 @@ Software manifest %2</source>
     <message>
         <source>%1 sites trusted</source>
         <translation>已信任 %1 个站点</translation>
+    </message>
+    <message>
+        <source>reading the build record</source>
+        <translation>正在读取制造记录</translation>
+    </message>
+    <message>
+        <source>build recorded</source>
+        <translation>制造记录已保存</translation>
     </message>
 </context>
 <context>
@@ -3208,6 +3532,66 @@ Software manifest %2</source>
     <message>
         <source>°</source>
         <translation>度</translation>
+    </message>
+    <message>
+        <source>no device</source>
+        <translation>无器械</translation>
+    </message>
+    <message>
+        <source>UDI assigned</source>
+        <translation>已分配 UDI</translation>
+    </message>
+    <message>
+        <source>built</source>
+        <translation>已制造</translation>
+    </message>
+    <message>
+        <source>inspected</source>
+        <translation>已检验合格</translation>
+    </message>
+    <message>
+        <source>released</source>
+        <translation>已放行</translation>
+    </message>
+    <message>
+        <source>NONCONFORMING</source>
+        <translation>不合格品</translation>
+    </message>
+    <message>
+        <source>Whole part</source>
+        <translation>整体</translation>
+    </message>
+    <message>
+        <source>Bone-facing (bearing)</source>
+        <translation>骨接触面（承载）</translation>
+    </message>
+    <message>
+        <source>Rest</source>
+        <translation>其余部分</translation>
+    </message>
+    <message>
+        <source>The current revision has no UDI yet: no device was made</source>
+        <translation>当前修订版尚无 UDI：尚未制造器械</translation>
+    </message>
+    <message>
+        <source>The device has its UDI; no build record or manufactured step yet</source>
+        <translation>器械已分配 UDI；尚无制造记录或“已制造”追溯步骤</translation>
+    </message>
+    <message>
+        <source>Built (a build record or the manufactured step); no passing inspection yet</source>
+        <translation>已制造（有制造记录或“已制造”追溯步骤）；尚无合格的检验</translation>
+    </message>
+    <message>
+        <source>Passed its final inspection (conforming); not released yet</source>
+        <translation>最终检验合格（符合要求）；尚未放行</translation>
+    </message>
+    <message>
+        <source>Released by quality, or further along its trace</source>
+        <translation>已由质量部门放行，或已进入后续追溯步骤</translation>
+    </message>
+    <message>
+        <source>Failed its final inspection: nonconforming, never inspected again or released; make a new device</source>
+        <translation>最终检验不合格：判定为不合格品，不再检验，也不得放行；须重新制造器械</translation>
     </message>
 </context>
 <context>

@@ -316,7 +316,7 @@ document = "consent.pdf"
 def _deadline_cell(window: MainView, code: str) -> QTableWidgetItem:
     table = window.cases_panel.table
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == code)
-    item = table.item(row, 4)
+    item = table.item(row, 5)
     assert item is not None
     return item
 

@@ -1,4 +1,8 @@
-"""The Cases panel: the store's cases, a new case, opening one (its work loaded back in the background)."""
+"""The Cases panel: the store's cases, a new case, opening one (its work loaded back in the background).
+
+The Device column says where each case's device stands (:mod:`workflow.device_status`), in colour: a nonconforming
+device in red, a released one in green; it is read in a thread (the traceability cores load there).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.panels.common import Report, need_session, new_table
+from app.gui.production_dialogs import device_item
 from app.gui.widgets import AMBER, RED, ProgressPanel, state_text, verdict_word
 from app.workers import TaskWorker
 from workflow import reopen
@@ -53,8 +58,10 @@ class CasesPanel(QWidget):
         # Reading the meshes and measuring them again holds the GIL for seconds: the worker process does it.
         self.load_worker = TaskWorker("reopen", self, isolated=True)
         self.started_revision = -1
-        headers = [self.tr("Case"), self.tr("Revision"), self.tr("State"), self.tr("Verdict"), self.tr("Deadline")]
-        self.table = new_table(self, headers)
+        self.device_worker = TaskWorker("device states", self)
+        self.device_worker.failed.connect(report)
+        headers = [self.tr("Case"), self.tr("Revision"), self.tr("State"), self.tr("Verdict"), self.tr("Device")]
+        self.table = new_table(self, [*headers, self.tr("Deadline")])
         self.table.setToolTip(self.tr("Cases in the local store; double-click to open one"))
         self.table.cellDoubleClicked.connect(self._on_row_activated)
         self.code_edit = QLineEdit(self)
@@ -94,7 +101,20 @@ class CasesPanel(QWidget):
             values = [case.code, str(case.revision), state_text(case.state), verdict_word(case.verdict)]
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
-            self.table.setItem(row, len(values), self._deadline_item(case, today))
+            self.table.setItem(row, 5, self._deadline_item(case, today))  # the Device column (4) is filled later
+        self.table.resizeColumnsToContents()
+        if cases:
+            from workflow.device_status import device_states  # noqa: PLC0415 - loads only the module's own names
+
+            codes = [case.code for case in cases]
+            self.device_worker.start(partial(device_states, cases), on_done=partial(self._on_device_states, codes))
+
+    def _on_device_states(self, codes: list[str], states: object) -> None:
+        """Fill the Device column (when the list still holds the same cases)."""
+        if not isinstance(states, dict) or [case.code for case in self._case_model.cases] != codes:
+            return
+        for row, code in enumerate(codes):
+            self.table.setItem(row, 4, device_item(str(states.get(code, "none"))))
         self.table.resizeColumnsToContents()
 
     def _deadline_item(self, case: CaseState, today: date) -> QTableWidgetItem:
