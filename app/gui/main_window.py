@@ -536,9 +536,16 @@ class MainView(QMainWindow):
     def step_workers(self) -> list[TaskWorker]:
         """The workers of the workflow's steps and of loading a case.
 
-        Not the warm-ups, the sync status and the slices' outlines (a view's drawing, made again by a rebuilt window).
+        Not the warm-ups, the sync status, the slices' outlines and the case list's device states (a view's drawing,
+        made again by a rebuilt window).
         """
-        background = {self.warmup_worker, self.process_warmup_worker, self.sync_worker, self.slices.outline_worker}
+        background = {
+            self.warmup_worker,
+            self.process_warmup_worker,
+            self.sync_worker,
+            self.slices.outline_worker,
+            self.cases_panel.device_worker,
+        }
         return [worker for worker in self.workers() if worker not in background]
 
     def recording_workers(self) -> list[TaskWorker]:
