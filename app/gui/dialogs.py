@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 REFUSAL_STYLE = "color: #8e1b10;"
 #: Shortest password a new user may have (records.users.MIN_PASSWORD_LENGTH, which loads after the window opens).
 MIN_PASSWORD_LENGTH = 8
+#: The sign dialog's "Design proposal..." button, emitted as ``action_requested``: the window shows the proposal.
+SHOW_PROPOSAL = "show_proposal"
 
 
 def _fit_height(dialog: QDialog) -> None:
@@ -570,6 +572,9 @@ class SignDialog(QDialog):
         form.addRow(self.tr("Signer:"), self.user_combo)
         form.addRow(self.tr("Password:"), self.password_edit)
         buttons = QDialogButtonBox(self)
+        self.proposal_button = buttons.addButton(self.tr("Design proposal..."), QDialogButtonBox.ButtonRole.HelpRole)
+        self.proposal_button.setToolTip(self.tr("Show the design proposal a clinical design confirmation signs"))
+        self.proposal_button.clicked.connect(lambda: self.action_requested.emit(SHOW_PROPOSAL))
         self.sign_button = buttons.addButton(self.tr("Sign"), QDialogButtonBox.ButtonRole.AcceptRole)
         cancel = buttons.addButton(self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         self.sign_button.setToolTip(self.tr("Sign with your key; the signature is recorded in the case's log"))
@@ -652,6 +657,10 @@ class SignDialog(QDialog):
         if case.check is not None:
             lines.append(
                 self.tr("Check event: %1 (hash %2)").replace("%1", case.check.event_id).replace("%2", case.check.hash)
+            )
+        if case.proposal is not None:
+            lines.append(
+                self.tr("Design proposal: SHA-256 %1").replace("%1", str(case.proposal.payload.get("proposal_sha256")))
             )
         if case.reverification is not None:
             payload = case.reverification.payload

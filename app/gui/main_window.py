@@ -66,6 +66,7 @@ from PySide6.QtWidgets import (
 
 from app.gui import warmup
 from app.gui.access import SetupRequest, SignInOutcome, set_up_store, sign_in_user, store_people
+from app.gui.design_dialogs import install_case_dialogs
 from app.gui.dialogs import JoinDialog, SettingsDialog, SetupDialog, SignInDialog
 from app.gui.i18n import install_language
 from app.gui.lock_view import InactivityWatch, LockView
@@ -241,6 +242,7 @@ class MainView(QMainWindow):
         self.lock_view.show_opening(str(settings.home))
         self.setCentralWidget(self.pages)
         self._build_actions()
+        self.case_dialogs = install_case_dialogs(self)  # the Case menu's design input, team, proposal, change
         self.statusBar().showMessage(self.tr("Ready"))
 
         self.case_model.changed.connect(self._on_case_changed)
@@ -545,9 +547,16 @@ class MainView(QMainWindow):
     def step_workers(self) -> list[TaskWorker]:
         """The workers of the workflow's steps and of loading a case.
 
-        Not the warm-ups, the sync status and the slices' outlines (a view's drawing, made again by a rebuilt window).
+        Not the warm-ups, the sync status, the slices' outlines and the case list's device states (a view's drawing,
+        made again by a rebuilt window).
         """
-        background = {self.warmup_worker, self.process_warmup_worker, self.sync_worker, self.slices.outline_worker}
+        background = {
+            self.warmup_worker,
+            self.process_warmup_worker,
+            self.sync_worker,
+            self.slices.outline_worker,
+            self.cases_panel.device_worker,
+        }
         return [worker for worker in self.workers() if worker not in background]
 
     def recording_workers(self) -> list[TaskWorker]:

@@ -114,6 +114,30 @@
         <source>Read the cases from the store again (F5)</source>
         <translation>Read the cases from the store again (F5)</translation>
     </message>
+    <message>
+        <source>Deadline</source>
+        <translation>Deadline</translation>
+    </message>
+    <message>
+        <source>Late: past the delivery deadline</source>
+        <translation>Late: past the delivery deadline</translation>
+    </message>
+    <message>
+        <source>At risk: due soon</source>
+        <translation>At risk: due soon</translation>
+    </message>
+    <message>
+        <source>Delivery deadline %1</source>
+        <translation>Delivery deadline %1</translation>
+    </message>
+    <message>
+        <source>%1 d late</source>
+        <translation>%1 d late</translation>
+    </message>
+    <message>
+        <source>%1 d left</source>
+        <translation>%1 d left</translation>
+    </message>
 </context>
 <context>
     <name>CheckPanel</name>
@@ -1301,6 +1325,38 @@
 Software manifest %2</source>
         <translation>DVW %1
 Software manifest %2</translation>
+    </message>
+    <message>
+        <source>Design input...</source>
+        <translation>Design input...</translation>
+    </message>
+    <message>
+        <source>The clinician's prescription, consent and deadline</source>
+        <translation>The clinician's prescription, consent and deadline</translation>
+    </message>
+    <message>
+        <source>Case team...</source>
+        <translation>Case team...</translation>
+    </message>
+    <message>
+        <source>The case's members and their roles</source>
+        <translation>The case's members and their roles</translation>
+    </message>
+    <message>
+        <source>Design proposal...</source>
+        <translation>Design proposal...</translation>
+    </message>
+    <message>
+        <source>The proposal the clinician confirms</source>
+        <translation>The proposal the clinician confirms</translation>
+    </message>
+    <message>
+        <source>Design change...</source>
+        <translation>Design change...</translation>
+    </message>
+    <message>
+        <source>A new design with its reason and comparison</source>
+        <translation>A new design with its reason and comparison</translation>
     </message>
 </context>
 <context>
@@ -2517,6 +2573,18 @@ Software manifest %2</translation>
         <source>Parameters:</source>
         <translation>Parameters:</translation>
     </message>
+    <message>
+        <source>Design proposal...</source>
+        <translation>Design proposal...</translation>
+    </message>
+    <message>
+        <source>Show the design proposal a clinical design confirmation signs</source>
+        <translation>Show the design proposal a clinical design confirmation signs</translation>
+    </message>
+    <message>
+        <source>Design proposal: SHA-256 %1</source>
+        <translation>Design proposal: SHA-256 %1</translation>
+    </message>
 </context>
 <context>
     <name>SignInDialog</name>
@@ -3555,6 +3623,622 @@ Software manifest %2</translation>
     <message>
         <source>Peak stress %1 MPa</source>
         <translation>Peak stress %1 MPa</translation>
+    </message>
+</context>
+<context>
+    <name>DesignInputDialog</name>
+    <message>
+        <source>Design input of case %1</source>
+        <translation>Design input of case %1</translation>
+    </message>
+    <message>
+        <source>Indication:</source>
+        <translation>Indication:</translation>
+    </message>
+    <message>
+        <source>Surgical plan:</source>
+        <translation>Surgical plan:</translation>
+    </message>
+    <message>
+        <source>Material requirement:</source>
+        <translation>Material requirement:</translation>
+    </message>
+    <message>
+        <source>Structural requirements:</source>
+        <translation>Structural requirements:</translation>
+    </message>
+    <message>
+        <source>Dimensional requirements:</source>
+        <translation>Dimensional requirements:</translation>
+    </message>
+    <message>
+        <source>Packaging:</source>
+        <translation>Packaging:</translation>
+    </message>
+    <message>
+        <source>Sterilization:</source>
+        <translation>Sterilization:</translation>
+    </message>
+    <message>
+        <source>Supply method:</source>
+        <translation>Supply method:</translation>
+    </message>
+    <message>
+        <source>One instrument a line; may be empty</source>
+        <translation>One instrument a line; may be empty</translation>
+    </message>
+    <message>
+        <source>Matching instruments:</source>
+        <translation>Matching instruments:</translation>
+    </message>
+    <message>
+        <source>The delivery date the clinician sets</source>
+        <translation>The delivery date the clinician sets</translation>
+    </message>
+    <message>
+        <source>Delivery deadline:</source>
+        <translation>Delivery deadline:</translation>
+    </message>
+    <message>
+        <source>Informed consent</source>
+        <translation>Informed consent</translation>
+    </message>
+    <message>
+        <source>Consent given</source>
+        <translation>Consent given</translation>
+    </message>
+    <message>
+        <source>Date:</source>
+        <translation>Date:</translation>
+    </message>
+    <message>
+        <source>No document chosen</source>
+        <translation>No document chosen</translation>
+    </message>
+    <message>
+        <source>Choose...</source>
+        <translation>Choose...</translation>
+    </message>
+    <message>
+        <source>The signed consent form: kept on this site only, named by its SHA-256, never synced</source>
+        <translation>The signed consent form: kept on this site only, named by its SHA-256, never synced</translation>
+    </message>
+    <message>
+        <source>Document:</source>
+        <translation>Document:</translation>
+    </message>
+    <message>
+        <source>Add...</source>
+        <translation>Add...</translation>
+    </message>
+    <message>
+        <source>Attach a file to the surgical plan (stored by its SHA-256)</source>
+        <translation>Attach a file to the surgical plan (stored by its SHA-256)</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Remove the selected attachment</source>
+        <translation>Remove the selected attachment</translation>
+    </message>
+    <message>
+        <source>Attachments:</source>
+        <translation>Attachments:</translation>
+    </message>
+    <message>
+        <source>Load from file...</source>
+        <translation>Load from file...</translation>
+    </message>
+    <message>
+        <source>Fill the form from a design-input file (TOML or JSON, as dvw case input)</source>
+        <translation>Fill the form from a design-input file (TOML or JSON, as dvw case input)</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Check the form and record it as the case's design input, as you</source>
+        <translation>Check the form and record it as the case's design input, as you</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Close; what is not saved is not kept</source>
+        <translation>Close; what is not saved is not kept</translation>
+    </message>
+    <message>
+        <source>Choose the signed consent form</source>
+        <translation>Choose the signed consent form</translation>
+    </message>
+    <message>
+        <source>Attach a file</source>
+        <translation>Attach a file</translation>
+    </message>
+    <message>
+        <source>No design input is recorded for this case yet.</source>
+        <translation>No design input is recorded for this case yet.</translation>
+    </message>
+    <message>
+        <source>Recorded by %1 at %2 (SHA-256 %3).</source>
+        <translation>Recorded by %1 at %2 (SHA-256 %3).</translation>
+    </message>
+    <message>
+        <source>Kept on this site (SHA-256 %1...)</source>
+        <translation>Kept on this site (SHA-256 %1...)</translation>
+    </message>
+    <message>
+        <source>Load a design input</source>
+        <translation>Load a design input</translation>
+    </message>
+    <message>
+        <source>Design input (*.toml *.json)</source>
+        <translation>Design input (*.toml *.json)</translation>
+    </message>
+    <message>
+        <source>Loaded from %1: check it, then Save.</source>
+        <translation>Loaded from %1: check it, then Save.</translation>
+    </message>
+    <message>
+        <source>Not saved: correct the fields marked in red.</source>
+        <translation>Not saved: correct the fields marked in red.</translation>
+    </message>
+    <message>
+        <source>Design input recorded (SHA-256 %1...).</source>
+        <translation>Design input recorded (SHA-256 %1...).</translation>
+    </message>
+    <message>
+        <source>Required: enter it.</source>
+        <translation>Required: enter it.</translation>
+    </message>
+    <message>
+        <source>Consent is given: choose the signed consent form.</source>
+        <translation>Consent is given: choose the signed consent form.</translation>
+    </message>
+    <message>
+        <source>No such file: %1</source>
+        <translation>No such file: %1</translation>
+    </message>
+</context>
+<context>
+    <name>TeamDialog</name>
+    <message>
+        <source>prescribing clinician</source>
+        <translation>prescribing clinician</translation>
+    </message>
+    <message>
+        <source>design engineer</source>
+        <translation>design engineer</translation>
+    </message>
+    <message>
+        <source>reviewer</source>
+        <translation>reviewer</translation>
+    </message>
+    <message>
+        <source>quality</source>
+        <translation>quality</translation>
+    </message>
+    <message>
+        <source>Team of case %1</source>
+        <translation>Team of case %1</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Role on the case</source>
+        <translation>Role on the case</translation>
+    </message>
+    <message>
+        <source>A user of this workstation</source>
+        <translation>A user of this workstation</translation>
+    </message>
+    <message>
+        <source>Their role on this case</source>
+        <translation>Their role on this case</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Add</translation>
+    </message>
+    <message>
+        <source>Add the user to the team with this role (recorded as you)</source>
+        <translation>Add the user to the team with this role (recorded as you)</translation>
+    </message>
+    <message>
+        <source>Remove selected</source>
+        <translation>Remove selected</translation>
+    </message>
+    <message>
+        <source>Remove the selected member from the team (recorded as you)</source>
+        <translation>Remove the selected member from the team (recorded as you)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Close the team</source>
+        <translation>Close the team</translation>
+    </message>
+    <message>
+        <source>Only the team's members act on the case.</source>
+        <translation>Only the team's members act on the case.</translation>
+    </message>
+    <message>
+        <source>No team yet: every user may act on the case until the first member is added.</source>
+        <translation>No team yet: every user may act on the case until the first member is added.</translation>
+    </message>
+    <message>
+        <source>Team changed.</source>
+        <translation>Team changed.</translation>
+    </message>
+    <message>
+        <source>New member:</source>
+        <translation>New member:</translation>
+    </message>
+</context>
+<context>
+    <name>ProposalDialog</name>
+    <message>
+        <source>Design proposal of case %1</source>
+        <translation>Design proposal of case %1</translation>
+    </message>
+    <message>
+        <source>Issue proposal</source>
+        <translation>Issue proposal</translation>
+    </message>
+    <message>
+        <source>Build the proposal of the current check (renderings, input, check, software) and record it</source>
+        <translation>Build the proposal of the current check (renderings, input, check, software) and record it</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Close the proposal</source>
+        <translation>Close the proposal</translation>
+    </message>
+    <message>
+        <source>Reading the proposal...</source>
+        <translation>Reading the proposal...</translation>
+    </message>
+    <message>
+        <source>No design proposal is issued for revision %1 yet.</source>
+        <translation>No design proposal is issued for revision %1 yet.</translation>
+    </message>
+    <message>
+        <source>Revision %1, SHA-256 %2: a clinical design confirmation signs exactly this record.</source>
+        <translation>Revision %1, SHA-256 %2: a clinical design confirmation signs exactly this record.</translation>
+    </message>
+    <message>
+        <source>Anterior view</source>
+        <translation>Anterior view</translation>
+    </message>
+    <message>
+        <source>Left lateral view</source>
+        <translation>Left lateral view</translation>
+    </message>
+    <message>
+        <source>Right lateral view</source>
+        <translation>Right lateral view</translation>
+    </message>
+    <message>
+        <source>Superior view</source>
+        <translation>Superior view</translation>
+    </message>
+    <message>
+        <source>Facing the device</source>
+        <translation>Facing the device</translation>
+    </message>
+    <message>
+        <source>Design proposal</source>
+        <translation>Design proposal</translation>
+    </message>
+    <message>
+        <source>Revision</source>
+        <translation>Revision</translation>
+    </message>
+    <message>
+        <source>Renderings of the design on the anatomy</source>
+        <translation>Renderings of the design on the anatomy</translation>
+    </message>
+    <message>
+        <source>Indication</source>
+        <translation>Indication</translation>
+    </message>
+    <message>
+        <source>Surgical plan</source>
+        <translation>Surgical plan</translation>
+    </message>
+    <message>
+        <source>Matching instruments</source>
+        <translation>Matching instruments</translation>
+    </message>
+    <message>
+        <source>Material</source>
+        <translation>Material</translation>
+    </message>
+    <message>
+        <source>Structure</source>
+        <translation>Structure</translation>
+    </message>
+    <message>
+        <source>Dimensions</source>
+        <translation>Dimensions</translation>
+    </message>
+    <message>
+        <source>Packaging</source>
+        <translation>Packaging</translation>
+    </message>
+    <message>
+        <source>Sterilization</source>
+        <translation>Sterilization</translation>
+    </message>
+    <message>
+        <source>Supply method</source>
+        <translation>Supply method</translation>
+    </message>
+    <message>
+        <source>Delivery deadline</source>
+        <translation>Delivery deadline</translation>
+    </message>
+    <message>
+        <source>Informed consent</source>
+        <translation>Informed consent</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>Surgical solution and requirements</source>
+        <translation>Surgical solution and requirements</translation>
+    </message>
+    <message>
+        <source>Envelope check</source>
+        <translation>Envelope check</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>Verdict</translation>
+    </message>
+    <message>
+        <source>Envelope</source>
+        <translation>Envelope</translation>
+    </message>
+    <message>
+        <source>Parameter</source>
+        <translation>Parameter</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Margin</source>
+        <translation>Margin</translation>
+    </message>
+    <message>
+        <source>Re-verification</source>
+        <translation>Re-verification</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>Method</translation>
+    </message>
+    <message>
+        <source>Design change</source>
+        <translation>Design change</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Maximum deviation (mm)</source>
+        <translation>Maximum deviation (mm)</translation>
+    </message>
+    <message>
+        <source>RMS deviation (mm)</source>
+        <translation>RMS deviation (mm)</translation>
+    </message>
+    <message>
+        <source>Area changed (mm²)</source>
+        <translation>Area changed (mm²)</translation>
+    </message>
+    <message>
+        <source>Case team</source>
+        <translation>Case team</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Role on the case</source>
+        <translation>Role on the case</translation>
+    </message>
+    <message>
+        <source>Software</source>
+        <translation>Software</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Manifest</source>
+        <translation>Manifest</translation>
+    </message>
+    <message>
+        <source>Proposal issued (SHA-256 %1...).</source>
+        <translation>Proposal issued (SHA-256 %1...).</translation>
+    </message>
+</context>
+<context>
+    <name>DesignChangeDialog</name>
+    <message>
+        <source>Design change of case %1</source>
+        <translation>Design change of case %1</translation>
+    </message>
+    <message>
+        <source>New revision</source>
+        <translation>New revision</translation>
+    </message>
+    <message>
+        <source>The new design (STL, PLY, OBJ, 3MF), patient LPS mm</source>
+        <translation>The new design (STL, PLY, OBJ, 3MF), patient LPS mm</translation>
+    </message>
+    <message>
+        <source>Choose...</source>
+        <translation>Choose...</translation>
+    </message>
+    <message>
+        <source>Choose the new design file</source>
+        <translation>Choose the new design file</translation>
+    </message>
+    <message>
+        <source>New design:</source>
+        <translation>New design:</translation>
+    </message>
+    <message>
+        <source>Why the design changes (required)</source>
+        <translation>Why the design changes (required)</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>Reason:</translation>
+    </message>
+    <message>
+        <source>Tolerance:</source>
+        <translation>Tolerance:</translation>
+    </message>
+    <message>
+        <source>Compare and record</source>
+        <translation>Compare and record</translation>
+    </message>
+    <message>
+        <source>Compare the new design with the current revision's and record the change with its reason</source>
+        <translation>Compare the new design with the current revision's and record the change with its reason</translation>
+    </message>
+    <message>
+        <source>Current revision</source>
+        <translation>Current revision</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <source>Role on the case</source>
+        <translation>Role on the case</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>Acknowledge</translation>
+    </message>
+    <message>
+        <source>Record that you have taken note of this design change</source>
+        <translation>Record that you have taken note of this design change</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Close; a running comparison is cancelled</source>
+        <translation>Close; a running comparison is cancelled</translation>
+    </message>
+    <message>
+        <source>Reading the comparison...</source>
+        <translation>Reading the comparison...</translation>
+    </message>
+    <message>
+        <source>No design change to show: the map appears once a change is recorded.</source>
+        <translation>No design change to show: the map appears once a change is recorded.</translation>
+    </message>
+    <message>
+        <source>Revision %1 against the previous design: red where material was added, blue where it was removed (scale -%2 to +%2 mm); the marker shows the largest deviation.</source>
+        <translation>Revision %1 against the previous design: red where material was added, blue where it was removed (scale -%2 to +%2 mm); the marker shows the largest deviation.</translation>
+    </message>
+    <message>
+        <source>Choose the new design</source>
+        <translation>Choose the new design</translation>
+    </message>
+    <message>
+        <source>Meshes (*.stl *.ply *.obj *.3mf)</source>
+        <translation>Meshes (*.stl *.ply *.obj *.3mf)</translation>
+    </message>
+    <message>
+        <source>Revision %1: no design change has been recorded.</source>
+        <translation>Revision %1: no design change has been recorded.</translation>
+    </message>
+    <message>
+        <source>yes, %1</source>
+        <translation>yes, %1</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>not yet</translation>
+    </message>
+    <message>
+        <source>Choose the new design file.</source>
+        <translation>Choose the new design file.</translation>
+    </message>
+    <message>
+        <source>A design change needs its reason.</source>
+        <translation>A design change needs its reason.</translation>
+    </message>
+    <message>
+        <source>Recorded as revision %1.</source>
+        <translation>Recorded as revision %1.</translation>
+    </message>
+    <message>
+        <source>Acknowledged.</source>
+        <translation>Acknowledged.</translation>
+    </message>
+    <message>
+        <source>the device family's</source>
+        <translation>the device family's</translation>
+    </message>
+    <message>
+        <source>Distances up to this count as unchanged (by default the device family's tolerance)</source>
+        <translation>Distances up to this count as unchanged (by default the device family's tolerance)</translation>
+    </message>
+    <message>
+        <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</source>
+        <translation>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</translation>
     </message>
 </context>
 </TS>

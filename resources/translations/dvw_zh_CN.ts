@@ -114,6 +114,30 @@
         <source>Read the cases from the store again (F5)</source>
         <translation>重新从存储库读取病例 (F5)</translation>
     </message>
+    <message>
+        <source>Deadline</source>
+        <translation>交付期限</translation>
+    </message>
+    <message>
+        <source>Late: past the delivery deadline</source>
+        <translation>已逾期：超过交付期限</translation>
+    </message>
+    <message>
+        <source>At risk: due soon</source>
+        <translation>有逾期风险：即将到期</translation>
+    </message>
+    <message>
+        <source>Delivery deadline %1</source>
+        <translation>交付期限 %1</translation>
+    </message>
+    <message>
+        <source>%1 d late</source>
+        <translation>逾期 %1 天</translation>
+    </message>
+    <message>
+        <source>%1 d left</source>
+        <translation>剩余 %1 天</translation>
+    </message>
 </context>
 <context>
     <name>CheckPanel</name>
@@ -1301,6 +1325,38 @@
 Software manifest %2</source>
         <translation>DVW %1
 软件清单 %2</translation>
+    </message>
+    <message>
+        <source>Design input...</source>
+        <translation>设计输入…</translation>
+    </message>
+    <message>
+        <source>The clinician's prescription, consent and deadline</source>
+        <translation>临床医生的处方、知情同意与交付期限</translation>
+    </message>
+    <message>
+        <source>Case team...</source>
+        <translation>病例团队…</translation>
+    </message>
+    <message>
+        <source>The case's members and their roles</source>
+        <translation>本病例的成员及其角色</translation>
+    </message>
+    <message>
+        <source>Design proposal...</source>
+        <translation>设计方案…</translation>
+    </message>
+    <message>
+        <source>The proposal the clinician confirms</source>
+        <translation>由临床医生确认的设计方案</translation>
+    </message>
+    <message>
+        <source>Design change...</source>
+        <translation>设计变更…</translation>
+    </message>
+    <message>
+        <source>A new design with its reason and comparison</source>
+        <translation>新设计及其变更原因与比对</translation>
     </message>
 </context>
 <context>
@@ -2517,6 +2573,18 @@ Software manifest %2</source>
         <source>Parameters:</source>
         <translation>参数：</translation>
     </message>
+    <message>
+        <source>Design proposal...</source>
+        <translation>设计方案…</translation>
+    </message>
+    <message>
+        <source>Show the design proposal a clinical design confirmation signs</source>
+        <translation>查看临床设计确认所签署的设计方案</translation>
+    </message>
+    <message>
+        <source>Design proposal: SHA-256 %1</source>
+        <translation>设计方案：SHA-256 %1</translation>
+    </message>
 </context>
 <context>
     <name>SignInDialog</name>
@@ -3555,6 +3623,622 @@ Software manifest %2</source>
     <message>
         <source>Peak stress %1 MPa</source>
         <translation>峰值应力 %1 MPa</translation>
+    </message>
+</context>
+<context>
+    <name>DesignInputDialog</name>
+    <message>
+        <source>Design input of case %1</source>
+        <translation>病例 %1 的设计输入</translation>
+    </message>
+    <message>
+        <source>Indication:</source>
+        <translation>适应证：</translation>
+    </message>
+    <message>
+        <source>Surgical plan:</source>
+        <translation>手术方案：</translation>
+    </message>
+    <message>
+        <source>Material requirement:</source>
+        <translation>材料要求：</translation>
+    </message>
+    <message>
+        <source>Structural requirements:</source>
+        <translation>结构要求：</translation>
+    </message>
+    <message>
+        <source>Dimensional requirements:</source>
+        <translation>尺寸要求：</translation>
+    </message>
+    <message>
+        <source>Packaging:</source>
+        <translation>包装：</translation>
+    </message>
+    <message>
+        <source>Sterilization:</source>
+        <translation>灭菌方式：</translation>
+    </message>
+    <message>
+        <source>Supply method:</source>
+        <translation>供货方式：</translation>
+    </message>
+    <message>
+        <source>One instrument a line; may be empty</source>
+        <translation>每行一件器械；可留空</translation>
+    </message>
+    <message>
+        <source>Matching instruments:</source>
+        <translation>配套器械：</translation>
+    </message>
+    <message>
+        <source>The delivery date the clinician sets</source>
+        <translation>由临床医生确定的交付日期</translation>
+    </message>
+    <message>
+        <source>Delivery deadline:</source>
+        <translation>交付期限：</translation>
+    </message>
+    <message>
+        <source>Informed consent</source>
+        <translation>知情同意</translation>
+    </message>
+    <message>
+        <source>Consent given</source>
+        <translation>已签署知情同意</translation>
+    </message>
+    <message>
+        <source>Date:</source>
+        <translation>日期：</translation>
+    </message>
+    <message>
+        <source>No document chosen</source>
+        <translation>未选择文件</translation>
+    </message>
+    <message>
+        <source>Choose...</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>The signed consent form: kept on this site only, named by its SHA-256, never synced</source>
+        <translation>已签署的知情同意书：仅保存在本机构，以其 SHA-256 命名，从不同步</translation>
+    </message>
+    <message>
+        <source>Document:</source>
+        <translation>文件：</translation>
+    </message>
+    <message>
+        <source>Add...</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Attach a file to the surgical plan (stored by its SHA-256)</source>
+        <translation>为手术方案附加文件（以其 SHA-256 保存）</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Remove the selected attachment</source>
+        <translation>移除所选附件</translation>
+    </message>
+    <message>
+        <source>Attachments:</source>
+        <translation>附件：</translation>
+    </message>
+    <message>
+        <source>Load from file...</source>
+        <translation>从文件载入…</translation>
+    </message>
+    <message>
+        <source>Fill the form from a design-input file (TOML or JSON, as dvw case input)</source>
+        <translation>从设计输入文件填写表单（TOML 或 JSON，与 dvw case input 相同）</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Check the form and record it as the case's design input, as you</source>
+        <translation>检查表单，并以您的身份将其记录为本病例的设计输入</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close; what is not saved is not kept</source>
+        <translation>关闭；未保存的内容不会保留</translation>
+    </message>
+    <message>
+        <source>Choose the signed consent form</source>
+        <translation>选择已签署的知情同意书</translation>
+    </message>
+    <message>
+        <source>Attach a file</source>
+        <translation>附加文件</translation>
+    </message>
+    <message>
+        <source>No design input is recorded for this case yet.</source>
+        <translation>本病例尚未记录设计输入。</translation>
+    </message>
+    <message>
+        <source>Recorded by %1 at %2 (SHA-256 %3).</source>
+        <translation>由 %1 于 %2 记录（SHA-256 %3）。</translation>
+    </message>
+    <message>
+        <source>Kept on this site (SHA-256 %1...)</source>
+        <translation>保存在本机构（SHA-256 %1…）</translation>
+    </message>
+    <message>
+        <source>Load a design input</source>
+        <translation>载入设计输入</translation>
+    </message>
+    <message>
+        <source>Design input (*.toml *.json)</source>
+        <translation>设计输入 (*.toml *.json)</translation>
+    </message>
+    <message>
+        <source>Loaded from %1: check it, then Save.</source>
+        <translation>已从 %1 载入：请核对后保存。</translation>
+    </message>
+    <message>
+        <source>Not saved: correct the fields marked in red.</source>
+        <translation>未保存：请更正标红的字段。</translation>
+    </message>
+    <message>
+        <source>Design input recorded (SHA-256 %1...).</source>
+        <translation>设计输入已记录（SHA-256 %1…）。</translation>
+    </message>
+    <message>
+        <source>Required: enter it.</source>
+        <translation>必填：请填写。</translation>
+    </message>
+    <message>
+        <source>Consent is given: choose the signed consent form.</source>
+        <translation>已签署知情同意：请选择已签署的知情同意书。</translation>
+    </message>
+    <message>
+        <source>No such file: %1</source>
+        <translation>文件不存在：%1</translation>
+    </message>
+</context>
+<context>
+    <name>TeamDialog</name>
+    <message>
+        <source>prescribing clinician</source>
+        <translation>处方医生</translation>
+    </message>
+    <message>
+        <source>design engineer</source>
+        <translation>设计工程师</translation>
+    </message>
+    <message>
+        <source>reviewer</source>
+        <translation>审核人</translation>
+    </message>
+    <message>
+        <source>quality</source>
+        <translation>质量人员</translation>
+    </message>
+    <message>
+        <source>Team of case %1</source>
+        <translation>病例 %1 的团队</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role on the case</source>
+        <translation>在本病例中的角色</translation>
+    </message>
+    <message>
+        <source>A user of this workstation</source>
+        <translation>本工作站的用户</translation>
+    </message>
+    <message>
+        <source>Their role on this case</source>
+        <translation>其在本病例中的角色</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Add the user to the team with this role (recorded as you)</source>
+        <translation>以此角色将该用户加入团队（以您的身份记录）</translation>
+    </message>
+    <message>
+        <source>Remove selected</source>
+        <translation>移除所选成员</translation>
+    </message>
+    <message>
+        <source>Remove the selected member from the team (recorded as you)</source>
+        <translation>将所选成员移出团队（以您的身份记录）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close the team</source>
+        <translation>关闭团队窗口</translation>
+    </message>
+    <message>
+        <source>Only the team's members act on the case.</source>
+        <translation>只有团队成员可以处理本病例。</translation>
+    </message>
+    <message>
+        <source>No team yet: every user may act on the case until the first member is added.</source>
+        <translation>尚未组建团队：在加入第一位成员之前，所有用户均可处理本病例。</translation>
+    </message>
+    <message>
+        <source>Team changed.</source>
+        <translation>团队已更改。</translation>
+    </message>
+    <message>
+        <source>New member:</source>
+        <translation>新成员：</translation>
+    </message>
+</context>
+<context>
+    <name>ProposalDialog</name>
+    <message>
+        <source>Design proposal of case %1</source>
+        <translation>病例 %1 的设计方案</translation>
+    </message>
+    <message>
+        <source>Issue proposal</source>
+        <translation>出具设计方案</translation>
+    </message>
+    <message>
+        <source>Build the proposal of the current check (renderings, input, check, software) and record it</source>
+        <translation>根据当前核查生成设计方案（渲染图、设计输入、核查、软件）并记录</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close the proposal</source>
+        <translation>关闭设计方案</translation>
+    </message>
+    <message>
+        <source>Reading the proposal...</source>
+        <translation>正在读取设计方案…</translation>
+    </message>
+    <message>
+        <source>No design proposal is issued for revision %1 yet.</source>
+        <translation>修订版 %1 尚未出具设计方案。</translation>
+    </message>
+    <message>
+        <source>Revision %1, SHA-256 %2: a clinical design confirmation signs exactly this record.</source>
+        <translation>修订版 %1，SHA-256 %2：临床设计确认签署的正是这份记录。</translation>
+    </message>
+    <message>
+        <source>Anterior view</source>
+        <translation>前视图</translation>
+    </message>
+    <message>
+        <source>Left lateral view</source>
+        <translation>左侧视图</translation>
+    </message>
+    <message>
+        <source>Right lateral view</source>
+        <translation>右侧视图</translation>
+    </message>
+    <message>
+        <source>Superior view</source>
+        <translation>上视图</translation>
+    </message>
+    <message>
+        <source>Facing the device</source>
+        <translation>正对器械</translation>
+    </message>
+    <message>
+        <source>Design proposal</source>
+        <translation>设计方案</translation>
+    </message>
+    <message>
+        <source>Revision</source>
+        <translation>修订版</translation>
+    </message>
+    <message>
+        <source>Renderings of the design on the anatomy</source>
+        <translation>设计在解剖结构上的渲染图</translation>
+    </message>
+    <message>
+        <source>Indication</source>
+        <translation>适应证</translation>
+    </message>
+    <message>
+        <source>Surgical plan</source>
+        <translation>手术方案</translation>
+    </message>
+    <message>
+        <source>Matching instruments</source>
+        <translation>配套器械</translation>
+    </message>
+    <message>
+        <source>Material</source>
+        <translation>材料</translation>
+    </message>
+    <message>
+        <source>Structure</source>
+        <translation>结构</translation>
+    </message>
+    <message>
+        <source>Dimensions</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <source>Packaging</source>
+        <translation>包装</translation>
+    </message>
+    <message>
+        <source>Sterilization</source>
+        <translation>灭菌方式</translation>
+    </message>
+    <message>
+        <source>Supply method</source>
+        <translation>供货方式</translation>
+    </message>
+    <message>
+        <source>Delivery deadline</source>
+        <translation>交付期限</translation>
+    </message>
+    <message>
+        <source>Informed consent</source>
+        <translation>知情同意</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Surgical solution and requirements</source>
+        <translation>手术方案与要求</translation>
+    </message>
+    <message>
+        <source>Envelope check</source>
+        <translation>设计包络核查</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Envelope</source>
+        <translation>设计包络</translation>
+    </message>
+    <message>
+        <source>Parameter</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Margin</source>
+        <translation>裕量</translation>
+    </message>
+    <message>
+        <source>Re-verification</source>
+        <translation>再验证</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>Design change</source>
+        <translation>设计变更</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Maximum deviation (mm)</source>
+        <translation>最大偏差 (mm)</translation>
+    </message>
+    <message>
+        <source>RMS deviation (mm)</source>
+        <translation>均方根偏差 (mm)</translation>
+    </message>
+    <message>
+        <source>Area changed (mm²)</source>
+        <translation>变更面积 (mm²)</translation>
+    </message>
+    <message>
+        <source>Case team</source>
+        <translation>病例团队</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role on the case</source>
+        <translation>在本病例中的角色</translation>
+    </message>
+    <message>
+        <source>Software</source>
+        <translation>软件</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Manifest</source>
+        <translation>软件清单</translation>
+    </message>
+    <message>
+        <source>Proposal issued (SHA-256 %1...).</source>
+        <translation>设计方案已出具（SHA-256 %1…）。</translation>
+    </message>
+</context>
+<context>
+    <name>DesignChangeDialog</name>
+    <message>
+        <source>Design change of case %1</source>
+        <translation>病例 %1 的设计变更</translation>
+    </message>
+    <message>
+        <source>New revision</source>
+        <translation>新修订版</translation>
+    </message>
+    <message>
+        <source>The new design (STL, PLY, OBJ, 3MF), patient LPS mm</source>
+        <translation>新设计（STL、PLY、OBJ、3MF），患者 LPS 坐标，单位 mm</translation>
+    </message>
+    <message>
+        <source>Choose...</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Choose the new design file</source>
+        <translation>选择新设计文件</translation>
+    </message>
+    <message>
+        <source>New design:</source>
+        <translation>新设计：</translation>
+    </message>
+    <message>
+        <source>Why the design changes (required)</source>
+        <translation>设计变更的原因（必填）</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>Tolerance:</source>
+        <translation>容差：</translation>
+    </message>
+    <message>
+        <source>Compare and record</source>
+        <translation>比对并记录</translation>
+    </message>
+    <message>
+        <source>Compare the new design with the current revision's and record the change with its reason</source>
+        <translation>将新设计与当前修订版的设计比对，并连同原因记录本次变更</translation>
+    </message>
+    <message>
+        <source>Current revision</source>
+        <translation>当前修订版</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <source>Role on the case</source>
+        <translation>在本病例中的角色</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已知悉</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>确认知悉</translation>
+    </message>
+    <message>
+        <source>Record that you have taken note of this design change</source>
+        <translation>记录您已知悉本次设计变更</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close; a running comparison is cancelled</source>
+        <translation>关闭；正在进行的比对将被取消</translation>
+    </message>
+    <message>
+        <source>Reading the comparison...</source>
+        <translation>正在读取比对结果…</translation>
+    </message>
+    <message>
+        <source>No design change to show: the map appears once a change is recorded.</source>
+        <translation>暂无设计变更：记录变更后将显示偏差色图。</translation>
+    </message>
+    <message>
+        <source>Revision %1 against the previous design: red where material was added, blue where it was removed (scale -%2 to +%2 mm); the marker shows the largest deviation.</source>
+        <translation>修订版 %1 与上一版设计的比对：红色为增加材料处，蓝色为去除材料处（色标 -%2 至 +%2 mm）；标记处为最大偏差。</translation>
+    </message>
+    <message>
+        <source>Choose the new design</source>
+        <translation>选择新设计</translation>
+    </message>
+    <message>
+        <source>Meshes (*.stl *.ply *.obj *.3mf)</source>
+        <translation>网格文件 (*.stl *.ply *.obj *.3mf)</translation>
+    </message>
+    <message>
+        <source>Revision %1: no design change has been recorded.</source>
+        <translation>修订版 %1：尚未记录设计变更。</translation>
+    </message>
+    <message>
+        <source>yes, %1</source>
+        <translation>已知悉，%1</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>尚未知悉</translation>
+    </message>
+    <message>
+        <source>Choose the new design file.</source>
+        <translation>请选择新设计文件。</translation>
+    </message>
+    <message>
+        <source>A design change needs its reason.</source>
+        <translation>设计变更必须填写原因。</translation>
+    </message>
+    <message>
+        <source>Recorded as revision %1.</source>
+        <translation>已记录为修订版 %1。</translation>
+    </message>
+    <message>
+        <source>Acknowledged.</source>
+        <translation>已确认知悉。</translation>
+    </message>
+    <message>
+        <source>the device family's</source>
+        <translation>按器械类别</translation>
+    </message>
+    <message>
+        <source>Distances up to this count as unchanged (by default the device family's tolerance)</source>
+        <translation>不超过此距离视为未变更（默认采用器械类别的容差）</translation>
+    </message>
+    <message>
+        <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</source>
+        <translation>修订版 %1，由 %2 变更：%3&lt;br&gt;最大偏差 %4 mm，均方根偏差 %5 mm，变更面积 %6 mm²，%7 % 的面积在 %8 mm 以内。</translation>
     </message>
 </context>
 </TS>

@@ -6,10 +6,12 @@ device in red, a released one in green; it is read in a thread (the traceability
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QColor, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -22,9 +24,12 @@ from PySide6.QtWidgets import (
 from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.panels.common import Report, need_session, new_table
 from app.gui.production_dialogs import device_item
-from app.gui.widgets import ProgressPanel, state_text, verdict_word
+from app.gui.widgets import AMBER, RED, ProgressPanel, state_text, verdict_word
 from app.workers import TaskWorker
 from workflow import reopen
+
+if TYPE_CHECKING:
+    from records.cases import CaseState
 
 
 class CasesPanel(QWidget):
@@ -55,9 +60,8 @@ class CasesPanel(QWidget):
         self.started_revision = -1
         self.device_worker = TaskWorker("device states", self)
         self.device_worker.failed.connect(report)
-        self.table = new_table(
-            self, [self.tr("Case"), self.tr("Revision"), self.tr("State"), self.tr("Verdict"), self.tr("Device")]
-        )
+        headers = [self.tr("Case"), self.tr("Revision"), self.tr("State"), self.tr("Verdict"), self.tr("Device")]
+        self.table = new_table(self, [*headers, self.tr("Deadline")])
         self.table.setToolTip(self.tr("Cases in the local store; double-click to open one"))
         self.table.cellDoubleClicked.connect(self._on_row_activated)
         self.code_edit = QLineEdit(self)
@@ -91,11 +95,13 @@ class CasesPanel(QWidget):
 
     def _on_cases_changed(self) -> None:
         cases = self._case_model.cases
+        today = datetime.now().astimezone().date()
         self.table.setRowCount(len(cases))
         for row, case in enumerate(cases):
             values = [case.code, str(case.revision), state_text(case.state), verdict_word(case.verdict)]
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(value))
+            self.table.setItem(row, 5, self._deadline_item(case, today))  # the Device column (4) is filled later
         self.table.resizeColumnsToContents()
         if cases:
             from workflow.device_status import device_states  # noqa: PLC0415 - loads only the module's own names
@@ -110,6 +116,28 @@ class CasesPanel(QWidget):
         for row, code in enumerate(codes):
             self.table.setItem(row, 4, device_item(str(states.get(code, "none"))))
         self.table.resizeColumnsToContents()
+
+    def _deadline_item(self, case: CaseState, today: date) -> QTableWidgetItem:
+        """The days left to the design input's delivery deadline (REQUIREMENTS 4.7.13): late red, at risk amber."""
+        from records.team import deadline_of  # noqa: PLC0415
+
+        due = deadline_of(case, today)
+        if due.deadline is None or due.days_left is None:
+            return QTableWidgetItem("-")
+        # The days only, so that the column fits beside the others in the panel: the date is in the tip.
+        if due.days_left < 0:
+            text = self.tr("%1 d late").replace("%1", str(-due.days_left))
+        else:
+            text = self.tr("%1 d left").replace("%1", str(due.days_left))
+        item = QTableWidgetItem(text)
+        tips = [self.tr("Delivery deadline %1").replace("%1", due.deadline)]
+        colours = RED if due.late else AMBER if due.at_risk else None
+        if colours is not None:
+            item.setBackground(QColor(colours[0]))
+            item.setForeground(QColor(colours[1]))
+            tips.append(self.tr("Late: past the delivery deadline") if due.late else self.tr("At risk: due soon"))
+        item.setToolTip("\n".join(tips))
+        return item
 
     def _on_new_clicked(self) -> None:
         code = self.code_edit.text().strip()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.dialogs import ReverificationDialog, SignDialog
+from app.gui.dialogs import SHOW_PROPOSAL, ReverificationDialog, SignDialog
 from app.gui.models import CaseModel, SessionModel, WorkspaceModel
 from app.gui.widgets import (
     CheckTableView,
@@ -55,6 +55,7 @@ class ReviewPanel(QWidget):
     review_mode_toggled = Signal(bool)
     report_requested = Signal()
     step_requested = Signal(str)  # a step of the window to show (the sign-off checklist's "Go to Design & Check")
+    proposal_requested = Signal()  # the sign dialog's "Design proposal...": the window shows it over the dialog
 
     def __init__(  # noqa: PLR0915 - a panel's widgets are built and wired in one place
         self,
@@ -279,6 +280,9 @@ class ReviewPanel(QWidget):
         """A checklist button: run the self-test (the checklist follows), or leave the dialog for the fixing step."""
         if action == signoff.RUN_SELFTEST:
             self._on_selftest_clicked()
+            return
+        if action == SHOW_PROPOSAL:
+            self.proposal_requested.emit()
             return
         dialog.reject()
         if action == signoff.RECORD_REVERIFICATION:
