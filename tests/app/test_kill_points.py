@@ -240,8 +240,9 @@ def source(tmp_path_factory: pytest.TempPathFactory, env: Env, sample: Sample) -
     manifest = json.loads(zipfile.ZipFile(exported.output).read(MANIFEST_NAME))
     events = frozenset(str(event["event_id"]) for event in manifest["events"])
     artifacts = frozenset(str(item["sha256"]) for item in manifest["artifacts"])
-    # ct.nrrd, bone-mask.nrrd, bone.stl, design.stl, the parameters, the check and the envelope (patient.json withheld)
-    assert len(artifacts) == 7
+    # ct.nrrd, bone-mask.nrrd, bone.stl, design.stl, the parameters, the check, the envelope, the load cases its
+    # envelope names and the analysis' stress field (patient.json withheld)
+    assert len(artifacts) == 9
     return Source(home, site_id, done.seconds, signed.seconds, exported.output, events, artifacts)
 
 
