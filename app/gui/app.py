@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -64,13 +63,7 @@ def run_gui(home: str | None = None, argv: Sequence[str] = ()) -> int:
     from app.workers.process import process_runner  # noqa: PLC0415
 
     process_runner().shutdown()
-    # Everything was recorded while the window was open: the process ends here, without the interpreter's final
-    # teardown of the Qt, VTK and numpy objects left, an order their C code does not always survive (a 96-test GUI
-    # run aborted there on a C extension's refcount error; see tests/gui/conftest.py).
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    return code
 
 
 if __name__ == "__main__":
