@@ -19,8 +19,8 @@ export UV_PYTHON_DOWNLOADS := never
 XVFB := xvfb-run -a -s '-screen 0 1920x1080x24'
 DEMO_OUT ?= demo-out
 
-.PHONY: help install system-packages python-env translations demo test lint typecheck contracts unit core-tests run-unit \
-	run-core bench bundle \
+.PHONY: help install system-packages python-env translations demo test lint typecheck contracts unit core-venv core-tests \
+	run-unit run-core bench bundle \
 	bundle-test clean
 
 help:
@@ -75,11 +75,9 @@ POSTGRES_URL := if [ -z "$${DVW_TEST_POSTGRES_URL:-}" ] && { [ "$$(id -u)" = 0 ]
 	  export DVW_TEST_POSTGRES_URL="$$(bash .ci/postgres.sh)"; fi
 
 # The app's tests (the command line and the window) in the full environment; the core packages' in core-tests.
+UNIT_TESTS := $(UV) run --locked pytest --durations=15 tests/app tests/gui
 unit: install translations
-	@$(POSTGRES_URL); $(MAKE) --no-print-directory run-unit
-
-run-unit:
-	$(XVFB) $(UV) run --locked pytest --durations=15 tests/app tests/gui
+	@$(POSTGRES_URL); $(XVFB) $(UNIT_TESTS)
 
 # The core packages' tests without Qt: a second environment (.make/core-venv) from the same lock, with every locked
 # package but PySide6 (and pytest-qt, which needs it), proves that base, imaging, geometry, validation, records,
@@ -87,10 +85,9 @@ run-unit:
 # tests (all but tests/app and tests/gui, which unit runs) take about 11 minutes on 2 cores. unit and core-tests
 # together run the whole suite once; make test runs the two side by side.
 CORE_VENV := .make/core-venv
-core-tests: python-env
-	@$(POSTGRES_URL); $(MAKE) --no-print-directory run-core
-
-run-core:
+CORE_TESTS := $(CORE_VENV)/bin/python -m pytest -p no:cacheprovider --durations=15 tests --ignore=tests/app \
+	--ignore=tests/gui
+core-venv: python-env
 	rm -rf $(CORE_VENV)
 	$(UV) venv --quiet --python .venv/bin/python $(CORE_VENV)
 	$(UV) export --quiet --locked --all-extras --group dev --no-emit-project --no-hashes --format requirements-txt \
@@ -98,16 +95,23 @@ run-core:
 	$(UV) pip install --quiet --python $(CORE_VENV)/bin/python -r $(CORE_VENV)/requirements.txt
 	$(UV) pip install --quiet --python $(CORE_VENV)/bin/python --no-deps --editable .
 	$(CORE_VENV)/bin/python -c 'import importlib.util as u, sys; sys.exit("PySide6 is installed" if u.find_spec("PySide6") else 0)'
-	$(XVFB) $(CORE_VENV)/bin/python -m pytest -p no:cacheprovider --durations=15 tests \
-	  --ignore=tests/app --ignore=tests/gui
+
+core-tests: core-venv
+	@$(POSTGRES_URL); $(XVFB) $(CORE_TESTS)
 
 # tests/installer strips and reads real libraries as the bundle's build does (binutils: strip, readelf).
 test: APT_PACKAGES += binutils
-# The two halves run side by side, one on each core (PostgreSQL started once; each sync test makes its own database,
-# each pytest run its own temporary directory); each half's report is printed whole when it ends.
-test: install lint typecheck contracts translations
+# The two halves run side by side, one on each core, under one X server (PostgreSQL started once; each sync test
+# makes its own database, each pytest run its own temporary directory); each half's report prints whole when it ends.
+test: install lint typecheck contracts translations core-venv
 	@$(POSTGRES_URL); echo "running the app/GUI tests and the core tests side by side (each report prints when it ends)"; \
-	$(MAKE) --no-print-directory -j2 --output-sync=target run-unit run-core
+	$(XVFB) $(MAKE) --no-print-directory -j2 --output-sync=target run-unit run-core
+
+run-unit:
+	$(UNIT_TESTS)
+
+run-core:
+	$(CORE_TESTS)
 
 # The benchmarks' peers (dcm2niix, CloudCompare) and the bundle's build tools are installed only for those targets.
 bench: APT_PACKAGES += dcm2niix pigz cloudcompare
