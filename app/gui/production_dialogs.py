@@ -924,9 +924,43 @@ class ProductionActions(QObject):
         self._build_worker: TaskWorker | None = None
         window.case_menu.addAction(self.build_action)
         window.case_menu.addAction(self.inspect_action)
+        # The case bar's device state: the case list's, read in its worker (kept for the case opened next).
+        self._device_states: dict[str, str] = {}
+        self.device_label = QLabel(window.case_bar)
+        self.device_label.setObjectName("caseDevice")
+        bar = window.case_bar.layout()
+        if isinstance(bar, QHBoxLayout):
+            bar.insertWidget(bar.indexOf(window.verdict_label) + 1, self.device_label)
+            bar.insertSpacing(bar.indexOf(self.device_label) + 1, 16)
+        window.cases_panel.device_worker.finished.connect(self._on_device_states)
         self._case_model.changed.connect(self._render_actions)
+        self._case_model.changed.connect(self._render_device)
         self._sessions.changed.connect(self._render_actions)
         self._render_actions()
+        self._render_device()
+
+    def _on_device_states(self, states: object) -> None:
+        if isinstance(states, dict):
+            self._device_states = {str(code): str(state) for code, state in states.items()}
+            self._render_device()
+
+    def _render_device(self) -> None:
+        """The open case's device state in the case bar, in the case list's words and colours (empty until read)."""
+        code = self._case_model.code
+        state = None if code is None else self._device_states.get(code)
+        if state is None:
+            self.device_label.clear()
+            self.device_label.setStyleSheet("")
+            self.device_label.hide()
+            return
+        self.device_label.setText(self.tr("Device: %1").replace("%1", device_text(state)))
+        self.device_label.setToolTip(device_tip(state))
+        background, text = DEVICE_COLOURS.get(state, ("transparent", "palette(window-text)"))
+        self.device_label.setStyleSheet(  # bold, as the case bar's other facts
+            f"QLabel#caseDevice {{ background: {background}; color: {text}; font-weight: bold; "
+            "padding: 1px 6px; border-radius: 3px; }"
+        )
+        self.device_label.show()
 
     @property
     def inspect_worker(self) -> TaskWorker:

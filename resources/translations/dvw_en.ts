@@ -1697,6 +1697,10 @@ Software manifest %2</translation>
         <source>Recorded: a device has one build record</source>
         <translation>Recorded: a device has one build record</translation>
     </message>
+    <message>
+        <source>Device: %1</source>
+        <translation>Device: %1</translation>
+    </message>
 </context>
 <context>
     <name>Progress</name>

@@ -1697,6 +1697,10 @@ Software manifest %2</source>
         <source>Recorded: a device has one build record</source>
         <translation>已记录：每件器械只有一份制造记录</translation>
     </message>
+    <message>
+        <source>Device: %1</source>
+        <translation>器械：%1</translation>
+    </message>
 </context>
 <context>
     <name>Progress</name>

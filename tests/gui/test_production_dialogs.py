@@ -209,6 +209,10 @@ def test_the_inspector_inspects_in_the_window_and_the_case_list_follows(
     assert abs(failed.shown.view.worst_mm - whole["max_mm"]) < 1e-3  # the marker is at the bump's top
     _save(failed, "en-inspect-3-failed")
     assert _device_cell(window, qtbot, "NONCONFORMING") == "#c62828"
+    bar = window.production.device_label  # the case bar says so too, in the same red
+    qtbot.waitUntil(lambda: "NONCONFORMING" in bar.text(), timeout=30_000)
+    assert "#c62828" in bar.styleSheet()
+    _save(window.case_bar, "en-inspect-case-bar-nonconforming")
     _save(window, "en-inspect-4-case-list")
     failed.reject()
     window.production.inspect_action.trigger()
@@ -326,6 +330,11 @@ def test_the_build_record_form_is_checked_at_its_fields_and_recorded_as_the_sign
     install_language(language)
     try:
         window, dialog = _open_build_form(qtbot, ready_home, tmp_path, language)
+        # The case bar says where the device stands, as the case list does: its UDI, nothing built yet.
+        label = window.production.device_label
+        assigned = "UDI assigned" if language == "en" else "已分配 UDI"
+        qtbot.waitUntil(lambda: assigned in label.text(), timeout=30_000)
+        assert label.isVisible()
         # What the form knows already: the device's number on the witness sample, the signed-in user operating.
         assert dialog.witness_edit.text() == serial
         assert dialog.operator_combo.currentData() == "eng1"
@@ -405,7 +414,10 @@ def test_the_build_record_form_is_checked_at_its_fields_and_recorded_as_the_sign
         assert datetime.fromisoformat(build["started"]) == datetime.fromisoformat("2026-11-02T08:00:00+08:00")
         built = "built" if language == "en" else "已制造"
         assert _device_cell(window, qtbot, built) == "#fff3cd"
+        qtbot.waitUntil(lambda: built in label.text(), timeout=30_000)
+        assert "#fff3cd" in label.styleSheet()
         dialog.reject()
+        _save(window.case_bar, f"{language}-build-5-case-bar")
     finally:
         install_language("en")
 
