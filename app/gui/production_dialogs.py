@@ -10,6 +10,16 @@ fail, the registration RMS, the figures of each region (whole part, bone-facing,
 the deviation, with the colours running from minus to plus the tolerance (anything beyond saturates) and a marker
 at the worst point.
 
+**Recorded inspections...** (:class:`InspectionsDialog`) lists the case's inspections (date, inspector, result,
+revision, device); one opened is read back in the worker process (:func:`workflow.inspecting.reopen_inspection`:
+the recorded figures, the colour map drawn again from the recorded scan and registration, every artifact checked by
+its SHA-256) and shown in the same result dialog, read-only.
+
+**Build record...** (:class:`BuildRecordDialog`) is the entry form of everything ``dvw build record`` takes, checked
+by the same reader (each refusal shown at its field) and recorded in the background as the signed-in user; **Load
+from file...** fills it from a build record file.
+
+The case bar shows the open case's device state (as the case list's Device column, from its worker's results).
 :func:`install_production_actions` puts the actions into the window's Case menu; the window keeps the returned
 :class:`ProductionActions`.
 """
@@ -286,11 +296,24 @@ class InspectDialog(QDialog):
 class InspectionResultDialog(QDialog):
     """A recorded inspection: pass or fail, the registration, the figures per region and the deviation map."""
 
-    def __init__(self, code: str, shown: InspectionShown, parent: QWidget | None = None) -> None:
+    def __init__(  # noqa: PLR0915 - a dialog's widgets are built and wired in one place
+        self, code: str, shown: InspectionShown, parent: QWidget | None = None, *, reopened: bool = False
+    ) -> None:
         super().__init__(parent)
         self.shown = shown
         measured = shown.view.measured
         self.setWindowTitle(self.tr("Inspection of case %1").replace("%1", code))
+        self.reopened_label = QLabel(self)
+        self.reopened_label.setWordWrap(True)
+        self.reopened_label.setVisible(reopened)
+        self.reopened_label.setText(
+            self.tr(
+                "Recorded inspection, read back (read-only): the figures are the recorded report's; the colour map is "
+                "drawn again from the recorded scan, registration and design, each checked by its SHA-256. Report "
+                "%1."
+            ).replace("%1", shown.report_sha256[:16])
+        )
+        self.reopened_label.setToolTip(shown.report_sha256)
         self.resize(1100, 900)
         self.banner = QLabel(self)
         self.banner.setObjectName("inspectionBanner")
@@ -359,6 +382,7 @@ class InspectionResultDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.reopened_label)
         layout.addWidget(self.facts_label)
         layout.addWidget(self.table)
         layout.addWidget(self.scene, 1)
@@ -396,6 +420,96 @@ class InspectionResultDialog(QDialog):
 
     def _on_finished(self, _result: int) -> None:
         self.scene.close_scene()
+
+
+class InspectionsDialog(QDialog):
+    """The case's recorded inspections (newest first); one opened is read back from the records, read-only.
+
+    Signals: ``chosen(str)`` with the inspection's event id when Open is pressed or a row double-clicked.
+    """
+
+    chosen = Signal(str)
+
+    def __init__(
+        self, code: str, rows: Sequence[dict[str, Any]], worker: TaskWorker, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.code = code
+        self.rows = list(rows)
+        self.setWindowTitle(self.tr("Inspections of case %1").replace("%1", code))
+        self.resize(820, 420)
+        intro = QLabel(
+            self.tr(
+                "The final inspections recorded for this case, newest first. Open one to see its recorded figures "
+                "and colour map again (read-only)."
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+        headers = [self.tr("Date"), self.tr("Inspector"), self.tr("Result"), self.tr("Revision"), self.tr("Device")]
+        self.table = QTableWidget(len(self.rows), len(headers), self)
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setToolTip(self.tr("Double-click an inspection to open it"))
+        for row, entry in enumerate(self.rows):
+            passed = entry.get("result") == "pass"
+            cells = [
+                _local_time(str(entry.get("inspected_at", ""))),
+                str(entry.get("inspector", "")),
+                self.tr("pass") if passed else self.tr("FAIL"),
+                str(entry.get("revision", "")),
+                str(entry.get("serial", "")),
+            ]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 2:
+                    item.setBackground(QColor("#c8e6c9" if passed else "#c62828"))
+                    item.setForeground(QColor("#1b5e20" if passed else "#ffffff"))
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self.table.cellDoubleClicked.connect(self._on_row_activated)
+        if self.rows:
+            self.table.selectRow(0)
+        self.message_label = QLabel(self)
+        self.message_label.setWordWrap(True)
+        self.message_label.setStyleSheet("color: #b00020;")
+        if not self.rows:
+            self.message_label.setStyleSheet("")
+            self.message_label.setText(self.tr("No inspection is recorded for this case yet."))
+        self.progress = ProgressPanel(worker, self)
+        buttons = QDialogButtonBox(self)
+        self.open_button = buttons.addButton(self.tr("Open"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.open_button.setToolTip(self.tr("Show the selected inspection's figures and colour map (read-only)"))
+        self.open_button.setDefault(True)
+        self.open_button.setEnabled(bool(self.rows))
+        self.open_button.clicked.connect(self._on_open_clicked)
+        close = buttons.addButton(self.tr("Close"), QDialogButtonBox.ButtonRole.RejectRole)
+        close.setToolTip(self.tr("Close"))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.progress)
+        layout.addWidget(buttons)
+        worker.running_changed.connect(self._on_running_changed)
+
+    def _on_row_activated(self, row: int, _column: int) -> None:
+        self.table.selectRow(row)
+        self._on_open_clicked()
+
+    def _on_open_clicked(self) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.rows):
+            self.message_label.clear()
+            self.chosen.emit(str(self.rows[row]["event_id"]))
+
+    def _on_running_changed(self, running: bool) -> None:
+        self.open_button.setEnabled(not running and bool(self.rows))
 
 
 # The build record form's tables: the record's array name and its keys, one a column.
@@ -922,8 +1036,17 @@ class ProductionActions(QObject):
         self.build_action.triggered.connect(self.open_build_dialog)
         self.build_dialog: BuildRecordDialog | None = None
         self._build_worker: TaskWorker | None = None
+        self.inspections_action = QAction(self.tr("Recorded inspections..."), window)
+        self.inspections_action.setToolTip(
+            self.tr("The case's recorded final inspections; open one to see its figures and colour map again")
+        )
+        self.inspections_action.setStatusTip(self.inspections_action.toolTip())
+        self.inspections_action.triggered.connect(self.open_inspections_dialog)
+        self.inspections_dialog: InspectionsDialog | None = None
+        self._reopen_worker: TaskWorker | None = None
         window.case_menu.addAction(self.build_action)
         window.case_menu.addAction(self.inspect_action)
+        window.case_menu.addAction(self.inspections_action)
         # The case bar's device state: the case list's, read in its worker (kept for the case opened next).
         self._device_states: dict[str, str] = {}
         self.device_label = QLabel(window.case_bar)
@@ -974,6 +1097,7 @@ class ProductionActions(QObject):
         ready = self._case_model.code is not None and self._sessions.state == SIGNED_IN
         self.inspect_action.setEnabled(ready)
         self.build_action.setEnabled(ready)
+        self.inspections_action.setEnabled(ready)
 
     @property
     def build_worker(self) -> TaskWorker:
@@ -1054,6 +1178,48 @@ class ProductionActions(QObject):
         elif not info.cancelled:
             self._window.report_error(info)
 
+    @property
+    def reopen_worker(self) -> TaskWorker:
+        """Reads a recorded inspection back in the worker process (distances over the whole scan); made on first use."""
+        if self._reopen_worker is None:
+            self._reopen_worker = TaskWorker("reopen inspection", self, isolated=True)
+            self._reopen_worker.failed.connect(self._on_reopen_failed)
+        return self._reopen_worker
+
+    def open_inspections_dialog(self) -> InspectionsDialog | None:
+        """List the open case's recorded inspections (window-modal, not blocking); returns the dialog."""
+        from workflow.inspecting import inspection_list  # noqa: PLC0415
+
+        case = self._case_model.state
+        if case is None or self._sessions.user is None:
+            return None
+        dialog = InspectionsDialog(case.code, inspection_list(case), self.reopen_worker, self._window)
+        dialog.chosen.connect(partial(self._on_inspection_chosen, case.code))
+        dialog.rejected.connect(self.reopen_worker.cancel)
+        self.inspections_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_inspection_chosen(self, code: str, event_id: str) -> None:
+        from workflow.inspecting import reopen_inspection  # noqa: PLC0415
+
+        task = partial(reopen_inspection, self._case_model.home, code, event_id)
+        self.reopen_worker.start(task, on_done=partial(self._on_reopened, code))
+
+    def _on_reopened(self, code: str, shown: object) -> None:
+        self.show_result(code, shown, reopened=True)  # type: ignore[arg-type]  # the job returns InspectionShown
+
+    def _on_reopen_failed(self, info: object) -> None:
+        dialog = self.inspections_dialog
+        if not isinstance(info, ErrorInfo):
+            return
+        if dialog is not None and dialog.isVisible():
+            if not info.cancelled:
+                dialog.message_label.setText(error_line(info))
+                dialog.message_label.setToolTip(info.message)
+        elif not info.cancelled:
+            self._window.report_error(info)
+
     def open_inspect_dialog(self) -> InspectDialog | None:
         """Open the inspection dialog for the open case (window-modal, not blocking); returns it."""
         from records.users import load_users  # noqa: PLC0415
@@ -1091,9 +1257,9 @@ class ProductionActions(QObject):
             dialog.accept()
         self.show_result(dialog.code, shown)  # type: ignore[arg-type]  # the job returns InspectionShown
 
-    def show_result(self, code: str, shown: InspectionShown) -> InspectionResultDialog:
-        """Show a recorded inspection (not modal); returns the dialog."""
-        result = InspectionResultDialog(code, shown, self._window)
+    def show_result(self, code: str, shown: InspectionShown, *, reopened: bool = False) -> InspectionResultDialog:
+        """Show a recorded inspection (not modal; ``reopened``: read back from the records); returns the dialog."""
+        result = InspectionResultDialog(code, shown, self._window, reopened=reopened)
         self.result_dialog = result
         result.show()
         return result

@@ -923,6 +923,10 @@
         <source>FAIL</source>
         <translation>FAIL</translation>
     </message>
+    <message>
+        <source>Recorded inspection, read back (read-only): the figures are the recorded report's; the colour map is drawn again from the recorded scan, registration and design, each checked by its SHA-256. Report %1.</source>
+        <translation>Recorded inspection, read back (read-only): the figures are the recorded report's; the colour map is drawn again from the recorded scan, registration and design, each checked by its SHA-256. Report %1.</translation>
+    </message>
 </context>
 <context>
     <name>JoinDialog</name>
@@ -1700,6 +1704,14 @@ Software manifest %2</translation>
     <message>
         <source>Device: %1</source>
         <translation>Device: %1</translation>
+    </message>
+    <message>
+        <source>Recorded inspections...</source>
+        <translation>Recorded inspections...</translation>
+    </message>
+    <message>
+        <source>The case's recorded final inspections; open one to see its figures and colour map again</source>
+        <translation>The case's recorded final inspections; open one to see its figures and colour map again</translation>
     </message>
 </context>
 <context>
@@ -4423,6 +4435,65 @@ Software manifest %2</translation>
     <message>
         <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</source>
         <translation>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</translation>
+    </message>
+</context>
+<context>
+    <name>InspectionsDialog</name>
+    <message>
+        <source>Inspections of case %1</source>
+        <translation>Inspections of case %1</translation>
+    </message>
+    <message>
+        <source>The final inspections recorded for this case, newest first. Open one to see its recorded figures and colour map again (read-only).</source>
+        <translation>The final inspections recorded for this case, newest first. Open one to see its recorded figures and colour map again (read-only).</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Inspector</source>
+        <translation>Inspector</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>Revision</source>
+        <translation>Revision</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <source>Double-click an inspection to open it</source>
+        <translation>Double-click an inspection to open it</translation>
+    </message>
+    <message>
+        <source>pass</source>
+        <translation>pass</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>FAIL</translation>
+    </message>
+    <message>
+        <source>No inspection is recorded for this case yet.</source>
+        <translation>No inspection is recorded for this case yet.</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Show the selected inspection's figures and colour map (read-only)</source>
+        <translation>Show the selected inspection's figures and colour map (read-only)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
     </message>
 </context>
 </TS>

@@ -923,6 +923,10 @@
         <source>FAIL</source>
         <translation>不合格</translation>
     </message>
+    <message>
+        <source>Recorded inspection, read back (read-only): the figures are the recorded report's; the colour map is drawn again from the recorded scan, registration and design, each checked by its SHA-256. Report %1.</source>
+        <translation>已记录的检验，从记录中读回（只读）：各项数值取自所记录的报告；色图由所记录的扫描、配准与设计重新绘制，每一项均已按其 SHA-256 核对。报告 %1。</translation>
+    </message>
 </context>
 <context>
     <name>JoinDialog</name>
@@ -1700,6 +1704,14 @@ Software manifest %2</source>
     <message>
         <source>Device: %1</source>
         <translation>器械：%1</translation>
+    </message>
+    <message>
+        <source>Recorded inspections...</source>
+        <translation>检验记录…</translation>
+    </message>
+    <message>
+        <source>The case's recorded final inspections; open one to see its figures and colour map again</source>
+        <translation>本病例已记录的最终检验；打开其中一项可再次查看其数值与色图</translation>
     </message>
 </context>
 <context>
@@ -4423,6 +4435,65 @@ Software manifest %2</source>
     <message>
         <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</source>
         <translation>修订版 %1，由 %2 变更：%3&lt;br&gt;最大偏差 %4 mm，均方根偏差 %5 mm，变更面积 %6 mm²，%7 % 的面积在 %8 mm 以内。</translation>
+    </message>
+</context>
+<context>
+    <name>InspectionsDialog</name>
+    <message>
+        <source>Inspections of case %1</source>
+        <translation>病例 %1 的检验记录</translation>
+    </message>
+    <message>
+        <source>The final inspections recorded for this case, newest first. Open one to see its recorded figures and colour map again (read-only).</source>
+        <translation>本病例已记录的最终检验，最新的在前。打开其中一项，可再次查看所记录的数值与色图（只读）。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Inspector</source>
+        <translation>检验员</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Revision</source>
+        <translation>修订版</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>器械</translation>
+    </message>
+    <message>
+        <source>Double-click an inspection to open it</source>
+        <translation>双击某项检验即可打开</translation>
+    </message>
+    <message>
+        <source>pass</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>不合格</translation>
+    </message>
+    <message>
+        <source>No inspection is recorded for this case yet.</source>
+        <translation>本病例尚未记录任何检验。</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Show the selected inspection's figures and colour map (read-only)</source>
+        <translation>显示所选检验的数值与色图（只读）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
     </message>
 </context>
 </TS>

@@ -41,6 +41,7 @@ from records.store import Store
 from traceability.assignment import assign_udi, current_udi
 from traceability.build import build_records
 from traceability.inspection import inspections
+from workflow.inspecting import DEVIATION_SCALARS
 
 CODE = "CP-2026-401"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -220,6 +221,38 @@ def test_the_inspector_inspects_in_the_window_and_the_case_list_follows(
     assert again.message_label.text().startswith("The device is nonconforming:")
     again.reject()
 
+    # The recorded inspections, newest first; the passing one opened again: its recorded figures and the same colour
+    # map, read back from the records (read-only: nothing more is recorded).
+    window.production.inspections_action.trigger()
+    listed = window.production.inspections_dialog
+    assert listed is not None
+    qtbot.waitExposed(listed)
+    cells = [[listed.table.item(row, column).text() for column in range(5)] for row in range(listed.table.rowCount())]
+    assert [row[1:4] for row in cells] == [[USERS["qa1"][1], "FAIL", "1"], [USERS["qa1"][1], "pass", "1"]]
+    assert cells[0][4] == cells[1][4] == payload.serial
+    _save(listed, "en-inspect-5-recorded-list")
+    reopen = window.production.reopen_worker
+    with qtbot.waitSignal(reopen.finished, timeout=INSPECTION_TIMEOUT_MS):
+        listed.table.cellDoubleClicked.emit(1, 0)
+    shown = _result(qtbot, window)
+    assert shown is not result
+    assert shown.reopened_label.isVisible()
+    assert shown.shown.event_id == done[0].event.event_id
+    assert shown.shown.passed
+    assert shown.banner.text().startswith("PASS: device ")
+    assert shown.shown.view.measured.regions == measured.regions
+    assert [shown.table.item(row, 8).text() for row in range(3)] == ["pass", "pass", "pass"]
+    first = result.shown.view.surface.point_data[DEVIATION_SCALARS]
+    read_back = shown.shown.view.surface.point_data[DEVIATION_SCALARS]
+    assert np.array_equal(np.isnan(first), np.isnan(read_back))
+    assert float(np.nanmax(np.abs(first - read_back))) < 1e-9
+    assert shown.shown.view.worst_mm == pytest.approx(result.shown.view.worst_mm, abs=1e-9)  # the marker's value
+    _save(shown, "en-inspect-6-reopened")
+    shown.reject()
+    listed.reject()
+    with Store.open(ready_home) as store:
+        assert len(inspections(store.case(CODE))) == 2
+
 
 def test_the_inspection_screens_in_chinese(qtbot: QtBot, ready_home: Path, tmp_path: Path) -> None:
     bumped = _scan(tmp_path / "scan-bumped.xyz", bump=True, seed=23)
@@ -246,6 +279,15 @@ def test_the_inspection_screens_in_chinese(qtbot: QtBot, ready_home: Path, tmp_p
         _save(window, "zh_CN-inspect-4-case-list")
         result.reject()
         assert USERS["qa1"][1] in result.facts_label.text()
+        window.production.inspections_action.trigger()
+        listed = window.production.inspections_dialog
+        assert listed is not None
+        qtbot.waitExposed(listed)
+        assert listed.table.rowCount() == 1
+        assert listed.table.item(0, 2).text() == "不合格"  # type: ignore[union-attr]
+        assert listed.open_button.text() == "打开"
+        _save(listed, "zh_CN-inspect-5-recorded-list")
+        listed.reject()
     finally:
         install_language("en")
 
