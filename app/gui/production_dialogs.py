@@ -32,7 +32,17 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDate,
+    QDateTime,
+    QItemSelectionModel,
+    QObject,
+    Qt,
+    QTime,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -517,6 +527,8 @@ MATERIAL_KEYS = ("material", "supplier", "lot", "virgin_share", "gtin")
 ENVIRONMENT_KEYS = ("quantity", "value", "unit")
 POST_PROCESSING_KEYS = ("step", "detail")
 FIELD_ERROR_STYLE = "border: 2px solid #b00020;"
+#: A form's date before anyone entered one (shown blank).
+BLANK_DATE = QDate(2000, 1, 1)
 ERROR_CELL = "#f8d7da"
 
 
@@ -563,9 +575,9 @@ class BuildRecordDialog(QDialog):
         intro.setWordWrap(True)
 
         self.job_edit = self._line(self.tr("The build job's id on the printer, e.g. BJ-2026-0147"))
-        now = QDateTime.currentDateTime()
-        self.started_edit = self._when(now.addSecs(-8 * 3600), self.tr("When the build started (local time)"))
-        self.finished_edit = self._when(now, self.tr("When the build finished (local time)"))
+        # The dates start blank: a date nobody entered is never recorded (the reader refuses the blank at its field).
+        self.started_edit = self._when(self.tr("When the build started (local time)"))
+        self.finished_edit = self._when(self.tr("When the build finished (local time)"))
         self.operator_combo = QComboBox(self)
         self.operator_combo.setToolTip(self.tr("Who ran the build: a user of this workstation"))
         operators = sorted(
@@ -579,7 +591,9 @@ class BuildRecordDialog(QDialog):
         self.calibration_edit = QDateEdit(self)
         self.calibration_edit.setCalendarPopup(True)
         self.calibration_edit.setDisplayFormat("yyyy-MM-dd")
-        self.calibration_edit.setDate(QDate.currentDate())
+        self.calibration_edit.setMinimumDate(BLANK_DATE)
+        self.calibration_edit.setSpecialValueText(self.tr("(enter the date)"))
+        self.calibration_edit.setDate(BLANK_DATE)
         self.calibration_edit.setToolTip(
             self.tr("When the printer's calibration is due: a calibration due before the build started is refused")
         )
@@ -685,10 +699,13 @@ class BuildRecordDialog(QDialog):
         edit.setToolTip(tip)
         return edit
 
-    def _when(self, value: QDateTime, tip: str) -> QDateTimeEdit:
-        edit = QDateTimeEdit(value, self)
+    def _when(self, tip: str) -> QDateTimeEdit:
+        edit = QDateTimeEdit(self)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        edit.setMinimumDateTime(QDateTime(BLANK_DATE, QTime(0, 0)))
+        edit.setSpecialValueText(self.tr("(enter the date and time)"))
+        edit.setDateTime(edit.minimumDateTime())
         edit.setToolTip(tip)
         return edit
 
@@ -736,8 +753,7 @@ class BuildRecordDialog(QDialog):
         table.setHorizontalHeaderLabels(headers)
         table.setToolTip(tip)
         header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # the columns share the width: no scrolling
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         return table
 
@@ -813,12 +829,16 @@ class BuildRecordDialog(QDialog):
         """The form's value, as text (the reader checks it)."""
         return BuildForm(
             job_id=self.job_edit.text(),
-            started=_iso_time(self.started_edit.dateTime()),
-            finished=_iso_time(self.finished_edit.dateTime()),
+            started=_iso_time(self.started_edit),
+            finished=_iso_time(self.finished_edit),
             operator=str(self.operator_combo.currentData() or ""),
             witness_sample=self.witness_edit.text(),
             equipment_id=self.equipment_edit.text(),
-            calibration_due=self.calibration_edit.date().toString("yyyy-MM-dd"),
+            calibration_due=(
+                ""
+                if self.calibration_edit.date() == BLANK_DATE
+                else self.calibration_edit.date().toString("yyyy-MM-dd")
+            ),
             parameter_set=self.parameter_name_edit.text(),
             parameters_file=self.parameter_file_edit.text().strip(),
             parameters_sha256=self._parameters_sha256,
@@ -1000,9 +1020,11 @@ class BuildRecordDialog(QDialog):
             widget.setEnabled(not running)
 
 
-def _iso_time(value: QDateTime) -> str:
-    """A QDateTimeEdit's value as ISO 8601 with the local zone (to the second)."""
-    moment: datetime = value.toPython()  # type: ignore[assignment]  # a naive local datetime
+def _iso_time(edit: QDateTimeEdit) -> str:
+    """A QDateTimeEdit's value as ISO 8601 with the local zone (to the second); "" while it is blank."""
+    if edit.dateTime() == edit.minimumDateTime():
+        return ""
+    moment: datetime = edit.dateTime().toPython()  # type: ignore[assignment]  # a naive local datetime
     return moment.replace(microsecond=0).astimezone().isoformat()
 
 

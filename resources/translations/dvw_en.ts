@@ -231,6 +231,14 @@
         <source>Process parameter set</source>
         <translation>Process parameter set</translation>
     </message>
+    <message>
+        <source>(enter the date)</source>
+        <translation>(enter the date)</translation>
+    </message>
+    <message>
+        <source>(enter the date and time)</source>
+        <translation>(enter the date and time)</translation>
+    </message>
 </context>
 <context>
     <name>CasesPanel</name>

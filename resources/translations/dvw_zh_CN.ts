@@ -231,6 +231,14 @@
         <source>Process parameter set</source>
         <translation>工艺参数集</translation>
     </message>
+    <message>
+        <source>(enter the date)</source>
+        <translation>（请输入日期）</translation>
+    </message>
+    <message>
+        <source>(enter the date and time)</source>
+        <translation>（请输入日期和时间）</translation>
+    </message>
 </context>
 <context>
     <name>CasesPanel</name>

@@ -381,6 +381,12 @@ def test_the_build_record_form_is_checked_at_its_fields_and_recorded_as_the_sign
         assert dialog.witness_edit.text() == serial
         assert dialog.operator_combo.currentData() == "eng1"
         assert dialog.loaded_file() is None
+        # The dates start blank: nothing entered is nothing recorded (refused at the first field the reader checks).
+        assert dialog.form().calibration_due == dialog.form().started == ""
+        _record(qtbot, window, dialog, refused=True)
+        assert "build.started must be a date and time" in dialog._field_labels["build.0.started"].text()
+        assert dialog.started_edit.styleSheet() != ""
+        _save(dialog, f"{language}-build-0-blank")
         started = QDateTime.fromString("2026-11-02T08:00:00+08:00", Qt.DateFormat.ISODate)
         dialog.started_edit.setDateTime(started.toLocalTime())
         dialog.finished_edit.setDateTime(started.addSecs(9 * 3600 + 1800).toLocalTime())
