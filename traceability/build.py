@@ -90,9 +90,26 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class BuildRecordError(TraceabilityError):
-    """A build record file is malformed or refused (an expired calibration, an unknown operator, ...)."""
+    """A build record file is malformed or refused (an expired calibration, an unknown operator, ...).
+
+    Attributes
+    ----------
+    field
+        Where in the record the problem is, ``TABLE.INDEX.KEY`` (``printer.0.calibration_due``,
+        ``material.1.lot``; ``parameters.0.`` for a table as a whole), or None (the file as a whole). A form shows
+        the problem at that field.
+    reason
+        The message without its ``FILE:LINE:`` prefix.
+    """
 
     code = "build_record"
+
+    def __init__(
+        self, message: str, *, path: str | None = None, field: str | None = None, reason: str | None = None
+    ) -> None:
+        super().__init__(message, path=path)
+        self.field = field
+        self.reason = message if reason is None else reason
 
 
 class _Lines:
@@ -197,7 +214,8 @@ class _Reader:
     def fail(self, message: str, table: str, index: int = 0, key: str | None = None) -> BuildRecordError:
         line = self.lines.of(table, index, key)
         where = f"{self.source}:{line}" if line is not None else self.source
-        return BuildRecordError(f"{where}: {message}", path=self.source)
+        field = f"{table}.{index}.{key or ''}"
+        return BuildRecordError(f"{where}: {message}", path=self.source, field=field, reason=message)
 
     def text(self, table: Mapping[str, Any], name: str, key: str, index: int = 0, *, required: bool = True) -> str:
         value = table.get(key)

@@ -25,7 +25,9 @@ from base.progress import CancelToken, ProgressCallback, checkpoint, report, sub
 from workflow.priority import at_low_priority
 
 if TYPE_CHECKING:
-    from geometry.mesh import Mesh
+    from geometry.mesh import FloatArray, Mesh
+    from records.cases import CaseState
+    from records.store import Store
     from workflow.display import DisplaySurface
     from workflow.inspection import MeasuredScan
 
@@ -195,4 +197,144 @@ def inspect_with_password(
         inspector=session.user.printed_name,
         inspected_at=str(payload.get("inspected_at", event.created_at)),
         report_sha256=report_sha,
+    )
+
+
+def inspection_list(case: CaseState) -> list[dict[str, Any]]:
+    """The case's recorded inspections, newest first.
+
+    Each: ``event_id``, ``seq``, ``inspected_at``, ``inspector`` (printed name), ``result``, ``revision``, ``serial``.
+    """
+    from traceability.inspection import inspections  # noqa: PLC0415
+
+    found = []
+    for item in reversed(inspections(case)):
+        payload = item.payload
+        found.append(
+            {
+                "event_id": item.event.event_id,
+                "seq": item.event.seq,
+                "inspected_at": payload.inspected_at,
+                "inspector": str(payload.inspector.get("printed_name") or payload.inspector.get("user_id") or ""),
+                "result": payload.result,
+                "revision": payload.revision,
+                "serial": payload.serial,
+            }
+        )
+    return found
+
+
+def _stored_scan(store: Store, sha: str, kind: str, folder: Path) -> FloatArray:
+    """The recorded scan's points, read from its artifact (checked against its SHA-256)."""
+    import shutil  # noqa: PLC0415
+
+    from base.files import sha256_file  # noqa: PLC0415
+    from geometry.inspection import read_scan  # noqa: PLC0415
+    from records.errors import ArtifactChangedError  # noqa: PLC0415
+    from workflow.inspection import _mesh_suffix  # noqa: PLC0415
+
+    stored = store.artifact_path(sha)
+    with stored.open("rb") as stream:
+        ply = stream.read(3) == b"ply"
+    # The artifact has no suffix of its own: a cloud is XYZ text or a PLY; a mesh is told by its bytes.
+    suffix = ".ply" if ply else ".xyz" if kind == "cloud" else _mesh_suffix(stored, None)
+    copy = folder / f"scan{suffix}"
+    shutil.copyfile(stored, copy)
+    if sha256_file(copy) != sha:
+        raise ArtifactChangedError(f"the recorded scan {sha} changed while it was read", path=str(stored))
+    return read_scan(copy).points
+
+
+def reopen_inspection(
+    home: Path, code: str, event_id: str, progress: ProgressCallback, cancel: CancelToken
+) -> InspectionShown:
+    """A recorded inspection read back for the window (read-only: nothing is recorded).
+
+    The figures, registration, tolerance and result are the recorded report's (its SHA-256 checked against the
+    event); the colour map is drawn again from the recorded scan moved by the recorded registration onto the recorded
+    design (each artifact checked against the SHA-256 the record names), as the inspection drew it.
+
+    Raises
+    ------
+    InspectionInputError
+        No inspection ``event_id`` in case ``code``, or a report that does not match its record.
+    ArtifactMissingError, ArtifactChangedError
+        A recorded artifact is missing or changed (its hash differs).
+    """
+    import hashlib  # noqa: PLC0415
+    import json  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    import numpy as np  # noqa: PLC0415
+
+    from geometry.distance import signed_distances  # noqa: PLC0415
+    from geometry.inspection import deviation_on_design, local_median  # noqa: PLC0415
+    from geometry.io import read_mesh  # noqa: PLC0415
+    from records.store import Store  # noqa: PLC0415
+    from traceability.inspection import inspections  # noqa: PLC0415
+    from workflow.display import DISPLAY_MAX_TRIANGLES, display_surface  # noqa: PLC0415
+    from workflow.inspection import InspectionInputError, MeasuredScan, _mesh_suffix  # noqa: PLC0415
+
+    report(progress, 0.0, "reading the inspection record")
+    with Store.open(home) as store, tempfile.TemporaryDirectory(prefix="dvw-inspection-") as folder:
+        case = store.case(code)
+        found = [item for item in inspections(case) if item.event.event_id == event_id]
+        if not found:
+            raise InspectionInputError(f"case {code} has no inspection {event_id}")
+        event, payload = found[0].event, found[0].payload
+        data = store.read_artifact(payload.report_sha256)
+        document = json.loads(data)
+        if hashlib.sha256(data).hexdigest() != payload.report_sha256 or (
+            document.get("scan_sha256"),
+            document.get("design_sha256"),
+            document.get("result"),
+        ) != (payload.scan_sha256, payload.design_sha256, payload.result):
+            raise InspectionInputError(f"case {code} inspection {event_id}: its report does not match its record")
+        design_path = store.artifact_path(payload.design_sha256)
+        design = read_mesh(design_path, suffix=_mesh_suffix(design_path, None))
+        anatomy = None
+        anatomy_sha = document.get("anatomy_sha256")
+        if isinstance(anatomy_sha, str):
+            anatomy_path = store.artifact_path(anatomy_sha)
+            anatomy = read_mesh(anatomy_path, suffix=_mesh_suffix(anatomy_path, None))
+        checkpoint(cancel)
+        report(progress, 0.2, "reading the recorded scan")
+        points = _stored_scan(store, payload.scan_sha256, payload.scan_kind, Path(folder))
+    checkpoint(cancel)
+    report(progress, 0.4, "placing the scan as it was registered")
+    matrix = np.asarray(payload.registration["transform"], dtype=np.float64)
+    moved = points @ matrix[:3, :3].T + matrix[:3, 3]
+    deviation = signed_distances(design, moved, cancel=cancel)
+    checkpoint(cancel)
+    report(progress, 0.7, "colouring the design")
+    filtered = local_median(moved, deviation)
+    values = deviation_on_design(design.vertices, moved, filtered)
+    surface = display_surface(design, {DEVIATION_SCALARS: values}, max_triangles=DISPLAY_MAX_TRIANGLES)
+    worst = int(np.argmax(np.abs(filtered)))
+    anatomy_surface = None if anatomy is None else display_surface(anatomy, max_triangles=DISPLAY_MAX_TRIANGLES)
+    measured = MeasuredScan(
+        case_code=code,
+        design_sha256=payload.design_sha256,
+        anatomy_sha256=anatomy_sha if isinstance(anatomy_sha, str) else None,
+        scan_sha256=payload.scan_sha256,
+        scan_kind=payload.scan_kind,
+        scan_points=payload.scan_points,
+        tolerance_mm=payload.tolerance_mm,
+        tolerances=dict(document.get("tolerances") or {}),
+        registration=dict(payload.registration),
+        regions=[dict(region) for region in payload.regions],
+        histogram=dict(document.get("deviation_histogram") or {}),
+        passed=payload.result == "pass",
+    )
+    x, y, z = (float(v) for v in moved[worst])
+    view = InspectionView(measured, design, surface, (x, y, z), float(filtered[worst]), anatomy, anatomy_surface)
+    report(progress, 1.0, "read back")
+    return InspectionShown(
+        view=view,
+        event_id=event.event_id,
+        seq=event.seq,
+        serial=payload.serial,
+        inspector=str(payload.inspector.get("printed_name") or payload.inspector.get("user_id") or ""),
+        inspected_at=payload.inspected_at,
+        report_sha256=payload.report_sha256,
     )

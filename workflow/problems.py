@@ -21,12 +21,15 @@ class ErrorInfo:
         The file or folder at fault, or None.
     log_file
         Where the traceback of an internal error was written, or None.
+    field
+        The field of a form at fault (a build record's ``TABLE.INDEX.KEY``), or None.
     """
 
     code: str
     message: str
     path: str | None = None
     log_file: str | None = None
+    field: str | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -35,5 +38,6 @@ class ErrorInfo:
 
     @classmethod
     def of(cls, exc: DvwError) -> ErrorInfo:
-        """The description of a core error: its code, message and path."""
-        return cls(exc.code, exc.message, exc.path)
+        """The description of a core error: its code, message, path and (a form's) field."""
+        field = getattr(exc, "field", None)
+        return cls(exc.code, exc.message, exc.path, field=field if isinstance(field, str) else None)

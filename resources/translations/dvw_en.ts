@@ -8,36 +8,12 @@
         <translation>Build record - case %1</translation>
     </message>
     <message>
-        <source>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</source>
-        <translation>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</translation>
-    </message>
-    <message>
-        <source>build record file, e.g. BUILD.toml</source>
-        <translation>build record file, e.g. BUILD.toml</translation>
-    </message>
-    <message>
-        <source>The build record file; a parameter file it names is looked for beside it</source>
-        <translation>The build record file; a parameter file it names is looked for beside it</translation>
-    </message>
-    <message>
         <source>Browse...</source>
         <translation>Browse...</translation>
     </message>
     <message>
-        <source>Choose the build record file</source>
-        <translation>Choose the build record file</translation>
-    </message>
-    <message>
-        <source>The file as it will be checked and recorded</source>
-        <translation>The file as it will be checked and recorded</translation>
-    </message>
-    <message>
         <source>Record</source>
         <translation>Record</translation>
-    </message>
-    <message>
-        <source>Check the file and record the build with the case</source>
-        <translation>Check the file and record the build with the case</translation>
     </message>
     <message>
         <source>Close</source>
@@ -52,8 +28,216 @@
         <translation>Build record</translation>
     </message>
     <message>
-        <source>Choose the build record file first.</source>
-        <translation>Choose the build record file first.</translation>
+        <source>How device %1 was built: what could make it fail its requirements (T/CAMDI 4.7.10). Checked as dvw build record checks a build record file and recorded as %2; a problem is shown at its field.</source>
+        <translation>How device %1 was built: what could make it fail its requirements (T/CAMDI 4.7.10). Checked as dvw build record checks a build record file and recorded as %2; a problem is shown at its field.</translation>
+    </message>
+    <message>
+        <source>The build job's id on the printer, e.g. BJ-2026-0147</source>
+        <translation>The build job's id on the printer, e.g. BJ-2026-0147</translation>
+    </message>
+    <message>
+        <source>When the build started (local time)</source>
+        <translation>When the build started (local time)</translation>
+    </message>
+    <message>
+        <source>When the build finished (local time)</source>
+        <translation>When the build finished (local time)</translation>
+    </message>
+    <message>
+        <source>Who ran the build: a user of this workstation</source>
+        <translation>Who ran the build: a user of this workstation</translation>
+    </message>
+    <message>
+        <source>The witness sample carries the device's own number (T/CAMDI 4.7.11)</source>
+        <translation>The witness sample carries the device's own number (T/CAMDI 4.7.11)</translation>
+    </message>
+    <message>
+        <source>The printer's equipment id, e.g. EOS-P396-02</source>
+        <translation>The printer's equipment id, e.g. EOS-P396-02</translation>
+    </message>
+    <message>
+        <source>When the printer's calibration is due: a calibration due before the build started is refused</source>
+        <translation>When the printer's calibration is due: a calibration due before the build started is refused</translation>
+    </message>
+    <message>
+        <source>The process parameter set's name, e.g. PEKK-standard-v3</source>
+        <translation>The process parameter set's name, e.g. PEKK-standard-v3</translation>
+    </message>
+    <message>
+        <source>The parameter set's file: it is recorded by its SHA-256</source>
+        <translation>The parameter set's file: it is recorded by its SHA-256</translation>
+    </message>
+    <message>
+        <source>Choose the parameter set's file</source>
+        <translation>Choose the parameter set's file</translation>
+    </message>
+    <message>
+        <source>Position of the part in the build volume (mm)</source>
+        <translation>Position of the part in the build volume (mm)</translation>
+    </message>
+    <message>
+        <source>Orientation of the part (degrees about x, y, z)</source>
+        <translation>Orientation of the part (degrees about x, y, z)</translation>
+    </message>
+    <message>
+        <source>Build job id:</source>
+        <translation>Build job id:</translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation>Started:</translation>
+    </message>
+    <message>
+        <source>Finished:</source>
+        <translation>Finished:</translation>
+    </message>
+    <message>
+        <source>Operator:</source>
+        <translation>Operator:</translation>
+    </message>
+    <message>
+        <source>Witness sample:</source>
+        <translation>Witness sample:</translation>
+    </message>
+    <message>
+        <source>Printer (equipment id):</source>
+        <translation>Printer (equipment id):</translation>
+    </message>
+    <message>
+        <source>Calibration due:</source>
+        <translation>Calibration due:</translation>
+    </message>
+    <message>
+        <source>Parameter set:</source>
+        <translation>Parameter set:</translation>
+    </message>
+    <message>
+        <source>Parameter file:</source>
+        <translation>Parameter file:</translation>
+    </message>
+    <message>
+        <source>Placement:</source>
+        <translation>Placement:</translation>
+    </message>
+    <message>
+        <source>Orientation:</source>
+        <translation>Orientation:</translation>
+    </message>
+    <message>
+        <source>Material</source>
+        <translation>Material</translation>
+    </message>
+    <message>
+        <source>Supplier</source>
+        <translation>Supplier</translation>
+    </message>
+    <message>
+        <source>Lot</source>
+        <translation>Lot</translation>
+    </message>
+    <message>
+        <source>Virgin share (0-1)</source>
+        <translation>Virgin share (0-1)</translation>
+    </message>
+    <message>
+        <source>GTIN (optional)</source>
+        <translation>GTIN (optional)</translation>
+    </message>
+    <message>
+        <source>The material lots the part was built from; virgin share 1 = all virgin powder, 0 = all reused</source>
+        <translation>The material lots the part was built from; virgin share 1 = all virgin powder, 0 = all reused</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>Quantity</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>Readings of the build's environment, each with its unit (e.g. chamber oxygen 0.8 %)</source>
+        <translation>Readings of the build's environment, each with its unit (e.g. chamber oxygen 0.8 %)</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>Step</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>Detail</translation>
+    </message>
+    <message>
+        <source>The post-processing steps, in order</source>
+        <translation>The post-processing steps, in order</translation>
+    </message>
+    <message>
+        <source>Material lots (at least one):</source>
+        <translation>Material lots (at least one):</translation>
+    </message>
+    <message>
+        <source>Environment readings:</source>
+        <translation>Environment readings:</translation>
+    </message>
+    <message>
+        <source>Post-processing steps:</source>
+        <translation>Post-processing steps:</translation>
+    </message>
+    <message>
+        <source>Load from file...</source>
+        <translation>Load from file...</translation>
+    </message>
+    <message>
+        <source>Fill the form from a build record file (TOML, as dvw build record takes); recorded unchanged, the file itself is recorded</source>
+        <translation>Fill the form from a build record file (TOML, as dvw build record takes); recorded unchanged, the file itself is recorded</translation>
+    </message>
+    <message>
+        <source>Check the build record and record it with the case's device</source>
+        <translation>Check the build record and record it with the case's device</translation>
+    </message>
+    <message>
+        <source>Close; nothing is recorded unless Record was pressed</source>
+        <translation>Close; nothing is recorded unless Record was pressed</translation>
+    </message>
+    <message>
+        <source>Add row</source>
+        <translation>Add row</translation>
+    </message>
+    <message>
+        <source>Add a row at the end</source>
+        <translation>Add a row at the end</translation>
+    </message>
+    <message>
+        <source>Remove row</source>
+        <translation>Remove row</translation>
+    </message>
+    <message>
+        <source>Remove the selected row</source>
+        <translation>Remove the selected row</translation>
+    </message>
+    <message>
+        <source>Edited: the form is recorded, not the file.</source>
+        <translation>Edited: the form is recorded, not the file.</translation>
+    </message>
+    <message>
+        <source>Loaded %1: recorded as this file unless the form is edited.</source>
+        <translation>Loaded %1: recorded as this file unless the form is edited.</translation>
+    </message>
+    <message>
+        <source>Process parameter set</source>
+        <translation>Process parameter set</translation>
+    </message>
+    <message>
+        <source>(enter the date)</source>
+        <translation>(enter the date)</translation>
+    </message>
+    <message>
+        <source>(enter the date and time)</source>
+        <translation>(enter the date and time)</translation>
     </message>
 </context>
 <context>
@@ -746,6 +930,10 @@
     <message>
         <source>FAIL</source>
         <translation>FAIL</translation>
+    </message>
+    <message>
+        <source>Recorded inspection, read back (read-only): the figures are the recorded report's; the colour map is drawn again from the recorded scan, registration and design, each checked by its SHA-256. Report %1.</source>
+        <translation>Recorded inspection, read back (read-only): the figures are the recorded report's; the colour map is drawn again from the recorded scan, registration and design, each checked by its SHA-256. Report %1.</translation>
     </message>
 </context>
 <context>
@@ -1516,6 +1704,22 @@ Software manifest %2</translation>
     <message>
         <source>Refused:</source>
         <translation>Refused:</translation>
+    </message>
+    <message>
+        <source>Recorded: a device has one build record</source>
+        <translation>Recorded: a device has one build record</translation>
+    </message>
+    <message>
+        <source>Device: %1</source>
+        <translation>Device: %1</translation>
+    </message>
+    <message>
+        <source>Recorded inspections...</source>
+        <translation>Recorded inspections...</translation>
+    </message>
+    <message>
+        <source>The case's recorded final inspections; open one to see its figures and colour map again</source>
+        <translation>The case's recorded final inspections; open one to see its figures and colour map again</translation>
     </message>
 </context>
 <context>
@@ -4239,6 +4443,65 @@ Software manifest %2</translation>
     <message>
         <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</source>
         <translation>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</translation>
+    </message>
+</context>
+<context>
+    <name>InspectionsDialog</name>
+    <message>
+        <source>Inspections of case %1</source>
+        <translation>Inspections of case %1</translation>
+    </message>
+    <message>
+        <source>The final inspections recorded for this case, newest first. Open one to see its recorded figures and colour map again (read-only).</source>
+        <translation>The final inspections recorded for this case, newest first. Open one to see its recorded figures and colour map again (read-only).</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Inspector</source>
+        <translation>Inspector</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>Revision</source>
+        <translation>Revision</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <source>Double-click an inspection to open it</source>
+        <translation>Double-click an inspection to open it</translation>
+    </message>
+    <message>
+        <source>pass</source>
+        <translation>pass</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>FAIL</translation>
+    </message>
+    <message>
+        <source>No inspection is recorded for this case yet.</source>
+        <translation>No inspection is recorded for this case yet.</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Show the selected inspection's figures and colour map (read-only)</source>
+        <translation>Show the selected inspection's figures and colour map (read-only)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
     </message>
 </context>
 </TS>

@@ -8,36 +8,12 @@
         <translation>制造记录 - 病例 %1</translation>
     </message>
     <message>
-        <source>How the device was built: the build record file (TOML: build job, printer and its calibration, parameter set, material lots, environment, placement, post-processing, witness sample), as dvw build record takes it. It is checked and recorded as %1; a problem is named with its line.</source>
-        <translation>器械的制造过程：制造记录文件（TOML 格式：制造批次作业、打印设备及其校准、工艺参数集、材料批号、环境、摆放位置、后处理、随炉试样），与 dvw build record 所用文件相同。文件经核查后以 %1 的名义记录；如有问题，将指明所在行。</translation>
-    </message>
-    <message>
-        <source>build record file, e.g. BUILD.toml</source>
-        <translation>制造记录文件，例如 BUILD.toml</translation>
-    </message>
-    <message>
-        <source>The build record file; a parameter file it names is looked for beside it</source>
-        <translation>制造记录文件；其中引用的参数文件应与其位于同一文件夹</translation>
-    </message>
-    <message>
         <source>Browse...</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <source>Choose the build record file</source>
-        <translation>选择制造记录文件</translation>
-    </message>
-    <message>
-        <source>The file as it will be checked and recorded</source>
-        <translation>将被核查并记录的文件内容</translation>
-    </message>
-    <message>
         <source>Record</source>
         <translation>记录</translation>
-    </message>
-    <message>
-        <source>Check the file and record the build with the case</source>
-        <translation>核查文件并将制造记录存入病例</translation>
     </message>
     <message>
         <source>Close</source>
@@ -52,8 +28,216 @@
         <translation>制造记录</translation>
     </message>
     <message>
-        <source>Choose the build record file first.</source>
-        <translation>请先选择制造记录文件。</translation>
+        <source>How device %1 was built: what could make it fail its requirements (T/CAMDI 4.7.10). Checked as dvw build record checks a build record file and recorded as %2; a problem is shown at its field.</source>
+        <translation>器械 %1 的制造过程：一切可能导致其不符合要求的因素（T/CAMDI 4.7.10）。按 dvw build record 核查制造记录文件的规则核查，并以 %2 的名义记录；如有问题，会在相应字段处指出。</translation>
+    </message>
+    <message>
+        <source>The build job's id on the printer, e.g. BJ-2026-0147</source>
+        <translation>打印设备上的制造作业编号，例如 BJ-2026-0147</translation>
+    </message>
+    <message>
+        <source>When the build started (local time)</source>
+        <translation>开始制造的时间（本地时间）</translation>
+    </message>
+    <message>
+        <source>When the build finished (local time)</source>
+        <translation>制造完成的时间（本地时间）</translation>
+    </message>
+    <message>
+        <source>Who ran the build: a user of this workstation</source>
+        <translation>制造操作人员：本工作站的用户</translation>
+    </message>
+    <message>
+        <source>The witness sample carries the device's own number (T/CAMDI 4.7.11)</source>
+        <translation>随炉试样带有与器械相同的编号（T/CAMDI 4.7.11）</translation>
+    </message>
+    <message>
+        <source>The printer's equipment id, e.g. EOS-P396-02</source>
+        <translation>打印设备的设备编号，例如 EOS-P396-02</translation>
+    </message>
+    <message>
+        <source>When the printer's calibration is due: a calibration due before the build started is refused</source>
+        <translation>打印设备的校准到期日：早于制造开始日期即视为校准过期，将被拒绝</translation>
+    </message>
+    <message>
+        <source>The process parameter set's name, e.g. PEKK-standard-v3</source>
+        <translation>工艺参数集名称，例如 PEKK-standard-v3</translation>
+    </message>
+    <message>
+        <source>The parameter set's file: it is recorded by its SHA-256</source>
+        <translation>工艺参数集文件：以其 SHA-256 值记录</translation>
+    </message>
+    <message>
+        <source>Choose the parameter set's file</source>
+        <translation>选择工艺参数集文件</translation>
+    </message>
+    <message>
+        <source>Position of the part in the build volume (mm)</source>
+        <translation>零件在成形空间中的位置（mm）</translation>
+    </message>
+    <message>
+        <source>Orientation of the part (degrees about x, y, z)</source>
+        <translation>零件的摆放方向（绕 x、y、z 轴的角度）</translation>
+    </message>
+    <message>
+        <source>Build job id:</source>
+        <translation>制造作业编号：</translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation>开始时间：</translation>
+    </message>
+    <message>
+        <source>Finished:</source>
+        <translation>完成时间：</translation>
+    </message>
+    <message>
+        <source>Operator:</source>
+        <translation>操作人员：</translation>
+    </message>
+    <message>
+        <source>Witness sample:</source>
+        <translation>随炉试样：</translation>
+    </message>
+    <message>
+        <source>Printer (equipment id):</source>
+        <translation>打印设备（设备编号）：</translation>
+    </message>
+    <message>
+        <source>Calibration due:</source>
+        <translation>校准到期日：</translation>
+    </message>
+    <message>
+        <source>Parameter set:</source>
+        <translation>工艺参数集：</translation>
+    </message>
+    <message>
+        <source>Parameter file:</source>
+        <translation>参数文件：</translation>
+    </message>
+    <message>
+        <source>Placement:</source>
+        <translation>摆放位置：</translation>
+    </message>
+    <message>
+        <source>Orientation:</source>
+        <translation>摆放方向：</translation>
+    </message>
+    <message>
+        <source>Material</source>
+        <translation>材料</translation>
+    </message>
+    <message>
+        <source>Supplier</source>
+        <translation>供应商</translation>
+    </message>
+    <message>
+        <source>Lot</source>
+        <translation>批号</translation>
+    </message>
+    <message>
+        <source>Virgin share (0-1)</source>
+        <translation>新粉比例（0-1）</translation>
+    </message>
+    <message>
+        <source>GTIN (optional)</source>
+        <translation>GTIN（可选）</translation>
+    </message>
+    <message>
+        <source>The material lots the part was built from; virgin share 1 = all virgin powder, 0 = all reused</source>
+        <translation>制造该零件所用的材料批次；新粉比例 1 表示全部为新粉，0 表示全部为回收粉</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>测量项</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>Readings of the build's environment, each with its unit (e.g. chamber oxygen 0.8 %)</source>
+        <translation>制造环境的读数，每项带单位（例如成形室氧含量 0.8 %）</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>工序</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>The post-processing steps, in order</source>
+        <translation>后处理工序，按先后顺序</translation>
+    </message>
+    <message>
+        <source>Material lots (at least one):</source>
+        <translation>材料批次（至少一项）：</translation>
+    </message>
+    <message>
+        <source>Environment readings:</source>
+        <translation>环境读数：</translation>
+    </message>
+    <message>
+        <source>Post-processing steps:</source>
+        <translation>后处理工序：</translation>
+    </message>
+    <message>
+        <source>Load from file...</source>
+        <translation>从文件载入…</translation>
+    </message>
+    <message>
+        <source>Fill the form from a build record file (TOML, as dvw build record takes); recorded unchanged, the file itself is recorded</source>
+        <translation>用制造记录文件（TOML，与 dvw build record 所用相同）填写表单；未经修改直接记录时，记录的是该文件本身</translation>
+    </message>
+    <message>
+        <source>Check the build record and record it with the case's device</source>
+        <translation>核查制造记录，并记录到本病例的器械下</translation>
+    </message>
+    <message>
+        <source>Close; nothing is recorded unless Record was pressed</source>
+        <translation>关闭；未点击“记录”则不记录任何内容</translation>
+    </message>
+    <message>
+        <source>Add row</source>
+        <translation>添加行</translation>
+    </message>
+    <message>
+        <source>Add a row at the end</source>
+        <translation>在末尾添加一行</translation>
+    </message>
+    <message>
+        <source>Remove row</source>
+        <translation>删除行</translation>
+    </message>
+    <message>
+        <source>Remove the selected row</source>
+        <translation>删除所选行</translation>
+    </message>
+    <message>
+        <source>Edited: the form is recorded, not the file.</source>
+        <translation>已修改：将记录表单内容，而非文件。</translation>
+    </message>
+    <message>
+        <source>Loaded %1: recorded as this file unless the form is edited.</source>
+        <translation>已载入 %1：除非修改表单，否则按此文件记录。</translation>
+    </message>
+    <message>
+        <source>Process parameter set</source>
+        <translation>工艺参数集</translation>
+    </message>
+    <message>
+        <source>(enter the date)</source>
+        <translation>（请输入日期）</translation>
+    </message>
+    <message>
+        <source>(enter the date and time)</source>
+        <translation>（请输入日期和时间）</translation>
     </message>
 </context>
 <context>
@@ -746,6 +930,10 @@
     <message>
         <source>FAIL</source>
         <translation>不合格</translation>
+    </message>
+    <message>
+        <source>Recorded inspection, read back (read-only): the figures are the recorded report's; the colour map is drawn again from the recorded scan, registration and design, each checked by its SHA-256. Report %1.</source>
+        <translation>已记录的检验，从记录中读回（只读）：各项数值取自所记录的报告；色图由所记录的扫描、配准与设计重新绘制，每一项均已按其 SHA-256 核对。报告 %1。</translation>
     </message>
 </context>
 <context>
@@ -1516,6 +1704,22 @@ Software manifest %2</source>
     <message>
         <source>Refused:</source>
         <translation>已拒绝：</translation>
+    </message>
+    <message>
+        <source>Recorded: a device has one build record</source>
+        <translation>已记录：每件器械只有一份制造记录</translation>
+    </message>
+    <message>
+        <source>Device: %1</source>
+        <translation>器械：%1</translation>
+    </message>
+    <message>
+        <source>Recorded inspections...</source>
+        <translation>检验记录…</translation>
+    </message>
+    <message>
+        <source>The case's recorded final inspections; open one to see its figures and colour map again</source>
+        <translation>本病例已记录的最终检验；打开其中一项可再次查看其数值与色图</translation>
     </message>
 </context>
 <context>
@@ -4239,6 +4443,65 @@ Software manifest %2</source>
     <message>
         <source>Revision %1, changed by %2: %3&lt;br&gt;Maximum deviation %4 mm, RMS %5 mm, %6 mm² changed, %7 % of the area within %8 mm.</source>
         <translation>修订版 %1，由 %2 变更：%3&lt;br&gt;最大偏差 %4 mm，均方根偏差 %5 mm，变更面积 %6 mm²，%7 % 的面积在 %8 mm 以内。</translation>
+    </message>
+</context>
+<context>
+    <name>InspectionsDialog</name>
+    <message>
+        <source>Inspections of case %1</source>
+        <translation>病例 %1 的检验记录</translation>
+    </message>
+    <message>
+        <source>The final inspections recorded for this case, newest first. Open one to see its recorded figures and colour map again (read-only).</source>
+        <translation>本病例已记录的最终检验，最新的在前。打开其中一项，可再次查看所记录的数值与色图（只读）。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Inspector</source>
+        <translation>检验员</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Revision</source>
+        <translation>修订版</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>器械</translation>
+    </message>
+    <message>
+        <source>Double-click an inspection to open it</source>
+        <translation>双击某项检验即可打开</translation>
+    </message>
+    <message>
+        <source>pass</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>不合格</translation>
+    </message>
+    <message>
+        <source>No inspection is recorded for this case yet.</source>
+        <translation>本病例尚未记录任何检验。</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Show the selected inspection's figures and colour map (read-only)</source>
+        <translation>显示所选检验的数值与色图（只读）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
     </message>
 </context>
 </TS>

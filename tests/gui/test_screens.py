@@ -64,6 +64,7 @@ ALLOWED_WORDS = {
     "CT",
     "CP",
     "English",
+    "UDI",  # the device identifier's name in Chinese too (唯一器械标识, written UDI: the case bar's device state)
 }
 
 

@@ -16,12 +16,20 @@ from geometry.io import write_mesh
 from geometry.registration import RigidTransform
 from geometry.sample_design import sample_plate
 from geometry.synthetic_scan import random_rotation, synthetic_scan
-from records.errors import RoleNotPermittedError, WrongPasswordError
+from records.errors import ArtifactChangedError, RoleNotPermittedError, WrongPasswordError
 from records.payloads import InspectionRecorded, read
 from records.store import Store
 from traceability.assignment import assign_udi
 from traceability.inspection import inspections
-from workflow.inspecting import DEVIATION_SCALARS, InspectionRequest, InspectionShown, inspect_with_password
+from workflow.inspecting import (
+    DEVIATION_SCALARS,
+    InspectionRequest,
+    InspectionShown,
+    inspect_with_password,
+    inspection_list,
+    reopen_inspection,
+)
+from workflow.inspection import InspectionInputError
 
 CODE = "CP-2026-501"
 
@@ -94,3 +102,53 @@ def test_the_inspector_is_checked_before_the_scan_is_measured_then_it_is_recorde
     assert payload.result == "pass"
     assert payload.regions == view.measured.regions
     assert payload.tolerance_mm == 0.3
+
+
+def test_a_recorded_inspection_is_read_back_with_its_figures_and_colour_map_hashes_checked(
+    ready: tuple[Path, Path],
+) -> None:
+    home, scan = ready
+    request = InspectionRequest(home, CODE, scan, "qa1", password_of("qa1"), tolerance_mm=0.3)
+    live = inspect_with_password(request, lambda *_: None, CancelToken())
+    with Store.open(home) as store:
+        case = store.case(CODE)
+        (listed,) = inspection_list(case)
+        (done,) = inspections(case)
+    assert listed == {
+        "event_id": live.event_id,
+        "seq": live.seq,
+        "inspected_at": live.inspected_at,
+        "inspector": live.inspector,
+        "result": "pass",
+        "revision": case.revision,
+        "serial": live.serial,
+    }
+
+    again = reopen_inspection(home, CODE, live.event_id, lambda *_: None, CancelToken())
+    assert (again.event_id, again.serial, again.inspector, again.passed) == (
+        live.event_id,
+        live.serial,
+        live.inspector,
+        True,
+    )
+    assert again.view.measured.regions == live.view.measured.regions  # the recorded figures
+    assert again.view.measured.registration == live.view.measured.registration
+    assert again.view.measured.scan_points == 20_000
+    # The colour map drawn again from the recorded scan and registration is the one the inspection drew.
+    before = live.view.surface.point_data[DEVIATION_SCALARS]
+    after = again.view.surface.point_data[DEVIATION_SCALARS]
+    assert np.array_equal(np.isnan(before), np.isnan(after))
+    assert np.nanmax(np.abs(before - after)) < 1e-9
+    assert again.view.worst_mm == pytest.approx(live.view.worst_mm, abs=1e-9)
+    assert np.allclose(again.view.worst_point_mm, live.view.worst_point_mm)
+
+    with pytest.raises(InspectionInputError, match="has no inspection"):
+        reopen_inspection(home, CODE, "no-such-event", lambda *_: None, CancelToken())
+    # A recorded scan changed on disk: refused by its hash.
+    with Store.open(home) as store:
+        stored = store.artifact_path(read(done.event, InspectionRecorded).scan_sha256)
+    stored.chmod(0o644)
+    with stored.open("ab") as stream:
+        stream.write(b"0 0 0\n")
+    with pytest.raises(ArtifactChangedError):
+        reopen_inspection(home, CODE, live.event_id, lambda *_: None, CancelToken())
