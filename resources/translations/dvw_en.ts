@@ -1799,6 +1799,38 @@ Software manifest %2</translation>
         <translation>%1 sites trusted</translation>
     </message>
     <message>
+        <source>meshing the design</source>
+        <translation>meshing the design</translation>
+    </message>
+    <message>
+        <source>assembling the stiffness matrix</source>
+        <translation>assembling the stiffness matrix</translation>
+    </message>
+    <message>
+        <source>solving</source>
+        <translation>solving</translation>
+    </message>
+    <message>
+        <source>recovering stresses</source>
+        <translation>recovering stresses</translation>
+    </message>
+    <message>
+        <source>solved</source>
+        <translation>solved</translation>
+    </message>
+    <message>
+        <source>analysis done</source>
+        <translation>analysis done</translation>
+    </message>
+    <message>
+        <source>finite-element analysis, coarse mesh (%1 mm): %2</source>
+        <translation>finite-element analysis, coarse mesh (%1 mm): %2</translation>
+    </message>
+    <message>
+        <source>finite-element analysis, default mesh (%1 mm): %2</source>
+        <translation>finite-element analysis, default mesh (%1 mm): %2</translation>
+    </message>
+    <message>
         <source>reading the build record</source>
         <translation>reading the build record</translation>
     </message>
