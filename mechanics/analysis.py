@@ -307,13 +307,14 @@ MESHING_SHARE = 0.8
 
 
 def stage_message(level: str, size_mm: float, stage: str) -> str:
-    """The progress message of one stage of a level: ``finite-element analysis, <level> mesh (<size> mm): <stage>``.
+    """The progress message of one stage of a level: ``<stage> (finite-element analysis, <level> mesh, <size> mm)``.
 
     ``level`` is ``coarse`` or ``default``; ``stage`` is ``meshing the design`` or one of the solver's stages
-    (``assembling the stiffness matrix``, ``solving``, ``recovering stresses``, ``solved``).
+    (``assembling the stiffness matrix``, ``solving``, ``recovering stresses``, ``solved``). The stage comes first:
+    a narrow progress line shows it before the rest.
     """
     size = f"{size_mm:.2f}".rstrip("0").rstrip(".")
-    return f"finite-element analysis, {level} mesh ({size} mm): {stage}"
+    return f"{stage} (finite-element analysis, {level} mesh, {size} mm)"
 
 
 def _solve_level(

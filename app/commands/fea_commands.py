@@ -66,7 +66,7 @@ def _cancel_on_interrupt() -> Iterator[CancelToken]:
 
 def _without_prefix(bar: ProgressCallback) -> ProgressCallback:
     def update(fraction: float, message: str) -> None:
-        bar(fraction, message.removeprefix("finite-element analysis, "))
+        bar(fraction, message.replace(" (finite-element analysis, ", " (", 1))
 
     return update
 
@@ -97,7 +97,7 @@ def run_fea(args: argparse.Namespace) -> int:
     cases = load_load_cases(args.load_cases)
     design = read_mesh(args.design)
     with progress_bar("FEA") as bar, _cancel_on_interrupt() as cancel:
-        # The bar is titled: each stage without the analysis' own prefix ("FEA: coarse mesh (5 mm): solving").
+        # The bar is titled: each stage without the analysis' own words ("FEA: solving (coarse mesh, 5 mm)").
         progress = None if bar is None else _without_prefix(bar)
         result = analyse(design, cases, size_mm=args.size, progress=progress, cancel=cancel)
     fine, coarse = result.fine, result.coarse

@@ -74,7 +74,7 @@ PROGRESS = (
     QT_TRANSLATE_NOOP("Progress", "writing the mesh"),
     QT_TRANSLATE_NOOP("Progress", "writing the report"),
     QT_TRANSLATE_NOOP("Progress", "writing the volume"),
-    # The finite-element analysis' stages (mechanics.analysis.stage_message, the %2 of its patterns below).
+    # The finite-element analysis' stages (mechanics.analysis.stage_message, the %1 of its patterns below).
     QT_TRANSLATE_NOOP("Progress", "meshing the design"),
     QT_TRANSLATE_NOOP("Progress", "assembling the stiffness matrix"),
     QT_TRANSLATE_NOOP("Progress", "solving"),
@@ -106,12 +106,12 @@ PROGRESS_PATTERNS = (
     ),
     (re.compile(r"(\d+) sites trusted"), QT_TRANSLATE_NOOP("Progress", "%1 sites trusted")),
     (
-        re.compile(r"finite-element analysis, coarse mesh \(([\d.]+) mm\): (.+)"),
-        QT_TRANSLATE_NOOP("Progress", "finite-element analysis, coarse mesh (%1 mm): %2"),
+        re.compile(r"(.+) \(finite-element analysis, coarse mesh, ([\d.]+) mm\)"),
+        QT_TRANSLATE_NOOP("Progress", "%1 (finite-element analysis, coarse mesh, %2 mm)"),
     ),
     (
-        re.compile(r"finite-element analysis, default mesh \(([\d.]+) mm\): (.+)"),
-        QT_TRANSLATE_NOOP("Progress", "finite-element analysis, default mesh (%1 mm): %2"),
+        re.compile(r"(.+) \(finite-element analysis, default mesh, ([\d.]+) mm\)"),
+        QT_TRANSLATE_NOOP("Progress", "%1 (finite-element analysis, default mesh, %2 mm)"),
     ),
 )
 

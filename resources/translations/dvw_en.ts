@@ -1823,12 +1823,12 @@ Software manifest %2</translation>
         <translation>analysis done</translation>
     </message>
     <message>
-        <source>finite-element analysis, coarse mesh (%1 mm): %2</source>
-        <translation>finite-element analysis, coarse mesh (%1 mm): %2</translation>
+        <source>%1 (finite-element analysis, coarse mesh, %2 mm)</source>
+        <translation>%1 (finite-element analysis, coarse mesh, %2 mm)</translation>
     </message>
     <message>
-        <source>finite-element analysis, default mesh (%1 mm): %2</source>
-        <translation>finite-element analysis, default mesh (%1 mm): %2</translation>
+        <source>%1 (finite-element analysis, default mesh, %2 mm)</source>
+        <translation>%1 (finite-element analysis, default mesh, %2 mm)</translation>
     </message>
     <message>
         <source>reading the build record</source>

@@ -1800,7 +1800,7 @@ Software manifest %2</source>
     </message>
     <message>
         <source>meshing the design</source>
-        <translation>正在将设计划分为四面体网格</translation>
+        <translation>正在划分网格</translation>
     </message>
     <message>
         <source>assembling the stiffness matrix</source>
@@ -1823,12 +1823,12 @@ Software manifest %2</source>
         <translation>分析完成</translation>
     </message>
     <message>
-        <source>finite-element analysis, coarse mesh (%1 mm): %2</source>
-        <translation>有限元分析，粗网格（%1 mm）：%2</translation>
+        <source>%1 (finite-element analysis, coarse mesh, %2 mm)</source>
+        <translation>%1（有限元分析，粗网格，%2 mm）</translation>
     </message>
     <message>
-        <source>finite-element analysis, default mesh (%1 mm): %2</source>
-        <translation>有限元分析，默认网格（%1 mm）：%2</translation>
+        <source>%1 (finite-element analysis, default mesh, %2 mm)</source>
+        <translation>%1（有限元分析，默认网格，%2 mm）</translation>
     </message>
     <message>
         <source>reading the build record</source>

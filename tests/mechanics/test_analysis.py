@@ -91,9 +91,9 @@ def test_the_analysis_reports_its_stages_and_stops_between_them_when_cancelled()
     # The coarse level (12 mm) was meshed and assembled; the solver stopped before solving, and the default level
     # (6 mm) never started.
     assert [m for _, m in reported] == [
-        "finite-element analysis, coarse mesh (12 mm): meshing the design",
-        "finite-element analysis, coarse mesh (12 mm): assembling the stiffness matrix",
-        "finite-element analysis, coarse mesh (12 mm): solving",
+        "meshing the design (finite-element analysis, coarse mesh, 12 mm)",
+        "assembling the stiffness matrix (finite-element analysis, coarse mesh, 12 mm)",
+        "solving (finite-element analysis, coarse mesh, 12 mm)",
     ]
     assert [f for f, _ in reported] == [0.0, pytest.approx(0.4 * 0.8), pytest.approx(0.4 * (0.8 + 0.2 * 0.3))]
-    assert stage_message("default", 2.5, "solved") == "finite-element analysis, default mesh (2.5 mm): solved"
+    assert stage_message("default", 2.5, "solved") == "solved (finite-element analysis, default mesh, 2.5 mm)"

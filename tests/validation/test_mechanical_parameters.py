@@ -83,9 +83,9 @@ def test_measure_computes_the_mechanical_parameters_with_places_and_uncertaintie
     # The analysis runs first, as its stages per mesh level, over the first 70 % of the progress.
     fractions = [f for f, _ in reported]
     assert fractions == sorted(fractions)
-    stages = [m for _, m in reported if m.startswith("finite-element analysis")]
+    stages = [m for _, m in reported if "(finite-element analysis" in m]
     expected = [
-        f"finite-element analysis, {level} mesh ({size} mm): {stage}"
+        f"{stage} (finite-element analysis, {level} mesh, {size} mm)"
         for level, size in (("coarse", "5"), ("default", "2.5"))
         for stage in (
             "meshing the design",
