@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from base.errors import DvwError
-from base.progress import CancelToken, ProgressCallback, checkpoint, report
+from base.progress import CancelToken, ProgressCallback, checkpoint, report, subrange
 from geometry.mesh import Mesh
 from geometry.metrics import WALL_OPPOSITE_DEG, MeshMetrics, WallThickness, mesh_metrics, min_wall_thickness
 from imaging.volume import Volume
@@ -95,6 +95,7 @@ class MeasureContext:
     def __init__(self, inputs: MeasureInputs, cancel: CancelToken | None = None) -> None:
         self.inputs = inputs
         self.cancel = cancel
+        self._fea_outcome: FeaResult | DvwError | None = None
 
     @property
     def volume(self) -> Volume:
@@ -163,15 +164,25 @@ class MeasureContext:
         """Bone thickness under the seat, away from the defect's edge (mm)."""
         return bone_thickness_values(self.fit, self.mask)
 
-    @cached_property
-    def _fea_outcome(self) -> FeaResult | DvwError:
+    def run_analysis(self, progress: ProgressCallback | None = None) -> FeaResult | DvwError:
+        """Run the finite-element analysis once (reporting its stages to ``progress``): its result or its refusal.
+
+        Later calls (and :attr:`fea`) return the same outcome without analysing again.
+
+        Raises
+        ------
+        Cancelled
+            When the context's cancel token is set (nothing is kept: a later call analyses again).
+        """
         from mechanics.analysis import analyse  # noqa: PLC0415 - imported on first use, for start-up time
 
-        assert self.inputs.load_cases is not None
-        try:
-            return analyse(self.design, self.inputs.load_cases, cancel=self.cancel)
-        except DvwError as exc:  # kept: the three mech.* values give the same reason without meshing again
-            return exc
+        if self._fea_outcome is None:
+            assert self.inputs.load_cases is not None
+            try:
+                self._fea_outcome = analyse(self.design, self.inputs.load_cases, progress=progress, cancel=self.cancel)
+            except DvwError as exc:  # kept: the three mech.* values give the same reason without meshing again
+                self._fea_outcome = exc
+        return self._fea_outcome
 
     @property
     def fea(self) -> FeaResult:
@@ -182,7 +193,7 @@ class MeasureContext:
         DvwError
             The analysis' refusal (a design that cannot be meshed, a load case that selects nothing), every time.
         """
-        outcome = self._fea_outcome
+        outcome = self.run_analysis()
         if isinstance(outcome, DvwError):
             raise outcome
         return outcome
@@ -190,7 +201,7 @@ class MeasureContext:
     @property
     def analysis(self) -> FeaResult | None:
         """The finite-element analysis if a measurement ran it and it succeeded (None otherwise: nothing is run)."""
-        outcome = self.__dict__.get("_fea_outcome")
+        outcome = self._fea_outcome
         return None if outcome is None or isinstance(outcome, DvwError) else outcome
 
     @cached_property
@@ -793,6 +804,10 @@ def applicable(inputs: MeasureInputs, family: str | None = None) -> tuple[Measur
     )
 
 
+#: The share of :func:`measure`'s progress given to the finite-element analysis when the design is analysed.
+FEA_PROGRESS_SHARE = 0.7
+
+
 def measure(
     inputs: MeasureInputs,
     *,
@@ -813,7 +828,9 @@ def measure(
     manifest_id
         The software manifest to record with the values.
     progress, cancel
-        Progress callback and cancel token.
+        Progress callback and cancel token. When the design is analysed (``mech.*``), the analysis runs first over
+        the first :data:`FEA_PROGRESS_SHARE` of the progress and reports its stages
+        (:func:`mechanics.analysis.stage_message`); the cancel token is checked between them.
     context
         The context to measure in (made for ``inputs`` when None): a caller that passes its own can read the
         shared results afterwards (e.g. :attr:`MeasureContext.analysis`, the stress field behind ``mech.*``).
@@ -825,10 +842,17 @@ def measure(
     """
     context = context if context is not None else MeasureContext(inputs, cancel)
     chosen = applicable(inputs, family)
+    # The finite-element analysis, which the mech.* values share, is the longest step: it runs first, as its own
+    # stages (meshing, assembly, solution, stresses per mesh level) over the first part of the progress.
+    analysed = any("load_cases" in m.inputs for m in chosen) and inputs.has("design") and inputs.has("load_cases")
+    share = FEA_PROGRESS_SHARE if analysed else 0.0
+    if analysed:
+        checkpoint(cancel)
+        context.run_analysis(subrange(progress, 0.0, share))
     values = []
     for index, measurement in enumerate(chosen):
         checkpoint(cancel)
-        report(progress, index / max(1, len(chosen)), measurement.name)
+        report(progress, share + (1.0 - share) * index / max(1, len(chosen)), measurement.name)
         used = (*measurement.inputs, *(name for name in measurement.uses if inputs.has(name)))
         hashes = tuple(h for h in (inputs.digest(name) for name in used) if h)
         try:

@@ -408,6 +408,21 @@ def _case_nafems_le1() -> _Checks:
     return checks
 
 
+def _case_nafems_le10() -> _Checks:
+    from mechanics.verification import nafems_le10  # noqa: PLC0415 - loads the solver on use
+
+    checks = _Checks()
+    for answer in nafems_le10():
+        checks.near(
+            f"NAFEMS LE10 sigma_yy at D ({answer.unit}), {answer.elements} quadratic tetrahedra",
+            answer.computed,
+            answer.expected,
+            answer.tolerance,
+            relative=True,
+        )
+    return checks
+
+
 #: The suite's cases in order: id and what it compares (for documentation and the report).
 CASES = (
     "import.geometry",
@@ -419,6 +434,7 @@ CASES = (
     "check.verdicts",
     "mechanics.cantilever",
     "mechanics.nafems_le1",
+    "mechanics.nafems_le10",
 )
 #: What each case checks, for the qualification report.
 CASE_TITLES = {
@@ -437,6 +453,11 @@ CASE_TITLES = {
     "mechanics.nafems_le1": "finite-element solver on NAFEMS benchmark LE1, the elliptic membrane (E 210 GPa, nu 0.3, "
     "100 mm thick, 10 MPa outward on its outer edge; one quarter, default mesh level): the tangential stress "
     "sigma_yy at point D within 2 % of 92.7 MPa (NAFEMS, The Standard NAFEMS Benchmarks, TNSB rev. 3, 1990)",
+    "mechanics.nafems_le10": "finite-element solver on NAFEMS benchmark LE10, the thick elliptic plate (E 210 GPa, "
+    "nu 0.3, 600 mm thick, 1 MPa on its upper face, the outer face held in x and y, and in z within half a mesh "
+    "layer of its mid-plane where the benchmark holds its mid-line; one quarter, default mesh level): the stress "
+    "sigma_yy at point D on the upper face within 2 % of -5.38 MPa (NAFEMS, The Standard NAFEMS Benchmarks, "
+    "TNSB rev. 3, 1990)",
 }
 
 
@@ -463,6 +484,7 @@ def _run_cases(work: Path, cancel: CancelToken | None) -> Iterator[tuple[str, Ca
     yield "check.verdicts", _case_verdicts
     yield "mechanics.cantilever", _case_mechanics
     yield "mechanics.nafems_le1", _case_nafems_le1
+    yield "mechanics.nafems_le10", _case_nafems_le10
     checkpoint(cancel)
 
 

@@ -238,8 +238,8 @@ def stress_picture(record: MechanicalRecord) -> tuple[bytes, str] | None:
     x, y, z = field.worst_point_mm
     caption = (
         f"Von Mises stress on the design (MPa), seen from outside; the ball marks the peak, "
-        f"{field.max_von_mises_mpa:.3g} MPa at ({x:.1f}, {y:.1f}, {z:.1f}) mm (LPS). Each surface point shows the "
-        "stress of the nearest node of the analysis mesh."
+        f"{field.max_von_mises_mpa:.3g} MPa at ({x:.1f}, {y:.1f}, {z:.1f}) mm (LPS). The nodal stresses (element "
+        "values averaged at each node) are interpolated on the analysis mesh's nearest surface triangle."
     )
     return png, caption
 

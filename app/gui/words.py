@@ -74,6 +74,13 @@ PROGRESS = (
     QT_TRANSLATE_NOOP("Progress", "writing the mesh"),
     QT_TRANSLATE_NOOP("Progress", "writing the report"),
     QT_TRANSLATE_NOOP("Progress", "writing the volume"),
+    # The finite-element analysis' stages (mechanics.analysis.stage_message, the %1 of its patterns below).
+    QT_TRANSLATE_NOOP("Progress", "meshing the design"),
+    QT_TRANSLATE_NOOP("Progress", "assembling the stiffness matrix"),
+    QT_TRANSLATE_NOOP("Progress", "solving"),
+    QT_TRANSLATE_NOOP("Progress", "recovering stresses"),
+    QT_TRANSLATE_NOOP("Progress", "solved"),
+    QT_TRANSLATE_NOOP("Progress", "analysis done"),
     # The VTK filters' stages (geometry.vtk_utils.run_filter).
     QT_TRANSLATE_NOOP("Progress", "isosurface"),
     QT_TRANSLATE_NOOP("Progress", "smoothing"),
@@ -98,6 +105,14 @@ PROGRESS_PATTERNS = (
         QT_TRANSLATE_NOOP("Progress", "trusting site %1, which the server lists"),
     ),
     (re.compile(r"(\d+) sites trusted"), QT_TRANSLATE_NOOP("Progress", "%1 sites trusted")),
+    (
+        re.compile(r"(.+) \(finite-element analysis, coarse mesh, ([\d.]+) mm\)"),
+        QT_TRANSLATE_NOOP("Progress", "%1 (finite-element analysis, coarse mesh, %2 mm)"),
+    ),
+    (
+        re.compile(r"(.+) \(finite-element analysis, default mesh, ([\d.]+) mm\)"),
+        QT_TRANSLATE_NOOP("Progress", "%1 (finite-element analysis, default mesh, %2 mm)"),
+    ),
 )
 
 
@@ -110,7 +125,9 @@ def progress_text(message: str) -> str:
         if found is not None:
             shown = QCoreApplication.translate("Progress", str(text))
             for index, group in enumerate(found.groups(), start=1):
-                shown = shown.replace(f"%{index}", group)
+                # A group that is itself a stage (the analysis' "solving") is shown translated too.
+                words = QCoreApplication.translate("Progress", group) if group in PROGRESS else group
+                shown = shown.replace(f"%{index}", words)
             return shown
     return message
 

@@ -80,6 +80,61 @@ def holds_a_key(value: object, depth: int = 3) -> bool:
     return any(holds_a_key(item, depth - 1) for item in inner)
 
 
+class ThrottledProgress:
+    """A progress callback that passes at most one report per ``interval`` and never loses the last one.
+
+    A report within the interval of the previous one is held back (a newer one replaces it) and sent when the
+    interval ends: a stage reported just after another (the analysis' next mesh level, right after the previous
+    level's last stage) is shown, not dropped while the long stage it names runs. Reports of ``1.0`` pass at once.
+    :meth:`close` drops a held report (the job ended). Thread-safe; ``send`` is called under a lock, in order.
+    """
+
+    def __init__(self, send: ProgressCallback, interval: float) -> None:
+        self._send = send
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._last = 0.0
+        self._held: tuple[float, str] | None = None
+        self._timer: threading.Timer | None = None
+        self._closed = False
+
+    def __call__(self, fraction: float, message: str) -> None:
+        """Report ``fraction`` and ``message``: sent now, or held until the interval ends."""
+        with self._lock:
+            if self._closed:
+                return
+            now = time.monotonic()
+            wait = self._interval - (now - self._last)
+            if fraction >= 1.0 or wait <= 0:
+                self._held = None
+                self._last = now
+                self._send(fraction, message)
+                return
+            self._held = (fraction, message)
+            if self._timer is None:
+                self._timer = threading.Timer(wait, self._flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _flush(self) -> None:
+        with self._lock:
+            self._timer = None
+            held, self._held = self._held, None
+            if held is None or self._closed:
+                return
+            self._last = time.monotonic()
+            self._send(*held)
+
+    def close(self) -> None:
+        """Send nothing more (a held report is dropped)."""
+        with self._lock:
+            self._closed = True
+            self._held = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
 class JobFailed(Exception):  # noqa: N818 - it carries the failure as the GUI shows it
     """Raised in the GUI process when a job failed in the worker process; ``info`` says how."""
 
@@ -105,21 +160,18 @@ def _run_in_child(job_id: int, task: Task) -> tuple[bool, object]:
                 return
 
     threading.Thread(target=watch, daemon=True).start()
-    last = [0.0]
 
-    def progress(fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if fraction < 1.0 and now - last[0] < _INTERVAL_S:
-            return
-        last[0] = now
+    def send(fraction: float, message: str) -> None:
         if _child_queue is not None:
             _child_queue.put((job_id, float(fraction), str(message)))
 
+    progress = ThrottledProgress(send, _INTERVAL_S)
     try:
         return True, task(progress, token)
     except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI, described here
         return False, describe_error(exc)
     finally:
+        progress.close()
         done.set()
 
 

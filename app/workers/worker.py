@@ -29,7 +29,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance
 
 from app.workers.errors import ErrorInfo, describe_error
-from app.workers.process import JobFailed, holds_a_key, next_job_id, process_runner
+from app.workers.process import JobFailed, ThrottledProgress, holds_a_key, next_job_id, process_runner
 from base.progress import CancelToken, ProgressCallback
 
 Task = Callable[[ProgressCallback, CancelToken], object]
@@ -112,15 +112,12 @@ class _JobRunnable(QRunnable):
         self._task = task
         self._token = token
         self._signals = signals
-        self._last_emit = 0.0
+        # Throttled, whatever the message: the cores report per file or per slice, and a flood of queued signals
+        # (each one a slot call and a repaint on the GUI thread) would itself keep the GUI thread busy. The last
+        # report held back is still sent when the interval ends (a new stage is never lost).
+        self._throttled = ThrottledProgress(self._progress, PROGRESS_INTERVAL_S)
 
     def _progress(self, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        # Throttled, whatever the message: the cores report per file or per slice, and a flood of queued signals
-        # (each one a slot call and a repaint on the GUI thread) would itself keep the GUI thread busy.
-        if fraction < 1.0 and now - self._last_emit < PROGRESS_INTERVAL_S:
-            return
-        self._last_emit = now
         self._emit(self._signals.progress, self._job_id, float(fraction), str(message))
 
     @staticmethod
@@ -132,10 +129,13 @@ class _JobRunnable(QRunnable):
     def run(self) -> None:
         try:
             self._token.raise_if_cancelled()
-            if self._isolated:
-                result = process_runner().run(self._job_id, self._task, self._progress, self._token)
-            else:
-                result = self._task(self._progress, self._token)
+            try:
+                if self._isolated:
+                    result = process_runner().run(self._job_id, self._task, self._throttled, self._token)
+                else:
+                    result = self._task(self._throttled, self._token)
+            finally:
+                self._throttled.close()  # no progress after the result or the error
         except JobFailed as failed:
             self._emit(self._signals.failed, self._job_id, failed.info)
         except BaseException as exc:  # noqa: BLE001 - every failure is reported to the GUI, never lost in a thread

@@ -2003,6 +2003,38 @@ Software manifest %2</translation>
         <translation>%1 sites trusted</translation>
     </message>
     <message>
+        <source>meshing the design</source>
+        <translation>meshing the design</translation>
+    </message>
+    <message>
+        <source>assembling the stiffness matrix</source>
+        <translation>assembling the stiffness matrix</translation>
+    </message>
+    <message>
+        <source>solving</source>
+        <translation>solving</translation>
+    </message>
+    <message>
+        <source>recovering stresses</source>
+        <translation>recovering stresses</translation>
+    </message>
+    <message>
+        <source>solved</source>
+        <translation>solved</translation>
+    </message>
+    <message>
+        <source>analysis done</source>
+        <translation>analysis done</translation>
+    </message>
+    <message>
+        <source>%1 (finite-element analysis, coarse mesh, %2 mm)</source>
+        <translation>%1 (finite-element analysis, coarse mesh, %2 mm)</translation>
+    </message>
+    <message>
+        <source>%1 (finite-element analysis, default mesh, %2 mm)</source>
+        <translation>%1 (finite-element analysis, default mesh, %2 mm)</translation>
+    </message>
+    <message>
         <source>reading the build record</source>
         <translation>reading the build record</translation>
     </message>

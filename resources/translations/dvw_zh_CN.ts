@@ -2003,6 +2003,38 @@ Software manifest %2</source>
         <translation>已信任 %1 个站点</translation>
     </message>
     <message>
+        <source>meshing the design</source>
+        <translation>正在划分网格</translation>
+    </message>
+    <message>
+        <source>assembling the stiffness matrix</source>
+        <translation>正在组装刚度矩阵</translation>
+    </message>
+    <message>
+        <source>solving</source>
+        <translation>正在求解</translation>
+    </message>
+    <message>
+        <source>recovering stresses</source>
+        <translation>正在计算节点应力</translation>
+    </message>
+    <message>
+        <source>solved</source>
+        <translation>已求解</translation>
+    </message>
+    <message>
+        <source>analysis done</source>
+        <translation>分析完成</translation>
+    </message>
+    <message>
+        <source>%1 (finite-element analysis, coarse mesh, %2 mm)</source>
+        <translation>%1（有限元分析，粗网格，%2 mm）</translation>
+    </message>
+    <message>
+        <source>%1 (finite-element analysis, default mesh, %2 mm)</source>
+        <translation>%1（有限元分析，默认网格，%2 mm）</translation>
+    </message>
+    <message>
         <source>reading the build record</source>
         <translation>正在读取制造记录</translation>
     </message>

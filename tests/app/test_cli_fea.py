@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +86,31 @@ def test_fea_refuses_a_quantity_without_unit_naming_the_line(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "has no unit" in err
+
+
+def test_ctrl_c_cancels_the_analysis_at_its_next_stage_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    design = tmp_path / "thin.stl"
+    write_mesh(sample_plate("thin"), design)
+    out = tmp_path / "result.json"
+    default = signal.getsignal(signal.SIGINT)
+
+    def press_ctrl_c() -> None:
+        # Once the command listens for Ctrl+C (the analysis starts right after), press it: Netgen is meshing then.
+        deadline = time.monotonic() + 120
+        while signal.getsignal(signal.SIGINT) is default and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    code, payload, err = _run(
+        ["fea", str(design), "--load-cases", str(LOAD_CASES), "--out", str(out), "--size", "5"], capsys
+    )
+    presser.join()
+    assert code == 2
+    assert payload["error"]["message"] == "cancelled; nothing was written"
+    assert "cancelling at the end of this stage" in err
+    assert not out.exists()
+    assert signal.getsignal(signal.SIGINT) is default  # Ctrl+C is the interpreter's again

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from gui_support import open_window
 from people import password_of
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 from sample_pipeline import ENVELOPE
@@ -37,14 +37,24 @@ NAMES = {"VTK", "UDI", "CT"}
 class Texts:
     """What the window showed: gathered after each step."""
 
-    def __init__(self, window: MainView) -> None:
+    def __init__(self, window: MainView, screenshot: Path | None = None) -> None:
         self.window = window
         self.shown: set[tuple[str, str]] = set()
         self.progress: list[str] = []
         self.status: list[str] = []
+        self.screenshot = screenshot
         for worker in window.workers():
-            worker.progress.connect(lambda _f, message: self.progress.append(message))
+            worker.progress.connect(lambda _f, message: self._on_progress(message))
         window.statusBar().messageChanged.connect(self.status.append)
+
+    def _on_progress(self, message: str) -> None:
+        self.progress.append(message)
+        # The check's analysis, as the window shows its stage: a screenshot while the default level is meshed.
+        if self.screenshot is not None and message.startswith("meshing the design") and "default mesh" in message:
+            path, self.screenshot = self.screenshot, None
+            path.parent.mkdir(exist_ok=True)
+            # After the progress line took the message (its slot runs after this one).
+            QTimer.singleShot(200, lambda: self.window.grab().save(str(path)))
 
     def gather(self) -> None:
         window = self.window
@@ -77,8 +87,10 @@ class Texts:
         return sorted(found)
 
 
-def _drive(qtbot: QtBot, window: MainView, dicom: Path, design: Path, tmp_path: Path) -> Texts:
-    texts = Texts(window)
+def _drive(
+    qtbot: QtBot, window: MainView, dicom: Path, design: Path, tmp_path: Path, screenshot: Path | None = None
+) -> Texts:
+    texts = Texts(window, screenshot)
     window.cases_panel.code_edit.setText(CODE)
     qtbot.mouseClick(window.cases_panel.new_button, Qt.MouseButton.LeftButton)
     texts.gather()
@@ -164,9 +176,18 @@ def test_every_word_along_the_workflow_is_in_the_window_s_language(
     install_language(language)
     try:
         window = open_window(qtbot, gui_settings)
-        texts = _drive(qtbot, window, sample_dicom, sample_designs["thin"], tmp_path)
+        screenshot = Path(__file__).resolve().parent / "screenshots" / f"{language}-check-analysis-progress.png"
+        screenshot.unlink(missing_ok=True)
+        texts = _drive(qtbot, window, sample_dicom, sample_designs["thin"], tmp_path, screenshot)
         shown = texts.all()
         assert texts.progress  # the workers reported their stages
+        # The check's analysis reported its stages per mesh level (the window showed them; a screenshot of one).
+        # A report held back by the workers' throttle is sent when its interval ends: the default level's meshing,
+        # reported just after the coarse level's last stage, is shown while it runs (it used to be dropped).
+        stages = [m for m in texts.progress if "(finite-element analysis" in m]
+        assert "meshing the design (finite-element analysis, coarse mesh, 5 mm)" in stages
+        assert "meshing the design (finite-element analysis, default mesh, 2.5 mm)" in stages
+        assert screenshot.is_file()
         if language == "zh_CN":
             # Data, not interface: the case code, what was typed, the design's file, the envelope's id and constraints.
             envelope = load_envelope(ENVELOPE)

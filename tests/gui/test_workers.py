@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.gui import warmup
 from app.workers import ErrorInfo, TaskWorker
-from app.workers.process import run_in_worker_process
+from app.workers.process import ThrottledProgress, run_in_worker_process
 from base.progress import CancelToken, ProgressCallback, checkpoint
 from imaging.errors import NotADicomFolderError
 from workflow import steps
@@ -122,3 +123,24 @@ def test_a_thread_job_hands_parts_to_the_worker_process(qtbot: QtBot, tmp_path: 
     # A part carrying a session is refused before anything is sent.
     with pytest.raises(TypeError, match="never leaves the GUI process"):
         run_in_worker_process(partial(warmup.warm_up, _SessionLike()), lambda _f, _m: None, CancelToken())
+
+
+def test_a_report_held_back_by_the_throttle_is_sent_when_its_interval_ends() -> None:
+    sent: list[tuple[float, str]] = []
+    throttled = ThrottledProgress(lambda fraction, message: sent.append((fraction, message)), 0.2)
+    throttled(0.1, "coarse mesh: solved")
+    throttled(0.2, "default mesh: meshing the design")
+    throttled(0.3, "default mesh: still meshing")
+    assert sent == [(0.1, "coarse mesh: solved")]  # the others came within the interval
+    deadline = time.monotonic() + 5.0
+    while len(sent) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # The newest held report is sent when the interval ends (not lost while the long stage runs); 1.0 passes at once.
+    assert sent == [(0.1, "coarse mesh: solved"), (0.3, "default mesh: still meshing")]
+    throttled(1.0, "done")
+    assert sent[-1] == (1.0, "done")
+    throttled(0.5, "after the end")
+    throttled.close()  # the job ended: a held report is dropped
+    time.sleep(0.4)
+    assert sent[-1] == (1.0, "done")
+    assert len(sent) == 3

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from base.progress import Cancelled, CancelToken
 from geometry.mesh import Mesh
 from geometry.sample_design import sample_plate
-from mechanics.analysis import FeaResult, analyse, named_point, uncertainty, volume_mesh
+from mechanics.analysis import FeaResult, analyse, named_point, stage_message, uncertainty, volume_mesh
 from mechanics.errors import DesignNotAnalysableError, LoadCaseError
 from mechanics.loadcases import load_load_cases, parse_load_cases
 
@@ -73,3 +74,26 @@ def test_a_load_case_point_off_the_design_stops_the_analysis() -> None:
     )
     with pytest.raises(LoadCaseError, match="not on the design"):
         analyse(sample_plate("thin"), parse_load_cases(text), size_mm=6.0)
+
+
+def test_the_analysis_reports_its_stages_and_stops_between_them_when_cancelled() -> None:
+    cases = load_load_cases(SAMPLE)
+    token = CancelToken()
+    reported: list[tuple[float, str]] = []
+
+    def progress(fraction: float, message: str) -> None:
+        reported.append((fraction, message))
+        if message == stage_message("coarse", 12.0, "solving"):
+            token.cancel()  # as the window's Cancel button would, while the coarse level is solved
+
+    with pytest.raises(Cancelled):
+        analyse(sample_plate("thin"), cases, size_mm=6.0, progress=progress, cancel=token)
+    # The coarse level (12 mm) was meshed and assembled; the solver stopped before solving, and the default level
+    # (6 mm) never started.
+    assert [m for _, m in reported] == [
+        "meshing the design (finite-element analysis, coarse mesh, 12 mm)",
+        "assembling the stiffness matrix (finite-element analysis, coarse mesh, 12 mm)",
+        "solving (finite-element analysis, coarse mesh, 12 mm)",
+    ]
+    assert [f for f, _ in reported] == [0.0, pytest.approx(0.4 * 0.8), pytest.approx(0.4 * (0.8 + 0.2 * 0.3))]
+    assert stage_message("default", 2.5, "solved") == "solved (finite-element analysis, default mesh, 2.5 mm)"

@@ -86,3 +86,17 @@ def test_an_unheld_body_is_refused() -> None:
     with pytest.raises(MechanicsError, match="nothing holds"):
         solve(mesh, ElasticMaterial(1000.0, 0.3), [Fixed(np.zeros((0, 3), dtype=np.int64))], [])
     assert isinstance(mesh, TetMesh)
+
+
+def test_nafems_le10_states_its_reference_and_its_coarse_figure() -> None:
+    (answer,) = CASES["nafems-le10"](1)
+    assert answer.case == "nafems-le10"
+    assert answer.quantity == "sigma_yy_at_D"
+    assert answer.expected == -5.38
+    assert answer.tolerance == 0.02
+    assert "NAFEMS LE10" in answer.source
+    assert "-5.38 MPa" in answer.source
+    # One quarter, 6 x 4 cells in the plane and 2 layers through the 600 mm: compressive at D, 2.4 % short.
+    assert answer.elements == 6 * 4 * 2 * 24
+    assert answer.computed == pytest.approx(-5.2525, abs=5e-4)
+    assert not answer.passed

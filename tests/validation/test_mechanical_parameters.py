@@ -77,7 +77,31 @@ def test_measure_computes_the_mechanical_parameters_with_places_and_uncertaintie
     inputs = MeasureInputs(
         design=sample_plate("thin"), load_cases=cases, sha256={"design": "d" * 64, "load_cases": cases.sha256}
     )
-    values = {v.name: v for v in measure(inputs, family="cranial_plate").values}
+    reported: list[tuple[float, str]] = []
+    measured = measure(inputs, family="cranial_plate", progress=lambda f, m: reported.append((f, m)))
+    values = {v.name: v for v in measured.values}
+    # The analysis runs first, as its stages per mesh level, over the first 70 % of the progress.
+    fractions = [f for f, _ in reported]
+    assert fractions == sorted(fractions)
+    stages = [m for _, m in reported if "(finite-element analysis" in m]
+    expected = [
+        f"{stage} (finite-element analysis, {level} mesh, {size} mm)"
+        for level, size in (("coarse", "5"), ("default", "2.5"))
+        for stage in (
+            "meshing the design",
+            "assembling the stiffness matrix",
+            "solving",
+            "recovering stresses",
+            "solved",
+        )
+    ]
+    assert stages == expected
+    assert reported[len(expected)] == (pytest.approx(0.7), "analysis done")
+    # Then each measurement by name over the remaining 30 %.
+    after = reported[len(expected) + 1 :]
+    assert after[0][0] == pytest.approx(0.7)
+    assert {m for _, m in after[:-1]} == {v.name for v in measured.values}
+    assert after[-1] == (1.0, "measured")
     stress, sag, safety = (
         values["mech.max_von_mises"],
         values["mech.max_displacement"],
