@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from app.cli import EXIT_OK, UsageError, add_json_flag, emit_json, say
-from app.progress_bar import progress_bar
-from base.progress import CancelToken, ProgressCallback
+from app.progress_bar import cancel_on_interrupt, progress_bar
+from base.progress import ProgressCallback
 
 _HELP = (
     "Analyse a closed design surface under a load-case file (TOML: material with units and source, supports, "
@@ -39,29 +36,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _round(value: float, digits: int = 6) -> float:
     return float(f"{value:.{digits}g}")
-
-
-@contextmanager
-def _cancel_on_interrupt() -> Iterator[CancelToken]:
-    """Ctrl+C cancels the analysis at its next stage (a second Ctrl+C interrupts at once).
-
-    A ``KeyboardInterrupt`` raised while Netgen meshes is lost: Netgen calls back into Python and swallows the
-    exception there, and the meshing runs on (seen with ``dvw fea`` on the sample plate). A token set by the signal
-    is not: the analysis stops at the next stage boundary with ``Cancelled``, and nothing is written.
-    """
-    token = CancelToken()
-
-    def interrupted(_signum: int, _frame: object) -> None:
-        if token.cancelled:
-            raise KeyboardInterrupt
-        token.cancel()
-        say("cancelling at the end of this stage (Ctrl+C again to stop at once)")
-
-    previous = signal.signal(signal.SIGINT, interrupted)
-    try:
-        yield token
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _without_prefix(bar: ProgressCallback) -> ProgressCallback:
@@ -96,7 +70,7 @@ def run_fea(args: argparse.Namespace) -> int:
         raise UsageError(f"--size must be a length in mm greater than 0, got {args.size}")
     cases = load_load_cases(args.load_cases)
     design = read_mesh(args.design)
-    with progress_bar("FEA") as bar, _cancel_on_interrupt() as cancel:
+    with progress_bar("FEA") as bar, cancel_on_interrupt() as cancel:
         # The bar is titled: each stage without the analysis' own words ("FEA: solving (coarse mesh, 5 mm)").
         progress = None if bar is None else _without_prefix(bar)
         result = analyse(design, cases, size_mm=args.size, progress=progress, cancel=cancel)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli import EXIT_OK, add_json_flag, emit_json, say
-from app.progress_bar import progress_bar
+from app.progress_bar import cancel_on_interrupt, progress_bar
 from workflow import steps
 
 
@@ -91,8 +91,10 @@ def measure_files(
         load_cases=load_load_cases(load_cases) if load_cases else None,
         sha256=hashes,
     )
-    with progress_bar("measuring") as progress:
-        return measure(inputs, family=family, manifest_id=current_manifest().manifest_id, progress=progress)
+    with progress_bar("measuring") as progress, cancel_on_interrupt() as cancel:
+        return measure(
+            inputs, family=family, manifest_id=current_manifest().manifest_id, progress=progress, cancel=cancel
+        )
 
 
 def _format(value: float | None) -> str:

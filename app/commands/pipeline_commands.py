@@ -36,8 +36,9 @@ from app.cli import (
 )
 from app.commands.acting import acting_session, acting_user_id, add_acting_user, add_password_stdin
 from app.home import home_folder
-from app.progress_bar import progress_bar
+from app.progress_bar import cancel_on_interrupt, progress_bar
 from base.files import sha256_file
+from base.progress import Cancelled
 from validation.manifest import current_manifest
 from workflow import steps
 from workflow.folder import (
@@ -140,6 +141,12 @@ class Anatomy:
         return {"volume": self.imported.path, "mask": self.anatomy.mask_path, "anatomy": self.anatomy.stored.path}
 
 
+class StepCancelledError(UsageError):
+    """Ctrl+C during a design's measurement in ``dvw run`` / ``dvw demo`` (exit 2): the steps before it stay written."""
+
+    code = "cancelled"
+
+
 def _refuse_reuse(out: Path, force: bool) -> None:
     if (out / VOLUME_FILE).exists() and not force:
         raise UsageError(f"{out} already holds the outputs of an earlier run (use --force to redo it)", path=str(out))
@@ -209,10 +216,18 @@ def evaluate_design(
         load_cases=load_cases,
     )
     stem = design.path.name.rsplit(".", 1)[0]
-    with progress_bar(f"measuring {stem}") as progress:
-        checked = steps.measure_and_check(
-            inputs, envelope, out, stem, manifest_id=current_manifest().manifest_id, progress=progress
-        )
+    with progress_bar(f"measuring {stem}") as progress, cancel_on_interrupt() as cancel:
+        try:
+            manifest_id = current_manifest().manifest_id
+            checked = steps.measure_and_check(
+                inputs, envelope, out, stem, manifest_id=manifest_id, progress=progress, cancel=cancel
+            )
+        except Cancelled:
+            raise StepCancelledError(
+                f"cancelled while measuring {design.path.name}: nothing was written for it; the files of the steps "
+                f"before it are complete in {out}",
+                path=str(out),
+            ) from None
     result = checked.result
     flagged = [
         r.name for r in result.results if r.status in ("below", "above") or (r.status == "missing" and r.required)

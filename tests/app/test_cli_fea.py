@@ -114,3 +114,33 @@ def test_ctrl_c_cancels_the_analysis_at_its_next_stage_and_writes_nothing(
     assert "cancelling at the end of this stage" in err
     assert not out.exists()
     assert signal.getsignal(signal.SIGINT) is default  # Ctrl+C is the interpreter's again
+
+
+def test_ctrl_c_while_the_demo_measures_cancels_it_and_keeps_the_finished_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo's first design is measured with its analysis (Netgen meshing, where a KeyboardInterrupt is lost):
+    # Ctrl+C stops it at the next stage, no parameters or check are written for it, the anatomy stays complete.
+    monkeypatch.delenv("DVW_HOME", raising=False)
+    out = tmp_path / "demo"
+    default = signal.getsignal(signal.SIGINT)
+
+    def press_ctrl_c() -> None:
+        deadline = time.monotonic() + 300
+        while signal.getsignal(signal.SIGINT) is default and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    code, payload, err = _run(["demo", "--out", str(out)], capsys)
+    presser.join()
+    assert code == 2
+    assert payload["error"]["code"] == "cancelled"
+    message = payload["error"]["message"]
+    assert message.startswith("cancelled while measuring sample-plate-fitted.stl: nothing was written")
+    assert "cancelling at the end of this stage" in err
+    assert not list(out.rglob("*.params.json"))
+    assert not list(out.rglob("*.check.json"))
+    assert (out / "bone.stl").is_file()
+    assert signal.getsignal(signal.SIGINT) is default
