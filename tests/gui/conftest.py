@@ -16,7 +16,7 @@ from people import People
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from app.gui import i18n
+from app.gui import i18n, signal_refs
 from app.gui.settings import GuiSettings
 from app.workers import active_jobs, wait_for_workers
 from app.workers.process import process_runner
@@ -49,6 +49,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("DISPLAY"):
         raise pytest.UsageError("the GUI tests need an X display: run them under xvfb-run")
+    # As the window does (app.gui.app.create_application), before the first signal: PySide6 6.12.0's emit returns
+    # True without a reference, and the run's emits alone would free True in the interpreter's final teardown.
+    signal_refs.install()
 
 
 @pytest.fixture(scope="session", autouse=True)
