@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 import sys
 import threading
 import warnings
@@ -29,7 +30,23 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 #: Calls of each measure: a library that borrows loses exactly this many references; one that counts loses none.
 PROBE_CALLS = 64
 
+log = logging.getLogger("dvw.gui")
+
 _LOCK = threading.Lock()
+
+
+def _c_incref() -> Callable[[object], None] | None:
+    """CPython's ``Py_IncRef`` through ctypes, or None where the interpreter's symbols cannot be reached."""
+    try:
+        function = ctypes.pythonapi.Py_IncRef
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [ctypes.py_object]
+    function.restype = None
+    return function
+
+
+_PY_INCREF = _c_incref()
 _installed: list[BorrowedResults] = []
 
 
@@ -84,7 +101,8 @@ def _lost(singleton: bool, action: Callable[[], object]) -> bool:
 
 
 def _incref(value: object) -> None:
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(value))
+    if _PY_INCREF is not None:
+        _PY_INCREF(value)
 
 
 def measure_borrowed_results(
@@ -141,6 +159,12 @@ def install() -> BorrowedResults:
         if _installed:
             return _installed[0]
         found = measure_borrowed_results()
+        _installed.append(found)
+        if found.any and _PY_INCREF is None:
+            log.warning("PySide6's signals free True and Py_IncRef is out of reach: the references cannot be held")
+            return found
+        if found.any:
+            log.info("PySide6's signals return their bool without a reference (%s): holding it", found)
         if found.emit_true:
             native_emit: Callable[..., object] = SignalInstance.emit
 
@@ -163,7 +187,6 @@ def install() -> BorrowedResults:
 
             disconnect.__doc__ = native_disconnect.__doc__
             setattr(SignalInstance, "disconnect", disconnect)  # noqa: B010 - as above
-        _installed.append(found)
         return found
 
 

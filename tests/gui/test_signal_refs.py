@@ -131,16 +131,18 @@ if __name__ == "__main__":
     # The standalone reproducer: the library's own emit and disconnect, nothing installed, no display needed.
     from PySide6 import __version__ as pyside_version
 
+    loops = 200  # a bare process holds a few thousand references of True: more calls would free it here
     emitter = _Emitter()
-    lost_emit = _references_lost(True, emitter.bare.emit)
+    sys.stdout.write(f"True's count at the start: {sys.getrefcount(True)}\n")
+    lost_emit = _references_lost(True, emitter.bare.emit, loops)
 
     def _cycle() -> None:
         emitter.bare.connect(_nothing)
         emitter.bare.disconnect(_nothing)
 
-    lost_disconnect = _references_lost(True, _cycle)
+    lost_disconnect = _references_lost(True, _cycle, loops)
     sys.stdout.write(
-        f"PySide6 {pyside_version}, Python {sys.version.split()[0]}: over {LOOPS} calls after a warm-up, "
+        f"PySide6 {pyside_version}, Python {sys.version.split()[0]}: over {loops} calls after a warm-up, "
         f"SignalInstance.emit() lost {lost_emit} references of True, connect+disconnect lost {lost_disconnect}\n"
     )
     # Give back what was lost (the loops' and the warm-ups'), so that the script itself ends normally.
