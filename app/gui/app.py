@@ -10,12 +10,18 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from app.gui import signal_refs
 from app.gui.i18n import install_language
 from app.gui.settings import GuiSettings
 
 
 def create_application(argv: Sequence[str] = ()) -> QApplication:
-    """The QApplication (created once; high-DPI scaling follows the screen's fractional factor)."""
+    """The QApplication (created once; high-DPI scaling follows the screen's fractional factor).
+
+    Before any signal is emitted, ``SignalInstance.emit`` is made to hold the reference to the ``True`` it returns,
+    where the PySide6 in use does not (:mod:`app.gui.signal_refs`).
+    """
+    signal_refs.install()
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing

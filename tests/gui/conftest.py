@@ -16,39 +16,18 @@ from people import People
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from app.gui import i18n
+from app.gui import i18n, signal_refs
 from app.gui.settings import GuiSettings
 from app.workers import active_jobs, wait_for_workers
 from app.workers.process import process_runner
-
-_EXIT_STATUS = [0]
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _EXIT_STATUS[0] = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """End the Qt test process once pytest has reported, without the interpreter's final teardown.
-
-    With the design and production dialogs' tests added, the whole GUI run (96 tests, every one passed) aborted in
-    ``Py_FinalizeEx``'s last garbage collection: "bool_dealloc: deallocating True or False", a C extension having
-    released ``True`` more often than it took it (a gdb backtrace: ``type_clear`` -> a module dict -> an object's
-    slot holding True). It does not happen with any smaller set of the tests, nor when ``True`` is given 1,000 more
-    references at the start, so the extension loses fewer than that over the run; which one is not found yet (see the
-    closing notes). The window's own exit was not seen to abort (the bundle's smoke test closes it).
-    """
-    import sys  # noqa: PLC0415
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_EXIT_STATUS[0])
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("DISPLAY"):
         raise pytest.UsageError("the GUI tests need an X display: run them under xvfb-run")
+    # As the window does (app.gui.app.create_application), before the first signal: PySide6 6.12.0's emit returns
+    # True without a reference, and the run's emits alone would free True in the interpreter's final teardown.
+    signal_refs.install()
 
 
 @pytest.fixture(scope="session", autouse=True)
