@@ -33,7 +33,7 @@ METADATA = [
     "dvw", "numpy", "scipy", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pylibjpeg-rle",
     "pyjpegls", "pynrrd", "nibabel", "connected-components-3d", "vtk", "trimesh", "fast-simplification", "pint",
     "SQLAlchemy", "alembic", "cryptography", "argon2-cffi", "reportlab", "zxing-cpp", "PySide6-Essentials", "httpx",
-    "netgen-mesher", "pyamg",
+    "netgen-mesher", "pyamg", "pymetis",
 ]  # fmt: skip
 #: The sync server (DVW's ``server`` package) and its stack, the ``server`` extra: the desktop never imports them
 #: (``dvw sync`` and ``dvw site join`` need httpx only).
@@ -126,11 +126,13 @@ def datas() -> list[tuple[str, str]]:
 
 
 def hidden_imports() -> list[str]:
-    """Modules that static analysis misses: every DVW module, the decoder plugins, and VTK's ``util`` helpers."""
+    """Modules that static analysis misses: DVW's modules, decoder plugins, FEA extensions, VTK's ``util``."""
     found: list[str] = []
     for package in DVW_PACKAGES:
         found += collect_submodules(package)
     found += ["libjpeg", "openjpeg", "rle", "jpeg_ls"]
+    # The FEA solver loads METIS's and SuperLU's extension modules by name (mechanics.solver._extension).
+    found += ["pymetis", "pymetis._internal", "scipy.sparse.linalg._dsolve._superlu"]
     # VTK imports its Python overrides by name when a module loads (vtkmodules.MODULE_MAPPER: without
     # numpy_interface.array_overrides, VTK arrays lose __array__ and implicit arrays fail to convert to numpy).
     found += collect_submodules("vtkmodules.util") + collect_submodules("vtkmodules.numpy_interface")

@@ -12,24 +12,36 @@ moduli and stresses in MPa (N/mm²).
 
 The element matrices are one constant reference tensor (the integrals of products of the shape functions'
 barycentric coefficients) times each element's barycentric gradients, computed for all elements in one matrix
-product and summed into a block (3x3 per node pair) sparse pattern. The linear system is solved directly on the free
-unknowns (SuperLU, without pivoting on the symmetric positive definite matrix, checked by its residual against
-:data:`DIRECT_RTOL`) for shells and small systems, otherwise by conjugate gradients preconditioned with
-smoothed-aggregation algebraic multigrid (pyamg) built on the six rigid-body modes, to a relative residual of
-:data:`CG_RTOL`. scipy.sparse.linalg and pyamg are imported when a system is solved.
+product and summed into a block (3x3 per node pair) sparse pattern with numpy. The linear system is solved directly
+on the free unknowns for shells and small systems: ordered by METIS's nested dissection of the node graph (pymetis),
+factored by SuperLU without pivoting on the symmetric positive definite matrix, checked by its residual against
+:data:`DIRECT_RTOL`. Both are loaded as their bare extension modules, not through scipy.sparse and pymetis's
+packages, whose imports cost more CPU time than the factorization. Bulky bodies above :data:`DIRECT_LIMIT` are
+solved by conjugate gradients preconditioned with smoothed-aggregation algebraic multigrid (pyamg) built on the six
+rigid-body modes, to a relative residual of :data:`CG_RTOL`; scipy.sparse and pyamg are imported for them only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+import importlib.machinery
+import importlib.util
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from base.progress import CancelToken, ProgressCallback, checkpoint, report
 from mechanics.errors import MechanicsError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.int64]
@@ -314,12 +326,21 @@ def _element_blocks(q: _Quadratic, start: int, stop: int, lam: float, mu: float)
     return np.asarray(blocks.reshape(100, m, 9))
 
 
-def _stiffness(q: _Quadratic, lam: float, mu: float, cancel: CancelToken | None) -> sp.csr_matrix:
-    """The global stiffness matrix over interleaved unknowns (node * 3 + component).
+@dataclass(frozen=True)
+class _BlockMatrix:
+    """A symmetric matrix over nodes as 3x3 blocks: the sorted node pairs that share an element and their blocks."""
 
-    Assembled by 3x3 node blocks: the pattern is the sorted set of node pairs that share an element (one sort of
-    int64 codes), each element block is summed into its place by ``bincount``, and the block matrix is expanded to
-    scalar CSR in one pass.
+    rows: IndexArray  # (b,) node of each block's row, ascending (then by column)
+    columns: IndexArray  # (b,) node of each block's column
+    data: FloatArray  # (b, 3, 3) block values over (row component, column component)
+    n_nodes: int
+
+
+def _stiffness_blocks(q: _Quadratic, lam: float, mu: float, cancel: CancelToken | None) -> _BlockMatrix:
+    """The global stiffness matrix by 3x3 node blocks (numpy only).
+
+    The pattern is the sorted set of node pairs that share an element (one sort of int64 codes); each component of
+    the element blocks is summed into its place by ``bincount``.
     """
     m, n = len(q.tets), q.n_nodes
     codes = (q.nodes.T[:, None, :] * n + q.nodes.T[None, :, :]).reshape(100, m)  # pair-major, like the blocks
@@ -327,20 +348,31 @@ def _stiffness(q: _Quadratic, lam: float, mu: float, cancel: CancelToken | None)
     del codes
     position = position.reshape(100, m)
     n_blocks = len(pattern)
-    data = np.zeros((n_blocks, 9))
+    data = np.zeros((9, n_blocks))
     chunk = 8_000
     for start in range(0, m, chunk):
         checkpoint(cancel)
         stop = min(m, start + chunk)
         blocks = _element_blocks(q, start, stop, lam, mu).reshape(-1, 9)
-        # Summing the element blocks into their places is a product with the 0/1 matrix that has one entry per
-        # element block (column) in the row of its place: scipy's CSC-times-dense loop, nine values at a time.
         where = position[:, start:stop].reshape(-1)
-        scatter = sp.csc_matrix((np.ones(len(where)), where, np.arange(len(where) + 1)), shape=(n_blocks, len(where)))
-        data += np.asarray(scatter @ blocks)
-    rows = pattern // n
-    indptr = np.searchsorted(rows, np.arange(n + 1))
-    block_matrix = sp.bsr_matrix((data.reshape(-1, 3, 3), pattern % n, indptr), shape=(3 * n, 3 * n))
+        for k in range(9):
+            data[k] += np.bincount(where, weights=blocks[:, k], minlength=n_blocks)
+    return _BlockMatrix(
+        rows=np.asarray(pattern // n, dtype=np.int64),
+        columns=np.asarray(pattern % n, dtype=np.int64),
+        data=np.ascontiguousarray(data.T).reshape(n_blocks, 3, 3),
+        n_nodes=n,
+    )
+
+
+def _stiffness(q: _Quadratic, lam: float, mu: float, cancel: CancelToken | None) -> sp.csr_matrix:
+    """The global stiffness matrix over interleaved unknowns (node * 3 + component), as scipy CSR."""
+    import scipy.sparse as sp  # noqa: PLC0415 - only the multigrid path and the tests need scipy's sparse matrices
+
+    blocks = _stiffness_blocks(q, lam, mu, cancel)
+    n = blocks.n_nodes
+    indptr = np.searchsorted(blocks.rows, np.arange(n + 1))
+    block_matrix = sp.bsr_matrix((blocks.data, blocks.columns, indptr), shape=(3 * n, 3 * n))
     return sp.csr_matrix(block_matrix.tocsr())
 
 
@@ -366,32 +398,177 @@ def _rigid_body_modes(dof_points: FloatArray) -> FloatArray:
     return modes
 
 
-def _solve_direct(stiffness: sp.csr_matrix, load: FloatArray, free: IndexArray) -> tuple[FloatArray, float]:
+def _extension(name: str) -> ModuleType:
+    """A compiled extension module loaded from its file without importing its parent packages first.
+
+    SuperLU's module from scipy (``scipy.sparse.linalg._dsolve._superlu``) and METIS's from pymetis
+    (``pymetis._internal``) need only numpy, but the ordinary import first runs their packages' ``__init__``:
+    ``scipy.sparse`` and every solver of ``scipy.sparse.linalg`` (0.5-0.6 s CPU, more than the factorization:
+    scipy's array-API layer imports all of numpy's submodules), and pymetis's version look-up through
+    importlib.metadata (0.1 s). Where the file is not found beside its top-level package (a frozen bundle laid out
+    otherwise), the module is imported the ordinary way.
+    """
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    top, *middle, stem = name.split(".")
+    spec = importlib.util.find_spec(top)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        for path in sorted(Path(location, *middle).glob(f"{stem}.*")):
+            if not path.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+                continue
+            loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+            module_spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+            if module_spec is None:
+                continue
+            module = importlib.util.module_from_spec(module_spec)
+            loader.exec_module(module)
+            sys.modules[name] = module
+            return module
+    return importlib.import_module(name)
+
+
+def _no_factors(*_args: object, **_kwargs: object) -> None:
+    """SuperLU's constructor of its L and U matrices, which DVW never reads."""
+    raise MechanicsError("the factors of the direct solver are not kept")
+
+
+@dataclass(frozen=True)
+class _FreeSystem:
+    """The stiffness on the free unknowns, nested-dissection ordered, in compressed rows (= columns: symmetric)."""
+
+    data: FloatArray
+    indices: npt.NDArray[np.intc]
+    indptr: npt.NDArray[np.intc]
+    row_of_entry: IndexArray
+    unknowns: IndexArray  # (N,) the global unknown (node * 3 + component) of each row, in the solver's order
+
+    @property
+    def size(self) -> int:
+        """Number of free unknowns."""
+        return len(self.unknowns)
+
+    def multiply(self, x: FloatArray) -> FloatArray:
+        """The product of the matrix with a vector (N,)."""
+        product = np.bincount(self.row_of_entry, weights=self.data * x[self.indices], minlength=self.size)
+        return np.asarray(product, dtype=np.float64)
+
+
+def _node_order(blocks: _BlockMatrix, nodes: IndexArray) -> IndexArray:
+    """A fill-reducing order of ``nodes`` (ascending): METIS's nested dissection of the graph of node pairs.
+
+    Returns the rank of each node of ``nodes`` in the elimination order.
+    """
+    metis = _extension("pymetis._internal")
+    local = np.full(blocks.n_nodes, -1, dtype=np.int64)
+    local[nodes] = np.arange(len(nodes))
+    rows, columns = local[blocks.rows], local[blocks.columns]
+    edge = (rows >= 0) & (columns >= 0) & (rows != columns)
+    rows, columns = rows[edge], columns[edge]  # sorted by row: the pattern's order
+    starts = np.searchsorted(rows, np.arange(len(nodes) + 1))
+    # METIS's default options (its fixed random seed: the same order every time).
+    _order, rank = metis.edge_nd(starts.astype(np.int32), columns.astype(np.int32), None, metis.Options())
+    return np.asarray(rank, dtype=np.int64)
+
+
+def _free_system(blocks: _BlockMatrix, free: npt.NDArray[np.bool_]) -> _FreeSystem:
+    """The matrix on the free unknowns (``free``: a mask over node * 3 + component), in nested-dissection order.
+
+    Nodes with a free unknown are ordered by :func:`_node_order`; the blocks are sorted by their renumbered node
+    pairs and expanded to scalar rows (each row's entries by ascending column), and the held unknowns' rows and
+    columns are dropped.
+    """
+    nodes = np.flatnonzero(free.reshape(-1, 3).any(axis=1))
+    rank = np.full(blocks.n_nodes, -1, dtype=np.int64)
+    rank[nodes] = _node_order(blocks, nodes)
+    k = len(nodes)
+    rows, columns = rank[blocks.rows], rank[blocks.columns]
+    keep = (rows >= 0) & (columns >= 0)
+    rows, columns, data = rows[keep], columns[keep], blocks.data[keep]
+    order = np.argsort(rows * k + columns)
+    rows, columns, data = rows[order], columns[order], data[order]
+    n_blocks = len(rows)
+    # Entry (b, r, c) of block b lies in scalar row 3 * rows[b] + r at the place that keeps each row's blocks, and
+    # their three columns, in order.
+    count = np.bincount(rows, minlength=k)
+    start = np.concatenate([[0], np.cumsum(count)])
+    place = (
+        9 * start[rows][:, None, None]
+        + 3 * count[rows][:, None, None] * np.arange(3)[None, :, None]
+        + 3 * (np.arange(n_blocks) - start[rows])[:, None, None]
+        + np.arange(3)[None, None, :]
+    ).reshape(-1)
+    values = np.empty(9 * n_blocks)
+    values[place] = data.reshape(-1)
+    scalar_columns = np.empty(9 * n_blocks, dtype=np.int64)
+    scalar_columns[place] = (3 * columns[:, None, None] + np.zeros((1, 3, 1), dtype=np.int64) + np.arange(3)).reshape(
+        -1
+    )
+    scalar_rows = np.empty(9 * n_blocks, dtype=np.int64)
+    scalar_rows[place] = (
+        3 * rows[:, None, None] + np.arange(3)[None, :, None] + np.zeros((1, 1, 3), dtype=np.int64)
+    ).reshape(-1)
+    # Unknowns in the new order: node nodes[i] at rank[nodes[i]]; drop the held ones.
+    ordered_nodes = np.empty(k, dtype=np.int64)
+    ordered_nodes[rank[nodes]] = nodes
+    unknowns = (3 * ordered_nodes[:, None] + np.arange(3)).reshape(-1)
+    is_free = free[unknowns]
+    renumber = np.cumsum(is_free) - 1
+    entry = is_free[scalar_rows] & is_free[scalar_columns]
+    row_of_entry = renumber[scalar_rows[entry]]
+    size = int(is_free.sum())
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of_entry, minlength=size))])
+    return _FreeSystem(
+        data=values[entry],
+        indices=renumber[scalar_columns[entry]].astype(np.intc),
+        indptr=indptr.astype(np.intc),
+        row_of_entry=row_of_entry,
+        unknowns=unknowns[is_free],
+    )
+
+
+def _solve_direct(blocks: _BlockMatrix, load: FloatArray, held: IndexArray) -> tuple[FloatArray, float]:
     """Solve the system on the free unknowns by a sparse LU factorization (SuperLU); the relative residual too.
 
     The held unknowns are removed (their displacement is zero), which leaves a symmetric positive definite matrix.
-    SuperLU factors it without pivoting, on the diagonal (``SymmetricMode``, no threshold pivoting), after a minimum
-    degree ordering of A + A^T: the factorization of an SPD matrix needs no pivoting for stability. Should the
-    residual ``||K u - f|| / ||f||`` nevertheless exceed :data:`DIRECT_RTOL`, the system is factored again with
-    SuperLU's partial pivoting.
+    It is ordered by METIS's nested dissection of the node graph (fewer nonzeros in the factors than SuperLU's
+    minimum degree ordering on DVW's plates: 6.9 M against 7.9 M on the benchmark's, and larger supernodes) and
+    SuperLU factors it in that order without pivoting, on the diagonal: the factorization of an SPD matrix needs no
+    pivoting for stability. Should the residual ``||K u - f|| / ||f||`` nevertheless exceed :data:`DIRECT_RTOL`,
+    the system is factored again with SuperLU's partial pivoting and its own minimum degree ordering.
     """
-    from scipy.sparse.linalg import splu  # noqa: PLC0415 - scipy.sparse.linalg loads when a system is solved
-
-    reduced = stiffness[free][:, free]
-    # K is symmetric, so its CSR arrays are also its CSC arrays: no transposition.
-    matrix = sp.csc_matrix((reduced.data, reduced.indices, reduced.indptr), shape=reduced.shape)
-    rhs = load[free]
-    scale = float(np.linalg.norm(rhs))
+    free = np.ones(len(load), dtype=bool)
+    free[held] = False
     u = np.zeros(len(load))
+    if not free.any():
+        return u, 0.0
+    system = _free_system(blocks, free)
+    rhs = load[system.unknowns]
+    scale = float(np.linalg.norm(rhs))
     if scale == 0.0:
         return u, 0.0
-    factor = splu(matrix, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
-    x = factor.solve(rhs)
-    residual = float(np.linalg.norm(reduced @ x - rhs)) / scale
+    superlu = _extension("scipy.sparse.linalg._dsolve._superlu")
+
+    def _factor(options: dict[str, object]) -> FloatArray:
+        factor = superlu.gstrf(
+            system.size,
+            len(system.data),
+            system.data,
+            system.indices,
+            system.indptr,
+            csc_construct_func=_no_factors,
+            ilu=False,
+            options=options,
+        )
+        return np.asarray(factor.solve(rhs), dtype=np.float64)
+
+    x = _factor({"ColPerm": "NATURAL", "DiagPivotThresh": 0.0, "SymmetricMode": True})
+    residual = float(np.linalg.norm(system.multiply(x) - rhs)) / scale
     if not residual <= DIRECT_RTOL:
-        x = splu(matrix, permc_spec="MMD_AT_PLUS_A").solve(rhs)
-        residual = float(np.linalg.norm(reduced @ x - rhs)) / scale
-    u[free] = x
+        x = _factor({"ColPerm": "MMD_AT_PLUS_A"})
+        residual = float(np.linalg.norm(system.multiply(x) - rhs)) / scale
+    u[system.unknowns] = x
     return u, residual
 
 
@@ -400,6 +577,7 @@ def _solve_amg(
 ) -> tuple[FloatArray, float]:
     """Solve by conjugate gradients preconditioned with smoothed-aggregation multigrid; the relative residual too."""
     import pyamg  # noqa: PLC0415 - only large bulky bodies need it
+    import scipy.sparse as sp  # noqa: PLC0415
     from scipy.sparse.linalg import cg  # noqa: PLC0415
 
     # Held unknowns become identity rows and columns (not removed), so each node keeps its three unknowns together
@@ -423,6 +601,27 @@ def _solve_amg(
     norm = float(np.linalg.norm(rhs))
     residual = float(np.linalg.norm(system @ solution - rhs)) / norm if norm > 0 else 0.0
     return np.asarray(solution, dtype=np.float64), residual
+
+
+@contextmanager
+def _small_pages() -> Iterator[None]:
+    """Within the block, numpy does not ask the kernel for transparent huge pages for its large arrays.
+
+    numpy advises huge pages for every array of 4 MB and more; the solver allocates and frees many such temporaries,
+    and on a busy machine each fault of a fresh huge page (zeroed, often after compacting memory) cost the solve
+    0.3-0.75 s of system time and 1-2.5 s of wall time on the benchmark's plate, against 0.26-0.28 s of system time
+    with ordinary pages. numpy's switch is process-wide and private (absent: nothing changes); the previous setting
+    is restored on leaving.
+    """
+    switch = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
+    if switch is None:
+        yield
+        return
+    previous = bool(switch(False))
+    try:
+        yield
+    finally:
+        switch(previous)
 
 
 def solve(
@@ -461,12 +660,24 @@ def solve(
     """
     if not fixed or all(len(f.triangles) == 0 for f in fixed):
         raise MechanicsError("nothing holds the design: a support selects no surface")
+    with _small_pages():
+        return _solve(mesh, material, fixed, tractions, progress=progress, cancel=cancel)
+
+
+def _solve(
+    mesh: TetMesh,
+    material: ElasticMaterial,
+    fixed: Sequence[Fixed],
+    tractions: Sequence[Traction],
+    *,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> Solution:
     report(progress, 0.0, "assembling the stiffness matrix")
     q = _quadratic(mesh)
     young, poisson = material.youngs_modulus_mpa, material.poisson_ratio
     lam = young * poisson / ((1.0 + poisson) * (1.0 - 2.0 * poisson))
     mu = young / (2.0 * (1.0 + poisson))
-    stiffness = _stiffness(q, lam, mu, cancel)
     n_unknowns = 3 * q.n_nodes
     load = np.zeros(n_unknowns)
     p = mesh.points
@@ -493,13 +704,12 @@ def solve(
     checkpoint(cancel)
     surface = np.unique(boundary_triangles(mesh)).size / mesh.n_points
     if surface >= SHELL_SURFACE_FRACTION or n_unknowns <= DIRECT_LIMIT:
-        free = np.setdiff1d(np.arange(n_unknowns), held_dofs, assume_unique=True)
-        u, residual = _solve_direct(stiffness, load, free)
+        u, residual = _solve_direct(_stiffness_blocks(q, lam, mu, cancel), load, held_dofs)
         solver = "direct"
     else:
         node_points = np.vstack([p, 0.5 * (p[q.edges[:, 0]] + p[q.edges[:, 1]])])
         modes = _rigid_body_modes(np.repeat(node_points, 3, axis=0))
-        u, residual = _solve_amg(stiffness, load, held_dofs, modes, cancel)
+        u, residual = _solve_amg(_stiffness(q, lam, mu, cancel), load, held_dofs, modes, cancel)
         solver = "amg-cg"
     report(progress, 0.8, "recovering stresses")
     checkpoint(cancel)

@@ -49,6 +49,7 @@ KEY_LIBRARIES = (
     "fast-simplification",
     "netgen-mesher",
     "pyamg",
+    "pymetis",
     "pint",
     "SQLAlchemy",
     "alembic",

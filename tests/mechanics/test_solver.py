@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,14 +18,17 @@ from mechanics.solver import (
     Fixed,
     TetMesh,
     Traction,
+    _free_system,
     _quadratic,
     _rigid_body_modes,
     _stiffness,
+    _stiffness_blocks,
     boundary_triangles,
     solve,
 )
 from mechanics.verification import box_tets
 
+ROOT = Path(__file__).resolve().parents[2]
 YOUNG, POISSON, PULL = 3_000.0, 0.35, 2.0  # MPa, -, MPa
 
 
@@ -101,3 +109,69 @@ def test_an_unloaded_body_stays_where_it_is() -> None:
     solution = solve(mesh, ElasticMaterial(YOUNG, POISSON), fixed, [])
     assert solution.relative_residual == 0.0
     assert solution.max_displacement_mm == 0.0
+
+
+def test_the_free_system_is_the_stiffness_on_the_free_unknowns_reordered() -> None:
+    mesh = _bar((6, 3, 2))
+    q = _quadratic(mesh)
+    lam = YOUNG * POISSON / ((1 + POISSON) * (1 - 2 * POISSON))
+    mu = YOUNG / (2 * (1 + POISSON))
+    stiffness = _stiffness(q, lam, mu, None).toarray()
+    free = np.ones(3 * q.n_nodes, dtype=bool)
+    free[0:30] = False  # ten whole nodes held
+    free[np.arange(40, 3 * q.n_nodes, 7)] = False  # and single components of others, as on a symmetry plane
+    system = _free_system(_stiffness_blocks(q, lam, mu, None), free)
+    assert sorted(system.unknowns.tolist()) == np.flatnonzero(free).tolist()
+    assert system.unknowns.tolist() != np.flatnonzero(free).tolist()  # reordered, not the natural order
+    reduced = stiffness[np.ix_(system.unknowns, system.unknowns)]
+    rebuilt = np.zeros_like(reduced)
+    rows = np.repeat(np.arange(system.size), np.diff(system.indptr))
+    assert np.array_equal(rows, system.row_of_entry)
+    rebuilt[rows, system.indices] = system.data
+    assert np.abs(rebuilt - reduced).max() <= 1e-12 * np.abs(reduced).max()
+    # Within each row the columns ascend (SuperLU's compressed columns of the symmetric matrix).
+    for row in range(system.size):
+        columns = system.indices[system.indptr[row] : system.indptr[row + 1]]
+        assert np.all(np.diff(columns) > 0)
+    x = np.linspace(-1.0, 2.0, system.size)
+    assert np.allclose(system.multiply(x), reduced @ x, rtol=0.0, atol=1e-12 * np.abs(reduced).max())
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_solving_restores_numpys_huge_page_setting(before: bool) -> None:
+    switch = np._core.multiarray._set_madvise_hugepage  # type: ignore[attr-defined]
+    original = switch(before)
+    try:
+        mesh = _bar((4, 2, 2))
+        fixed, tractions = _tension(mesh)
+        solve(mesh, ElasticMaterial(YOUNG, POISSON), fixed, tractions)
+        assert switch(before) is before
+    finally:
+        switch(original)
+
+
+def test_a_direct_solve_loads_neither_scipy_sparse_nor_pymetis_packages() -> None:
+    # Their packages' imports cost more CPU time than the whole factorization: only the two extensions load.
+    program = """
+import json, sys
+import numpy as np
+from mechanics.solver import ElasticMaterial, Fixed, TetMesh, Traction, boundary_triangles, solve
+from mechanics.verification import box_tets
+mesh = box_tets(np.linspace(0, 40, 9), np.linspace(0, 10, 4), np.linspace(0, 8, 3))
+triangles = boundary_triangles(mesh)
+centres = mesh.points[triangles].mean(axis=1)
+end = triangles[centres[:, 0] > 40 - 1e-9]
+solution = solve(
+    mesh, ElasticMaterial(3000.0, 0.35), [Fixed(triangles[centres[:, 0] < 1e-9])],
+    [Traction(end, np.tile([0.0, 0.0, -1.0], (len(end), 1)))],
+)
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("scipy", "pymetis"))
+print(json.dumps({"solver": solution.solver, "residual": solution.relative_residual, "loaded": loaded}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300
+    )
+    result = json.loads(done.stdout)
+    assert result["solver"] == "direct"
+    assert 0.0 < result["residual"] <= DIRECT_RTOL
+    assert result["loaded"] == ["pymetis._internal", "scipy.sparse.linalg._dsolve._superlu"]
