@@ -26,8 +26,9 @@ EXIT_BAD_INPUT = 2
 EXIT_OUT_OF_ENVELOPE = 3
 EXIT_INDETERMINATE = 4
 #: Commands that allocate and free volume- and mesh-sized arrays many times: their process keeps freed memory for
-#: reuse instead of having the kernel fault in and zero it again (:mod:`base.memory`). ``import`` keeps glibc's
-#: default, so that its peak memory stays near the volume's size.
+#: reuse instead of having the kernel fault in and zero it again, and takes 4 KiB pages so that no first touch waits
+#: for the kernel to compact memory into huge pages (:mod:`base.memory`). ``import`` keeps glibc's default, so that
+#: its peak memory stays near the volume's size.
 KEEP_FREED_MEMORY = frozenset({"segment", "mesh", "measure", "run", "demo"})
 
 log = logging.getLogger("dvw")
@@ -204,9 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:
             return _start_gui(args.home)
         if command in KEEP_FREED_MEMORY:
-            from base.memory import keep_freed_memory  # noqa: PLC0415 - ctypes only for these commands
+            from base.memory import keep_freed_memory, use_small_pages  # noqa: PLC0415 - ctypes, these commands only
 
             keep_freed_memory()
+            use_small_pages()
         return handler(args)
     except UsageError as exc:
         return _fail(exc.code, exc.message, exc.path, as_json, EXIT_BAD_INPUT)

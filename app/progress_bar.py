@@ -7,8 +7,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tqdm import tqdm
-
 from base.progress import CancelToken, ProgressCallback
 
 
@@ -18,6 +16,8 @@ def progress_bar(title: str) -> Iterator[ProgressCallback | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from tqdm import tqdm  # noqa: PLC0415 - a script's or a worker's run (no terminal) does not import it
+
     bar = tqdm(total=1000, desc=title, file=sys.stderr, leave=False, bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
 
     def update(fraction: float, message: str) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,13 +77,19 @@ def _env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def _run(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run ``argv`` to its end: its wall seconds and its CPU seconds (user + sys, with its own child processes)."""
+    cpu, start = _cpu_of_children(), time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu_of_children() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    return seconds
+    return seconds, cpu
 
 
 def main() -> int:
@@ -104,37 +111,50 @@ def main() -> int:
     busy = subprocess.Popen([sys.executable, "-c", BUSY_SCRIPT]) if args.busy else None
     load_before = os.getloadavg()
     times: dict[str, list[float]] = {"segment": [], "mesh": [], "dvw": [], "vtk": []}
+    cpu: dict[str, list[float]] = {"segment": [], "mesh": [], "dvw": [], "vtk": []}
     try:
         for run in range(args.repeat + 1):
-            seg, msh = _run(segment, env), _run(mesh, env)
-            vtk = _run(peer, env)
+            (seg, seg_cpu), (msh, msh_cpu) = _run(segment, env), _run(mesh, env)
+            vtk, vtk_cpu = _run(peer, env)
             if run == 0:
                 continue  # the warm-up
-            times["segment"].append(seg)
-            times["mesh"].append(msh)
-            times["dvw"].append(seg + msh)
-            times["vtk"].append(vtk)
+            for name, wall, used in (
+                ("segment", seg, seg_cpu),
+                ("mesh", msh, msh_cpu),
+                ("dvw", seg + msh, seg_cpu + msh_cpu),
+                ("vtk", vtk, vtk_cpu),
+            ):
+                times[name].append(wall)
+                cpu[name].append(used)
     finally:
         if busy is not None:
             busy.kill()
             busy.wait()
     load_after = os.getloadavg()
     median = {name: statistics.median(values) for name, values in times.items()}
+    median_cpu = {name: statistics.median(values) for name, values in cpu.items()}
     print(
         f"load average (1, 5, 15 min) before: {' '.join(f'{v:.2f}' for v in load_before)}, "
         f"after: {' '.join(f'{v:.2f}' for v in load_after)}{'; the other core kept busy' if busy else ''}"
     )
     print(f"volume: {volume} (300 x 512 x 512 int16), median of {args.repeat} after a warm-up\n")
-    print(f"{'contender':44} {'segment s':>10} {'mesh s':>8} {'total s':>8} {'min-max':>13} {'ratio':>6}")
-    print("-" * 94)
+    print("wall: elapsed seconds; cpu: user + sys seconds of the process and its children (less noisy when shared)")
+    print(
+        f"{'contender':44} {'segment s':>10} {'mesh s':>8} {'total s':>8} {'min-max':>13} {'ratio':>6}"
+        f" {'cpu seg':>8} {'cpu mesh':>8} {'cpu total':>9} {'cpu ratio':>9}"
+    )
+    print("-" * 133)
     spread = f"{min(times['dvw']):.2f}-{max(times['dvw']):.2f}"
     print(
         f"{'dvw segment + dvw mesh (two processes)':44} {median['segment']:10.2f} {median['mesh']:8.2f} "
         f"{median['dvw']:8.2f} {spread:>13} {median['dvw'] / median['vtk']:6.2f}"
+        f" {median_cpu['segment']:8.2f} {median_cpu['mesh']:8.2f} {median_cpu['dvw']:9.2f}"
+        f" {median_cpu['dvw'] / median_cpu['vtk']:9.2f}"
     )
     spread = f"{min(times['vtk']):.2f}-{max(times['vtk']):.2f}"
     print(
         f"{'plain VTK chain (one process, no checks)':44} {'':>10} {'':>8} {median['vtk']:8.2f} {spread:>13} {1.0:6.2f}"
+        f" {'':>8} {'':>8} {median_cpu['vtk']:9.2f} {1.0:9.2f}"
     )
     print("\nGoal (issue 25): DVW under 6 s as whole processes on a quiet 2-core machine.")
     return 0

@@ -27,8 +27,6 @@ from typing import Any, Literal
 import fast_simplification
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray, vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkImageData, vtkPolyData
@@ -536,6 +534,9 @@ def keep_small_shells(
         return smoothed, 0
     faces = reference.faces
     n = reference.n_vertices
+    from scipy.sparse import coo_matrix  # noqa: PLC0415 - scipy loads on first use (start-up)
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+
     edges = coo_matrix(
         (np.ones(2 * len(faces), dtype=np.int8), (np.r_[faces[:, 0], faces[:, 1]], np.r_[faces[:, 1], faces[:, 2]])),
         shape=(n, n),

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from base.progress import CancelToken, ProgressCallback, checkpoint, report
 
@@ -141,6 +139,9 @@ def topology(faces: npt.NDArray[np.int64], n_vertices: int) -> tuple[bool, bool,
     pair = np.flatnonzero((sorted_keys[1:] == sorted_keys[:-1]) & (per_sorted[1:] == 2))
     first, second = order[pair], order[pair + 1]
     face_a, face_b = first // 3, second // 3
+    from scipy.sparse import coo_matrix  # noqa: PLC0415 - scipy loads on first use (start-up)
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+
     graph = coo_matrix((np.ones(len(face_a)), (face_a, face_b)), shape=(m, m))
     shells, _ = connected_components(graph, directed=False)
 
@@ -194,6 +195,9 @@ def _fans_open(
     link_2 = np.where(va1 == vb1, corner_b2, corner_b1)
     rows = np.concatenate([corner_a1, corner_a2])
     cols = np.concatenate([link_1, link_2])
+    from scipy.sparse import coo_matrix  # noqa: PLC0415 - scipy loads on first use (start-up)
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+
     corners = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(3 * m, 3 * m))
     fans, _ = connected_components(corners, directed=False)
     return int(fans)

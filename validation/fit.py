@@ -76,11 +76,6 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import map_coordinates
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import ConvexHull, QhullError, cKDTree
-from scipy.spatial.distance import cdist
 
 from base.progress import CancelToken, checkpoint
 from geometry.distance import face_normals, signed_distances
@@ -198,6 +193,9 @@ def sample_surface(design: Mesh, max_edge_mm: float = SAMPLE_EDGE_MM) -> Mesh:
 
 def _span(points: FloatArray) -> tuple[float, int, int]:
     """Largest distance between two of ``points`` and their indices (over the convex hull's vertices if many)."""
+    from scipy.spatial import ConvexHull, QhullError  # noqa: PLC0415
+    from scipy.spatial.distance import cdist  # noqa: PLC0415
+
     if len(points) < 2:
         return 0.0, 0, 0
     candidates: IndexArray = np.arange(len(points), dtype=np.int64)
@@ -536,6 +534,8 @@ def _crossing(values: FloatArray, index: IndexArray, rows: IndexArray) -> FloatA
 
 def bone_rays(mask: Volume, starts: FloatArray, directions: FloatArray, triangles: IndexArray) -> BoneThickness:
     """Cast the bone-thickness rays (see the module docstring) from ``starts`` along ``directions`` (LPS mm)."""
+    from scipy.ndimage import map_coordinates  # noqa: PLC0415
+
     steps = np.arange(-CAPTURE_MM, RAY_LENGTH_MM + RAY_STEP_MM / 2, RAY_STEP_MM)
     spacing = np.asarray(mask.spacing, dtype=np.float64)
     # Index space is an affine image of LPS: a ray's samples are a start and a step there too.
@@ -702,6 +702,9 @@ class _Rays:
 
 def _regions(unsupported: BoolArray, areas: FloatArray, pairs: tuple[IndexArray, IndexArray, IndexArray]) -> BoolArray:
     """Unsupported triangles in edge-connected regions of at least DEFECT_MIN_AREA_MM2."""
+    from scipy.sparse import coo_matrix  # noqa: PLC0415
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+
     first, second, _ = pairs
     link = unsupported[first] & unsupported[second]
     n = len(unsupported)
@@ -725,6 +728,7 @@ def _along_cut_faces(rays: _Rays, ends: FloatArray, normals: FloatArray, toward_
     the normal is kept.
     """
     from scipy.sparse import csr_matrix  # noqa: PLC0415 - scipy.sparse is imported on first use
+    from scipy.spatial import cKDTree  # noqa: PLC0415
 
     anatomy = rays.anatomy
     corners = anatomy.vertices[anatomy.faces]
@@ -776,6 +780,8 @@ def _outline(
     the bone it drifts only while it passes the cut's rounded rim. Walking from the bearing triangle, the outline is
     the middle of the step where support ends.
     """
+    from scipy.spatial import cKDTree  # noqa: PLC0415
+
     first, second, _ = pairs
     across = (defect[first] & bearing[second]) | (bearing[first] & defect[second])
     if not across.any():
@@ -859,6 +865,8 @@ def analyse_fit(
     MeasurementInputError
         When the design would be split into too many pieces (see :func:`sample_surface`).
     """
+    from scipy.spatial import cKDTree  # noqa: PLC0415
+
     surface = sample_surface(design)
     normals, areas = face_normals(surface)
     centroids = surface.vertices[surface.faces].mean(axis=1)

@@ -33,6 +33,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from app.workers.errors import ErrorInfo, describe_error
+from base.memory import use_small_pages
 from base.progress import Cancelled, CancelToken, ProgressCallback
 
 Task = Callable[[ProgressCallback, CancelToken], object]
@@ -146,6 +147,9 @@ class JobFailed(Exception):  # noqa: N818 - it carries the failure as the GUI sh
 def _child_init(queue: Any, cancel: Any) -> None:
     global _child_queue, _child_cancel  # the child's two channels, set once at its start
     _child_queue, _child_cancel = queue, cancel
+    # Its jobs allocate volume- and mesh-sized arrays: 4 KiB pages, so that no first touch waits for the kernel to
+    # compact memory into huge pages (base.memory).
+    use_small_pages()
 
 
 def _run_in_child(job_id: int, task: Task) -> tuple[bool, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from functools import partial
@@ -91,6 +92,21 @@ def test_isolated_jobs_run_in_the_worker_process(qtbot: QtBot, tmp_path: Path) -
     assert isinstance(info, ErrorInfo)
     assert info.code not in ("internal", "cancelled")
     assert "missing" in info.message
+
+
+def _huge_pages_state(progress: ProgressCallback, cancel: CancelToken) -> str:
+    """The kernel's THP_enabled line for the process this runs in ("0": 4 KiB pages only)."""
+    checkpoint(cancel)
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(line.split()[1] for line in status if line.startswith("THP_enabled:"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's prctl and /proc")
+def test_the_worker_process_takes_small_pages(qtbot: QtBot) -> None:
+    worker = TaskWorker("test", isolated=True)
+    with qtbot.waitSignal(worker.finished, timeout=60_000) as done:
+        worker.start(_huge_pages_state)
+    assert done.args == ["0"]
 
 
 class _SessionLike:
