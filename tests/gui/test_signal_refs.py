@@ -29,6 +29,9 @@ from app.workers import TaskWorker
 from base.progress import CancelToken, ProgressCallback
 
 LOOPS = 2_000
+#: References a correct library may still seem to lose over a loop: unrelated objects that held True (or None) are
+#: freed meanwhile (one over 100 worker jobs was seen on PySide6 6.11.3). The fault loses one or more per call.
+NOISE = LOOPS // 10
 #: From CPython 3.12, True and False are immortal: their count is fixed and nothing here can free them.
 MORTAL_BOOLS = sys.version_info < (3, 12)
 
@@ -75,8 +78,8 @@ def test_emits_keep_the_count_of_true(qtbot: QtBot) -> None:
         box.toggled.emit(True)  # a C++ signal emitted from Python
         box.setChecked(not box.isChecked())  # emitted by Qt itself (never was the problem: the control)
 
-    assert _references_lost(True, emit_all) <= 0
-    assert _references_lost(False, emit_all) <= 0
+    assert _references_lost(True, emit_all) < NOISE
+    assert _references_lost(False, emit_all) < NOISE
 
 
 def test_disconnects_keep_the_counts_of_true_and_false() -> None:
@@ -89,10 +92,10 @@ def test_disconnects_keep_the_counts_of_true_and_false() -> None:
     def disconnect_unconnected() -> None:
         emitter.bare.disconnect(_nothing)  # returns False (and warns)
 
-    assert _references_lost(True, connect_then_disconnect) <= 0
+    assert _references_lost(True, connect_then_disconnect) < NOISE
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        assert _references_lost(False, disconnect_unconnected) <= 0
+        assert _references_lost(False, disconnect_unconnected) < NOISE
 
 
 def test_a_worker_s_queued_progress_keeps_the_count_of_true(qtbot: QtBot) -> None:
@@ -110,7 +113,7 @@ def test_a_worker_s_queued_progress_keeps_the_count_of_true(qtbot: QtBot) -> Non
 
     # Each job emits at least running_changed twice, succeeded and finished from Python, and disconnects the
     # waitSignal slot (pytest-qt): with the library's methods, at least 5 references of True lost per job.
-    assert _references_lost(True, one_job, loops=100) <= 0
+    assert _references_lost(True, one_job, loops=100) < 100 // 10
 
 
 def test_void_methods_keep_the_count_of_none(qtbot: QtBot) -> None:
@@ -125,7 +128,7 @@ def test_void_methods_keep_the_count_of_none(qtbot: QtBot) -> None:
         box.setEnabled(True)
         box.update()
 
-    assert _references_lost(None, void_calls) <= 0  # type: ignore[arg-type]
+    assert _references_lost(None, void_calls) < NOISE  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(not MORTAL_BOOLS, reason="True is immortal from Python 3.12: no reference can be lost")
