@@ -133,24 +133,7 @@ def render_png(
         camera.Elevation(20.0)
         camera.OrthogonalizeViewUp()
     renderer.ResetCameraClippingRange()
-    window = _offscreen_window()
-    window.SetOffScreenRendering(True)
-    window.SetSize(*size)
-    window.AddRenderer(renderer)
-    window.Render()
-    grab = vtkWindowToImageFilter()
-    grab.SetInput(window)
-    grab.Update()
-    writer = vtkPNGWriter()
-    writer.SetWriteToMemory(True)
-    writer.SetInputConnection(grab.GetOutputPort())
-    writer.Write()
-    result = writer.GetResult()
-    data = bytes(memoryview(result)) if result is not None else b""
-    window.Finalize()
-    if not data:
-        raise GeometryError("rendering produced no image")
-    return data
+    return _grab_png(renderer, size)
 
 
 #: A sequential colour scale for a stress (or any non-negative) field: blue -> green -> yellow -> red.

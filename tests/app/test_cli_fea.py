@@ -88,6 +88,20 @@ def test_fea_refuses_a_quantity_without_unit_naming_the_line(
     assert "has no unit" in err
 
 
+def _press_ctrl_c_once_listening(default: object, timeout_s: float) -> threading.Thread:
+    """A started thread that sends SIGINT to this process once its handler is no longer ``default``."""
+
+    def press_ctrl_c() -> None:
+        deadline = time.monotonic() + timeout_s
+        while signal.getsignal(signal.SIGINT) is default and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    return presser
+
+
 def test_ctrl_c_cancels_the_analysis_at_its_next_stage_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -95,16 +109,8 @@ def test_ctrl_c_cancels_the_analysis_at_its_next_stage_and_writes_nothing(
     write_mesh(sample_plate("thin"), design)
     out = tmp_path / "result.json"
     default = signal.getsignal(signal.SIGINT)
-
-    def press_ctrl_c() -> None:
-        # Once the command listens for Ctrl+C (the analysis starts right after), press it: Netgen is meshing then.
-        deadline = time.monotonic() + 120
-        while signal.getsignal(signal.SIGINT) is default and time.monotonic() < deadline:
-            time.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGINT)
-
-    presser = threading.Thread(target=press_ctrl_c)
-    presser.start()
+    # Once the command listens for Ctrl+C (the analysis starts right after), press it: Netgen is meshing then.
+    presser = _press_ctrl_c_once_listening(default, timeout_s=120)
     code, payload, err = _run(
         ["fea", str(design), "--load-cases", str(LOAD_CASES), "--out", str(out), "--size", "5"], capsys
     )
@@ -124,15 +130,7 @@ def test_ctrl_c_while_the_demo_measures_cancels_it_and_keeps_the_finished_steps(
     monkeypatch.delenv("DVW_HOME", raising=False)
     out = tmp_path / "demo"
     default = signal.getsignal(signal.SIGINT)
-
-    def press_ctrl_c() -> None:
-        deadline = time.monotonic() + 300
-        while signal.getsignal(signal.SIGINT) is default and time.monotonic() < deadline:
-            time.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGINT)
-
-    presser = threading.Thread(target=press_ctrl_c)
-    presser.start()
+    presser = _press_ctrl_c_once_listening(default, timeout_s=300)
     code, payload, err = _run(["demo", "--out", str(out)], capsys)
     presser.join()
     assert code == 2
